@@ -1,0 +1,134 @@
+//! Application state and router assembly.
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::jobs;
+use crate::web::{self, Access, RouteRule, Routes, templates::Templates};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct App(Arc<Inner>);
+
+pub struct Inner {
+    pub db: Db,
+    pub config: Config,
+    pub templates: Templates,
+    /// The site secret (shared by all servers through the database): signs captcha ids.
+    pub secret: Vec<u8>,
+    pub jobs: jobs::Registry,
+    /// Identifies this process in job leases.
+    pub instance_id: String,
+    pub home_cache: crate::content::HomeCache,
+}
+
+impl Deref for App {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// What the first start did, for the operator.
+pub struct Started {
+    pub app: App,
+    pub admin_created: Option<(String, String)>,
+    pub migrations_applied: Vec<i64>,
+}
+
+impl App {
+    /// Connects, migrates, loads the shared secret, publishes the outline and makes sure an
+    /// administrator exists.
+    pub async fn init(config: Config) -> anyhow::Result<Started> {
+        let db = Db::connect(&config.effective_database_url(), config.db_pool_size).await?;
+        let migrations_applied = db.migrate().await?;
+        let secret_hex = db.setting_or_insert("secret_key", &hex::encode(rand_bytes())).await?;
+        let secret = hex::decode(secret_hex.trim())?;
+        let app = App(Arc::new(Inner {
+            db,
+            config,
+            templates: Templates::new(),
+            secret,
+            jobs: registry(),
+            instance_id: format!("{}-{}", std::process::id(), crate::util::random_token(6)),
+            home_cache: Default::default(),
+        }));
+        crate::content::seed::publish_outline(&app).await?;
+        let admin_created = crate::auth::store::ensure_admin(&app).await?;
+        Ok(Started { app, admin_created, migrations_applied })
+    }
+
+    pub fn router(&self) -> Router {
+        let (router, _) = routes().into_parts();
+        router
+            .fallback(not_found)
+            .layer(axum::middleware::from_fn_with_state(self.clone(), web::ctx::context_layer))
+            .layer(axum::middleware::from_fn_with_state(self.clone(), web::ctx::security_headers))
+            .layer(DefaultBodyLimit::max(self.config.max_upload_bytes + 64 * 1024))
+            .with_state(self.clone())
+    }
+
+    /// Serves until `shutdown` resolves.
+    pub async fn serve(self, listener: tokio::net::TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        if self.config.run_jobs {
+            jobs::spawn_worker(self.clone());
+        }
+        let router = self.router();
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        Ok(())
+    }
+}
+
+fn rand_bytes() -> [u8; 32] {
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b
+}
+
+async fn not_found() -> web::AppError {
+    web::AppError::NotFound
+}
+
+/// Every job kind, in one place.
+fn registry() -> jobs::Registry {
+    let mut r = jobs::Registry::default();
+    r.on("send_mail", jobs::mail::deliver);
+    r.on("housekeeping", jobs::housekeeping);
+    r.every("housekeeping", 3600);
+    r.on("membership_reminders", crate::auth::membership::reminders);
+    r.every("membership_reminders", 24 * 3600);
+    r
+}
+
+/// Every route of the site with its access rule.
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/healthz", Access::Public, health)
+        .get("/static/{*path}", Access::Public, web::assets::serve)
+        .get("/lang/{code}", Access::Public, crate::content::routes::switch_language)
+        .get("/api/v1/openapi.json", Access::Public, crate::web::openapi::document)
+        .merge(crate::content::routes::routes())
+        .merge(crate::auth::routes::routes())
+        .merge(crate::auth::membership::routes::routes())
+        .merge(crate::training::routes())
+}
+
+pub fn route_table() -> Vec<RouteRule> {
+    routes().into_parts().1
+}
+
+async fn health(axum::extract::State(app): axum::extract::State<App>) -> Result<axum::Json<serde_json::Value>, web::AppError> {
+    let version = app.db.schema_version().await?;
+    Ok(axum::Json(serde_json::json!({
+        "status": "ok",
+        "database": app.db.kind.as_str(),
+        "schema_version": version,
+        "version": env!("CARGO_PKG_VERSION"),
+    })))
+}

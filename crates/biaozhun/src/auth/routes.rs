@@ -1,0 +1,755 @@
+//! Pages and API of the auth room: login, logout, registration and confirmation,
+//! password reset, the account page with API tokens, notifications, and administration
+//! of users, roles, the audit log and the mail outbox.
+
+use super::captcha::{self, Outcome};
+use super::store::{self, Purpose, TokenState};
+use super::{Role, audit, password, sessions, throttle, tokens};
+use crate::App;
+use crate::jobs::{mail, notify};
+use crate::web::ctx::{ACCOUNT_COOKIE, SESSION_COOKIE, CSRF_COOKIE, redirect_with_flash, safe_next, set_cookie};
+use crate::web::{Access, AppError, AppResult, Ctx, Form, JsonIn, Routes};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/captcha/{file}", Access::Public, captcha::image)
+        .get("/api/v1/captcha", Access::Public, captcha::api_new)
+        .get("/login", Access::Public, login_page)
+        .post("/login", Access::Public, login_submit)
+        .post("/logout", Access::Public, logout)
+        .get("/register", Access::Public, register_page)
+        .post("/register", Access::Public, register_submit)
+        .get("/confirm/{token}", Access::Public, confirm)
+        .get("/password/forgot", Access::Public, forgot_page)
+        .post("/password/forgot", Access::Public, forgot_submit)
+        .get("/password/reset/{token}", Access::Public, reset_page)
+        .post("/password/reset/{token}", Access::Public, reset_submit)
+        .get("/account", Access::User, account_page)
+        .post("/account/tokens", Access::User, token_create)
+        .post("/account/tokens/{id}/revoke", Access::User, token_revoke)
+        .get("/notifications", Access::User, notifications_page)
+        .post("/notifications/read", Access::User, notifications_read)
+        .get("/admin/users", Access::Admin, admin_users)
+        .get("/admin/users/{id}", Access::Admin, admin_user)
+        .post("/admin/users/{id}/roles", Access::Admin, admin_set_roles)
+        .get("/admin/audit", Access::Admin, admin_audit)
+        .get("/admin/outbox", Access::Admin, admin_outbox)
+        .post("/api/v1/session", Access::Public, api_login)
+        .delete("/api/v1/session", Access::User, api_logout)
+        .post("/api/v1/users", Access::Public, api_register)
+        .post("/api/v1/password-reset", Access::Public, api_forgot)
+        .get("/api/v1/me", Access::User, api_me)
+        .get("/api/v1/me/tokens", Access::User, api_tokens)
+        .post("/api/v1/me/tokens", Access::User, api_token_create)
+        .delete("/api/v1/me/tokens/{id}", Access::User, api_token_revoke)
+        .get("/api/v1/me/notifications", Access::User, api_notifications)
+        .put("/api/v1/users/{id}/roles", Access::Admin, api_set_roles)
+        .get("/api/v1/audit", Access::Admin, api_audit)
+        .merge(test_hooks())
+}
+
+#[cfg(debug_assertions)]
+fn test_hooks() -> Routes {
+    Routes::new().get("/__test/captcha/{id}", Access::Public, captcha::test_answer)
+}
+#[cfg(not(debug_assertions))]
+fn test_hooks() -> Routes {
+    Routes::new()
+}
+
+// ---------------------------------------------------------------------------------------
+// Login
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LoginInput {
+    /// User name or mail address.
+    pub account: String,
+    pub password: String,
+    pub captcha_id: String,
+    pub captcha_answer: String,
+    /// Keep the account name (never the password) in a long-lived cookie.
+    #[serde(default, deserialize_with = "checkbox")]
+    pub remember: bool,
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+pub fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum V {
+        B(bool),
+        S(String),
+    }
+    Ok(match Option::<V>::deserialize(d)? {
+        Some(V::B(b)) => b,
+        Some(V::S(s)) => matches!(s.as_str(), "1" | "on" | "true" | "yes"),
+        None => false,
+    })
+}
+
+/// Checks captcha, throttling and credentials; on success starts a session.
+async fn login_core(app: &App, ctx: &Ctx, input: &LoginInput) -> AppResult<(i64, String)> {
+    let account = input.account.trim();
+    let keys = [throttle::account_key(account), throttle::ip_key(&ctx.ip)];
+    if let Some(wait) = throttle::blocked_for(app, &keys, throttle::MAX_FAILURES, throttle::WINDOW_SECS).await? {
+        audit::log(app, ctx, "login.refused_throttled", format!("account:{account}"), "").await;
+        let minutes = ((wait + 59) / 60).to_string();
+        return Err(AppError::TooMany { message: ctx.tf("auth.throttled", &[("minutes", &minutes)]), retry_after: wait });
+    }
+    let captcha_problem = match captcha::verify(app, &input.captcha_id, &input.captcha_answer).await? {
+        Outcome::Ok => None,
+        Outcome::Wrong => Some("auth.captcha_wrong"),
+        Outcome::Expired => Some("auth.captcha_expired"),
+        Outcome::Reused => Some("auth.captcha_reused"),
+    };
+    if let Some(key) = captcha_problem {
+        throttle::record(app, &keys[1..]).await?;
+        return Err(AppError::invalid("captcha_answer", ctx.t(key)));
+    }
+    let found = store::find_by_account(app, account).await?;
+    let hash = found.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| password::DUMMY_HASH.clone());
+    let pw = input.password.clone();
+    let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &hash)).await.unwrap_or(false);
+    let Some(acct) = found.filter(|a| ok && a.active) else {
+        throttle::record(app, &keys).await?;
+        audit::log(app, ctx, "login.failed", format!("account:{account}"), "").await;
+        return Err(AppError::invalid("password", ctx.t("auth.bad_credentials")));
+    };
+    if !acct.confirmed {
+        return Err(AppError::invalid("account", ctx.t("auth.unconfirmed")));
+    }
+    throttle::clear(app, &keys[0]).await?;
+    let token = sessions::create(app, acct.id, &ctx.ip, &ctx.user_agent).await?;
+    let user_ctx = Ctx { user: sessions::load_user(app, acct.id).await?.map(std::sync::Arc::new), ..ctx.clone() };
+    audit::log(app, &user_ctx, "login.success", format!("user:{}", acct.id), "").await;
+    Ok((acct.id, token))
+}
+
+fn login_cookies(app: &App, resp: &mut Response, session: &str, remember: Option<&str>) {
+    let h = resp.headers_mut();
+    h.append(header::SET_COOKIE, set_cookie(app, SESSION_COOKIE, session, None, true));
+    match remember {
+        Some(account) => {
+            let v = percent_encoding::utf8_percent_encode(account, percent_encoding::NON_ALPHANUMERIC).to_string();
+            h.append(header::SET_COOKIE, set_cookie(app, ACCOUNT_COOKIE, &v, Some(365 * 24 * 3600), true));
+        }
+        None => {
+            h.append(header::SET_COOKIE, set_cookie(app, ACCOUNT_COOKIE, "", Some(0), true));
+        }
+    }
+    // A fresh CSRF token for the new session.
+    h.append(header::SET_COOKIE, set_cookie(app, CSRF_COOKIE, &crate::util::random_token(32), None, true));
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+pub fn login_form_context(app: &App, ctx: &Ctx) -> minijinja::Value {
+    let ch = captcha::challenge(app);
+    context! { captcha_id => ch.id, captcha_image => ch.image, remembered => &ctx.remembered_account }
+}
+
+async fn login_page(State(app): State<App>, ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Response> {
+    if ctx.user.is_some() {
+        return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
+    }
+    let extra = context! { next => safe_next(q.next.as_deref()), login => login_form_context(&app, &ctx) };
+    ctx.render(&app, "auth/login.html", extra)
+}
+
+async fn login_submit(State(app): State<App>, ctx: Ctx, Form(input): Form<LoginInput>) -> AppResult<Response> {
+    match login_core(&app, &ctx, &input).await {
+        Ok((_, token)) => {
+            if let Some(old) = ctx.user.as_ref().and_then(|u| u.session_id.clone()) {
+                sessions::destroy(&app, &old).await?;
+            }
+            let mut resp = Redirect::to(&safe_next(input.next.as_deref())).into_response();
+            login_cookies(&app, &mut resp, &token, input.remember.then_some(input.account.trim()));
+            Ok(resp)
+        }
+        Err(e @ (AppError::Invalid { .. } | AppError::TooMany { .. })) => {
+            let status = e.status();
+            let (field, message) = match &e {
+                AppError::Invalid { field, message } => (field.clone(), message.clone()),
+                AppError::TooMany { message, .. } => (None, message.clone()),
+                _ => (None, String::new()),
+            };
+            let extra = context! {
+                next => safe_next(input.next.as_deref()),
+                error => message, error_field => field, account => input.account.trim(),
+                login => login_form_context(&app, &ctx),
+            };
+            ctx.render_status(&app, status, "auth/login.html", extra)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn logout(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    if let Some(u) = &ctx.user {
+        if let Some(sid) = &u.session_id {
+            sessions::destroy(&app, sid).await?;
+        }
+        audit::log(&app, &ctx, "logout", format!("user:{}", u.id), "").await;
+    }
+    let mut resp = redirect_with_flash(&app, "/", "logged_out");
+    resp.headers_mut().append(header::SET_COOKIE, set_cookie(&app, SESSION_COOKIE, "", Some(0), true));
+    Ok(resp)
+}
+
+// ---------------------------------------------------------------------------------------
+// Registration and confirmation
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RegisterInput {
+    pub username: String,
+    pub email: String,
+    #[serde(default)]
+    pub mobile: Option<String>,
+    pub password: String,
+    /// Must equal `password` (forms only; the API may omit it).
+    #[serde(default)]
+    pub password_confirm: Option<String>,
+    pub captcha_id: String,
+    pub captcha_answer: String,
+}
+
+pub const CONFIRM_TTL: i64 = 3 * 24 * 3600;
+pub const RESET_TTL: i64 = 30 * 60;
+
+async fn register_core(app: &App, ctx: &Ctx, input: &RegisterInput) -> AppResult<i64> {
+    let bad = |field: &str, key: &str| Err(AppError::invalid(field, ctx.t(key)));
+    if let Err(k) = store::check_username(input.username.trim()) {
+        return bad("username", k);
+    }
+    if let Err(k) = store::check_email(&input.email) {
+        return bad("email", k);
+    }
+    let mobile = match input.mobile.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        Some(m) => match store::check_mobile(m) {
+            Ok(m) => Some(m),
+            Err(k) => return bad("mobile", k),
+        },
+        None => None,
+    };
+    if let Err(k) = password::check_policy(&input.password, input.username.trim(), input.email.trim()) {
+        return bad("password", k);
+    }
+    if input.password_confirm.as_deref().is_some_and(|c| c != input.password) {
+        return bad("password_confirm", "auth.password_mismatch");
+    }
+    let captcha_problem = match captcha::verify(app, &input.captcha_id, &input.captcha_answer).await? {
+        Outcome::Ok => None,
+        Outcome::Wrong => Some("auth.captcha_wrong"),
+        Outcome::Expired => Some("auth.captcha_expired"),
+        Outcome::Reused => Some("auth.captcha_reused"),
+    };
+    if let Some(k) = captcha_problem {
+        return bad("captcha_answer", k);
+    }
+    let pw = input.password.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(|e| AppError::Internal(e.into()))??;
+    let mut tx = app.db.begin().await?;
+    let id = store::create(
+        &mut tx,
+        store::NewUser {
+            username: input.username.trim(),
+            email: input.email.trim(),
+            mobile: mobile.as_deref(),
+            display_name: input.username.trim(),
+            password_hash: &hash,
+            confirmed: false,
+            locale: ctx.lang,
+        },
+        ctx.lang,
+    )
+    .await?;
+    let token = store::issue_token(&mut tx, id, Purpose::Confirm, CONFIRM_TTL).await?;
+    let link = format!("{}/confirm/{token}", app.config.base_url.trim_end_matches('/'));
+    let body = ctx.tf("mail.confirm.body", &[("name", input.username.trim()), ("link", &link)]);
+    mail::enqueue(&mut tx, input.email.trim(), &ctx.t("mail.confirm.subject"), &body).await?;
+    audit::log_tx(&mut tx, ctx, audit::Entry { action: "user.register", target: format!("user:{id}"), detail: String::new() }).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn register_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    ctx.render(&app, "auth/register.html", context! { login => login_form_context(&app, &ctx) })
+}
+
+async fn register_submit(State(app): State<App>, ctx: Ctx, Form(input): Form<RegisterInput>) -> AppResult<Response> {
+    match register_core(&app, &ctx, &input).await {
+        Ok(_) => ctx.render(&app, "auth/registered.html", context! { email => input.email.trim() }),
+        Err(AppError::Invalid { field, message }) => {
+            let extra = context! {
+                error => message, error_field => field,
+                form => context! { username => input.username.trim(), email => input.email.trim(), mobile => input.mobile },
+                login => login_form_context(&app, &ctx),
+            };
+            ctx.render_status(&app, axum::http::StatusCode::UNPROCESSABLE_ENTITY, "auth/register.html", extra)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn confirm(State(app): State<App>, ctx: Ctx, Path(token): Path<String>) -> AppResult<Response> {
+    let mut tx = app.db.begin().await?;
+    let state = store::consume_token(&mut tx, &token, Purpose::Confirm).await?;
+    let message = match state {
+        TokenState::Valid(user_id) => {
+            sqlx::query("UPDATE users SET email_confirmed_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL")
+                .bind(crate::util::now())
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            audit::log_tx(&mut tx, &ctx, audit::Entry { action: "user.confirm_email", target: format!("user:{user_id}"), detail: String::new() }).await?;
+            "auth.confirmed"
+        }
+        TokenState::Expired => "auth.link_expired",
+        TokenState::Used => "auth.link_used",
+        TokenState::Unknown => "auth.link_invalid",
+    };
+    tx.commit().await?;
+    ctx.render(&app, "message.html", context! { title => ctx.t("auth.confirm_title"), message => ctx.t(message), ok => message == "auth.confirmed", link => "/login" })
+}
+
+// ---------------------------------------------------------------------------------------
+// Password reset
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ForgotInput {
+    /// User name or mail address.
+    pub account: String,
+    pub captcha_id: String,
+    pub captcha_answer: String,
+}
+
+/// Mails a reset link if the account exists; the answer is the same either way.
+async fn forgot_core(app: &App, ctx: &Ctx, input: &ForgotInput) -> AppResult<()> {
+    let account = input.account.trim();
+    let keys = [format!("reset-account:{}", account.to_lowercase()), format!("reset-ip:{}", ctx.ip)];
+    if let Some(wait) = throttle::blocked_for(app, &keys, throttle::MAX_FAILURES, throttle::WINDOW_SECS).await? {
+        let minutes = ((wait + 59) / 60).to_string();
+        return Err(AppError::TooMany { message: ctx.tf("auth.throttled", &[("minutes", &minutes)]), retry_after: wait });
+    }
+    match captcha::verify(app, &input.captcha_id, &input.captcha_answer).await? {
+        Outcome::Ok => {}
+        Outcome::Expired => return Err(AppError::invalid("captcha_answer", ctx.t("auth.captcha_expired"))),
+        Outcome::Reused => return Err(AppError::invalid("captcha_answer", ctx.t("auth.captcha_reused"))),
+        Outcome::Wrong => return Err(AppError::invalid("captcha_answer", ctx.t("auth.captcha_wrong"))),
+    }
+    throttle::record(app, &keys).await?;
+    if let Some(acct) = store::find_by_account(app, account).await?.filter(|a| a.active) {
+        let mut tx = app.db.begin().await?;
+        let token = store::issue_token(&mut tx, acct.id, Purpose::Reset, RESET_TTL).await?;
+        let link = format!("{}/password/reset/{token}", app.config.base_url.trim_end_matches('/'));
+        let lang = acct.locale;
+        let body = crate::web::i18n::tf(lang, "mail.reset.body", &[("name", &acct.username), ("link", &link)]);
+        mail::enqueue(&mut tx, &acct.email, &crate::web::i18n::t(lang, "mail.reset.subject"), &body).await?;
+        audit::log_tx(&mut tx, ctx, audit::Entry { action: "password.reset_requested", target: format!("user:{}", acct.id), detail: String::new() }).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+async fn forgot_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    ctx.render(&app, "auth/forgot.html", context! { login => login_form_context(&app, &ctx) })
+}
+
+async fn forgot_submit(State(app): State<App>, ctx: Ctx, Form(input): Form<ForgotInput>) -> AppResult<Response> {
+    match forgot_core(&app, &ctx, &input).await {
+        Ok(()) => ctx.render(&app, "message.html", context! { title => ctx.t("auth.forgot_title"), message => ctx.t("auth.reset_sent"), ok => true }),
+        Err(e @ (AppError::Invalid { .. } | AppError::TooMany { .. })) => {
+            let status = e.status();
+            let extra = context! { error => e.to_string(), account => input.account.trim(), login => login_form_context(&app, &ctx) };
+            ctx.render_status(&app, status, "auth/forgot.html", extra)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn token_message(state: &TokenState) -> &'static str {
+    match state {
+        TokenState::Valid(_) => "",
+        TokenState::Expired => "auth.link_expired",
+        TokenState::Used => "auth.link_used",
+        TokenState::Unknown => "auth.link_invalid",
+    }
+}
+
+async fn reset_page(State(app): State<App>, ctx: Ctx, Path(token): Path<String>) -> AppResult<Response> {
+    let state = store::peek_token(&app, &token, Purpose::Reset).await?;
+    if !matches!(state, TokenState::Valid(_)) {
+        let status = axum::http::StatusCode::GONE;
+        return ctx.render_status(&app, status, "message.html", context! { title => ctx.t("auth.reset_title"), message => ctx.t(token_message(&state)), link => "/password/forgot" });
+    }
+    ctx.render(&app, "auth/reset.html", context! { token => token })
+}
+
+#[derive(Deserialize)]
+struct ResetInput {
+    password: String,
+    password_confirm: String,
+}
+
+async fn reset_submit(State(app): State<App>, ctx: Ctx, Path(token): Path<String>, Form(input): Form<ResetInput>) -> AppResult<Response> {
+    let user = match store::peek_token(&app, &token, Purpose::Reset).await? {
+        TokenState::Valid(uid) => store::find_by_id(&app, uid).await?.ok_or(AppError::NotFound)?,
+        other => {
+            return ctx.render_status(&app, axum::http::StatusCode::GONE, "message.html", context! { title => ctx.t("auth.reset_title"), message => ctx.t(token_message(&other)), link => "/password/forgot" });
+        }
+    };
+    let problem = password::check_policy(&input.password, &user.username, &user.email)
+        .err()
+        .or((input.password != input.password_confirm).then_some("auth.password_mismatch"));
+    if let Some(k) = problem {
+        return ctx.render_status(&app, axum::http::StatusCode::UNPROCESSABLE_ENTITY, "auth/reset.html", context! { token => token, error => ctx.t(k) });
+    }
+    let pw = input.password.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(|e| AppError::Internal(e.into()))??;
+    let mut tx = app.db.begin().await?;
+    match store::consume_token(&mut tx, &token, Purpose::Reset).await? {
+        TokenState::Valid(uid) if uid == user.id => {}
+        other => {
+            tx.rollback().await?;
+            return ctx.render_status(&app, axum::http::StatusCode::GONE, "message.html", context! { title => ctx.t("auth.reset_title"), message => ctx.t(token_message(&other)) });
+        }
+    }
+    store::set_password(&mut tx, user.id, &hash).await?;
+    sessions::destroy_all_for(&mut tx, user.id, None).await?;
+    audit::log_tx(&mut tx, &ctx, audit::Entry { action: "password.reset", target: format!("user:{}", user.id), detail: "all sessions ended".into() }).await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(&app, "/login", "password_changed"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Account, tokens, notifications
+
+async fn account_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let tokens = tokens::list(&app, user.id).await?;
+    let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+    let membership = super::membership::store::summary_for(&app, user.id).await?;
+    ctx.render(&app, "auth/account.html", context! { tokens => tokens, roles => roles, email => &user.email, membership => membership })
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TokenInput {
+    pub name: String,
+}
+
+async fn token_create(State(app): State<App>, ctx: Ctx, Form(input): Form<TokenInput>) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let (info, token) = tokens::create(&app, user.id, &input.name).await?;
+    audit::log(&app, &ctx, "token.create", format!("token:{}", info.id), info.name.clone()).await;
+    let list = tokens::list(&app, user.id).await?;
+    let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+    let membership = super::membership::store::summary_for(&app, user.id).await?;
+    ctx.render(&app, "auth/account.html", context! { tokens => list, new_token => token, roles => roles, email => &user.email, membership => membership })
+}
+
+async fn token_revoke(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    tokens::revoke(&app, user.id, id).await?;
+    audit::log(&app, &ctx, "token.revoke", format!("token:{id}"), "").await;
+    Ok(redirect_with_flash(&app, "/account", "token_revoked"))
+}
+
+async fn notifications_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let items = notify::list(&app, user.id, 100).await?;
+    ctx.render(&app, "auth/notifications.html", context! { items => items })
+}
+
+async fn notifications_read(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    notify::mark_all_read(&app, user.id).await?;
+    Ok(Redirect::to("/notifications").into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Administration
+
+#[derive(Deserialize)]
+struct UserSearch {
+    q: Option<String>,
+}
+
+#[derive(Serialize)]
+struct UserRow {
+    id: i64,
+    username: String,
+    email: String,
+    confirmed: bool,
+    status: String,
+    roles: String,
+    created_at: i64,
+}
+
+async fn admin_users(State(app): State<App>, ctx: Ctx, Query(q): Query<UserSearch>) -> AppResult<Response> {
+    let needle = q.q.as_deref().unwrap_or("").trim().to_lowercase();
+    let rows = sqlx::query(
+        "SELECT u.id, u.username, u.email, u.email_confirmed_at, u.status, u.created_at FROM users u \
+         WHERE ($1 = '' OR u.username_key LIKE $2 OR u.email_key LIKE $2) ORDER BY u.id DESC LIMIT 200",
+    )
+    .bind(&needle)
+    .bind(format!("%{needle}%"))
+    .fetch_all(&app.db.pool)
+    .await?;
+    let grants = sqlx::query("SELECT user_id, role FROM user_roles ORDER BY role").fetch_all(&app.db.pool).await?;
+    let roles_of = |id: i64| -> String {
+        grants
+            .iter()
+            .filter(|g| g.try_get::<i64, _>("user_id").ok() == Some(id))
+            .filter_map(|g| g.try_get::<String, _>("role").ok())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let users: Vec<UserRow> = rows
+        .iter()
+        .map(|r| {
+            let c: Option<i64> = r.try_get("email_confirmed_at")?;
+            Ok(UserRow {
+                id: r.try_get("id")?,
+                username: r.try_get("username")?,
+                email: r.try_get("email")?,
+                confirmed: c.is_some(),
+                status: r.try_get("status")?,
+                roles: roles_of(r.try_get("id")?),
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    ctx.render(&app, "admin/users.html", context! { users => users, q => q.q })
+}
+
+async fn admin_user(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let acct = store::find_by_id(&app, id).await?.ok_or(AppError::NotFound)?;
+    let roles = store::roles_of(&app, id).await?;
+    let all: Vec<(&str, bool)> = Role::ALL.iter().map(|r| (r.as_str(), roles.contains(r))).collect();
+    let history = audit_entries(&app, Some(&format!("user:{id}")), 50).await?;
+    ctx.render(&app, "admin/user.html", context! { account => context! { id => acct.id, username => acct.username, email => acct.email, confirmed => acct.confirmed }, roles => all, history => history })
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RolesInput {
+    /// The complete set of roles the user should have.
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// Why (kept in the audit log).
+    pub reason: String,
+}
+
+/// Replaces a user's roles, with the reason in the audit log, in one transaction.
+async fn set_roles_core(app: &App, ctx: &Ctx, user_id: i64, roles: &[Role], reason: &str) -> AppResult<(Vec<Role>, Vec<Role>)> {
+    if reason.trim().is_empty() {
+        return Err(AppError::invalid("reason", ctx.t("admin.reason_required")));
+    }
+    store::find_by_id(app, user_id).await?.ok_or(AppError::NotFound)?;
+    let me = ctx.require_user()?;
+    if me.id == user_id && !roles.contains(&Role::Admin) {
+        return Err(AppError::Conflict(ctx.t("admin.cannot_demote_self")));
+    }
+    let mut tx = app.db.begin().await?;
+    let (added, removed) = store::set_roles(&mut tx, user_id, roles, Some(me.id)).await?;
+    if !added.is_empty() || !removed.is_empty() {
+        let detail = serde_json::json!({ "added": added, "removed": removed, "reason": reason.trim() }).to_string();
+        audit::log_tx(&mut tx, ctx, audit::Entry { action: "user.roles_changed", target: format!("user:{user_id}"), detail }).await?;
+    }
+    tx.commit().await?;
+    Ok((added, removed))
+}
+
+async fn admin_set_roles(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, body: String) -> AppResult<Response> {
+    // A form with repeated `roles` checkboxes.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).map_err(|e| AppError::invalid("roles", e.to_string()))?;
+    let roles: Vec<Role> = pairs.iter().filter(|(k, _)| k == "roles").filter_map(|(_, v)| Role::parse(v)).collect();
+    let reason = pairs.iter().find(|(k, _)| k == "reason").map(|(_, v)| v.as_str()).unwrap_or("");
+    match set_roles_core(&app, &ctx, id, &roles, reason).await {
+        Ok(_) => Ok(redirect_with_flash(&app, &format!("/admin/users/{id}"), "roles_saved")),
+        Err(AppError::Invalid { message, .. }) | Err(AppError::Conflict(message)) => {
+            let acct = store::find_by_id(&app, id).await?.ok_or(AppError::NotFound)?;
+            let current = store::roles_of(&app, id).await?;
+            let all: Vec<(&str, bool)> = Role::ALL.iter().map(|r| (r.as_str(), current.contains(r))).collect();
+            let history = audit_entries(&app, Some(&format!("user:{id}")), 50).await?;
+            ctx.render_status(&app, axum::http::StatusCode::UNPROCESSABLE_ENTITY, "admin/user.html", context! { account => context! { id => acct.id, username => acct.username, email => acct.email, confirmed => acct.confirmed }, roles => all, history => history, error => message })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+    pub ip: String,
+}
+
+async fn audit_entries(app: &App, target: Option<&str>, limit: i64) -> AppResult<Vec<AuditEntry>> {
+    let rows = sqlx::query(
+        "SELECT id, at, actor_name, action, target, detail, ip FROM audit_log WHERE ($1 = '' OR target = $1) ORDER BY id DESC LIMIT $2",
+    )
+    .bind(target.unwrap_or(""))
+    .bind(limit)
+    .fetch_all(&app.db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            Ok(AuditEntry {
+                id: r.try_get("id")?,
+                at: r.try_get("at")?,
+                actor: r.try_get("actor_name")?,
+                action: r.try_get("action")?,
+                target: r.try_get("target")?,
+                detail: r.try_get("detail")?,
+                ip: r.try_get("ip")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?)
+}
+
+async fn admin_audit(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    let entries = audit_entries(&app, None, 300).await?;
+    ctx.render(&app, "admin/audit.html", context! { entries => entries })
+}
+
+async fn admin_outbox(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    let items = mail::list(&app, None, 200).await?;
+    ctx.render(&app, "admin/outbox.html", context! { items => items, smtp => !app.config.smtp.host.is_empty() })
+}
+
+// ---------------------------------------------------------------------------------------
+// API
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub roles: Vec<Role>,
+    pub member: bool,
+    pub member_until: Option<i64>,
+}
+
+fn me_of(u: &super::CurrentUser) -> Me {
+    Me { id: u.id, username: u.username.clone(), email: u.email.clone(), roles: u.roles.clone(), member: u.is_member(), member_until: u.member_until }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LoginOutput {
+    pub user: Me,
+    /// Send as `X-CSRF-Token` with state-changing requests made with the session cookie.
+    pub csrf_token: String,
+}
+
+/// Log in with account, password and captcha; sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/session", tag = "auth", request_body = LoginInput,
+    responses((status = 200, body = LoginOutput), (status = 422, description = "wrong captcha or credentials"), (status = 429, description = "throttled")))]
+pub async fn api_login(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<LoginInput>) -> AppResult<Response> {
+    let (uid, token) = login_core(&app, &ctx, &input).await?;
+    let user = sessions::load_user(&app, uid).await?.ok_or(AppError::Unauthorized)?;
+    let csrf = crate::util::random_token(32);
+    let mut resp = Json(LoginOutput { user: me_of(&user), csrf_token: csrf.clone() }).into_response();
+    login_cookies(&app, &mut resp, &token, input.remember.then_some(input.account.trim()));
+    resp.headers_mut().append(header::SET_COOKIE, set_cookie(&app, CSRF_COOKIE, &csrf, None, true));
+    Ok(resp)
+}
+
+/// End the current session.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "auth", responses((status = 204)))]
+pub async fn api_logout(State(app): State<App>, ctx: Ctx) -> AppResult<axum::http::StatusCode> {
+    if let Some(sid) = ctx.user.as_ref().and_then(|u| u.session_id.clone()) {
+        sessions::destroy(&app, &sid).await?;
+    }
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Registered {
+    pub id: i64,
+    /// A confirmation link was mailed; login works once it is followed.
+    pub confirmation_sent: bool,
+}
+
+/// Register an account (a confirmation link is mailed).
+#[utoipa::path(post, path = "/api/v1/users", tag = "auth", request_body = RegisterInput, responses((status = 201, body = Registered), (status = 422)))]
+pub async fn api_register(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<RegisterInput>) -> AppResult<Response> {
+    let id = register_core(&app, &ctx, &input).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(Registered { id, confirmation_sent: true })).into_response())
+}
+
+/// Ask for a password-reset link (same answer whether or not the account exists).
+#[utoipa::path(post, path = "/api/v1/password-reset", tag = "auth", request_body = ForgotInput, responses((status = 202), (status = 422), (status = 429)))]
+pub async fn api_forgot(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<ForgotInput>) -> AppResult<axum::http::StatusCode> {
+    forgot_core(&app, &ctx, &input).await?;
+    Ok(axum::http::StatusCode::ACCEPTED)
+}
+
+/// The current user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Me), (status = 401)))]
+pub async fn api_me(ctx: Ctx) -> AppResult<Json<Me>> {
+    Ok(Json(me_of(ctx.require_user()?)))
+}
+
+/// The current user's API tokens.
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "auth", responses((status = 200, body = Vec<tokens::TokenInfo>)))]
+pub async fn api_tokens(State(app): State<App>, ctx: Ctx) -> AppResult<Json<Vec<tokens::TokenInfo>>> {
+    Ok(Json(tokens::list(&app, ctx.require_user()?.id).await?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NewToken {
+    pub info: tokens::TokenInfo,
+    /// Shown once; send as `Authorization: Bearer <token>`.
+    pub token: String,
+}
+
+/// Create an API token.
+#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "auth", request_body = TokenInput, responses((status = 201, body = NewToken)))]
+pub async fn api_token_create(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<TokenInput>) -> AppResult<Response> {
+    let (info, token) = tokens::create(&app, ctx.require_user()?.id, &input.name).await?;
+    audit::log(&app, &ctx, "token.create", format!("token:{}", info.id), info.name.clone()).await;
+    Ok((axum::http::StatusCode::CREATED, Json(NewToken { info, token })).into_response())
+}
+
+/// Revoke an API token.
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "auth", params(("id" = i64, Path)), responses((status = 204), (status = 404)))]
+pub async fn api_token_revoke(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<axum::http::StatusCode> {
+    tokens::revoke(&app, ctx.require_user()?.id, id).await?;
+    audit::log(&app, &ctx, "token.revoke", format!("token:{id}"), "").await;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// The current user's notifications, newest first.
+#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "auth", responses((status = 200, body = Vec<notify::NotificationView>)))]
+pub async fn api_notifications(State(app): State<App>, ctx: Ctx) -> AppResult<Json<Vec<notify::NotificationView>>> {
+    Ok(Json(notify::list(&app, ctx.require_user()?.id, 100).await?))
+}
+
+/// Set a user's roles (admin); the reason goes to the audit log.
+#[utoipa::path(put, path = "/api/v1/users/{id}/roles", tag = "admin", params(("id" = i64, Path)), request_body = RolesInput, responses((status = 200), (status = 422)))]
+pub async fn api_set_roles(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, JsonIn(input): JsonIn<RolesInput>) -> AppResult<Json<serde_json::Value>> {
+    let (added, removed) = set_roles_core(&app, &ctx, id, &input.roles, &input.reason).await?;
+    Ok(Json(serde_json::json!({ "added": added, "removed": removed })))
+}
+
+/// The audit log, newest first (admin).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "admin", responses((status = 200, body = Vec<AuditEntry>)))]
+pub async fn api_audit(State(app): State<App>) -> AppResult<Json<Vec<AuditEntry>>> {
+    Ok(Json(audit_entries(&app, None, 500).await?))
+}

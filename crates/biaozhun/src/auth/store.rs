@@ -1,0 +1,309 @@
+//! Accounts: creation, look-up, roles, and the single-use mailed tokens (confirmation,
+//! password reset, invitation).
+
+use super::Role;
+use crate::App;
+use crate::db::Tx;
+use crate::web::{AppError, Lang};
+use sqlx::Row;
+
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+    pub confirmed: bool,
+    pub active: bool,
+    pub locale: Lang,
+}
+
+pub fn username_key(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+/// 3–32 characters: letters (Chinese too), digits, `_ . -`; not all digits (so it
+/// cannot be confused with a mobile number).
+pub fn check_username(s: &str) -> Result<(), &'static str> {
+    let n = s.chars().count();
+    if !(3..=32).contains(&n) {
+        return Err("auth.username_length");
+    }
+    if !s.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-')) || s.chars().all(|c| c.is_ascii_digit()) {
+        return Err("auth.username_chars");
+    }
+    Ok(())
+}
+
+pub fn check_email(s: &str) -> Result<(), &'static str> {
+    let s = s.trim();
+    let ok = s.len() <= 254
+        && s.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
+        && !s.chars().any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',');
+    if ok { Ok(()) } else { Err("auth.email_invalid") }
+}
+
+/// Mainland mobile numbers: 11 digits starting 1[3-9]; `+86` and spaces allowed.
+pub fn check_mobile(s: &str) -> Result<String, &'static str> {
+    let digits: String = s.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    let digits = digits.strip_prefix("+86").unwrap_or(&digits).to_string();
+    if digits.len() == 11 && digits.starts_with('1') && digits.as_bytes()[1].is_ascii_digit() && digits.as_bytes()[1] >= b'3' && digits.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(digits)
+    } else {
+        Err("auth.mobile_invalid")
+    }
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub mobile: Option<&'a str>,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub confirmed: bool,
+    pub locale: Lang,
+}
+
+/// Inserts an account; a taken name or address is reported on its field.
+pub async fn create(tx: &mut Tx, u: NewUser<'_>, lang: Lang) -> Result<i64, AppError> {
+    let now = crate::util::now();
+    let taken_name: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username_key = $1")
+        .bind(username_key(u.username))
+        .fetch_optional(&mut **tx)
+        .await?;
+    if taken_name.is_some() {
+        return Err(AppError::invalid("username", crate::web::i18n::t(lang, "auth.username_taken")));
+    }
+    let taken_mail: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email_key = $1")
+        .bind(u.email.trim().to_lowercase())
+        .fetch_optional(&mut **tx)
+        .await?;
+    if taken_mail.is_some() {
+        return Err(AppError::invalid("email", crate::web::i18n::t(lang, "auth.email_taken")));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, username_key, email, email_key, mobile, display_name, locale, password_hash, \
+         email_confirmed_at, status, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'active',$10,$10) RETURNING id",
+    )
+    .bind(u.username.trim())
+    .bind(username_key(u.username))
+    .bind(u.email.trim())
+    .bind(u.email.trim().to_lowercase())
+    .bind(u.mobile)
+    .bind(u.display_name.trim())
+    .bind(u.locale.code())
+    .bind(u.password_hash)
+    .bind(if u.confirmed { Some(now) } else { None })
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+fn account_from(r: &crate::db::Row) -> Result<Account, sqlx::Error> {
+    let confirmed: Option<i64> = r.try_get("email_confirmed_at")?;
+    let status: String = r.try_get("status")?;
+    let locale: String = r.try_get("locale")?;
+    Ok(Account {
+        id: r.try_get("id")?,
+        username: r.try_get("username")?,
+        email: r.try_get("email")?,
+        password_hash: r.try_get("password_hash")?,
+        confirmed: confirmed.is_some(),
+        active: status == "active",
+        locale: Lang::parse(&locale).unwrap_or_default(),
+    })
+}
+
+const ACCOUNT_COLS: &str = "id, username, email, password_hash, email_confirmed_at, status, locale";
+
+/// Finds an account by user name or mail address (case-insensitive).
+pub async fn find_by_account(app: &App, account: &str) -> Result<Option<Account>, AppError> {
+    let key = account.trim().to_lowercase();
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACCOUNT_COLS} FROM users WHERE username_key = $1 OR email_key = $1 LIMIT 1"
+    )))
+    .bind(key)
+    .fetch_optional(&app.db.pool)
+    .await?;
+    Ok(row.as_ref().map(account_from).transpose()?)
+}
+
+pub async fn find_by_id(app: &App, id: i64) -> Result<Option<Account>, AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ACCOUNT_COLS} FROM users WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(&app.db.pool)
+        .await?;
+    Ok(row.as_ref().map(account_from).transpose()?)
+}
+
+pub async fn set_password(tx: &mut Tx, user_id: i64, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(crate::util::now())
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn roles_of(app: &App, user_id: i64) -> Result<Vec<Role>, AppError> {
+    let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
+        .bind(user_id)
+        .fetch_all(&app.db.pool)
+        .await?;
+    Ok(roles.iter().filter_map(|r| Role::parse(r)).collect())
+}
+
+/// Replaces a user's roles; returns (added, removed).
+pub async fn set_roles(tx: &mut Tx, user_id: i64, roles: &[Role], by: Option<i64>) -> Result<(Vec<Role>, Vec<Role>), sqlx::Error> {
+    let current: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    let current: Vec<Role> = current.iter().filter_map(|r| Role::parse(r)).collect();
+    let added: Vec<Role> = roles.iter().copied().filter(|r| !current.contains(r)).collect();
+    let removed: Vec<Role> = current.iter().copied().filter(|r| !roles.contains(r)).collect();
+    for r in &removed {
+        sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role = $2").bind(user_id).bind(r.as_str()).execute(&mut **tx).await?;
+    }
+    for r in &added {
+        sqlx::query("INSERT INTO user_roles (user_id, role, granted_by, granted_at) VALUES ($1,$2,$3,$4)")
+            .bind(user_id)
+            .bind(r.as_str())
+            .bind(by)
+            .bind(crate::util::now())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok((added, removed))
+}
+
+// ---------------------------------------------------------------------------------------
+// Mailed single-use tokens
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Confirm,
+    Reset,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Confirm => "confirm",
+            Purpose::Reset => "reset",
+        }
+    }
+}
+
+pub async fn issue_token(tx: &mut Tx, user_id: i64, purpose: Purpose, ttl: i64) -> Result<String, sqlx::Error> {
+    let token = crate::util::random_token(32);
+    let now = crate::util::now();
+    sqlx::query("INSERT INTO email_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1,$2,$3,$4,$5)")
+        .bind(crate::util::sha256_hex(&token))
+        .bind(user_id)
+        .bind(purpose.as_str())
+        .bind(now)
+        .bind(now + ttl)
+        .execute(&mut **tx)
+        .await?;
+    Ok(token)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenState {
+    Valid(i64),
+    Expired,
+    Used,
+    Unknown,
+}
+
+/// Looks a token up without using it (to show the form).
+pub async fn peek_token(app: &App, token: &str, purpose: Purpose) -> Result<TokenState, AppError> {
+    let row = sqlx::query("SELECT user_id, expires_at, used_at FROM email_tokens WHERE token_hash = $1 AND purpose = $2")
+        .bind(crate::util::sha256_hex(token))
+        .bind(purpose.as_str())
+        .fetch_optional(&app.db.pool)
+        .await?;
+    Ok(match row {
+        None => TokenState::Unknown,
+        Some(r) => {
+            let used: Option<i64> = r.try_get("used_at")?;
+            let expires: i64 = r.try_get("expires_at")?;
+            if used.is_some() {
+                TokenState::Used
+            } else if expires < crate::util::now() {
+                TokenState::Expired
+            } else {
+                TokenState::Valid(r.try_get("user_id")?)
+            }
+        }
+    })
+}
+
+/// Uses a token inside the caller's transaction; a second use finds it used.
+pub async fn consume_token(tx: &mut Tx, token: &str, purpose: Purpose) -> Result<TokenState, sqlx::Error> {
+    let hash = crate::util::sha256_hex(token);
+    let now = crate::util::now();
+    let row = sqlx::query("SELECT user_id, expires_at, used_at FROM email_tokens WHERE token_hash = $1 AND purpose = $2")
+        .bind(&hash)
+        .bind(purpose.as_str())
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(r) = row else { return Ok(TokenState::Unknown) };
+    let used: Option<i64> = r.try_get("used_at")?;
+    let expires: i64 = r.try_get("expires_at")?;
+    if used.is_some() {
+        return Ok(TokenState::Used);
+    }
+    if expires < now {
+        return Ok(TokenState::Expired);
+    }
+    let n = sqlx::query("UPDATE email_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
+        .bind(now)
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Ok(TokenState::Used);
+    }
+    Ok(TokenState::Valid(r.try_get("user_id")?))
+}
+
+/// On first start, creates an `admin` account with a random password and returns it,
+/// so the operator can log in. Does nothing when any administrator exists.
+pub async fn ensure_admin(app: &App) -> anyhow::Result<Option<(String, String)>> {
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_roles WHERE role = 'admin'").fetch_one(&app.db.pool).await?;
+    if existing > 0 {
+        return Ok(None);
+    }
+    let password = crate::util::random_token(12);
+    let id = create_admin(app, "admin", "admin@localhost", &password).await?;
+    tracing::info!("created administrator account {id}");
+    Ok(Some(("admin".into(), password)))
+}
+
+/// Creates a confirmed administrator (CLI `user create --admin`).
+pub async fn create_admin(app: &App, username: &str, email: &str, password: &str) -> anyhow::Result<i64> {
+    check_username(username).map_err(|k| anyhow::anyhow!(crate::web::i18n::t(Lang::En, k)))?;
+    let hash = super::password::hash(password)?;
+    let mut tx = app.db.begin().await?;
+    let id = create(
+        &mut tx,
+        NewUser { username, email, mobile: None, display_name: username, password_hash: &hash, confirmed: true, locale: Lang::Zh },
+        Lang::En,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    set_roles(&mut tx, id, &[Role::Admin, Role::Staff], None).await?;
+    sqlx::query("INSERT INTO audit_log (at, action, target, detail) VALUES ($1, 'user.create_admin', $2, 'command line or first start')")
+        .bind(crate::util::now())
+        .bind(format!("user:{id}"))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}

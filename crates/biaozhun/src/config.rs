@@ -1,0 +1,91 @@
+//! Configuration: defaults → `biaozhun.toml` → `BIAOZHUN_*` environment → command-line flags.
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Address the web server listens on.
+    pub bind: String,
+    /// Directory for the embedded database, the search index and backups.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; empty means `sqlite://<data_dir>/biaozhun.db`.
+    pub database_url: String,
+    /// Public address of the site, used in mailed links.
+    pub base_url: String,
+    /// Mark cookies `Secure` and send HSTS (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_proxy: bool,
+    /// Largest accepted upload, in bytes.
+    pub max_upload_bytes: usize,
+    /// Connections in the database pool.
+    pub db_pool_size: u32,
+    /// Run background jobs (mail, digests) in this process.
+    pub run_jobs: bool,
+    pub smtp: Smtp,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Smtp {
+    /// SMTP relay host; empty means mail goes to the database outbox only.
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub password: String,
+    /// `starttls` (default), `tls` or `none`.
+    pub security: String,
+    pub from: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: String::new(),
+            base_url: "http://127.0.0.1:8080".into(),
+            secure_cookies: false,
+            trust_proxy: false,
+            max_upload_bytes: 10 * 1024 * 1024,
+            db_pool_size: 8,
+            run_jobs: true,
+            smtp: Smtp {
+                port: 587,
+                security: "starttls".into(),
+                from: "biaozhun <noreply@localhost>".into(),
+                ..Smtp::default()
+            },
+        }
+    }
+}
+
+impl Config {
+    /// Loads the layered configuration. `file` defaults to `./biaozhun.toml` when present.
+    /// `*_FILE` variables (e.g. `BIAOZHUN_SMTP__PASSWORD_FILE`) are not special-cased:
+    /// secrets may be put in the TOML file with restricted permissions instead.
+    pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Config> {
+        let path = file
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("biaozhun.toml"));
+        let cfg: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(path))
+            .merge(Env::prefixed("BIAOZHUN_").split("__"))
+            .extract()?;
+        Ok(cfg)
+    }
+
+    pub fn effective_database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}/biaozhun.db", self.data_dir.display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+}

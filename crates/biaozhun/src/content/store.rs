@@ -1,0 +1,406 @@
+//! Articles and attachments.
+
+use super::markdown::{self, TocEntry};
+use crate::App;
+use crate::web::{AppError, AppResult};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+pub const KINDS: [&str; 3] = ["news", "notice", "policy"];
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ArticleSummary {
+    pub id: i64,
+    pub kind: String,
+    pub slug: Option<String>,
+    pub title: String,
+    pub summary: String,
+    pub status: String,
+    pub members_only: bool,
+    pub published_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Article {
+    #[serde(flatten)]
+    pub head: ArticleSummary,
+    pub body_md: String,
+    pub body_html: String,
+    #[schema(value_type = Vec<Object>)]
+    pub toc: Vec<TocEntry>,
+    pub source: String,
+    pub attachments: Vec<AttachmentInfo>,
+    /// Send back when saving; a changed version means someone else saved first.
+    pub version: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+const SUMMARY_COLS: &str = "id, kind, slug, title, summary, status, members_only, published_at, updated_at";
+
+fn summary_from(r: &crate::db::Row) -> Result<ArticleSummary, sqlx::Error> {
+    let mo: i64 = r.try_get("members_only")?;
+    Ok(ArticleSummary {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        slug: r.try_get("slug")?,
+        title: r.try_get("title")?,
+        summary: r.try_get("summary")?,
+        status: r.try_get("status")?,
+        members_only: mo != 0,
+        published_at: r.try_get("published_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// Published articles of a kind (or all kinds), newest first. Members-only articles are
+/// listed only when `members` is true.
+pub async fn list(app: &App, kind: Option<&str>, members: bool, page: i64, per_page: i64) -> AppResult<Page<ArticleSummary>> {
+    let page = page.max(1);
+    let now = crate::util::now();
+    let kind = kind.unwrap_or("");
+    let filter = "status = 'published' AND published_at <= $1 AND ($2 = '' OR kind = $2) AND (members_only = 0 OR $3 = 1)";
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM articles WHERE {filter}")))
+        .bind(now)
+        .bind(kind)
+        .bind(members as i64)
+        .fetch_one(&app.db.pool)
+        .await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SUMMARY_COLS} FROM articles WHERE {filter} ORDER BY published_at DESC, id DESC LIMIT $4 OFFSET $5"
+    )))
+    .bind(now)
+    .bind(kind)
+    .bind(members as i64)
+    .bind(per_page)
+    .bind((page - 1) * per_page)
+    .fetch_all(&app.db.pool)
+    .await?;
+    let items = rows.iter().map(summary_from).collect::<Result<_, _>>()?;
+    Ok(Page { items, total, page, pages: ((total + per_page - 1) / per_page).max(1) })
+}
+
+/// Every article including drafts (staff).
+pub async fn list_all(app: &App) -> AppResult<Vec<ArticleSummary>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SUMMARY_COLS} FROM articles ORDER BY updated_at DESC, id DESC LIMIT 500")))
+        .fetch_all(&app.db.pool)
+        .await?;
+    Ok(rows.iter().map(summary_from).collect::<Result<_, _>>()?)
+}
+
+pub async fn draft_count(app: &App) -> AppResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM articles WHERE status = 'draft'").fetch_one(&app.db.pool).await?)
+}
+
+/// An article by id or slug.
+pub async fn get(app: &App, key: &str) -> AppResult<Article> {
+    let id: i64 = key.parse().unwrap_or(-1);
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SUMMARY_COLS}, body_md, body_html, toc_json, source, version FROM articles WHERE id = $1 OR slug = $2"
+    )))
+    .bind(id)
+    .bind(key)
+    .fetch_optional(&app.db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let head = summary_from(&r)?;
+    let toc_json: String = r.try_get("toc_json")?;
+    let attachments = attachments_of(app, head.id).await?;
+    Ok(Article {
+        body_md: r.try_get("body_md")?,
+        body_html: r.try_get("body_html")?,
+        toc: serde_json::from_str(&toc_json).unwrap_or_default(),
+        source: r.try_get("source")?,
+        version: r.try_get("version")?,
+        attachments,
+        head,
+    })
+}
+
+pub async fn attachments_of(app: &App, article_id: i64) -> AppResult<Vec<AttachmentInfo>> {
+    let rows = sqlx::query("SELECT id, filename, content_type, size FROM attachments WHERE article_id = $1 ORDER BY id")
+        .bind(article_id)
+        .fetch_all(&app.db.pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Ok(AttachmentInfo { id: r.try_get("id")?, filename: r.try_get("filename")?, content_type: r.try_get("content_type")?, size: r.try_get("size")? }))
+        .collect::<Result<_, sqlx::Error>>()?)
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default, utoipa::ToSchema)]
+pub struct ArticleInput {
+    /// `news`, `notice` or `policy`.
+    pub kind: String,
+    pub title: String,
+    #[serde(default)]
+    pub summary: String,
+    /// Markdown; rendered and sanitised on save.
+    #[serde(default)]
+    pub body_md: String,
+    /// `draft` or `published`.
+    #[serde(default)]
+    pub status: String,
+    #[serde(default, deserialize_with = "crate::auth::routes::checkbox")]
+    pub members_only: bool,
+    /// `YYYY-MM-DD`; empty means now when publishing.
+    #[serde(default)]
+    pub published_on: String,
+    /// Required when updating: the version that was edited.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+impl ArticleInput {
+    fn check(&self, lang: crate::web::Lang) -> AppResult<Option<i64>> {
+        use crate::web::i18n::t;
+        if !KINDS.contains(&self.kind.as_str()) {
+            return Err(AppError::invalid("kind", t(lang, "content.err_kind")));
+        }
+        let title = self.title.trim();
+        if title.is_empty() || title.chars().count() > 200 {
+            return Err(AppError::invalid("title", t(lang, "content.err_title")));
+        }
+        if !["draft", "published", ""].contains(&self.status.as_str()) {
+            return Err(AppError::invalid("status", t(lang, "content.err_status")));
+        }
+        if self.body_md.len() > 1_000_000 {
+            return Err(AppError::invalid("body_md", t(lang, "content.err_body")));
+        }
+        if self.published_on.trim().is_empty() {
+            return Ok(None);
+        }
+        crate::util::parse_local_date(&self.published_on)
+            .map(Some)
+            .ok_or_else(|| AppError::invalid("published_on", t(lang, "content.err_date")))
+    }
+}
+
+fn summary_text(input: &ArticleInput) -> String {
+    if !input.summary.trim().is_empty() {
+        return input.summary.trim().chars().take(300).collect();
+    }
+    markdown::plain(&input.body_md).chars().take(120).collect()
+}
+
+/// Creates or updates an article in one transaction, with an audit entry. Updates must
+/// carry the version that was read; a stale one is refused with a conflict.
+pub async fn save(app: &App, ctx: &crate::web::Ctx, id: Option<i64>, input: &ArticleInput) -> AppResult<i64> {
+    let date = input.check(ctx.lang)?;
+    let (html, toc) = markdown::render(&input.body_md);
+    let toc_json = serde_json::to_string(&toc).unwrap_or_else(|_| "[]".into());
+    let now = crate::util::now();
+    let status = if input.status.is_empty() { "draft" } else { input.status.as_str() };
+    let published_at = if status == "published" { Some(date.unwrap_or(now)) } else { date };
+    let mut tx = app.db.begin().await?;
+    let id = match id {
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO articles (kind, title, summary, body_md, body_html, toc_json, status, members_only, published_at, author_id, created_at, updated_at) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$11) RETURNING id",
+            )
+            .bind(&input.kind)
+            .bind(input.title.trim())
+            .bind(summary_text(input))
+            .bind(&input.body_md)
+            .bind(&html)
+            .bind(&toc_json)
+            .bind(status)
+            .bind(input.members_only as i64)
+            .bind(published_at)
+            .bind(ctx.user_id())
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?
+        }
+        Some(id) => {
+            let version = input.version.ok_or_else(|| AppError::invalid("version", ctx.t("content.err_version")))?;
+            let n = sqlx::query(
+                "UPDATE articles SET kind = $1, title = $2, summary = $3, body_md = $4, body_html = $5, toc_json = $6, status = $7, \
+                 members_only = $8, published_at = COALESCE($9, published_at), updated_at = $10, version = version + 1 \
+                 WHERE id = $11 AND version = $12",
+            )
+            .bind(&input.kind)
+            .bind(input.title.trim())
+            .bind(summary_text(input))
+            .bind(&input.body_md)
+            .bind(&html)
+            .bind(&toc_json)
+            .bind(status)
+            .bind(input.members_only as i64)
+            .bind(published_at)
+            .bind(now)
+            .bind(id)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+                return Err(if exists.is_some() { AppError::Conflict(ctx.t("content.err_stale")) } else { AppError::NotFound });
+            }
+            id
+        }
+    };
+    crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry {
+        action: "article.save",
+        target: format!("article:{id}"),
+        detail: status.to_string(),
+    })
+    .await?;
+    tx.commit().await?;
+    app.home_cache.clear();
+    Ok(id)
+}
+
+/// Plain substring search over published titles and bodies (the site search box).
+pub async fn search(app: &App, q: &str, members: bool, limit: i64) -> AppResult<Vec<ArticleSummary>> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SUMMARY_COLS} FROM articles WHERE status = 'published' AND published_at <= $1 AND (members_only = 0 OR $2 = 1) \
+         AND (title LIKE $3 ESCAPE '\\' OR body_md LIKE $3 ESCAPE '\\') ORDER BY published_at DESC LIMIT $4"
+    )))
+    .bind(crate::util::now())
+    .bind(members as i64)
+    .bind(like)
+    .bind(limit)
+    .fetch_all(&app.db.pool)
+    .await?;
+    Ok(rows.iter().map(summary_from).collect::<Result<_, _>>()?)
+}
+
+// ---------------------------------------------------------------------------------------
+// Attachments
+
+/// Accepted attachment types: the extension must agree with the file's first bytes.
+pub fn sniff(filename: &str, data: &[u8]) -> Option<&'static str> {
+    let ext = filename.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    let zip = data.starts_with(b"PK\x03\x04");
+    let ole = data.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    match ext.as_str() {
+        "pdf" if data.starts_with(b"%PDF-") => Some("application/pdf"),
+        "png" if data.starts_with(b"\x89PNG\r\n\x1a\n") => Some("image/png"),
+        "jpg" | "jpeg" if data.starts_with(&[0xFF, 0xD8, 0xFF]) => Some("image/jpeg"),
+        "gif" if data.starts_with(b"GIF87a") || data.starts_with(b"GIF89a") => Some("image/gif"),
+        "docx" if zip => Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        "xlsx" if zip => Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        "pptx" if zip => Some("application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+        "doc" if ole => Some("application/msword"),
+        "xls" if ole => Some("application/vnd.ms-excel"),
+        "zip" if zip => Some("application/zip"),
+        "txt" | "csv" if !data.contains(&0) && std::str::from_utf8(data).is_ok() => {
+            Some(if ext == "csv" { "text/csv; charset=utf-8" } else { "text/plain; charset=utf-8" })
+        }
+        _ => None,
+    }
+}
+
+/// A file name safe to store and to send back: no folders, no control characters.
+pub fn clean_filename(name: &str) -> Option<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*')).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
+    if cleaned.is_empty() || cleaned == ".." {
+        return None;
+    }
+    Some(cleaned.chars().rev().take(120).collect::<Vec<_>>().into_iter().rev().collect())
+}
+
+pub async fn add_attachment(app: &App, ctx: &crate::web::Ctx, article_id: i64, filename: &str, data: &[u8]) -> AppResult<i64> {
+    use sha2::Digest;
+    let name = clean_filename(filename).ok_or_else(|| AppError::invalid("file", ctx.t("content.err_filename")))?;
+    if data.is_empty() {
+        return Err(AppError::invalid("file", ctx.t("content.err_empty_file")));
+    }
+    if data.len() > app.config.max_upload_bytes {
+        return Err(AppError::TooLarge);
+    }
+    let ct = sniff(&name, data).ok_or_else(|| AppError::invalid("file", ctx.t("content.err_file_type")))?;
+    let mut tx = app.db.begin().await?;
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE id = $1").bind(article_id).fetch_optional(&mut *tx).await?;
+    exists.ok_or(AppError::NotFound)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO attachments (article_id, filename, content_type, size, sha256, data, uploader_id, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id",
+    )
+    .bind(article_id)
+    .bind(&name)
+    .bind(ct)
+    .bind(data.len() as i64)
+    .bind(hex::encode(sha2::Sha256::digest(data)))
+    .bind(data.to_vec())
+    .bind(ctx.user_id())
+    .bind(crate::util::now())
+    .fetch_one(&mut *tx)
+    .await?;
+    crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "attachment.upload", target: format!("article:{article_id}"), detail: name }).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub struct Download {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+    pub article_id: i64,
+}
+
+pub async fn attachment(app: &App, id: i64) -> AppResult<Download> {
+    let r = sqlx::query("SELECT filename, content_type, data, article_id FROM attachments WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&app.db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Download { filename: r.try_get("filename")?, content_type: r.try_get("content_type")?, data: r.try_get("data")?, article_id: r.try_get("article_id")? })
+}
+
+pub async fn delete_attachment(app: &App, ctx: &crate::web::Ctx, id: i64) -> AppResult<i64> {
+    let mut tx = app.db.begin().await?;
+    let article: Option<i64> = sqlx::query_scalar("SELECT article_id FROM attachments WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+    let article = article.ok_or(AppError::NotFound)?;
+    sqlx::query("DELETE FROM attachments WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "attachment.delete", target: format!("article:{article}"), detail: format!("attachment:{id}") }).await?;
+    tx.commit().await?;
+    Ok(article)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filenames_lose_paths() {
+        assert_eq!(clean_filename("../../etc/passwd").as_deref(), Some("passwd"));
+        assert_eq!(clean_filename("C:\\x\\报告.pdf").as_deref(), Some("报告.pdf"));
+        assert_eq!(clean_filename(".."), None);
+        assert_eq!(clean_filename("a\r\nb.txt").as_deref(), Some("ab.txt"));
+    }
+
+    #[test]
+    fn types_are_sniffed() {
+        assert_eq!(sniff("a.pdf", b"%PDF-1.7 ..."), Some("application/pdf"));
+        assert_eq!(sniff("a.pdf", b"<html>"), None);
+        assert_eq!(sniff("a.exe", b"MZ"), None);
+        assert_eq!(sniff("a.txt", b"hello"), Some("text/plain; charset=utf-8"));
+        assert_eq!(sniff("a.txt", b"he\0llo"), None);
+    }
+}

@@ -1,0 +1,18 @@
+//! biaozhun (标准): the platform that runs a city's standardization strategy.
+//!
+//! The crate is laid out as a room per domain (see docs/architecture.md):
+//! shared rooms (`db`, `web`, `jobs`, `auth`) and domain rooms (`content`,
+//! `training`, …) that each own their tables, templates and routes.
+
+pub mod app;
+pub mod auth;
+pub mod bench;
+pub mod config;
+pub mod content;
+pub mod db;
+pub mod jobs;
+pub mod training;
+pub mod util;
+pub mod web;
+
+pub use app::App;

@@ -1,0 +1,180 @@
+//! `biaozhun`: serve the platform, migrate, administer users, back up, benchmark.
+
+use biaozhun::App;
+use biaozhun::config::Config;
+use clap::{Parser, Subcommand};
+use std::io::Read;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "biaozhun", version, about = "The standardization platform of a city")]
+struct Cli {
+    /// Configuration file (default ./biaozhun.toml when present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (embedded database, search index); also BIAOZHUN_DATA_DIR.
+    #[arg(long, global = true)]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the web server (and background jobs).
+    Serve {
+        /// Listen address; also BIAOZHUN_BIND.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
+    /// Write a consistent copy of the SQLite database while the server runs.
+    Backup {
+        /// Output file (default <data>/backups/biaozhun-<time>.db).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Replace the SQLite database with a backup (stop the server first).
+    Restore { file: PathBuf },
+    /// Measure the figures named in the issues (see docs/benchmarks.md).
+    Bench {
+        /// Seconds each load phase runs.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Concurrent clients for the page benchmarks.
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create a confirmed account; the password is read from standard input.
+    Create {
+        name: String,
+        /// Make it an administrator (and staff).
+        #[arg(long)]
+        admin: bool,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Set the roles of an account (expert, staff, admin), with the reason for the audit log.
+    Roles {
+        name: String,
+        /// Comma-separated; empty removes all.
+        #[arg(long, default_value = "")]
+        set: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut cfg = Config::load(cli.config.as_deref())?;
+    if let Some(d) = &cli.data {
+        cfg.data_dir = d.clone();
+    }
+    Ok(cfg)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("BIAOZHUN_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let mut cfg = load_config(&cli)?;
+    match cli.cmd {
+        Cmd::Serve { bind } => {
+            if let Some(b) = bind {
+                cfg.bind = b;
+            }
+            let bind = cfg.bind.clone();
+            let started = App::init(cfg).await?;
+            if let Some((name, pw)) = &started.admin_created {
+                println!("\n  First start: an administrator account was created.\n    account:  {name}\n    password: {pw}\n  Change it after logging in (forgot password works too). It is not shown again.\n");
+            }
+            let listener = tokio::net::TcpListener::bind(&bind).await?;
+            let db = started.app.db.kind.as_str();
+            println!("biaozhun listening on http://{} ({db})", listener.local_addr()?);
+            started.app.serve(listener, shutdown_signal()).await?;
+        }
+        Cmd::Migrate => {
+            let started = App::init(cfg).await?;
+            println!("schema version {} (applied now: {:?})", started.app.db.schema_version().await?, started.migrations_applied);
+        }
+        Cmd::User { cmd: UserCmd::Create { name, admin, email } } => {
+            let mut pw = String::new();
+            std::io::stdin().read_to_string(&mut pw)?;
+            let pw = pw.trim_end_matches(['\r', '\n']).to_string();
+            if let Err(k) = biaozhun::auth::password::check_policy(&pw, &name, "") {
+                anyhow::bail!("{}", biaozhun::web::i18n::t(biaozhun::web::Lang::En, k));
+            }
+            let app = App::init(cfg).await?.app;
+            let email = email.unwrap_or_else(|| format!("{name}@localhost"));
+            if !admin {
+                anyhow::bail!("only --admin accounts are created here; people register on the site");
+            }
+            let id = biaozhun::auth::store::create_admin(&app, &name, &email, &pw).await?;
+            println!("created administrator {name} (id {id})");
+        }
+        Cmd::User { cmd: UserCmd::Roles { name, set, reason } } => {
+            let app = App::init(cfg).await?.app;
+            let roles = set
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| biaozhun::auth::Role::parse(s).ok_or_else(|| anyhow::anyhow!("unknown role {s:?} (expert, staff, admin)")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let acct = biaozhun::auth::store::find_by_account(&app, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?.ok_or_else(|| anyhow::anyhow!("no account {name:?}"))?;
+            if reason.trim().is_empty() {
+                anyhow::bail!("--reason is required");
+            }
+            let mut tx = app.db.begin().await?;
+            let (added, removed) = biaozhun::auth::store::set_roles(&mut tx, acct.id, &roles, None).await?;
+            sqlx::query("INSERT INTO audit_log (at, actor_name, action, target, detail) VALUES ($1, 'command line', 'user.roles_changed', $2, $3)")
+                .bind(biaozhun::util::now())
+                .bind(format!("user:{}", acct.id))
+                .bind(serde_json::json!({ "added": added, "removed": removed, "reason": reason }).to_string())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            println!("{name}: added {added:?}, removed {removed:?}");
+        }
+        Cmd::Backup { out } => {
+            let app = App::init(cfg.clone()).await?.app;
+            let path = biaozhun::db::backup::backup(&app.db, &cfg.data_dir, out).await?;
+            println!("backup written to {}", path.display());
+        }
+        Cmd::Restore { file } => {
+            let target = biaozhun::db::backup::restore(&cfg, &file).await?;
+            println!("restored {} into {}", file.display(), target.display());
+        }
+        Cmd::Bench { seconds, clients } => {
+            biaozhun::bench::run(seconds, clients).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,53 @@
+//! The training room. For now: upcoming published sessions, which the home page's
+//! "recent trainings" box and the /training page list. Courses, enrolment, exams and
+//! certificates arrive with the training issue.
+
+use crate::App;
+use crate::web::{Access, AppResult, Ctx, Routes};
+use axum::extract::State;
+use axum::response::Response;
+use minijinja::context;
+use serde::Serialize;
+use sqlx::Row;
+
+#[derive(Debug, Serialize)]
+pub struct SessionSummary {
+    pub id: i64,
+    pub title: String,
+    pub location: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+}
+
+/// Published sessions that have not ended, soonest first.
+pub async fn upcoming(app: &App, limit: i64) -> AppResult<Vec<SessionSummary>> {
+    let rows = sqlx::query(
+        "SELECT id, title, location, starts_at, ends_at FROM training_sessions \
+         WHERE status = 'published' AND ends_at >= $1 ORDER BY starts_at ASC, id ASC LIMIT $2",
+    )
+    .bind(crate::util::now())
+    .bind(limit)
+    .fetch_all(&app.db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            Ok(SessionSummary {
+                id: r.try_get("id")?,
+                title: r.try_get("title")?,
+                location: r.try_get("location")?,
+                starts_at: r.try_get("starts_at")?,
+                ends_at: r.try_get("ends_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?)
+}
+
+pub fn routes() -> Routes {
+    Routes::new().get("/training", Access::Public, list)
+}
+
+async fn list(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    let sessions = upcoming(&app, 100).await?;
+    ctx.render(&app, "training/list.html", context! { sessions => sessions })
+}

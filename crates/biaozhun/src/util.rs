@@ -1,0 +1,102 @@
+//! Small helpers shared by every room: clock, random tokens, hashing, dates.
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use time::{OffsetDateTime, UtcOffset};
+
+/// Seconds since the Unix epoch, UTC.
+pub fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// A URL-safe random token with `bytes` bytes of entropy.
+pub fn random_token(bytes: usize) -> String {
+    use base64::Engine;
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buf);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// Hex SHA-256 of a string; how every secret token is stored.
+pub fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// China Standard Time has had no daylight saving since 1991: a fixed offset is exact.
+pub const CST: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
+    Ok(o) => o,
+    Err(_) => UtcOffset::UTC,
+};
+
+pub fn to_local(ts: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(ts)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(CST)
+}
+
+/// `2026-11-28` in Asia/Shanghai.
+pub fn fmt_date(ts: i64) -> String {
+    let d = to_local(ts);
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// `2026-11-28 18:03` in Asia/Shanghai.
+pub fn fmt_datetime(ts: i64) -> String {
+    let d = to_local(ts);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        d.year(),
+        u8::from(d.month()),
+        d.day(),
+        d.hour(),
+        d.minute()
+    )
+}
+
+/// Parses `YYYY-MM-DD` (as typed in a form, local time) into the epoch second of
+/// that day's start in Asia/Shanghai.
+pub fn parse_local_date(s: &str) -> Option<i64> {
+    let (y, m, d) = stdnum::date::parse_date(s.trim()).ok()?;
+    let month = time::Month::try_from(m).ok()?;
+    let date = time::Date::from_calendar_date(y, month, d).ok()?;
+    Some(date.midnight().assume_offset(CST).unix_timestamp())
+}
+
+/// Adds whole calendar years to a local date, keeping Feb 29 sensible.
+pub fn add_years(ts: i64, years: i32) -> i64 {
+    let d = to_local(ts);
+    let target_year = d.year() + years;
+    let date = d.date();
+    let shifted = date
+        .replace_year(target_year)
+        .or_else(|_| date.replace_day(28).and_then(|x| x.replace_year(target_year)))
+        .unwrap_or(date);
+    shifted.with_time(d.time()).assume_offset(CST).unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_dates_round_trip() {
+        let ts = parse_local_date("2026-02-28").unwrap();
+        assert_eq!(fmt_date(ts), "2026-02-28");
+        assert_eq!(fmt_date(add_years(ts, 1)), "2027-02-28");
+        let leap = parse_local_date("2028-02-29").unwrap();
+        assert_eq!(fmt_date(add_years(leap, 1)), "2029-02-28");
+    }
+
+    #[test]
+    fn tokens_are_distinct_and_hashed() {
+        let a = random_token(32);
+        assert_ne!(a, random_token(32));
+        assert_eq!(sha256_hex(&a).len(), 64);
+    }
+}
+
+/// Constant-time string comparison for secrets.
+pub fn ct_eq(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}

@@ -1,0 +1,380 @@
+//! The request context: who is asking (session cookie or API token), in which language,
+//! from which address, with which CSRF token. One middleware builds it, checks CSRF on
+//! every state-changing request, and turns handler errors into pages or JSON.
+
+use super::error::{AppError, ErrorInfo};
+use super::i18n::{self, Lang};
+use crate::App;
+use crate::auth::{self, CurrentUser};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::{Value, context};
+use serde::Serialize;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub const SESSION_COOKIE: &str = "bz_session";
+pub const CSRF_COOKIE: &str = "bz_csrf";
+pub const LANG_COOKIE: &str = "bz_lang";
+pub const FLASH_COOKIE: &str = "bz_flash";
+pub const ACCOUNT_COOKIE: &str = "bz_account";
+pub const CSRF_FIELD: &str = "_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+#[derive(Clone)]
+pub struct Ctx {
+    pub user: Option<Arc<CurrentUser>>,
+    pub lang: Lang,
+    pub csrf: String,
+    pub ip: String,
+    pub path: String,
+    pub query: String,
+    /// A one-shot message from the previous page (already translated).
+    pub flash: Option<String>,
+    pub remembered_account: Option<String>,
+    pub is_api: bool,
+    pub user_agent: String,
+}
+
+impl Ctx {
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.lang, key)
+    }
+    pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
+        i18n::tf(self.lang, key, args)
+    }
+    pub fn user_id(&self) -> Option<i64> {
+        self.user.as_ref().map(|u| u.id)
+    }
+    /// The logged-in user, or 401.
+    pub fn require_user(&self) -> Result<&CurrentUser, AppError> {
+        self.user.as_deref().ok_or(AppError::Unauthorized)
+    }
+
+    /// Renders a page with the shared context (user, language, CSRF token, flash).
+    pub fn render(&self, app: &App, name: &str, extra: Value) -> Result<Response, AppError> {
+        self.render_status(app, StatusCode::OK, name, extra)
+    }
+
+    pub fn render_status(&self, app: &App, status: StatusCode, name: &str, extra: Value) -> Result<Response, AppError> {
+        let base = context! {
+            lang => self.lang.code(),
+            other_lang => if self.lang == Lang::Zh { "en" } else { "zh-CN" },
+            csrf => &self.csrf,
+            user => self.user.as_deref().map(UserView::from),
+            path => &self.path,
+            path_and_query => self.path_and_query(),
+            flash => &self.flash,
+            site_name => self.t("site.name"),
+        };
+        let ctx = context! { ..extra, ..base };
+        let html = app.templates.render(name, ctx).map_err(|e| AppError::Internal(anyhow::anyhow!("template {name}: {e:#}")))?;
+        Ok((status, Html(html)).into_response())
+    }
+
+    pub fn path_and_query(&self) -> String {
+        if self.query.is_empty() { self.path.clone() } else { format!("{}?{}", self.path, self.query) }
+    }
+}
+
+/// What templates see of the current user.
+#[derive(Serialize)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub is_staff: bool,
+    pub is_admin: bool,
+    pub is_expert: bool,
+    pub is_member: bool,
+    pub member_until: Option<i64>,
+    pub unread: i64,
+}
+
+impl From<&CurrentUser> for UserView {
+    fn from(u: &CurrentUser) -> Self {
+        use crate::auth::Role;
+        UserView {
+            id: u.id,
+            username: u.username.clone(),
+            display_name: if u.display_name.is_empty() { u.username.clone() } else { u.display_name.clone() },
+            is_staff: u.has(Role::Staff),
+            is_admin: u.has(Role::Admin),
+            is_expert: u.has(Role::Expert),
+            is_member: u.is_member(),
+            member_until: u.member_until,
+            unread: u.unread,
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("context middleware not installed")))
+    }
+}
+
+pub fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            Some((k.trim(), v.trim()))
+        })
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    cookies(headers).find(|(k, _)| *k == name).map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value. `max_age` of `Some(0)` deletes the cookie; `None` makes it last
+/// for the browser session.
+pub fn set_cookie(app: &App, name: &str, value: &str, max_age: Option<i64>, http_only: bool) -> HeaderValue {
+    let mut s = format!("{name}={value}; Path=/; SameSite=Lax");
+    if let Some(age) = max_age {
+        s.push_str(&format!("; Max-Age={age}"));
+    }
+    if http_only {
+        s.push_str("; HttpOnly");
+    }
+    if app.config.secure_cookies {
+        s.push_str("; Secure");
+    }
+    HeaderValue::from_str(&s).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+}
+
+/// A redirect that carries a one-shot message (an i18n key) to the next page.
+pub fn redirect_with_flash(app: &App, to: &str, flash_key: &str) -> Response {
+    let mut resp = Redirect::to(to).into_response();
+    resp.headers_mut().append(header::SET_COOKIE, set_cookie(app, FLASH_COOKIE, flash_key, Some(60), true));
+    resp
+}
+
+/// Only same-site relative paths may be redirect targets (no `//host`, no scheme).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+fn client_ip(app: &App, req: &Request) -> String {
+    if app.config.trust_proxy {
+        if let Some(ip) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next_back())
+        {
+            return ip.trim().to_string();
+        }
+    }
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn valid_token_shape(s: &str) -> bool {
+    s.len() >= 32 && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+const FORM_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The context middleware (see module docs).
+pub async fn context_layer(State(app): State<App>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let is_api = path.starts_with("/api/");
+    let headers = req.headers();
+    let lang = cookie(headers, LANG_COOKIE).and_then(Lang::parse).unwrap_or_default();
+    let (csrf, new_csrf) = match cookie(headers, CSRF_COOKIE) {
+        Some(c) if valid_token_shape(c) => (c.to_string(), false),
+        _ => (crate::util::random_token(32), true),
+    };
+    let flash = cookie(headers, FLASH_COOKIE)
+        .filter(|k| k.len() < 80 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_'))
+        .and_then(|k| i18n::lookup(lang, &format!("flash.{k}")));
+    let had_flash = cookie(headers, FLASH_COOKIE).is_some();
+    let remembered_account = cookie(headers, ACCOUNT_COOKIE)
+        .and_then(|v| percent_encoding::percent_decode_str(v).decode_utf8().ok().map(|s| s.into_owned()))
+        .filter(|s| !s.is_empty() && s.chars().count() <= 64);
+    let ip = client_ip(&app, &req);
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect::<String>();
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|s| s.trim().to_string());
+    let session_cookie = cookie(headers, SESSION_COOKIE).map(str::to_string);
+
+    let user = match (&bearer, &session_cookie) {
+        (Some(tok), _) => match auth::tokens::authenticate(&app, tok).await {
+            Ok(Some(u)) => Some(Arc::new(u)),
+            Ok(None) => return error_response(&app, lang, is_api, &path, &query, AppError::Unauthorized),
+            Err(e) => return error_response(&app, lang, is_api, &path, &query, e),
+        },
+        (None, Some(sid)) => match auth::sessions::load(&app, sid).await {
+            Ok(u) => u.map(Arc::new),
+            Err(e) => return error_response(&app, lang, is_api, &path, &query, e),
+        },
+        (None, None) => None,
+    };
+
+    let mut req = req;
+    // CSRF: every state-changing request that could ride on the browser's cookies must
+    // carry the token (header, query `_csrf`, or form field). Requests authenticated by an
+    // API token, and cookie-less API calls, carry no ambient authority and are exempt.
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && bearer.is_none() && !(is_api && session_cookie.is_none()) {
+        let mut presented = req
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .or_else(|| {
+                serde_urlencoded::from_str::<Vec<(String, String)>>(&query)
+                    .ok()
+                    .and_then(|v| v.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v))
+            });
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if presented.is_none() && is_form {
+            let (parts, body) = req.into_parts();
+            let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
+                Ok(b) => b,
+                Err(_) => return error_response(&app, lang, is_api, &path, &query, AppError::TooLarge),
+            };
+            presented = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                .ok()
+                .and_then(|v| v.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v));
+            req = Request::from_parts(parts, Body::from(bytes));
+        }
+        let ok = !new_csrf && presented.as_deref().is_some_and(|p| crate::util::ct_eq(p, &csrf));
+        if !ok {
+            let err = AppError::Invalid { field: Some(CSRF_FIELD.into()), message: i18n::t(lang, "error.csrf") };
+            let mut resp = error_response(&app, lang, is_api, &path, &query, err);
+            *resp.status_mut() = StatusCode::FORBIDDEN;
+            if new_csrf {
+                resp.headers_mut().append(header::SET_COOKIE, set_cookie(&app, CSRF_COOKIE, &csrf, None, true));
+            }
+            return resp;
+        }
+    }
+
+    let ctx = Ctx {
+        user,
+        lang,
+        csrf: csrf.clone(),
+        ip,
+        path: path.clone(),
+        query: query.clone(),
+        flash,
+        remembered_account,
+        is_api,
+        user_agent,
+    };
+    req.extensions_mut().insert(ctx);
+    let mut resp = next.run(req).await;
+
+    if let Some(info) = resp.extensions_mut().remove::<ErrorInfo>() {
+        let status = resp.status();
+        let retry = resp.headers().get(header::RETRY_AFTER).cloned();
+        resp = render_error(&app, lang, is_api, &path, &query, status, info);
+        if let Some(r) = retry {
+            resp.headers_mut().insert(header::RETRY_AFTER, r);
+        }
+    }
+    let sets_flash = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(FLASH_COOKIE.as_bytes()));
+    if had_flash && !sets_flash {
+        resp.headers_mut().append(header::SET_COOKIE, set_cookie(&app, FLASH_COOKIE, "", Some(0), true));
+    }
+    if new_csrf && !is_api {
+        resp.headers_mut().append(header::SET_COOKIE, set_cookie(&app, CSRF_COOKIE, &csrf, None, true));
+    }
+    resp
+}
+
+fn error_response(app: &App, lang: Lang, is_api: bool, path: &str, query: &str, e: AppError) -> Response {
+    let mut resp = e.into_response();
+    let info = resp.extensions_mut().remove::<ErrorInfo>().unwrap_or(ErrorInfo {
+        code: "internal",
+        message: String::new(),
+        field: None,
+    });
+    render_error(app, lang, is_api, path, query, resp.status(), info)
+}
+
+fn render_error(app: &App, lang: Lang, is_api: bool, path: &str, query: &str, status: StatusCode, info: ErrorInfo) -> Response {
+    let message = if info.message.is_empty() { i18n::t(lang, &format!("error.{}", info.code)) } else { info.message };
+    if is_api {
+        let body = serde_json::json!({ "error": { "code": info.code, "message": message, "field": info.field } });
+        return (status, axum::Json(body)).into_response();
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        let next = if query.is_empty() { path.to_string() } else { format!("{path}?{query}") };
+        let to = format!("/login?next={}", percent_encoding::utf8_percent_encode(&next, percent_encoding::NON_ALPHANUMERIC));
+        return Redirect::to(&to).into_response();
+    }
+    let ctx = context! {
+        lang => lang.code(),
+        status => status.as_u16(),
+        title => i18n::t(lang, &format!("error_title.{}", info.code)),
+        message => message,
+        site_name => i18n::t(lang, "site.name"),
+        path => path,
+    };
+    match app.templates.render("error.html", ctx) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!("error page failed: {e:#}");
+            (status, message).into_response()
+        }
+    }
+}
+
+/// Security headers on every response.
+pub async fn security_headers(State(app): State<App>, req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    if app.config.secure_cookies {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    resp
+}

@@ -1,0 +1,11 @@
+//! The integration suite: one binary that drives the real HTTP interface of a server
+//! started in-process on a fresh database. Every scenario runs on SQLite, and again on
+//! PostgreSQL when BIAOZHUN_TEST_DATABASE_URL is set (a connection failure then fails).
+
+mod support;
+
+mod accounts;
+mod authz;
+mod content;
+mod membership;
+mod ops;

@@ -1,0 +1,276 @@
+//! Test harness: a server per scenario on its own database, and a cookie-keeping client
+//! that fills in the CSRF token like a browser form would.
+
+use biaozhun::App;
+use biaozhun::config::Config;
+use reqwest::cookie::CookieStore;
+use reqwest::{StatusCode, Url};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// SQLite always; PostgreSQL too when the variable is set.
+pub fn backends() -> Vec<Backend> {
+    let mut v = vec![Backend::Sqlite];
+    if std::env::var("BIAOZHUN_TEST_DATABASE_URL").is_ok_and(|s| !s.is_empty()) {
+        v.push(Backend::Postgres);
+    }
+    v
+}
+
+/// Runs a scenario on every backend.
+#[macro_export]
+macro_rules! scenario {
+    ($name:ident, $body:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            for backend in $crate::support::backends() {
+                let t = $crate::support::TestApp::start(backend).await;
+                let f = $body;
+                f(t).await;
+            }
+        }
+    };
+}
+
+pub struct TestApp {
+    pub app: App,
+    pub base: String,
+    pub backend: Backend,
+    _dir: tempfile::TempDir,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+async fn fresh_postgres_url() -> String {
+    let base = std::env::var("BIAOZHUN_TEST_DATABASE_URL").expect("BIAOZHUN_TEST_DATABASE_URL");
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+        .await
+        .unwrap_or_else(|e| panic!("BIAOZHUN_TEST_DATABASE_URL is set but PostgreSQL cannot be reached: {e}"));
+    let name = format!("bz_t_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), biaozhun::util::random_token(4).to_lowercase().replace(['-', '_'], "x"));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create test database");
+    let (prefix, _) = base.rsplit_once('/').expect("database URL with a database name");
+    format!("{prefix}/{name}")
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let database_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}/biaozhun.db", dir.path().display()),
+            Backend::Postgres => fresh_postgres_url().await,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let config = Config {
+            data_dir: dir.path().to_path_buf(),
+            database_url,
+            base_url: format!("http://{addr}"),
+            run_jobs: false,
+            trust_proxy: true,
+            max_upload_bytes: 1024 * 1024,
+            ..Config::default()
+        };
+        let started = App::init(config).await.expect("app init");
+        let app = started.app.clone();
+        tokio::spawn(started.app.serve(listener, std::future::pending()));
+        TestApp { app, base: format!("http://{addr}"), backend, _dir: dir }
+    }
+
+    pub fn client(&self) -> Client {
+        self.client_from("127.0.0.1")
+    }
+
+    /// A browser at another address (through the trusted proxy header).
+    pub fn client_from(&self, ip: &str) -> Client {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", ip.parse().expect("ip header"));
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("client");
+        Client { http, jar, base: self.base.clone(), secret: self.app.secret.clone() }
+    }
+
+    /// Runs the background jobs that are due (tests do not run the worker loop).
+    pub async fn run_jobs(&self) -> usize {
+        biaozhun::jobs::run_pending(&self.app).await.expect("jobs")
+    }
+
+    /// The newest mail to an address, and the first site link in it.
+    pub async fn last_mail(&self, to: &str) -> (String, String, Option<String>) {
+        let row: (String, String) = sqlx::query_as("SELECT subject, body_text FROM mail_outbox WHERE to_addr = $1 ORDER BY id DESC LIMIT 1")
+            .bind(to)
+            .fetch_one(&self.app.db.pool)
+            .await
+            .unwrap_or_else(|e| panic!("no mail to {to}: {e}"));
+        let link = row.1.split_whitespace().find(|w| w.starts_with(&self.base)).map(|w| w.trim_start_matches(&self.base).to_string());
+        (row.0, row.1, link)
+    }
+
+    /// Registers, confirms by the mailed link, and logs in a new user.
+    pub async fn user(&self, name: &str) -> Client {
+        let c = self.client();
+        let email = format!("{name}@example.com");
+        let r = c.register(name, &email, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::OK, "register {name}: {}", r.text);
+        let (_, _, link) = self.last_mail(&email).await;
+        let r = c.get(&link.expect("confirmation link")).await;
+        assert!(r.text.contains("confirm") || r.status == StatusCode::OK, "{}", r.text);
+        let r = c.login(name, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "login {name}: {}", r.text);
+        c
+    }
+
+    /// A logged-in user with the given roles.
+    pub async fn user_with_roles(&self, name: &str, roles: &[biaozhun::auth::Role]) -> Client {
+        let c = self.user(name).await;
+        let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(name).fetch_one(&self.app.db.pool).await.expect("user id");
+        let mut tx = self.app.db.begin().await.expect("tx");
+        biaozhun::auth::store::set_roles(&mut tx, id, roles, None).await.expect("roles");
+        tx.commit().await.expect("commit");
+        c
+    }
+
+    pub async fn user_id(&self, name: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(name).fetch_one(&self.app.db.pool).await.expect("user id")
+    }
+
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.app.db.pool).await.expect(sql)
+    }
+}
+
+pub const PASSWORD: &str = "Kitchen-hood 2026!";
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub text: String,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Resp {
+    pub fn location(&self) -> String {
+        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub jar: Arc<reqwest::cookie::Jar>,
+    pub base: String,
+    secret: Vec<u8>,
+}
+
+async fn into_resp(r: reqwest::Response) -> Resp {
+    let status = r.status();
+    let headers = r.headers().clone();
+    let text = r.text().await.unwrap_or_default();
+    Resp { status, text, headers }
+}
+
+impl Client {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let url: Url = self.base.parse().ok()?;
+        let header = self.jar.cookies(&url)?;
+        header.to_str().ok()?.split("; ").find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
+    }
+
+    /// The CSRF token a page would carry (fetching a page first if the cookie is missing).
+    pub async fn csrf(&self) -> String {
+        if let Some(c) = self.cookie("bz_csrf") {
+            return c;
+        }
+        self.get("/healthz").await;
+        self.get("/login").await;
+        self.cookie("bz_csrf").expect("csrf cookie")
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        into_resp(self.http.get(self.url(path)).send().await.expect("GET")).await
+    }
+
+    /// A form post with the CSRF field, as the site's forms send it.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let csrf = self.csrf().await;
+        let mut f: Vec<(&str, &str)> = fields.to_vec();
+        f.push(("_csrf", &csrf));
+        into_resp(self.http.post(self.url(path)).form(&f).send().await.expect("POST")).await
+    }
+
+    /// A form post without the CSRF field (to test the rejection).
+    pub async fn post_form_no_csrf(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        into_resp(self.http.post(self.url(path)).form(fields).send().await.expect("POST")).await
+    }
+
+    pub async fn api(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> Resp {
+        let csrf = self.cookie("bz_csrf").unwrap_or_default();
+        let mut req = self.http.request(method, self.url(path)).header("x-csrf-token", csrf);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        into_resp(req.send().await.expect("API call")).await
+    }
+
+    /// A fresh captcha and its answer (the test knows the site secret).
+    pub async fn captcha(&self) -> (String, String) {
+        let r = self.get("/api/v1/captcha").await;
+        let id = r.json()["id"].as_str().expect("captcha id").to_string();
+        let answer = biaozhun::auth::captcha::answer(&self.secret, &id);
+        (id, answer)
+    }
+
+    pub async fn login(&self, account: &str, password: &str) -> Resp {
+        let (id, answer) = self.captcha().await;
+        self.post_form("/login", &[("account", account), ("password", password), ("captcha_id", &id), ("captcha_answer", &answer)]).await
+    }
+
+    pub async fn register(&self, username: &str, email: &str, password: &str) -> Resp {
+        let (id, answer) = self.captcha().await;
+        self.post_form(
+            "/register",
+            &[("username", username), ("email", email), ("password", password), ("password_confirm", password), ("captcha_id", &id), ("captcha_answer", &answer)],
+        )
+        .await
+    }
+}
+
+impl TestApp {
+    /// A second server on the same database, as behind a load balancer.
+    pub async fn second_server(&self) -> (App, String) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut config = self.app.config.clone();
+        config.base_url = format!("http://{addr}");
+        let started = App::init(config).await.expect("second app");
+        let app = started.app.clone();
+        tokio::spawn(started.app.serve(listener, std::future::pending()));
+        (app, format!("http://{addr}"))
+    }
+}
+
+impl Client {
+    /// The same browser (same cookies) talking to another server.
+    pub fn on(&self, base: &str) -> Client {
+        let mut c = self.clone();
+        c.base = base.to_string();
+        c
+    }
+}

@@ -1,0 +1,379 @@
+//! Text analysis: tokenizers registered on the tantivy index, and the pure
+//! functions that turn standard numbers ("codes") into index terms.
+//!
+//! The same functions are used at index time and at query time, so that a
+//! user typing `gb/t1.1`, `GB/T 1.1` or `ＧＢ／Ｔ　１．１` produces the same terms.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    StopWordFilter, TextAnalyzer, Token, TokenStream, Tokenizer, WhitespaceTokenizer,
+};
+use tantivy_jieba::JiebaTokenizer;
+
+/// Tokenizer names registered on every index.
+pub(crate) const TOK_ZH: &str = "bz_zh";
+pub(crate) const TOK_EN: &str = "bz_en";
+pub(crate) const TOK_WS: &str = "bz_ws";
+
+/// The jieba dictionary lives in a process-wide static inside `tantivy-jieba`;
+/// this forces it to load once (first use) and keeps one configured
+/// tokenizer that every index clones.
+static ZH: LazyLock<ZhTokenizer> = LazyLock::new(|| {
+    let mut t = ZhTokenizer {
+        inner: JiebaTokenizer::with_ordinal_position_mode(true),
+    };
+    // Force dictionary load now rather than during the first indexing call.
+    let mut s = t.token_stream("标准化");
+    while s.advance() {}
+    t
+});
+
+/// Loads the jieba dictionary now (it is otherwise loaded on first use).
+/// Cheap after the first call.
+pub fn warm_up() {
+    LazyLock::force(&ZH);
+}
+
+/// Jieba (search mode, ordinal positions) with tokens that contain no letter
+/// or digit (spaces, punctuation) dropped and positions renumbered.
+#[derive(Clone)]
+pub(crate) struct ZhTokenizer {
+    inner: JiebaTokenizer,
+}
+
+pub(crate) struct VecTokenStream {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl TokenStream for VecTokenStream {
+    fn advance(&mut self) -> bool {
+        if self.next < self.tokens.len() {
+            self.next += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.next.saturating_sub(1).min(self.tokens.len().saturating_sub(1))]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        let i = self.next.saturating_sub(1).min(self.tokens.len().saturating_sub(1));
+        &mut self.tokens[i]
+    }
+}
+
+impl Tokenizer for ZhTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let mut tokens = Vec::new();
+        let mut inner = self.inner.token_stream(text);
+        while inner.advance() {
+            let t = inner.token();
+            if !t.text.chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            let mut t = t.clone();
+            t.position = tokens.len();
+            t.position_length = 1;
+            tokens.push(t);
+        }
+        if tokens.is_empty() {
+            // `token()` must be callable even on an empty stream.
+            return VecTokenStream { tokens: vec![Token::default()], next: 1 };
+        }
+        VecTokenStream { tokens, next: 0 }
+    }
+}
+
+pub(crate) fn zh_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(ZH.clone())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .build()
+}
+
+pub(crate) fn en_analyzer() -> TextAnalyzer {
+    let stop = StopWordFilter::new(Language::English).expect("english stop words");
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(stop)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+pub(crate) fn ws_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WhitespaceTokenizer::default())
+        .filter(RemoveLongFilter::limit(64))
+        .build()
+}
+
+/// Runs an analyzer and returns (position, text) pairs.
+pub(crate) fn analyze(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut s = analyzer.token_stream(text);
+    while s.advance() {
+        let t = s.token();
+        out.push((t.position, t.text.clone()));
+    }
+    out
+}
+
+/// Jieba tokens of `text` (no punctuation/space tokens), default or search mode.
+pub(crate) fn jieba_words(text: &str, search_mode: bool) -> Vec<String> {
+    LazyLock::force(&ZH);
+    let mut t = JiebaTokenizer::with_search_mode(search_mode);
+    let mut s = t.token_stream(text);
+    let mut out = Vec::new();
+    while s.advance() {
+        let w = &s.token().text;
+        if w.chars().any(char::is_alphanumeric) {
+            out.push(w.to_lowercase());
+        }
+    }
+    out
+}
+
+/// CJK ideographs, kana and hangul: text handled by jieba.
+pub(crate) fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x2FDF | 0x3005..=0x3007 | 0x3040..=0x30FF | 0x3400..=0x4DBF |
+        0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
+}
+
+/// Maps full-width ASCII (Ｇ／１．) to ASCII and the ideographic space to ' '.
+pub(crate) fn normalize_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c as u32 {
+            0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            0x3000 => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
+/// Splits a code into lowercase tokens: runs of letters, runs of digits
+/// (a '.' between two digits stays inside: "1.1", "65.160.10"); everything
+/// else separates, and so does a letter/digit boundary.
+/// `"GB/T19001-2016"` → `["gb", "t", "19001", "2016"]`.
+pub fn code_tokens(s: &str) -> Vec<String> {
+    let chars: Vec<char> = normalize_width(s).chars().collect();
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut cur_digit = false;
+    for (i, &c) in chars.iter().enumerate() {
+        let is_digit = c.is_ascii_digit() || (c.is_numeric() && !is_cjk(c));
+        let is_letter = c.is_alphabetic() && !is_cjk(c);
+        if is_digit || is_letter {
+            if !cur.is_empty() && cur_digit != is_digit {
+                out.push(std::mem::take(&mut cur));
+            }
+            cur_digit = is_digit;
+            cur.extend(c.to_lowercase());
+        } else if c == '.'
+            && cur_digit
+            && !cur.is_empty()
+            && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit())
+        {
+            cur.push('.');
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Compact form of a code: its tokens concatenated. `"GB/T 1.1-2020"` → `"gbt1.12020"`.
+pub fn compact(s: &str) -> String {
+    code_tokens(s).concat()
+}
+
+/// Removes a trailing edition year (`-2016`, `:2015`, `—2008`) if present.
+fn strip_year(s: &str) -> Option<&str> {
+    let t = s.trim_end();
+    let chars: Vec<(usize, char)> = t.char_indices().collect();
+    let n = chars.len();
+    if n < 6 {
+        return None;
+    }
+    let digits = &chars[n - 4..];
+    if !digits.iter().all(|(_, c)| c.is_ascii_digit()) {
+        return None;
+    }
+    let (sep_idx, sep) = chars[n - 5];
+    if !matches!(sep, '-' | ':' | '—' | '–' | '－' | '：') {
+        return None;
+    }
+    // A year is 19xx or 20xx.
+    let year: String = digits.iter().map(|(_, c)| *c).collect();
+    if !(year.starts_with("19") || year.starts_with("20")) {
+        return None;
+    }
+    Some(&t[..sep_idx])
+}
+
+const MAX_WINDOW: usize = 4;
+
+/// Whitespace-chunk windows of a code string (1..=MAX_WINDOW chunks).
+fn windows(code: &str, max: usize) -> Vec<String> {
+    let norm = normalize_width(code);
+    let chunks: Vec<&str> = norm.split_whitespace().take(64).collect();
+    let mut out = Vec::new();
+    for i in 0..chunks.len() {
+        for j in i + 1..=(i + max).min(chunks.len()) {
+            out.push(chunks[i..j].join(" "));
+        }
+    }
+    out
+}
+
+/// Exact-match terms for a code string: the compact form of every window of
+/// whitespace-separated chunks, with and without a trailing edition year.
+pub(crate) fn exact_terms(code: &str) -> Vec<String> {
+    let mut set = HashSet::new();
+    let mut out = Vec::new();
+    for w in windows(code, MAX_WINDOW) {
+        let mut push = |s: String| {
+            if !s.is_empty() && set.insert(s.clone()) {
+                out.push(s);
+            }
+        };
+        push(compact(&w));
+        if let Some(stripped) = strip_year(&w) {
+            push(compact(stripped));
+        }
+    }
+    out
+}
+
+/// Character 2- and 3-grams of the compact form of every window of one or two
+/// chunks. Substring search on codes matches all query trigrams against these.
+pub(crate) fn code_grams(code: &str) -> Vec<String> {
+    let mut set = HashSet::new();
+    let mut out = Vec::new();
+    for w in windows(code, 2) {
+        let chars: Vec<char> = compact(&w).chars().collect();
+        for n in [2usize, 3] {
+            for g in chars.windows(n) {
+                let s: String = g.iter().collect();
+                if set.insert(s.clone()) {
+                    out.push(s);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Grams a query must all match to be a substring of some code (empty: no
+/// n-gram search for this query).
+pub(crate) fn query_grams(compact_query: &str) -> Vec<String> {
+    let chars: Vec<char> = compact_query.chars().collect();
+    match chars.len() {
+        0 | 1 => Vec::new(),
+        2 => vec![chars.iter().collect()],
+        _ => {
+            let mut seen = HashSet::new();
+            chars
+                .windows(3)
+                .map(|g| g.iter().collect::<String>())
+                .filter(|g| seen.insert(g.clone()))
+                .take(24)
+                .collect()
+        }
+    }
+}
+
+/// Facet path for a filter/facet value. `ics` and `hs` are hierarchical:
+/// every prefix becomes a path step, so a filter on a prefix is one term.
+pub(crate) fn facet_path(name: &str, value: &str) -> Vec<String> {
+    let clean = |s: &str| s.replace('\0', "");
+    let name = clean(name.trim());
+    let value = clean(value.trim());
+    let mut path = vec![name.clone()];
+    match name.as_str() {
+        "ics" => {
+            let parts: Vec<&str> = value.split('.').filter(|p| !p.is_empty()).collect();
+            for i in 1..=parts.len() {
+                path.push(parts[..i].join("."));
+            }
+        }
+        "hs" => {
+            let digits: String = value.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+            let mut len = 2;
+            while len < digits.len() {
+                path.push(digits[..len].to_string());
+                len += 2;
+            }
+            if !digits.is_empty() {
+                path.push(digits);
+            }
+        }
+        _ => {
+            if !value.is_empty() {
+                path.push(value);
+            }
+        }
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_tokenization() {
+        assert_eq!(code_tokens("GB/T19001-2016"), ["gb", "t", "19001", "2016"]);
+        assert_eq!(code_tokens("GB/T 1.1-2020"), ["gb", "t", "1.1", "2020"]);
+        assert_eq!(code_tokens("ＧＢ／Ｔ　１．１"), ["gb", "t", "1.1"]);
+        assert_eq!(code_tokens("ISO 9001:2015."), ["iso", "9001", "2015"]);
+        assert_eq!(compact("GB/T 1.1"), "gbt1.1");
+        assert!(code_tokens("").is_empty());
+        assert!(code_tokens("...//--").is_empty());
+    }
+
+    #[test]
+    fn exact_and_grams() {
+        let e = exact_terms("GB/T 19001-2016 GB/T19001-2016");
+        assert!(e.contains(&"gbt190012016".to_string()));
+        assert!(e.contains(&"gbt19001".to_string()));
+        let e = exact_terms("ISO 9001:2015");
+        assert!(e.contains(&"iso9001".to_string()));
+        assert!(e.contains(&"iso90012015".to_string()));
+        let e = exact_terms("GB/T 1.1-2020");
+        assert!(e.contains(&"gbt1.1".to_string()));
+        let g = code_grams("GB/T 19001-2016");
+        for q in query_grams("19001") {
+            assert!(g.contains(&q), "{q}");
+        }
+    }
+
+    #[test]
+    fn facet_paths() {
+        assert_eq!(facet_path("ics", "65.160.10"), ["ics", "65", "65.160", "65.160.10"]);
+        assert_eq!(facet_path("hs", "841460"), ["hs", "84", "8414", "841460"]);
+        assert_eq!(facet_path("hs", "84146"), ["hs", "84", "8414", "84146"]);
+        assert_eq!(facet_path("member", "USA"), ["member", "USA"]);
+    }
+
+    #[test]
+    fn zh_tokens_drop_punctuation() {
+        let mut a = zh_analyzer();
+        let toks = analyze(&mut a, "标准化工作导则  第1部分：标准化文件的结构和起草规则");
+        assert!(toks.iter().all(|(_, t)| !t.trim().is_empty() && t != "："));
+        assert!(toks.iter().any(|(_, t)| t == "导则"));
+        for (i, (p, _)) in toks.iter().enumerate() {
+            assert_eq!(*p, i);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Embedded full-text index for the standards catalogue and WTO TBT
+//! notifications (tantivy + jieba).
+//!
+//! The index is derived data: it can be thrown away and rebuilt from the
+//! database at any time ([`Index::open`] wipes an incompatible index).
+//! Callers keep it in sync with [`Index::upsert`] / [`Index::delete`] and make
+//! changes visible with [`Index::commit`].
+//!
+//! Matching, per query (all interpretations are OR-ed and scored together):
+//! * exact number: the compact form of the query (`GB/T 1.1` → `gbt1.1`)
+//!   equals a code, with or without its edition year — strongest boost;
+//! * code phrase: the query's code tokens appear consecutively in the code;
+//! * code substring (n-grams), when the query contains a digit (`19001`);
+//! * words: every word must match a title/body/code field (jieba for Chinese,
+//!   stemmed English otherwise); if that finds nothing, any word may match.
+
+mod analysis;
+mod index;
+mod query;
+
+pub use analysis::{code_tokens, compact, warm_up};
+pub use index::Index;
+
+use std::collections::BTreeMap;
+
+/// A document to index. `key` is unique; upserting an existing key replaces it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Doc {
+    /// Unique key, e.g. "std:123" or "tbt:55".
+    pub key: String,
+    /// Searches are scoped to one domain ("standard", "tbt", ...).
+    pub domain: String,
+    /// Numbers/symbols, space separated: "GB/T 19001-2016 GB/T19001-2016".
+    pub code: String,
+    /// Titles in all languages, newline separated.
+    pub title: String,
+    /// Longer text (scope, description, products).
+    pub body: String,
+    /// (name, value) pairs; multi-valued allowed. `ics` ("65.160.10") and
+    /// `hs` ("841460") are hierarchical: filtering on a prefix ("65", "8414")
+    /// matches.
+    pub facets: Vec<(String, String)>,
+    /// Unix seconds, for date sort and range filters.
+    pub date: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Best match first. With empty text this behaves as `DateDesc`.
+    #[default]
+    Relevance,
+    /// Newest first; documents without a date last.
+    DateDesc,
+    /// Oldest first; documents without a date last.
+    DateAsc,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Query {
+    pub domain: String,
+    /// Free text: words and optional "quoted phrases". Never a parse error.
+    /// Empty = all documents of the domain.
+    pub text: String,
+    /// AND across names, OR within the same name.
+    pub filters: Vec<(String, String)>,
+    /// Inclusive bounds on `Doc::date`; docs without a date never match a range.
+    pub date_from: Option<i64>,
+    pub date_to: Option<i64>,
+    pub sort: Sort,
+    pub offset: usize,
+    /// Clamped so that `offset + limit <= MAX_WINDOW` (10 000).
+    pub limit: usize,
+    /// Facet names to count over the whole filtered result set (top 50 values
+    /// each, by count). `"ics"` counts top-level values ("65"); `"ics:65"`
+    /// counts the children of "65" ("65.160"); same for `hs`. The key in
+    /// `Results::facets` is the requested string as given.
+    pub facet_fields: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub key: String,
+    /// Relevance score (0.0 when sorting by date or browsing without text).
+    pub score: f32,
+    /// The title lines that contain a query word, joined with '\n', HTML
+    /// escaped, matches wrapped in `<b>…</b>`. `None` when no title line matches.
+    pub title_snippet: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Results {
+    /// Number of matching documents (exact).
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    pub facets: BTreeMap<String, Vec<(String, u64)>>,
+}
+
+/// Largest `offset + limit` honoured by [`Index::search`].
+pub const MAX_WINDOW: usize = 10_000;
+/// Values returned per facet in [`Results::facets`].
+pub const MAX_FACET_VALUES: usize = 50;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index io: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("search index: {0}")]
+    Other(String),
+}
+
+impl From<tantivy::directory::error::OpenDirectoryError> for SearchError {
+    fn from(e: tantivy::directory::error::OpenDirectoryError) -> Self {
+        SearchError::Other(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,512 @@
+//! Query building (never from a query parser: the user's text cannot cause a
+//! parse error), search execution, facet counting and title highlighting.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use tantivy::collector::{Collector, Count, FacetCollector, MultiCollector, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
+};
+use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+
+use crate::analysis::{self, is_cjk};
+use crate::index::{Fields, Inner};
+use crate::{Hit, Results, SearchError, Sort, MAX_FACET_VALUES, MAX_WINDOW};
+
+const MAX_QUERY_CHARS: usize = 256;
+const MAX_UNITS: usize = 16;
+const MAX_FACET_FIELDS: usize = 16;
+
+const BOOST_EXACT: f32 = 60.0;
+const BOOST_CODE_PHRASE: f32 = 4.0;
+const SCORE_NGRAM: f32 = 1.0;
+const BOOST_TITLE: f32 = 3.0;
+const BOOST_CODE_WORD: f32 = 2.0;
+
+type Q = Box<dyn Query>;
+
+fn term(field: Field, text: &str) -> Term {
+    Term::from_field_text(field, text)
+}
+
+fn term_q(field: Field, text: &str) -> Q {
+    Box::new(TermQuery::new(term(field, text), IndexRecordOption::WithFreqs))
+}
+
+fn boost(q: Q, b: f32) -> Q {
+    if (b - 1.0).abs() < f32::EPSILON { q } else { Box::new(BoostQuery::new(q, b)) }
+}
+
+fn should(qs: Vec<Q>) -> Option<Q> {
+    match qs.len() {
+        0 => None,
+        1 => qs.into_iter().next(),
+        _ => Some(Box::new(BooleanQuery::new(
+            qs.into_iter().map(|q| (Occur::Should, q)).collect(),
+        ))),
+    }
+}
+
+fn must(qs: Vec<Q>) -> Option<Q> {
+    match qs.len() {
+        0 => None,
+        1 => qs.into_iter().next(),
+        _ => Some(Box::new(BooleanQuery::new(
+            qs.into_iter().map(|q| (Occur::Must, q)).collect(),
+        ))),
+    }
+}
+
+/// Term or phrase over positioned tokens (positions from the analyzer).
+fn seq_q(field: Field, toks: &[(usize, String)]) -> Option<Q> {
+    match toks.len() {
+        0 => None,
+        1 => Some(term_q(field, &toks[0].1)),
+        _ => {
+            let base = toks[0].0;
+            let terms = toks.iter().map(|(p, t)| (p - base, term(field, t))).collect();
+            Some(Box::new(PhraseQuery::new_with_offset(terms)))
+        }
+    }
+}
+
+/// One word-unit of the text query, matched in any text field.
+struct Unit {
+    q: Q,
+    required: bool,
+}
+
+/// Units for a Latin/number segment: each code token must match
+/// (title_en/body_en stemmed, or code_tok verbatim).
+fn latin_units(f: &Fields, seg: &str, en: &mut tantivy::tokenizer::TextAnalyzer) -> Vec<Unit> {
+    let mut out = Vec::new();
+    for tok in analysis::code_tokens(seg) {
+        let stems = analysis::analyze(en, &tok);
+        let mut alts = Vec::new();
+        if let Some(q) = seq_q(f.title_en, &stems) {
+            alts.push(boost(q, BOOST_TITLE));
+        }
+        if let Some(q) = seq_q(f.body_en, &stems) {
+            alts.push(q);
+        }
+        if stems.is_empty() && tok.chars().count() < 3 {
+            continue; // stop word
+        }
+        alts.push(boost(term_q(f.code_tok, &tok), BOOST_CODE_WORD));
+        if let Some(q) = should(alts) {
+            out.push(Unit { q, required: true });
+        }
+    }
+    out
+}
+
+/// Matches a jieba word in the Chinese fields: the word itself, or all of the
+/// shorter words jieba's search mode finds inside it.
+fn zh_word_q(f: &Fields, w: &str) -> Q {
+    let direct = |w: &str| {
+        should(vec![boost(term_q(f.title_zh, w), BOOST_TITLE), term_q(f.body_zh, w)])
+            .expect("two clauses")
+    };
+    let mut alts = vec![direct(w)];
+    if w.chars().count() > 2 {
+        let subs: Vec<Q> = analysis::jieba_words(w, true)
+            .into_iter()
+            .filter(|s| s != w)
+            .map(|s| direct(&s))
+            .collect();
+        if let Some(q) = must(subs) {
+            alts.push(q);
+        }
+    }
+    should(alts).expect("non-empty")
+}
+
+fn cjk_units(f: &Fields, seg: &str) -> Vec<Unit> {
+    analysis::jieba_words(seg, false)
+        .into_iter()
+        .map(|w| {
+            // Single characters are weak evidence and often particles (的, 和).
+            let required = w.chars().count() > 1;
+            let q = if w.chars().any(is_cjk) {
+                zh_word_q(f, &w)
+            } else {
+                // Latin inside a CJK segment is handled by latin_units.
+                return None;
+            };
+            Some(Unit { q, required })
+        })
+        .flatten()
+        .collect()
+}
+
+/// Splits into runs of CJK and non-CJK text.
+fn script_runs(s: &str) -> Vec<(bool, &str)> {
+    let mut out: Vec<(bool, &str)> = Vec::new();
+    let mut start = 0;
+    let mut cur: Option<bool> = None;
+    for (i, c) in s.char_indices() {
+        let k = is_cjk(c);
+        match cur {
+            Some(prev) if prev != k => {
+                out.push((prev, &s[start..i]));
+                start = i;
+                cur = Some(k);
+            }
+            None => cur = Some(k),
+            _ => {}
+        }
+    }
+    if let Some(k) = cur {
+        out.push((k, &s[start..]));
+    }
+    out
+}
+
+/// Units for a quoted phrase: the words in order, in one field.
+fn phrase_unit(f: &Fields, phrase: &str, en: &mut tantivy::tokenizer::TextAnalyzer) -> Vec<Unit> {
+    if phrase.chars().any(is_cjk) {
+        let mut units = Vec::new();
+        for (cjk, seg) in script_runs(phrase) {
+            if cjk {
+                units.extend(cjk_units(f, seg));
+            } else {
+                units.extend(latin_units(f, seg, en));
+            }
+        }
+        return units;
+    }
+    let stems = analysis::analyze(en, phrase);
+    let codes: Vec<(usize, String)> =
+        analysis::code_tokens(phrase).into_iter().enumerate().collect();
+    let mut alts = Vec::new();
+    if let Some(q) = seq_q(f.title_en, &stems) {
+        alts.push(boost(q, BOOST_TITLE));
+    }
+    if let Some(q) = seq_q(f.body_en, &stems) {
+        alts.push(q);
+    }
+    if let Some(q) = seq_q(f.code_tok, &codes) {
+        alts.push(boost(q, BOOST_CODE_WORD));
+    }
+    should(alts).map(|q| vec![Unit { q, required: true }]).unwrap_or_default()
+}
+
+/// Parsed text: the word units and the code-oriented interpretations.
+struct TextQuery {
+    units: Vec<Unit>,
+    extra: Vec<Q>,
+    /// Words to highlight in titles.
+    highlight: Vec<String>,
+}
+
+fn build_text(f: &Fields, text: &str) -> TextQuery {
+    let text: String = analysis::normalize_width(text)
+        .chars()
+        .take(MAX_QUERY_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut en = analysis::en_analyzer();
+    let mut units = Vec::new();
+    let mut highlight = Vec::new();
+    // Quotes: odd-numbered pieces are phrases. Curly quotes count too.
+    let unified: String = text
+        .chars()
+        .map(|c| if matches!(c, '“' | '”' | '„' | '«' | '»') { '"' } else { c })
+        .collect();
+    for (i, piece) in unified.split('"').enumerate() {
+        if piece.trim().is_empty() {
+            continue;
+        }
+        if i % 2 == 1 {
+            units.extend(phrase_unit(f, piece, &mut en));
+            highlight.push(piece.trim().to_lowercase());
+            continue;
+        }
+        for (cjk, seg) in script_runs(piece) {
+            if cjk {
+                units.extend(cjk_units(f, seg));
+                highlight.extend(analysis::jieba_words(seg, false));
+            } else {
+                units.extend(latin_units(f, seg, &mut en));
+                for w in seg.split_whitespace() {
+                    highlight.push(w.to_lowercase());
+                }
+                highlight.extend(analysis::code_tokens(seg));
+            }
+        }
+    }
+    // Too many words: keep the first ones required, the rest optional.
+    for u in units.iter_mut().skip(MAX_UNITS) {
+        u.required = false;
+    }
+    units.truncate(MAX_UNITS * 2);
+
+    // Code interpretations on the whole text.
+    let mut extra: Vec<Q> = Vec::new();
+    let compact = analysis::compact(&text);
+    if !compact.is_empty() && compact.len() <= 64 {
+        let q = term_q(f.code_exact, &compact);
+        extra.push(Box::new(ConstScoreQuery::new(q, BOOST_EXACT)));
+    }
+    let codes: Vec<(usize, String)> =
+        analysis::code_tokens(&text).into_iter().take(12).enumerate().collect();
+    if codes.len() >= 2 {
+        if let Some(q) = seq_q(f.code_tok, &codes) {
+            extra.push(boost(q, BOOST_CODE_PHRASE));
+        }
+    }
+    if compact.chars().any(|c| c.is_ascii_digit()) {
+        let grams: Vec<Q> =
+            analysis::query_grams(&compact).iter().map(|g| term_q(f.code_ng, g)).collect();
+        if let Some(q) = must(grams) {
+            extra.push(Box::new(ConstScoreQuery::new(q, SCORE_NGRAM)));
+        }
+    }
+    highlight.retain(|w| w.chars().count() >= 2 || w.chars().any(is_cjk));
+    highlight.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    highlight.dedup();
+    TextQuery { units, extra, highlight }
+}
+
+/// The text part of the query. `and`: all required units must match.
+fn text_query(tq: &TextQuery, and: bool) -> Option<Q> {
+    let mut clauses: Vec<(Occur, Q)> = Vec::new();
+    for u in &tq.units {
+        let occur = if and && u.required { Occur::Must } else { Occur::Should };
+        clauses.push((occur, u.q.box_clone()));
+    }
+    let words: Option<Q> = if clauses.is_empty() {
+        None
+    } else {
+        Some(Box::new(BooleanQuery::new(clauses)))
+    };
+    let mut alts: Vec<Q> = tq.extra.iter().map(|q| q.box_clone()).collect();
+    alts.extend(words);
+    should(alts)
+}
+
+fn filter_query(f: &Fields, q: &crate::Query) -> Vec<Q> {
+    let mut out: Vec<Q> = vec![Box::new(TermQuery::new(
+        term(f.domain, &q.domain),
+        IndexRecordOption::Basic,
+    ))];
+    let mut groups: BTreeMap<&str, Vec<Q>> = BTreeMap::new();
+    for (name, value) in &q.filters {
+        let path = analysis::facet_path(name, value);
+        let t = Term::from_facet(f.facet, &Facet::from_path(path));
+        groups
+            .entry(name.trim())
+            .or_default()
+            .push(Box::new(TermQuery::new(t, IndexRecordOption::Basic)));
+    }
+    for (_, qs) in groups {
+        out.extend(should(qs));
+    }
+    if q.date_from.is_some() || q.date_to.is_some() {
+        let lo = q.date_from.map_or(Bound::Unbounded, |d| Bound::Included(Term::from_field_i64(f.date, d)));
+        let hi = q.date_to.map_or(Bound::Unbounded, |d| Bound::Included(Term::from_field_i64(f.date, d)));
+        out.push(Box::new(RangeQuery::new(lo, hi)));
+    }
+    out
+}
+
+fn with_filters(main: Option<Q>, filters: &[Q]) -> Q {
+    let mut clauses: Vec<(Occur, Q)> = Vec::new();
+    clauses.push((Occur::Must, main.unwrap_or_else(|| Box::new(AllQuery))));
+    for fq in filters {
+        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(fq.box_clone(), 0.0))));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// Requested facet → (the facet whose children are counted).
+fn facet_root(spec: &str) -> Facet {
+    let (name, value) = match spec.split_once(':') {
+        Some((n, v)) => (n, v),
+        None => (spec, ""),
+    };
+    Facet::from_path(analysis::facet_path(name, value))
+}
+
+struct Collected {
+    total: usize,
+    top: Vec<(f32, DocAddress)>,
+    facets: BTreeMap<String, Vec<(String, u64)>>,
+}
+
+fn collect<C>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    top: Option<C>,
+    facet_specs: &[String],
+    to_score: impl Fn(C::Fruit) -> Vec<(f32, DocAddress)>,
+) -> Result<Collected, SearchError>
+where
+    C: Collector + 'static,
+{
+    let mut multi = MultiCollector::new();
+    let count_h = multi.add_collector(Count);
+    let top_h = top.map(|c| multi.add_collector(c));
+    let mut facet_hs = Vec::new();
+    for spec in facet_specs {
+        let root = facet_root(spec);
+        let mut fc = FacetCollector::for_field("facet");
+        fc.add_facet(root.clone());
+        facet_hs.push((spec.clone(), root, multi.add_collector(fc)));
+    }
+    let mut fruits = searcher.search(query, &multi)?;
+    let total = count_h.extract(&mut fruits);
+    let top = top_h.map(|h| to_score(h.extract(&mut fruits))).unwrap_or_default();
+    let mut facets = BTreeMap::new();
+    for (spec, root, h) in facet_hs {
+        let counts = h.extract(&mut fruits);
+        let values = counts
+            .top_k(root, MAX_FACET_VALUES)
+            .into_iter()
+            .map(|(facet, n)| {
+                let value = facet.to_path().last().map(|s| s.to_string()).unwrap_or_default();
+                (value, n)
+            })
+            .collect();
+        facets.insert(spec, values);
+    }
+    Ok(Collected { total, top, facets })
+}
+
+fn run(
+    searcher: &Searcher,
+    query: &dyn Query,
+    sort: Sort,
+    offset: usize,
+    limit: usize,
+    facet_specs: &[String],
+) -> Result<Collected, SearchError> {
+    let limit = limit.min(MAX_WINDOW.saturating_sub(offset));
+    let offset = offset.min(MAX_WINDOW);
+    let top = (limit > 0).then(|| TopDocs::with_limit(limit).and_offset(offset));
+    match sort {
+        Sort::Relevance => collect(
+            searcher,
+            query,
+            top.map(|t| t.order_by_score()),
+            facet_specs,
+            |v| v,
+        ),
+        Sort::DateDesc | Sort::DateAsc => {
+            let order = if sort == Sort::DateDesc { Order::Desc } else { Order::Asc };
+            collect(
+                searcher,
+                query,
+                top.map(|t| t.order_by_fast_field::<i64>("date", order)),
+                facet_specs,
+                |v| v.into_iter().map(|(_, a)| (0.0, a)).collect(),
+            )
+        }
+    }
+}
+
+pub(crate) fn search(inner: &Inner, q: &crate::Query) -> Result<Results, SearchError> {
+    let f = &inner.fields;
+    let searcher = inner.reader.searcher();
+    let filters = filter_query(f, q);
+    let mut facet_specs: Vec<String> = Vec::new();
+    for s in q.facet_fields.iter().take(MAX_FACET_FIELDS) {
+        if !s.trim().is_empty() && !facet_specs.contains(s) {
+            facet_specs.push(s.clone());
+        }
+    }
+
+    let has_text = q.text.chars().any(|c| c.is_alphanumeric());
+    let (collected, tq) = if !has_text {
+        let sort = if q.sort == Sort::Relevance { Sort::DateDesc } else { q.sort };
+        let query = with_filters(None, &filters);
+        (run(&searcher, &*query, sort, q.offset, q.limit, &facet_specs)?, None)
+    } else {
+        let tq = build_text(f, &q.text);
+        let query = with_filters(text_query(&tq, true), &filters);
+        let mut c = run(&searcher, &*query, q.sort, q.offset, q.limit, &facet_specs)?;
+        let required = tq.units.iter().filter(|u| u.required).count();
+        if c.total == 0 && required > 1 {
+            // Nothing has every word: fall back to any word.
+            let query = with_filters(text_query(&tq, false), &filters);
+            c = run(&searcher, &*query, q.sort, q.offset, q.limit, &facet_specs)?;
+        }
+        (c, Some(tq))
+    };
+
+    let mut hits = Vec::with_capacity(collected.top.len());
+    for (score, addr) in collected.top {
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let key = doc.get_first(f.key).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let title_snippet = tq.as_ref().and_then(|tq| {
+            let title = doc.get_first(f.title_zh).and_then(|v| v.as_str()).unwrap_or_default();
+            highlight(title, &tq.highlight)
+        });
+        hits.push(Hit { key, score, title_snippet });
+    }
+    Ok(Results { total: collected.total, hits, facets: collected.facets })
+}
+
+fn escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+/// Wraps (ASCII case-insensitive) occurrences of `words` in `<b>`; returns the
+/// title lines with at least one match.
+pub(crate) fn highlight(title: &str, words: &[String]) -> Option<String> {
+    let mut lines_out: Vec<String> = Vec::new();
+    for line in title.lines() {
+        let bytes = line.as_bytes();
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        for w in words {
+            let wb = w.as_bytes();
+            if wb.is_empty() || wb.len() > bytes.len() {
+                continue;
+            }
+            let mut i = 0;
+            while i + wb.len() <= bytes.len() {
+                if line.is_char_boundary(i) && bytes[i..i + wb.len()].eq_ignore_ascii_case(wb) {
+                    ranges.push((i, i + wb.len()));
+                    i += wb.len();
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        if ranges.is_empty() {
+            continue;
+        }
+        ranges.sort();
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (s, e) in ranges {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        let mut out = String::with_capacity(line.len() + 16);
+        let mut pos = 0;
+        for (s, e) in merged {
+            escape_into(&mut out, &line[pos..s]);
+            out.push_str("<b>");
+            escape_into(&mut out, &line[s..e]);
+            out.push_str("</b>");
+            pos = e;
+        }
+        escape_into(&mut out, &line[pos..]);
+        lines_out.push(out);
+    }
+    (!lines_out.is_empty()).then(|| lines_out.join("\n"))
+}
