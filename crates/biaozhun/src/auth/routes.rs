@@ -133,12 +133,16 @@ async fn login_core(app: &App, ctx: &Ctx, input: &LoginInput) -> AppResult<(i64,
     Ok((acct.id, token))
 }
 
+/// Characters that may not appear raw in a cookie value.
+const COOKIE_VALUE: &percent_encoding::AsciiSet =
+    &percent_encoding::CONTROLS.add(b' ').add(b'"').add(b',').add(b';').add(b'\\').add(b'%').add(b'=');
+
 fn login_cookies(app: &App, resp: &mut Response, session: &str, remember: Option<&str>) {
     let h = resp.headers_mut();
     h.append(header::SET_COOKIE, set_cookie(app, SESSION_COOKIE, session, None, true));
     match remember {
         Some(account) => {
-            let v = percent_encoding::utf8_percent_encode(account, percent_encoding::NON_ALPHANUMERIC).to_string();
+            let v = percent_encoding::utf8_percent_encode(account, COOKIE_VALUE).to_string();
             h.append(header::SET_COOKIE, set_cookie(app, ACCOUNT_COOKIE, &v, Some(365 * 24 * 3600), true));
         }
         None => {
@@ -426,6 +430,12 @@ async fn reset_submit(State(app): State<App>, ctx: Ctx, Path(token): Path<String
         }
     }
     store::set_password(&mut tx, user.id, &hash).await?;
+    // The link reached the mailbox, which confirms the address (invited users start here).
+    sqlx::query("UPDATE users SET email_confirmed_at = COALESCE(email_confirmed_at, $1) WHERE id = $2")
+        .bind(crate::util::now())
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
     sessions::destroy_all_for(&mut tx, user.id, None).await?;
     audit::log_tx(&mut tx, &ctx, audit::Entry { action: "password.reset", target: format!("user:{}", user.id), detail: "all sessions ended".into() }).await?;
     tx.commit().await?;

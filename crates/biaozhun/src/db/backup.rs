@@ -36,18 +36,31 @@ pub async fn restore(cfg: &Config, file: &Path) -> anyhow::Result<PathBuf> {
         bail!("restore replaces the embedded SQLite database; for PostgreSQL use pg_restore");
     };
     let live = PathBuf::from(live.split('?').next().unwrap_or(live));
-    let check = Db::connect(&format!("sqlite://{}?mode=ro", file.display()), 2).await.context("opening the backup")?;
-    let ok: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&check.pool).await?;
-    if ok != "ok" {
-        bail!("the backup fails SQLite's integrity check: {ok}");
-    }
-    let version = check.schema_version().await.context("the file is not a biaozhun database")?;
-    check.pool.close().await;
     if let Some(dir) = live.parent() {
         std::fs::create_dir_all(dir)?;
     }
+    // Check a copy (never the backup itself), then move the checked copy into place.
     let tmp = live.with_extension("db.restoring");
     std::fs::copy(file, &tmp).with_context(|| format!("copying {}", file.display()))?;
+    let checked = async {
+        let check = Db::connect(&format!("sqlite://{}?mode=rw", tmp.display()), 2).await.context("opening the backup")?;
+        let ok: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&check.pool).await.context("the file is not an SQLite database")?;
+        if ok != "ok" {
+            bail!("the backup fails SQLite's integrity check: {ok}");
+        }
+        let version = check.schema_version().await.context("the file is not a biaozhun database")?;
+        sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)").execute(&check.pool).await?;
+        check.pool.close().await;
+        Ok::<i64, anyhow::Error>(version)
+    }
+    .await;
+    let version = match checked {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
     for ext in ["db-wal", "db-shm"] {
         let _ = std::fs::remove_file(live.with_extension(ext));
     }

@@ -29,7 +29,7 @@ fn build_env(dev_dir: Option<std::path::PathBuf>) -> Environment<'static> {
             minijinja::AutoEscape::None
         }
     });
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
     match dev_dir {
         Some(dir) => env.set_loader(minijinja::path_loader(dir)),
         None => env.set_loader(|name| {

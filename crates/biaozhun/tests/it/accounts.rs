@@ -87,7 +87,7 @@ scenario!(captcha_is_single_use_case_insensitive_and_expires, |t: TestApp| async
 scenario!(failed_logins_reveal_nothing_and_are_throttled_across_servers, |t: TestApp| async move {
     t.user("victim").await;
     let c = t.client_from("203.0.113.7");
-    let unknown = c.login("nobody-here", "wrong password 1").await;
+    let unknown = t.client_from("203.0.113.8").login("nobody-here", "wrong password 1").await;
     let wrong = c.login("victim", "wrong password 1").await;
     assert_eq!(unknown.status, wrong.status);
     assert!(unknown.text.contains("账号或密码错误") && wrong.text.contains("账号或密码错误"));

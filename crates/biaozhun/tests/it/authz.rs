@@ -87,6 +87,7 @@ scenario!(every_route_enforces_its_rule_for_every_role, |t: TestApp| async move 
             let r = req.send().await.unwrap();
             let status = r.status();
             let location = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            assert!(!status.is_server_error(), "{:?} {} {} answered {status}", who, rule.method, rule.path);
             let denied_anon = status == StatusCode::UNAUTHORIZED || (status == StatusCode::SEE_OTHER && location.starts_with("/login?next="));
             if allowed(rule.access, *who) {
                 assert!(status != StatusCode::FORBIDDEN && !(denied_anon && *who != Who::Anonymous && rule.access != Access::Public),

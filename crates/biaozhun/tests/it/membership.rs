@@ -65,7 +65,7 @@ scenario!(organisation_joins_and_adds_staff, |t: TestApp| async move {
     // The organisation adds an existing user and a new address.
     t.user("engineer_one").await;
     let r = owner.post_form("/membership/organisation/users", &[("email", "engineer_one@example.com")]).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text.split("class=\"error\"").nth(1).unwrap_or(&r.text));
     let r = owner.post_form("/membership/organisation/users", &[("email", "engineer.two@hoods.example.com"), ("username", "engineer_two")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let (_, body, link) = t.last_mail("engineer.two@hoods.example.com").await;

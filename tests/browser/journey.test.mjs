@@ -1,0 +1,142 @@
+// Journey test in headless Chromium: a visitor registers, confirms the mail, logs in
+// through the real form with the captcha on, applies for membership, is approved by
+// staff, and sees the member page. The captcha answer comes from a hook that only a
+// debug build with BIAOZHUN_TEST_HOOKS=1 serves; the confirmation link is read from the
+// outbox page as an administrator would.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BIN = process.env.BIAOZHUN_BIN || new URL('../../target/debug/biaozhun', import.meta.url).pathname;
+const PORT = 18000 + (process.pid % 1000);
+const BASE = `http://127.0.0.1:${PORT}`;
+let server, browser, dataDir, adminPassword;
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'biaozhun-browser-'));
+  server = spawn(BIN, ['serve', '--bind', `127.0.0.1:${PORT}`, '--data', dataDir], {
+    env: { ...process.env, BIAOZHUN_TEST_HOOKS: '1', BIAOZHUN_BASE_URL: BASE, BIAOZHUN_DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not start: ' + out)), 60000);
+    server.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/password: (\S+)/);
+      if (m) adminPassword = m[1];
+      if (out.includes('listening on')) { clearTimeout(timer); resolve(); }
+    });
+    server.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+  });
+  assert.ok(adminPassword, 'first start prints the admin password');
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function answerCaptcha(page) {
+  const id = await page.locator('input[name=captcha_id]').first().inputValue();
+  const res = await page.request.get(`${BASE}/__test/captcha/${encodeURIComponent(id)}`);
+  assert.equal(res.status(), 200, 'test hook answers');
+  await page.locator('input[name=captcha_answer]').first().fill(await res.text());
+}
+
+async function login(page, account, password, { remember = false } = {}) {
+  await page.goto(`${BASE}/login`);
+  await page.fill('#account', account);
+  await page.fill('#password', password);
+  await answerCaptcha(page);
+  if (remember) await page.check('input[name=remember]');
+  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
+}
+
+test('a company registers, logs in with the captcha, joins and is approved', async () => {
+  const visitor = await (await browser.newContext()).newPage();
+  const admin = await (await browser.newContext()).newPage();
+  const password = 'Range hoods 2026!';
+
+  // Register through the form.
+  await visitor.goto(`${BASE}/`);
+  assert.match(await visitor.textContent('body'), /记住账号/);
+  await visitor.goto(`${BASE}/register`);
+  await visitor.fill('#username', 'panyu_kitchen');
+  await visitor.fill('#email', 'owner@panyu-kitchen.example');
+  await visitor.fill('#password', password);
+  await visitor.fill('#password_confirm', password);
+  await answerCaptcha(visitor);
+  await Promise.all([visitor.waitForNavigation(), visitor.click('form.form button.primary')]);
+  assert.match(await visitor.textContent('main'), /owner@panyu-kitchen\.example/);
+
+  // The administrator reads the outbox and the visitor follows the confirmation link.
+  await login(admin, 'admin', adminPassword);
+  await admin.goto(`${BASE}/admin/outbox`);
+  const mail = await admin.textContent('main');
+  const link = mail.match(/http:\/\/127\.0\.0\.1:\d+\/confirm\/[A-Za-z0-9_-]+/);
+  assert.ok(link, 'confirmation mail in the outbox');
+  await visitor.goto(link[0]);
+  assert.match(await visitor.textContent('main'), /邮箱已确认/);
+
+  // The captcha image is a real picture; a wrong answer is refused.
+  await visitor.goto(`${BASE}/`);
+  const img = await visitor.locator('img[data-captcha-img]').evaluate((el) => el.naturalWidth);
+  assert.ok(img > 0, 'captcha image renders');
+  await visitor.fill('#account', 'panyu_kitchen');
+  await visitor.fill('#password', password);
+  await visitor.fill('#captcha_answer', 'WRONG');
+  await Promise.all([visitor.waitForNavigation(), visitor.click('form.login-box button.primary')]);
+  assert.match(await visitor.textContent('main'), /验证码错误/);
+
+  // Log in from the home page's box, remembering the account.
+  await visitor.goto(`${BASE}/`);
+  await visitor.fill('#account', 'panyu_kitchen');
+  await visitor.fill('#password', password);
+  await answerCaptcha(visitor);
+  await visitor.check('input[name=remember]');
+  await Promise.all([visitor.waitForNavigation(), visitor.click('form.login-box button.primary')]);
+  assert.match(await visitor.textContent('header'), /panyu_kitchen/);
+
+  // Apply for organisation membership.
+  await visitor.goto(`${BASE}/membership`);
+  await visitor.check('input[name=kind][value=organisation]');
+  await visitor.fill('#org_name', '广州番禺厨房电器有限公司');
+  await visitor.fill('#uscc', '9144030071526726XG');
+  await visitor.selectOption('#industry', 'C');
+  await visitor.fill('#contact_name', '陈经理');
+  await visitor.fill('#contact_phone', '020-3482 6600');
+  await visitor.fill('#contact_email', 'chen@panyu-kitchen.example');
+  await visitor.selectOption('#district_code', '440113');
+  await Promise.all([visitor.waitForNavigation(), visitor.click('text=提交申请')]);
+  assert.match(await visitor.textContent('main'), /申请已提交/);
+
+  // Staff approve it from the queue.
+  await admin.goto(`${BASE}/staff`);
+  await admin.click('text=入会申请');
+  await admin.click('text=广州番禺厨房电器有限公司');
+  await Promise.all([admin.waitForNavigation(), admin.click('form[action$="/approve"] button.primary')]);
+  assert.match(await admin.textContent('main'), /审核结果已保存/);
+
+  // The member sees the member page, and the notification.
+  await visitor.goto(`${BASE}/member`);
+  assert.match(await visitor.textContent('main'), /GZT\d{4}-0001/);
+  await visitor.goto(`${BASE}/notifications`);
+  assert.match(await visitor.textContent('main'), /入会申请已批准/);
+
+  // Logged out, the account name is remembered; the password is not.
+  await visitor.click('header button.link');
+  await visitor.goto(`${BASE}/`);
+  assert.equal(await visitor.inputValue('#account'), 'panyu_kitchen');
+  assert.equal(await visitor.inputValue('#password'), '');
+});
