@@ -23,6 +23,10 @@ pub struct Inner {
     /// Identifies this process in job leases.
     pub instance_id: String,
     pub home_cache: crate::content::HomeCache,
+    /// This server's search index and its follower state.
+    pub indexer: std::sync::Arc<crate::indexer::Indexer>,
+    /// The domains whose records are searchable.
+    pub index_sources: Vec<crate::indexer::Source>,
 }
 
 impl Deref for App {
@@ -47,6 +51,7 @@ impl App {
         let migrations_applied = db.migrate().await?;
         let secret_hex = db.setting_or_insert("secret_key", &hex::encode(rand_bytes())).await?;
         let secret = hex::decode(secret_hex.trim())?;
+        let config_data_dir = config.data_dir.clone();
         let app = App(Arc::new(Inner {
             db,
             config,
@@ -55,6 +60,8 @@ impl App {
             jobs: registry(),
             instance_id: format!("{}-{}", std::process::id(), crate::util::random_token(6)),
             home_cache: Default::default(),
+            indexer: std::sync::Arc::new(crate::indexer::Indexer::open(&config_data_dir)?),
+            index_sources: index_sources(),
         }));
         crate::content::seed::publish_outline(&app).await?;
         let admin_created = crate::auth::store::ensure_admin(&app).await?;
@@ -76,6 +83,7 @@ impl App {
         if self.config.run_jobs {
             jobs::spawn_worker(self.clone());
         }
+        crate::indexer::spawn_follower(self.clone());
         let router = self.router();
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
@@ -93,6 +101,11 @@ fn rand_bytes() -> [u8; 32] {
 
 async fn not_found() -> web::AppError {
     web::AppError::NotFound
+}
+
+/// Every searchable domain, in one place.
+fn index_sources() -> Vec<crate::indexer::Source> {
+    vec![crate::content::store::SEARCH_SOURCE]
 }
 
 /// Every job kind, in one place.
@@ -117,6 +130,7 @@ pub fn routes() -> Routes {
         .merge(crate::auth::routes::routes())
         .merge(crate::auth::membership::routes::routes())
         .merge(crate::training::routes())
+        .merge(crate::jobs::routes::routes())
 }
 
 pub fn route_table() -> Vec<RouteRule> {

@@ -59,10 +59,16 @@ impl TokenStream for VecTokenStream {
         }
     }
     fn token(&self) -> &Token {
-        &self.tokens[self.next.saturating_sub(1).min(self.tokens.len().saturating_sub(1))]
+        &self.tokens[self
+            .next
+            .saturating_sub(1)
+            .min(self.tokens.len().saturating_sub(1))]
     }
     fn token_mut(&mut self) -> &mut Token {
-        let i = self.next.saturating_sub(1).min(self.tokens.len().saturating_sub(1));
+        let i = self
+            .next
+            .saturating_sub(1)
+            .min(self.tokens.len().saturating_sub(1));
         &mut self.tokens[i]
     }
 }
@@ -84,7 +90,10 @@ impl Tokenizer for ZhTokenizer {
         }
         if tokens.is_empty() {
             // `token()` must be callable even on an empty stream.
-            return VecTokenStream { tokens: vec![Token::default()], next: 1 };
+            return VecTokenStream {
+                tokens: vec![Token::default()],
+                next: 1,
+            };
         }
         VecTokenStream { tokens, next: 0 }
     }
@@ -308,7 +317,10 @@ pub(crate) fn facet_path(name: &str, value: &str) -> Vec<String> {
             }
         }
         "hs" => {
-            let digits: String = value.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+            let digits: String = value
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect();
             let mut len = 2;
             while len < digits.len() {
                 path.push(digits[..len].to_string());
@@ -360,7 +372,10 @@ mod tests {
 
     #[test]
     fn facet_paths() {
-        assert_eq!(facet_path("ics", "65.160.10"), ["ics", "65", "65.160", "65.160.10"]);
+        assert_eq!(
+            facet_path("ics", "65.160.10"),
+            ["ics", "65", "65.160", "65.160.10"]
+        );
         assert_eq!(facet_path("hs", "841460"), ["hs", "84", "8414", "841460"]);
         assert_eq!(facet_path("hs", "84146"), ["hs", "84", "8414", "84146"]);
         assert_eq!(facet_path("member", "USA"), ["member", "USA"]);
@@ -369,7 +384,10 @@ mod tests {
     #[test]
     fn zh_tokens_drop_punctuation() {
         let mut a = zh_analyzer();
-        let toks = analyze(&mut a, "标准化工作导则  第1部分：标准化文件的结构和起草规则");
+        let toks = analyze(
+            &mut a,
+            "标准化工作导则  第1部分：标准化文件的结构和起草规则",
+        );
         assert!(toks.iter().all(|(_, t)| !t.trim().is_empty() && t != "："));
         assert!(toks.iter().any(|(_, t)| t == "导则"));
         for (i, (p, _)) in toks.iter().enumerate() {

@@ -4,10 +4,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tantivy::collector::Count;
+use tantivy::directory::Directory;
 use tantivy::query::TermQuery;
 use tantivy::schema::{
-    Facet, FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing,
-    TextOptions, STORED, STRING,
+    Facet, FacetOptions, Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions,
 };
 use tantivy::{IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -15,7 +16,7 @@ use crate::analysis::{self, TOK_EN, TOK_WS, TOK_ZH};
 use crate::{Doc, Results, SearchError};
 
 /// Bump when the schema or the analysis changes in a way that needs a reindex.
-const SCHEMA_VERSION: &str = "biaozhun-search-3";
+pub(crate) const SCHEMA_VERSION: &str = "biaozhun-search-3";
 const VERSION_FILE: &str = "biaozhun-search.version";
 const WRITER_BUDGET: usize = 100_000_000;
 
@@ -122,6 +123,12 @@ impl Index {
         let index = match try_open_existing(dir, &schema) {
             Some(index) => index,
             None => {
+                // Never wipe under a live writer (another process on the same
+                // directory): fail instead, like opening a busy index would.
+                let mmap = tantivy::directory::MmapDirectory::open(dir)?;
+                let _lock = mmap
+                    .acquire_lock(&tantivy::directory::INDEX_WRITER_LOCK)
+                    .map_err(|e| SearchError::Other(format!("index directory is busy: {e}")))?;
                 // Wipe only what lives inside `dir` (the directory itself stays).
                 for entry in std::fs::read_dir(dir)? {
                     let path = entry?.path();
@@ -158,7 +165,11 @@ impl Index {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         Ok(Index {
-            inner: Arc::new(Inner { reader, writer: Mutex::new(writer), fields }),
+            inner: Arc::new(Inner {
+                reader,
+                writer: Mutex::new(writer),
+                fields,
+            }),
         })
     }
 
@@ -191,7 +202,8 @@ impl Index {
     /// Deletes every document of a domain. Visible after [`Index::commit`].
     pub fn delete_domain(&self, domain: &str) -> Result<(), SearchError> {
         let f = self.inner.fields;
-        self.writer().delete_term(Term::from_field_text(f.domain, domain));
+        self.writer()
+            .delete_term(Term::from_field_text(f.domain, domain));
         Ok(())
     }
 

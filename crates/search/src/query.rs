@@ -14,7 +14,7 @@ use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use crate::analysis::{self, is_cjk};
 use crate::index::{Fields, Inner};
-use crate::{Hit, Results, SearchError, Sort, MAX_FACET_VALUES, MAX_WINDOW};
+use crate::{Hit, MAX_FACET_VALUES, MAX_WINDOW, Results, SearchError, Sort};
 
 const MAX_QUERY_CHARS: usize = 256;
 const MAX_UNITS: usize = 16;
@@ -33,11 +33,18 @@ fn term(field: Field, text: &str) -> Term {
 }
 
 fn term_q(field: Field, text: &str) -> Q {
-    Box::new(TermQuery::new(term(field, text), IndexRecordOption::WithFreqs))
+    Box::new(TermQuery::new(
+        term(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
 }
 
 fn boost(q: Q, b: f32) -> Q {
-    if (b - 1.0).abs() < f32::EPSILON { q } else { Box::new(BoostQuery::new(q, b)) }
+    if (b - 1.0).abs() < f32::EPSILON {
+        q
+    } else {
+        Box::new(BoostQuery::new(q, b))
+    }
 }
 
 fn should(qs: Vec<Q>) -> Option<Q> {
@@ -67,7 +74,10 @@ fn seq_q(field: Field, toks: &[(usize, String)]) -> Option<Q> {
         1 => Some(term_q(field, &toks[0].1)),
         _ => {
             let base = toks[0].0;
-            let terms = toks.iter().map(|(p, t)| (p - base, term(field, t))).collect();
+            let terms = toks
+                .iter()
+                .map(|(p, t)| (p - base, term(field, t)))
+                .collect();
             Some(Box::new(PhraseQuery::new_with_offset(terms)))
         }
     }
@@ -107,8 +117,11 @@ fn latin_units(f: &Fields, seg: &str, en: &mut tantivy::tokenizer::TextAnalyzer)
 /// shorter words jieba's search mode finds inside it.
 fn zh_word_q(f: &Fields, w: &str) -> Q {
     let direct = |w: &str| {
-        should(vec![boost(term_q(f.title_zh, w), BOOST_TITLE), term_q(f.body_zh, w)])
-            .expect("two clauses")
+        should(vec![
+            boost(term_q(f.title_zh, w), BOOST_TITLE),
+            term_q(f.body_zh, w),
+        ])
+        .expect("two clauses")
     };
     let mut alts = vec![direct(w)];
     if w.chars().count() > 2 {
@@ -127,18 +140,13 @@ fn zh_word_q(f: &Fields, w: &str) -> Q {
 fn cjk_units(f: &Fields, seg: &str) -> Vec<Unit> {
     analysis::jieba_words(seg, false)
         .into_iter()
-        .map(|w| {
+        // Latin inside a CJK segment is handled by latin_units.
+        .filter(|w| w.chars().any(is_cjk))
+        .map(|w| Unit {
+            q: zh_word_q(f, &w),
             // Single characters are weak evidence and often particles (的, 和).
-            let required = w.chars().count() > 1;
-            let q = if w.chars().any(is_cjk) {
-                zh_word_q(f, &w)
-            } else {
-                // Latin inside a CJK segment is handled by latin_units.
-                return None;
-            };
-            Some(Unit { q, required })
+            required: w.chars().count() > 1,
         })
-        .flatten()
         .collect()
 }
 
@@ -179,8 +187,10 @@ fn phrase_unit(f: &Fields, phrase: &str, en: &mut tantivy::tokenizer::TextAnalyz
         return units;
     }
     let stems = analysis::analyze(en, phrase);
-    let codes: Vec<(usize, String)> =
-        analysis::code_tokens(phrase).into_iter().enumerate().collect();
+    let codes: Vec<(usize, String)> = analysis::code_tokens(phrase)
+        .into_iter()
+        .enumerate()
+        .collect();
     let mut alts = Vec::new();
     if let Some(q) = seq_q(f.title_en, &stems) {
         alts.push(boost(q, BOOST_TITLE));
@@ -191,7 +201,9 @@ fn phrase_unit(f: &Fields, phrase: &str, en: &mut tantivy::tokenizer::TextAnalyz
     if let Some(q) = seq_q(f.code_tok, &codes) {
         alts.push(boost(q, BOOST_CODE_WORD));
     }
-    should(alts).map(|q| vec![Unit { q, required: true }]).unwrap_or_default()
+    should(alts)
+        .map(|q| vec![Unit { q, required: true }])
+        .unwrap_or_default()
 }
 
 /// Parsed text: the word units and the code-oriented interpretations.
@@ -214,7 +226,13 @@ fn build_text(f: &Fields, text: &str) -> TextQuery {
     // Quotes: odd-numbered pieces are phrases. Curly quotes count too.
     let unified: String = text
         .chars()
-        .map(|c| if matches!(c, '“' | '”' | '„' | '«' | '»') { '"' } else { c })
+        .map(|c| {
+            if matches!(c, '“' | '”' | '„' | '«' | '»') {
+                '"'
+            } else {
+                c
+            }
+        })
         .collect();
     for (i, piece) in unified.split('"').enumerate() {
         if piece.trim().is_empty() {
@@ -251,16 +269,21 @@ fn build_text(f: &Fields, text: &str) -> TextQuery {
         let q = term_q(f.code_exact, &compact);
         extra.push(Box::new(ConstScoreQuery::new(q, BOOST_EXACT)));
     }
-    let codes: Vec<(usize, String)> =
-        analysis::code_tokens(&text).into_iter().take(12).enumerate().collect();
-    if codes.len() >= 2 {
-        if let Some(q) = seq_q(f.code_tok, &codes) {
-            extra.push(boost(q, BOOST_CODE_PHRASE));
-        }
+    let codes: Vec<(usize, String)> = analysis::code_tokens(&text)
+        .into_iter()
+        .take(12)
+        .enumerate()
+        .collect();
+    if codes.len() >= 2
+        && let Some(q) = seq_q(f.code_tok, &codes)
+    {
+        extra.push(boost(q, BOOST_CODE_PHRASE));
     }
     if compact.chars().any(|c| c.is_ascii_digit()) {
-        let grams: Vec<Q> =
-            analysis::query_grams(&compact).iter().map(|g| term_q(f.code_ng, g)).collect();
+        let grams: Vec<Q> = analysis::query_grams(&compact)
+            .iter()
+            .map(|g| term_q(f.code_ng, g))
+            .collect();
         if let Some(q) = must(grams) {
             extra.push(Box::new(ConstScoreQuery::new(q, SCORE_NGRAM)));
         }
@@ -268,14 +291,22 @@ fn build_text(f: &Fields, text: &str) -> TextQuery {
     highlight.retain(|w| w.chars().count() >= 2 || w.chars().any(is_cjk));
     highlight.sort_by_key(|w| std::cmp::Reverse(w.len()));
     highlight.dedup();
-    TextQuery { units, extra, highlight }
+    TextQuery {
+        units,
+        extra,
+        highlight,
+    }
 }
 
 /// The text part of the query. `and`: all required units must match.
 fn text_query(tq: &TextQuery, and: bool) -> Option<Q> {
     let mut clauses: Vec<(Occur, Q)> = Vec::new();
     for u in &tq.units {
-        let occur = if and && u.required { Occur::Must } else { Occur::Should };
+        let occur = if and && u.required {
+            Occur::Must
+        } else {
+            Occur::Should
+        };
         clauses.push((occur, u.q.box_clone()));
     }
     let words: Option<Q> = if clauses.is_empty() {
@@ -306,8 +337,12 @@ fn filter_query(f: &Fields, q: &crate::Query) -> Vec<Q> {
         out.extend(should(qs));
     }
     if q.date_from.is_some() || q.date_to.is_some() {
-        let lo = q.date_from.map_or(Bound::Unbounded, |d| Bound::Included(Term::from_field_i64(f.date, d)));
-        let hi = q.date_to.map_or(Bound::Unbounded, |d| Bound::Included(Term::from_field_i64(f.date, d)));
+        let lo = q.date_from.map_or(Bound::Unbounded, |d| {
+            Bound::Included(Term::from_field_i64(f.date, d))
+        });
+        let hi = q.date_to.map_or(Bound::Unbounded, |d| {
+            Bound::Included(Term::from_field_i64(f.date, d))
+        });
         out.push(Box::new(RangeQuery::new(lo, hi)));
     }
     out
@@ -317,7 +352,10 @@ fn with_filters(main: Option<Q>, filters: &[Q]) -> Q {
     let mut clauses: Vec<(Occur, Q)> = Vec::new();
     clauses.push((Occur::Must, main.unwrap_or_else(|| Box::new(AllQuery))));
     for fq in filters {
-        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(fq.box_clone(), 0.0))));
+        clauses.push((
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(fq.box_clone(), 0.0)),
+        ));
     }
     Box::new(BooleanQuery::new(clauses))
 }
@@ -350,24 +388,50 @@ where
     let mut multi = MultiCollector::new();
     let count_h = multi.add_collector(Count);
     let top_h = top.map(|c| multi.add_collector(c));
-    let mut facet_hs = Vec::new();
+    // Facet roots that are not prefixes of each other share one collector
+    // (one pass over the matching docs); "ics" and "ics:03" need two.
+    let mut groups: Vec<(FacetCollector, Vec<Facet>)> = Vec::new();
+    let mut roots = Vec::new();
     for spec in facet_specs {
         let root = facet_root(spec);
-        let mut fc = FacetCollector::for_field("facet");
-        fc.add_facet(root.clone());
-        facet_hs.push((spec.clone(), root, multi.add_collector(fc)));
+        let slot = groups.iter().position(|(_, rs)| {
+            rs.iter()
+                .all(|r| r != &root && !r.is_prefix_of(&root) && !root.is_prefix_of(r))
+        });
+        let slot = slot.unwrap_or_else(|| {
+            groups.push((FacetCollector::for_field("facet"), Vec::new()));
+            groups.len() - 1
+        });
+        if !groups[slot].1.contains(&root) {
+            groups[slot].0.add_facet(root.clone());
+            groups[slot].1.push(root.clone());
+        }
+        roots.push((spec.clone(), root, slot));
     }
+    let handles: Vec<_> = groups
+        .into_iter()
+        .map(|(fc, _)| multi.add_collector(fc))
+        .collect();
     let mut fruits = searcher.search(query, &multi)?;
     let total = count_h.extract(&mut fruits);
-    let top = top_h.map(|h| to_score(h.extract(&mut fruits))).unwrap_or_default();
+    let top = top_h
+        .map(|h| to_score(h.extract(&mut fruits)))
+        .unwrap_or_default();
+    let counts: Vec<_> = handles
+        .into_iter()
+        .map(|h| h.extract(&mut fruits))
+        .collect();
     let mut facets = BTreeMap::new();
-    for (spec, root, h) in facet_hs {
-        let counts = h.extract(&mut fruits);
-        let values = counts
+    for (spec, root, slot) in roots {
+        let values = counts[slot]
             .top_k(root, MAX_FACET_VALUES)
             .into_iter()
             .map(|(facet, n)| {
-                let value = facet.to_path().last().map(|s| s.to_string()).unwrap_or_default();
+                let value = facet
+                    .to_path()
+                    .last()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
                 (value, n)
             })
             .collect();
@@ -396,7 +460,11 @@ fn run(
             |v| v,
         ),
         Sort::DateDesc | Sort::DateAsc => {
-            let order = if sort == Sort::DateDesc { Order::Desc } else { Order::Asc };
+            let order = if sort == Sort::DateDesc {
+                Order::Desc
+            } else {
+                Order::Asc
+            };
             collect(
                 searcher,
                 query,
@@ -421,9 +489,16 @@ pub(crate) fn search(inner: &Inner, q: &crate::Query) -> Result<Results, SearchE
 
     let has_text = q.text.chars().any(|c| c.is_alphanumeric());
     let (collected, tq) = if !has_text {
-        let sort = if q.sort == Sort::Relevance { Sort::DateDesc } else { q.sort };
+        let sort = if q.sort == Sort::Relevance {
+            Sort::DateDesc
+        } else {
+            q.sort
+        };
         let query = with_filters(None, &filters);
-        (run(&searcher, &*query, sort, q.offset, q.limit, &facet_specs)?, None)
+        (
+            run(&searcher, &*query, sort, q.offset, q.limit, &facet_specs)?,
+            None,
+        )
     } else {
         let tq = build_text(f, &q.text);
         let query = with_filters(text_query(&tq, true), &filters);
@@ -440,73 +515,27 @@ pub(crate) fn search(inner: &Inner, q: &crate::Query) -> Result<Results, SearchE
     let mut hits = Vec::with_capacity(collected.top.len());
     for (score, addr) in collected.top {
         let doc: TantivyDocument = searcher.doc(addr)?;
-        let key = doc.get_first(f.key).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let key = doc
+            .get_first(f.key)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
         let title_snippet = tq.as_ref().and_then(|tq| {
-            let title = doc.get_first(f.title_zh).and_then(|v| v.as_str()).unwrap_or_default();
-            highlight(title, &tq.highlight)
+            let title = doc
+                .get_first(f.title_zh)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            crate::highlight::highlight(title, &tq.highlight)
         });
-        hits.push(Hit { key, score, title_snippet });
+        hits.push(Hit {
+            key,
+            score,
+            title_snippet,
+        });
     }
-    Ok(Results { total: collected.total, hits, facets: collected.facets })
-}
-
-fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-}
-
-/// Wraps (ASCII case-insensitive) occurrences of `words` in `<b>`; returns the
-/// title lines with at least one match.
-pub(crate) fn highlight(title: &str, words: &[String]) -> Option<String> {
-    let mut lines_out: Vec<String> = Vec::new();
-    for line in title.lines() {
-        let bytes = line.as_bytes();
-        let mut ranges: Vec<(usize, usize)> = Vec::new();
-        for w in words {
-            let wb = w.as_bytes();
-            if wb.is_empty() || wb.len() > bytes.len() {
-                continue;
-            }
-            let mut i = 0;
-            while i + wb.len() <= bytes.len() {
-                if line.is_char_boundary(i) && bytes[i..i + wb.len()].eq_ignore_ascii_case(wb) {
-                    ranges.push((i, i + wb.len()));
-                    i += wb.len();
-                } else {
-                    i += 1;
-                }
-            }
-        }
-        if ranges.is_empty() {
-            continue;
-        }
-        ranges.sort();
-        let mut merged: Vec<(usize, usize)> = Vec::new();
-        for (s, e) in ranges {
-            match merged.last_mut() {
-                Some(last) if s <= last.1 => last.1 = last.1.max(e),
-                _ => merged.push((s, e)),
-            }
-        }
-        let mut out = String::with_capacity(line.len() + 16);
-        let mut pos = 0;
-        for (s, e) in merged {
-            escape_into(&mut out, &line[pos..s]);
-            out.push_str("<b>");
-            escape_into(&mut out, &line[s..e]);
-            out.push_str("</b>");
-            pos = e;
-        }
-        escape_into(&mut out, &line[pos..]);
-        lines_out.push(out);
-    }
-    (!lines_out.is_empty()).then(|| lines_out.join("\n"))
+    Ok(Results {
+        total: collected.total,
+        hits,
+        facets: collected.facets,
+    })
 }

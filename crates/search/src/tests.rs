@@ -1,13 +1,24 @@
 use super::*;
 
-fn doc(key: &str, domain: &str, code: &str, title: &str, body: &str, facets: &[(&str, &str)], date: Option<i64>) -> Doc {
+fn doc(
+    key: &str,
+    domain: &str,
+    code: &str,
+    title: &str,
+    body: &str,
+    facets: &[(&str, &str)],
+    date: Option<i64>,
+) -> Doc {
     Doc {
         key: key.into(),
         domain: domain.into(),
         code: code.into(),
         title: title.into(),
         body: body.into(),
-        facets: facets.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+        facets: facets
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect(),
         date,
     }
 }
@@ -18,44 +29,125 @@ const Y2020: i64 = 1_583_000_000;
 
 fn sample() -> Vec<Doc> {
     vec![
-        doc("std:1", "standard", "GB/T 1.1-2020 GB/T1.1-2020",
+        doc(
+            "std:1",
+            "standard",
+            "GB/T 1.1-2020 GB/T1.1-2020",
             "标准化工作导则  第1部分：标准化文件的结构和起草规则\nDirectives for standardization—Part 1: Rules for the structure and drafting of standardizing documents",
             "本文件确立了标准化文件的结构及其起草的总体原则和要求。",
-            &[("kind", "national_recommended"), ("status", "in_force"), ("ics", "01.120")], Some(Y2020)),
-        doc("std:2", "standard", "GB/T 1.2-2020",
+            &[
+                ("kind", "national_recommended"),
+                ("status", "in_force"),
+                ("ics", "01.120"),
+            ],
+            Some(Y2020),
+        ),
+        doc(
+            "std:2",
+            "standard",
+            "GB/T 1.2-2020",
             "标准化工作导则  第2部分：以ISO、IEC等国际标准化文件为基础的标准化文件起草规则",
-            "", &[("kind", "national_recommended"), ("status", "in_force"), ("ics", "01.120")], Some(Y2020 + 10)),
-        doc("std:3", "standard", "ISO 9001:2015",
+            "",
+            &[
+                ("kind", "national_recommended"),
+                ("status", "in_force"),
+                ("ics", "01.120"),
+            ],
+            Some(Y2020 + 10),
+        ),
+        doc(
+            "std:3",
+            "standard",
+            "ISO 9001:2015",
             "Quality management systems — Requirements\nSystèmes de management de la qualité — Exigences",
             "This document specifies requirements for a quality management system.",
-            &[("kind", "iso"), ("status", "in_force"), ("ics", "03.120.10")], Some(Y2015)),
-        doc("std:4", "standard", "GB/T 19001-2016 GB/T19001-2016",
+            &[
+                ("kind", "iso"),
+                ("status", "in_force"),
+                ("ics", "03.120.10"),
+            ],
+            Some(Y2015),
+        ),
+        doc(
+            "std:4",
+            "standard",
+            "GB/T 19001-2016 GB/T19001-2016",
             "质量管理体系  要求\nQuality management systems—Requirements",
             "本标准等同采用 ISO 9001:2015。",
-            &[("kind", "national_recommended"), ("status", "in_force"), ("ics", "03.120.10")], Some(Y2016)),
-        doc("std:5", "standard", "IEC 60335-1:2020",
+            &[
+                ("kind", "national_recommended"),
+                ("status", "in_force"),
+                ("ics", "03.120.10"),
+            ],
+            Some(Y2016),
+        ),
+        doc(
+            "std:5",
+            "standard",
+            "IEC 60335-1:2020",
             "Household and similar electrical appliances - Safety - Part 1: General requirements",
             "deals with the safety of electrical appliances for household purposes",
-            &[("kind", "iec"), ("status", "in_force"), ("ics", "13.120"), ("ics", "97.030")], Some(Y2020)),
-        doc("std:6", "standard", "ISO 19011:2018",
+            &[
+                ("kind", "iec"),
+                ("status", "in_force"),
+                ("ics", "13.120"),
+                ("ics", "97.030"),
+            ],
+            Some(Y2020),
+        ),
+        doc(
+            "std:6",
+            "standard",
+            "ISO 19011:2018",
             "Guidelines for auditing management systems",
             "guidance on auditing management systems, including ISO 9001 quality management systems",
-            &[("kind", "iso"), ("status", "in_force"), ("ics", "03.120.20")], Some(Y2020 - 5)),
-        doc("std:7", "standard", "ISO 9001:2008",
+            &[
+                ("kind", "iso"),
+                ("status", "in_force"),
+                ("ics", "03.120.20"),
+            ],
+            Some(Y2020 - 5),
+        ),
+        doc(
+            "std:7",
+            "standard",
+            "ISO 9001:2008",
             "Quality management systems — Requirements",
-            "", &[("kind", "iso"), ("status", "withdrawn"), ("ics", "03.120.10")], None),
-        doc("tbt:1", "tbt", "G/TBT/N/USA/1234",
+            "",
+            &[
+                ("kind", "iso"),
+                ("status", "withdrawn"),
+                ("ics", "03.120.10"),
+            ],
+            None,
+        ),
+        doc(
+            "tbt:1",
+            "tbt",
+            "G/TBT/N/USA/1234",
             "Energy conservation program: test procedures for ceiling fans",
             "Ceiling fans (HS 841451) and other fans",
-            &[("member", "USA"), ("hs", "841451"), ("ics", "97.180")], Some(Y2020)),
-        doc("tbt:2", "tbt", "G/TBT/N/CHN/1500",
+            &[("member", "USA"), ("hs", "841451"), ("ics", "97.180")],
+            Some(Y2020),
+        ),
+        doc(
+            "tbt:2",
+            "tbt",
+            "G/TBT/N/CHN/1500",
             "电动自行车安全技术规范\nSafety technical specification for electric bicycles",
             "Electric bicycles",
-            &[("member", "CHN"), ("hs", "871160"), ("group", "APEC")], Some(Y2016)),
-        doc("tbt:3", "tbt", "G/TBT/N/EU/800",
+            &[("member", "CHN"), ("hs", "871160"), ("group", "APEC")],
+            Some(Y2016),
+        ),
+        doc(
+            "tbt:3",
+            "tbt",
+            "G/TBT/N/EU/800",
             "Draft regulation on fans driven by electric motors",
             "fans, ventilation",
-            &[("member", "EU"), ("hs", "841459"), ("hs", "841460")], Some(Y2015)),
+            &[("member", "EU"), ("hs", "841459"), ("hs", "841460")],
+            Some(Y2015),
+        ),
     ]
 }
 
@@ -67,7 +159,12 @@ fn index() -> Index {
 }
 
 fn q(domain: &str, text: &str) -> Query {
-    Query { domain: domain.into(), text: text.into(), limit: 10, ..Default::default() }
+    Query {
+        domain: domain.into(),
+        text: text.into(),
+        limit: 10,
+        ..Default::default()
+    }
 }
 
 fn keys(r: &Results) -> Vec<&str> {
@@ -84,7 +181,10 @@ fn number_substring_finds_codes() {
     assert!(!k.contains(&"std:6"), "{k:?}");
     let r = ix.search(&q("standard", "9001")).unwrap();
     let k = keys(&r);
-    assert!(k.contains(&"std:3") && k.contains(&"std:4") && k.contains(&"std:7"), "{k:?}");
+    assert!(
+        k.contains(&"std:3") && k.contains(&"std:4") && k.contains(&"std:7"),
+        "{k:?}"
+    );
 }
 
 #[test]
@@ -92,7 +192,10 @@ fn chinese_title() {
     let ix = index();
     let r = ix.search(&q("standard", "标准化工作导则")).unwrap();
     let k = keys(&r);
-    assert!(k.len() >= 2 && k[..2].contains(&"std:1") && k[..2].contains(&"std:2"), "{k:?}");
+    assert!(
+        k.len() >= 2 && k[..2].contains(&"std:1") && k[..2].contains(&"std:2"),
+        "{k:?}"
+    );
     let snip = r.hits[0].title_snippet.as_deref().unwrap();
     assert!(snip.contains("<b>"), "{snip}");
     let r = ix.search(&q("standard", "质量管理")).unwrap();
@@ -110,9 +213,13 @@ fn english_title() {
     let h = r.hits.iter().find(|h| h.key == "std:3").unwrap();
     let snip = h.title_snippet.as_deref().unwrap();
     assert!(snip.contains("<b>Quality</b> <b>management</b>"), "{snip}");
-    let r = ix.search(&q("standard", "household appliance safety")).unwrap();
+    let r = ix
+        .search(&q("standard", "household appliance safety"))
+        .unwrap();
     assert_eq!(keys(&r)[0], "std:5");
-    let r = ix.search(&q("standard", "\"general requirements\"")).unwrap();
+    let r = ix
+        .search(&q("standard", "\"general requirements\""))
+        .unwrap();
     assert_eq!(keys(&r), ["std:5"]);
 }
 
@@ -125,7 +232,10 @@ fn codes_rank_first() {
     assert_eq!(keys(&r)[0], "std:1");
     let r = ix.search(&q("standard", "iso 9001")).unwrap();
     let k = keys(&r);
-    assert!(k[..2].contains(&"std:3") && k[..2].contains(&"std:7"), "{k:?}");
+    assert!(
+        k[..2].contains(&"std:3") && k[..2].contains(&"std:7"),
+        "{k:?}"
+    );
     let r = ix.search(&q("standard", "ISO 9001:2015")).unwrap();
     assert_eq!(keys(&r)[0], "std:3");
     let r = ix.search(&q("standard", "GB/T 19001-2016")).unwrap();
@@ -153,7 +263,12 @@ fn hierarchical_filters_and_facets() {
     let ix = index();
     let mut query = q("standard", "");
     query.filters = vec![("ics".into(), "03".into())];
-    query.facet_fields = vec!["ics".into(), "ics:03".into(), "kind".into(), "status".into()];
+    query.facet_fields = vec![
+        "ics".into(),
+        "ics:03".into(),
+        "kind".into(),
+        "status".into(),
+    ];
     let r = ix.search(&query).unwrap();
     assert_eq!(r.total, 4);
     assert_eq!(r.facets["ics"], vec![("03".to_string(), 4)]);
@@ -183,8 +298,14 @@ fn hierarchical_filters_and_facets() {
     let r = ix.search(&t).unwrap();
     assert_eq!(r.total, 2);
     assert_eq!(r.facets["member"].len(), 2);
-    let hs: Vec<&str> = r.facets["hs:8414"].iter().map(|(v, _)| v.as_str()).collect();
-    assert!(hs.contains(&"841451") && hs.contains(&"841460") && hs.contains(&"841459"), "{hs:?}");
+    let hs: Vec<&str> = r.facets["hs:8414"]
+        .iter()
+        .map(|(v, _)| v.as_str())
+        .collect();
+    assert!(
+        hs.contains(&"841451") && hs.contains(&"841460") && hs.contains(&"841459"),
+        "{hs:?}"
+    );
     t.filters = vec![("hs".into(), "84".into()), ("member".into(), "USA".into())];
     assert_eq!(keys(&ix.search(&t).unwrap()), ["tbt:1"]);
     t.filters = vec![("hs".into(), "87".into())];
@@ -244,7 +365,10 @@ fn delete_and_replace() {
     // Not visible before commit.
     assert_eq!(ix.search(&q("standard", "widgets")).unwrap().total, 0);
     ix.commit().unwrap();
-    assert_eq!(keys(&ix.search(&q("standard", "widgets")).unwrap()), ["std:3"]);
+    assert_eq!(
+        keys(&ix.search(&q("standard", "widgets")).unwrap()),
+        ["std:3"]
+    );
     assert_eq!(ix.count("standard").unwrap(), 6);
     assert_eq!(ix.search(&q("standard", "household")).unwrap().total, 0);
     ix.delete_domain("tbt").unwrap();
@@ -265,7 +389,10 @@ fn reopen_from_disk_and_wipe_incompatible() {
     {
         let ix = Index::open(&path).unwrap();
         assert_eq!(ix.count("standard").unwrap(), 7);
-        assert_eq!(keys(&ix.search(&q("standard", "GB/T 1.1")).unwrap())[0], "std:1");
+        assert_eq!(
+            keys(&ix.search(&q("standard", "GB/T 1.1")).unwrap())[0],
+            "std:1"
+        );
     }
     // Simulate an index written by an older schema version.
     std::fs::write(path.join("biaozhun-search.version"), "old").unwrap();
@@ -273,6 +400,19 @@ fn reopen_from_disk_and_wipe_incompatible() {
     assert_eq!(ix.count("standard").unwrap(), 0);
     ix.upsert(&sample()).unwrap();
     ix.commit().unwrap();
+    assert_eq!(ix.count("standard").unwrap(), 7);
+    // A live writer elsewhere: the index is not wiped from under it.
+    std::fs::write(path.join("biaozhun-search.version"), "old").unwrap();
+    assert!(Index::open(&path).is_err());
+    ix.upsert(&sample()[..1]).unwrap();
+    ix.commit().unwrap();
+    assert_eq!(ix.count("standard").unwrap(), 7);
+    std::fs::write(
+        path.join("biaozhun-search.version"),
+        crate::index::SCHEMA_VERSION,
+    )
+    .unwrap();
+    assert!(Index::open(&path).is_err(), "compatible but busy");
     assert_eq!(ix.count("standard").unwrap(), 7);
     // Garbage in the directory is also wiped.
     drop(ix);
@@ -286,15 +426,56 @@ fn garbage_queries_do_not_panic() {
     let ix = index();
     let long = "质量".repeat(5000) + &"a:b(c)[d]\"".repeat(1000);
     let inputs = [
-        "", " ", "\"", "\"\"", "\"unterminated phrase", "a:b", "title:foo", "(((", ")]}",
-        "[1 TO 2]", "+-!^~*?\\/", "AND OR NOT", "\u{0}\u{1}\u{7f}", "🙂🙂", "ㄅㄆ", "ｑｕａｌｉｔｙ",
-        "的", "的的的 和", "-", "...", "1", "1.", ".1", "GB/", "/T", "é", "İ", "ß", "\u{200b}",
-        "<script>alert(1)</script>", "&amp;", &long, "the of and", "“引号”", "«quality»",
+        "",
+        " ",
+        "\"",
+        "\"\"",
+        "\"unterminated phrase",
+        "a:b",
+        "title:foo",
+        "(((",
+        ")]}",
+        "[1 TO 2]",
+        "+-!^~*?\\/",
+        "AND OR NOT",
+        "\u{0}\u{1}\u{7f}",
+        "🙂🙂",
+        "ㄅㄆ",
+        "ｑｕａｌｉｔｙ",
+        "的",
+        "的的的 和",
+        "-",
+        "...",
+        "1",
+        "1.",
+        ".1",
+        "GB/",
+        "/T",
+        "é",
+        "İ",
+        "ß",
+        "\u{200b}",
+        "<script>alert(1)</script>",
+        "&amp;",
+        &long,
+        "the of and",
+        "“引号”",
+        "«quality»",
     ];
     for s in inputs {
         let mut query = q("standard", s);
-        query.facet_fields = vec!["ics".into(), "".into(), ":".into(), "ics:".into(), "x\u{0}y".into()];
-        query.filters = vec![("".into(), "".into()), ("ics".into(), "..".into()), ("hs".into(), "x".into())];
+        query.facet_fields = vec![
+            "ics".into(),
+            "".into(),
+            ":".into(),
+            "ics:".into(),
+            "x\u{0}y".into(),
+        ];
+        query.filters = vec![
+            ("".into(), "".into()),
+            ("ics".into(), "..".into()),
+            ("hs".into(), "x".into()),
+        ];
         let r = ix.search(&query);
         assert!(r.is_ok(), "{s:?}: {r:?}");
     }
@@ -307,10 +488,14 @@ fn garbage_queries_do_not_panic() {
 #[test]
 fn snippet_escapes_html() {
     let ix = Index::in_memory().unwrap();
-    ix.upsert(&[doc("x:1", "d", "", "Fish & <chips> safety", "", &[], None)]).unwrap();
+    ix.upsert(&[doc("x:1", "d", "", "Fish & <chips> safety", "", &[], None)])
+        .unwrap();
     ix.commit().unwrap();
     let r = ix.search(&q("d", "chips")).unwrap();
-    assert_eq!(r.hits[0].title_snippet.as_deref(), Some("Fish &amp; &lt;<b>chips</b>&gt; safety"));
+    assert_eq!(
+        r.hits[0].title_snippet.as_deref(),
+        Some("Fish &amp; &lt;<b>chips</b>&gt; safety")
+    );
 }
 
 #[test]
@@ -321,7 +506,9 @@ fn concurrent_search() {
             let ix = ix.clone();
             s.spawn(move || {
                 for _ in 0..50 {
-                    let r = ix.search(&q("standard", if i % 2 == 0 { "iso 9001" } else { "导则" })).unwrap();
+                    let r = ix
+                        .search(&q("standard", if i % 2 == 0 { "iso 9001" } else { "导则" }))
+                        .unwrap();
                     assert!(r.total > 0);
                 }
             });

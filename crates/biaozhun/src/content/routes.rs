@@ -125,7 +125,7 @@ struct SearchQuery {
 async fn search(State(app): State<App>, ctx: Ctx, Query(q): Query<SearchQuery>) -> AppResult<Response> {
     let text = q.q.unwrap_or_default();
     let text: String = text.chars().take(200).collect();
-    let articles = store::search(&app, &text, can_see_members_only(&ctx), 50).await?;
+    let articles = store::search(&app, &text, 50).await?;
     ctx.render(&app, "content/search.html", context! { q => text, articles => articles })
 }
 

@@ -101,6 +101,10 @@ pub async fn publish_outline(app: &App) -> anyhow::Result<()> {
     .execute(&app.db.pool)
     .await?;
     if res.rows_affected() == 1 {
+        let id: i64 = sqlx::query_scalar("SELECT id FROM articles WHERE slug = $1").bind(OUTLINE_SLUG).fetch_one(&app.db.pool).await?;
+        let mut tx = app.db.begin().await?;
+        crate::indexer::changed(&mut tx, super::store::DOMAIN, &[id]).await?;
+        tx.commit().await?;
         tracing::info!("published the outline ({} sections)", toc.len());
     }
     Ok(())

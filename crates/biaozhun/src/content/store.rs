@@ -257,6 +257,7 @@ pub async fn save(app: &App, ctx: &crate::web::Ctx, id: Option<i64>, input: &Art
             id
         }
     };
+    crate::indexer::changed(&mut tx, DOMAIN, &[id]).await?;
     crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry {
         action: "article.save",
         target: format!("article:{id}"),
@@ -265,27 +266,79 @@ pub async fn save(app: &App, ctx: &crate::web::Ctx, id: Option<i64>, input: &Art
     .await?;
     tx.commit().await?;
     app.home_cache.clear();
+    app.indexer.kick();
     Ok(id)
 }
 
-/// Plain substring search over published titles and bodies (the site search box).
-pub async fn search(app: &App, q: &str, members: bool, limit: i64) -> AppResult<Vec<ArticleSummary>> {
+/// The search domain of articles.
+pub const DOMAIN: &str = "article";
+
+/// Articles in the search index: published, public ones (members-only articles are not
+/// offered to the site search). Scheduled ones carry their date and are filtered by it.
+pub const SEARCH_SOURCE: crate::indexer::Source = crate::indexer::Source {
+    domain: DOMAIN,
+    load: |app, ids| Box::pin(load_docs(app, ids)),
+    all_ids: |app| Box::pin(async move { Ok(sqlx::query_scalar("SELECT id FROM articles").fetch_all(&app.db.pool).await?) }),
+};
+
+async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Option<search::Doc>)>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let row = sqlx::query("SELECT kind, title, summary, body_md, status, members_only, published_at FROM articles WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&app.db.pool)
+            .await?;
+        let doc = match row {
+            Some(r) if r.try_get::<String, _>("status")? == "published" && r.try_get::<i64, _>("members_only")? == 0 => {
+                let body: String = r.try_get("body_md")?;
+                let summary: String = r.try_get("summary")?;
+                Some(search::Doc {
+                    key: crate::indexer::key(DOMAIN, *id),
+                    domain: DOMAIN.into(),
+                    code: String::new(),
+                    title: r.try_get("title")?,
+                    body: format!("{summary}\n{}", markdown::plain(&body)),
+                    facets: vec![("kind".into(), r.try_get("kind")?)],
+                    date: r.try_get("published_at")?,
+                })
+            }
+            _ => None,
+        };
+        out.push((*id, doc));
+    }
+    Ok(out)
+}
+
+/// The site search over published articles, best match first.
+pub async fn search(app: &App, q: &str, limit: usize) -> AppResult<Vec<ArticleSummary>> {
     let q = q.trim();
     if q.is_empty() {
         return Ok(Vec::new());
     }
-    let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {SUMMARY_COLS} FROM articles WHERE status = 'published' AND published_at <= $1 AND (members_only = 0 OR $2 = 1) \
-         AND (title LIKE $3 ESCAPE '\\' OR body_md LIKE $3 ESCAPE '\\') ORDER BY published_at DESC LIMIT $4"
-    )))
-    .bind(crate::util::now())
-    .bind(members as i64)
-    .bind(like)
-    .bind(limit)
-    .fetch_all(&app.db.pool)
-    .await?;
-    Ok(rows.iter().map(summary_from).collect::<Result<_, _>>()?)
+    let query = search::Query {
+        domain: DOMAIN.into(),
+        text: q.to_string(),
+        date_to: Some(crate::util::now()),
+        limit,
+        ..Default::default()
+    };
+    let index = app.indexer.index.clone();
+    let results = tokio::task::spawn_blocking(move || index.search(&query))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let mut out = Vec::new();
+    for hit in results.hits {
+        let Some(id) = crate::indexer::id_of(DOMAIN, &hit.key) else { continue };
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SUMMARY_COLS} FROM articles WHERE id = $1 AND status = 'published'")))
+            .bind(id)
+            .fetch_optional(&app.db.pool)
+            .await?;
+        if let Some(r) = r {
+            out.push(summary_from(&r)?);
+        }
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------

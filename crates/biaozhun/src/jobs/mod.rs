@@ -4,7 +4,9 @@
 //! runs out. Periodic work is enqueued with a per-period key, so it runs once per period
 //! however many servers there are.
 
+pub mod files;
 pub mod mail;
+pub mod routes;
 pub mod notify;
 
 use crate::App;
@@ -201,11 +203,30 @@ pub struct JobView {
     pub last_error: String,
     pub created_at: i64,
     pub finished_at: Option<i64>,
+    /// JSON written by the job: at least `summary` and optionally `link`.
+    pub result: serde_json::Value,
+}
+
+/// Records what a job found (an import's counts and errors), for its progress page.
+pub async fn set_result(app: &App, job_id: i64, result: &serde_json::Value) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE jobs SET result = $1 WHERE id = $2").bind(result.to_string()).bind(job_id).execute(&app.db.pool).await?;
+    Ok(())
+}
+
+/// Enqueues a job now and returns its id (for work a person waits for, with a progress page).
+pub async fn enqueue_returning(tx: &mut Tx, kind: &str, payload: serde_json::Value) -> Result<i64, sqlx::Error> {
+    let now = crate::util::now();
+    sqlx::query_scalar("INSERT INTO jobs (kind, payload, status, run_at, created_at) VALUES ($1,$2,'queued',$3,$3) RETURNING id")
+        .bind(kind)
+        .bind(payload.to_string())
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await
 }
 
 pub async fn get(app: &App, id: i64) -> Result<Option<JobView>, sqlx::Error> {
     let r = sqlx::query(
-        "SELECT id, kind, status, attempts, progress_done, progress_total, last_error, created_at, finished_at FROM jobs WHERE id = $1",
+        "SELECT id, kind, status, attempts, progress_done, progress_total, last_error, created_at, finished_at, result FROM jobs WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&app.db.pool)
@@ -221,6 +242,7 @@ pub async fn get(app: &App, id: i64) -> Result<Option<JobView>, sqlx::Error> {
             last_error: r.try_get("last_error")?,
             created_at: r.try_get("created_at")?,
             finished_at: r.try_get("finished_at")?,
+            result: serde_json::from_str(&r.try_get::<String, _>("result")?).unwrap_or(serde_json::Value::Null),
         })
     })
     .transpose()
@@ -231,5 +253,7 @@ pub async fn housekeeping(app: App, _id: i64, _p: serde_json::Value) -> anyhow::
     crate::auth::sessions::purge(&app).await?;
     crate::auth::captcha::purge(&app).await?;
     crate::auth::throttle::purge(&app).await?;
+    crate::indexer::purge(&app).await?;
+    files::purge(&app).await?;
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! Translations: `locales/<lang>.toml` (nested tables flatten to dotted keys).
+//! Translations: `locales/<lang>.toml` for the shared strings and `locales/<room>.<lang>.toml`
+//! for each domain's own (nested tables flatten to dotted keys; a key may be defined once).
 //! Templates call `t("key")`; Rust code calls [`t`]. zh-CN is the default language.
 
 use include_dir::{Dir, include_dir};
@@ -36,14 +37,18 @@ type Catalog = HashMap<String, String>;
 static CATALOGS: LazyLock<HashMap<&'static str, Catalog>> = LazyLock::new(|| {
     let mut out = HashMap::new();
     for lang in Lang::ALL {
-        let file = DIR
-            .get_file(format!("{}.toml", lang.code()))
-            .and_then(|f| f.contents_utf8())
-            .unwrap_or("");
-        let value: toml::Value = toml::from_str(file)
-            .unwrap_or_else(|e| panic!("locales/{}.toml is not valid TOML: {e}", lang.code()));
+        let whole = format!("{}.toml", lang.code());
+        let suffix = format!(".{}.toml", lang.code());
         let mut cat = Catalog::new();
-        flatten("", &value, &mut cat);
+        for f in DIR.files() {
+            let name = f.path().to_string_lossy();
+            if name != whole && !name.ends_with(&suffix) {
+                continue;
+            }
+            let value: toml::Value = toml::from_str(f.contents_utf8().unwrap_or(""))
+                .unwrap_or_else(|e| panic!("locales/{name} is not valid TOML: {e}"));
+            flatten("", &value, &mut cat);
+        }
         out.insert(lang.code(), cat);
     }
     out

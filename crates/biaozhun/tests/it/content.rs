@@ -58,8 +58,14 @@ scenario!(staff_publish_news_safely, |t: TestApp| async move {
     let r = staff.post_form(&format!("/staff/articles/{id}"), &[("kind", "news"), ("title", "过期的编辑"), ("body_md", "我的修改"), ("status", "published"), ("version", "1")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.text.contains("我的修改") && r.text.contains("已被他人修改"));
-    // Search finds it; the API lists it.
+    // Search finds it on this server and, once its follower has run, on another one.
+    biaozhun::indexer::follow_once(&t.app).await.unwrap();
     assert!(public.get("/search?q=%E6%A0%87%E5%87%86%E5%8C%96%E5%91%A8").await.text.contains("标准化周"));
+    let (other, other_base) = t.second_server().await;
+    biaozhun::indexer::ensure_built(&other).await.unwrap();
+    biaozhun::indexer::follow_once(&other).await.unwrap();
+    let found = public.on(&other_base).get("/search?q=%E6%B4%BB%E5%8A%A8%E5%AE%89%E6%8E%92").await;
+    assert!(found.text.contains("标准化周"), "body words are searchable on the second server");
     let list = public.api(Method::GET, "/api/v1/articles?kind=news", None).await.json();
     assert_eq!(list["total"], 1);
     let bad = public.api(Method::GET, "/api/v1/articles?kind=weird", None).await;

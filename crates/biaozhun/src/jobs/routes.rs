@@ -1,0 +1,49 @@
+//! Progress of long work (imports, re-indexing, bulk checks): a page that refreshes itself
+//! while the job runs (no JavaScript needed) and the same as JSON.
+
+use super::{JobView, get};
+use crate::App;
+use crate::web::{Access, AppError, AppResult, Ctx, Routes};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use minijinja::context;
+
+pub fn routes() -> Routes {
+    Routes::new().get("/staff/jobs/{id}", Access::Staff, page).get("/api/v1/jobs/{id}", Access::Staff, api_get)
+}
+
+async fn page(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let job = get(&app, id).await?.ok_or(AppError::NotFound)?;
+    let running = job.status == "queued" || job.status == "running";
+    let percent = if job.progress_total > 0 { (job.progress_done * 100 / job.progress_total).min(100) } else { 0 };
+    ctx.render(&app, "jobs/progress.html", context! { job => job, running => running, percent => percent })
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct JobStatus {
+    pub id: i64,
+    pub kind: String,
+    /// queued, running, done or failed.
+    pub status: String,
+    pub progress_done: i64,
+    pub progress_total: i64,
+    pub last_error: String,
+    #[schema(value_type = Object)]
+    pub result: serde_json::Value,
+}
+
+/// Progress and result of a background job (staff).
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs", params(("id" = i64, Path)), responses((status = 200, body = JobStatus), (status = 404)))]
+pub async fn api_get(State(app): State<App>, Path(id): Path<i64>) -> AppResult<Json<JobStatus>> {
+    let j: JobView = get(&app, id).await?.ok_or(AppError::NotFound)?;
+    Ok(Json(JobStatus {
+        id: j.id,
+        kind: j.kind,
+        status: j.status,
+        progress_done: j.progress_done,
+        progress_total: j.progress_total,
+        last_error: j.last_error,
+        result: j.result,
+    }))
+}
