@@ -8,9 +8,8 @@ use axum::extract::State;
 use axum::response::Response;
 use minijinja::context;
 use serde::Serialize;
-use sqlx::Row;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, sqlx::FromRow)]
 pub struct SessionSummary {
     pub id: i64,
     pub title: String,
@@ -21,26 +20,14 @@ pub struct SessionSummary {
 
 /// Published sessions that have not ended, soonest first.
 pub async fn upcoming(app: &App, limit: i64) -> AppResult<Vec<SessionSummary>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as::<_, SessionSummary>(
         "SELECT id, title, location, starts_at, ends_at FROM training_sessions \
          WHERE status = 'published' AND ends_at >= $1 ORDER BY starts_at ASC, id ASC LIMIT $2",
     )
     .bind(crate::util::now())
     .bind(limit)
     .fetch_all(&app.db.pool)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            Ok(SessionSummary {
-                id: r.try_get("id")?,
-                title: r.try_get("title")?,
-                location: r.try_get("location")?,
-                starts_at: r.try_get("starts_at")?,
-                ends_at: r.try_get("ends_at")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?)
+    .await?)
 }
 
 pub fn routes() -> Routes {

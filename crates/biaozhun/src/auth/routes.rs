@@ -598,7 +598,7 @@ async fn admin_set_roles(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, 
     }
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: i64,
@@ -610,27 +610,13 @@ pub struct AuditEntry {
 }
 
 async fn audit_entries(app: &App, target: Option<&str>, limit: i64) -> AppResult<Vec<AuditEntry>> {
-    let rows = sqlx::query(
-        "SELECT id, at, actor_name, action, target, detail, ip FROM audit_log WHERE ($1 = '' OR target = $1) ORDER BY id DESC LIMIT $2",
+    Ok(sqlx::query_as::<_, AuditEntry>(
+        "SELECT id, at, actor_name AS actor, action, target, detail, ip FROM audit_log WHERE ($1 = '' OR target = $1) ORDER BY id DESC LIMIT $2",
     )
     .bind(target.unwrap_or(""))
     .bind(limit)
     .fetch_all(&app.db.pool)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            Ok(AuditEntry {
-                id: r.try_get("id")?,
-                at: r.try_get("at")?,
-                actor: r.try_get("actor_name")?,
-                action: r.try_get("action")?,
-                target: r.try_get("target")?,
-                detail: r.try_get("detail")?,
-                ip: r.try_get("ip")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?)
+    .await?)
 }
 
 async fn admin_audit(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {

@@ -9,7 +9,7 @@ use sqlx::Row;
 
 pub const PREFIX: &str = "bz_";
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct TokenInfo {
     pub id: i64,
     pub name: String,
@@ -67,25 +67,12 @@ pub async fn create(app: &App, user_id: i64, name: &str) -> Result<(TokenInfo, S
 }
 
 pub async fn list(app: &App, user_id: i64) -> Result<Vec<TokenInfo>, AppError> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as::<_, TokenInfo>(
         "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
     )
     .bind(user_id)
     .fetch_all(&app.db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(TokenInfo {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                prefix: r.try_get("prefix")?,
-                created_at: r.try_get("created_at")?,
-                last_used_at: r.try_get("last_used_at")?,
-                revoked_at: r.try_get("revoked_at")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    .await?)
 }
 
 /// Revokes one of the user's own tokens; another user's token is "not found".

@@ -35,7 +35,7 @@ pub struct Article {
     pub version: i64,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct AttachmentInfo {
     pub id: i64,
     pub filename: String,
@@ -133,14 +133,10 @@ pub async fn get(app: &App, key: &str) -> AppResult<Article> {
 }
 
 pub async fn attachments_of(app: &App, article_id: i64) -> AppResult<Vec<AttachmentInfo>> {
-    let rows = sqlx::query("SELECT id, filename, content_type, size FROM attachments WHERE article_id = $1 ORDER BY id")
+    Ok(sqlx::query_as::<_, AttachmentInfo>("SELECT id, filename, content_type, size FROM attachments WHERE article_id = $1 ORDER BY id")
         .bind(article_id)
         .fetch_all(&app.db.pool)
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Ok(AttachmentInfo { id: r.try_get("id")?, filename: r.try_get("filename")?, content_type: r.try_get("content_type")?, size: r.try_get("size")? }))
-        .collect::<Result<_, sqlx::Error>>()?)
+        .await?)
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, Default, utoipa::ToSchema)]

@@ -87,7 +87,7 @@ async fn send_smtp(app: &App, to: &str, subject: &str, body: String) -> anyhow::
     Ok(())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, sqlx::FromRow)]
 pub struct OutboxItem {
     pub id: i64,
     pub to_addr: String,
@@ -98,24 +98,12 @@ pub struct OutboxItem {
 }
 
 pub async fn list(app: &App, to: Option<&str>, limit: i64) -> Result<Vec<OutboxItem>, sqlx::Error> {
-    let rows = sqlx::query(
+    sqlx::query_as::<_, OutboxItem>(
         "SELECT id, to_addr, subject, body_text, status, created_at FROM mail_outbox \
          WHERE ($1 = '' OR to_addr = $1) ORDER BY id DESC LIMIT $2",
     )
     .bind(to.unwrap_or(""))
     .bind(limit)
     .fetch_all(&app.db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(OutboxItem {
-                id: r.try_get("id")?,
-                to_addr: r.try_get("to_addr")?,
-                subject: r.try_get("subject")?,
-                body_text: r.try_get("body_text")?,
-                status: r.try_get("status")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect()
+    .await
 }

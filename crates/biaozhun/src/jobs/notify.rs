@@ -42,7 +42,7 @@ pub async fn send(tx: &mut Tx, app: &App, user_id: i64, n: Notice<'_>) -> Result
     Ok(())
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct NotificationView {
     pub id: i64,
     pub kind: String,
@@ -50,32 +50,18 @@ pub struct NotificationView {
     pub body: String,
     pub link: String,
     pub created_at: i64,
-    pub read: bool,
+    /// When it was marked read, if it was.
+    pub read_at: Option<i64>,
 }
 
 pub async fn list(app: &App, user_id: i64, limit: i64) -> Result<Vec<NotificationView>, AppError> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as::<_, NotificationView>(
         "SELECT id, kind, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(user_id)
     .bind(limit)
     .fetch_all(&app.db.pool)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let read: Option<i64> = r.try_get("read_at")?;
-            Ok(NotificationView {
-                id: r.try_get("id")?,
-                kind: r.try_get("kind")?,
-                title: r.try_get("title")?,
-                body: r.try_get("body")?,
-                link: r.try_get("link")?,
-                created_at: r.try_get("created_at")?,
-                read: read.is_some(),
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?)
+    .await?)
 }
 
 pub async fn mark_all_read(app: &App, user_id: i64) -> Result<(), AppError> {

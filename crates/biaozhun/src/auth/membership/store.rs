@@ -443,7 +443,7 @@ pub async fn reject(app: &App, ctx: &Ctx, id: i64, version: i64, reason: &str) -
     Ok(())
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct OrgUser {
     pub user_id: i64,
     pub username: String,
@@ -453,25 +453,13 @@ pub struct OrgUser {
 }
 
 pub async fn org_users(app: &App, org_id: i64) -> AppResult<Vec<OrgUser>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as::<_, OrgUser>(
         "SELECT ou.user_id, u.username, u.email, ou.org_role, ou.added_at FROM org_users ou JOIN users u ON u.id = ou.user_id \
          WHERE ou.org_id = $1 ORDER BY ou.added_at",
     )
     .bind(org_id)
     .fetch_all(&app.db.pool)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            Ok(OrgUser {
-                user_id: r.try_get("user_id")?,
-                username: r.try_get("username")?,
-                email: r.try_get("email")?,
-                org_role: r.try_get("org_role")?,
-                added_at: r.try_get("added_at")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?)
+    .await?)
 }
 
 /// Adds a person to an organisation by mail address: an existing account is linked; for
