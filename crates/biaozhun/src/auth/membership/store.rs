@@ -316,47 +316,26 @@ pub async fn approve(app: &App, ctx: &Ctx, id: i64, a: Approval) -> AppResult<St
             return Err(AppError::invalid("member_no", ctx.t("membership.err_member_no")));
         }
         let org_id = if appl.kind == "organisation" {
-            let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE uscc = $1")
-                .bind(&appl.uscc)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let org_id = match existing {
-                Some(oid) => {
-                    sqlx::query(
-                        "UPDATE organisations SET name = $1, contact_name = $2, contact_phone = $3, contact_email = $4, \
-                         address = $5, district_code = $6, industry = $7, updated_at = $8 WHERE id = $9",
-                    )
-                    .bind(&appl.org_name)
-                    .bind(&appl.contact_name)
-                    .bind(&appl.contact_phone)
-                    .bind(&appl.contact_email)
-                    .bind(&appl.address)
-                    .bind(&appl.district_code)
-                    .bind(&appl.industry)
-                    .bind(now)
-                    .bind(oid)
-                    .execute(&mut *tx)
-                    .await?;
-                    oid
-                }
-                None => {
-                    sqlx::query_scalar(
-                        "INSERT INTO organisations (name, uscc, contact_name, contact_phone, contact_email, address, district_code, \
-                         industry, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$9) RETURNING id",
-                    )
-                    .bind(&appl.org_name)
-                    .bind(&appl.uscc)
-                    .bind(&appl.contact_name)
-                    .bind(&appl.contact_phone)
-                    .bind(&appl.contact_email)
-                    .bind(&appl.address)
-                    .bind(&appl.district_code)
-                    .bind(&appl.industry)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?
-                }
-            };
+            // One statement creates the organisation or refreshes its details.
+            let org_id: i64 = sqlx::query_scalar(
+                "INSERT INTO organisations (name, uscc, contact_name, contact_phone, contact_email, address, district_code, \
+                 industry, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$9) \
+                 ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, contact_name = excluded.contact_name, \
+                 contact_phone = excluded.contact_phone, contact_email = excluded.contact_email, address = excluded.address, \
+                 district_code = excluded.district_code, industry = excluded.industry, updated_at = excluded.updated_at \
+                 RETURNING id",
+            )
+            .bind(&appl.org_name)
+            .bind(&appl.uscc)
+            .bind(&appl.contact_name)
+            .bind(&appl.contact_phone)
+            .bind(&appl.contact_email)
+            .bind(&appl.address)
+            .bind(&appl.district_code)
+            .bind(&appl.industry)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
             sqlx::query(
                 "INSERT INTO org_users (org_id, user_id, org_role, added_at) VALUES ($1,$2,'admin',$3) \
                  ON CONFLICT (org_id, user_id) DO UPDATE SET org_role = 'admin'",
