@@ -110,6 +110,7 @@ pub async fn run(seconds: u64, clients: usize) -> anyhow::Result<()> {
         println!("{:<28} {:>10.0} {:>9.2} {:>9.2} {:>7}", name, l.rps(), l.p50_ms, l.p99_ms, l.errors);
     }
     println!("home page / baseline: {:.1}% of the ceiling", 100.0 * home.rps() / baseline.rps().max(1.0));
+    println!("RSS after the home page load: {:.1} MB", rss_kb(pid) as f64 / 1024.0);
 
     // Login: argon2id verification dominates; captcha answers come from the shared secret.
     let db = crate::db::Db::connect(&format!("sqlite://{}/biaozhun.db", dir.display()), 2).await?;

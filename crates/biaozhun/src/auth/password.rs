@@ -1,7 +1,8 @@
 //! Password hashing (argon2id) and the password policy.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
-use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString, rand_core::OsRng};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use std::sync::{LazyLock, Mutex};
 
 pub const MIN_LEN: usize = 10;
 pub const MAX_LEN: usize = 128;
@@ -50,10 +51,47 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing password: {e}"))
 }
 
+/// Work buffers for argon2, reused: each verification needs 19 MiB, and allocating it
+/// afresh on every login left the allocator holding hundreds of MiB after a burst.
+static BUFFERS: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+/// At most one hashing per core at a time, so memory stays bounded under a login storm.
+static SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+});
+
 pub fn verify(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    let Ok(h) = PasswordHash::new(stored) else { return false };
+    let (Ok(params), Some(salt), Some(expected)) = (Params::try_from(&h), h.salt, h.hash) else { return false };
+    let Ok(alg) = Algorithm::try_from(h.algorithm) else { return false };
+    let version = h.version.and_then(|v| Version::try_from(v).ok()).unwrap_or(Version::V0x13);
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else { return false };
+    let mut out = vec![0u8; expected.len()];
+    let blocks_needed = params.block_count();
+    let argon = Argon2::new(alg, version, params);
+    let mut blocks = BUFFERS.lock().ok().and_then(|mut b| b.pop()).unwrap_or_default();
+    if blocks.len() < blocks_needed {
+        blocks = vec![Block::default(); blocks_needed];
+    }
+    let ok = argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut blocks[..blocks_needed]).is_ok()
+        && crate::util::ct_eq_bytes(&out, expected.as_bytes());
+    if let Ok(mut b) = BUFFERS.lock() {
+        b.push(blocks);
+    }
+    ok
+}
+
+/// [`verify`] on a blocking thread, one per core at most.
+pub async fn verify_async(password: String, stored: String) -> bool {
+    let Ok(_slot) = SLOTS.acquire().await else { return false };
+    tokio::task::spawn_blocking(move || verify(&password, &stored)).await.unwrap_or(false)
+}
+
+/// [`hash`] on a blocking thread, one per core at most.
+pub async fn hash_async(password: String) -> anyhow::Result<String> {
+    let _slot = SLOTS.acquire().await?;
+    tokio::task::spawn_blocking(move || hash(&password)).await?
 }
 
 /// A hash to verify against when the account does not exist, so that the answer takes

@@ -117,7 +117,7 @@ async fn login_core(app: &App, ctx: &Ctx, input: &LoginInput) -> AppResult<(i64,
     let found = store::find_by_account(app, account).await?;
     let hash = found.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| password::DUMMY_HASH.clone());
     let pw = input.password.clone();
-    let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &hash)).await.unwrap_or(false);
+    let ok = password::verify_async(pw, hash).await;
     let Some(acct) = found.filter(|a| ok && a.active) else {
         throttle::record(app, &keys).await?;
         audit::log(app, ctx, "login.failed", format!("account:{account}"), "").await;
@@ -262,7 +262,7 @@ async fn register_core(app: &App, ctx: &Ctx, input: &RegisterInput) -> AppResult
         return bad("captcha_answer", k);
     }
     let pw = input.password.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(|e| AppError::Internal(e.into()))??;
+    let hash = password::hash_async(pw).await?;
     let mut tx = app.db.begin().await?;
     let id = store::create(
         &mut tx,
@@ -420,7 +420,7 @@ async fn reset_submit(State(app): State<App>, ctx: Ctx, Path(token): Path<String
         return ctx.render_status(&app, axum::http::StatusCode::UNPROCESSABLE_ENTITY, "auth/reset.html", context! { token => token, error => ctx.t(k) });
     }
     let pw = input.password.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(|e| AppError::Internal(e.into()))??;
+    let hash = password::hash_async(pw).await?;
     let mut tx = app.db.begin().await?;
     match store::consume_token(&mut tx, &token, Purpose::Reset).await? {
         TokenState::Valid(uid) if uid == user.id => {}

@@ -469,9 +469,7 @@ pub async fn add_org_user(app: &App, ctx: &Ctx, org_id: i64, email: &str, userna
                 return Err(AppError::invalid("username", ctx.t(k)));
             }
             let random = crate::util::random_token(24);
-            let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&random))
-                .await
-                .map_err(|e| AppError::Internal(e.into()))??;
+            let hash = crate::auth::password::hash_async(random).await?;
             let id = crate::auth::store::create(
                 &mut tx,
                 crate::auth::store::NewUser { username, email, mobile: None, display_name: username, password_hash: &hash, confirmed: false, locale: ctx.lang },
