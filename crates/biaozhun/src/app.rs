@@ -105,7 +105,7 @@ async fn not_found() -> web::AppError {
 
 /// Every searchable domain, in one place.
 fn index_sources() -> Vec<crate::indexer::Source> {
-    vec![crate::content::store::SEARCH_SOURCE]
+    vec![crate::content::store::SEARCH_SOURCE, crate::standards::SEARCH_SOURCE, crate::tbt::SEARCH_SOURCE]
 }
 
 /// Every job kind, in one place.
@@ -116,6 +116,8 @@ fn registry() -> jobs::Registry {
     r.every("housekeeping", 3600);
     r.on("membership_reminders", crate::auth::membership::reminders);
     r.every("membership_reminders", 24 * 3600);
+    crate::standards::register_jobs(&mut r);
+    crate::tbt::register_jobs(&mut r);
     r
 }
 
@@ -131,6 +133,8 @@ pub fn routes() -> Routes {
         .merge(crate::auth::membership::routes::routes())
         .merge(crate::training::routes())
         .merge(crate::jobs::routes::routes())
+        .merge(crate::standards::routes::routes())
+        .merge(crate::tbt::routes::routes())
 }
 
 pub fn route_table() -> Vec<RouteRule> {

@@ -27,6 +27,9 @@ pub struct Source {
 
 pub struct Indexer {
     pub index: search::Index,
+    /// One rebuild or catch-up at a time per server, so a rebuild's clearing of a domain
+    /// never interleaves with a catch-up's additions.
+    busy: tokio::sync::Mutex<()>,
     applied: AtomicI64,
     kick: Notify,
     state_file: std::path::PathBuf,
@@ -78,7 +81,7 @@ impl Indexer {
         };
         let state_file = dir.join("applied_change_id");
         let applied = std::fs::read_to_string(&state_file).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(-1);
-        Ok(Indexer { index, applied: AtomicI64::new(applied), kick: Notify::new(), state_file })
+        Ok(Indexer { index, busy: tokio::sync::Mutex::new(()), applied: AtomicI64::new(applied), kick: Notify::new(), state_file })
     }
 
     /// Asks the follower to apply changes now (after an edit on this server).
@@ -95,6 +98,7 @@ impl Indexer {
 /// Rebuilds every domain from the database when the index is new or too far behind.
 pub async fn ensure_built(app: &App) -> anyhow::Result<()> {
     let ix = &app.indexer;
+    let _busy = ix.busy.lock().await;
     let oldest: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM search_changes").fetch_one(&app.db.pool).await?;
     let applied = ix.applied.load(Ordering::SeqCst);
     let behind = oldest.is_some_and(|o| applied < o - 1);
@@ -137,6 +141,7 @@ async fn apply(app: &App, source: &Source, ids: &[i64]) -> anyhow::Result<()> {
 /// Applies the changes logged since the last run; returns how many were applied.
 pub async fn follow_once(app: &App) -> anyhow::Result<usize> {
     let ix = &app.indexer;
+    let _busy = ix.busy.lock().await;
     let mut total = 0;
     loop {
         let from = ix.applied.load(Ordering::SeqCst);

@@ -12,6 +12,8 @@ pub mod content;
 pub mod db;
 pub mod indexer;
 pub mod jobs;
+pub mod standards;
+pub mod tbt;
 pub mod training;
 pub mod util;
 pub mod web;

@@ -40,10 +40,18 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Import records from a file (format detected); progress is shown as a bar.
+    Import {
+        #[command(subcommand)]
+        what: ImportCmd,
+    },
     /// Replace the SQLite database with a backup (stop the server first).
     Restore { file: PathBuf },
     /// Measure the figures named in the issues (see docs/benchmarks.md).
     Bench {
+        /// Which figures: foundation (home page, login, memory), standards, tbt.
+        #[arg(long, default_value = "foundation")]
+        suite: String,
         /// Seconds each load phase runs.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
@@ -51,6 +59,15 @@ enum Cmd {
         #[arg(long, default_value_t = 32)]
         clients: usize,
     },
+}
+
+#[derive(Subcommand)]
+enum ImportCmd {
+    /// Standards: CSV, XLSX or JSONL (plain or .gz), Chinese or English column names,
+    /// and the relaton ISO/IEC catalogues.
+    Standards { file: PathBuf },
+    /// WTO TBT notifications: the ePing export (CSV or XLSX) or JSONL.
+    Tbt { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -157,9 +174,19 @@ async fn main() -> anyhow::Result<()> {
             let target = biaozhun::db::backup::restore(&cfg, &file).await?;
             println!("restored {} into {}", file.display(), target.display());
         }
-        Cmd::Bench { seconds, clients } => {
-            biaozhun::bench::run(seconds, clients).await?;
+        Cmd::Import { what } => {
+            let app = App::init(cfg).await?.app;
+            match what {
+                ImportCmd::Standards { file } => biaozhun::standards::import::run_cli(&app, &file).await?,
+                ImportCmd::Tbt { file } => biaozhun::tbt::import::run_cli(&app, &file).await?,
+            }
         }
+        Cmd::Bench { suite, seconds, clients } => match suite.as_str() {
+            "foundation" => biaozhun::bench::run(seconds, clients).await?,
+            "standards" => biaozhun::standards::bench::bench(seconds).await?,
+            "tbt" => biaozhun::tbt::bench::bench(seconds).await?,
+            other => anyhow::bail!("unknown suite {other:?} (foundation, standards, tbt)"),
+        },
     }
     Ok(())
 }

@@ -48,10 +48,9 @@ impl utoipa::Modify for TokenAuth {
 
 /// The whole document: the shared paths above, merged with each domain's own `ApiDoc`.
 pub fn spec() -> utoipa::openapi::OpenApi {
-    #[allow(unused_mut)]
     let mut doc = ApiDoc::openapi();
-    // Domains with their own API documents are merged here, e.g.
-    // doc.merge(crate::standards::routes::ApiDoc::openapi());
+    doc.merge(crate::standards::routes::ApiDoc::openapi());
+    doc.merge(crate::tbt::routes::ApiDoc::openapi());
     doc
 }
 

@@ -9,3 +9,5 @@ mod authz;
 mod content;
 mod membership;
 mod ops;
+mod standards;
+mod tbt;

@@ -1,0 +1,94 @@
+//! `biaozhun bench` for the standards room: import of the ISO + IEC catalogues into a
+//! temporary SQLite database (records/s including indexing), a 10,000-line validity check,
+//! search latency, and the same queries on an SQLite FTS5 trigram table as the baseline.
+
+use crate::App;
+use std::time::Instant;
+
+const QUERIES: [&str; 20] = [
+    "9001", "27001", "quality management", "information security", "60335", "safety", "environmental management",
+    "food", "medical devices", "risk management", "62368", "petroleum", "welding", "cybersecurity", "energy management",
+    "road vehicles", "14001", "software engineering", "corrosion", "electromagnetic compatibility",
+];
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+pub async fn bench(seconds: u64) -> anyhow::Result<()> {
+    let data = std::env::var("BIAOZHUN_DATA").unwrap_or_else(|_| "../shared/data".into());
+    let dir = tempfile_dir()?;
+    let config = crate::config::Config { data_dir: dir.clone(), database_url: format!("sqlite://{}/bench.db", dir.display()), run_jobs: false, ..Default::default() };
+    let app = App::init(config).await?.app;
+    let mut total = 0usize;
+    let t0 = Instant::now();
+    for f in ["iso.jsonl.gz", "iec.jsonl.gz"] {
+        let bytes = std::fs::read(format!("{data}/catalogues/{f}"))?;
+        let r = super::import::import_bytes(&app, f, &bytes, super::import::Progress::None).await?;
+        total += r.rows;
+    }
+    crate::indexer::follow_once(&app).await?;
+    let secs = t0.elapsed().as_secs_f64();
+    println!("standards import: {total} records in {secs:.2} s = {:.0} records/s (including indexing)", total as f64 / secs);
+
+    // Validity check of 10,000 lines taken from the catalogue itself.
+    let norms: Vec<(String,)> = sqlx::query_as("SELECT norm FROM standards ORDER BY id LIMIT 10000").fetch_all(&app.db.pool).await?;
+    let text: String = norms.iter().map(|n| format!("{}\n", n.0)).collect();
+    let t = Instant::now();
+    let items = super::check::check_text(&app, &text).await?;
+    println!("validity check: {} lines in {:.3} s", items.len(), t.elapsed().as_secs_f64());
+
+    // Search in process (tantivy) vs FTS5 trigram over the same records.
+    let mut lat = Vec::new();
+    let deadline = Instant::now() + std::time::Duration::from_secs(seconds.max(1));
+    let mut n = 0usize;
+    let ts = Instant::now();
+    while Instant::now() < deadline {
+        for q in QUERIES {
+            let query = search::Query { domain: super::DOMAIN.into(), text: q.into(), limit: 20, ..Default::default() };
+            let t = Instant::now();
+            app.indexer.index.search(&query)?;
+            lat.push(t.elapsed().as_secs_f64() * 1000.0);
+            n += 1;
+        }
+    }
+    lat.sort_by(|a, b| a.total_cmp(b));
+    let p99 = lat.get(lat.len() * 99 / 100).copied().unwrap_or(0.0);
+    let ours_qps = n as f64 / ts.elapsed().as_secs_f64();
+    println!("search (tantivy, one thread): p99 {p99:.2} ms, {ours_qps:.0} searches/s");
+
+    sqlx::query("CREATE VIRTUAL TABLE fts USING fts5(norm, titles, tokenize='trigram')").execute(&app.db.pool).await?;
+    sqlx::query("INSERT INTO fts (rowid, norm, titles) SELECT id, norm, title_zh || ' ' || title_en FROM standards").execute(&app.db.pool).await?;
+    let mut flat = Vec::new();
+    let mut recall_sum = 0.0;
+    for q in QUERIES {
+        let t = Instant::now();
+        let phrase = format!("\"{}\"", q.replace('"', ""));
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT rowid FROM fts WHERE fts MATCH $1 LIMIT 10000").bind(&phrase).fetch_all(&app.db.pool).await?;
+        flat.push(t.elapsed().as_secs_f64() * 1000.0);
+        // Relevant: records whose number or title contains the query (case-insensitive).
+        let relevant: std::collections::HashSet<i64> = rows.into_iter().map(|r| r.0).collect();
+        let query = search::Query { domain: super::DOMAIN.into(), text: q.into(), limit: 10_000, ..Default::default() };
+        let res = app.indexer.index.search(&query)?;
+        let found: std::collections::HashSet<i64> = res.hits.iter().filter_map(|h| crate::indexer::id_of(super::DOMAIN, &h.key)).collect();
+        let recall = if relevant.is_empty() { 1.0 } else { relevant.intersection(&found).count() as f64 / relevant.len() as f64 };
+        recall_sum += recall;
+    }
+    flat.sort_by(|a, b| a.total_cmp(b));
+    let fts_p99 = flat.last().copied().unwrap_or(0.0);
+    println!("baseline FTS5 trigram: worst {fts_p99:.2} ms over {} queries; ratio p99 ours/fts {:.2}", QUERIES.len(), p99 / fts_p99.max(1e-9));
+    println!("recall of ours against 'number or title contains the query': {:.3}", recall_sum / QUERIES.len() as f64);
+    println!("RSS: {:.0} MB", rss_mb());
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let d = std::env::temp_dir().join(format!("bz-bench-std-{}", crate::util::random_token(6)));
+    std::fs::create_dir_all(&d)?;
+    Ok(d)
+}

@@ -1,0 +1,280 @@
+//! Validity check (标准查新): the numbers found in a text, each matched to the catalogue
+//! with its status and, when replaced or withdrawn, the in-force successor reached by
+//! following the whole chain of replace relations and editions of the same number.
+//!
+//! Rules: editions of one base number form a chain even when no relation is recorded; a
+//! relation may lead to another number; a document under development is never current; a
+//! standard replaced by a published one counts as replaced whatever its own record says;
+//! a number without year means the current edition.
+
+use super::model;
+use super::store::{self, Rel};
+use crate::App;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub norm: String,
+    pub base: String,
+    pub year: Option<i64>,
+    pub status: String,
+    pub amendment: bool,
+    pub title_zh: String,
+    pub title_en: String,
+}
+
+/// The part of the catalogue a check needs, loaded in a few batched queries.
+#[derive(Default)]
+pub struct Graph {
+    pub nodes: HashMap<String, Node>,
+    /// base → editions (not amendments), oldest first.
+    pub editions: HashMap<String, Vec<String>>,
+    /// norm → numbers that replace it.
+    pub replaced_by: HashMap<String, Vec<String>>,
+    /// norm → numbers it replaces.
+    pub replaces: HashMap<String, Vec<String>>,
+    /// norm → (adopted or adopting number, degree, direction "adopts"/"adopted_by").
+    pub adoptions: HashMap<String, Vec<(String, String, &'static str)>>,
+}
+
+impl Graph {
+    /// Loads every edition of these bases and follows relations (to other numbers and
+    /// their editions) for a few rounds.
+    pub async fn load(app: &App, bases: Vec<String>) -> anyhow::Result<Graph> {
+        let mut g = Graph::default();
+        let mut seen_bases: HashSet<String> = HashSet::new();
+        let mut seen_rel: HashSet<String> = HashSet::new();
+        let mut pending: Vec<String> = bases.into_iter().filter(|b| !b.is_empty()).collect();
+        for _round in 0..6 {
+            pending.retain(|b| seen_bases.insert(b.clone()));
+            if pending.is_empty() {
+                break;
+            }
+            let recs = store::by_bases(app, &pending).await?;
+            let mut norms: Vec<String> = pending.iter().cloned().collect::<Vec<_>>();
+            norms.clear();
+            for (_, r) in recs {
+                norms.push(r.norm.clone());
+                g.nodes.insert(
+                    r.norm.clone(),
+                    Node { norm: r.norm, base: r.base, year: r.year, status: r.status, amendment: r.is_amendment, title_zh: r.title_zh, title_en: r.title_en },
+                );
+            }
+            norms.retain(|n| seen_rel.insert(n.clone()));
+            let rels = store::relations_of(app, &norms).await?;
+            pending = Vec::new();
+            for Rel { from, to, kind, degree } in rels {
+                if kind == "replaces" {
+                    g.replaced_by.entry(to.clone()).or_default().push(from.clone());
+                    g.replaces.entry(from.clone()).or_default().push(to.clone());
+                    for n in [&from, &to] {
+                        if let Some(id) = model::ident(n) {
+                            pending.push(id.base);
+                        }
+                    }
+                } else if kind == "adopts" {
+                    g.adoptions.entry(from.clone()).or_default().push((to.clone(), degree.clone(), "adopts"));
+                    g.adoptions.entry(to.clone()).or_default().push((from.clone(), degree.clone(), "adopted_by"));
+                }
+            }
+        }
+        for v in g.replaced_by.values_mut().chain(g.replaces.values_mut()) {
+            v.sort();
+            v.dedup();
+        }
+        for n in g.nodes.values() {
+            if !n.amendment {
+                g.editions.entry(n.base.clone()).or_default().push(n.norm.clone());
+            }
+        }
+        let nodes = &g.nodes;
+        for list in g.editions.values_mut() {
+            list.sort_by_key(|n| nodes.get(n).and_then(|x| x.year).unwrap_or(0));
+        }
+        Ok(g)
+    }
+
+    fn stored(&self, norm: &str) -> &str {
+        self.nodes.get(norm).map(|n| n.status.as_str()).unwrap_or("")
+    }
+
+    /// Published (in force, or since superseded) — as opposed to drafts and unknowns.
+    fn published(&self, norm: &str) -> bool {
+        matches!(self.stored(norm), "in_force" | "replaced" | "withdrawn")
+    }
+
+    /// Later editions of the same base, oldest first.
+    fn later_editions(&self, norm: &str) -> Vec<&String> {
+        let Some(n) = self.nodes.get(norm) else { return vec![] };
+        let y = n.year.unwrap_or(0);
+        self.editions.get(&n.base).map(|l| l.iter().filter(|e| self.nodes.get(*e).and_then(|x| x.year).unwrap_or(0) > y).collect()).unwrap_or_default()
+    }
+
+    /// Status as it should be reported, taking replacements into account.
+    pub fn status(&self, norm: &str) -> String {
+        let st = self.stored(norm);
+        if st == "developing" || st == "upcoming" {
+            return st.into();
+        }
+        let by_relation = self.replaced_by.get(norm).is_some_and(|l| l.iter().any(|r| self.published(r)));
+        let by_edition = self.nodes.get(norm).is_some_and(|n| !n.amendment) && self.later_editions(norm).iter().any(|e| self.published(e));
+        if by_relation || by_edition {
+            return "replaced".into();
+        }
+        st.into()
+    }
+
+    /// The next step of the chain: a published replacement by relation, else the next
+    /// published edition of the same base; unimported relation targets are still steps.
+    fn next(&self, norm: &str) -> Option<String> {
+        if let Some(l) = self.replaced_by.get(norm) {
+            let mut cands: Vec<&String> = l.iter().filter(|r| self.stored(r) != "developing").collect();
+            cands.sort_by_key(|r| (self.published(r), self.nodes.get(*r).and_then(|n| n.year)));
+            if let Some(c) = cands.last() {
+                return Some((*c).clone());
+            }
+        }
+        self.later_editions(norm).into_iter().find(|e| self.published(e) || self.stored(e) == "upcoming").cloned()
+    }
+
+    /// Follows the chain from `norm`: (the steps after it, the in-force standard to use now).
+    pub fn follow(&self, norm: &str) -> (Vec<String>, Option<String>) {
+        let mut chain = Vec::new();
+        let mut seen = HashSet::new();
+        let mut cur = norm.to_string();
+        seen.insert(cur.clone());
+        loop {
+            let st = self.status(&cur);
+            if st == "in_force" {
+                return (chain, Some(cur));
+            }
+            if st == "upcoming" {
+                // Not yet in force: what it replaces stays current until then.
+                let prev = self.replaces.get(&cur).into_iter().flatten().chain(self.editions.get(self.nodes.get(&cur).map(|n| n.base.as_str()).unwrap_or("")).into_iter().flatten()).find(|p| self.stored(p) == "in_force").cloned();
+                return (chain, prev);
+            }
+            match self.next(&cur) {
+                Some(n) if seen.insert(n.clone()) => {
+                    chain.push(n.clone());
+                    cur = n;
+                }
+                _ => return (chain, None),
+            }
+        }
+    }
+
+    /// The edition a number without year stands for: the newest in force, else the
+    /// newest published one, else the newest of any kind.
+    pub fn edition_for_base(&self, base: &str) -> Option<String> {
+        let list = self.editions.get(base)?;
+        list.iter()
+            .rev()
+            .find(|e| self.status(e) == "in_force")
+            .or_else(|| list.iter().rev().find(|e| self.published(e)))
+            .or_else(|| list.last())
+            .cloned()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct CheckItem {
+    /// 1-based line of the input where the number was found.
+    pub line: usize,
+    /// The text as found (or the whole line when nothing was recognised).
+    pub input: String,
+    /// The canonical number recognised, null when nothing was.
+    pub recognised: Option<String>,
+    /// The catalogue record matched (for a number without year: the current edition).
+    pub number: Option<String>,
+    pub title_zh: Option<String>,
+    pub title_en: Option<String>,
+    /// in_force, upcoming, withdrawn, replaced, developing, unknown; null when not found.
+    pub status: Option<String>,
+    /// The in-force edition to use now, null when there is none.
+    pub current: Option<String>,
+    pub current_title: Option<String>,
+    /// Successors from the matched record to the end of the chain.
+    pub chain: Vec<String>,
+    /// ok, replaced, no_successor, developing, unknown_status, not_found, unrecognised.
+    pub outcome: String,
+}
+
+/// Checks a text: numbers found anywhere; short lines with digits but no number are listed
+/// as unrecognised.
+pub async fn check_text(app: &App, text: &str) -> anyhow::Result<Vec<CheckItem>> {
+    let mut found: Vec<(usize, String, Option<model::Ident>)> = Vec::new();
+    for (i, line) in text.lines().enumerate().take(50_000) {
+        let hits = stdnum::standard::find_all(line);
+        if hits.is_empty() {
+            let t = line.trim();
+            if !t.is_empty() && t.chars().count() <= 60 && t.chars().any(|c| c.is_ascii_digit()) {
+                found.push((i + 1, t.to_string(), None));
+            }
+            continue;
+        }
+        for f in hits {
+            found.push((i + 1, f.raw.clone(), model::ident(&f.number.normalized())));
+        }
+    }
+    let bases: Vec<String> = found.iter().filter_map(|f| f.2.as_ref().map(|i| i.base.clone())).collect::<HashSet<_>>().into_iter().collect();
+    let g = Graph::load(app, bases).await?;
+    Ok(found.into_iter().map(|(line, input, id)| resolve(&g, line, input, id)).collect())
+}
+
+fn resolve(g: &Graph, line: usize, input: String, id: Option<model::Ident>) -> CheckItem {
+    let mut item = CheckItem {
+        line,
+        input,
+        recognised: None,
+        number: None,
+        title_zh: None,
+        title_en: None,
+        status: None,
+        current: None,
+        current_title: None,
+        chain: vec![],
+        outcome: "unrecognised".into(),
+    };
+    let Some(id) = id else { return item };
+    item.recognised = Some(id.norm.clone());
+    let matched = if g.nodes.contains_key(&id.norm) {
+        Some(id.norm.clone())
+    } else if id.year.is_none() {
+        g.edition_for_base(&id.base)
+    } else if id.is_amendment {
+        // An amendment we do not list: judge the edition it amends.
+        g.editions.get(&id.base).and_then(|l| l.iter().find(|e| g.nodes.get(*e).and_then(|n| n.year) == id.year.map(i64::from)).cloned())
+    } else {
+        None
+    };
+    let Some(m) = matched else {
+        item.outcome = "not_found".into();
+        return item;
+    };
+    let node = &g.nodes[&m];
+    item.title_zh = Some(node.title_zh.clone());
+    item.title_en = Some(node.title_en.clone());
+    let status = g.status(&m);
+    let (chain, current) = g.follow(&m);
+    item.status = Some(if status.is_empty() { "unknown".into() } else { status.clone() });
+    item.outcome = match status.as_str() {
+        "in_force" => "ok",
+        "developing" => "developing",
+        "upcoming" => "upcoming",
+        "" if current.is_none() => "unknown_status",
+        _ if current.is_some() => "replaced",
+        _ => "no_successor",
+    }
+    .into();
+    item.current_title = current.as_ref().and_then(|c| g.nodes.get(c)).map(|n| if n.title_zh.is_empty() { n.title_en.clone() } else { n.title_zh.clone() });
+    item.current = current;
+    item.chain = chain;
+    item.number = Some(m);
+    item
+}
+
+/// Whether an item needs attention (anything but "in force").
+pub fn is_problem(i: &CheckItem) -> bool {
+    i.outcome != "ok"
+}

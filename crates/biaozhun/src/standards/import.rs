@@ -1,0 +1,456 @@
+//! Import of standards from CSV/TSV, XLSX and JSON Lines (plain or gzip), including the
+//! relaton ISO/IEC catalogues and the samples of Chinese standards. The format is detected
+//! from the bytes; each bad row is reported with its line and column and the good rows are
+//! kept; the upsert is keyed by the canonical number, so running an import twice changes
+//! nothing the second time.
+
+use super::model::{self, Field, Record, Relation};
+use super::store;
+use crate::App;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::io::Read;
+
+/// A problem with one row: `line` is the 1-based line (CSV, JSONL) or sheet row (XLSX).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RowError {
+    pub line: usize,
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Report {
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub errors: Vec<RowError>,
+    pub seconds: f64,
+}
+
+impl Report {
+    pub fn summary(&self) -> String {
+        format!(
+            "{} rows: {} created, {} updated, {} unchanged, {} problems",
+            self.rows,
+            self.created,
+            self.updated,
+            self.unchanged,
+            self.errors.len()
+        )
+    }
+}
+
+/// One parsed row.
+pub struct Row {
+    pub line: usize,
+    pub record: Record,
+    pub relations: Vec<Relation>,
+}
+
+/// Where progress goes.
+pub enum Progress<'a> {
+    None,
+    Job(i64),
+    Bar(&'a indicatif::ProgressBar),
+}
+
+fn gunzip(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut out)?;
+    Ok(out)
+}
+
+/// Reads the file into rows (format detected from its bytes, `name` as a hint).
+pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<(Vec<Row>, Vec<RowError>)> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let plain = gunzip(bytes)?;
+        return parse(name.trim_end_matches(".gz"), &plain);
+    }
+    if bytes.starts_with(b"PK") {
+        return parse_xlsx(name, bytes);
+    }
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+        .map_err(|_| anyhow::anyhow!("the file is not UTF-8 text, CSV, XLSX or JSON Lines"))?;
+    if text.trim_start().starts_with('{') {
+        return Ok(parse_jsonl(name, text));
+    }
+    parse_csv(name, text)
+}
+
+fn sniff_delimiter(text: &str) -> u8 {
+    let first = text.lines().next().unwrap_or("");
+    let counts = [(b'\t', first.matches('\t').count()), (b',', first.matches(',').count()), (b';', first.matches(';').count())];
+    counts.iter().max_by_key(|c| c.1).filter(|c| c.1 > 0).map(|c| c.0).unwrap_or(b',')
+}
+
+fn parse_csv(name: &str, text: &str) -> anyhow::Result<(Vec<Row>, Vec<RowError>)> {
+    let mut rd = csv::ReaderBuilder::new().delimiter(sniff_delimiter(text)).flexible(true).has_headers(true).from_reader(text.as_bytes());
+    let headers: Vec<String> = rd.headers()?.iter().map(str::to_string).collect();
+    let mut table = Vec::new();
+    let mut errors = Vec::new();
+    for (i, r) in rd.records().enumerate() {
+        match r {
+            Ok(r) => {
+                let line = r.position().map(|p| p.line() as usize).unwrap_or(i + 2);
+                table.push((line, r.iter().map(str::to_string).collect::<Vec<_>>()));
+            }
+            Err(e) => errors.push(RowError { line: i + 2, column: String::new(), message: e.to_string() }),
+        }
+    }
+    let (rows, mut errs) = from_table(name, &headers, table)?;
+    errors.append(&mut errs);
+    Ok((rows, errors))
+}
+
+fn parse_xlsx(name: &str, bytes: &[u8]) -> anyhow::Result<(Vec<Row>, Vec<RowError>)> {
+    use calamine::{Data, Reader};
+    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))?;
+    let range = wb.worksheet_range_at(0).ok_or_else(|| anyhow::anyhow!("the workbook has no sheet"))??;
+    let start_row = range.start().map(|s| s.0 as usize).unwrap_or(0);
+    let mut rows = range.rows();
+    let headers: Vec<String> = rows.next().map(|r| r.iter().map(|c| c.to_string()).collect()).unwrap_or_default();
+    let mut table = Vec::new();
+    for (i, r) in rows.enumerate() {
+        let cells = r
+            .iter()
+            .map(|c| match c {
+                Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+                Data::DateTime(d) => format!("{}", d.as_f64().floor() as i64),
+                Data::Empty => String::new(),
+                other => other.to_string(),
+            })
+            .collect();
+        table.push((start_row + i + 2, cells));
+    }
+    from_table(name, &headers, table)
+}
+
+fn from_table(name: &str, headers: &[String], table: Vec<(usize, Vec<String>)>) -> anyhow::Result<(Vec<Row>, Vec<RowError>)> {
+    let fields: Vec<Option<Field>> = headers.iter().map(|h| model::header_field(h)).collect();
+    if !fields.contains(&Some(Field::Number)) {
+        anyhow::bail!("no column of standard numbers (标准号 / number) among: {}", headers.join(", "));
+    }
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (line, cells) in table {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let mut b = Builder::new(line, name);
+        for (i, cell) in cells.iter().enumerate() {
+            if let (Some(Some(f)), Some(h)) = (fields.get(i), headers.get(i)) {
+                b.set(*f, h.trim_start_matches('\u{feff}'), cell);
+            }
+        }
+        b.finish(&mut rows, &mut errors);
+    }
+    Ok((rows, errors))
+}
+
+fn json_cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(json_cell).filter(|s| !s.is_empty()).collect::<Vec<_>>().join("; "),
+        Value::Object(o) => {
+            // {"std": "ISO 9001:2015", "degree": "IDT"}
+            let std = o.get("std").or_else(|| o.get("docid")).map(json_cell).unwrap_or_default();
+            let degree = o.get("degree").map(json_cell).unwrap_or_default();
+            format!("{std} {degree}").trim().to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+fn parse_jsonl(name: &str, text: &str) -> (Vec<Row>, Vec<RowError>) {
+    let iec_file = name.to_ascii_lowercase().contains("iec");
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let obj: serde_json::Map<String, Value> = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(RowError { line: line_no, column: String::new(), message: format!("not a JSON object: {e}") });
+                continue;
+            }
+        };
+        let catalogue = obj.contains_key("docid");
+        let mut b = Builder::new(line_no, name);
+        if catalogue {
+            let src = obj.get("src").and_then(Value::as_str).unwrap_or("");
+            let from_iec = src.contains("iec.ch") || (src.is_empty() && iec_file);
+            b.rec.source = if from_iec { "relaton:iec".into() } else { "relaton:iso".into() };
+        }
+        for (k, v) in &obj {
+            let cell = json_cell(v);
+            match k.as_str() {
+                "stage" | "substage" | "relations" | "dates" | "edition" | "doctype" | "file" | "kind" | "hcno" | "note" => {}
+                "source" if !catalogue => b.rec.source = cell.chars().take(300).collect(),
+                "tc_dept" => b.set(Field::Committee, k, &cell),
+                "adopts" => b.set(Field::Adopts, k, &cell),
+                "committee" if catalogue => b.rec.committee = cell,
+                _ => {
+                    if let Some(f) = model::header_field(k) {
+                        b.set(f, k, &cell);
+                    }
+                }
+            }
+        }
+        if catalogue {
+            let stage = obj.get("stage").and_then(Value::as_str);
+            let sub = obj.get("substage").and_then(Value::as_str);
+            b.rec.status = model::status_from_stage(stage, sub).to_string();
+            if let Some(d) = obj.get("dates").and_then(|d| d.get("obsoleted")).and_then(Value::as_str) {
+                b.set(Field::Withdrawn, "dates.obsoleted", d);
+            }
+            if let Some(rels) = obj.get("relations").and_then(Value::as_array) {
+                for r in rels {
+                    let (Some(t), Some(d)) = (r.get("type").and_then(Value::as_str), r.get("docid").and_then(Value::as_str)) else { continue };
+                    match t {
+                        "obsoletes" => b.replaces.push(d.to_string()),
+                        "updates" => b.replaced_by.push(d.to_string()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        b.finish(&mut rows, &mut errors);
+    }
+    (rows, errors)
+}
+
+/// Collects one row's cells into a record, noting problems by column.
+struct Builder {
+    line: usize,
+    rec: Record,
+    replaces: Vec<String>,
+    replaced_by: Vec<String>,
+    adopts: Vec<(String, String)>,
+    errors: Vec<RowError>,
+    number_col: String,
+}
+
+impl Builder {
+    fn new(line: usize, name: &str) -> Builder {
+        let rec = Record { source: name.chars().take(200).collect(), ..Default::default() };
+        Builder { line, rec, replaces: vec![], replaced_by: vec![], adopts: vec![], errors: vec![], number_col: String::new() }
+    }
+
+    fn err(&mut self, column: &str, message: String) {
+        self.errors.push(RowError { line: self.line, column: column.to_string(), message });
+    }
+
+    fn date(&mut self, col: &str, cell: &str) -> Option<i64> {
+        match model::parse_date_cell(cell) {
+            Ok(v) => v,
+            Err(e) => {
+                self.err(col, format!("not a date: {} ({e})", cell.trim()));
+                None
+            }
+        }
+    }
+
+    fn set(&mut self, f: Field, col: &str, cell: &str) {
+        let text = cell.trim().to_string();
+        if text.is_empty() {
+            return;
+        }
+        match f {
+            Field::Number => {
+                self.rec.number = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                self.number_col = col.to_string();
+            }
+            Field::TitleZh => self.rec.title_zh = text,
+            Field::TitleEn => self.rec.title_en = text,
+            Field::TitleFr => self.rec.title_fr = text,
+            Field::Status => match model::parse_status(&text) {
+                Some(s) => self.rec.status = s.to_string(),
+                None => self.err(col, format!("unknown status: {text}")),
+            },
+            Field::Published => self.rec.published_at = self.date(col, &text),
+            Field::Implemented => self.rec.implemented_at = self.date(col, &text),
+            Field::Withdrawn => self.rec.withdrawn_at = self.date(col, &text),
+            Field::Ics => {
+                let (ok, bad) = model::split_ics(&text);
+                for b in bad {
+                    self.err(col, format!("unknown ICS code: {b}"));
+                }
+                self.rec.ics = ok.join(" ");
+            }
+            Field::Ccs => {
+                let mut ok = Vec::new();
+                for p in stdnum::cell::split_multi(&text) {
+                    let c = model::norm_ccs(&p);
+                    if model::ccs_known(&c) {
+                        ok.push(c);
+                    } else {
+                        self.err(col, format!("unknown CCS code: {p}"));
+                    }
+                }
+                self.rec.ccs = ok.join(" ");
+            }
+            Field::Replaces => self.replaces.extend(numbers_in(&text)),
+            Field::ReplacedBy => self.replaced_by.extend(numbers_in(&text)),
+            Field::Adopts => {
+                for (n, d) in stdnum::standard::parse_adoption(&text) {
+                    self.adopts.push((n.normalized(), d.map(|d| d.as_str().to_string()).unwrap_or_default()));
+                }
+                if self.adopts.is_empty() {
+                    self.err(col, format!("no standard number found in: {text}"));
+                }
+            }
+            Field::CompetentDept => self.rec.competent_dept = text,
+            Field::Committee => self.rec.committee = text,
+            Field::Issuer => self.rec.issuer = text,
+            Field::DraftingOrgs => self.rec.drafting_orgs = stdnum::cell::split_multi(&text).join("; "),
+            Field::Drafters => self.rec.drafters = stdnum::cell::split_multi(&text).join("、"),
+            Field::Scope => self.rec.scope = text,
+            Field::Remark => {
+                self.replaces.extend(model::replaced_in_remark(&text));
+                self.rec.remark = text;
+            }
+            Field::FulltextUrl => {
+                if text.starts_with("http://") || text.starts_with("https://") {
+                    self.rec.fulltext_url = text;
+                }
+            }
+        }
+    }
+
+    fn finish(mut self, rows: &mut Vec<Row>, errors: &mut Vec<RowError>) {
+        let Some(id) = model::ident(&self.rec.number) else {
+            let col = if self.number_col.is_empty() { "标准号".to_string() } else { self.number_col.clone() };
+            self.err(&col, "the standard number is missing".into());
+            errors.append(&mut self.errors);
+            return;
+        };
+        let r = &mut self.rec;
+        r.norm = id.norm.clone();
+        r.base = id.base;
+        r.kind = id.kind.as_str().to_string();
+        r.prefix = id.prefix;
+        r.part = id.part;
+        r.year = id.year.map(i64::from);
+        r.is_amendment = id.is_amendment;
+        if id.unknown_prefix {
+            r.flags = "unknown_prefix".into();
+        }
+        if r.status.is_empty() && r.implemented_at.is_some_and(|t| t > crate::util::now()) {
+            r.status = "upcoming".into();
+        }
+        let mut relations = Vec::new();
+        let mut rel = |from: &str, to: &str, kind: &'static str, degree: String| {
+            if let (Some(a), Some(b)) = (model::ident(from), model::ident(to)) {
+                // A record "replaced" by its own corrigendum is not a new edition.
+                if a.norm != b.norm && !(a.base == b.base && a.year == b.year && kind == "replaces") {
+                    relations.push(Relation { from: a.norm, to: b.norm, kind, degree });
+                }
+            }
+        };
+        for t in &self.replaces {
+            rel(&id.norm, t, "replaces", String::new());
+        }
+        for t in &self.replaced_by {
+            rel(t, &id.norm, "replaces", String::new());
+        }
+        for (t, d) in &self.adopts {
+            rel(&id.norm, t, "adopts", d.clone());
+        }
+        errors.append(&mut self.errors);
+        rows.push(Row { line: self.line, record: self.rec, relations });
+    }
+}
+
+fn numbers_in(text: &str) -> Vec<String> {
+    let found: Vec<String> = stdnum::standard::find_all(text).into_iter().map(|f| f.number.normalized()).collect();
+    if found.is_empty() { stdnum::cell::split_multi(text) } else { found }
+}
+
+/// Parses and stores a file; the rows are written in batches, each in one transaction.
+pub async fn import_bytes(app: &App, name: &str, bytes: &[u8], progress: Progress<'_>) -> anyhow::Result<Report> {
+    let started = std::time::Instant::now();
+    let (rows, errors) = parse(name, bytes)?;
+    let mut report = Report { rows: rows.len(), errors, ..Default::default() };
+    // Duplicates within one file (joint ISO/IEC records): merged into the first occurrence.
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut merged: Vec<Row> = Vec::with_capacity(rows.len());
+    for row in rows {
+        match index.get(&row.record.norm) {
+            Some(&i) => {
+                let m = store::merge(Some(&merged[i].record), &row.record);
+                merged[i].record = m;
+                merged[i].relations.extend(row.relations);
+            }
+            None => {
+                index.insert(row.record.norm.clone(), merged.len());
+                merged.push(row);
+            }
+        }
+    }
+    let total = merged.len();
+    if let Progress::Bar(b) = &progress {
+        b.set_length(total as u64);
+    }
+    let watched = store::watched_bases(app).await?;
+    let mut done = 0;
+    for chunk in merged.chunks(4000) {
+        let c = store::upsert_batch(app, chunk, &watched).await?;
+        report.created += c.0;
+        report.updated += c.1;
+        report.unchanged += c.2;
+        done += chunk.len();
+        match &progress {
+            Progress::None => {}
+            Progress::Job(id) => crate::jobs::progress(app, *id, done as i64, total as i64).await?,
+            Progress::Bar(b) => b.set_position(done as u64),
+        }
+    }
+    app.indexer.kick();
+    report.errors.sort_by_key(|e| e.line);
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// `biaozhun import standards FILE`.
+pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file)?;
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    let report = import_bytes(app, &name, &bytes, Progress::Bar(&bar)).await?;
+    bar.finish();
+    // Bring this process's index up to date too, so the figure includes indexing.
+    crate::indexer::follow_once(app).await?;
+    println!("{} ({:.1} s)", report.summary(), report.seconds);
+    for e in &report.errors {
+        println!("line {}: {}: {}", e.line, e.column, e.message);
+    }
+    Ok(())
+}
+
+/// The `standards_import` job: an uploaded file.
+pub async fn job(app: App, job_id: i64, payload: Value) -> anyhow::Result<()> {
+    let upload = payload.get("upload_id").and_then(Value::as_i64).ok_or_else(|| anyhow::anyhow!("no upload_id"))?;
+    let Some((name, bytes)) = crate::jobs::files::load(&app, upload).await? else { anyhow::bail!("the uploaded file is gone") };
+    let result = match import_bytes(&app, &name, &bytes, Progress::Job(job_id)).await {
+        Ok(report) => {
+            let errors: Vec<String> = report.errors.iter().take(200).map(|e| format!("line {}: {}: {}", e.line, e.column, e.message)).collect();
+            let mut summary = report.summary();
+            for e in errors.iter().take(20) {
+                summary.push_str("; ");
+                summary.push_str(e);
+            }
+            serde_json::json!({"summary": summary, "link": "/standards", "report": report, "errors": errors})
+        }
+        Err(e) => serde_json::json!({"summary": format!("import failed: {e}")}),
+    };
+    crate::jobs::set_result(&app, job_id, &result).await?;
+    Ok(())
+}

@@ -1,0 +1,823 @@
+//! Pages and API of the standards room: search with facets and export, detail pages with
+//! the edition timeline, the validity check and its saved reports, watchlists, Atom feeds
+//! and the staff import.
+
+use super::check::{self, CheckItem, Graph};
+use super::model::{self, Record};
+use super::{DOMAIN, store};
+use crate::App;
+use crate::web::{Access, AppError, AppResult, Ctx, Form, JsonIn, Routes};
+use axum::Json;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(paths(api_search, api_get, api_check, api_watch_list, api_watch_add, api_watch_remove))]
+pub struct ApiDoc;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/standards", Access::Public, search_page)
+        .get("/standards/export.csv", Access::Public, export_csv)
+        .get("/standards/export.xlsx", Access::Public, export_xlsx)
+        .get("/standards/check", Access::Public, check_form)
+        .post("/standards/check", Access::Public, check_post)
+        .post("/standards/check/upload", Access::Public, check_upload)
+        .get("/standards/check/{no}", Access::Public, check_report)
+        .get("/standards/check/{no}/xlsx", Access::Public, check_xlsx)
+        .post("/standards/check/{no}/watch", Access::User, check_watch_all)
+        .get("/standards/watchlist", Access::User, watch_page)
+        .post("/standards/watchlist", Access::User, watch_add_form)
+        .post("/standards/watchlist/upload", Access::User, watch_upload)
+        .post("/standards/watchlist/remove", Access::User, watch_remove_form)
+        .post("/standards/watchlist/frequency", Access::User, watch_frequency)
+        .get("/standards/feeds/{feed}", Access::Public, feed)
+        .get("/standards/{number}", Access::Public, detail)
+        .post("/standards/{number}/watch", Access::User, watch_one)
+        .get("/staff/standards/import", Access::Staff, import_page)
+        .post("/staff/standards/import", Access::Staff, import_post)
+        .get("/api/v1/standards", Access::Public, api_search)
+        .post("/api/v1/standards/check", Access::Public, api_check)
+        .get("/api/v1/standards/watchlist", Access::User, api_watch_list)
+        .post("/api/v1/standards/watchlist", Access::User, api_watch_add)
+        .delete("/api/v1/standards/watchlist", Access::User, api_watch_remove)
+        .get("/api/v1/standards/{number}", Access::Public, api_get)
+}
+
+fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+// ---------------------------------------------------------------------------------------
+// Search
+
+#[derive(Debug, Default, Clone, Deserialize, Serialize, utoipa::IntoParams)]
+pub struct SearchParams {
+    /// Words or a number, in Chinese or English.
+    pub q: Option<String>,
+    /// Kind code: national_mandatory, national_recommended, iso, iec, local, …
+    pub kind: Option<String>,
+    /// in_force, upcoming, withdrawn, replaced, developing.
+    pub status: Option<String>,
+    /// ICS code or prefix (65 matches 65.160.10).
+    pub ics: Option<String>,
+    pub ccs: Option<String>,
+    pub committee: Option<String>,
+    /// Published from (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Published until (YYYY-MM-DD).
+    pub to: Option<String>,
+    /// relevance (default), date, date_asc.
+    pub sort: Option<String>,
+    pub page: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SearchItem {
+    pub number: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub status: String,
+    pub kind: String,
+    pub ics: Vec<String>,
+    pub published: Option<String>,
+    pub implemented: Option<String>,
+    /// Escaped HTML with matches in <b>; null when no title line matched.
+    pub title_snippet: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SearchOut {
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub items: Vec<SearchItem>,
+    /// name → [[value, count]].
+    pub facets: BTreeMap<String, Vec<(String, u64)>>,
+}
+
+const PER_PAGE: usize = 20;
+
+fn clean(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect())
+}
+
+async fn run_search(app: &App, p: &SearchParams, offset: usize, limit: usize) -> AppResult<SearchOut> {
+    let mut filters = Vec::new();
+    for (name, v) in [("kind", &p.kind), ("status", &p.status), ("ics", &p.ics), ("ccs", &p.ccs), ("committee", &p.committee)] {
+        if let Some(v) = clean(v) {
+            filters.push((name.to_string(), v));
+        }
+    }
+    let mut facet_fields = vec!["kind".to_string(), "status".to_string(), "ics".to_string()];
+    if let Some(i) = clean(&p.ics) {
+        facet_fields.push(format!("ics:{i}"));
+    }
+    let sort = match p.sort.as_deref() {
+        Some("date") => search::Sort::DateDesc,
+        Some("date_asc") => search::Sort::DateAsc,
+        _ => search::Sort::Relevance,
+    };
+    let query = search::Query {
+        domain: DOMAIN.into(),
+        text: clean(&p.q).unwrap_or_default(),
+        filters,
+        date_from: clean(&p.from).and_then(|d| crate::util::parse_local_date(&d)),
+        date_to: clean(&p.to).and_then(|d| crate::util::parse_local_date(&d)).map(|t| t + 86_399),
+        sort,
+        offset,
+        limit,
+        facet_fields,
+    };
+    let index = app.indexer.index.clone();
+    let res = tokio::task::spawn_blocking(move || index.search(&query)).await.map_err(|e| AppError::Internal(e.into()))?.map_err(|e| AppError::Internal(e.into()))?;
+    let ids: Vec<i64> = res.hits.iter().filter_map(|h| crate::indexer::id_of(DOMAIN, &h.key)).collect();
+    let recs = store::by_ids(app, &ids).await?;
+    let items = res
+        .hits
+        .iter()
+        .filter_map(|h| {
+            let id = crate::indexer::id_of(DOMAIN, &h.key)?;
+            let r = recs.get(&id)?;
+            Some(item_of(r, h.title_snippet.clone()))
+        })
+        .collect();
+    Ok(SearchOut { total: res.total, page: offset / limit.max(1) + 1, per_page: limit, items, facets: res.facets })
+}
+
+fn item_of(r: &Record, snippet: Option<String>) -> SearchItem {
+    SearchItem {
+        number: r.norm.clone(),
+        title_zh: r.title_zh.clone(),
+        title_en: r.title_en.clone(),
+        status: r.status.clone(),
+        kind: r.kind.clone(),
+        ics: r.ics.split_whitespace().map(str::to_string).collect(),
+        published: r.published_at.map(crate::util::fmt_date),
+        implemented: r.implemented_at.map(crate::util::fmt_date),
+        title_snippet: snippet,
+    }
+}
+
+fn page_of(p: &SearchParams) -> usize {
+    p.page.unwrap_or(1).clamp(1, search::MAX_WINDOW / PER_PAGE)
+}
+
+async fn search_page(State(app): State<App>, ctx: Ctx, Query(p): Query<SearchParams>) -> AppResult<Response> {
+    let page = page_of(&p);
+    let out = run_search(&app, &p, (page - 1) * PER_PAGE, PER_PAGE).await?;
+    let pages = out.total.div_ceil(PER_PAGE).clamp(1, search::MAX_WINDOW / PER_PAGE);
+    // The query string without `page`, for pagination and export links.
+    let mut keep = p.clone();
+    keep.page = None;
+    let qs = serde_urlencoded::to_string(&keep).unwrap_or_default();
+    let kinds: Vec<(String, String)> = stdnum::standard::Kind::ALL.iter().map(|k| (k.as_str().to_string(), if ctx.lang == crate::web::Lang::En { k.label_en() } else { k.label_zh() }.to_string())).collect();
+    ctx.render(
+        &app,
+        "standards/search.html",
+        context! { p => p, out => out, page => page, pages => pages, qs => qs, kinds => kinds, statuses => model::STATUSES },
+    )
+}
+
+const EXPORT_MAX: usize = 10_000;
+
+fn export_rows(out: &SearchOut) -> Vec<[String; 7]> {
+    out.items
+        .iter()
+        .map(|i| [i.number.clone(), i.title_zh.clone(), i.title_en.clone(), i.status.clone(), i.ics.join(" "), i.published.clone().unwrap_or_default(), i.implemented.clone().unwrap_or_default()])
+        .collect()
+}
+
+const EXPORT_HEAD: [&str; 7] = ["标准号 / Number", "中文标准名称", "Title", "状态 / Status", "ICS", "发布日期 / Published", "实施日期 / Implemented"];
+
+fn download(bytes: Vec<u8>, ctype: &'static str, name: &str) -> Response {
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+async fn export_csv(State(app): State<App>, Query(p): Query<SearchParams>) -> AppResult<Response> {
+    let out = run_search(&app, &p, 0, EXPORT_MAX).await?;
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    w.write_record(EXPORT_HEAD).map_err(|e| AppError::Internal(e.into()))?;
+    for r in export_rows(&out) {
+        w.write_record(&r).map_err(|e| AppError::Internal(e.into()))?;
+    }
+    let bytes = w.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok(download(bytes, "text/csv; charset=utf-8", "standards.csv"))
+}
+
+fn xlsx(head: &[&str], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let map = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.into());
+    for (c, h) in head.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold).map_err(map)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32 + 1, c as u16, v).map_err(map)?;
+        }
+    }
+    wb.save_to_buffer().map_err(map)
+}
+
+async fn export_xlsx(State(app): State<App>, Query(p): Query<SearchParams>) -> AppResult<Response> {
+    let out = run_search(&app, &p, 0, EXPORT_MAX).await?;
+    let rows: Vec<Vec<String>> = export_rows(&out).into_iter().map(|r| r.to_vec()).collect();
+    let bytes = xlsx(&EXPORT_HEAD, &rows)?;
+    Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "standards.xlsx"))
+}
+
+/// Search the catalogue.
+#[utoipa::path(get, path = "/api/v1/standards", tag = "standards", params(SearchParams), responses((status = 200, body = SearchOut)))]
+pub async fn api_search(State(app): State<App>, Query(p): Query<SearchParams>) -> AppResult<Json<SearchOut>> {
+    let page = page_of(&p);
+    Ok(Json(run_search(&app, &p, (page - 1) * PER_PAGE, PER_PAGE).await?))
+}
+
+// ---------------------------------------------------------------------------------------
+// Detail
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Link {
+    pub number: String,
+    /// Reported status ('' when the standard is not in the catalogue).
+    pub status: String,
+    pub degree: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Detail {
+    pub number: String,
+    pub number_as_published: String,
+    pub base: String,
+    pub kind: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub title_fr: String,
+    /// Reported status, taking later editions and replacements into account.
+    pub status: String,
+    /// Status as recorded in the catalogue.
+    pub recorded_status: String,
+    pub published: Option<String>,
+    pub implemented: Option<String>,
+    pub withdrawn: Option<String>,
+    pub ics: Vec<String>,
+    pub ccs: Vec<String>,
+    pub competent_dept: String,
+    pub committee: String,
+    pub issuer: String,
+    pub drafting_orgs: String,
+    pub drafters: String,
+    pub scope: String,
+    pub remark: String,
+    pub fulltext_url: String,
+    pub source: String,
+    pub replaces: Vec<Link>,
+    pub replaced_by: Vec<Link>,
+    pub adopts: Vec<Link>,
+    pub adopted_by: Vec<Link>,
+    /// Every edition of the same number, oldest first.
+    pub editions: Vec<Link>,
+    /// Successors to the in-force edition.
+    pub chain: Vec<String>,
+    pub current: Option<String>,
+}
+
+/// Finds the record for a spelling: exact, else (no year) the current edition.
+async fn find(app: &App, raw: &str) -> AppResult<(store::Std, Graph)> {
+    let id = model::ident(raw).ok_or(AppError::NotFound)?;
+    let g = Graph::load(app, vec![id.base.clone()]).await.map_err(AppError::Internal)?;
+    let norm = if g.nodes.contains_key(&id.norm) { id.norm.clone() } else if id.year.is_none() { g.edition_for_base(&id.base).ok_or(AppError::NotFound)? } else { return Err(AppError::NotFound) };
+    let s = store::get_by_norm(app, &norm).await?.ok_or(AppError::NotFound)?;
+    Ok((s, g))
+}
+
+fn link(g: &Graph, n: &str, degree: &str) -> Link {
+    let node = g.nodes.get(n);
+    Link {
+        number: n.to_string(),
+        status: if node.is_some() { g.status(n) } else { String::new() },
+        degree: degree.to_string(),
+        title: node.map(|x| if x.title_zh.is_empty() { x.title_en.clone() } else { x.title_zh.clone() }).unwrap_or_default(),
+    }
+}
+
+async fn detail_of(app: &App, s: &store::Std, g: &Graph) -> AppResult<Detail> {
+    let r = &s.rec;
+    let n = &r.norm;
+    let (chain, current) = g.follow(n);
+    let mut adopts = Vec::new();
+    let mut adopted_by = Vec::new();
+    // Adoption partners may not have been loaded with the graph: look them up.
+    let partners: Vec<(String, String, &str)> = g.adoptions.get(n).cloned().unwrap_or_default();
+    let partner_graph = Graph::load(app, partners.iter().filter_map(|p| model::ident(&p.0).map(|i| i.base)).collect()).await.map_err(AppError::Internal)?;
+    for (other, degree, dir) in partners {
+        let l = link(&partner_graph, &other, &degree);
+        if dir == "adopts" { adopts.push(l) } else { adopted_by.push(l) }
+    }
+    Ok(Detail {
+        number: n.clone(),
+        number_as_published: r.number.clone(),
+        base: r.base.clone(),
+        kind: r.kind.clone(),
+        title_zh: r.title_zh.clone(),
+        title_en: r.title_en.clone(),
+        title_fr: r.title_fr.clone(),
+        status: g.status(n),
+        recorded_status: r.status.clone(),
+        published: r.published_at.map(crate::util::fmt_date),
+        implemented: r.implemented_at.map(crate::util::fmt_date),
+        withdrawn: r.withdrawn_at.map(crate::util::fmt_date),
+        ics: r.ics.split_whitespace().map(str::to_string).collect(),
+        ccs: r.ccs.split_whitespace().map(str::to_string).collect(),
+        competent_dept: r.competent_dept.clone(),
+        committee: r.committee.clone(),
+        issuer: r.issuer.clone(),
+        drafting_orgs: r.drafting_orgs.clone(),
+        drafters: r.drafters.clone(),
+        scope: r.scope.clone(),
+        remark: r.remark.clone(),
+        fulltext_url: r.fulltext_url.clone(),
+        source: r.source.clone(),
+        replaces: g.replaces.get(n).into_iter().flatten().map(|x| link(g, x, "")).collect(),
+        replaced_by: g.replaced_by.get(n).into_iter().flatten().map(|x| link(g, x, "")).collect(),
+        adopts,
+        adopted_by,
+        editions: g.editions.get(&r.base).into_iter().flatten().map(|x| link(g, x, "")).collect(),
+        chain,
+        current,
+    })
+}
+
+/// Earlier links of the chain (what this standard replaced, and so on), oldest first.
+fn history(g: &Graph, n: &str) -> Vec<Link> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![n.to_string()];
+    while let Some(cur) = stack.pop() {
+        for p in g.replaces.get(&cur).into_iter().flatten() {
+            if seen.insert(p.clone()) && p != n {
+                out.push(link(g, p, ""));
+                stack.push(p.clone());
+            }
+        }
+    }
+    out.reverse();
+    out
+}
+
+async fn detail(State(app): State<App>, ctx: Ctx, Path(number): Path<String>) -> AppResult<Response> {
+    let (s, g) = find(&app, &number).await?;
+    if s.rec.norm != number {
+        return Ok(Redirect::to(&format!("/standards/{}", enc(&s.rec.norm))).into_response());
+    }
+    let d = detail_of(&app, &s, &g).await?;
+    let hist = history(&g, &s.rec.norm);
+    let later: Vec<Link> = d.chain.iter().map(|x| link(&g, x, "")).collect();
+    ctx.render(&app, "standards/detail.html", context! { d => d, history => hist, later => later, enc_number => enc(&s.rec.norm) })
+}
+
+/// One standard, by any accepted spelling (URL-encoded).
+#[utoipa::path(get, path = "/api/v1/standards/{number}", tag = "standards", params(("number" = String, Path, description = "standard number, any spelling")), responses((status = 200, body = Detail), (status = 404)))]
+pub async fn api_get(State(app): State<App>, Path(number): Path<String>) -> AppResult<Json<Detail>> {
+    let (s, g) = find(&app, &number).await?;
+    Ok(Json(detail_of(&app, &s, &g).await?))
+}
+
+// ---------------------------------------------------------------------------------------
+// Validity check
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CheckIn {
+    /// Free text; standard numbers are found anywhere in it.
+    pub text: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CheckOut {
+    /// Report number, e.g. CX-2026-000123, viewable at /standards/check/{no}.
+    pub check_no: String,
+    pub items: Vec<CheckItem>,
+}
+
+const CHECK_MAX_CHARS: usize = 2_000_000;
+
+async fn run_check(app: &App, ctx: &Ctx, text: &str) -> AppResult<(String, Vec<CheckItem>)> {
+    if text.trim().is_empty() {
+        return Err(AppError::invalid("text", ctx.t("standards.err_empty_check")));
+    }
+    if text.len() > CHECK_MAX_CHARS {
+        return Err(AppError::TooLarge);
+    }
+    let items = check::check_text(app, text).await.map_err(AppError::Internal)?;
+    let problems = items.iter().filter(|i| check::is_problem(i)).count() as i64;
+    let v = serde_json::to_value(&items).map_err(|e| AppError::Internal(e.into()))?;
+    let no = store::save_check(app, ctx.user_id(), &v, items.len() as i64, problems).await?;
+    Ok((no, items))
+}
+
+/// Validity check (标准查新) of the numbers in a text; the report is saved under a number.
+#[utoipa::path(post, path = "/api/v1/standards/check", tag = "standards", request_body = CheckIn, responses((status = 200, body = CheckOut), (status = 422)))]
+pub async fn api_check(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<CheckIn>) -> AppResult<Json<CheckOut>> {
+    let (check_no, items) = run_check(&app, &ctx, &input.text).await?;
+    Ok(Json(CheckOut { check_no, items }))
+}
+
+async fn check_form(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    ctx.render(&app, "standards/check.html", context! { text => "" })
+}
+
+#[derive(Deserialize)]
+struct CheckForm {
+    #[serde(default)]
+    text: String,
+}
+
+async fn check_post(State(app): State<App>, ctx: Ctx, Form(f): Form<CheckForm>) -> AppResult<Response> {
+    match run_check(&app, &ctx, &f.text).await {
+        Ok((no, _)) => Ok(Redirect::to(&format!("/standards/check/{no}")).into_response()),
+        Err(AppError::Invalid { field, message }) => ctx.render_status(
+            &app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "standards/check.html",
+            context! { text => f.text, error => message, error_field => field },
+        ),
+        Err(e) => Err(e),
+    }
+}
+
+/// Text of an uploaded file: CSV/TXT as text, XLSX cells row by row, DOCX paragraphs.
+pub fn file_text(name: &str, bytes: &[u8]) -> Result<String, String> {
+    if bytes.starts_with(b"PK") {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+        if let Ok(mut f) = zip.by_name("word/document.xml") {
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut f, &mut xml).map_err(|e| e.to_string())?;
+            return Ok(docx_text(&xml));
+        }
+        use calamine::Reader;
+        let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).map_err(|e| e.to_string())?;
+        let mut out = String::new();
+        for sheet in wb.sheet_names() {
+            if let Ok(range) = wb.worksheet_range(&sheet) {
+                for row in range.rows() {
+                    let cells: Vec<String> = row.iter().map(|c| c.to_string()).collect();
+                    out.push_str(&cells.join("\t"));
+                    out.push('\n');
+                }
+            }
+        }
+        return Ok(out);
+    }
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    String::from_utf8(b.to_vec()).map_err(|_| format!("{name}: not UTF-8 text, XLSX or DOCX"))
+}
+
+/// The `<w:t>` runs of a Word document, one line per paragraph, entities decoded.
+pub fn docx_text(xml: &str) -> String {
+    let mut out = String::new();
+    let mut rest = xml;
+    while let Some(p) = rest.find('<') {
+        let Some(e) = rest[p..].find('>') else { break };
+        let tag = &rest[p + 1..p + e];
+        rest = &rest[p + e + 1..];
+        if tag == "/w:p" || tag.starts_with("w:br") {
+            out.push('\n');
+        } else if tag == "w:tab/" {
+            out.push('\t');
+        } else if tag == "w:t" || tag.starts_with("w:t ") {
+            let end = rest.find("</w:t>").unwrap_or(rest.len());
+            out.push_str(&unescape_xml(&rest[..end]));
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+fn unescape_xml(s: &str) -> String {
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+}
+
+async fn read_upload(mp: &mut Multipart, ctx: &Ctx) -> AppResult<(String, Vec<u8>)> {
+    while let Some(field) = mp.next_field().await.map_err(|e| AppError::invalid("file", e.to_string()))? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or("upload").to_string();
+        let data = field.bytes().await.map_err(|_| AppError::TooLarge)?;
+        if !data.is_empty() {
+            return Ok((name, data.to_vec()));
+        }
+    }
+    Err(AppError::invalid("file", ctx.t("standards.err_no_file")))
+}
+
+async fn check_upload(State(app): State<App>, ctx: Ctx, mut mp: Multipart) -> AppResult<Response> {
+    let (name, data) = read_upload(&mut mp, &ctx).await?;
+    let text = file_text(&name, &data).map_err(|m| AppError::invalid("file", m))?;
+    let (no, _) = run_check(&app, &ctx, &text).await?;
+    Ok(Redirect::to(&format!("/standards/check/{no}")).into_response())
+}
+
+async fn load_report(app: &App, no: &str) -> AppResult<(Vec<CheckItem>, i64, i64, i64)> {
+    let (items, total, problems, at) = store::load_check(app, no).await?.ok_or(AppError::NotFound)?;
+    let items: Vec<CheckItem> = serde_json::from_str(&items).map_err(|e| AppError::Internal(e.into()))?;
+    Ok((items, total, problems, at))
+}
+
+#[derive(Deserialize, Default)]
+struct ReportQuery {
+    #[serde(default)]
+    only_problems: Option<String>,
+}
+
+async fn check_report(State(app): State<App>, ctx: Ctx, Path(no): Path<String>, Query(q): Query<ReportQuery>) -> AppResult<Response> {
+    let (items, total, problems, at) = load_report(&app, &no).await?;
+    let shown: Vec<&CheckItem> = items.iter().filter(|i| q.only_problems.is_none() || check::is_problem(i)).take(5000).collect();
+    ctx.render(&app, "standards/report.html", context! { no => no, items => shown, total => total, problems => problems, at => at })
+}
+
+async fn check_xlsx(State(app): State<App>, ctx: Ctx, Path(no): Path<String>) -> AppResult<Response> {
+    let (items, _, _, at) = load_report(&app, &no).await?;
+    let head = ["行 / Line", "输入 / Input", "识别 / Recognised", "标准号 / Number", "名称 / Title", "状态 / Status", "现行标准 / Current", "替代链 / Chain", "结论 / Outcome"];
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|i| {
+            vec![
+                i.line.to_string(),
+                i.input.clone(),
+                i.recognised.clone().unwrap_or_default(),
+                i.number.clone().unwrap_or_default(),
+                i.title_zh.clone().filter(|t| !t.is_empty()).or(i.title_en.clone()).unwrap_or_default(),
+                i.status.clone().unwrap_or_default(),
+                i.current.clone().unwrap_or_default(),
+                i.chain.join(" → "),
+                ctx.t(&format!("standards.outcome_{}", i.outcome)),
+            ]
+        })
+        .collect();
+    let _ = at;
+    let bytes = xlsx(&head, &rows)?;
+    Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &format!("{no}.xlsx")))
+}
+
+async fn check_watch_all(State(app): State<App>, ctx: Ctx, Path(no): Path<String>) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let (items, ..) = load_report(&app, &no).await?;
+    let mut norms = Vec::new();
+    for i in &items {
+        if let Some(n) = i.number.as_ref().or(i.recognised.as_ref()) {
+            if let Some(id) = model::ident(n) {
+                norms.push((id.norm, id.base));
+            }
+        }
+    }
+    let owner = store::owner_of(&app, user.id).await?;
+    store::watch_add(&app, &owner, user.id, &norms).await?;
+    Ok(crate::web::ctx::redirect_with_flash(&app, "/standards/watchlist", "standards_watch_saved"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Watchlists
+
+async fn watch_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let owner = store::owner_of(&app, user.id).await?;
+    let items = store::watch_list(&app, &owner).await?;
+    let freq = store::frequency(&app, &owner).await?;
+    ctx.render(&app, "standards/watchlist.html", context! { items => items, frequency => freq, org => owner.starts_with("o:") })
+}
+
+fn numbers_from(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for f in stdnum::standard::find_all(text) {
+        if let Some(id) = model::ident(&f.number.normalized()) {
+            if !out.iter().any(|o| o.0 == id.norm) {
+                out.push((id.norm, id.base));
+            }
+        }
+    }
+    out
+}
+
+#[derive(Deserialize)]
+struct NumbersForm {
+    #[serde(default)]
+    numbers: String,
+}
+
+async fn add_numbers(app: &App, ctx: &Ctx, text: &str) -> AppResult<usize> {
+    let user = ctx.require_user()?;
+    let norms = numbers_from(text);
+    if norms.is_empty() {
+        return Err(AppError::invalid("numbers", ctx.t("standards.err_no_numbers")));
+    }
+    let owner = store::owner_of(app, user.id).await?;
+    Ok(store::watch_add(app, &owner, user.id, &norms).await?)
+}
+
+async fn watch_add_form(State(app): State<App>, ctx: Ctx, Form(f): Form<NumbersForm>) -> AppResult<Response> {
+    add_numbers(&app, &ctx, &f.numbers).await?;
+    Ok(crate::web::ctx::redirect_with_flash(&app, "/standards/watchlist", "standards_watch_saved"))
+}
+
+async fn watch_upload(State(app): State<App>, ctx: Ctx, mut mp: Multipart) -> AppResult<Response> {
+    let (name, data) = read_upload(&mut mp, &ctx).await?;
+    let text = file_text(&name, &data).map_err(|m| AppError::invalid("file", m))?;
+    add_numbers(&app, &ctx, &text).await?;
+    Ok(crate::web::ctx::redirect_with_flash(&app, "/standards/watchlist", "standards_watch_saved"))
+}
+
+#[derive(Deserialize)]
+struct RemoveForm {
+    #[serde(default)]
+    number: String,
+}
+
+async fn watch_remove_form(State(app): State<App>, ctx: Ctx, Form(f): Form<RemoveForm>) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let owner = store::owner_of(&app, user.id).await?;
+    let norm = model::ident(&f.number).map(|i| i.norm).ok_or_else(|| AppError::invalid("number", ctx.t("standards.err_no_numbers")))?;
+    store::watch_remove(&app, &owner, &norm).await?;
+    Ok(crate::web::ctx::redirect_with_flash(&app, "/standards/watchlist", "standards_watch_removed"))
+}
+
+#[derive(Deserialize)]
+struct FreqForm {
+    #[serde(default)]
+    frequency: String,
+}
+
+async fn watch_frequency(State(app): State<App>, ctx: Ctx, Form(f): Form<FreqForm>) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    if !["immediate", "daily", "weekly"].contains(&f.frequency.as_str()) {
+        return Err(AppError::invalid("frequency", ctx.t("standards.err_frequency")));
+    }
+    let owner = store::owner_of(&app, user.id).await?;
+    store::set_frequency(&app, &owner, &f.frequency).await?;
+    Ok(crate::web::ctx::redirect_with_flash(&app, "/standards/watchlist", "standards_watch_saved"))
+}
+
+async fn watch_one(State(app): State<App>, ctx: Ctx, Path(number): Path<String>) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let (s, _) = find(&app, &number).await?;
+    let owner = store::owner_of(&app, user.id).await?;
+    store::watch_add(&app, &owner, user.id, &[(s.rec.norm.clone(), s.rec.base.clone())]).await?;
+    Ok(crate::web::ctx::redirect_with_flash(&app, &format!("/standards/{}", enc(&s.rec.norm)), "standards_watch_saved"))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WatchOut {
+    /// `u:<id>` for a personal list, `o:<id>` for an organisation's.
+    pub owner: String,
+    /// immediate, daily or weekly.
+    pub frequency: String,
+    pub items: Vec<store::WatchItem>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct WatchIn {
+    /// Standard numbers (found anywhere in the text).
+    pub numbers: String,
+    /// Optional: immediate, daily or weekly.
+    pub frequency: Option<String>,
+}
+
+async fn watch_out(app: &App, ctx: &Ctx) -> AppResult<WatchOut> {
+    let user = ctx.require_user()?;
+    let owner = store::owner_of(app, user.id).await?;
+    Ok(WatchOut { items: store::watch_list(app, &owner).await?, frequency: store::frequency(app, &owner).await?, owner })
+}
+
+/// The watchlist of the user (or of their organisation).
+#[utoipa::path(get, path = "/api/v1/standards/watchlist", tag = "standards", responses((status = 200, body = WatchOut)))]
+pub async fn api_watch_list(State(app): State<App>, ctx: Ctx) -> AppResult<Json<WatchOut>> {
+    Ok(Json(watch_out(&app, &ctx).await?))
+}
+
+/// Add standards to the watchlist (and optionally set the digest frequency).
+#[utoipa::path(post, path = "/api/v1/standards/watchlist", tag = "standards", request_body = WatchIn, responses((status = 200, body = WatchOut), (status = 422)))]
+pub async fn api_watch_add(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<WatchIn>) -> AppResult<Json<WatchOut>> {
+    let user = ctx.require_user()?;
+    if let Some(f) = &input.frequency {
+        if !["immediate", "daily", "weekly"].contains(&f.as_str()) {
+            return Err(AppError::invalid("frequency", ctx.t("standards.err_frequency")));
+        }
+        let owner = store::owner_of(&app, user.id).await?;
+        store::set_frequency(&app, &owner, f).await?;
+    }
+    if !input.numbers.trim().is_empty() || input.frequency.is_none() {
+        add_numbers(&app, &ctx, &input.numbers).await?;
+    }
+    Ok(Json(watch_out(&app, &ctx).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct WatchDel {
+    /// The number to remove.
+    pub number: Option<String>,
+}
+
+/// Remove a standard from the watchlist.
+#[utoipa::path(delete, path = "/api/v1/standards/watchlist", tag = "standards", params(WatchDel), responses((status = 200, body = WatchOut), (status = 404)))]
+pub async fn api_watch_remove(State(app): State<App>, ctx: Ctx, Query(q): Query<WatchDel>) -> AppResult<Json<WatchOut>> {
+    let user = ctx.require_user()?;
+    let norm = q.number.as_deref().and_then(model::ident).map(|i| i.norm).ok_or_else(|| AppError::invalid("number", ctx.t("standards.err_no_numbers")))?;
+    let owner = store::owner_of(&app, user.id).await?;
+    if store::watch_remove(&app, &owner, &norm).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(Json(watch_out(&app, &ctx).await?))
+}
+
+// ---------------------------------------------------------------------------------------
+// Atom feeds
+
+#[derive(Deserialize)]
+struct FeedQuery {
+    kind: Option<String>,
+    ics: Option<String>,
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn rfc3339(ts: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ts)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
+}
+
+async fn feed(State(app): State<App>, ctx: Ctx, Path(name): Path<String>, Query(q): Query<FeedQuery>) -> AppResult<Response> {
+    let which = name.strip_suffix(".atom").ok_or(AppError::NotFound)?;
+    if !["new", "upcoming", "withdrawn"].contains(&which) {
+        return Err(AppError::NotFound);
+    }
+    let kind = clean(&q.kind);
+    let ics = clean(&q.ics);
+    let entries = store::feed(&app, which, kind.as_deref(), ics.as_deref()).await?;
+    let base = app.config.base_url.trim_end_matches('/');
+    let title = ctx.t(&format!("standards.feed_{which}"));
+    let updated = entries.iter().map(|e| e.at).max().unwrap_or(0);
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    x.push_str(&format!("<title>{}</title>\n<id>{}/standards/feeds/{}</id>\n", xml_escape(&title), xml_escape(base), xml_escape(&name)));
+    x.push_str(&format!("<link rel=\"self\" href=\"{}/standards/feeds/{}\"/>\n<updated>{}</updated>\n", xml_escape(base), xml_escape(&name), rfc3339(updated)));
+    x.push_str(&format!("<author><name>{}</name></author>\n", xml_escape(&ctx.t("site.name"))));
+    for e in &entries {
+        let url = format!("{base}/standards/{}", enc(&e.norm));
+        let t = if e.title_zh.is_empty() { &e.title_en } else { &e.title_zh };
+        x.push_str("<entry>\n");
+        x.push_str(&format!("<title>{} {}</title>\n", xml_escape(&e.norm), xml_escape(t)));
+        x.push_str(&format!("<id>{}</id>\n<link href=\"{}\"/>\n<updated>{}</updated>\n", xml_escape(&url), xml_escape(&url), rfc3339(e.at)));
+        x.push_str(&format!("<summary>{}</summary>\n", xml_escape(&format!("{} · {}", ctx.t(&model::status_key(&e.status)), e.title_en))));
+        x.push_str("</entry>\n");
+    }
+    x.push_str("</feed>\n");
+    let mut resp = x.into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/atom+xml; charset=utf-8"));
+    Ok(resp)
+}
+
+// ---------------------------------------------------------------------------------------
+// Staff import
+
+async fn import_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    ctx.render(&app, "standards/import.html", context! {})
+}
+
+async fn import_post(State(app): State<App>, ctx: Ctx, mut mp: Multipart) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let (name, data) = read_upload(&mut mp, &ctx).await?;
+    let mut tx = app.db.begin().await?;
+    let upload = crate::jobs::files::store(&mut tx, &name, &data, Some(user.id)).await?;
+    let job = crate::jobs::enqueue_returning(&mut tx, "standards_import", serde_json::json!({"upload_id": upload})).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/staff/jobs/{job}")).into_response())
+}

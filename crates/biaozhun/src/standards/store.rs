@@ -1,0 +1,616 @@
+//! SQL of the standards room: batched upserts, search documents, detail and relations,
+//! change events with their notifications, watchlists and saved checks.
+
+use super::DOMAIN;
+use super::model::{self, Record, Relation};
+use super::import::Row;
+use crate::App;
+use crate::db::Tx;
+use crate::jobs::notify::{self, Notice};
+use serde::Serialize;
+use sqlx::Row as _;
+use std::collections::{HashMap, HashSet};
+
+pub const COLS: &str = "number, norm, base, kind, prefix, part, year, is_amendment, title_zh, title_en, title_fr, status, \
+published_at, implemented_at, withdrawn_at, ics, ccs, competent_dept, committee, issuer, drafting_orgs, drafters, scope, \
+remark, fulltext_url, source, flags";
+const NCOLS: usize = 27;
+
+fn placeholders(n: usize, from: usize) -> String {
+    (0..n).map(|i| format!("${}", from + i)).collect::<Vec<_>>().join(",")
+}
+
+pub fn record_from_row(r: &crate::db::Row) -> Result<Record, sqlx::Error> {
+    Ok(Record {
+        number: r.try_get("number")?,
+        norm: r.try_get("norm")?,
+        base: r.try_get("base")?,
+        kind: r.try_get("kind")?,
+        prefix: r.try_get("prefix")?,
+        part: r.try_get("part")?,
+        year: r.try_get("year")?,
+        is_amendment: r.try_get::<i64, _>("is_amendment")? != 0,
+        title_zh: r.try_get("title_zh")?,
+        title_en: r.try_get("title_en")?,
+        title_fr: r.try_get("title_fr")?,
+        status: r.try_get("status")?,
+        published_at: r.try_get("published_at")?,
+        implemented_at: r.try_get("implemented_at")?,
+        withdrawn_at: r.try_get("withdrawn_at")?,
+        ics: r.try_get("ics")?,
+        ccs: r.try_get("ccs")?,
+        competent_dept: r.try_get("competent_dept")?,
+        committee: r.try_get("committee")?,
+        issuer: r.try_get("issuer")?,
+        drafting_orgs: r.try_get("drafting_orgs")?,
+        drafters: r.try_get("drafters")?,
+        scope: r.try_get("scope")?,
+        remark: r.try_get("remark")?,
+        fulltext_url: r.try_get("fulltext_url")?,
+        source: r.try_get("source")?,
+        flags: r.try_get("flags")?,
+    })
+}
+
+fn catalogue(src: &str) -> bool {
+    src.starts_with("relaton:")
+}
+
+/// What a stored record becomes when `new` is imported over it. Filled cells overwrite;
+/// empty cells never erase. A joint ISO/IEC document seen in the other catalogue only fills
+/// gaps, and the later life stage wins, so the order of the two imports does not matter.
+pub fn merge(old: Option<&Record>, new: &Record) -> Record {
+    let Some(old) = old else { return new.clone() };
+    let joint = catalogue(&old.source) && catalogue(&new.source) && old.source != new.source;
+    let mut m = old.clone();
+    macro_rules! take {
+        ($($f:ident),*) => {$(
+            if joint { if m.$f.is_empty() { m.$f = new.$f.clone(); } }
+            else if !new.$f.is_empty() { m.$f = new.$f.clone(); }
+        )*};
+    }
+    take!(number, title_zh, title_en, title_fr, ics, ccs, competent_dept, committee, issuer, drafting_orgs, drafters, scope, remark, fulltext_url, flags);
+    macro_rules! take_opt {
+        ($($f:ident),*) => {$(
+            if joint { if m.$f.is_none() { m.$f = new.$f; } }
+            else if new.$f.is_some() { m.$f = new.$f; }
+        )*};
+    }
+    take_opt!(published_at, implemented_at, withdrawn_at);
+    if joint {
+        if model::status_rank(&new.status) > model::status_rank(&m.status) {
+            m.status = new.status.clone();
+        }
+        if !m.source.contains(&new.source) && !new.source.contains(&m.source) {
+            let mut parts: Vec<&str> = m.source.split(' ').chain(new.source.split(' ')).collect();
+            parts.sort_unstable();
+            parts.dedup();
+            m.source = parts.join(" ");
+        }
+    } else {
+        if !new.status.is_empty() {
+            m.status = new.status.clone();
+        }
+        if !catalogue(&m.source) || !catalogue(&new.source) {
+            m.source = new.source.clone();
+        }
+    }
+    m
+}
+
+/// Bases of every watched standard (small: what the users follow).
+pub async fn watched_bases(app: &App) -> Result<HashSet<String>, sqlx::Error> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT base FROM standard_watch").fetch_all(&app.db.pool).await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Loads stored records by canonical number.
+pub async fn by_norms(conn: &mut sqlx::AnyConnection, norms: &[String]) -> Result<HashMap<String, (i64, Record)>, sqlx::Error> {
+    let mut out = HashMap::new();
+    for chunk in norms.chunks(2000) {
+        let sql = format!("SELECT id, {COLS} FROM standards WHERE norm IN ({})", placeholders(chunk.len(), 1));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for n in chunk {
+            q = q.bind(n);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let rec = record_from_row(&r)?;
+            out.insert(rec.norm.clone(), (r.try_get("id")?, rec));
+        }
+    }
+    Ok(out)
+}
+
+/// Writes one batch in one transaction; returns (created, updated, unchanged).
+pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) -> anyhow::Result<(usize, usize, usize)> {
+    let mut tx = app.db.begin().await?;
+    let norms: Vec<String> = rows.iter().map(|r| r.record.norm.clone()).collect();
+    let existing = by_norms(&mut tx, &norms).await?;
+    let mut changed: Vec<(Record, Option<(i64, Record)>)> = Vec::new();
+    let mut unchanged = 0;
+    for row in rows {
+        let old = existing.get(&row.record.norm);
+        let m = merge(old.map(|o| &o.1), &row.record);
+        if old.is_some_and(|o| o.1 == m) {
+            unchanged += 1;
+        } else {
+            changed.push((m, old.cloned()));
+        }
+    }
+    let created = changed.iter().filter(|c| c.1.is_none()).count();
+    let updated = changed.len() - created;
+    let now = crate::util::now();
+    let mut ids: Vec<i64> = Vec::with_capacity(changed.len());
+    let mut id_of: HashMap<String, i64> = HashMap::new();
+    for chunk in changed.chunks(1000) {
+        let mut sql = format!("INSERT INTO standards ({COLS}, created_at, updated_at) VALUES ");
+        for (i, _) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            sql.push_str(&placeholders(NCOLS + 2, i * (NCOLS + 2) + 1));
+            sql.push(')');
+        }
+        sql.push_str(" ON CONFLICT (norm) DO UPDATE SET ");
+        let sets: Vec<String> = COLS.split(", ").filter(|c| *c != "norm").map(|c| format!("{c} = excluded.{c}")).collect();
+        sql.push_str(&sets.join(", "));
+        sql.push_str(", updated_at = excluded.updated_at, version = standards.version + 1 RETURNING id, norm");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (r, _) in chunk {
+            q = q
+                .bind(&r.number)
+                .bind(&r.norm)
+                .bind(&r.base)
+                .bind(&r.kind)
+                .bind(&r.prefix)
+                .bind(&r.part)
+                .bind(r.year)
+                .bind(r.is_amendment as i64)
+                .bind(&r.title_zh)
+                .bind(&r.title_en)
+                .bind(&r.title_fr)
+                .bind(&r.status)
+                .bind(r.published_at)
+                .bind(r.implemented_at)
+                .bind(r.withdrawn_at)
+                .bind(&r.ics)
+                .bind(&r.ccs)
+                .bind(&r.competent_dept)
+                .bind(&r.committee)
+                .bind(&r.issuer)
+                .bind(&r.drafting_orgs)
+                .bind(&r.drafters)
+                .bind(&r.scope)
+                .bind(&r.remark)
+                .bind(&r.fulltext_url)
+                .bind(&r.source)
+                .bind(&r.flags)
+                .bind(now)
+                .bind(now);
+        }
+        for r in q.fetch_all(&mut *tx).await? {
+            let id: i64 = r.try_get("id")?;
+            ids.push(id);
+            id_of.insert(r.try_get("norm")?, id);
+        }
+    }
+    // Relations: keyed by numbers, inserted once.
+    let rels: Vec<&Relation> = rows.iter().flat_map(|r| r.relations.iter()).collect();
+    for chunk in rels.chunks(2000) {
+        let mut sql = String::from("INSERT INTO standard_relations (from_norm, to_norm, kind, degree) VALUES ");
+        for (i, _) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("(${},${},${},${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4));
+        }
+        sql.push_str(" ON CONFLICT (from_norm, to_norm, kind) DO NOTHING");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in chunk {
+            q = q.bind(&r.from).bind(&r.to).bind(r.kind).bind(&r.degree);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    // Adopted international standards show who adopts them: re-index those.
+    let changed_norms: HashSet<&str> = changed.iter().map(|c| c.0.norm.as_str()).collect();
+    let adopted: Vec<String> = rels.iter().filter(|r| r.kind == "adopts" && changed_norms.contains(r.from.as_str())).map(|r| r.to.clone()).collect();
+    if !adopted.is_empty() {
+        for (_, (id, _)) in by_norms(&mut tx, &adopted).await? {
+            ids.push(id);
+        }
+    }
+    // Change events for watched standards.
+    if !watched.is_empty() {
+        for (rec, old) in &changed {
+            if !watched.contains(&rec.base) {
+                continue;
+            }
+            let id = id_of.get(&rec.norm).copied().unwrap_or(0);
+            match old {
+                None => {
+                    let kind = if rec.is_amendment { "amendment" } else { "new_edition" };
+                    record_event(&mut tx, app, id, &rec.norm, &rec.base, kind, "", &rec.status, &rec.norm).await?;
+                }
+                Some((_, o)) if o.status != rec.status => {
+                    let kind = event_kind(&o.status, &rec.status);
+                    record_event(&mut tx, app, id, &rec.norm, &rec.base, kind, &o.status, &rec.status, "").await?;
+                }
+                _ => {}
+            }
+        }
+        // A new standard that replaces a watched one of another number (GB 8898 → GB 4943.1).
+        for r in rels.iter().filter(|r| r.kind == "replaces" && changed_norms.contains(r.from.as_str())) {
+            if let Some(t) = model::ident(&r.to) {
+                let from_base = model::ident(&r.from).map(|f| f.base).unwrap_or_default();
+                if watched.contains(&t.base) && t.base != from_base {
+                    record_event(&mut tx, app, 0, &t.norm, &t.base, "replaced", "", "replaced", &r.from).await?;
+                }
+            }
+        }
+    }
+    crate::indexer::changed(&mut tx, DOMAIN, &ids).await?;
+    tx.commit().await?;
+    Ok((created, updated, unchanged))
+}
+
+pub fn event_kind(old: &str, new: &str) -> &'static str {
+    match new {
+        "withdrawn" => "withdrawn",
+        "replaced" => "replaced",
+        "in_force" if old == "upcoming" => "in_force",
+        _ => "status",
+    }
+}
+
+/// Users who receive an owner's notices: the user, or every user of the organisation.
+async fn recipients(tx: &mut Tx, owner: &str) -> Result<Vec<i64>, sqlx::Error> {
+    if let Some(id) = owner.strip_prefix("u:").and_then(|s| s.parse::<i64>().ok()) {
+        return Ok(vec![id]);
+    }
+    if let Some(id) = owner.strip_prefix("o:").and_then(|s| s.parse::<i64>().ok()) {
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT user_id FROM org_users WHERE org_id = $1").bind(id).fetch_all(&mut **tx).await?;
+        return Ok(rows.into_iter().map(|r| r.0).collect());
+    }
+    Ok(vec![])
+}
+
+/// Records a change and tells the owners who watch the standard's family: at once (with
+/// mail) for `immediate`, in-site now and by the next digest for `daily` / `weekly`.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_event(tx: &mut Tx, app: &App, standard_id: i64, norm: &str, base: &str, kind: &str, old: &str, new: &str, successor: &str) -> Result<(), sqlx::Error> {
+    let event_id: i64 = sqlx::query_scalar(
+        "INSERT INTO standard_events (standard_id, norm, base, kind, old_status, new_status, successor, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id",
+    )
+    .bind(standard_id)
+    .bind(norm)
+    .bind(base)
+    .bind(kind)
+    .bind(old)
+    .bind(new)
+    .bind(successor)
+    .bind(crate::util::now())
+    .fetch_one(&mut **tx)
+    .await?;
+    let owners: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT DISTINCT w.owner, p.frequency FROM standard_watch w LEFT JOIN standard_watch_prefs p ON p.owner = w.owner WHERE w.base = $1",
+    )
+    .bind(base)
+    .fetch_all(&mut **tx)
+    .await?;
+    let link = format!("/standards/{}", percent_encoding::utf8_percent_encode(norm, percent_encoding::NON_ALPHANUMERIC));
+    let key = format!("standards.notice_{kind}");
+    for (owner, freq) in owners {
+        let immediate = freq.as_deref() == Some("immediate");
+        for uid in recipients(tx, &owner).await? {
+            let n = Notice { kind: "standards", key: &key, args: &[("number", norm), ("successor", successor)], link: &link, mail: immediate };
+            notify::send(tx, app, uid, n).await?;
+        }
+        if !immediate {
+            sqlx::query("INSERT INTO standard_digest_queue (owner, event_id) VALUES ($1,$2) ON CONFLICT (owner, event_id) DO NOTHING")
+                .bind(&owner)
+                .bind(event_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading
+
+/// A stored standard with its id, for pages and the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct Std {
+    pub id: i64,
+    #[serde(flatten)]
+    pub rec: Record,
+}
+
+pub async fn get_by_norm(app: &App, norm: &str) -> Result<Option<Std>, sqlx::Error> {
+    let sql = format!("SELECT id, {COLS} FROM standards WHERE norm = $1");
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(norm).fetch_optional(&app.db.pool).await?;
+    r.map(|r| Ok(Std { id: r.try_get("id")?, rec: record_from_row(&r)? })).transpose()
+}
+
+pub async fn by_ids(app: &App, ids: &[i64]) -> Result<HashMap<i64, Record>, sqlx::Error> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(5000) {
+        let sql = format!("SELECT id, {COLS} FROM standards WHERE id IN ({})", placeholders(chunk.len(), 1));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&app.db.pool).await? {
+            out.insert(r.try_get("id")?, record_from_row(&r)?);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn by_bases(app: &App, bases: &[String]) -> Result<Vec<(i64, Record)>, sqlx::Error> {
+    let mut out = Vec::new();
+    for chunk in bases.chunks(1000) {
+        let sql = format!("SELECT id, {COLS} FROM standards WHERE base IN ({})", placeholders(chunk.len(), 1));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in chunk {
+            q = q.bind(b);
+        }
+        for r in q.fetch_all(&app.db.pool).await? {
+            out.push((r.try_get("id")?, record_from_row(&r)?));
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rel {
+    pub from: String,
+    pub to: String,
+    pub kind: String,
+    pub degree: String,
+}
+
+/// Relations touching any of these numbers (either end).
+pub async fn relations_of(app: &App, norms: &[String]) -> Result<Vec<Rel>, sqlx::Error> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for chunk in norms.chunks(1000) {
+        for col in ["from_norm", "to_norm"] {
+            let sql = format!("SELECT from_norm, to_norm, kind, degree FROM standard_relations WHERE {col} IN ({})", placeholders(chunk.len(), 1));
+            let mut q = sqlx::query_as::<_, (String, String, String, String)>(sqlx::AssertSqlSafe(sql));
+            for n in chunk {
+                q = q.bind(n);
+            }
+            for (from, to, kind, degree) in q.fetch_all(&app.db.pool).await? {
+                if seen.insert((from.clone(), to.clone(), kind.clone())) {
+                    out.push(Rel { from, to, kind, degree });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The search document of each id (batched).
+pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Option<search::Doc>)>> {
+    let recs = by_ids(app, ids).await?;
+    let norms: Vec<String> = recs.values().map(|r| r.norm.clone()).collect();
+    // Adoption links in both directions make "19001" find ISO 9001 and the reverse.
+    let mut linked: HashMap<String, Vec<String>> = HashMap::new();
+    for chunk in norms.chunks(1000) {
+        for (col, other) in [("from_norm", "to_norm"), ("to_norm", "from_norm")] {
+            let sql = format!("SELECT {col}, {other} FROM standard_relations WHERE kind = 'adopts' AND {col} IN ({})", placeholders(chunk.len(), 1));
+            let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+            for n in chunk {
+                q = q.bind(n);
+            }
+            for (a, b) in q.fetch_all(&app.db.pool).await? {
+                linked.entry(a).or_default().push(b);
+            }
+        }
+    }
+    Ok(ids
+        .iter()
+        .map(|id| {
+            let doc = recs.get(id).map(|r| to_doc(*id, r, linked.get(&r.norm).map(Vec::as_slice).unwrap_or(&[])));
+            (*id, doc)
+        })
+        .collect())
+}
+
+pub fn to_doc(id: i64, r: &Record, linked: &[String]) -> search::Doc {
+    let mut code = r.norm.clone();
+    if r.number != r.norm {
+        code.push(' ');
+        code.push_str(&r.number);
+    }
+    let title = [r.title_zh.as_str(), r.title_en.as_str(), r.title_fr.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("\n");
+    let mut body = linked.join(" ");
+    if !r.scope.is_empty() {
+        body.push('\n');
+        body.push_str(&r.scope);
+    }
+    let mut facets = vec![("kind".to_string(), r.kind.clone()), ("status".to_string(), if r.status.is_empty() { "unknown".into() } else { r.status.clone() })];
+    for c in r.ics.split_whitespace() {
+        facets.push(("ics".into(), c.to_string()));
+    }
+    for c in r.ccs.split_whitespace() {
+        facets.push(("ccs".into(), c.to_string()));
+    }
+    if !r.committee.is_empty() {
+        facets.push(("committee".into(), r.committee.clone()));
+    }
+    search::Doc {
+        key: crate::indexer::key(DOMAIN, id),
+        domain: DOMAIN.into(),
+        code,
+        title,
+        body,
+        facets,
+        date: r.published_at.or(r.implemented_at),
+    }
+}
+
+pub async fn all_ids(app: &App) -> anyhow::Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM standards ORDER BY id").fetch_all(&app.db.pool).await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+// ---------------------------------------------------------------------------------------
+// Watchlists
+
+/// The watchlist owner of a user: their organisation when they belong to one.
+pub async fn owner_of(app: &App, user_id: i64) -> Result<String, sqlx::Error> {
+    let org: Option<(i64,)> = sqlx::query_as("SELECT org_id FROM org_users WHERE user_id = $1 ORDER BY org_id LIMIT 1").bind(user_id).fetch_optional(&app.db.pool).await?;
+    Ok(match org {
+        Some((o,)) => format!("o:{o}"),
+        None => format!("u:{user_id}"),
+    })
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WatchItem {
+    pub number: String,
+    pub title_zh: String,
+    pub title_en: String,
+    /// Stored status of the watched edition ('' when it is not in the catalogue).
+    pub status: String,
+    pub added_at: i64,
+}
+
+pub async fn watch_list(app: &App, owner: &str) -> Result<Vec<WatchItem>, sqlx::Error> {
+    let rows: Vec<(String, i64, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT w.norm, w.created_at, s.title_zh, s.title_en, s.status FROM standard_watch w LEFT JOIN standards s ON s.norm = w.norm WHERE w.owner = $1 ORDER BY w.norm",
+    )
+    .bind(owner)
+    .fetch_all(&app.db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(number, added_at, zh, en, st)| WatchItem { number, title_zh: zh.unwrap_or_default(), title_en: en.unwrap_or_default(), status: st.unwrap_or_default(), added_at })
+        .collect())
+}
+
+/// Adds numbers to a watchlist; returns how many were new.
+pub async fn watch_add(app: &App, owner: &str, user_id: i64, norms: &[(String, String)]) -> Result<usize, sqlx::Error> {
+    let mut tx = app.db.begin().await?;
+    let mut added = 0;
+    for (norm, base) in norms {
+        let r = sqlx::query("INSERT INTO standard_watch (owner, norm, base, added_by, created_at) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (owner, norm) DO NOTHING")
+            .bind(owner)
+            .bind(norm)
+            .bind(base)
+            .bind(user_id)
+            .bind(crate::util::now())
+            .execute(&mut *tx)
+            .await?;
+        added += r.rows_affected() as usize;
+    }
+    sqlx::query("INSERT INTO standard_watch_prefs (owner, frequency, last_digest_at) VALUES ($1, 'daily', 0) ON CONFLICT (owner) DO NOTHING")
+        .bind(owner)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(added)
+}
+
+pub async fn watch_remove(app: &App, owner: &str, norm: &str) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM standard_watch WHERE owner = $1 AND norm = $2").bind(owner).bind(norm).execute(&app.db.pool).await?.rows_affected())
+}
+
+pub async fn frequency(app: &App, owner: &str) -> Result<String, sqlx::Error> {
+    let f: Option<(String,)> = sqlx::query_as("SELECT frequency FROM standard_watch_prefs WHERE owner = $1").bind(owner).fetch_optional(&app.db.pool).await?;
+    Ok(f.map(|f| f.0).unwrap_or_else(|| "daily".into()))
+}
+
+pub async fn set_frequency(app: &App, owner: &str, freq: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO standard_watch_prefs (owner, frequency, last_digest_at) VALUES ($1,$2,0) ON CONFLICT (owner) DO UPDATE SET frequency = excluded.frequency")
+        .bind(owner)
+        .bind(freq)
+        .execute(&app.db.pool)
+        .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Saved checks (查新报告)
+
+pub async fn save_check(app: &App, user_id: Option<i64>, items: &serde_json::Value, total: i64, problems: i64) -> Result<String, sqlx::Error> {
+    let now = crate::util::now();
+    let mut tx = app.db.begin().await?;
+    let tmp = format!("tmp-{}", crate::util::random_token(12));
+    let id: i64 = sqlx::query_scalar("INSERT INTO standard_checks (check_no, user_id, items, total, problems, created_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id")
+        .bind(&tmp)
+        .bind(user_id)
+        .bind(items.to_string())
+        .bind(total)
+        .bind(problems)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+    let year = crate::util::to_local(now).year();
+    let no = format!("CX-{year}-{id:06}");
+    sqlx::query("UPDATE standard_checks SET check_no = $1 WHERE id = $2").bind(&no).bind(id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(no)
+}
+
+pub async fn load_check(app: &App, no: &str) -> Result<Option<(String, i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT items, total, problems, created_at FROM standard_checks WHERE check_no = $1").bind(no).fetch_optional(&app.db.pool).await
+}
+
+// ---------------------------------------------------------------------------------------
+// Feeds
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedEntry {
+    pub id: i64,
+    pub norm: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub status: String,
+    pub at: i64,
+}
+
+/// Newest 50 of a feed: `new` by publication, `upcoming` by implementation date, `withdrawn`
+/// by withdrawal (or last change).
+pub async fn feed(app: &App, which: &str, kind: Option<&str>, ics: Option<&str>) -> Result<Vec<FeedEntry>, sqlx::Error> {
+    let (cond, order) = match which {
+        "upcoming" => ("status = 'upcoming'", "COALESCE(implemented_at, updated_at)"),
+        "withdrawn" => ("status IN ('withdrawn','replaced')", "COALESCE(withdrawn_at, updated_at)"),
+        _ => ("published_at IS NOT NULL AND status <> 'developing'", "published_at"),
+    };
+    let mut sql = format!("SELECT id, norm, title_zh, title_en, status, {order} AS at, ics FROM standards WHERE {cond}");
+    let mut n = 0;
+    if kind.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND kind = ${n}"));
+    }
+    if ics.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND (' ' || ics) LIKE ${n}"));
+    }
+    sql.push_str(&format!(" ORDER BY {order} DESC, id DESC LIMIT 50"));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    if let Some(k) = kind {
+        q = q.bind(k);
+    }
+    if let Some(i) = ics {
+        q = q.bind(format!("% {}%", i.replace(['%', '_'], "")));
+    }
+    let rows = q.fetch_all(&app.db.pool).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(FeedEntry {
+                id: r.try_get("id")?,
+                norm: r.try_get("norm")?,
+                title_zh: r.try_get("title_zh")?,
+                title_en: r.try_get("title_en")?,
+                status: r.try_get("status")?,
+                at: r.try_get::<Option<i64>, _>("at")?.unwrap_or(0),
+            })
+        })
+        .collect()
+}

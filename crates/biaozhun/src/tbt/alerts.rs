@@ -1,0 +1,579 @@
+//! Enterprise profiles, subscriptions, matching of new notifications (job `tbt_match`),
+//! immediate notices and the daily digest (job `tbt_digest`), and the iCalendar feeds.
+
+use super::model::{self, Matcher, Sub, Target};
+use super::store::{self, placeholders};
+use crate::App;
+use crate::jobs::notify::{self, Notice};
+use crate::web::{AppError, AppResult};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+pub const FREQUENCIES: [&str; 2] = ["immediate", "daily"];
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Subscription {
+    pub id: i64,
+    pub name: String,
+    /// Member or group codes (USA, EU, ASEAN, RCEP, GZ); empty = any member.
+    pub members: Vec<String>,
+    /// HS prefixes; empty = any product.
+    pub hs: Vec<String>,
+    /// ICS prefixes; empty = any.
+    pub ics: Vec<String>,
+    pub keywords: Vec<String>,
+    /// `immediate` or `daily`.
+    pub frequency: String,
+    /// Made from the enterprise profile.
+    pub from_profile: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct SubscriptionInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub members: Vec<String>,
+    #[serde(default)]
+    pub hs: Vec<String>,
+    #[serde(default)]
+    pub ics: Vec<String>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub frequency: Option<String>,
+}
+
+fn list(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+fn js(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+/// Validates a subscription; errors name the field.
+pub fn clean(input: &SubscriptionInput) -> AppResult<SubscriptionInput> {
+    let (members, bad) = model::clean_markets(&input.members);
+    if let Some(b) = bad.first() {
+        return Err(AppError::invalid("members", format!("unknown member or group `{b}`")));
+    }
+    let (hs, bad) = model::clean_hs(&input.hs);
+    if let Some(b) = bad.first() {
+        return Err(AppError::invalid("hs", format!("`{b}` is not an HS 2022 code")));
+    }
+    let (ics, bad) = model::clean_ics(&input.ics);
+    if let Some(b) = bad.first() {
+        return Err(AppError::invalid("ics", format!("`{b}` is not an ICS code")));
+    }
+    let keywords: Vec<String> = input
+        .keywords
+        .iter()
+        .flat_map(|k| k.split([';', '；', ',', '，', '\n']))
+        .map(|k| k.trim().chars().take(60).collect::<String>())
+        .filter(|k| !k.is_empty())
+        .take(30)
+        .collect();
+    let frequency = input.frequency.clone().unwrap_or_else(|| "immediate".into());
+    if !FREQUENCIES.contains(&frequency.as_str()) {
+        return Err(AppError::invalid("frequency", "immediate or daily"));
+    }
+    if members.is_empty() && hs.is_empty() && ics.is_empty() && keywords.is_empty() {
+        return Err(AppError::invalid("members", "choose at least a market, a product, an ICS field or a keyword"));
+    }
+    Ok(SubscriptionInput {
+        name: input.name.trim().chars().take(100).collect(),
+        members,
+        hs,
+        ics,
+        keywords,
+        frequency: Some(frequency),
+    })
+}
+
+fn sub_from(r: &crate::db::Row) -> Result<Subscription, sqlx::Error> {
+    Ok(Subscription {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        members: list(&r.try_get::<String, _>("members")?),
+        hs: list(&r.try_get::<String, _>("hs")?),
+        ics: list(&r.try_get::<String, _>("ics")?),
+        keywords: list(&r.try_get::<String, _>("keywords")?),
+        frequency: r.try_get("frequency")?,
+        from_profile: r.try_get::<Option<i64>, _>("profile_id")?.is_some(),
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+pub async fn subscriptions_of(app: &App, user_id: i64) -> AppResult<Vec<Subscription>> {
+    let rows =
+        sqlx::query("SELECT id, name, members, hs, ics, keywords, frequency, profile_id, created_at FROM tbt_subscriptions WHERE user_id = $1 ORDER BY id")
+            .bind(user_id)
+            .fetch_all(&app.db.pool)
+            .await?;
+    Ok(rows.iter().map(sub_from).collect::<Result<_, _>>()?)
+}
+
+pub async fn create_subscription(app: &App, user_id: i64, org_id: Option<i64>, input: &SubscriptionInput, profile_id: Option<i64>) -> AppResult<i64> {
+    let c = clean(input)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO tbt_subscriptions (user_id, org_id, name, members, hs, ics, keywords, frequency, profile_id, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(org_id)
+    .bind(&c.name)
+    .bind(js(&c.members))
+    .bind(js(&c.hs))
+    .bind(js(&c.ics))
+    .bind(js(&c.keywords))
+    .bind(c.frequency.unwrap_or_default())
+    .bind(profile_id)
+    .bind(crate::util::now())
+    .fetch_one(&app.db.pool)
+    .await?;
+    Ok(id)
+}
+
+pub async fn delete_subscription(app: &App, user_id: i64, id: i64) -> AppResult<()> {
+    let n = sqlx::query("DELETE FROM tbt_subscriptions WHERE id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(user_id)
+        .execute(&app.db.pool)
+        .await?;
+    if n.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Profile
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Profile {
+    pub id: Option<i64>,
+    /// `user` or `org`.
+    pub owner_kind: String,
+    pub owner_id: i64,
+    pub org_name: Option<String>,
+    pub hs: Vec<store::HsRef>,
+    pub markets: Vec<String>,
+    pub keywords: Vec<String>,
+    pub frequency: String,
+    /// May this user change it (an organisation's profile: its administrators).
+    pub editable: bool,
+}
+
+/// Whose profile the user edits: their organisation's (as its administrator) or their own.
+pub async fn owner_of(app: &App, user_id: i64) -> AppResult<(String, i64, Option<String>, bool)> {
+    let s = crate::auth::membership::store::summary_for(app, user_id).await?;
+    if let Some(m) = s.membership.as_ref().filter(|m| m.active) {
+        if let Some(org) = m.org_id {
+            return Ok(("org".into(), org, m.org_name.clone(), s.org_admin));
+        }
+    }
+    Ok(("user".into(), user_id, None, true))
+}
+
+pub async fn profile(app: &App, user_id: i64) -> AppResult<Profile> {
+    let (kind, owner, org_name, editable) = owner_of(app, user_id).await?;
+    let row = sqlx::query("SELECT id, hs, markets, keywords, frequency FROM tbt_profiles WHERE owner_kind = $1 AND owner_id = $2")
+        .bind(&kind)
+        .bind(owner)
+        .fetch_optional(&app.db.pool)
+        .await?;
+    let mut p = Profile {
+        owner_kind: kind,
+        owner_id: owner,
+        org_name,
+        editable,
+        frequency: "immediate".into(),
+        ..Default::default()
+    };
+    if let Some(r) = row {
+        p.id = Some(r.try_get("id")?);
+        p.hs = list(&r.try_get::<String, _>("hs")?)
+            .into_iter()
+            .map(|c| store::HsRef {
+                description: super::codes::hs_description(&c).unwrap_or("").to_string(),
+                code: c,
+            })
+            .collect();
+        p.markets = list(&r.try_get::<String, _>("markets")?);
+        p.keywords = list(&r.try_get::<String, _>("keywords")?);
+        p.frequency = r.try_get("frequency")?;
+    }
+    Ok(p)
+}
+
+/// Saves the profile and replaces its default subscription.
+pub async fn save_profile(app: &App, user_id: i64, input: &SubscriptionInput) -> AppResult<()> {
+    let (kind, owner, _, editable) = owner_of(app, user_id).await?;
+    if !editable {
+        return Err(AppError::Forbidden);
+    }
+    let c = clean(input)?;
+    let now = crate::util::now();
+    let mut tx = app.db.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO tbt_profiles (owner_kind, owner_id, hs, markets, keywords, frequency, updated_by, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) \
+         ON CONFLICT (owner_kind, owner_id) DO UPDATE SET hs = $3, markets = $4, keywords = $5, frequency = $6, updated_by = $7, updated_at = $8 RETURNING id",
+    )
+    .bind(&kind)
+    .bind(owner)
+    .bind(js(&c.hs))
+    .bind(js(&c.members))
+    .bind(js(&c.keywords))
+    .bind(c.frequency.clone().unwrap_or_default())
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM tbt_subscriptions WHERE profile_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    // The profile's subscription: markets × products; keywords widen it only when no
+    // product is given (they are the way to describe products without a code).
+    let org_id = (kind == "org").then_some(owner);
+    sqlx::query(
+        "INSERT INTO tbt_subscriptions (user_id, org_id, name, members, hs, ics, keywords, frequency, profile_id, created_at) \
+         VALUES ($1,$2,$3,$4,$5,'[]',$6,$7,$8,$9)",
+    )
+    .bind(user_id)
+    .bind(org_id)
+    .bind("profile")
+    .bind(js(&c.members))
+    .bind(js(&c.hs))
+    .bind(js(&if c.hs.is_empty() { c.keywords.clone() } else { Vec::new() }))
+    .bind(c.frequency.unwrap_or_default())
+    .bind(id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Matching
+
+/// Every subscription, for the matcher.
+pub async fn load_matcher(app: &App) -> anyhow::Result<(Matcher, std::collections::HashMap<i64, (i64, String)>)> {
+    let rows: Vec<(i64, i64, String, String, String, String, String)> =
+        sqlx::query_as("SELECT id, user_id, members, hs, ics, keywords, frequency FROM tbt_subscriptions")
+            .fetch_all(&app.db.pool)
+            .await?;
+    let mut subs = Vec::with_capacity(rows.len());
+    let mut owners = std::collections::HashMap::new();
+    for (id, user, members, hs, ics, kw, freq) in rows {
+        let chosen = list(&members);
+        subs.push(Sub {
+            id,
+            members: model::expand_markets(&chosen),
+            chosen,
+            hs: list(&hs),
+            ics: list(&ics),
+            keywords: list(&kw).into_iter().map(|k| k.to_lowercase()).collect(),
+        });
+        owners.insert(id, (user, freq));
+    }
+    Ok((Matcher::new(subs), owners))
+}
+
+fn link_of(symbol: &str) -> String {
+    format!(
+        "/tbt/notifications/{}",
+        percent_encoding::utf8_percent_encode(symbol, percent_encoding::NON_ALPHANUMERIC)
+    )
+}
+
+/// Job `tbt_match`: matches notifications not yet matched against every subscription.
+pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Result<()> {
+    let (matcher, owners) = load_matcher(&app).await?;
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, symbol, members, hs, ics, title, description, products_text, keywords, comment_deadline, domestic_deadline \
+             FROM tbt_notifications WHERE matched = 0 ORDER BY id LIMIT 2000",
+        )
+        .fetch_all(&app.db.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let now = crate::util::now();
+        let mut tx = app.db.begin().await?;
+        let mut ids = Vec::new();
+        for r in &rows {
+            let id: i64 = r.try_get("id")?;
+            ids.push(id);
+            if matcher.is_empty() {
+                continue;
+            }
+            let members = list(&r.try_get::<String, _>("members")?);
+            let hs = list(&r.try_get::<String, _>("hs")?);
+            let ics = list(&r.try_get::<String, _>("ics")?);
+            let title: String = r.try_get("title")?;
+            let kw = list(&r.try_get::<String, _>("keywords")?);
+            let text = format!(
+                "{title}\n{}\n{}\n{}",
+                r.try_get::<String, _>("description")?,
+                r.try_get::<String, _>("products_text")?,
+                kw.join("\n")
+            )
+            .to_lowercase();
+            let found = matcher.matches(&Target {
+                members: &members,
+                hs: &hs,
+                ics: &ics,
+                text: &text,
+            });
+            if found.is_empty() {
+                continue;
+            }
+            let symbol: String = r.try_get("symbol")?;
+            let deadline: Option<String> = r.try_get("comment_deadline")?;
+            let domestic: Option<String> = r.try_get("domestic_deadline")?;
+            let mut told = std::collections::HashSet::new();
+            for (sub, reason) in found {
+                let Some((user, freq)) = owners.get(&sub) else { continue };
+                let immediate = freq == "immediate";
+                let inserted = sqlx::query(
+                    "INSERT INTO tbt_matches (subscription_id, notification_id, user_id, reason, frequency, created_at, notified_at) \
+                     VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (subscription_id, notification_id) DO NOTHING",
+                )
+                .bind(sub)
+                .bind(id)
+                .bind(*user)
+                .bind(&reason)
+                .bind(freq)
+                .bind(now)
+                .bind(if immediate { Some(now) } else { None })
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                // One notice per user and notification, even with several subscriptions.
+                if inserted > 0 && immediate && told.insert(*user) {
+                    let dl = deadline.clone().unwrap_or_else(|| "—".into());
+                    let dd = domestic.clone().unwrap_or_else(|| "—".into());
+                    let t = model::shorten(&title, 120);
+                    notify::send(
+                        &mut tx,
+                        &app,
+                        *user,
+                        Notice {
+                            kind: "tbt_match",
+                            key: "tbt.notice_match",
+                            args: &[("symbol", &symbol), ("title", &t), ("reason", &reason), ("deadline", &dl), ("domestic", &dd)],
+                            link: &link_of(&symbol),
+                            mail: true,
+                        },
+                    )
+                    .await?;
+                }
+            }
+        }
+        let sql = format!("UPDATE tbt_notifications SET matched = 1 WHERE id IN ({})", placeholders(1, ids.len()));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *tx).await?;
+        tx.commit().await?;
+    }
+}
+
+/// Job `tbt_digest` (daily): one notice per user listing the day's matches.
+pub async fn digest_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Result<()> {
+    let rows: Vec<(i64, i64, String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT m.id, m.user_id, m.reason, n.symbol, n.title, n.comment_deadline, n.domestic_deadline FROM tbt_matches m \
+         JOIN tbt_notifications n ON n.id = m.notification_id WHERE m.notified_at IS NULL AND m.frequency = 'daily' ORDER BY m.user_id, m.id LIMIT 20000",
+    )
+    .fetch_all(&app.db.pool)
+    .await?;
+    let mut by_user: std::collections::BTreeMap<i64, Vec<(i64, String)>> = Default::default();
+    for (mid, user, reason, symbol, title, dl, dd) in rows {
+        let line = format!(
+            "- {symbol} {} — {reason}; WTO {} / {}",
+            model::shorten(&title, 80),
+            dl.unwrap_or_else(|| "—".into()),
+            dd.unwrap_or_else(|| "—".into())
+        );
+        by_user.entry(user).or_default().push((mid, line));
+    }
+    let now = crate::util::now();
+    for (user, items) in by_user {
+        let mut tx = app.db.begin().await?;
+        let n = items.len().to_string();
+        let mut seen = std::collections::HashSet::new();
+        let body: Vec<&str> = items.iter().map(|(_, l)| l.as_str()).filter(|l| seen.insert(*l)).take(100).collect();
+        let body = body.join("\n");
+        notify::send(
+            &mut tx,
+            &app,
+            user,
+            Notice {
+                kind: "tbt_digest",
+                key: "tbt.notice_digest",
+                args: &[("n", &n), ("items", &body)],
+                link: "/tbt/profile",
+                mail: true,
+            },
+        )
+        .await?;
+        let ids: Vec<i64> = items.iter().map(|x| x.0).collect();
+        for chunk in ids.chunks(1000) {
+            let sql = format!("UPDATE tbt_matches SET notified_at = $1 WHERE id IN ({})", placeholders(2, chunk.len()));
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+pub struct MatchView {
+    pub notification_id: i64,
+    pub symbol: String,
+    pub title: String,
+    pub reason: String,
+    pub comment_deadline: Option<String>,
+    pub domestic_deadline: Option<String>,
+    pub days_left: Option<i64>,
+    pub created_at: i64,
+}
+
+pub async fn matches_of(app: &App, user_id: i64, limit: i64) -> AppResult<Vec<MatchView>> {
+    let today = model::today();
+    let rows: Vec<(i64, String, String, String, Option<String>, Option<String>, i64)> = sqlx::query_as(
+        "SELECT n.id, n.symbol, n.title, m.reason, n.comment_deadline, n.domestic_deadline, m.created_at FROM tbt_matches m \
+         JOIN tbt_notifications n ON n.id = m.notification_id WHERE m.user_id = $1 ORDER BY m.id DESC LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(&app.db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, symbol, title, reason, dl, dd, at)| MatchView {
+            notification_id: id,
+            symbol,
+            title,
+            reason,
+            days_left: model::days_left(dl.as_deref(), &today),
+            comment_deadline: dl,
+            domestic_deadline: dd,
+            created_at: at,
+        })
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------
+// Calendar
+
+pub async fn calendar_token(app: &App, user_id: i64) -> AppResult<String> {
+    if let Some(t) = sqlx::query_scalar::<_, String>("SELECT token FROM tbt_calendar_tokens WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(&app.db.pool)
+        .await?
+    {
+        return Ok(t);
+    }
+    let t = crate::util::random_token(24);
+    sqlx::query("INSERT INTO tbt_calendar_tokens (user_id, token, created_at) VALUES ($1,$2,$3) ON CONFLICT (user_id) DO NOTHING")
+        .bind(user_id)
+        .bind(&t)
+        .bind(crate::util::now())
+        .execute(&app.db.pool)
+        .await?;
+    Ok(sqlx::query_scalar("SELECT token FROM tbt_calendar_tokens WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&app.db.pool)
+        .await?)
+}
+
+pub async fn user_of_token(app: &App, token: &str) -> AppResult<i64> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT user_id FROM tbt_calendar_tokens WHERE token = $1")
+        .bind(token)
+        .fetch_optional(&app.db.pool)
+        .await?;
+    id.ok_or(AppError::NotFound)
+}
+
+fn events_of(app: &App, rows: Vec<(String, String, Option<String>, Option<String>)>) -> Vec<model::CalEvent> {
+    let base = app.config.base_url.trim_end_matches('/');
+    let mut out = Vec::new();
+    for (symbol, title, dl, dd) in rows {
+        if let Some(d) = dl {
+            out.push(model::CalEvent {
+                uid: format!("{symbol}/wto@biaozhun"),
+                date: d,
+                summary: format!("WTO TBT {symbol}: final date for comments"),
+                description: title.clone(),
+                url: format!("{base}{}", link_of(&symbol)),
+            });
+        }
+        if let Some(d) = dd {
+            out.push(model::CalEvent {
+                uid: format!("{symbol}/domestic@biaozhun"),
+                date: d,
+                summary: format!("{symbol}: domestic comment deadline / 国内评议截止"),
+                description: title,
+                url: format!("{base}{}", link_of(&symbol)),
+            });
+        }
+    }
+    out
+}
+
+/// A user's feed: notifications matched to their subscriptions or that they commented on.
+pub async fn user_calendar(app: &App, user_id: i64) -> AppResult<String> {
+    let since = model::add_days(&model::today(), -60).unwrap_or_default();
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT n.symbol, n.title, n.comment_deadline, n.domestic_deadline FROM tbt_notifications n WHERE n.comment_deadline >= $2 AND \
+         (n.id IN (SELECT notification_id FROM tbt_matches WHERE user_id = $1) OR n.id IN (SELECT notification_id FROM tbt_concerns WHERE user_id = $1)) \
+         ORDER BY n.comment_deadline LIMIT 2000",
+    )
+    .bind(user_id)
+    .bind(since)
+    .fetch_all(&app.db.pool)
+    .await?;
+    Ok(model::calendar("TBT", &events_of(app, rows), crate::util::now()))
+}
+
+/// The public feed of open notifications, optionally of one member or group.
+pub async fn public_calendar(app: &App, member: Option<&str>) -> AppResult<String> {
+    let today = model::today();
+    let rows: Vec<(String, String, Option<String>, Option<String>, String)> = sqlx::query_as(
+        "SELECT symbol, title, comment_deadline, domestic_deadline, members FROM tbt_notifications WHERE comment_deadline >= $1 ORDER BY comment_deadline LIMIT 5000",
+    )
+    .bind(&today)
+    .fetch_all(&app.db.pool)
+    .await?;
+    let wanted: Option<Vec<String>> = match member.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(m) => {
+            let v = super::members::expand(m);
+            if v.is_empty() {
+                return Err(AppError::invalid("member", "unknown member"));
+            }
+            Some(v)
+        }
+        None => None,
+    };
+    let rows = rows
+        .into_iter()
+        .filter(|r| wanted.as_ref().is_none_or(|w| list(&r.4).iter().any(|m| w.contains(m))))
+        .map(|r| (r.0, r.1, r.2, r.3))
+        .collect();
+    Ok(model::calendar(
+        &format!("TBT {}", member.unwrap_or("")),
+        &events_of(app, rows),
+        crate::util::now(),
+    ))
+}

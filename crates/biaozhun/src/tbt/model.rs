@@ -1,0 +1,595 @@
+//! Types and rules of the TBT room (no I/O): a notification record as imported, its
+//! family, deadlines, the comment workflow's states, the subscription matcher, the
+//! iCalendar feed and the statistics charts.
+
+use super::{codes, members};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use stdnum::wto::{SuffixKind, Symbol};
+
+/// Days before the WTO deadline that comments are due at home, unless staff set otherwise.
+pub const DOMESTIC_LEAD_DAYS: i64 = 10;
+
+/// One notification document as read from a file, normalised.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Normalised symbols; the first is the primary one.
+    pub symbols: Vec<String>,
+    pub member: String,
+    pub members: Vec<String>,
+    pub member_text: String,
+    pub distribution_date: Option<String>,
+    pub agency: String,
+    pub notified_under: Vec<String>,
+    pub products_text: String,
+    pub hs: Vec<String>,
+    pub ics: Vec<String>,
+    pub title: String,
+    pub description: String,
+    pub objectives: Vec<String>,
+    pub keywords: Vec<String>,
+    pub regions: String,
+    pub notification_type: String,
+    pub proposed_adoption: String,
+    pub adoption_date: Option<String>,
+    pub proposed_entry_into_force: String,
+    pub entry_into_force_date: Option<String>,
+    pub comment_text: String,
+    pub comment_deadline: Option<String>,
+    pub language: String,
+    pub link_notification: String,
+    pub link_summary: String,
+    pub links_full: Vec<String>,
+    pub source_url: String,
+}
+
+impl Record {
+    pub fn root_symbol(&self) -> String {
+        self.symbols
+            .first()
+            .and_then(|s| stdnum::wto::parse_symbol(s).ok())
+            .map(|s| s.root().to_string())
+            .unwrap_or_default()
+    }
+    pub fn doc_kind(&self) -> &'static str {
+        self.symbols
+            .first()
+            .and_then(|s| stdnum::wto::parse_symbol(s).ok())
+            .map(|s| doc_kind(&s))
+            .unwrap_or("notification")
+    }
+    /// A stable fingerprint of the content, to tell "unchanged" on re-import.
+    pub fn hash(&self) -> String {
+        crate::util::sha256_hex(&serde_json::to_string(self).unwrap_or_default())
+    }
+    /// Searchable text in lower case, for keyword matching.
+    pub fn text_lower(&self) -> String {
+        format!("{}\n{}\n{}\n{}", self.title, self.description, self.products_text, self.keywords.join("\n")).to_lowercase()
+    }
+}
+
+pub fn doc_kind(s: &Symbol) -> &'static str {
+    match s.suffixes.last().map(|x| x.kind) {
+        None => "notification",
+        Some(SuffixKind::Add) => "addendum",
+        Some(SuffixKind::Corr) => "corrigendum",
+        Some(SuffixKind::Rev) => "revision",
+        Some(SuffixKind::Suppl) => "supplement",
+    }
+}
+
+/// `YYYY-MM-DD` of a loosely written date.
+pub fn iso_date(s: &str) -> Option<String> {
+    let (y, m, d) = stdnum::date::parse_date(s.trim()).ok()?;
+    Some(stdnum::date::to_iso(y, m, d))
+}
+
+pub fn day_number(iso: &str) -> Option<i64> {
+    let (y, m, d) = stdnum::date::parse_date(iso).ok()?;
+    Some(stdnum::date::days_from_civil(y, m, d))
+}
+
+pub fn iso_of_day(n: i64) -> String {
+    let (y, m, d) = stdnum::date::civil_from_days(n);
+    stdnum::date::to_iso(y, m, d)
+}
+
+pub fn add_days(iso: &str, n: i64) -> Option<String> {
+    day_number(iso).map(|d| iso_of_day(d + n))
+}
+
+/// Today in Asia/Shanghai, as `YYYY-MM-DD`.
+pub fn today() -> String {
+    crate::util::fmt_date(crate::util::now())
+}
+
+/// The final date for comments: a date as written, or a period counted from the
+/// distribution date ("60 days from notification", "自通报之日起60天").
+pub fn comment_deadline(text: &str, distribution: Option<&str>) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    if let Some(d) = iso_date(t) {
+        return Some(d);
+    }
+    let days = stdnum::date::parse_relative_days(t)?;
+    add_days(distribution?, days as i64)
+}
+
+pub fn default_domestic(deadline: Option<&str>) -> Option<String> {
+    add_days(deadline?, -DOMESTIC_LEAD_DAYS)
+}
+
+/// Days from today to a date (negative once passed).
+pub fn days_left(iso: Option<&str>, today: &str) -> Option<i64> {
+    Some(day_number(iso?)? - day_number(today)?)
+}
+
+/// Reads the joint symbols of a cell; an error names the bad piece.
+pub fn parse_symbols(cell: &str) -> Result<Vec<Symbol>, String> {
+    let found = stdnum::wto::find_symbols(cell);
+    if found.is_empty() {
+        return Err(match stdnum::wto::parse_symbol(cell) {
+            Err(e) => format!("{}: {e}", cell.trim()),
+            Ok(_) => format!("{}: not a TBT notification symbol", cell.trim()),
+        });
+    }
+    Ok(found)
+}
+
+/// Splits the HS/ICS column into valid HS and ICS codes, and the pieces refused.
+pub fn split_codes(cell: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let mut hs = Vec::new();
+    let mut ics = Vec::new();
+    let mut bad = Vec::new();
+    for piece in stdnum::cell::split_multi(cell) {
+        match stdnum::cell::classify_code(&piece) {
+            Some(stdnum::cell::Code::Hs(c)) if codes::hs_valid(&c) => push_unique(&mut hs, c),
+            Some(stdnum::cell::Code::Ics(c)) if codes::ics_valid(&c) => push_unique(&mut ics, c),
+            _ => bad.push(piece),
+        }
+    }
+    (hs, ics, bad)
+}
+
+fn push_unique(v: &mut Vec<String>, s: String) {
+    if !v.contains(&s) {
+        v.push(s);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Comment workflow
+
+pub const STATES: [&str; 6] = ["draft", "internal_review", "submitted", "reply_received", "closed", "escalated"];
+
+/// Allowed moves of a consolidated comment.
+pub fn can_move(from: &str, to: &str) -> bool {
+    matches!(
+        (from, to),
+        ("draft", "internal_review")
+            | ("draft", "closed")
+            | ("internal_review", "draft")
+            | ("internal_review", "submitted")
+            | ("submitted", "reply_received")
+            | ("submitted", "escalated")
+            | ("submitted", "closed")
+            | ("reply_received", "closed")
+            | ("reply_received", "escalated")
+            | ("escalated", "closed")
+    )
+}
+
+pub fn next_states(from: &str) -> Vec<&'static str> {
+    STATES.iter().copied().filter(|to| can_move(from, to)).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Matching
+
+/// A subscription as the matcher sees it.
+#[derive(Debug, Clone, Default)]
+pub struct Sub {
+    pub id: i64,
+    /// Member codes (groups already expanded); empty = any.
+    pub members: Vec<String>,
+    pub hs: Vec<String>,
+    pub ics: Vec<String>,
+    /// Lower-case keywords; empty = any.
+    pub keywords: Vec<String>,
+    /// The member/group codes as chosen, for the reason text.
+    pub chosen: Vec<String>,
+}
+
+/// What a notification offers to the matcher.
+pub struct Target<'a> {
+    pub members: &'a [String],
+    pub hs: &'a [String],
+    pub ics: &'a [String],
+    /// Lower-case text (title, description, products, keywords).
+    pub text: &'a str,
+}
+
+/// Subscriptions indexed by member and HS chapter, so a notification only looks at the
+/// subscriptions that could match it.
+pub struct Matcher {
+    subs: Vec<Sub>,
+    /// (member or "*", chapter or "*") → subscription indexes.
+    index: HashMap<(String, String), Vec<usize>>,
+}
+
+fn prefix_match(a: &str, b: &str) -> bool {
+    a.starts_with(b) || b.starts_with(a)
+}
+
+impl Matcher {
+    pub fn new(subs: Vec<Sub>) -> Matcher {
+        let mut index: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        for (i, s) in subs.iter().enumerate() {
+            let ms: Vec<String> = if s.members.is_empty() { vec!["*".into()] } else { s.members.clone() };
+            let mut chs: Vec<String> = s.hs.iter().filter_map(|h| h.get(..2)).map(str::to_string).collect();
+            chs.sort();
+            chs.dedup();
+            if chs.is_empty() {
+                chs.push("*".into());
+            }
+            for m in &ms {
+                for c in &chs {
+                    index.entry((m.clone(), c.clone())).or_default().push(i);
+                }
+            }
+        }
+        Matcher { subs, index }
+    }
+
+    pub fn len(&self) -> usize {
+        self.subs.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.subs.is_empty()
+    }
+
+    /// Every subscription matching the target, with the reason.
+    pub fn matches(&self, t: &Target) -> Vec<(i64, String)> {
+        let mut ms: Vec<&str> = t.members.iter().map(String::as_str).collect();
+        ms.push("*");
+        let mut chs: Vec<&str> = t.hs.iter().filter_map(|h| h.get(..2)).collect();
+        chs.sort();
+        chs.dedup();
+        chs.push("*");
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for m in &ms {
+            for c in &chs {
+                let Some(list) = self.index.get(&(m.to_string(), c.to_string())) else {
+                    continue;
+                };
+                for &i in list {
+                    if !seen.insert(i) {
+                        continue;
+                    }
+                    if let Some(reason) = self.check(&self.subs[i], t) {
+                        out.push((self.subs[i].id, reason));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn check(&self, s: &Sub, t: &Target) -> Option<String> {
+        let mut parts = Vec::new();
+        if !s.members.is_empty() {
+            let m = t.members.iter().find(|m| s.members.contains(m))?;
+            // Name the group when the subscription chose one.
+            let label = s
+                .chosen
+                .iter()
+                .find(|c| members::group(c).is_some_and(|g| g.members.contains(&m.as_str())) && c.as_str() != m.as_str())
+                .map(|g| format!("{g} ({m})"))
+                .unwrap_or_else(|| m.clone());
+            parts.push(label);
+        }
+        if !s.hs.is_empty() {
+            let (p, _) = s.hs.iter().flat_map(|p| t.hs.iter().map(move |h| (p, h))).find(|(p, h)| prefix_match(p, h))?;
+            match codes::hs_description(p) {
+                Some(d) => parts.push(format!("HS {p} ({})", shorten(d, 60))),
+                None => parts.push(format!("HS {p}")),
+            }
+        }
+        if !s.ics.is_empty() {
+            let (p, _) = s.ics.iter().flat_map(|p| t.ics.iter().map(move |h| (p, h))).find(|(p, h)| prefix_match(p, h))?;
+            parts.push(format!("ICS {p}"));
+        }
+        if !s.keywords.is_empty() {
+            let k = s.keywords.iter().find(|k| !k.is_empty() && t.text.contains(k.as_str()))?;
+            parts.push(format!("keyword '{k}'"));
+        }
+        if parts.is_empty() {
+            parts.push("*".into());
+        }
+        Some(parts.join(" · "))
+    }
+}
+
+pub fn shorten(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(n).collect();
+    out.push('…');
+    out
+}
+
+/// Normalises a list of HS prefixes typed or picked: digits only, even length 2..6
+/// (or longer national lines), and known to HS 2022. Returns (kept, refused).
+pub fn clean_hs(list: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut ok = Vec::new();
+    let mut bad = Vec::new();
+    for raw in list.iter().flat_map(|s| stdnum::cell::split_multi(s)) {
+        let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
+        if codes::hs_valid(&digits) {
+            push_unique(&mut ok, digits);
+        } else {
+            bad.push(raw);
+        }
+    }
+    (ok, bad)
+}
+
+pub fn clean_ics(list: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut ok = Vec::new();
+    let mut bad = Vec::new();
+    for raw in list.iter().flat_map(|s| stdnum::cell::split_multi(s)) {
+        let t = raw.trim().to_string();
+        if codes::ics_valid(&t) {
+            push_unique(&mut ok, t);
+        } else {
+            bad.push(raw);
+        }
+    }
+    (ok, bad)
+}
+
+/// Member or group codes: each must be a known member or group.
+pub fn clean_markets(list: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut ok = Vec::new();
+    let mut bad = Vec::new();
+    for raw in list.iter().flat_map(|s| stdnum::cell::split_multi(s)) {
+        if let Some(g) = members::group(&raw) {
+            push_unique(&mut ok, g.code.to_string());
+        } else if let Some(m) = members::find(&raw) {
+            push_unique(&mut ok, m.code.to_string());
+        } else {
+            bad.push(raw);
+        }
+    }
+    (ok, bad)
+}
+
+pub fn expand_markets(chosen: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in chosen {
+        for m in members::expand(c) {
+            push_unique(&mut out, m);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// iCalendar (RFC 5545)
+
+pub fn ics_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => o.push_str("\\\\"),
+            ';' => o.push_str("\\;"),
+            ',' => o.push_str("\\,"),
+            '\n' => o.push_str("\\n"),
+            '\r' => {}
+            c if c.is_control() => {}
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// Folds a content line at 75 octets without splitting a character.
+fn fold(line: &str, out: &mut String) {
+    let mut count = 0;
+    for c in line.chars() {
+        let n = c.len_utf8();
+        if count + n > 75 {
+            out.push_str("\r\n ");
+            count = 1;
+        }
+        out.push(c);
+        count += n;
+    }
+    out.push_str("\r\n");
+}
+
+pub struct CalEvent {
+    pub uid: String,
+    pub date: String,
+    pub summary: String,
+    pub description: String,
+    pub url: String,
+}
+
+pub fn calendar(name: &str, events: &[CalEvent], stamp: i64) -> String {
+    let mut out = String::new();
+    let dt = time::OffsetDateTime::from_unix_timestamp(stamp).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let dtstamp = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        dt.year(),
+        u8::from(dt.month()),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    );
+    for l in [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//biaozhun//TBT deadlines//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+    ] {
+        fold(l, &mut out);
+    }
+    fold(&format!("X-WR-CALNAME:{}", ics_escape(name)), &mut out);
+    for e in events {
+        let Some(d) = day_number(&e.date) else { continue };
+        let start = e.date.replace('-', "");
+        let end = iso_of_day(d + 1).replace('-', "");
+        fold("BEGIN:VEVENT", &mut out);
+        fold(&format!("UID:{}", ics_escape(&e.uid)), &mut out);
+        fold(&format!("DTSTAMP:{dtstamp}"), &mut out);
+        fold(&format!("DTSTART;VALUE=DATE:{start}"), &mut out);
+        fold(&format!("DTEND;VALUE=DATE:{end}"), &mut out);
+        fold(&format!("SUMMARY:{}", ics_escape(&e.summary)), &mut out);
+        fold(&format!("DESCRIPTION:{}", ics_escape(&e.description)), &mut out);
+        if !e.url.is_empty() {
+            fold(&format!("URL:{}", e.url), &mut out);
+        }
+        fold("TRANSP:TRANSPARENT", &mut out);
+        fold("END:VEVENT", &mut out);
+    }
+    fold("END:VCALENDAR", &mut out);
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Charts
+
+pub fn xml_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// A horizontal bar chart as inline SVG: (label, value, highlighted).
+pub fn bar_chart(title: &str, bars: &[(String, i64, bool)]) -> String {
+    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
+    let row = 22;
+    let label_w = 220;
+    let bar_w = 420;
+    let h = 30 + row * bars.len().max(1);
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"tbt-chart\" viewBox=\"0 0 {} {h}\" width=\"100%\" role=\"img\" aria-label=\"{}\">",
+        label_w + bar_w + 70,
+        xml_escape(title)
+    );
+    s.push_str(&format!("<title>{}</title>", xml_escape(title)));
+    for (i, (label, v, hi)) in bars.iter().enumerate() {
+        let y = 20 + i * row;
+        let w = ((*v as f64 / max as f64) * bar_w as f64).round() as i64;
+        let fill = if *hi { "#c0392b" } else { "#2c6fad" };
+        s.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"12\" fill=\"#333\">{}</text>",
+            label_w - 6,
+            y + 14,
+            xml_escape(&shorten(label, 32))
+        ));
+        s.push_str(&format!(
+            "<rect x=\"{label_w}\" y=\"{}\" width=\"{}\" height=\"16\" fill=\"{fill}\"/>",
+            y + 2,
+            w.max(1)
+        ));
+        s.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#333\">{v}</text>",
+            label_w as i64 + w + 4,
+            y + 14
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines() {
+        assert_eq!(comment_deadline("自通报之日起60天", Some("2025-01-08")).as_deref(), Some("2025-03-09"));
+        assert_eq!(comment_deadline("60 days from notification", Some("2025-01-08")).as_deref(), Some("2025-03-09"));
+        assert_eq!(comment_deadline("2025年3月1日", None).as_deref(), Some("2025-03-01"));
+        assert_eq!(comment_deadline("60 days", None), None);
+        assert_eq!(default_domestic(Some("2025-03-09")).as_deref(), Some("2025-02-27"));
+    }
+
+    #[test]
+    fn workflow() {
+        assert!(can_move("draft", "internal_review"));
+        assert!(!can_move("draft", "submitted"));
+        assert!(!can_move("closed", "draft"));
+        assert_eq!(next_states("submitted"), vec!["reply_received", "closed", "escalated"]);
+    }
+
+    #[test]
+    fn matcher_indexes_by_member_and_chapter() {
+        let subs = vec![
+            Sub {
+                id: 1,
+                members: expand_markets(&["ASEAN".into()]),
+                chosen: vec!["ASEAN".into()],
+                hs: vec!["8414".into()],
+                ..Default::default()
+            },
+            Sub {
+                id: 2,
+                keywords: vec!["range hood".into()],
+                ..Default::default()
+            },
+            Sub {
+                id: 3,
+                members: vec!["USA".into()],
+                ..Default::default()
+            },
+        ];
+        let m = Matcher::new(subs);
+        let text = "cooker hoods and range hood fans";
+        let found = m.matches(&Target {
+            members: &["VNM".into()],
+            hs: &["841460".into()],
+            ics: &[],
+            text,
+        });
+        let ids: Vec<i64> = found.iter().map(|x| x.0).collect();
+        assert!(ids.contains(&1) && ids.contains(&2) && !ids.contains(&3));
+        assert!(found.iter().any(|(_, r)| r.starts_with("ASEAN (VNM) · HS 8414")), "{found:?}");
+    }
+
+    #[test]
+    fn calendar_is_rfc5545() {
+        let c = calendar(
+            "TBT",
+            &[CalEvent {
+                uid: "a@b".into(),
+                date: "2025-03-09".into(),
+                summary: "x, y; z".into(),
+                description: "line\nnext".into(),
+                url: String::new(),
+            }],
+            0,
+        );
+        assert!(c.contains("DTSTART;VALUE=DATE:20250309\r\n"));
+        assert!(c.contains("DTEND;VALUE=DATE:20250310\r\n"));
+        assert!(c.contains("SUMMARY:x\\, y\\; z\r\n"));
+        assert!(c.split("\r\n").all(|l| l.len() <= 75));
+    }
+}

@@ -1,0 +1,790 @@
+//! SQL of the TBT room's notifications: batched upserts keyed by symbol, families,
+//! the search documents, listing and statistics.
+
+use super::model::{self, Record};
+use super::{DOMAIN, codes, members};
+use crate::App;
+use crate::web::{AppError, AppResult};
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub const BATCH: usize = 500;
+
+type Q<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+pub fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+}
+
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+fn list(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+const COLS: &str = "symbol, root_symbol, doc_kind, member, members, member_text, distribution_date, agency, notified_under, products_text, \
+    hs, ics, title, description, objectives, keywords, regions, notification_type, proposed_adoption, adoption_date, \
+    proposed_entry_into_force, entry_into_force_date, comment_text, comment_deadline, domestic_deadline, language, \
+    link_notification, link_summary, links_full, source_url, content_hash, created_at, updated_at";
+const NCOLS: usize = 33;
+
+fn bind_record<'q>(q: Q<'q>, r: &Record, hash: &str, now: i64) -> Q<'q> {
+    q.bind(r.symbols[0].clone())
+        .bind(r.root_symbol())
+        .bind(r.doc_kind())
+        .bind(r.member.clone())
+        .bind(json(&r.members))
+        .bind(r.member_text.clone())
+        .bind(r.distribution_date.clone())
+        .bind(r.agency.clone())
+        .bind(json(&r.notified_under))
+        .bind(r.products_text.clone())
+        .bind(json(&r.hs))
+        .bind(json(&r.ics))
+        .bind(r.title.clone())
+        .bind(r.description.clone())
+        .bind(json(&r.objectives))
+        .bind(json(&r.keywords))
+        .bind(r.regions.clone())
+        .bind(r.notification_type.clone())
+        .bind(r.proposed_adoption.clone())
+        .bind(r.adoption_date.clone())
+        .bind(r.proposed_entry_into_force.clone())
+        .bind(r.entry_into_force_date.clone())
+        .bind(r.comment_text.clone())
+        .bind(r.comment_deadline.clone())
+        .bind(model::default_domestic(r.comment_deadline.as_deref()))
+        .bind(r.language.clone())
+        .bind(r.link_notification.clone())
+        .bind(r.link_summary.clone())
+        .bind(json(&r.links_full))
+        .bind(r.source_url.clone())
+        .bind(hash.to_string())
+        .bind(now)
+        .bind(now)
+}
+
+#[derive(Default)]
+pub struct BatchResult {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub changed_ids: Vec<i64>,
+}
+
+/// Creates or updates one batch of records in one transaction.
+pub async fn upsert_batch(app: &App, recs: &[Record]) -> anyhow::Result<BatchResult> {
+    let now = crate::util::now();
+    let mut res = BatchResult::default();
+    let all_symbols: Vec<&String> = recs.iter().flat_map(|r| r.symbols.iter()).collect();
+    let mut tx = app.db.begin().await?;
+    let mut existing: HashMap<String, i64> = HashMap::new();
+    for chunk in all_symbols.chunks(1000) {
+        let sql = format!(
+            "SELECT symbol, notification_id FROM tbt_symbols WHERE symbol IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql));
+        for s in chunk {
+            q = q.bind(s.to_string());
+        }
+        existing.extend(q.fetch_all(&mut *tx).await?);
+    }
+    let ids: Vec<i64> = existing.values().copied().collect::<HashSet<_>>().into_iter().collect();
+    let mut hashes: HashMap<i64, (String, i64)> = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let sql = format!(
+            "SELECT id, content_hash, domestic_set FROM tbt_notifications WHERE id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (i64, String, i64)>(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for (id, h, d) in q.fetch_all(&mut *tx).await? {
+            hashes.insert(id, (h, d));
+        }
+    }
+    let mut fresh: Vec<(&Record, String)> = Vec::new();
+    let mut symbol_rows: Vec<(String, i64)> = Vec::new();
+    let mut changed = Vec::new();
+    for r in recs {
+        let hash = r.hash();
+        match r.symbols.iter().find_map(|s| existing.get(s)) {
+            Some(&id) => {
+                let (old, domestic_set) = hashes.get(&id).cloned().unwrap_or_default();
+                if old == hash {
+                    res.unchanged += 1;
+                    continue;
+                }
+                let sql = "UPDATE tbt_notifications SET root_symbol=$1, doc_kind=$2, member=$3, members=$4, member_text=$5, distribution_date=$6, \
+                    agency=$7, notified_under=$8, products_text=$9, hs=$10, ics=$11, title=$12, description=$13, objectives=$14, keywords=$15, \
+                    regions=$16, notification_type=$17, proposed_adoption=$18, adoption_date=$19, proposed_entry_into_force=$20, \
+                    entry_into_force_date=$21, comment_text=$22, comment_deadline=$23, domestic_deadline=CASE WHEN domestic_set = 1 THEN domestic_deadline ELSE $24 END, \
+                    language=$25, link_notification=$26, link_summary=$27, links_full=$28, source_url=$29, content_hash=$30, updated_at=$31 WHERE id=$32";
+                let _ = domestic_set;
+                sqlx::query(sql)
+                    .bind(r.root_symbol())
+                    .bind(r.doc_kind())
+                    .bind(r.member.clone())
+                    .bind(json(&r.members))
+                    .bind(r.member_text.clone())
+                    .bind(r.distribution_date.clone())
+                    .bind(r.agency.clone())
+                    .bind(json(&r.notified_under))
+                    .bind(r.products_text.clone())
+                    .bind(json(&r.hs))
+                    .bind(json(&r.ics))
+                    .bind(r.title.clone())
+                    .bind(r.description.clone())
+                    .bind(json(&r.objectives))
+                    .bind(json(&r.keywords))
+                    .bind(r.regions.clone())
+                    .bind(r.notification_type.clone())
+                    .bind(r.proposed_adoption.clone())
+                    .bind(r.adoption_date.clone())
+                    .bind(r.proposed_entry_into_force.clone())
+                    .bind(r.entry_into_force_date.clone())
+                    .bind(r.comment_text.clone())
+                    .bind(r.comment_deadline.clone())
+                    .bind(model::default_domestic(r.comment_deadline.as_deref()))
+                    .bind(r.language.clone())
+                    .bind(r.link_notification.clone())
+                    .bind(r.link_summary.clone())
+                    .bind(json(&r.links_full))
+                    .bind(r.source_url.clone())
+                    .bind(hash)
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                for s in &r.symbols {
+                    symbol_rows.push((s.clone(), id));
+                }
+                res.updated += 1;
+                changed.push(id);
+            }
+            None => fresh.push((r, hash)),
+        }
+    }
+    for chunk in fresh.chunks(BATCH) {
+        let mut sql = format!("INSERT INTO tbt_notifications ({COLS}) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            sql.push_str(&placeholders(i * NCOLS + 1, NCOLS));
+            sql.push(')');
+        }
+        sql.push_str(" ON CONFLICT (symbol) DO NOTHING");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (r, h) in chunk {
+            q = bind_record(q, r, h, now);
+        }
+        q.execute(&mut *tx).await?;
+        let sql = format!("SELECT id, symbol FROM tbt_notifications WHERE symbol IN ({})", placeholders(1, chunk.len()));
+        let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
+        for (r, _) in chunk {
+            q = q.bind(r.symbols[0].clone());
+        }
+        let got: HashMap<String, i64> = q.fetch_all(&mut *tx).await?.into_iter().map(|(i, s)| (s, i)).collect();
+        for (r, _) in chunk {
+            if let Some(id) = got.get(&r.symbols[0]) {
+                for s in &r.symbols {
+                    symbol_rows.push((s.clone(), *id));
+                }
+                changed.push(*id);
+                res.created += 1;
+            }
+        }
+    }
+    for chunk in symbol_rows.chunks(1000) {
+        let mut sql = String::from("INSERT INTO tbt_symbols (symbol, notification_id) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("(${},${})", i * 2 + 1, i * 2 + 2));
+        }
+        sql.push_str(" ON CONFLICT (symbol) DO NOTHING");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (s, id) in chunk {
+            q = q.bind(s.clone()).bind(*id);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    crate::indexer::changed(&mut tx, DOMAIN, &changed).await?;
+    tx.commit().await?;
+    res.changed_ids = changed;
+    Ok(res)
+}
+
+/// Links addenda, corrigenda and revisions to their root document once it is known.
+pub async fn link_parents(app: &App) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE tbt_notifications SET parent_id = (SELECT s.notification_id FROM tbt_symbols s WHERE s.symbol = tbt_notifications.root_symbol) \
+         WHERE parent_id IS NULL AND doc_kind <> 'notification'",
+    )
+    .execute(&app.db.pool)
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MemberRef {
+    /// The code WTO symbols use: USA, KOR, EU, TPKM, CHN …
+    pub code: String,
+    /// Display name in the request's language.
+    pub name: String,
+    pub name_en: String,
+    pub name_zh: String,
+}
+
+pub fn member_ref(code: &str, lang: &str) -> MemberRef {
+    MemberRef {
+        code: code.to_string(),
+        name: members::name(code, lang),
+        name_en: members::name(code, "en"),
+        name_zh: members::name(code, "zh-CN"),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HsRef {
+    pub code: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FamilyItem {
+    pub id: i64,
+    pub symbols: Vec<String>,
+    /// notification, addendum, corrigendum, revision, supplement
+    pub doc_kind: String,
+    pub distribution_date: Option<String>,
+    pub title: String,
+    pub comment_deadline: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Notification {
+    pub id: i64,
+    pub symbol: String,
+    pub symbols: Vec<String>,
+    pub root_symbol: String,
+    pub parent_id: Option<i64>,
+    pub doc_kind: String,
+    pub member: MemberRef,
+    pub members: Vec<MemberRef>,
+    pub distribution_date: Option<String>,
+    pub agency: String,
+    pub notified_under: Vec<String>,
+    pub products_text: String,
+    pub hs: Vec<HsRef>,
+    pub ics: Vec<String>,
+    pub title: String,
+    pub description: String,
+    pub objectives: Vec<String>,
+    pub keywords: Vec<String>,
+    pub regions: String,
+    pub notification_type: String,
+    pub proposed_adoption: String,
+    pub adoption_date: Option<String>,
+    pub proposed_entry_into_force: String,
+    pub entry_into_force_date: Option<String>,
+    /// The final date for comments as written.
+    pub comment_text: String,
+    /// The final date for comments (YYYY-MM-DD), computed from relative forms when needed.
+    pub comment_deadline: Option<String>,
+    /// Internal deadline for comments to reach the consolidating staff.
+    pub domestic_deadline: Option<String>,
+    /// Days left until the WTO deadline (negative once passed).
+    pub days_left: Option<i64>,
+    pub open: bool,
+    pub language: String,
+    pub link_notification: String,
+    pub link_summary: String,
+    pub links_full: Vec<String>,
+    pub source_url: String,
+}
+
+const SEL: &str = "id, symbol, root_symbol, parent_id, doc_kind, member, members, distribution_date, agency, notified_under, products_text, hs, ics, \
+    title, description, objectives, keywords, regions, notification_type, proposed_adoption, adoption_date, proposed_entry_into_force, \
+    entry_into_force_date, comment_text, comment_deadline, domestic_deadline, language, link_notification, link_summary, links_full, source_url";
+
+fn from_row(r: &crate::db::Row, lang: &str, today: &str) -> Result<Notification, sqlx::Error> {
+    let member: String = r.try_get("member")?;
+    let deadline: Option<String> = r.try_get("comment_deadline")?;
+    let days_left = model::days_left(deadline.as_deref(), today);
+    let symbol: String = r.try_get("symbol")?;
+    Ok(Notification {
+        id: r.try_get("id")?,
+        symbols: vec![symbol.clone()],
+        symbol,
+        root_symbol: r.try_get("root_symbol")?,
+        parent_id: r.try_get("parent_id")?,
+        doc_kind: r.try_get("doc_kind")?,
+        member: member_ref(&member, lang),
+        members: list(&r.try_get::<String, _>("members")?).iter().map(|m| member_ref(m, lang)).collect(),
+        distribution_date: r.try_get("distribution_date")?,
+        agency: r.try_get("agency")?,
+        notified_under: list(&r.try_get::<String, _>("notified_under")?),
+        products_text: r.try_get("products_text")?,
+        hs: list(&r.try_get::<String, _>("hs")?)
+            .into_iter()
+            .map(|c| HsRef {
+                description: codes::hs_description(&c).unwrap_or("").to_string(),
+                code: c,
+            })
+            .collect(),
+        ics: list(&r.try_get::<String, _>("ics")?),
+        title: r.try_get("title")?,
+        description: r.try_get("description")?,
+        objectives: list(&r.try_get::<String, _>("objectives")?),
+        keywords: list(&r.try_get::<String, _>("keywords")?),
+        regions: r.try_get("regions")?,
+        notification_type: r.try_get("notification_type")?,
+        proposed_adoption: r.try_get("proposed_adoption")?,
+        adoption_date: r.try_get("adoption_date")?,
+        proposed_entry_into_force: r.try_get("proposed_entry_into_force")?,
+        entry_into_force_date: r.try_get("entry_into_force_date")?,
+        comment_text: r.try_get("comment_text")?,
+        open: days_left.is_some_and(|d| d >= 0),
+        days_left,
+        comment_deadline: deadline,
+        domestic_deadline: r.try_get("domestic_deadline")?,
+        language: r.try_get("language")?,
+        link_notification: r.try_get("link_notification")?,
+        link_summary: r.try_get("link_summary")?,
+        links_full: list(&r.try_get::<String, _>("links_full")?),
+        source_url: r.try_get("source_url")?,
+    })
+}
+
+/// Notifications by id, in the order asked, with all their symbols.
+pub async fn by_ids(app: &App, ids: &[i64], lang: &str) -> Result<Vec<Notification>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let today = model::today();
+    let mut found: HashMap<i64, Notification> = HashMap::new();
+    let mut syms: HashMap<i64, Vec<String>> = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let sql = format!("SELECT {SEL} FROM tbt_notifications WHERE id IN ({})", placeholders(1, chunk.len()));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&app.db.pool).await? {
+            let n = from_row(&r, lang, &today)?;
+            found.insert(n.id, n);
+        }
+        let sql = format!(
+            "SELECT notification_id, symbol FROM tbt_symbols WHERE notification_id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for (id, s) in q.fetch_all(&app.db.pool).await? {
+            syms.entry(id).or_default().push(s);
+        }
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(mut n) = found.remove(id) {
+            let mut others: Vec<String> = syms.remove(id).unwrap_or_default().into_iter().filter(|s| *s != n.symbol).collect();
+            others.sort();
+            n.symbols.extend(others);
+            out.push(n);
+        }
+    }
+    Ok(out)
+}
+
+/// The notification carrying a symbol (any of a joint notification's).
+pub async fn id_by_symbol(app: &App, symbol: &str) -> AppResult<i64> {
+    let norm = stdnum::wto::parse_symbol(symbol).map(|s| s.to_string()).map_err(|_| AppError::NotFound)?;
+    let id: Option<i64> = sqlx::query_scalar("SELECT notification_id FROM tbt_symbols WHERE symbol = $1")
+        .bind(norm)
+        .fetch_optional(&app.db.pool)
+        .await?;
+    id.ok_or(AppError::NotFound)
+}
+
+pub async fn get(app: &App, id: i64, lang: &str) -> AppResult<Notification> {
+    by_ids(app, &[id], lang).await?.into_iter().next().ok_or(AppError::NotFound)
+}
+
+/// The whole family: the root notification and every addendum, corrigendum and revision,
+/// oldest first.
+pub async fn family(app: &App, n: &Notification) -> AppResult<Vec<FamilyItem>> {
+    let mut roots: Vec<String> = n
+        .symbols
+        .iter()
+        .filter_map(|s| stdnum::wto::parse_symbol(s).ok())
+        .map(|s| s.root().to_string())
+        .collect();
+    roots.push(n.root_symbol.clone());
+    roots.sort();
+    roots.dedup();
+    let sql = format!(
+        "SELECT n.id FROM tbt_notifications n WHERE n.root_symbol IN ({}) OR n.id IN (SELECT notification_id FROM tbt_symbols WHERE symbol IN ({}))",
+        placeholders(1, roots.len()),
+        placeholders(roots.len() + 1, roots.len())
+    );
+    let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+    for r in roots.iter().chain(roots.iter()) {
+        q = q.bind(r.clone());
+    }
+    let mut ids = q.fetch_all(&app.db.pool).await?;
+    ids.sort();
+    ids.dedup();
+    let mut items: Vec<FamilyItem> = by_ids(app, &ids, "en")
+        .await?
+        .into_iter()
+        .map(|x| FamilyItem {
+            id: x.id,
+            symbols: x.symbols,
+            doc_kind: x.doc_kind,
+            distribution_date: x.distribution_date,
+            title: x.title,
+            comment_deadline: x.comment_deadline,
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        (a.doc_kind != "notification", &a.distribution_date, &a.symbols[0]).cmp(&(b.doc_kind != "notification", &b.distribution_date, &b.symbols[0]))
+    });
+    Ok(items)
+}
+
+// ---------------------------------------------------------------------------------------
+// Search documents
+
+pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Option<search::Doc>)>> {
+    let found = by_ids(app, ids, "zh-CN").await?;
+    let mut out: Vec<(i64, Option<search::Doc>)> = Vec::with_capacity(ids.len());
+    let mut seen = HashSet::new();
+    for n in found {
+        seen.insert(n.id);
+        let mut facets: Vec<(String, String)> = Vec::new();
+        for m in &n.members {
+            facets.push(("member".into(), m.code.clone()));
+            for g in members::GROUPS {
+                if g.members.contains(&m.code.as_str()) && !facets.iter().any(|(k, v)| k == "group" && v == g.code) {
+                    facets.push(("group".into(), g.code.into()));
+                }
+            }
+        }
+        for h in &n.hs {
+            facets.push(("hs".into(), h.code.clone()));
+        }
+        for i in &n.ics {
+            facets.push(("ics".into(), i.clone()));
+        }
+        for o in &n.objectives {
+            facets.push(("objective".into(), o.clone()));
+        }
+        if let Some(d) = &n.distribution_date {
+            facets.push(("year".into(), d[..4.min(d.len())].to_string()));
+        }
+        if let Some(d) = &n.comment_deadline {
+            facets.push(("dl".into(), d.clone()));
+        }
+        facets.push(("kind".into(), n.doc_kind.clone()));
+        let names: Vec<String> = n.members.iter().flat_map(|m| [m.name_en.clone(), m.name_zh.clone()]).collect();
+        let doc = search::Doc {
+            key: crate::indexer::key(DOMAIN, n.id),
+            domain: DOMAIN.into(),
+            code: n.symbols.join(" "),
+            title: n.title.clone(),
+            body: format!(
+                "{}\n{}\n{}\n{}\n{}\n{}",
+                n.description,
+                n.products_text,
+                n.keywords.join(" "),
+                n.objectives.join(" "),
+                n.agency,
+                names.join(" ")
+            ),
+            facets,
+            date: n.distribution_date.as_deref().and_then(crate::util::parse_local_date),
+        };
+        out.push((n.id, Some(doc)));
+    }
+    for id in ids {
+        if !seen.contains(id) {
+            out.push((*id, None));
+        }
+    }
+    Ok(out)
+}
+
+pub async fn all_ids(app: &App) -> anyhow::Result<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM tbt_notifications ORDER BY id")
+        .fetch_all(&app.db.pool)
+        .await?)
+}
+
+// ---------------------------------------------------------------------------------------
+// Search
+
+#[derive(Debug, Default, Clone, serde::Deserialize, Serialize, utoipa::IntoParams)]
+pub struct Filters {
+    /// Free text, English or Chinese.
+    pub q: Option<String>,
+    /// A member (USA, 欧盟, Republic of Korea…) or a group (ASEAN, EU, RCEP, GZ).
+    pub member: Option<String>,
+    /// HS prefix: chapter, heading or subheading (84, 8414, 841460).
+    pub hs: Option<String>,
+    /// ICS prefix (97, 97.040, 97.040.20).
+    pub ics: Option<String>,
+    pub objective: Option<String>,
+    /// Distribution date from (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Distribution date to (YYYY-MM-DD).
+    pub to: Option<String>,
+    /// `1`/`true`: only notifications still open for comments.
+    pub open: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+impl Filters {
+    pub fn is_open(&self) -> bool {
+        matches!(self.open.as_deref().map(str::trim), Some("1" | "true" | "on" | "yes"))
+    }
+}
+
+pub struct Found {
+    pub items: Vec<Notification>,
+    pub total: usize,
+    pub facets: BTreeMap<String, Vec<(String, u64)>>,
+}
+
+/// The index query for a set of filters (errors name the bad field).
+pub async fn build_query(app: &App, f: &Filters) -> AppResult<search::Query> {
+    let mut q = search::Query {
+        domain: DOMAIN.into(),
+        text: f.q.clone().unwrap_or_default().chars().take(200).collect(),
+        ..Default::default()
+    };
+    if let Some(m) = f.member.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(g) = members::group(m) {
+            q.filters.push(("group".into(), g.code.into()));
+        } else if let Some(code) = members::normalise(m) {
+            q.filters.push(("member".into(), code));
+        } else {
+            return Err(AppError::invalid("member", "unknown member"));
+        }
+    }
+    if let Some(h) = f.hs.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let digits: String = h.chars().filter(|c| c.is_ascii_digit()).collect();
+        if digits.len() < 2 || digits.len() > 10 || digits.len() % 2 == 1 {
+            return Err(AppError::invalid("hs", "HS prefix: 2, 4 or 6 digits"));
+        }
+        q.filters.push(("hs".into(), digits));
+    }
+    if let Some(i) = f.ics.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if !i.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            return Err(AppError::invalid("ics", "ICS prefix such as 97.040"));
+        }
+        q.filters.push(("ics".into(), i.to_string()));
+    }
+    if let Some(o) = f.objective.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        q.filters.push(("objective".into(), o.to_string()));
+    }
+    for (field, v, slot) in [("from", &f.from, 0), ("to", &f.to, 1)] {
+        if let Some(s) = v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let ts = crate::util::parse_local_date(s).ok_or_else(|| AppError::invalid(field, "YYYY-MM-DD"))?;
+            if slot == 0 {
+                q.date_from = Some(ts);
+            } else {
+                q.date_to = Some(ts + 86399);
+            }
+        }
+    }
+    if f.is_open() {
+        // Every day from today to the latest deadline known: deadlines are a facet.
+        let today = model::today();
+        let max: Option<String> = sqlx::query_scalar("SELECT MAX(comment_deadline) FROM tbt_notifications")
+            .fetch_one(&app.db.pool)
+            .await?;
+        let (Some(t), Some(m)) = (model::day_number(&today), max.as_deref().and_then(model::day_number)) else {
+            q.filters.push(("dl".into(), "none".into()));
+            return Ok(q);
+        };
+        if m < t {
+            q.filters.push(("dl".into(), "none".into()));
+        }
+        for d in t..=m.min(t + 1000) {
+            q.filters.push(("dl".into(), model::iso_of_day(d)));
+        }
+    }
+    if q.text.trim().is_empty() {
+        q.sort = search::Sort::DateDesc;
+    }
+    Ok(q)
+}
+
+pub async fn search(app: &App, f: &Filters, lang: &str, facets: bool) -> AppResult<Found> {
+    let mut q = build_query(app, f).await?;
+    let per_page = f.per_page.unwrap_or(20).clamp(1, 100) as usize;
+    let page = f.page.unwrap_or(1).clamp(1, 500) as usize;
+    q.offset = (page - 1) * per_page;
+    q.limit = per_page;
+    if facets {
+        q.facet_fields = vec!["member".into(), "group".into(), "objective".into(), "hs".into(), "year".into()];
+    }
+    let index = app.indexer.index.clone();
+    let res = tokio::task::spawn_blocking(move || index.search(&q))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let ids: Vec<i64> = res.hits.iter().filter_map(|h| crate::indexer::id_of(DOMAIN, &h.key)).collect();
+    let items = by_ids(app, &ids, lang).await?;
+    Ok(Found {
+        items,
+        total: res.total,
+        facets: res.facets,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Deadlines and statistics
+
+pub async fn set_domestic(app: &App, id: i64, date: Option<&str>) -> AppResult<()> {
+    let (value, set) = match date.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(d) => (Some(model::iso_date(d).ok_or_else(|| AppError::invalid("domestic_deadline", "YYYY-MM-DD"))?), 1),
+        None => {
+            let dl: Option<Option<String>> = sqlx::query_scalar("SELECT comment_deadline FROM tbt_notifications WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&app.db.pool)
+                .await?;
+            (model::default_domestic(dl.ok_or(AppError::NotFound)?.as_deref()), 0)
+        }
+    };
+    let n = sqlx::query("UPDATE tbt_notifications SET domestic_deadline = $1, domestic_set = $2 WHERE id = $3")
+        .bind(value)
+        .bind(set)
+        .bind(id)
+        .execute(&app.db.pool)
+        .await?;
+    if n.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+pub struct QueueItem {
+    pub id: i64,
+    pub symbol: String,
+    pub member: String,
+    pub title: String,
+    pub comment_deadline: Option<String>,
+    pub domestic_deadline: Option<String>,
+    pub days_left: Option<i64>,
+    pub concerns: i64,
+}
+
+/// Notifications whose domestic deadline falls within `days` (or passed recently) and
+/// that are still open, with their concern counts.
+pub async fn queue(app: &App, days: i64, lang: &str) -> AppResult<Vec<QueueItem>> {
+    let today = model::today();
+    let until = model::add_days(&today, days).unwrap_or_else(|| today.clone());
+    let rows = sqlx::query(
+        "SELECT n.id, n.symbol, n.member, n.title, n.comment_deadline, n.domestic_deadline, \
+         (SELECT COUNT(*) FROM tbt_concerns c WHERE c.notification_id = n.id) AS concerns \
+         FROM tbt_notifications n WHERE n.comment_deadline >= $1 AND n.domestic_deadline <= $2 ORDER BY n.domestic_deadline, n.id LIMIT 200",
+    )
+    .bind(&today)
+    .bind(&until)
+    .fetch_all(&app.db.pool)
+    .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let dd: Option<String> = r.try_get("domestic_deadline")?;
+        let member: String = r.try_get("member")?;
+        out.push(QueueItem {
+            id: r.try_get("id")?,
+            symbol: r.try_get("symbol")?,
+            member: members::name(&member, lang),
+            title: r.try_get("title")?,
+            comment_deadline: r.try_get("comment_deadline")?,
+            days_left: model::days_left(dd.as_deref(), &today),
+            domestic_deadline: dd,
+            concerns: r.try_get("concerns")?,
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Stats {
+    pub years: Vec<String>,
+    /// (member code, per year counts, total)
+    pub by_member: Vec<(String, BTreeMap<String, i64>, i64)>,
+    pub by_objective: Vec<(String, i64)>,
+    /// (section, name, count)
+    pub by_section: Vec<(String, String, i64)>,
+    pub by_year: Vec<(String, i64)>,
+    pub total: i64,
+}
+
+/// Counts over every notification (not addenda), computed in one pass.
+pub async fn stats(app: &App) -> AppResult<Stats> {
+    let rows: Vec<(Option<String>, String, String, String)> =
+        sqlx::query_as("SELECT distribution_date, members, objectives, hs FROM tbt_notifications WHERE doc_kind = 'notification'")
+            .fetch_all(&app.db.pool)
+            .await?;
+    let mut by_member: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
+    let mut by_obj: HashMap<String, i64> = HashMap::new();
+    let mut by_sec: HashMap<String, i64> = HashMap::new();
+    let mut by_year: BTreeMap<String, i64> = BTreeMap::new();
+    for (date, ms, objs, hs) in &rows {
+        let year = date.as_deref().and_then(|d| d.get(..4)).unwrap_or("?").to_string();
+        *by_year.entry(year.clone()).or_default() += 1;
+        for m in list(ms) {
+            *by_member.entry(m).or_default().entry(year.clone()).or_default() += 1;
+        }
+        for o in list(objs) {
+            *by_obj.entry(o).or_default() += 1;
+        }
+        let secs: HashSet<&str> = list(hs).iter().filter_map(|h| codes::hs_section(h)).collect();
+        for s in secs {
+            *by_sec.entry(s.to_string()).or_default() += 1;
+        }
+    }
+    let mut bm: Vec<(String, BTreeMap<String, i64>, i64)> = by_member
+        .into_iter()
+        .map(|(m, y)| {
+            let t = y.values().sum();
+            (m, y, t)
+        })
+        .collect();
+    bm.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    let mut bo: Vec<(String, i64)> = by_obj.into_iter().collect();
+    bo.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let by_section = codes::HS
+        .section_order
+        .iter()
+        .filter_map(|s| by_sec.get(s).map(|n| (s.clone(), codes::HS.sections.get(s).cloned().unwrap_or_default(), *n)))
+        .collect();
+    Ok(Stats {
+        years: by_year.keys().cloned().collect(),
+        by_year: by_year.into_iter().collect(),
+        by_member: bm,
+        by_objective: bo,
+        by_section,
+        total: rows.len() as i64,
+    })
+}

@@ -1,0 +1,229 @@
+//! Standards catalogue: import of real samples, search, detail, validity check, watchlists,
+//! feeds and exports.
+
+use crate::scenario;
+use crate::support::TestApp;
+use reqwest::{Method, StatusCode};
+use std::io::{Read, Write};
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
+
+/// The first `n` lines of a gzipped catalogue, gzipped again.
+fn head_gz(name: &str, n: usize) -> Vec<u8> {
+    let bytes = std::fs::read(format!("{DATA}/catalogues/{name}")).expect("catalogue");
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_string(&mut text).expect("gunzip");
+    let head: String = text.lines().take(n).map(|l| format!("{l}\n")).collect();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(head.as_bytes()).unwrap();
+    enc.finish().unwrap()
+}
+
+/// Lines of a catalogue that mention `needle` (so the tests hold ISO 9001 whatever its position).
+fn grep_gz(name: &str, needle: &str) -> String {
+    let bytes = std::fs::read(format!("{DATA}/catalogues/{name}")).expect("catalogue");
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_string(&mut text).expect("gunzip");
+    text.lines().filter(|l| l.contains(needle)).map(|l| format!("{l}\n")).collect()
+}
+
+/// Page text with the escaped slashes of minijinja turned back.
+fn html(s: &str) -> String {
+    s.replace("&#x2f;", "/")
+}
+
+async fn import(t: &TestApp, name: &str, bytes: &[u8]) -> biaozhun::standards::import::Report {
+    let r = biaozhun::standards::import::import_bytes(&t.app, name, bytes, biaozhun::standards::import::Progress::None).await.expect("import");
+    biaozhun::indexer::follow_once(&t.app).await.unwrap();
+    r
+}
+
+const CHAIN_CSV: &str = "标准号,中文标准名称,标准状态,发布日期,实施日期,ICS,中国标准分类号,代替标准,备注,起草单位\n\
+GB/T 1.1—2000,标准化工作导则 第1部分：标准的结构和编写规则,废止,2000年10月17日,2000-12-1,01.120,A00,,,中国标准化研究院、全国标准化原理与方法标准化技术委员会\n\
+ＧＢ／Ｔ　１．１－２００９,标准化工作导则 第1部分：标准的结构和编写,被代替,2009/6/17,2010-1-1,01.120; 99.999,A00,GB/T 1.1-2000,,\n\
+GB 8898-2011,音频、视频及类似电子设备 安全要求,,2011-12-30,2012-12-01,97.020,,,,\n\
+GB 4943.1-2022,音视频、信息技术和通信技术设备 第1部分：安全要求,现行,2022-07-19,2023-08-01,33.160,,GB 4943.1-2011、GB 8898-2011,,\n\
+GB/T 99999-2020,坏日期的标准,现行,2020-13-45,,,,,,\n\
+,没有标准号,现行,,,,,,,\n";
+
+async fn seed(t: &TestApp) {
+    let cn = std::fs::read(format!("{DATA}/samples/cn_standards_examples.jsonl")).unwrap();
+    let r = import(t, "cn_standards_examples.jsonl", &cn).await;
+    assert_eq!(r.created, 7, "{r:?}");
+    let r = import(t, "chain.csv", CHAIN_CSV.as_bytes()).await;
+    assert_eq!(r.created, 5, "{r:?}");
+    // The bad date is reported with its line and column; the row itself is kept.
+    assert!(r.errors.iter().any(|e| e.line == 6 && e.column == "发布日期"), "{:?}", r.errors);
+    assert!(r.errors.iter().any(|e| e.line == 3 && e.column == "ICS" && e.message.contains("99.999")), "{:?}", r.errors);
+    assert!(r.errors.iter().any(|e| e.line == 7 && e.column == "标准号"), "{:?}", r.errors);
+    let iso = head_gz("iso.jsonl.gz", 2000);
+    let r = import(t, "iso.jsonl.gz", &iso).await;
+    assert!(r.created > 1500, "{r:?}");
+    let iec = head_gz("iec.jsonl.gz", 2000);
+    import(t, "iec.jsonl.gz", &iec).await;
+    let extra = grep_gz("iso.jsonl.gz", "\"docid\": \"ISO 9001");
+    assert!(!extra.is_empty());
+    import(t, "iso-9001.jsonl", extra.as_bytes()).await;
+}
+
+scenario!(standards_import_search_detail, |t: TestApp| async move {
+    seed(&t).await;
+    // Idempotent: the same files again change nothing.
+    let r = import(&t, "chain.csv", CHAIN_CSV.as_bytes()).await;
+    assert_eq!((r.created, r.updated), (0, 0), "{r:?}");
+    let iso = head_gz("iso.jsonl.gz", 2000);
+    let r = import(&t, "iso.jsonl.gz", &iso).await;
+    assert_eq!((r.created, r.updated), (0, 0), "{r:?}");
+
+    let c = t.client();
+    let j = c.api(Method::GET, "/api/v1/standards?q=19001", None).await.json();
+    let nums: Vec<String> = j["items"].as_array().unwrap().iter().map(|i| i["number"].as_str().unwrap().to_string()).collect();
+    assert_eq!(nums.first().map(String::as_str), Some("GB/T 19001-2016"), "{nums:?}");
+    assert!(nums.iter().any(|n| n.starts_with("ISO 9001")), "{nums:?}");
+    let j = c.api(Method::GET, "/api/v1/standards?q=%E6%A0%87%E5%87%86%E5%8C%96%E5%B7%A5%E4%BD%9C%E5%AF%BC%E5%88%99", None).await.json();
+    assert!(j["items"].as_array().unwrap().iter().any(|i| i["number"] == "GB/T 1.1-2020"), "{j}");
+    let j = c.api(Method::GET, "/api/v1/standards?q=quality+management", None).await.json();
+    assert!(j["items"].as_array().unwrap().iter().take(20).any(|i| i["number"].as_str().unwrap().starts_with("ISO 9001")), "{j}");
+    // Filters and facets.
+    let j = c.api(Method::GET, "/api/v1/standards?status=in_force&kind=national_recommended", None).await.json();
+    assert!(j["total"].as_u64().unwrap() >= 2);
+    assert!(j["items"].as_array().unwrap().iter().all(|i| i["status"] == "in_force"));
+    let j = c.api(Method::GET, "/api/v1/standards?ics=01&kind=national_recommended", None).await.json();
+    assert!(j["items"].as_array().unwrap().iter().any(|i| i["number"] == "GB/T 1.1-2020"), "{j}");
+    assert!(j["facets"]["kind"].as_array().is_some());
+
+    // Pages.
+    let r = c.get("/standards?q=19001").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(html(&r.text).contains("GB/T 19001-2016"));
+    let r = c.get("/standards/export.xlsx?q=19001").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.as_bytes().starts_with(b"PK") || r.headers["content-type"].to_str().unwrap().contains("spreadsheet"));
+    let r = c.get("/standards/export.csv?q=19001").await;
+    assert!(r.text.contains("GB/T 19001-2016"));
+
+    // Detail by any spelling redirects to the canonical number.
+    let r = c.get("/standards/GBT19001-2016").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/standards/GB%2FT%2019001%2D2016");
+    let j = c.api(Method::GET, "/api/v1/standards/GB%2FT%2019001%E2%80%942016", None).await.json();
+    assert_eq!(j["number"], "GB/T 19001-2016");
+    assert_eq!(j["adopts"][0]["number"], "ISO 9001:2015");
+    assert_eq!(j["adopts"][0]["degree"], "IDT");
+    let j = c.api(Method::GET, "/api/v1/standards/ISO%209001%3A2015", None).await.json();
+    assert_eq!(j["adopted_by"][0]["number"], "GB/T 19001-2016", "{j}");
+    let j = c.api(Method::GET, "/api/v1/standards/GB%2FT%201.1-2009", None).await.json();
+    assert_eq!(j["replaces"][0]["number"], "GB/T 1.1-2000");
+    assert_eq!(j["status"], "replaced");
+    let r = c.get(&format!("/standards/{}", "GB%2FT%201.1-2020")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(html(&r.text).contains("GB/T 1.1-2000") && html(&r.text).contains("GB/T 1.1-2009"), "timeline");
+    assert_eq!(c.get("/standards/NOPE%20123").await.status, StatusCode::NOT_FOUND);
+
+    // Feeds are well-formed Atom.
+    let r = c.get("/standards/feeds/new.atom?kind=national_recommended").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.starts_with("<?xml") && r.text.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">") && r.text.trim_end().ends_with("</feed>"));
+    assert!(r.text.contains("GB/T 1.1-2020"));
+    assert_eq!(r.text.matches("<entry>").count(), r.text.matches("</entry>").count());
+    assert!(!r.text.contains("& "), "unescaped ampersand");
+    assert_eq!(c.get("/standards/feeds/nope.atom").await.status, StatusCode::NOT_FOUND);
+});
+
+scenario!(standards_validity_check, |t: TestApp| async move {
+    seed(&t).await;
+    let c = t.client();
+    let text = "GB/T 1.1-2000\n按照GB/T 19001的规定，以及 GB 8898-2011。\nGB/T 5606.1-1996\nXYZ 123-2001\nISO 9001:1987\nGB/T 20223-2006\n";
+    let j = c.api(Method::POST, "/api/v1/standards/check", Some(serde_json::json!({"text": text}))).await.json();
+    let items = j["items"].as_array().unwrap();
+    let by = |n: &str| items.iter().find(|i| i["recognised"] == n).unwrap_or_else(|| panic!("{n} in {j}")).clone();
+    let a = by("GB/T 1.1-2000");
+    assert_eq!(a["status"], "replaced", "{a}");
+    assert_eq!(a["current"], "GB/T 1.1-2020", "{a}");
+    assert_eq!(a["chain"], serde_json::json!(["GB/T 1.1-2009", "GB/T 1.1-2020"]));
+    let b = by("GB/T 19001");
+    assert_eq!(b["number"], "GB/T 19001-2016");
+    assert_eq!(b["current"], "GB/T 19001-2016");
+    let g = by("GB 8898-2011");
+    assert_eq!(g["status"], "replaced", "{g}");
+    assert_eq!(g["current"], "GB 4943.1-2022");
+    let old = by("GB/T 5606.1-1996");
+    assert!(old["number"].is_null() && old["current"].is_null(), "not imported: {old}");
+    let iso = by("ISO 9001:1987");
+    assert_eq!(iso["status"], "replaced");
+    assert!(iso["current"].as_str().unwrap().starts_with("ISO 9001:"), "{iso}");
+    let w = by("GB/T 20223-2006");
+    assert_eq!(w["status"], "withdrawn");
+    assert!(w["current"].is_null());
+    assert_eq!(w["outcome"], "no_successor");
+    let no = j["check_no"].as_str().unwrap().to_string();
+    assert!(no.starts_with("CX-"));
+    let r = c.get(&format!("/standards/check/{no}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains(&no) && html(&r.text).contains("GB/T 1.1-2020"));
+    let r = c.get(&format!("/standards/check/{no}/xlsx")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = c.get("/standards/check/CX-1999-000001").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = c.api(Method::POST, "/api/v1/standards/check", Some(serde_json::json!({"text": "  "}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A Word document built here.
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        z.start_file("word/document.xml", zip::write::SimpleFileOptions::default()).unwrap();
+        z.write_all(r#"<?xml version="1.0"?><w:document><w:body><w:p><w:r><w:t>依据 GB/T 1.1-2009 &amp; GB 8898-2011</w:t></w:r></w:p></w:body></w:document>"#.as_bytes()).unwrap();
+        z.finish().unwrap();
+    }
+    let csrf = c.csrf().await;
+    let part = reqwest::multipart::Part::bytes(buf.into_inner()).file_name("list.docx");
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let r = c.http.post(c.url(&format!("/standards/check/upload?_csrf={csrf}"))).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let page = c.get(&loc).await;
+    assert!(html(&page.text).contains("GB 4943.1-2022"), "{}", page.text);
+
+    // 10,000 lines in one request.
+    let big: String = (0..10_000).map(|i| if i % 2 == 0 { "GB/T 1.1-2000\n" } else { "GB 8898-2011\n" }).collect();
+    let start = std::time::Instant::now();
+    let j = c.api(Method::POST, "/api/v1/standards/check", Some(serde_json::json!({"text": big}))).await.json();
+    assert_eq!(j["items"].as_array().unwrap().len(), 10_000);
+    assert!(start.elapsed().as_secs() < 10);
+});
+
+scenario!(standards_watchlist_and_staff, |t: TestApp| async move {
+    seed(&t).await;
+    let u = t.user("watcher").await;
+    let r = u.api(Method::POST, "/api/v1/standards/watchlist", Some(serde_json::json!({"numbers": "GB/T 19001-2016, GB 8898-2011", "frequency": "immediate"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["items"].as_array().unwrap().len(), 2);
+    assert_eq!(u.get("/standards/watchlist").await.status, StatusCode::OK);
+    // A new edition arrives.
+    let csv = "标准号,中文标准名称,标准状态,发布日期\nGB/T 19001-2026,质量管理体系 要求,现行,2026-01-01\n";
+    import(&t, "new.csv", csv.as_bytes()).await;
+    let n = t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'standards'").await;
+    assert!(n >= 1, "notification");
+    let (subject, body, _) = t.last_mail("watcher@example.com").await;
+    assert!(subject.contains("GB/T 19001-2026") || body.contains("GB/T 19001-2026"), "{subject} {body}");
+    let j = u.api(Method::GET, "/api/v1/standards/watchlist", None).await.json();
+    assert_eq!(j["frequency"], "immediate");
+    let r = u.api(Method::DELETE, "/api/v1/standards/watchlist?number=GB%208898-2011", None).await;
+    assert_eq!(r.json()["items"].as_array().unwrap().len(), 1);
+    assert_eq!(t.client().api(Method::GET, "/api/v1/standards/watchlist", None).await.status, StatusCode::UNAUTHORIZED);
+
+    // Staff import page → job → progress page.
+    assert_eq!(u.get("/staff/standards/import").await.status, StatusCode::FORBIDDEN);
+    let s = t.user_with_roles("staffer", &[biaozhun::auth::Role::Staff]).await;
+    assert_eq!(s.get("/staff/standards/import").await.status, StatusCode::OK);
+    let csrf = s.csrf().await;
+    let part = reqwest::multipart::Part::bytes(b"number,title_en,status\nGB/T 30000-2013,Something,in force\n".to_vec()).file_name("x.csv");
+    let r = s.http.post(s.url(&format!("/staff/standards/import?_csrf={csrf}"))).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(loc.starts_with("/staff/jobs/"));
+    t.run_jobs().await;
+    let page = s.get(&loc).await;
+    assert!(page.text.contains("1 created"), "{}", page.text);
+});
