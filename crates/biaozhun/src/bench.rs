@@ -5,34 +5,38 @@
 
 use std::time::{Duration, Instant};
 
-struct Load {
-    requests: u64,
-    errors: u64,
-    secs: f64,
-    p50_ms: f64,
-    p99_ms: f64,
+pub(crate) struct Load {
+    pub requests: u64,
+    pub errors: u64,
+    pub secs: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
 }
 
 impl Load {
-    fn rps(&self) -> f64 {
+    pub fn rps(&self) -> f64 {
         self.requests as f64 / self.secs
     }
 }
 
-async fn load(url: String, clients: usize, seconds: u64) -> Load {
+/// `clients` keep-alive clients request `urls` in turn for `seconds`.
+pub(crate) async fn load(urls: Vec<String>, clients: usize, seconds: u64) -> Load {
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().expect("http client");
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..clients {
+    for c in 0..clients {
         let client = client.clone();
-        let url = url.clone();
+        let urls = urls.clone();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0u64;
+            let mut i = c;
             while Instant::now() < deadline {
+                let url = &urls[i % urls.len()];
+                i += 1;
                 let t = Instant::now();
-                match client.get(&url).send().await {
+                match client.get(url).send().await {
                     Ok(r) if r.status().is_success() => {
                         let _ = r.bytes().await;
                         lat.push(t.elapsed());
@@ -103,8 +107,8 @@ pub async fn run(seconds: u64, clients: usize) -> anyhow::Result<()> {
 
     println!("machine: {} cores, {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), cpu_model());
     println!("server: release={} pid={pid}; {clients} clients, {seconds}s a phase\n", !cfg!(debug_assertions));
-    let baseline = load(format!("http://{hello_addr}/"), clients, seconds).await;
-    let home = load(format!("{base}/"), clients, seconds).await;
+    let baseline = load(vec![format!("http://{hello_addr}/")], clients, seconds).await;
+    let home = load(vec![format!("{base}/")], clients, seconds).await;
     println!("{:<28} {:>10} {:>9} {:>9} {:>7}", "phase", "req/s", "p50 ms", "p99 ms", "errors");
     for (name, l) in [("baseline: axum hello", &baseline), ("home page", &home)] {
         println!("{:<28} {:>10.0} {:>9.2} {:>9.2} {:>7}", name, l.rps(), l.p50_ms, l.p99_ms, l.errors);

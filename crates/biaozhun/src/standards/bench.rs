@@ -61,6 +61,23 @@ pub async fn bench(seconds: u64) -> anyhow::Result<()> {
     let ours_qps = n as f64 / ts.elapsed().as_secs_f64();
     println!("search (tantivy, one thread): p99 {p99:.2} ms, {ours_qps:.0} searches/s");
 
+    // The same queries over HTTP (the JSON API), 32 keep-alive clients.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(app.clone().serve(listener, std::future::pending()));
+    let urls: Vec<String> = QUERIES
+        .iter()
+        .map(|q| format!("http://{addr}/api/v1/standards?q={}", percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC)))
+        .collect();
+    let http = crate::bench::load(urls, 32, seconds.max(1)).await;
+    println!(
+        "search over HTTP (32 clients): {:.0} searches/s, p50 {:.2} ms, p99 {:.2} ms, errors {}",
+        http.rps(),
+        http.p50_ms,
+        http.p99_ms,
+        http.errors
+    );
+
     sqlx::query("CREATE VIRTUAL TABLE fts USING fts5(norm, titles, tokenize='trigram')").execute(&app.db.pool).await?;
     sqlx::query("INSERT INTO fts (rowid, norm, titles) SELECT id, norm, title_zh || ' ' || title_en FROM standards").execute(&app.db.pool).await?;
     let mut flat = Vec::new();
