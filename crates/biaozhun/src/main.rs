@@ -103,7 +103,7 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("BIAOZHUN_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("BIAOZHUN_LOG").unwrap_or_else(|_| "info,sqlx=error".into()))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
