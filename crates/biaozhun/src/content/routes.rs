@@ -122,11 +122,50 @@ struct SearchQuery {
     q: Option<String>,
 }
 
+/// The portal's one search box: the best standards and TBT notifications (with links to
+/// their full searches) and the matching news and policy articles.
 async fn search(State(app): State<App>, ctx: Ctx, Query(q): Query<SearchQuery>) -> AppResult<Response> {
     let text = q.q.unwrap_or_default();
     let text: String = text.chars().take(200).collect();
+    if text.trim().is_empty() {
+        return ctx.render(&app, "content/search.html", context! { q => text });
+    }
     let articles = store::search(&app, &text, 50).await?;
-    ctx.render(&app, "content/search.html", context! { q => text, articles => articles })
+    let (std_total, std_ids) = top_hits(&app, crate::standards::DOMAIN, &text).await?;
+    let records = crate::standards::store::by_ids(&app, &std_ids).await?;
+    let standards: Vec<Value> = std_ids
+        .iter()
+        .filter_map(|id| records.get(id))
+        .map(|r| {
+            let title = if ctx.lang == Lang::En && !r.title_en.is_empty() { &r.title_en } else if r.title_zh.is_empty() { &r.title_en } else { &r.title_zh };
+            let link = format!("/standards/{}", percent_encoding::utf8_percent_encode(&r.norm, percent_encoding::NON_ALPHANUMERIC));
+            context! { number => &r.number, title => title, status => &r.status, link => link }
+        })
+        .collect();
+    let (tbt_total, tbt_ids) = top_hits(&app, crate::tbt::DOMAIN, &text).await?;
+    let notifications: Vec<Value> = crate::tbt::store::by_ids(&app, &tbt_ids, ctx.lang.code())
+        .await?
+        .into_iter()
+        .map(|n| {
+            let link = format!("/tbt/notifications/{}", percent_encoding::utf8_percent_encode(&n.symbol, percent_encoding::NON_ALPHANUMERIC));
+            context! { symbol => n.symbol, title => n.title, link => link }
+        })
+        .collect();
+    ctx.render(&app, "content/search.html", context! {
+        q => text, articles => articles, standards => standards, std_total => std_total,
+        notifications => notifications, tbt_total => tbt_total,
+    })
+}
+
+/// The total and the first ids of a domain's best matches.
+async fn top_hits(app: &App, domain: &str, text: &str) -> AppResult<(usize, Vec<i64>)> {
+    let query = search::Query { domain: domain.into(), text: text.into(), limit: 5, ..Default::default() };
+    let index = app.indexer.index.clone();
+    let res = tokio::task::spawn_blocking(move || index.search(&query))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok((res.total, res.hits.iter().filter_map(|h| crate::indexer::id_of(domain, &h.key)).collect()))
 }
 
 /// Remembers the chosen language in a cookie and goes back.

@@ -120,3 +120,20 @@ scenario!(english_is_a_remembered_switch, |t: TestApp| async move {
     assert_eq!(r.location(), "/", "no open redirect");
     assert!(c.get("/").await.text.contains("记住账号"));
 });
+
+scenario!(one_search_box_covers_standards_tbt_and_articles, |t: TestApp| async move {
+    let cn = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/samples/cn_standards_examples.jsonl")).unwrap();
+    biaozhun::standards::import::import_bytes(&t.app, "cn.jsonl", &cn, biaozhun::standards::import::Progress::None).await.unwrap();
+    let tbt = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/samples/tbt_notifications_examples.jsonl")).unwrap();
+    biaozhun::tbt::import::import_bytes(&t.app, &tbt, |_, _| async {}).await.unwrap();
+    biaozhun::indexer::follow_once(&t.app).await.unwrap();
+    let c = t.client();
+    let r = c.get("/search?q=%E6%A0%87%E5%87%86%E5%8C%96%E5%B7%A5%E4%BD%9C%E5%AF%BC%E5%88%99").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("1.1-2020") && r.text.contains("标准化工作导则"), "standards appear in the portal search");
+    assert!(r.text.contains("/standards?q="), "with a link to the full catalogue search");
+    let r = c.get("/search?q=seed").await;
+    assert!(r.text.contains("CHN&#x2f;1786"), "notifications appear too: {}", r.text);
+    let r = c.get("/search?q=").await;
+    assert_eq!(r.status, StatusCode::OK);
+});
