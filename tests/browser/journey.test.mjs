@@ -35,6 +35,14 @@ before(async () => {
     server.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
   });
   assert.ok(adminPassword, 'first start prints the admin password');
+  // Public records for the catalogue and TBT journeys, loaded with the CLI while serving.
+  for (const [what, file] of [['standards', 'cn_standards_examples.jsonl'], ['tbt', 'tbt_notifications_examples.jsonl']]) {
+    const path = new URL(`../../../shared/data/samples/${file}`, import.meta.url).pathname;
+    await new Promise((resolve, reject) => {
+      const p = spawn(BIN, ['import', what, path, '--data', dataDir], { env: { ...process.env, BIAOZHUN_DATABASE_URL: '' }, stdio: 'ignore' });
+      p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`import ${what} exited ${code}`))));
+    });
+  }
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -63,31 +71,34 @@ async function login(page, account, password, { remember = false } = {}) {
   await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
 }
 
+/** Registers through the form and confirms through the link in the outbox (read by `admin`). */
+async function register(visitor, admin, username, email, password) {
+  await visitor.goto(`${BASE}/register`);
+  await visitor.fill('#username', username);
+  await visitor.fill('#email', email);
+  await visitor.fill('#password', password);
+  await visitor.fill('#password_confirm', password);
+  await answerCaptcha(visitor);
+  await Promise.all([visitor.waitForNavigation(), visitor.click('form.form button.primary')]);
+  assert.match(await visitor.textContent('main'), new RegExp(email.replace(/[.]/g, '\\.')));
+  await admin.goto(`${BASE}/admin/outbox`);
+  const mail = await admin.textContent('main');
+  const link = mail.match(new RegExp(`${email.replace(/[.]/g, '\\.')}[\\s\\S]*?(http://127\\.0\\.0\\.1:\\d+/confirm/[A-Za-z0-9_-]+)`));
+  assert.ok(link, 'confirmation mail in the outbox');
+  await visitor.goto(link[1]);
+  assert.match(await visitor.textContent('main'), /邮箱已确认/);
+}
+
 test('a company registers, logs in with the captcha, joins and is approved', async () => {
   const visitor = await (await browser.newContext()).newPage();
   const admin = await (await browser.newContext()).newPage();
   const password = 'Range hoods 2026!';
 
-  // Register through the form.
+  // Register through the form; the administrator's outbox holds the confirmation.
   await visitor.goto(`${BASE}/`);
   assert.match(await visitor.textContent('body'), /记住账号/);
-  await visitor.goto(`${BASE}/register`);
-  await visitor.fill('#username', 'panyu_kitchen');
-  await visitor.fill('#email', 'owner@panyu-kitchen.example');
-  await visitor.fill('#password', password);
-  await visitor.fill('#password_confirm', password);
-  await answerCaptcha(visitor);
-  await Promise.all([visitor.waitForNavigation(), visitor.click('form.form button.primary')]);
-  assert.match(await visitor.textContent('main'), /owner@panyu-kitchen\.example/);
-
-  // The administrator reads the outbox and the visitor follows the confirmation link.
   await login(admin, 'admin', adminPassword);
-  await admin.goto(`${BASE}/admin/outbox`);
-  const mail = await admin.textContent('main');
-  const link = mail.match(/http:\/\/127\.0\.0\.1:\d+\/confirm\/[A-Za-z0-9_-]+/);
-  assert.ok(link, 'confirmation mail in the outbox');
-  await visitor.goto(link[0]);
-  assert.match(await visitor.textContent('main'), /邮箱已确认/);
+  await register(visitor, admin, 'panyu_kitchen', 'owner@panyu-kitchen.example', password);
 
   // The captcha image is a real picture; a wrong answer is refused.
   await visitor.goto(`${BASE}/`);
@@ -139,4 +150,48 @@ test('a company registers, logs in with the captcha, joins and is approved', asy
   await visitor.goto(`${BASE}/`);
   assert.equal(await visitor.inputValue('#account'), 'panyu_kitchen');
   assert.equal(await visitor.inputValue('#password'), '');
+});
+
+test('an exporter checks its standards, watches them and sets up TBT alerts', async () => {
+  const user = await (await browser.newContext()).newPage();
+  const admin = await (await browser.newContext()).newPage();
+  const password = 'Exporter checks 2026!';
+  await login(admin, 'admin', adminPassword);
+  await register(user, admin, 'hood_exporter', 'qa@hood-exporter.example', password);
+  await login(user, 'hood_exporter', password);
+
+  // Paste the list from the product files: em dashes, a number without year, free text.
+  await user.goto(`${BASE}/standards/check`);
+  await user.fill('#ctext', '按照GB/T 5606.1—1996的规定\nGB/T 20223-2006\nGB/T 19001\nXYZ 123');
+  await Promise.all([user.waitForNavigation(), user.click('form.form button.primary')]);
+  const report = await user.textContent('main');
+  const no = report.match(/CX-\d{4}-\d+/);
+  assert.ok(no, 'the report has a number');
+  assert.match(report, /GB\/T 5606\.1-2004/, 'the successor of the 1996 edition');
+  assert.match(report, /GB\/T 19001-2016/, 'a number without year resolves to the current edition');
+  assert.match(report, /废止/);
+
+  // Verify the report by its number without logging in.
+  const anon = await (await browser.newContext()).newPage();
+  await anon.goto(`${BASE}/standards/check/${no[0]}`);
+  assert.match(await anon.textContent('main'), /GB\/T 5606\.1-2004/);
+
+  // Save everything to the watchlist.
+  await Promise.all([user.waitForNavigation(), user.click('text=全部加入我的关注')]);
+  await user.goto(`${BASE}/standards/watchlist`);
+  assert.match(await user.textContent('main'), /GB\/T 19001-2016/);
+
+  // Record products and markets for TBT alerts.
+  await user.goto(`${BASE}/tbt/profile`);
+  await user.fill('#hs', '841460');
+  await user.check('input[name=markets][value=EU]');
+  await user.fill('#keywords', 'range hood; 吸油烟机');
+  await Promise.all([user.waitForNavigation(), user.click('form[action="/tbt/profile"] button.primary')]);
+  await user.goto(`${BASE}/tbt/profile`);
+  assert.equal(await user.inputValue('#hs'), '841460');
+  assert.ok(await user.isChecked('input[name=markets][value=EU]'));
+
+  // The notification database is public and searchable.
+  await anon.goto(`${BASE}/tbt?q=seed`);
+  assert.match(await anon.textContent('main'), /G\/TBT\/N\/CHN\/1786/);
 });

@@ -249,7 +249,30 @@ fn resolve(g: &Graph, line: usize, input: String, id: Option<model::Ident>) -> C
         None
     };
     let Some(m) = matched else {
-        item.outcome = "not_found".into();
+        // Not in the catalogue itself, but known to be superseded: a recorded standard
+        // replaces it, or a later published edition of the same number exists.
+        let via_relation = g.replaced_by.contains_key(&id.norm);
+        let year = id.year.map(i64::from).unwrap_or(i64::MAX);
+        let later = g
+            .editions
+            .get(&id.base)
+            .and_then(|l| l.iter().find(|e| g.nodes.get(*e).and_then(|n| n.year).unwrap_or(0) > year && g.published(e)).cloned());
+        let (chain, current) = match (via_relation, later) {
+            (true, _) => g.follow(&id.norm),
+            (false, Some(next)) => {
+                let (rest, current) = g.follow(&next);
+                (std::iter::once(next).chain(rest).collect(), current)
+            }
+            (false, None) => {
+                item.outcome = "not_found".into();
+                return item;
+            }
+        };
+        item.status = Some("replaced".into());
+        item.outcome = if current.is_some() { "replaced" } else { "no_successor" }.into();
+        item.current_title = current.as_ref().and_then(|c| g.nodes.get(c)).map(|n| if n.title_zh.is_empty() { n.title_en.clone() } else { n.title_zh.clone() });
+        item.current = current;
+        item.chain = chain;
         return item;
     };
     let node = &g.nodes[&m];

@@ -148,7 +148,10 @@ scenario!(standards_validity_check, |t: TestApp| async move {
     assert_eq!(g["status"], "replaced", "{g}");
     assert_eq!(g["current"], "GB 4943.1-2022");
     let old = by("GB/T 5606.1-1996");
-    assert!(old["number"].is_null() && old["current"].is_null(), "not imported: {old}");
+    // No record of its own, but the 2004 edition says it replaces it.
+    assert!(old["number"].is_null(), "not imported: {old}");
+    assert_eq!(old["status"], "replaced", "{old}");
+    assert_eq!(old["current"], "GB/T 5606.1-2004", "{old}");
     let iso = by("ISO 9001:1987");
     assert_eq!(iso["status"], "replaced");
     assert!(iso["current"].as_str().unwrap().starts_with("ISO 9001:"), "{iso}");
@@ -226,4 +229,21 @@ scenario!(standards_watchlist_and_staff, |t: TestApp| async move {
     t.run_jobs().await;
     let page = s.get(&loc).await;
     assert!(page.text.contains("1 created"), "{}", page.text);
+});
+
+scenario!(superseded_numbers_missing_from_the_catalogue_still_resolve, |t: TestApp| async move {
+    let cn = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/samples/cn_standards_examples.jsonl")).unwrap();
+    biaozhun::standards::import::import_bytes(&t.app, "cn.jsonl", &cn, biaozhun::standards::import::Progress::None).await.unwrap();
+    let c = t.client();
+    // GB/T 5606.1-1996 has no record of its own; GB/T 5606.1-2004 says it replaces it.
+    // GB/T 19001-2008 is unknown, but a later edition (2016) is in force.
+    let r = c.api(reqwest::Method::POST, "/api/v1/standards/check", Some(serde_json::json!({"text": "GB/T 5606.1—1996\nGB/T 19001-2008\nGB/T 99999-2001"}))).await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.text);
+    let items = r.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["status"], "replaced");
+    assert_eq!(items[0]["current"], "GB/T 5606.1-2004");
+    assert_eq!(items[1]["status"], "replaced");
+    assert_eq!(items[1]["current"], "GB/T 19001-2016");
+    assert!(items[2]["current"].is_null() && items[2]["number"].is_null(), "an unknown number is reported as such");
 });
