@@ -109,7 +109,7 @@ pub async fn ensure_built(app: &App) -> anyhow::Result<()> {
     for source in app.index_sources.iter() {
         ix.index.delete_domain(source.domain)?;
         let ids = (source.all_ids)(app).await?;
-        for chunk in ids.chunks(5000) {
+        for chunk in ids.chunks(1000) {
             apply(app, source, chunk).await?;
         }
     }
@@ -155,7 +155,7 @@ pub async fn follow_once(app: &App) -> anyhow::Result<usize> {
             let mut ids: Vec<i64> = rows.iter().filter(|r| r.1 == source.domain).map(|r| r.2).collect();
             ids.sort_unstable();
             ids.dedup();
-            for chunk in ids.chunks(5000) {
+            for chunk in ids.chunks(1000) {
                 apply(app, source, chunk).await?;
             }
         }

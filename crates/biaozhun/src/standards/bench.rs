@@ -69,14 +69,17 @@ pub async fn bench(seconds: u64) -> anyhow::Result<()> {
         .iter()
         .map(|q| format!("http://{addr}/api/v1/standards?q={}", percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC)))
         .collect();
-    let http = crate::bench::load(urls, 32, seconds.max(1)).await;
-    println!(
-        "search over HTTP (32 clients): {:.0} searches/s, p50 {:.2} ms, p99 {:.2} ms, errors {}",
-        http.rps(),
-        http.p50_ms,
-        http.p99_ms,
-        http.errors
-    );
+    for (label, suffix) in [("API", ""), ("API with facets", "&facets=true")] {
+        let with: Vec<String> = urls.iter().map(|u| format!("{u}{suffix}")).collect();
+        let http = crate::bench::load(with, 32, seconds.max(1)).await;
+        println!(
+            "search over HTTP, {label} (32 clients): {:.0} searches/s, p50 {:.2} ms, p99 {:.2} ms, errors {}",
+            http.rps(),
+            http.p50_ms,
+            http.p99_ms,
+            http.errors
+        );
+    }
 
     sqlx::query("CREATE VIRTUAL TABLE fts USING fts5(norm, titles, tokenize='trigram')").execute(&app.db.pool).await?;
     sqlx::query("INSERT INTO fts (rowid, norm, titles) SELECT id, norm, title_zh || ' ' || title_en FROM standards").execute(&app.db.pool).await?;

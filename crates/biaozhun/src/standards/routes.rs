@@ -75,6 +75,9 @@ pub struct SearchParams {
     /// relevance (default), date, date_asc.
     pub sort: Option<String>,
     pub page: Option<usize>,
+    /// API only: also count kind, status and ICS facets over the whole result (the search
+    /// page always does). Off by default: counting costs more than the search itself.
+    pub facets: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -107,16 +110,19 @@ fn clean(s: &Option<String>) -> Option<String> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect())
 }
 
-async fn run_search(app: &App, p: &SearchParams, offset: usize, limit: usize) -> AppResult<SearchOut> {
+async fn run_search(app: &App, p: &SearchParams, offset: usize, limit: usize, with_facets: bool) -> AppResult<SearchOut> {
     let mut filters = Vec::new();
     for (name, v) in [("kind", &p.kind), ("status", &p.status), ("ics", &p.ics), ("ccs", &p.ccs), ("committee", &p.committee)] {
         if let Some(v) = clean(v) {
             filters.push((name.to_string(), v));
         }
     }
-    let mut facet_fields = vec!["kind".to_string(), "status".to_string(), "ics".to_string()];
-    if let Some(i) = clean(&p.ics) {
-        facet_fields.push(format!("ics:{i}"));
+    let mut facet_fields = Vec::new();
+    if with_facets {
+        facet_fields = vec!["kind".to_string(), "status".to_string(), "ics".to_string()];
+        if let Some(i) = clean(&p.ics) {
+            facet_fields.push(format!("ics:{i}"));
+        }
     }
     let sort = match p.sort.as_deref() {
         Some("date") => search::Sort::DateDesc,
@@ -170,7 +176,7 @@ fn page_of(p: &SearchParams) -> usize {
 
 async fn search_page(State(app): State<App>, ctx: Ctx, Query(p): Query<SearchParams>) -> AppResult<Response> {
     let page = page_of(&p);
-    let out = run_search(&app, &p, (page - 1) * PER_PAGE, PER_PAGE).await?;
+    let out = run_search(&app, &p, (page - 1) * PER_PAGE, PER_PAGE, true).await?;
     let pages = out.total.div_ceil(PER_PAGE).clamp(1, search::MAX_WINDOW / PER_PAGE);
     // The query string without `page`, for pagination and export links.
     let mut keep = p.clone();
@@ -206,7 +212,7 @@ fn download(bytes: Vec<u8>, ctype: &'static str, name: &str) -> Response {
 }
 
 async fn export_csv(State(app): State<App>, Query(p): Query<SearchParams>) -> AppResult<Response> {
-    let out = run_search(&app, &p, 0, EXPORT_MAX).await?;
+    let out = run_search(&app, &p, 0, EXPORT_MAX, false).await?;
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     w.write_record(EXPORT_HEAD).map_err(|e| AppError::Internal(e.into()))?;
     for r in export_rows(&out) {
@@ -233,7 +239,7 @@ fn xlsx(head: &[&str], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
 }
 
 async fn export_xlsx(State(app): State<App>, Query(p): Query<SearchParams>) -> AppResult<Response> {
-    let out = run_search(&app, &p, 0, EXPORT_MAX).await?;
+    let out = run_search(&app, &p, 0, EXPORT_MAX, false).await?;
     let rows: Vec<Vec<String>> = export_rows(&out).into_iter().map(|r| r.to_vec()).collect();
     let bytes = xlsx(&EXPORT_HEAD, &rows)?;
     Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "standards.xlsx"))
@@ -243,7 +249,7 @@ async fn export_xlsx(State(app): State<App>, Query(p): Query<SearchParams>) -> A
 #[utoipa::path(get, path = "/api/v1/standards", tag = "standards", params(SearchParams), responses((status = 200, body = SearchOut)))]
 pub async fn api_search(State(app): State<App>, Query(p): Query<SearchParams>) -> AppResult<Json<SearchOut>> {
     let page = page_of(&p);
-    Ok(Json(run_search(&app, &p, (page - 1) * PER_PAGE, PER_PAGE).await?))
+    Ok(Json(run_search(&app, &p, (page - 1) * PER_PAGE, PER_PAGE, p.facets.unwrap_or(false)).await?))
 }
 
 // ---------------------------------------------------------------------------------------

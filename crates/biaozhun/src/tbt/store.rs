@@ -9,7 +9,9 @@ use serde::Serialize;
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-pub const BATCH: usize = 500;
+/// Rows per multi-row statement: sqlx binds SQLite parameters in time growing with the
+/// square of their count, so statements stay small (see standards::store).
+pub const BATCH: usize = 50;
 
 type Q<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 

@@ -88,9 +88,11 @@ scenario!(standards_import_search_detail, |t: TestApp| async move {
     let j = c.api(Method::GET, "/api/v1/standards?status=in_force&kind=national_recommended", None).await.json();
     assert!(j["total"].as_u64().unwrap() >= 2);
     assert!(j["items"].as_array().unwrap().iter().all(|i| i["status"] == "in_force"));
-    let j = c.api(Method::GET, "/api/v1/standards?ics=01&kind=national_recommended", None).await.json();
+    let j = c.api(Method::GET, "/api/v1/standards?ics=01&kind=national_recommended&facets=true", None).await.json();
     assert!(j["items"].as_array().unwrap().iter().any(|i| i["number"] == "GB/T 1.1-2020"), "{j}");
     assert!(j["facets"]["kind"].as_array().is_some());
+    let plain = c.api(Method::GET, "/api/v1/standards?ics=01", None).await.json();
+    assert!(plain["facets"].as_object().is_none_or(|f| f.is_empty()), "facets are counted only on request");
 
     // Pages.
     let r = c.get("/standards?q=19001").await;
