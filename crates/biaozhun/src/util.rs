@@ -95,6 +95,26 @@ mod tests {
     }
 }
 
+/// A small deterministic pseudo-random generator (xorshift64) for pictures and generated
+/// benchmark data: the same seed gives the same sequence on every server. Not for secrets.
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    /// A number in [0, 1).
+    pub fn unit(&mut self) -> f32 {
+        (self.next() % 10_000) as f32 / 10_000.0
+    }
+    pub fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[(self.next() % v.len().max(1) as u64) as usize]
+    }
+}
+
 /// Constant-time string comparison for secrets.
 pub fn ct_eq(a: &str, b: &str) -> bool {
     ct_eq_bytes(a.as_bytes(), b.as_bytes())

@@ -136,21 +136,6 @@ fn glyph(c: u8) -> [u8; 7] {
     }
 }
 
-/// A tiny deterministic generator seeded from the challenge, so every server draws the
-/// same picture for the same id.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn unit(&mut self) -> f32 {
-        (self.next() % 10_000) as f32 / 10_000.0
-    }
-}
-
 pub const WIDTH: u32 = 150;
 pub const HEIGHT: u32 = 50;
 
@@ -158,7 +143,8 @@ pub const HEIGHT: u32 = 50;
 pub fn draw(secret: &[u8], id: &str) -> Vec<u8> {
     let text = answer(secret, id);
     let seed = mac(secret, &format!("captcha-draw:{id}"));
-    let mut rng = Rng(u64::from_le_bytes(seed[..8].try_into().unwrap_or([7; 8])) | 1);
+    // Seeded from the challenge, so every server draws the same picture for the same id.
+    let mut rng = crate::util::XorShift(u64::from_le_bytes(seed[..8].try_into().unwrap_or([7; 8])) | 1);
     let (w, h) = (WIDTH as usize, HEIGHT as usize);
     let mut px = vec![0u8; w * h * 3];
     for y in 0..h {

@@ -14,20 +14,6 @@ fn hs_codes() -> Vec<String> {
     v
 }
 
-/// Deterministic pseudo-random numbers (no dependency needed).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[(self.next() % v.len() as u64) as usize]
-    }
-}
-
 /// Notifications shaped like the real examples: member, HS codes from the list, ICS,
 /// objectives, a relative or absolute deadline, English and Chinese texts.
 pub fn generate(n: usize, seed: u64) -> Vec<Record> {
@@ -35,7 +21,7 @@ pub fn generate(n: usize, seed: u64) -> Vec<Record> {
     let hs = hs_codes();
     let members: Vec<&str> = super::members::MEMBERS.iter().map(|m| m.code).collect();
     let ics: Vec<String> = super::codes::ICS.keys().cloned().collect();
-    let mut rng = Rng(seed | 1);
+    let mut rng = crate::util::XorShift(seed | 1);
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let ex = &examples[i % examples.len().max(1)];
@@ -80,7 +66,7 @@ fn subscriptions(n: usize, seed: u64) -> Vec<Sub> {
     let hs = hs_codes();
     let members: Vec<&str> = super::members::MEMBERS.iter().map(|m| m.code).collect();
     let groups = ["ASEAN", "EU", "RCEP", "GZ"];
-    let mut rng = Rng(seed | 1);
+    let mut rng = crate::util::XorShift(seed | 1);
     (0..n)
         .map(|i| {
             let chosen: Vec<String> = if i % 3 == 0 {
