@@ -377,6 +377,7 @@ fn numbers_in(text: &str) -> Vec<String> {
 pub async fn import_bytes(app: &App, name: &str, bytes: &[u8], progress: Progress<'_>) -> anyhow::Result<Report> {
     let started = std::time::Instant::now();
     let (rows, errors) = parse(name, bytes)?;
+    tracing::debug!("parsed {} rows of {name} in {:.2} s", rows.len(), started.elapsed().as_secs_f64());
     let mut report = Report { rows: rows.len(), errors, ..Default::default() };
     // Duplicates within one file (joint ISO/IEC records): merged into the first occurrence.
     let mut index: HashMap<String, usize> = HashMap::new();
