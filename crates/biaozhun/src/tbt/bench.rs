@@ -105,7 +105,7 @@ pub async fn bench(seconds: u64) -> anyhow::Result<()> {
     // Import.
     let recs = generate(50_000, 7);
     let t = Instant::now();
-    for chunk in recs.chunks(super::store::BATCH) {
+    for chunk in recs.chunks(super::store::TX_BATCH) {
         super::store::upsert_batch(&app, chunk).await?;
     }
     super::store::link_parents(&app).await?;
@@ -148,6 +148,68 @@ pub async fn bench(seconds: u64) -> anyhow::Result<()> {
         pct(&mut lat, 0.99),
         pct(&mut base, 0.99)
     );
+
+    // Where a search's time goes, per filter: building the query, the index with and
+    // without facet counts, and loading the page's records.
+    for (label, filter) in [("text", None), ("ASEAN", Some(("member", "ASEAN"))), ("HS 84", Some(("hs", "84"))), ("open", Some(("open", "1")))] {
+        let (mut build, mut with_f, mut without_f, mut load) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut hits = 0usize;
+        for (k, q) in queries.iter().cycle().take(60).enumerate() {
+            let mut f = super::store::Filters {
+                q: Some((*q).into()),
+                ..Default::default()
+            };
+            match filter {
+                Some(("member", v)) => f.member = Some(v.into()),
+                Some(("hs", v)) => f.hs = Some(v.into()),
+                Some(("open", v)) => f.open = Some(v.into()),
+                _ => {}
+            }
+            let t = Instant::now();
+            let mut iq = super::store::build_query(&app, &f).await?;
+            build.push(t.elapsed().as_secs_f64() * 1000.0);
+            iq.limit = 20;
+            let t = Instant::now();
+            let res = app.indexer.index.search(&iq)?;
+            hits += res.total;
+            without_f.push(t.elapsed().as_secs_f64() * 1000.0);
+            iq.facet_fields = super::store::FACETS.iter().map(|s| s.to_string()).collect();
+            let t = Instant::now();
+            let _ = app.indexer.index.search(&iq)?;
+            with_f.push(t.elapsed().as_secs_f64() * 1000.0);
+            let ids: Vec<i64> = res.hits.iter().filter_map(|h| crate::indexer::id_of(super::DOMAIN, &h.key)).collect();
+            let t = Instant::now();
+            let _ = super::store::by_ids(&app, &ids, if k % 2 == 0 { "zh-CN" } else { "en" }).await?;
+            load.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        println!(
+            "  search parts, {label} ({} hits/query): build p99 {:.2} ms, index p99 {:.2} ms (with facets p50 {:.2} / p99 {:.2} ms), load page p99 {:.2} ms",
+            hits / 60,
+            pct(&mut build, 0.99),
+            pct(&mut without_f, 0.99),
+            pct(&mut with_f.clone(), 0.5),
+            pct(&mut with_f, 0.99),
+            pct(&mut load, 0.99)
+        );
+    }
+
+    if std::env::var("TBT_BENCH_FACETS").is_ok() {
+        let base = super::store::build_query(&app, &super::store::Filters { q: Some("seed".into()), ..Default::default() }).await?;
+        for facet in super::store::FACETS {
+            let mut iq = base.clone();
+            iq.limit = 20;
+            iq.facet_fields = vec![facet.to_string()];
+            let mut v = Vec::new();
+            let mut n = 0;
+            for _ in 0..30 {
+                let t = Instant::now();
+                let r = app.indexer.index.search(&iq)?;
+                v.push(t.elapsed().as_secs_f64() * 1000.0);
+                n = r.facets.values().map(|x| x.len()).sum::<usize>();
+            }
+            println!("  facet {facet} alone: p50 {:.2} ms ({n} values)", pct(&mut v, 0.5));
+        }
+    }
 
     // Matching.
     let subs = subscriptions(10_000, 11);

@@ -509,7 +509,7 @@ where
     }
     let total = kept.len();
     let mut done = 0;
-    for chunk in kept.chunks(store::BATCH) {
+    for chunk in kept.chunks(store::TX_BATCH) {
         let c = store::upsert_batch(app, chunk).await?;
         report.created += c.created;
         report.updated += c.updated;

@@ -13,6 +13,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// square of their count, so statements stay small (see standards::store).
 pub const BATCH: usize = 50;
 
+/// Records per transaction in an import: one commit (one fsync on SQLite) covers this many,
+/// while each statement inside stays at [`BATCH`] rows.
+pub const TX_BATCH: usize = 2000;
+
+/// Ids or symbols per `IN (...)` lookup.
+const LOOKUP: usize = 500;
+
 type Q<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
 pub fn placeholders(start: usize, n: usize) -> String {
@@ -77,14 +84,16 @@ pub struct BatchResult {
     pub changed_ids: Vec<i64>,
 }
 
-/// Creates or updates one batch of records in one transaction.
+/// Creates or updates one batch of records (up to [`TX_BATCH`]) in one transaction:
+/// existing symbols and content hashes are looked up in chunks, new records go in
+/// multi-row INSERTs of [`BATCH`] rows returning their ids.
 pub async fn upsert_batch(app: &App, recs: &[Record]) -> anyhow::Result<BatchResult> {
     let now = crate::util::now();
     let mut res = BatchResult::default();
     let all_symbols: Vec<&String> = recs.iter().flat_map(|r| r.symbols.iter()).collect();
     let mut tx = app.db.begin().await?;
     let mut existing: HashMap<String, i64> = HashMap::new();
-    for chunk in all_symbols.chunks(1000) {
+    for chunk in all_symbols.chunks(LOOKUP) {
         let sql = format!(
             "SELECT symbol, notification_id FROM tbt_symbols WHERE symbol IN ({})",
             placeholders(1, chunk.len())
@@ -97,7 +106,7 @@ pub async fn upsert_batch(app: &App, recs: &[Record]) -> anyhow::Result<BatchRes
     }
     let ids: Vec<i64> = existing.values().copied().collect::<HashSet<_>>().into_iter().collect();
     let mut hashes: HashMap<i64, (String, i64)> = HashMap::new();
-    for chunk in ids.chunks(1000) {
+    for chunk in ids.chunks(LOOKUP) {
         let sql = format!(
             "SELECT id, content_hash, domestic_set FROM tbt_notifications WHERE id IN ({})",
             placeholders(1, chunk.len())
@@ -182,18 +191,15 @@ pub async fn upsert_batch(app: &App, recs: &[Record]) -> anyhow::Result<BatchRes
             sql.push_str(&placeholders(i * NCOLS + 1, NCOLS));
             sql.push(')');
         }
-        sql.push_str(" ON CONFLICT (symbol) DO NOTHING");
+        sql.push_str(" ON CONFLICT (symbol) DO NOTHING RETURNING id, symbol");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (r, h) in chunk {
             q = bind_record(q, r, h, now);
         }
-        q.execute(&mut *tx).await?;
-        let sql = format!("SELECT id, symbol FROM tbt_notifications WHERE symbol IN ({})", placeholders(1, chunk.len()));
-        let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
-        for (r, _) in chunk {
-            q = q.bind(r.symbols[0].clone());
+        let mut got: HashMap<String, i64> = HashMap::with_capacity(chunk.len());
+        for row in q.fetch_all(&mut *tx).await? {
+            got.insert(row.try_get(1)?, row.try_get(0)?);
         }
-        let got: HashMap<String, i64> = q.fetch_all(&mut *tx).await?.into_iter().map(|(i, s)| (s, i)).collect();
         for (r, _) in chunk {
             if let Some(id) = got.get(&r.symbols[0]) {
                 for s in &r.symbols {
@@ -204,7 +210,7 @@ pub async fn upsert_batch(app: &App, recs: &[Record]) -> anyhow::Result<BatchRes
             }
         }
     }
-    for chunk in symbol_rows.chunks(1000) {
+    for chunk in symbol_rows.chunks(LOOKUP) {
         let mut sql = String::from("INSERT INTO tbt_symbols (symbol, notification_id) VALUES ");
         for i in 0..chunk.len() {
             if i > 0 {
@@ -499,7 +505,7 @@ pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Optio
             facets.push(("year".into(), d[..4.min(d.len())].to_string()));
         }
         if let Some(d) = &n.comment_deadline {
-            facets.push(("dl".into(), d.clone()));
+            facets.extend(deadline_facets(d).into_iter().map(|v| ("dl".to_string(), v)));
         }
         facets.push(("kind".into(), n.doc_kind.clone()));
         let names: Vec<String> = n.members.iter().flat_map(|m| [m.name_en.clone(), m.name_zh.clone()]).collect();
@@ -615,7 +621,9 @@ pub async fn build_query(app: &App, f: &Filters) -> AppResult<search::Query> {
         }
     }
     if f.is_open() {
-        // Every day from today to the latest deadline known: deadlines are a facet.
+        // The comment deadline is indexed at three grains (day, month, year), so "open" is
+        // the rest of this month by day, the rest of this year by month, then whole years
+        // up to the latest deadline known: a few dozen terms at most.
         let today = model::today();
         let max: Option<String> = sqlx::query_scalar("SELECT MAX(comment_deadline) FROM tbt_notifications")
             .fetch_one(&app.db.pool)
@@ -626,9 +634,9 @@ pub async fn build_query(app: &App, f: &Filters) -> AppResult<search::Query> {
         };
         if m < t {
             q.filters.push(("dl".into(), "none".into()));
-        }
-        for d in t..=m.min(t + 1000) {
-            q.filters.push(("dl".into(), model::iso_of_day(d)));
+        } else {
+            let max = model::iso_of_day(m);
+            q.filters.extend(open_deadline_terms(&today, &max).into_iter().map(|v| ("dl".to_string(), v)));
         }
     }
     if q.text.trim().is_empty() {
@@ -637,6 +645,46 @@ pub async fn build_query(app: &App, f: &Filters) -> AppResult<search::Query> {
     Ok(q)
 }
 
+/// Facet values of a comment deadline `YYYY-MM-DD`: the day, `m:YYYY-MM` and `y:YYYY`.
+pub fn deadline_facets(d: &str) -> Vec<String> {
+    let mut out = vec![d.to_string()];
+    if d.len() == 10 {
+        out.push(format!("m:{}", &d[..7]));
+        out.push(format!("y:{}", &d[..4]));
+    }
+    out
+}
+
+/// The `dl` values that together match every deadline from `today` to `max` (both
+/// `YYYY-MM-DD`, `today <= max`): the remaining days of this month, the remaining months
+/// of this year, then the following years through `max`'s.
+pub fn open_deadline_terms(today: &str, max: &str) -> Vec<String> {
+    let (Ok((y, m, d)), Ok((my, _, _))) = (stdnum::date::parse_date(today), stdnum::date::parse_date(max)) else {
+        return vec!["none".into()];
+    };
+    let mut out = Vec::new();
+    let start = stdnum::date::days_from_civil(y, m, d);
+    let mut day = start;
+    loop {
+        let (yy, mm, _) = stdnum::date::civil_from_days(day);
+        if (yy, mm) != (y, m) {
+            break;
+        }
+        out.push(model::iso_of_day(day));
+        day += 1;
+    }
+    for month in m + 1..=12 {
+        out.push(format!("m:{y:04}-{month:02}"));
+    }
+    for year in y + 1..=my {
+        out.push(format!("y:{year:04}"));
+    }
+    out
+}
+
+/// The facets the search page shows.
+pub const FACETS: [&str; 5] = ["member", "group", "objective", "hs", "year"];
+
 pub async fn search(app: &App, f: &Filters, lang: &str, facets: bool) -> AppResult<Found> {
     let mut q = build_query(app, f).await?;
     let per_page = f.per_page.unwrap_or(20).clamp(1, 100) as usize;
@@ -644,7 +692,7 @@ pub async fn search(app: &App, f: &Filters, lang: &str, facets: bool) -> AppResu
     q.offset = (page - 1) * per_page;
     q.limit = per_page;
     if facets {
-        q.facet_fields = vec!["member".into(), "group".into(), "objective".into(), "hs".into(), "year".into()];
+        q.facet_fields = FACETS.iter().map(|s| s.to_string()).collect();
     }
     let index = app.indexer.index.clone();
     let res = tokio::task::spawn_blocking(move || index.search(&q))
@@ -789,4 +837,29 @@ pub async fn stats(app: &App) -> AppResult<Stats> {
         by_section,
         total: rows.len() as i64,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_terms_cover_exactly_the_days_from_today() {
+        let terms = open_deadline_terms("2026-11-28", "2028-03-01");
+        assert_eq!(terms.len(), 3 + 1 + 2);
+        let matches = |d: &str| deadline_facets(d).iter().any(|v| terms.contains(v));
+        for (d, open) in [
+            ("2026-11-27", false),
+            ("2026-11-28", true),
+            ("2026-11-30", true),
+            ("2026-12-01", true),
+            ("2027-06-15", true),
+            ("2028-02-29", true),
+            ("2025-12-31", false),
+            ("2026-10-30", false),
+        ] {
+            assert_eq!(matches(d), open, "{d}");
+        }
+        assert_eq!(open_deadline_terms("2026-12-31", "2026-12-31"), vec!["2026-12-31".to_string()]);
+    }
 }
