@@ -47,7 +47,8 @@ impl App {
     /// Connects, migrates, loads the shared secret, publishes the outline and makes sure an
     /// administrator exists.
     pub async fn init(config: Config) -> anyhow::Result<Started> {
-        let db = Db::connect(&config.effective_database_url(), config.db_pool_size).await?;
+        let acquire = std::time::Duration::from_secs(config.db_acquire_timeout_secs);
+        let db = Db::connect_with(&config.effective_database_url(), config.db_pool_size, acquire).await?;
         let migrations_applied = db.migrate().await?;
         let secret_hex = db.setting_or_insert("secret_key", &hex::encode(rand_bytes())).await?;
         let secret = hex::decode(secret_hex.trim())?;
@@ -141,12 +142,36 @@ pub fn route_table() -> Vec<RouteRule> {
     routes().into_parts().1
 }
 
-async fn health(axum::extract::State(app): axum::extract::State<App>) -> Result<axum::Json<serde_json::Value>, web::AppError> {
-    let version = app.db.schema_version().await?;
-    Ok(axum::Json(serde_json::json!({
-        "status": "ok",
-        "database": app.db.kind.as_str(),
-        "schema_version": version,
-        "version": env!("CARGO_PKG_VERSION"),
-    })))
+/// 200 with the schema version, or 503 (JSON, `Retry-After`) while the database cannot be
+/// reached, so a load balancer takes this server out of rotation until it recovers.
+async fn health(axum::extract::State(app): axum::extract::State<App>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match app.db.schema_version().await {
+        Ok(version) => axum::Json(serde_json::json!({
+            "status": "ok",
+            "database": app.db.kind.as_str(),
+            "schema_version": version,
+            "version": env!("CARGO_PKG_VERSION"),
+        }))
+        .into_response(),
+        Err(e) => {
+            tracing::warn!("health check: database: {e}");
+            let status = match crate::db::fault(&e) {
+                Some(_) => axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                None => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            let mut resp = (
+                status,
+                axum::Json(serde_json::json!({
+                    "status": "unavailable",
+                    "database": app.db.kind.as_str(),
+                    "error": if status == axum::http::StatusCode::SERVICE_UNAVAILABLE { "database unreachable" } else { "database error" },
+                    "version": env!("CARGO_PKG_VERSION"),
+                })),
+            )
+                .into_response();
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(web::error::RETRY_AFTER_SECS));
+            resp
+        }
+    }
 }

@@ -26,6 +26,8 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// Connections in the database pool.
     pub db_pool_size: u32,
+    /// Seconds a request waits for a database connection before it is answered 503.
+    pub db_acquire_timeout_secs: u64,
     /// Run background jobs (mail, digests) in this process.
     pub run_jobs: bool,
     pub smtp: Smtp,
@@ -55,6 +57,7 @@ impl Default for Config {
             trust_proxy: false,
             max_upload_bytes: 10 * 1024 * 1024,
             db_pool_size: 8,
+            db_acquire_timeout_secs: 3,
             run_jobs: true,
             smtp: Smtp {
                 port: 587,

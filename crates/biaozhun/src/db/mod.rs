@@ -38,9 +38,19 @@ pub struct Db {
 pub type Tx = Transaction<'static, Any>;
 pub type Row = AnyRow;
 
+/// How long a request waits for a database connection before it is answered 503, unless
+/// configured (`db_acquire_timeout_secs`).
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 impl Db {
     /// Connects (creating the SQLite file and its folder if needed) without migrating.
     pub async fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        Db::connect_with(url, pool_size, DEFAULT_ACQUIRE_TIMEOUT).await
+    }
+
+    /// As `connect`, with the time a caller waits for a connection (a database that cannot
+    /// be reached then fails requests after this long instead of holding them).
+    pub async fn connect_with(url: &str, pool_size: u32, acquire_timeout: Duration) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
         let kind = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             DbKind::Postgres
@@ -65,7 +75,7 @@ impl Db {
         };
         let mut opts = AnyPoolOptions::new()
             .max_connections(pool_size.max(2))
-            .acquire_timeout(Duration::from_secs(5));
+            .acquire_timeout(acquire_timeout.max(Duration::from_millis(100)));
         if kind == DbKind::Sqlite {
             opts = opts.after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -133,6 +143,58 @@ impl Db {
             .await?;
         Ok(self.setting(key).await?.unwrap_or_else(|| value.to_string()))
     }
+}
+
+/// A database error that is the database's condition rather than the request's fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Unreachable, connection lost, shutting down or starting, locked: try again later.
+    Unavailable,
+    /// The disk under the database is full: writes fail until space is freed.
+    StorageFull,
+}
+
+/// Classifies `e` (both dialects); `None` for errors that are the statement's own
+/// (constraint violations, syntax, decoding …).
+pub fn fault(e: &sqlx::Error) -> Option<Fault> {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => Some(Fault::Unavailable),
+        sqlx::Error::Database(d) => {
+            let code = d.code().map(|c| c.into_owned()).unwrap_or_default();
+            let msg = d.message().to_ascii_lowercase();
+            kind_of_code(&code, &msg)
+        }
+        _ => None,
+    }
+}
+
+fn kind_of_code(code: &str, msg: &str) -> Option<Fault> {
+    // PostgreSQL SQLSTATE: 53100 disk_full; 08xxx connection exception; 57P01..57P03
+    // admin/crash shutdown, cannot connect now; 53300 too many connections.
+    if code == "53100" || msg.contains("database or disk is full") || msg.contains("no space left on device") {
+        return Some(Fault::StorageFull);
+    }
+    if code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300") {
+        return Some(Fault::Unavailable);
+    }
+    // SQLite primary result codes (extended codes keep them in the low byte):
+    // 5 BUSY, 6 LOCKED, 8 READONLY, 10 IOERR, 13 FULL, 14 CANTOPEN. They have at most four
+    // digits; a SQLSTATE always has five.
+    if let Some(n) = code.parse::<i64>().ok().filter(|_| code.len() < 5) {
+        return match n & 0xff {
+            13 => Some(Fault::StorageFull),
+            5 | 6 | 8 | 10 | 14 => Some(Fault::Unavailable),
+            _ => None,
+        };
+    }
+    if msg.contains("database is locked") || msg.contains("disk i/o error") || msg.contains("unable to open database") {
+        return Some(Fault::Unavailable);
+    }
+    None
 }
 
 /// True when the error is a unique-constraint violation (both dialects).

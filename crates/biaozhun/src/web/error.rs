@@ -22,11 +22,19 @@ pub enum AppError {
     TooMany { message: String, retry_after: i64 },
     #[error("payload too large")]
     TooLarge,
+    /// The database cannot be reached or is locked (pool timeout, connection lost, server
+    /// shutting down): 503 with `Retry-After`, the client may simply try again.
     #[error("service unavailable")]
     Unavailable,
+    /// The database's disk is full: nothing can be saved until space is freed (503).
+    #[error("storage full")]
+    StorageFull,
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
 }
+
+/// Seconds a client is told to wait after a 503.
+pub const RETRY_AFTER_SECS: u64 = 5;
 
 impl AppError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> AppError {
@@ -42,7 +50,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::StorageFull => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -57,6 +65,7 @@ impl AppError {
             AppError::TooMany { .. } => "too_many_requests",
             AppError::TooLarge => "too_large",
             AppError::Unavailable => "unavailable",
+            AppError::StorageFull => "storage_full",
             AppError::Internal(_) => "internal",
         }
     }
@@ -64,14 +73,40 @@ impl AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        match e {
-            sqlx::Error::RowNotFound => AppError::NotFound,
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+        if let sqlx::Error::RowNotFound = e {
+            return AppError::NotFound;
+        }
+        match crate::db::fault(&e) {
+            Some(crate::db::Fault::Unavailable) => {
                 tracing::warn!("database unavailable: {e}");
                 AppError::Unavailable
             }
-            other => AppError::Internal(other.into()),
+            Some(crate::db::Fault::StorageFull) => {
+                tracing::error!("database storage full: {e}");
+                AppError::StorageFull
+            }
+            None => AppError::Internal(e.into()),
         }
+    }
+}
+
+/// Errors that pass through `anyhow` (helpers returning `anyhow::Result`) keep their meaning:
+/// a database outage inside is still a 503, not a 500.
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        if let Some(fault) = e.chain().find_map(|c| c.downcast_ref::<sqlx::Error>().and_then(crate::db::fault)) {
+            return match fault {
+                crate::db::Fault::Unavailable => {
+                    tracing::warn!("database unavailable: {e:#}");
+                    AppError::Unavailable
+                }
+                crate::db::Fault::StorageFull => {
+                    tracing::error!("database storage full: {e:#}");
+                    AppError::StorageFull
+                }
+            };
+        }
+        AppError::Internal(e)
     }
 }
 
@@ -86,8 +121,14 @@ pub struct ErrorInfo {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = self.status();
-        let message = match &self {
+        // Handlers that wrap errors themselves (`AppError::Internal(e)`) still report a
+        // database outage as 503: the cause is looked for in the error's chain here.
+        let this = match self {
+            AppError::Internal(e) => AppError::from(e),
+            other => other,
+        };
+        let status = this.status();
+        let message = match &this {
             AppError::Invalid { message, .. } | AppError::TooMany { message, .. } => message.clone(),
             AppError::Conflict(m) => m.clone(),
             AppError::Internal(e) => {
@@ -96,17 +137,21 @@ impl IntoResponse for AppError {
             }
             _ => String::new(),
         };
-        let field = match &self {
+        let field = match &this {
             AppError::Invalid { field, .. } => field.clone(),
             _ => None,
         };
         let mut resp = status.into_response();
-        if let AppError::TooMany { retry_after, .. } = &self {
-            if let Ok(v) = retry_after.to_string().parse() {
-                resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
+        let retry_after = match &this {
+            AppError::TooMany { retry_after, .. } => Some(*retry_after),
+            AppError::Unavailable => Some(RETRY_AFTER_SECS as i64),
+            AppError::StorageFull => Some(60),
+            _ => None,
+        };
+        if let Some(v) = retry_after.and_then(|r| r.to_string().parse().ok()) {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
         }
-        resp.extensions_mut().insert(ErrorInfo { code: self.code(), message, field });
+        resp.extensions_mut().insert(ErrorInfo { code: this.code(), message, field });
         resp
     }
 }

@@ -9,5 +9,6 @@ mod authz;
 mod content;
 mod membership;
 mod ops;
+mod scaleout;
 mod standards;
 mod tbt;
