@@ -10,7 +10,6 @@ mod content;
 mod faults;
 mod membership;
 mod ops;
-mod security;
 mod scaleout;
 mod standards;
 mod tbt;
