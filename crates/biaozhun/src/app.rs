@@ -27,6 +27,8 @@ pub struct Inner {
     pub indexer: std::sync::Arc<crate::indexer::Indexer>,
     /// The domains whose records are searchable.
     pub index_sources: Vec<crate::indexer::Source>,
+    /// This server's in-memory rate limits for search and validity checks.
+    pub limiter: web::ratelimit::Limiter,
 }
 
 impl Deref for App {
@@ -63,6 +65,7 @@ impl App {
             home_cache: Default::default(),
             indexer: std::sync::Arc::new(crate::indexer::Indexer::open(&config_data_dir)?),
             index_sources: index_sources(),
+            limiter: Default::default(),
         }));
         crate::content::seed::publish_outline(&app).await?;
         let admin_created = crate::auth::store::ensure_admin(&app).await?;

@@ -31,6 +31,27 @@ pub struct Config {
     /// Run background jobs (mail, digests) in this process.
     pub run_jobs: bool,
     pub smtp: Smtp,
+    /// Per-server limits on search and validity checks (see docs/reliability/security.md).
+    pub rate_limit: RateLimit,
+}
+
+/// Requests a minute per client address (anonymous) or per account (logged in), counted
+/// by each server on its own in memory. `0` means no limit for that budget.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RateLimit {
+    /// Switch all limits off (the benchmarks do, as they load the server from one address).
+    pub enabled: bool,
+    pub search_per_minute: u32,
+    pub check_per_minute: u32,
+    pub user_search_per_minute: u32,
+    pub user_check_per_minute: u32,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit { enabled: true, search_per_minute: 600, check_per_minute: 60, user_search_per_minute: 3000, user_check_per_minute: 600 }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -65,6 +86,7 @@ impl Default for Config {
                 from: "biaozhun <noreply@localhost>".into(),
                 ..Smtp::default()
             },
+            rate_limit: RateLimit::default(),
         }
     }
 }

@@ -22,7 +22,7 @@ fn rss_mb() -> f64 {
 pub async fn bench(seconds: u64) -> anyhow::Result<()> {
     let data = std::env::var("BIAOZHUN_DATA").unwrap_or_else(|_| "../shared/data".into());
     let dir = tempfile_dir()?;
-    let config = crate::config::Config { data_dir: dir.clone(), database_url: format!("sqlite://{}/bench.db", dir.display()), run_jobs: false, ..Default::default() };
+    let config = crate::config::Config { data_dir: dir.clone(), database_url: format!("sqlite://{}/bench.db", dir.display()), run_jobs: false, rate_limit: crate::config::RateLimit { enabled: false, ..Default::default() }, ..Default::default() };
     let app = App::init(config).await?.app;
     let mut total = 0usize;
     let files: Vec<(&str, Vec<u8>)> = ["iso.jsonl.gz", "iec.jsonl.gz"]

@@ -97,6 +97,7 @@ pub async fn bench(seconds: u64) -> anyhow::Result<()> {
         data_dir: dir.clone(),
         database_url: format!("sqlite://{}/bench.db", dir.display()),
         run_jobs: false,
+        rate_limit: crate::config::RateLimit { enabled: false, ..Default::default() },
         ..crate::config::Config::default()
     };
     let app = crate::App::init(config).await?.app;

@@ -7,6 +7,7 @@ use super::error::AppError;
 use crate::App;
 use axum::Router;
 use axum::extract::Request;
+use axum::http::Method;
 use axum::handler::Handler;
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -56,10 +57,25 @@ pub fn allowed(access: Access, ctx: &Ctx) -> Result<(), AppError> {
     if ok { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
-async fn guard(access: Access, req: Request, next: Next) -> Result<Response, AppError> {
+async fn guard(access: Access, route: &'static str, req: Request, next: Next) -> Result<Response, AppError> {
     let ctx = req.extensions().get::<Ctx>().ok_or(AppError::Unauthorized)?;
     allowed(access, ctx)?;
-    Ok(next.run(req).await)
+    let privileged = matches!(access, Access::Staff | Access::Admin) && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !privileged {
+        return Ok(next.run(req).await);
+    }
+    // Every privileged act leaves a generic record (actor, route, address, time, outcome),
+    // whether or not the handler also wrote a specific one.
+    let ctx = ctx.clone();
+    let app = req.extensions().get::<App>().cloned();
+    let method = req.method().clone();
+    let target = req.uri().path().to_string();
+    let resp = next.run(req).await;
+    if let Some(app) = app {
+        let action = format!("http {method} {route}");
+        crate::auth::audit::log(&app, &ctx, &action, target, format!("status {}", resp.status().as_u16())).await;
+    }
+    Ok(resp)
 }
 
 #[derive(Default)]
@@ -75,7 +91,7 @@ impl Routes {
 
     fn add(mut self, method: &'static str, path: &'static str, access: Access, mr: MethodRouter<App>) -> Routes {
         self.rules.push(RouteRule { method, path, access });
-        let mr = mr.route_layer(middleware::from_fn(move |req: Request, next: Next| guard(access, req, next)));
+        let mr = mr.route_layer(middleware::from_fn(move |req: Request, next: Next| guard(access, path, req, next)));
         self.router = self.router.route(path, mr);
         self
     }

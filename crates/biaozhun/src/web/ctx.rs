@@ -241,6 +241,18 @@ pub async fn context_layer(State(app): State<App>, req: Request, next: Next) -> 
     };
 
     let mut req = req;
+    if let Some(class) = super::ratelimit::classify(req.method(), &path) {
+        let (key, per_min) = match &user {
+            Some(u) => (format!("u{}", u.id), super::ratelimit::limit_for(&app.config.rate_limit, class, true)),
+            None => (ip.clone(), super::ratelimit::limit_for(&app.config.rate_limit, class, false)),
+        };
+        if let Some(per_min) = per_min {
+            if let Err(wait) = app.limiter.take(class, &key, per_min) {
+                let message = i18n::tf(lang, "error.rate_limited", &[("seconds", &wait.to_string())]);
+                return error_response(&app, lang, is_api, &path, &query, AppError::TooMany { message, retry_after: wait as i64 });
+            }
+        }
+    }
     // CSRF: every state-changing request that could ride on the browser's cookies must
     // carry the token (header, query `_csrf`, or form field). Requests authenticated by an
     // API token, and cookie-less API calls, carry no ambient authority and are exempt.
@@ -297,6 +309,7 @@ pub async fn context_layer(State(app): State<App>, req: Request, next: Next) -> 
         user_agent,
     };
     req.extensions_mut().insert(ctx);
+    req.extensions_mut().insert(app.clone());
     let mut resp = next.run(req).await;
 
     if let Some(info) = resp.extensions_mut().remove::<ErrorInfo>() {
@@ -328,7 +341,12 @@ fn error_response(app: &App, lang: Lang, is_api: bool, path: &str, query: &str, 
         message: String::new(),
         field: None,
     });
-    render_error(app, lang, is_api, path, query, resp.status(), info)
+    let retry = resp.headers().get(header::RETRY_AFTER).cloned();
+    let mut out = render_error(app, lang, is_api, path, query, resp.status(), info);
+    if let Some(r) = retry {
+        out.headers_mut().insert(header::RETRY_AFTER, r);
+    }
+    out
 }
 
 fn render_error(app: &App, lang: Lang, is_api: bool, path: &str, query: &str, status: StatusCode, info: ErrorInfo) -> Response {
@@ -359,21 +377,32 @@ fn render_error(app: &App, lang: Lang, is_api: bool, path: &str, query: &str, st
     }
 }
 
-/// Security headers on every response.
+/// The Content-Security-Policy of every response: no inline script, no plugins, no framing.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                       object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// Whether the request reached us over HTTPS: the site's public address is `https://…`, or
+/// a trusted proxy says so in `X-Forwarded-Proto`.
+pub fn arrived_over_https(app: &App, headers: &HeaderMap) -> bool {
+    app.config.base_url.starts_with("https://")
+        || (app.config.trust_proxy
+            && headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("https")))
+}
+
+/// Security headers on every response (pages, API, static files, errors).
 pub async fn security_headers(State(app): State<App>, req: Request, next: Next) -> Response {
+    let https = arrived_over_https(&app, req.headers());
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        ),
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    if app.config.secure_cookies {
+    if https {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     resp

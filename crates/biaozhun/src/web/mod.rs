@@ -7,6 +7,7 @@ pub mod ctx;
 pub mod error;
 pub mod i18n;
 pub mod openapi;
+pub mod ratelimit;
 pub mod templates;
 
 pub use access::{Access, RouteRule, Routes};
