@@ -444,3 +444,26 @@ scenario!(every_privileged_act_is_audited, |t: TestApp| async move {
     assert_eq!(t.count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'http GET%'").await, 0);
     assert_eq!(t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'http POST /register'").await, 0);
 });
+
+scenario!(stored_xss_in_tbt_concerns_is_escaped, |t: TestApp| async move {
+    let tbt = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/samples/tbt_notifications_examples.jsonl")).unwrap();
+    biaozhun::tbt::import::import_bytes(&t.app, &tbt, |_, _| async {}).await.unwrap();
+    let exporter = t.user("xss_exporter").await;
+    let staff = t.user_with_roles("xss_desk", &[Role::Staff]).await;
+    let csrf = exporter.csrf().await;
+    let path = format!("/tbt/notifications/{}/concerns?_csrf={csrf}", enc("G/TBT/N/CHN/1786"));
+    let body = format!("油烟机检测周期过短{XSS}");
+    let form = reqwest::multipart::Form::new().text("body", body.clone()).text("clauses", XSS).text("trade_impact", XSS);
+    let r = exporter.http.post(exporter.url(&path)).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap_or_default());
+    let nid: i64 = sqlx::query_scalar("SELECT notification_id FROM tbt_symbols WHERE symbol = 'G/TBT/N/CHN/1786'").fetch_one(&t.app.db.pool).await.unwrap();
+    let r = staff.post_form(&format!("/staff/tbt/notifications/{nid}/comments"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let comment = staff.get(&r.location()).await;
+    assert!(comment.text.contains("油烟机检测周期过短"), "the concern is shown to staff");
+    let own = exporter.get(&format!("/tbt/notifications/{}", enc("G/TBT/N/CHN/1786"))).await;
+    assert_eq!(own.status, StatusCode::OK);
+    for page in [&comment, &own] {
+        assert!(!page.text.contains("<script>x</script>") && !page.text.contains("<img src=x"), "escaped");
+    }
+});
