@@ -34,9 +34,9 @@ enum Cmd {
         #[command(subcommand)]
         cmd: UserCmd,
     },
-    /// Write a consistent copy of the SQLite database while the server runs.
+    /// Write a consistent backup while the server runs (SQLite file copy, or PostgreSQL archive).
     Backup {
-        /// Output file (default <data>/backups/biaozhun-<time>.db).
+        /// Output file (default <data>/backups/biaozhun-<time>.db, or .jsonl.gz on PostgreSQL).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -45,7 +45,8 @@ enum Cmd {
         #[command(subcommand)]
         what: ImportCmd,
     },
-    /// Replace the SQLite database with a backup (stop the server first).
+    /// Restore a backup: SQLite replaces the database file (stop the server first);
+    /// PostgreSQL loads an archive into an empty database.
     Restore { file: PathBuf },
     /// Measure the figures named in the issues (see docs/benchmarks.md).
     Bench {
@@ -172,7 +173,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Cmd::Restore { file } => {
             let target = biaozhun::db::backup::restore(&cfg, &file).await?;
-            println!("restored {} into {}", file.display(), target.display());
+            println!("restored {} into {target}", file.display());
         }
         Cmd::Import { what } => {
             let app = App::init(cfg).await?.app;

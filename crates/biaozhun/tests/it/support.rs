@@ -47,7 +47,7 @@ pub struct TestApp {
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-async fn fresh_postgres_url() -> String {
+pub async fn fresh_postgres_url() -> String {
     let base = std::env::var("BIAOZHUN_TEST_DATABASE_URL").expect("BIAOZHUN_TEST_DATABASE_URL");
     sqlx::any::install_default_drivers();
     let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
