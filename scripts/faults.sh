@@ -70,10 +70,16 @@ drill_import() {
   BIAOZHUN_DATA_DIR="$cut" "$BIN" migrate >/dev/null 2>&1
   BIAOZHUN_DATA_DIR="$cut" "$BIN" import standards "$CATALOGUE" >"$cut.log" 2>&1 &
   local pid=$!
-  sleep "$(python3 -c "print(max(1.0, $secs*0.5))")"
+  # Kill as soon as the first batches are committed, i.e. in the middle of storing.
+  local waited=0
+  while [ "$(sql "$cut" "SELECT COUNT(*) FROM standards" 2>/dev/null || echo 0)" = 0 ] && [ "$waited" -lt 1500 ]; do
+    sleep 0.1; waited=$((waited + 1))
+  done
+  sleep "${FAULTS_KILL_DELAY:-0.5}"
   kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
   n_cut=$(sql "$cut" "SELECT COUNT(*) FROM standards")
-  echo "      killed after $(python3 -c "print(max(1.0, $secs*0.5))")s with $n_cut standards stored"
+  echo "      killed while storing, with $n_cut of $n_full standards stored"
+  if [ "$n_cut" -lt "$n_full" ]; then pass "kill landed in the middle of the import"; else fail "kill came after the import had stored everything"; fi
   check "integrity after kill -9" ok "$(sql "$cut" "PRAGMA integrity_check")"
   BIAOZHUN_DATA_DIR="$cut" "$BIN" import standards "$CATALOGUE" >>"$cut.log" 2>&1 || fail "re-import: $(tail -3 "$cut.log")"
   n_after=$(sql "$cut" "SELECT COUNT(*) FROM standards")
