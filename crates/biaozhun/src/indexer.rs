@@ -48,17 +48,12 @@ pub fn id_of(domain: &str, key: &str) -> Option<i64> {
 /// Records that these records of `domain` changed (call inside the edit's transaction).
 pub async fn changed(tx: &mut Tx, domain: &str, ids: &[i64]) -> Result<(), sqlx::Error> {
     let now = crate::util::now();
+    let kind = crate::db::DbKind::of(tx);
     for chunk in ids.chunks(500) {
-        let mut sql = String::from("INSERT INTO search_changes (domain, entity_id, at) VALUES ");
-        for (i, _) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("($1, ${}, $2)", i + 3));
-        }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(domain).bind(now);
+        let sql = format!("INSERT INTO search_changes (domain, entity_id, at) VALUES {}", kind.rows(chunk.len(), 3));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
-            q = q.bind(*id);
+            q = q.bind(domain).bind(*id).bind(now);
         }
         q.execute(&mut **tx).await?;
     }
@@ -82,6 +77,11 @@ impl Indexer {
         let state_file = dir.join("applied_change_id");
         let applied = std::fs::read_to_string(&state_file).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(-1);
         Ok(Indexer { index, busy: tokio::sync::Mutex::new(()), applied: AtomicI64::new(applied), kick: Notify::new(), state_file })
+    }
+
+    /// Runs a search for a request. The one way the domains query the index.
+    pub async fn search(&self, query: search::Query) -> Result<search::Results, crate::web::AppError> {
+        self.index.search(&query).map_err(|e| crate::web::AppError::Internal(e.into()))
     }
 
     /// Asks the follower to apply changes now (after an edit on this server).
@@ -166,6 +166,9 @@ pub async fn follow_once(app: &App) -> anyhow::Result<usize> {
     Ok(total)
 }
 
+/// How often the follower looks at the change log when nothing kicks it.
+pub const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The follower of `serve`.
 pub fn spawn_follower(app: App) {
     tokio::spawn(async move {
@@ -177,7 +180,7 @@ pub fn spawn_follower(app: App) {
                 tracing::warn!("search index follower: {e:#}");
             }
             let kick = app.indexer.kick.notified();
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), kick).await;
+            let _ = tokio::time::timeout(FOLLOW_EVERY, kick).await;
         }
     });
 }

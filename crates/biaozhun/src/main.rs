@@ -101,6 +101,12 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     Ok(cfg)
 }
 
+/// mimalloc instead of the system allocator: imports, indexing and request handling make
+/// many short-lived strings, and glibc's malloc spent a fifth of an import's time in
+/// malloc/free and consolidation (perf, docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()

@@ -16,7 +16,7 @@ use crate::analysis::{self, TOK_EN, TOK_WS, TOK_ZH};
 use crate::{Doc, Results, SearchError};
 
 /// Bump when the schema or the analysis changes in a way that needs a reindex.
-pub(crate) const SCHEMA_VERSION: &str = "biaozhun-search-3";
+pub(crate) const SCHEMA_VERSION: &str = "biaozhun-search-5";
 const VERSION_FILE: &str = "biaozhun-search.version";
 const WRITER_BUDGET: usize = 100_000_000;
 
@@ -27,12 +27,14 @@ pub(crate) struct Fields {
     pub code_exact: Field,
     pub code_tok: Field,
     pub code_ng: Field,
+    pub title: Field,
     pub title_zh: Field,
     pub title_en: Field,
     pub body_zh: Field,
     pub body_en: Field,
     pub facet: Field,
     pub date: Field,
+    pub payload: Field,
 }
 
 fn text(tokenizer: &str, positions: bool, stored: bool) -> TextOptions {
@@ -64,13 +66,18 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
                     .set_index_option(IndexRecordOption::Basic),
             ),
         ),
-        // The title is stored once (in title_zh) for snippets.
-        title_zh: b.add_text_field("title_zh", text(TOK_ZH, true, true)),
+        // The whole title, stored for snippets; indexed in the fields below.
+        title: b.add_text_field("title", STORED),
+        // Only text with CJK characters goes to the jieba fields: jieba finds nothing
+        // in Latin text that the English fields do not, and would cost most of the
+        // indexing time of a catalogue in English.
+        title_zh: b.add_text_field("title_zh", text(TOK_ZH, true, false)),
         title_en: b.add_text_field("title_en", text(TOK_EN, true, false)),
         body_zh: b.add_text_field("body_zh", text(TOK_ZH, false, false)),
         body_en: b.add_text_field("body_en", text(TOK_EN, true, false)),
         facet: b.add_facet_field("facet", FacetOptions::default()),
         date: b.add_i64_field("date", NumericOptions::default().set_indexed().set_fast()),
+        payload: b.add_text_field("payload", STORED),
     };
     (b.build(), f)
 }
@@ -250,11 +257,17 @@ fn to_tantivy(f: &Fields, d: &Doc) -> TantivyDocument {
         doc.add_text(f.code_ng, &g);
     }
     if !d.title.is_empty() {
-        doc.add_text(f.title_zh, &d.title);
+        doc.add_text(f.title, &d.title);
+        let cjk: Vec<&str> = d.title.lines().filter(|l| l.chars().any(analysis::is_cjk)).collect();
+        if !cjk.is_empty() {
+            doc.add_text(f.title_zh, cjk.join("\n"));
+        }
         doc.add_text(f.title_en, &d.title);
     }
     if !d.body.is_empty() {
-        doc.add_text(f.body_zh, &d.body);
+        if d.body.chars().any(analysis::is_cjk) {
+            doc.add_text(f.body_zh, &d.body);
+        }
         doc.add_text(f.body_en, &d.body);
     }
     let mut seen = std::collections::HashSet::new();
@@ -266,6 +279,9 @@ fn to_tantivy(f: &Fields, d: &Doc) -> TantivyDocument {
     }
     if let Some(date) = d.date {
         doc.add_i64(f.date, date);
+    }
+    if !d.payload.is_empty() {
+        doc.add_text(f.payload, &d.payload);
     }
     doc
 }

@@ -43,6 +43,10 @@ pub struct Doc {
     pub facets: Vec<(String, String)>,
     /// Unix seconds, for date sort and range filters.
     pub date: Option<i64>,
+    /// Opaque text stored with the document and given back with each hit
+    /// ([`Hit::payload`]), typically the fields a result list shows, so that
+    /// listing results needs no other lookup. Not searchable. Empty = none.
+    pub payload: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -86,6 +90,8 @@ pub struct Hit {
     /// The title lines that contain a query word, joined with '\n', HTML
     /// escaped, matches wrapped in `<b>…</b>`. `None` when no title line matches.
     pub title_snippet: Option<String>,
+    /// The document's [`Doc::payload`], if it had one.
+    pub payload: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

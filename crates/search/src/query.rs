@@ -522,15 +522,20 @@ pub(crate) fn search(inner: &Inner, q: &crate::Query) -> Result<Results, SearchE
             .to_string();
         let title_snippet = tq.as_ref().and_then(|tq| {
             let title = doc
-                .get_first(f.title_zh)
+                .get_first(f.title)
                 .and_then(|v| v.as_str())
                 .unwrap_or_default();
             crate::highlight::highlight(title, &tq.highlight)
         });
+        let payload = doc
+            .get_first(f.payload)
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
         hits.push(Hit {
             key,
             score,
             title_snippet,
+            payload,
         });
     }
     Ok(Results {

@@ -20,6 +20,7 @@ fn doc(
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect(),
         date,
+        payload: format!("payload of {key}"),
     }
 }
 
@@ -514,4 +515,21 @@ fn concurrent_search() {
             });
         }
     });
+}
+
+#[test]
+fn hits_carry_their_payload() {
+    let ix = index();
+    let r = ix.search(&q("standard", "19001")).unwrap();
+    assert!(!r.hits.is_empty());
+    for h in &r.hits {
+        assert_eq!(h.payload.as_deref(), Some(format!("payload of {}", h.key).as_str()));
+    }
+    // A document without a payload gives none back.
+    let bare = Doc { key: "std:900".into(), domain: "standard".into(), code: "GB 900-2000".into(), ..Default::default() };
+    ix.upsert(&[bare]).unwrap();
+    ix.commit().unwrap();
+    let r = ix.search(&q("standard", "GB 900-2000")).unwrap();
+    assert_eq!(r.hits[0].key, "std:900");
+    assert_eq!(r.hits[0].payload, None);
 }

@@ -119,6 +119,7 @@ fn synthetic(n: usize) -> Vec<Doc> {
                         ("ics".into(), ics),
                     ],
                     date: Some((year - 1970) * 31_557_600),
+                    payload: String::new(),
                 }
             } else {
                 let prefix = if i % 3 == 0 { "GB/T" } else { "ISO" };
@@ -162,6 +163,7 @@ fn synthetic(n: usize) -> Vec<Doc> {
                         ("ics".into(), ics),
                     ],
                     date: Some((year - 1970) * 31_557_600),
+                    payload: String::new(),
                 }
             }
         })

@@ -19,6 +19,7 @@ fn index() -> &'static search::Index {
                 body: "本标准规定了质量管理体系要求".into(),
                 facets: vec![("kind".into(), "national_recommended".into()), ("ics".into(), "03.120.10".into())],
                 date: Some(1_483_228_800),
+                payload: String::new(),
             },
             search::Doc {
                 key: "tbt:1".into(),
@@ -28,6 +29,7 @@ fn index() -> &'static search::Index {
                 body: "Safety requirements for household fans, HS 841451".into(),
                 facets: vec![("hs".into(), "841451".into()), ("member".into(), "CHN".into())],
                 date: None,
+                payload: String::new(),
             },
         ];
         ix.upsert(&docs).expect("upsert");

@@ -160,11 +160,7 @@ async fn search(State(app): State<App>, ctx: Ctx, Query(q): Query<SearchQuery>) 
 /// The total and the first ids of a domain's best matches.
 async fn top_hits(app: &App, domain: &str, text: &str) -> AppResult<(usize, Vec<i64>)> {
     let query = search::Query { domain: domain.into(), text: text.into(), limit: 5, ..Default::default() };
-    let index = app.indexer.index.clone();
-    let res = tokio::task::spawn_blocking(move || index.search(&query))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let res = app.indexer.search(query).await?;
     Ok((res.total, res.hits.iter().filter_map(|h| crate::indexer::id_of(domain, &h.key)).collect()))
 }
 

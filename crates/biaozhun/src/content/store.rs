@@ -296,6 +296,7 @@ async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Option<se
                     body: format!("{summary}\n{}", markdown::plain(&body)),
                     facets: vec![("kind".into(), r.try_get("kind")?)],
                     date: r.try_get("published_at")?,
+                    payload: String::new(),
                 })
             }
             _ => None,
@@ -318,11 +319,7 @@ pub async fn search(app: &App, q: &str, limit: usize) -> AppResult<Vec<ArticleSu
         limit,
         ..Default::default()
     };
-    let index = app.indexer.index.clone();
-    let results = tokio::task::spawn_blocking(move || index.search(&query))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let results = app.indexer.search(query).await?;
     let mut out = Vec::new();
     for hit in results.hits {
         let Some(id) = crate::indexer::id_of(DOMAIN, &hit.key) else { continue };

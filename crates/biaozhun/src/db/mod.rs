@@ -27,6 +27,31 @@ impl DbKind {
             DbKind::Postgres => "postgres",
         }
     }
+
+    /// `n` bind parameters, the first numbered `start`, for statements whose size is known
+    /// only at run time (IN lists, multi-row INSERTs). On SQLite they are anonymous `?`:
+    /// sqlx looks up the name of every numbered parameter in a list that SQLite scans from
+    /// the start, so `$1…$N` costs time in the square of N (a 1,450-parameter INSERT spent
+    /// most of an import there), while `?` costs nothing. Anonymous parameters are numbered
+    /// by their order in the text, so a statement that uses this must take every one of its
+    /// parameters from it, in the order they are bound.
+    pub fn params(self, start: usize, n: usize) -> String {
+        match self {
+            DbKind::Sqlite => vec!["?"; n].join(","),
+            DbKind::Postgres => (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(","),
+        }
+    }
+
+    /// The VALUES list of a multi-row INSERT: `rows` tuples of `cols` parameters, all of the
+    /// statement's parameters (see [`DbKind::params`]).
+    pub fn rows(self, rows: usize, cols: usize) -> String {
+        (0..rows).map(|i| format!("({})", self.params(i * cols + 1, cols))).collect::<Vec<_>>().join(",")
+    }
+
+    /// The backend of a connection (inside a transaction, where `App` is not at hand).
+    pub fn of(conn: &sqlx::AnyConnection) -> DbKind {
+        if conn.backend_name().eq_ignore_ascii_case("postgresql") { DbKind::Postgres } else { DbKind::Sqlite }
+    }
 }
 
 #[derive(Clone)]

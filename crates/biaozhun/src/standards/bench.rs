@@ -29,25 +29,15 @@ pub async fn bench(seconds: u64) -> anyhow::Result<()> {
         .into_iter()
         .map(|f| Ok((f, std::fs::read(format!("{data}/catalogues/{f}"))?)))
         .collect::<anyhow::Result<_>>()?;
-    // As on a server, the index follower runs while the import stores: the two overlap.
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let follower = {
-        let (app, stop) = (app.clone(), stop.clone());
-        tokio::spawn(async move {
-            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                let _ = crate::indexer::follow_once(&app).await;
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            }
-        })
-    };
+    // As on a server: the index follower runs while the import stores (each stored batch
+    // kicks it).
+    crate::indexer::spawn_follower(app.clone());
     let t0 = Instant::now();
     for (f, bytes) in &files {
         let r = super::import::import_bytes(&app, f, bytes, super::import::Progress::None).await?;
         total += r.rows;
     }
     let stored = t0.elapsed().as_secs_f64();
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    follower.await?;
     crate::indexer::follow_once(&app).await?;
     let secs = t0.elapsed().as_secs_f64();
     println!("  storing done after {stored:.2} s, index caught up {:.2} s later", secs - stored);

@@ -407,6 +407,8 @@ pub async fn import_bytes(app: &App, name: &str, bytes: &[u8], progress: Progres
         report.updated += c.1;
         report.unchanged += c.2;
         done += chunk.len();
+        // This server's index takes the batch in while the next one is stored.
+        app.indexer.kick();
         match &progress {
             Progress::None => {}
             Progress::Job(id) => crate::jobs::progress(app, *id, done as i64, total as i64).await?,

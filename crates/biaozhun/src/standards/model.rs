@@ -1,13 +1,45 @@
 //! Types and rules of the standards catalogue (no I/O): statuses, the record as imported,
 //! the code lists (ICS, CCS) and how column headers and catalogue stages are read.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::sync::LazyLock;
 use stdnum::standard::{self, Kind};
 
 /// Status of a standard, as stored and as written in JSON.
 pub const STATUSES: [&str; 5] = ["in_force", "upcoming", "withdrawn", "replaced", "developing"];
+
+/// A standard as a search result lists it. Stored with the record's search document (as its
+/// payload), so a result page is read from the index alone.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SearchItem {
+    pub number: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub status: String,
+    pub kind: String,
+    pub ics: Vec<String>,
+    pub published: Option<String>,
+    pub implemented: Option<String>,
+    /// Escaped HTML with matches in <b>; null when no title line matched.
+    pub title_snippet: Option<String>,
+}
+
+impl SearchItem {
+    pub fn of(r: &Record) -> SearchItem {
+        SearchItem {
+            number: r.norm.clone(),
+            title_zh: r.title_zh.clone(),
+            title_en: r.title_en.clone(),
+            status: r.status.clone(),
+            kind: r.kind.clone(),
+            ics: r.ics.split_whitespace().map(str::to_string).collect(),
+            published: r.published_at.map(crate::util::fmt_date),
+            implemented: r.implemented_at.map(crate::util::fmt_date),
+            title_snippet: None,
+        }
+    }
+}
 
 /// Reads a status cell in Chinese or English (`现行`, `即将实施`, `废止`, `被代替`, `Active` …).
 /// `None` for an unknown word; `Some("")` for an empty cell.

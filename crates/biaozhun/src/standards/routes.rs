@@ -3,7 +3,7 @@
 //! and the staff import.
 
 use super::check::{self, CheckItem, Graph};
-use super::model::{self, Record};
+use super::model;
 use super::{DOMAIN, store};
 use crate::App;
 use crate::web::{Access, AppError, AppResult, Ctx, Form, JsonIn, Routes};
@@ -80,19 +80,7 @@ pub struct SearchParams {
     pub facets: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct SearchItem {
-    pub number: String,
-    pub title_zh: String,
-    pub title_en: String,
-    pub status: String,
-    pub kind: String,
-    pub ics: Vec<String>,
-    pub published: Option<String>,
-    pub implemented: Option<String>,
-    /// Escaped HTML with matches in <b>; null when no title line matched.
-    pub title_snippet: Option<String>,
-}
+pub use super::model::SearchItem;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchOut {
@@ -140,34 +128,18 @@ async fn run_search(app: &App, p: &SearchParams, offset: usize, limit: usize, wi
         limit,
         facet_fields,
     };
-    let index = app.indexer.index.clone();
-    let res = tokio::task::spawn_blocking(move || index.search(&query)).await.map_err(|e| AppError::Internal(e.into()))?.map_err(|e| AppError::Internal(e.into()))?;
-    let ids: Vec<i64> = res.hits.iter().filter_map(|h| crate::indexer::id_of(DOMAIN, &h.key)).collect();
-    let recs = store::by_ids(app, &ids).await?;
+    let res = app.indexer.search(query).await?;
+    // Each hit carries the fields of its list entry, stored with it in the index.
     let items = res
         .hits
-        .iter()
+        .into_iter()
         .filter_map(|h| {
-            let id = crate::indexer::id_of(DOMAIN, &h.key)?;
-            let r = recs.get(&id)?;
-            Some(item_of(r, h.title_snippet.clone()))
+            let mut item: SearchItem = serde_json::from_str(h.payload.as_deref()?).ok()?;
+            item.title_snippet = h.title_snippet;
+            Some(item)
         })
         .collect();
     Ok(SearchOut { total: res.total, page: offset / limit.max(1) + 1, per_page: limit, items, facets: res.facets })
-}
-
-fn item_of(r: &Record, snippet: Option<String>) -> SearchItem {
-    SearchItem {
-        number: r.norm.clone(),
-        title_zh: r.title_zh.clone(),
-        title_en: r.title_en.clone(),
-        status: r.status.clone(),
-        kind: r.kind.clone(),
-        ics: r.ics.split_whitespace().map(str::to_string).collect(),
-        published: r.published_at.map(crate::util::fmt_date),
-        implemented: r.implemented_at.map(crate::util::fmt_date),
-        title_snippet: snippet,
-    }
 }
 
 fn page_of(p: &SearchParams) -> usize {

@@ -16,14 +16,9 @@ published_at, implemented_at, withdrawn_at, ics, ccs, competent_dept, committee,
 remark, fulltext_url, source, flags";
 const NCOLS: usize = 27;
 
-fn placeholders(n: usize, from: usize) -> String {
-    (0..n).map(|i| format!("${}", from + i)).collect::<Vec<_>>().join(",")
-}
-
-/// Rows per multi-row INSERT. SQLite (through sqlx) binds numbered parameters in time that
-/// grows with the square of their count, so a statement of 1,000 rows × 29 columns took a
-/// second; 50 rows keep each statement in the low milliseconds on both databases.
-const ROWS_PER_STATEMENT: usize = 50;
+/// Rows per multi-row INSERT (29 columns each: 5,800 parameters, far below either
+/// database's limit).
+const ROWS_PER_STATEMENT: usize = 200;
 
 pub fn record_from_row(r: &crate::db::Row) -> Result<Record, sqlx::Error> {
     Ok(Record {
@@ -112,8 +107,9 @@ pub async fn watched_bases(app: &App) -> Result<HashSet<String>, sqlx::Error> {
 /// Loads stored records by canonical number.
 pub async fn by_norms(conn: &mut sqlx::AnyConnection, norms: &[String]) -> Result<HashMap<String, (i64, Record)>, sqlx::Error> {
     let mut out = HashMap::new();
+    let kind = crate::db::DbKind::of(conn);
     for chunk in norms.chunks(2000) {
-        let sql = format!("SELECT id, {COLS} FROM standards WHERE norm IN ({})", placeholders(chunk.len(), 1));
+        let sql = format!("SELECT id, {COLS} FROM standards WHERE norm IN ({})", kind.params(1, chunk.len()));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for n in chunk {
             q = q.bind(n);
@@ -148,15 +144,7 @@ pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) ->
     let mut ids: Vec<i64> = Vec::with_capacity(changed.len());
     let mut id_of: HashMap<String, i64> = HashMap::new();
     for chunk in changed.chunks(ROWS_PER_STATEMENT) {
-        let mut sql = format!("INSERT INTO standards ({COLS}, created_at, updated_at) VALUES ");
-        for (i, _) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            sql.push_str(&placeholders(NCOLS + 2, i * (NCOLS + 2) + 1));
-            sql.push(')');
-        }
+        let mut sql = format!("INSERT INTO standards ({COLS}, created_at, updated_at) VALUES {}", app.db.kind.rows(chunk.len(), NCOLS + 2));
         sql.push_str(" ON CONFLICT (norm) DO UPDATE SET ");
         let sets: Vec<String> = COLS.split(", ").filter(|c| *c != "norm").map(|c| format!("{c} = excluded.{c}")).collect();
         sql.push_str(&sets.join(", "));
@@ -203,13 +191,7 @@ pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) ->
     // Relations: keyed by numbers, inserted once.
     let rels: Vec<&Relation> = rows.iter().flat_map(|r| r.relations.iter()).collect();
     for chunk in rels.chunks(ROWS_PER_STATEMENT * 4) {
-        let mut sql = String::from("INSERT INTO standard_relations (from_norm, to_norm, kind, degree) VALUES ");
-        for (i, _) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("(${},${},${},${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4));
-        }
+        let mut sql = format!("INSERT INTO standard_relations (from_norm, to_norm, kind, degree) VALUES {}", app.db.kind.rows(chunk.len(), 4));
         sql.push_str(" ON CONFLICT (from_norm, to_norm, kind) DO NOTHING");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in chunk {
@@ -342,7 +324,7 @@ pub async fn get_by_norm(app: &App, norm: &str) -> Result<Option<Std>, sqlx::Err
 pub async fn by_ids(app: &App, ids: &[i64]) -> Result<HashMap<i64, Record>, sqlx::Error> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(1000) {
-        let sql = format!("SELECT id, {COLS} FROM standards WHERE id IN ({})", placeholders(chunk.len(), 1));
+        let sql = format!("SELECT id, {COLS} FROM standards WHERE id IN ({})", app.db.kind.params(1, chunk.len()));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
             q = q.bind(*id);
@@ -357,7 +339,7 @@ pub async fn by_ids(app: &App, ids: &[i64]) -> Result<HashMap<i64, Record>, sqlx
 pub async fn by_bases(app: &App, bases: &[String]) -> Result<Vec<(i64, Record)>, sqlx::Error> {
     let mut out = Vec::new();
     for chunk in bases.chunks(1000) {
-        let sql = format!("SELECT id, {COLS} FROM standards WHERE base IN ({})", placeholders(chunk.len(), 1));
+        let sql = format!("SELECT id, {COLS} FROM standards WHERE base IN ({})", app.db.kind.params(1, chunk.len()));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for b in chunk {
             q = q.bind(b);
@@ -383,7 +365,7 @@ pub async fn relations_of(app: &App, norms: &[String]) -> Result<Vec<Rel>, sqlx:
     let mut seen = HashSet::new();
     for chunk in norms.chunks(1000) {
         for col in ["from_norm", "to_norm"] {
-            let sql = format!("SELECT from_norm, to_norm, kind, degree FROM standard_relations WHERE {col} IN ({})", placeholders(chunk.len(), 1));
+            let sql = format!("SELECT from_norm, to_norm, kind, degree FROM standard_relations WHERE {col} IN ({})", app.db.kind.params(1, chunk.len()));
             let mut q = sqlx::query_as::<_, (String, String, String, String)>(sqlx::AssertSqlSafe(sql));
             for n in chunk {
                 q = q.bind(n);
@@ -406,7 +388,7 @@ pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Optio
     let mut linked: HashMap<String, Vec<String>> = HashMap::new();
     for chunk in norms.chunks(1000) {
         for (col, other) in [("from_norm", "to_norm"), ("to_norm", "from_norm")] {
-            let sql = format!("SELECT {col}, {other} FROM standard_relations WHERE kind = 'adopts' AND {col} IN ({})", placeholders(chunk.len(), 1));
+            let sql = format!("SELECT {col}, {other} FROM standard_relations WHERE kind = 'adopts' AND {col} IN ({})", app.db.kind.params(1, chunk.len()));
             let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
             for n in chunk {
                 q = q.bind(n);
@@ -455,6 +437,7 @@ pub fn to_doc(id: i64, r: &Record, linked: &[String]) -> search::Doc {
         body,
         facets,
         date: r.published_at.or(r.implemented_at),
+        payload: serde_json::to_string(&super::model::SearchItem::of(r)).unwrap_or_default(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! immediate notices and the daily digest (job `tbt_digest`), and the iCalendar feeds.
 
 use super::model::{self, Matcher, Sub, Target};
-use super::store::{self, placeholders};
+use super::store;
 use crate::App;
 use crate::jobs::notify::{self, Notice};
 use crate::web::{AppError, AppResult};
@@ -375,7 +375,7 @@ pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
                 }
             }
         }
-        let sql = format!("UPDATE tbt_notifications SET matched = 1 WHERE id IN ({})", placeholders(1, ids.len()));
+        let sql = format!("UPDATE tbt_notifications SET matched = 1 WHERE id IN ({})", app.db.kind.params(1, ids.len()));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in &ids {
             q = q.bind(*id);
@@ -425,7 +425,7 @@ pub async fn digest_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::R
         .await?;
         let ids: Vec<i64> = items.iter().map(|x| x.0).collect();
         for chunk in ids.chunks(1000) {
-            let sql = format!("UPDATE tbt_matches SET notified_at = $1 WHERE id IN ({})", placeholders(2, chunk.len()));
+            let sql = format!("UPDATE tbt_matches SET notified_at = {} WHERE id IN ({})", app.db.kind.params(1, 1), app.db.kind.params(2, chunk.len()));
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
             for id in chunk {
                 q = q.bind(*id);

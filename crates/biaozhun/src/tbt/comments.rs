@@ -3,7 +3,6 @@
 //! closed (or escalated as a specific trade concern), with its history.
 
 use super::model;
-use super::store::placeholders;
 use crate::App;
 use crate::jobs::notify::{self, Notice};
 use crate::web::{AppError, AppResult};
@@ -280,7 +279,7 @@ pub async fn create_comment(app: &App, notification_id: i64, staff_id: i64) -> A
     .await?;
     if !concerns.is_empty() {
         let ids: Vec<i64> = concerns.iter().map(|c| c.id).collect();
-        let sql = format!("UPDATE tbt_concerns SET comment_id = $1 WHERE id IN ({})", placeholders(2, ids.len()));
+        let sql = format!("UPDATE tbt_concerns SET comment_id = {} WHERE id IN ({})", app.db.kind.params(1, 1), app.db.kind.params(2, ids.len()));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
         for c in ids {
             q = q.bind(c);

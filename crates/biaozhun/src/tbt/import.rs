@@ -516,6 +516,7 @@ where
         report.unchanged += c.unchanged;
         report.changed_ids.extend(c.changed_ids);
         done += chunk.len();
+        app.indexer.kick();
         progress(done, total).await;
     }
     store::link_parents(app).await?;

@@ -22,10 +22,6 @@ const LOOKUP: usize = 500;
 
 type Q<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
-pub fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
-}
-
 fn json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
@@ -96,7 +92,7 @@ pub async fn upsert_batch(app: &App, recs: &[Record]) -> anyhow::Result<BatchRes
     for chunk in all_symbols.chunks(LOOKUP) {
         let sql = format!(
             "SELECT symbol, notification_id FROM tbt_symbols WHERE symbol IN ({})",
-            placeholders(1, chunk.len())
+            app.db.kind.params(1, chunk.len())
         );
         let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql));
         for s in chunk {
@@ -109,7 +105,7 @@ pub async fn upsert_batch(app: &App, recs: &[Record]) -> anyhow::Result<BatchRes
     for chunk in ids.chunks(LOOKUP) {
         let sql = format!(
             "SELECT id, content_hash, domestic_set FROM tbt_notifications WHERE id IN ({})",
-            placeholders(1, chunk.len())
+            app.db.kind.params(1, chunk.len())
         );
         let mut q = sqlx::query_as::<_, (i64, String, i64)>(sqlx::AssertSqlSafe(sql));
         for id in chunk {
@@ -182,15 +178,7 @@ pub async fn upsert_batch(app: &App, recs: &[Record]) -> anyhow::Result<BatchRes
         }
     }
     for chunk in fresh.chunks(BATCH) {
-        let mut sql = format!("INSERT INTO tbt_notifications ({COLS}) VALUES ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            sql.push_str(&placeholders(i * NCOLS + 1, NCOLS));
-            sql.push(')');
-        }
+        let mut sql = format!("INSERT INTO tbt_notifications ({COLS}) VALUES {}", app.db.kind.rows(chunk.len(), NCOLS));
         sql.push_str(" ON CONFLICT (symbol) DO NOTHING RETURNING id, symbol");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (r, h) in chunk {
@@ -211,13 +199,7 @@ pub async fn upsert_batch(app: &App, recs: &[Record]) -> anyhow::Result<BatchRes
         }
     }
     for chunk in symbol_rows.chunks(LOOKUP) {
-        let mut sql = String::from("INSERT INTO tbt_symbols (symbol, notification_id) VALUES ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("(${},${})", i * 2 + 1, i * 2 + 2));
-        }
+        let mut sql = format!("INSERT INTO tbt_symbols (symbol, notification_id) VALUES {}", app.db.kind.rows(chunk.len(), 2));
         sql.push_str(" ON CONFLICT (symbol) DO NOTHING");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (s, id) in chunk {
@@ -385,7 +367,7 @@ pub async fn by_ids(app: &App, ids: &[i64], lang: &str) -> Result<Vec<Notificati
     let mut found: HashMap<i64, Notification> = HashMap::new();
     let mut syms: HashMap<i64, Vec<String>> = HashMap::new();
     for chunk in ids.chunks(1000) {
-        let sql = format!("SELECT {SEL} FROM tbt_notifications WHERE id IN ({})", placeholders(1, chunk.len()));
+        let sql = format!("SELECT {SEL} FROM tbt_notifications WHERE id IN ({})", app.db.kind.params(1, chunk.len()));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
             q = q.bind(*id);
@@ -396,7 +378,7 @@ pub async fn by_ids(app: &App, ids: &[i64], lang: &str) -> Result<Vec<Notificati
         }
         let sql = format!(
             "SELECT notification_id, symbol FROM tbt_symbols WHERE notification_id IN ({})",
-            placeholders(1, chunk.len())
+            app.db.kind.params(1, chunk.len())
         );
         let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
         for id in chunk {
@@ -446,8 +428,8 @@ pub async fn family(app: &App, n: &Notification) -> AppResult<Vec<FamilyItem>> {
     roots.dedup();
     let sql = format!(
         "SELECT n.id FROM tbt_notifications n WHERE n.root_symbol IN ({}) OR n.id IN (SELECT notification_id FROM tbt_symbols WHERE symbol IN ({}))",
-        placeholders(1, roots.len()),
-        placeholders(roots.len() + 1, roots.len())
+        app.db.kind.params(1, roots.len()),
+        app.db.kind.params(roots.len() + 1, roots.len())
     );
     let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
     for r in roots.iter().chain(roots.iter()) {
@@ -525,6 +507,7 @@ pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Optio
             ),
             facets,
             date: n.distribution_date.as_deref().and_then(crate::util::parse_local_date),
+            payload: String::new(),
         };
         out.push((n.id, Some(doc)));
     }
@@ -694,11 +677,7 @@ pub async fn search(app: &App, f: &Filters, lang: &str, facets: bool) -> AppResu
     if facets {
         q.facet_fields = FACETS.iter().map(|s| s.to_string()).collect();
     }
-    let index = app.indexer.index.clone();
-    let res = tokio::task::spawn_blocking(move || index.search(&q))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let res = app.indexer.search(q).await?;
     let ids: Vec<i64> = res.hits.iter().filter_map(|h| crate::indexer::id_of(DOMAIN, &h.key)).collect();
     let items = by_ids(app, &ids, lang).await?;
     Ok(Found {
