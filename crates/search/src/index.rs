@@ -86,6 +86,7 @@ pub(crate) struct Inner {
     pub reader: IndexReader,
     pub writer: Mutex<IndexWriter>,
     pub fields: Fields,
+    pub facets: crate::facets::FacetCache,
 }
 
 /// The search index. Cheap to clone (shared state); `Send + Sync`.
@@ -176,6 +177,7 @@ impl Index {
                 reader,
                 writer: Mutex::new(writer),
                 fields,
+                facets: Default::default(),
             }),
         })
     }
@@ -222,6 +224,8 @@ impl Index {
             writer.commit()?;
         }
         self.inner.reader.reload()?;
+        let live = self.inner.reader.searcher().segment_readers().iter().map(|s| s.segment_id()).collect();
+        self.inner.facets.retain(&live);
         Ok(())
     }
 

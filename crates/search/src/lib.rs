@@ -15,6 +15,7 @@
 //!   stemmed English otherwise); if that finds nothing, any word may match.
 
 mod analysis;
+mod facets;
 mod highlight;
 mod index;
 mod query;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use tantivy::collector::{Collector, Count, FacetCollector, MultiCollector, TopDocs};
+use tantivy::collector::{Collector, Count, MultiCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
     TermQuery,
@@ -13,6 +13,7 @@ use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use crate::analysis::{self, is_cjk};
+use crate::facets::FacetCounter;
 use crate::index::{Fields, Inner};
 use crate::{Hit, MAX_FACET_VALUES, MAX_WINDOW, Results, SearchError, Sort};
 
@@ -376,6 +377,7 @@ struct Collected {
 }
 
 fn collect<C>(
+    inner: &Inner,
     searcher: &Searcher,
     query: &dyn Query,
     top: Option<C>,
@@ -388,59 +390,28 @@ where
     let mut multi = MultiCollector::new();
     let count_h = multi.add_collector(Count);
     let top_h = top.map(|c| multi.add_collector(c));
-    // Facet roots that are not prefixes of each other share one collector
-    // (one pass over the matching docs); "ics" and "ics:03" need two.
-    let mut groups: Vec<(FacetCollector, Vec<Facet>)> = Vec::new();
-    let mut roots = Vec::new();
-    for spec in facet_specs {
-        let root = facet_root(spec);
-        let slot = groups.iter().position(|(_, rs)| {
-            rs.iter()
-                .all(|r| r != &root && !r.is_prefix_of(&root) && !root.is_prefix_of(r))
-        });
-        let slot = slot.unwrap_or_else(|| {
-            groups.push((FacetCollector::for_field("facet"), Vec::new()));
-            groups.len() - 1
-        });
-        if !groups[slot].1.contains(&root) {
-            groups[slot].0.add_facet(root.clone());
-            groups[slot].1.push(root.clone());
-        }
-        roots.push((spec.clone(), root, slot));
-    }
-    let handles: Vec<_> = groups
-        .into_iter()
-        .map(|(fc, _)| multi.add_collector(fc))
-        .collect();
-    let mut fruits = searcher.search(query, &multi)?;
+    let counter = (!facet_specs.is_empty()).then(|| FacetCounter {
+        field: "facet",
+        roots: facet_specs.iter().map(|s| facet_root(s)).collect(),
+        cache: &inner.facets,
+    });
+    let (mut fruits, counts) = searcher.search(query, &(multi, counter))?;
     let total = count_h.extract(&mut fruits);
     let top = top_h
         .map(|h| to_score(h.extract(&mut fruits)))
         .unwrap_or_default();
-    let counts: Vec<_> = handles
-        .into_iter()
-        .map(|h| h.extract(&mut fruits))
-        .collect();
     let mut facets = BTreeMap::new();
-    for (spec, root, slot) in roots {
-        let values = counts[slot]
-            .top_k(root, MAX_FACET_VALUES)
-            .into_iter()
-            .map(|(facet, n)| {
-                let value = facet
-                    .to_path()
-                    .last()
-                    .map(|s| s.to_string())
-                    .unwrap_or_default();
-                (value, n)
-            })
-            .collect();
-        facets.insert(spec, values);
+    for (spec, values) in facet_specs.iter().zip(counts.unwrap_or_default()) {
+        let mut values: Vec<(String, u64)> = values.into_iter().collect();
+        values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        values.truncate(MAX_FACET_VALUES);
+        facets.insert(spec.clone(), values);
     }
     Ok(Collected { total, top, facets })
 }
 
 fn run(
+    inner: &Inner,
     searcher: &Searcher,
     query: &dyn Query,
     sort: Sort,
@@ -453,6 +424,7 @@ fn run(
     let top = (limit > 0).then(|| TopDocs::with_limit(limit).and_offset(offset));
     match sort {
         Sort::Relevance => collect(
+            inner,
             searcher,
             query,
             top.map(|t| t.order_by_score()),
@@ -466,6 +438,7 @@ fn run(
                 Order::Asc
             };
             collect(
+                inner,
                 searcher,
                 query,
                 top.map(|t| t.order_by_fast_field::<i64>("date", order)),
@@ -496,18 +469,18 @@ pub(crate) fn search(inner: &Inner, q: &crate::Query) -> Result<Results, SearchE
         };
         let query = with_filters(None, &filters);
         (
-            run(&searcher, &*query, sort, q.offset, q.limit, &facet_specs)?,
+            run(inner, &searcher, &*query, sort, q.offset, q.limit, &facet_specs)?,
             None,
         )
     } else {
         let tq = build_text(f, &q.text);
         let query = with_filters(text_query(&tq, true), &filters);
-        let mut c = run(&searcher, &*query, q.sort, q.offset, q.limit, &facet_specs)?;
+        let mut c = run(inner, &searcher, &*query, q.sort, q.offset, q.limit, &facet_specs)?;
         let required = tq.units.iter().filter(|u| u.required).count();
         if c.total == 0 && required > 1 {
             // Nothing has every word: fall back to any word.
             let query = with_filters(text_query(&tq, false), &filters);
-            c = run(&searcher, &*query, q.sort, q.offset, q.limit, &facet_specs)?;
+            c = run(inner, &searcher, &*query, q.sort, q.offset, q.limit, &facet_specs)?;
         }
         (c, Some(tq))
     };

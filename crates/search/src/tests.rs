@@ -533,3 +533,29 @@ fn hits_carry_their_payload() {
     assert_eq!(r.hits[0].key, "std:900");
     assert_eq!(r.hits[0].payload, None);
 }
+
+#[test]
+fn facet_counts_follow_new_segments_and_replacements() {
+    let ix = Index::in_memory().unwrap();
+    let mk = |k: &str, m: &str, hs: &str| doc(k, "tbt", k, "title", "", &[("member", m), ("hs", hs)], None);
+    ix.upsert(&[mk("tbt:1", "USA", "841451"), mk("tbt:2", "USA", "841459")]).unwrap();
+    ix.commit().unwrap();
+    let mut query = q("tbt", "");
+    query.facet_fields = vec!["member".into(), "hs".into(), "hs:8414".into()];
+    let r = ix.search(&query).unwrap();
+    assert_eq!(r.facets["member"], vec![("USA".to_string(), 2)]);
+    // Two codes under one heading count the heading once per document.
+    assert_eq!(r.facets["hs"], vec![("84".to_string(), 2)]);
+    // A second segment, and a replacement that moves tbt:2 to another member.
+    ix.upsert(&[mk("tbt:3", "KOR", "030211"), mk("tbt:2", "EU", "841459")]).unwrap();
+    ix.commit().unwrap();
+    let r = ix.search(&query).unwrap();
+    assert_eq!(r.facets["member"], vec![("EU".to_string(), 1), ("KOR".to_string(), 1), ("USA".to_string(), 1)]);
+    assert_eq!(r.facets["hs"], vec![("84".to_string(), 2), ("03".to_string(), 1)]);
+    assert_eq!(r.facets["hs:8414"], vec![("841451".to_string(), 1), ("841459".to_string(), 1)]);
+    // Facet counts obey the text and filters of the search.
+    query.filters = vec![("member".into(), "KOR".into())];
+    let r = ix.search(&query).unwrap();
+    assert_eq!(r.facets["member"], vec![("KOR".to_string(), 1)]);
+    assert!(!r.facets["hs:8414"].iter().any(|(_, n)| *n > 0));
+}

@@ -7,7 +7,7 @@
 //! recorded in `captcha_used`, and a second use is refused on any server.
 
 use crate::App;
-use crate::web::{AppError, Ctx};
+use crate::web::AppError;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
@@ -262,7 +262,7 @@ pub async fn image(State(app): State<App>, Path(file): Path<String>) -> Result<R
 /// Test hook: the answer to a challenge. Compiled only into debug builds, and served
 /// only when `BIAOZHUN_TEST_HOOKS=1`, so a release build cannot enable it.
 #[cfg(debug_assertions)]
-pub async fn test_answer(State(app): State<App>, Path(id): Path<String>, _ctx: Ctx) -> Result<String, AppError> {
+pub async fn test_answer(State(app): State<App>, Path(id): Path<String>, _ctx: crate::web::Ctx) -> Result<String, AppError> {
     if std::env::var("BIAOZHUN_TEST_HOOKS").as_deref() != Ok("1") {
         return Err(AppError::NotFound);
     }
