@@ -311,6 +311,7 @@ impl Builder {
             Field::Issuer => self.rec.issuer = text,
             Field::DraftingOrgs => self.rec.drafting_orgs = stdnum::cell::split_multi(&text).join("; "),
             Field::Drafters => self.rec.drafters = stdnum::cell::split_multi(&text).join("、"),
+            Field::Patents => self.rec.patents = stdnum::cell::split_multi(&text).join("; "),
             Field::Scope => self.rec.scope = text,
             Field::Remark => {
                 self.replaces.extend(model::replaced_in_remark(&text));

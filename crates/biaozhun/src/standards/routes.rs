@@ -259,6 +259,8 @@ pub struct Detail {
     pub issuer: String,
     pub drafting_orgs: String,
     pub drafters: String,
+    /// Disclosed patents, one entry each, as declared.
+    pub patents: Vec<String>,
     pub scope: String,
     pub remark: String,
     pub fulltext_url: String,
@@ -326,6 +328,7 @@ async fn detail_of(app: &App, s: &store::Std, g: &Graph) -> AppResult<Detail> {
         issuer: r.issuer.clone(),
         drafting_orgs: r.drafting_orgs.clone(),
         drafters: r.drafters.clone(),
+        patents: r.patents.split("; ").filter(|p| !p.trim().is_empty()).map(str::to_string).collect(),
         scope: r.scope.clone(),
         remark: r.remark.clone(),
         fulltext_url: r.fulltext_url.clone(),

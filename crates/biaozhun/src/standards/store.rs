@@ -13,8 +13,8 @@ use std::collections::{HashMap, HashSet};
 
 pub const COLS: &str = "number, norm, base, kind, prefix, part, year, is_amendment, title_zh, title_en, title_fr, status, \
 published_at, implemented_at, withdrawn_at, ics, ccs, competent_dept, committee, issuer, drafting_orgs, drafters, scope, \
-remark, fulltext_url, source, flags";
-const NCOLS: usize = 27;
+remark, fulltext_url, source, flags, patents";
+const NCOLS: usize = 28;
 
 /// Rows per multi-row INSERT (29 columns each: 5,800 parameters, far below either
 /// database's limit).
@@ -44,6 +44,7 @@ pub fn record_from_row(r: &crate::db::Row) -> Result<Record, sqlx::Error> {
         issuer: r.try_get("issuer")?,
         drafting_orgs: r.try_get("drafting_orgs")?,
         drafters: r.try_get("drafters")?,
+        patents: r.try_get("patents")?,
         scope: r.try_get("scope")?,
         remark: r.try_get("remark")?,
         fulltext_url: r.try_get("fulltext_url")?,
@@ -69,7 +70,7 @@ pub fn merge(old: Option<&Record>, new: &Record) -> Record {
             else if !new.$f.is_empty() { m.$f = new.$f.clone(); }
         )*};
     }
-    take!(number, title_zh, title_en, title_fr, ics, ccs, competent_dept, committee, issuer, drafting_orgs, drafters, scope, remark, fulltext_url, flags);
+    take!(number, title_zh, title_en, title_fr, ics, ccs, competent_dept, committee, issuer, drafting_orgs, drafters, patents, scope, remark, fulltext_url, flags);
     macro_rules! take_opt {
         ($($f:ident),*) => {$(
             if joint { if m.$f.is_none() { m.$f = new.$f; } }
@@ -179,6 +180,7 @@ pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) ->
                 .bind(&r.fulltext_url)
                 .bind(&r.source)
                 .bind(&r.flags)
+                .bind(&r.patents)
                 .bind(now)
                 .bind(now);
         }

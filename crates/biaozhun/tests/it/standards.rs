@@ -249,3 +249,27 @@ scenario!(superseded_numbers_missing_from_the_catalogue_still_resolve, |t: TestA
     assert_eq!(items[1]["current"], "GB/T 19001-2016");
     assert!(items[2]["current"].is_null() && items[2]["number"].is_null(), "an unknown number is reported as such");
 });
+
+scenario!(standards_disclosed_patents, |t: TestApp| async move {
+    // A 专利 column: entries split on Chinese or Latin separators, kept as declared.
+    let csv = "标准号,中文标准名称,涉及专利\n\
+GB/T 39000-2020,示例标准,ZL201510123456.7 一种数据传输方法（示例通信有限公司）；ZL201620000001.2 一种连接装置（示例电气股份有限公司）\n\
+GB/T 39001-2020,没有专利的标准,\n";
+    let r = import(&t, "patents.csv", csv.as_bytes()).await;
+    assert_eq!((r.created, r.errors.len()), (2, 0), "{r:?}");
+    let c = t.client();
+    let j = c.api(Method::GET, "/api/v1/standards/GB%2FT%2039000-2020", None).await.json();
+    assert_eq!(j["patents"].as_array().map(Vec::len), Some(2), "{j}");
+    assert!(j["patents"][0].as_str().unwrap().starts_with("ZL201510123456.7"), "{j}");
+    let j = c.api(Method::GET, "/api/v1/standards/GB%2FT%2039001-2020", None).await.json();
+    assert_eq!(j["patents"].as_array().map(Vec::len), Some(0), "{j}");
+    let page = c.get("/standards/GB%2FT%2039000-2020").await;
+    assert!(page.text.contains("涉及专利") && page.text.contains("ZL201620000001.2"), "detail page lists the patents");
+    // Re-importing the same file changes nothing; a file without the column keeps them.
+    let r = import(&t, "patents.csv", csv.as_bytes()).await;
+    assert_eq!((r.created, r.updated), (0, 0), "{r:?}");
+    let r = import(&t, "titles.csv", "标准号,中文标准名称\nGB/T 39000-2020,示例标准（修订名称）\n".as_bytes()).await;
+    assert_eq!(r.updated, 1, "{r:?}");
+    let j = c.api(Method::GET, "/api/v1/standards/GB%2FT%2039000-2020", None).await.json();
+    assert_eq!(j["patents"].as_array().map(Vec::len), Some(2), "{j}");
+});
