@@ -30,6 +30,8 @@ pub struct JobStatus {
     pub progress_total: i64,
     pub last_error: String,
     #[schema(value_type = Object)]
+    /// What the job found (null until it has finished).
+    #[schema(value_type = Object, nullable = true)]
     pub result: serde_json::Value,
 }
 

@@ -46,11 +46,61 @@ impl utoipa::Modify for TokenAuth {
     }
 }
 
+/// The body of every JSON error (`web::ctx`): a code, the message, and the field at fault.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorDetail {
+    /// invalid, unauthorized, forbidden, not_found, conflict, too_many_requests, too_large, unavailable, storage_full, internal
+    code: String,
+    message: String,
+    /// The input field the error is about, when there is one.
+    field: Option<String>,
+}
+
+/// Answers any operation can give, whatever its own annotations say: the access layer,
+/// the extractors, the rate limits and a database outage act before or around the handler.
+const COMMON: [(&str, &str, bool); 7] = [
+    ("400", "The request could not be read (malformed JSON, query or path)", false),
+    ("401", "Not signed in, or the token is unknown or revoked", true),
+    ("403", "Signed in without the right to this, or the CSRF token is missing", true),
+    ("404", "No such record", true),
+    ("422", "A field is invalid; `error.field` names it", true),
+    ("429", "Too many requests from this address or account; see `Retry-After`", true),
+    ("503", "The database is unreachable or its disk is full; see `Retry-After`", true),
+];
+
+fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.schemas.insert("ErrorBody".into(), <ErrorBody as utoipa::PartialSchema>::schema());
+    components.schemas.insert("ErrorDetail".into(), <ErrorDetail as utoipa::PartialSchema>::schema());
+    for item in doc.paths.paths.values_mut() {
+        for op in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
+            for (code, description, json) in COMMON {
+                op.responses.responses.entry(code.to_string()).or_insert_with(|| {
+                    let mut r = ResponseBuilder::new().description(description);
+                    if json {
+                        r = r.content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build());
+                    }
+                    RefOr::T(r.build())
+                });
+            }
+        }
+    }
+}
+
 /// The whole document: the shared paths above, merged with each domain's own `ApiDoc`.
 pub fn spec() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::standards::routes::ApiDoc::openapi());
     doc.merge(crate::tbt::routes::ApiDoc::openapi());
+    add_common_responses(&mut doc);
     doc
 }
 
