@@ -124,3 +124,34 @@ pub fn ct_eq_bytes(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
+
+/// Text of an uploaded file: UTF-8 (with or without BOM), UTF-16 with BOM, or else GB18030
+/// (the superset of GBK and GB 2312 that spreadsheet programs on Chinese systems save CSV
+/// and TXT in). `None` for binary data or bytes that are none of these.
+pub fn decode_text(bytes: &[u8]) -> Option<String> {
+    if let Some((enc, _)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, _, bad) = enc.decode(bytes);
+        return (!bad).then(|| text.into_owned());
+    }
+    if bytes.contains(&0) {
+        return None;
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Some(s.to_string());
+    }
+    encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes).map(|s| s.into_owned())
+}
+
+#[cfg(test)]
+mod decode_tests {
+    #[test]
+    fn decodes_utf8_utf16_and_gbk() {
+        assert_eq!(super::decode_text("标准号,名称".as_bytes()).as_deref(), Some("标准号,名称"));
+        assert_eq!(super::decode_text(b"\xEF\xBB\xBFGB/T 1.1").as_deref(), Some("GB/T 1.1"));
+        let (gbk, _, _) = encoding_rs::GBK.encode("标准号,中文标准名称\nGB/T 1.1-2020,标准化工作导则");
+        assert_eq!(super::decode_text(&gbk).as_deref(), Some("标准号,中文标准名称\nGB/T 1.1-2020,标准化工作导则"));
+        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("标准".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        assert_eq!(super::decode_text(&utf16).as_deref(), Some("标准"));
+        assert_eq!(super::decode_text(b"PK\x03\x04\x00\x00"), None);
+    }
+}

@@ -72,8 +72,9 @@ pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<(Vec<Row>, Vec<RowError
     if bytes.starts_with(b"PK") {
         return parse_xlsx(name, bytes);
     }
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
-        .map_err(|_| anyhow::anyhow!("the file is not UTF-8 text, CSV, XLSX or JSON Lines"))?;
+    let text = crate::util::decode_text(bytes)
+        .ok_or_else(|| anyhow::anyhow!("the file is not text (UTF-8, UTF-16 or GBK/GB18030), XLSX or JSON Lines"))?;
+    let text = text.as_str();
     if text.trim_start().starts_with('{') {
         return Ok(parse_jsonl(name, text));
     }

@@ -463,8 +463,7 @@ pub fn file_text(name: &str, bytes: &[u8]) -> Result<String, String> {
         }
         return Ok(out);
     }
-    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    String::from_utf8(b.to_vec()).map_err(|_| format!("{name}: not UTF-8 text, XLSX or DOCX"))
+    crate::util::decode_text(bytes).ok_or_else(|| format!("{name}: not text (UTF-8, UTF-16 or GBK), XLSX or DOCX"))
 }
 
 /// The `<w:t>` runs of a Word document, one line per paragraph, entities decoded.

@@ -356,8 +356,8 @@ fn table_rows(header: Vec<String>, rows: Vec<(usize, Vec<String>)>) -> anyhow::R
 }
 
 fn read_csv(data: &[u8]) -> anyhow::Result<Vec<RawRow>> {
-    let text = std::str::from_utf8(data).map_err(|_| anyhow::anyhow!("the file is not UTF-8 text"))?;
-    let text = text.trim_start_matches('\u{feff}');
+    let text = crate::util::decode_text(data).ok_or_else(|| anyhow::anyhow!("the file is not text (UTF-8, UTF-16 or GBK/GB18030)"))?;
+    let text = text.as_str();
     let first = text.lines().next().unwrap_or("");
     let delim = [b'\t', b';', b',']
         .into_iter()

@@ -273,3 +273,13 @@ GB/T 39001-2020,没有专利的标准,\n";
     let j = c.api(Method::GET, "/api/v1/standards/GB%2FT%2039000-2020", None).await.json();
     assert_eq!(j["patents"].as_array().map(Vec::len), Some(2), "{j}");
 });
+
+scenario!(standards_import_reads_gbk_files, |t: TestApp| async move {
+    // Spreadsheet programs on Chinese systems save CSV in GBK; the import reads it.
+    let (gbk, _, _) = encoding_rs::GBK.encode("标准号,中文标准名称,标准状态\nGB/T 39002-2020,用GBK保存的标准,现行\n");
+    let r = import(&t, "gbk.csv", &gbk).await;
+    assert_eq!((r.created, r.errors.len()), (1, 0), "{r:?}");
+    let j = t.client().api(Method::GET, "/api/v1/standards/GB%2FT%2039002-2020", None).await.json();
+    assert_eq!(j["title_zh"], "用GBK保存的标准", "{j}");
+    assert_eq!(j["status"], "in_force", "{j}");
+});
