@@ -10,19 +10,9 @@ cd "$(dirname "$0")/.."
 EXAMPLES="${CONFORMANCE_EXAMPLES:-25}"
 SEED="${CONFORMANCE_SEED:-20261128}"
 PORT="${PORT:-18091}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/biaozhun-target}"
-BIN="${BIAOZHUN_BIN:-$CARGO_TARGET_DIR/release/biaozhun}"
+NAME=conf
 command -v schemathesis >/dev/null || { echo "schemathesis is not installed (pip install schemathesis)" >&2; exit 1; }
-[ -x "$BIN" ] || cargo build --release -p biaozhun --locked
-
-WORK=$(mktemp -d /var/tmp/bz-conf.XXXXXX)
-cleanup() { [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-DATA="$WORK/data"
-BASE="http://127.0.0.1:$PORT"
-# Generated requests come fast from one address: rate limits would answer 429 to most of them.
-printf '[rate_limit]\nenabled = false\n' > "$WORK/biaozhun.toml"
-bz() { "$BIN" --config "$WORK/biaozhun.toml" "$@" --data "$DATA"; }
+. scripts/lib/release-server.sh
 
 bz migrate >/dev/null
 bz import standards ../shared/data/samples/cn_standards_examples.jsonl >/dev/null
@@ -37,10 +27,7 @@ bz user roles conf_expert --set expert --reason "conformance run" >/dev/null
 bz user roles conf_staff --set staff --reason "conformance run" >/dev/null
 bz user roles conf_admin --set staff,admin --reason "conformance run" >/dev/null
 
-"$BIN" --config "$WORK/biaozhun.toml" serve --bind "127.0.0.1:$PORT" --data "$DATA" >"$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 120); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.5; done
-curl -sf "$BASE/healthz" >/dev/null || { cat "$WORK/server.log"; exit 1; }
+start_server
 
 # A token per role: log in through the API (the captcha answer is derived from the
 # instance's secret, which only someone holding the database has), then create a token.

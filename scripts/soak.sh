@@ -18,31 +18,16 @@ SOAK_SECONDS="${SOAK_SECONDS:-600}"
 STEP_SECONDS="${STEP_SECONDS:-20}"
 THREADS="${THREADS:-2}"
 PORT="${PORT:-18089}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/biaozhun-target}"
-BIN="${BIAOZHUN_BIN:-$CARGO_TARGET_DIR/release/biaozhun}"
+NAME=soak
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-[ -x "$BIN" ] || cargo build --release -p biaozhun --locked
-
-WORK=$(mktemp -d /var/tmp/bz-soak.XXXXXX)
-cleanup() { [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-DATA="$WORK/data"
-# Anonymous rate limits would answer 429 to a load generator on one address: off for this run.
-cat > "$WORK/biaozhun.toml" <<EOF
-[rate_limit]
-enabled = false
-EOF
+. scripts/lib/release-server.sh
 
 echo "== loading data (ISO + IEC catalogues, TBT examples) into $DATA"
-"$BIN" --config "$WORK/biaozhun.toml" migrate --data "$DATA" >/dev/null 2>&1 || true
-"$BIN" --config "$WORK/biaozhun.toml" import standards ../shared/data/catalogues/iso.jsonl.gz --data "$DATA" >/dev/null
-"$BIN" --config "$WORK/biaozhun.toml" import standards ../shared/data/catalogues/iec.jsonl.gz --data "$DATA" >/dev/null
-"$BIN" --config "$WORK/biaozhun.toml" import tbt ../shared/data/samples/tbt_notifications_examples.jsonl --data "$DATA" >/dev/null
-
-"$BIN" --config "$WORK/biaozhun.toml" serve --bind "127.0.0.1:$PORT" --data "$DATA" >"$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.5; done
-curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || { cat "$WORK/server.log"; exit 1; }
+bz migrate >/dev/null
+bz import standards ../shared/data/catalogues/iso.jsonl.gz >/dev/null
+bz import standards ../shared/data/catalogues/iec.jsonl.gz >/dev/null
+bz import tbt ../shared/data/samples/tbt_notifications_examples.jsonl >/dev/null
+start_server
 # Let the index follower take in the imported records before measuring.
 for _ in $(seq 1 120); do
   n=$(curl -s "http://127.0.0.1:$PORT/api/v1/standards?q=9001" | grep -o '"number"' | wc -l)
