@@ -260,15 +260,35 @@ pub async fn save_profile(app: &App, user_id: i64, input: &SubscriptionInput) ->
 // ---------------------------------------------------------------------------------------
 // Matching
 
-/// Every subscription, for the matcher.
-pub async fn load_matcher(app: &App) -> anyhow::Result<(Matcher, std::collections::HashMap<i64, (i64, String)>)> {
-    let rows: Vec<(i64, i64, String, String, String, String, String)> =
-        sqlx::query_as("SELECT id, user_id, members, hs, ics, keywords, frequency FROM tbt_subscriptions")
+/// Who hears of an organisation's matches: every user of the organisation, as for its
+/// standards watchlist.
+async fn org_members(app: &App) -> Result<std::collections::HashMap<i64, Vec<i64>>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT org_id, user_id FROM org_users ORDER BY org_id, user_id").fetch_all(&app.db.pool).await?;
+    let mut out: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+    for (org, user) in rows {
+        out.entry(org).or_default().push(user);
+    }
+    Ok(out)
+}
+
+/// The users a subscription's matches go to: its subscriber, or everyone in its organisation.
+fn audience(user: i64, org: Option<i64>, orgs: &std::collections::HashMap<i64, Vec<i64>>) -> Vec<i64> {
+    match org.and_then(|o| orgs.get(&o)) {
+        Some(users) if !users.is_empty() => users.clone(),
+        _ => vec![user],
+    }
+}
+
+/// Every subscription, for the matcher, with who hears of its matches and how often.
+pub async fn load_matcher(app: &App) -> anyhow::Result<(Matcher, std::collections::HashMap<i64, (i64, Vec<i64>, String)>)> {
+    let rows: Vec<(i64, i64, Option<i64>, String, String, String, String, String)> =
+        sqlx::query_as("SELECT id, user_id, org_id, members, hs, ics, keywords, frequency FROM tbt_subscriptions")
             .fetch_all(&app.db.pool)
             .await?;
+    let orgs = org_members(app).await?;
     let mut subs = Vec::with_capacity(rows.len());
     let mut owners = std::collections::HashMap::new();
-    for (id, user, members, hs, ics, kw, freq) in rows {
+    for (id, user, org, members, hs, ics, kw, freq) in rows {
         let chosen = list(&members);
         subs.push(Sub {
             id,
@@ -278,7 +298,7 @@ pub async fn load_matcher(app: &App) -> anyhow::Result<(Matcher, std::collection
             ics: list(&ics),
             keywords: list(&kw).into_iter().map(|k| k.to_lowercase()).collect(),
         });
-        owners.insert(id, (user, freq));
+        owners.insert(id, (user, audience(user, org, &orgs), freq));
     }
     Ok((Matcher::new(subs), owners))
 }
@@ -338,7 +358,7 @@ pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
             let domestic: Option<String> = r.try_get("domestic_deadline")?;
             let mut told = std::collections::HashSet::new();
             for (sub, reason) in found {
-                let Some((user, freq)) = owners.get(&sub) else { continue };
+                let Some((user, audience, freq)) = owners.get(&sub) else { continue };
                 let immediate = freq == "immediate";
                 let inserted = sqlx::query(
                     "INSERT INTO tbt_matches (subscription_id, notification_id, user_id, reason, frequency, created_at, notified_at) \
@@ -355,14 +375,17 @@ pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
                 .await?
                 .rows_affected();
                 // One notice per user and notification, even with several subscriptions.
-                if inserted > 0 && immediate && told.insert(*user) {
+                for to in audience.iter().filter(|_| inserted > 0 && immediate) {
+                    if !told.insert(*to) {
+                        continue;
+                    }
                     let dl = deadline.clone().unwrap_or_else(|| "—".into());
                     let dd = domestic.clone().unwrap_or_else(|| "—".into());
                     let t = model::shorten(&title, 120);
                     notify::send(
                         &mut tx,
                         &app,
-                        *user,
+                        *to,
                         Notice {
                             kind: "tbt_match",
                             key: "tbt.notice_match",
@@ -387,25 +410,31 @@ pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
 
 /// Job `tbt_digest` (daily): one notice per user listing the day's matches.
 pub async fn digest_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Result<()> {
-    let rows: Vec<(i64, i64, String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT m.id, m.user_id, m.reason, n.symbol, n.title, n.comment_deadline, n.domestic_deadline FROM tbt_matches m \
-         JOIN tbt_notifications n ON n.id = m.notification_id WHERE m.notified_at IS NULL AND m.frequency = 'daily' ORDER BY m.user_id, m.id LIMIT 20000",
+    let rows: Vec<(i64, i64, Option<i64>, String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT m.id, m.user_id, s.org_id, m.reason, n.symbol, n.title, n.comment_deadline, n.domestic_deadline FROM tbt_matches m \
+         JOIN tbt_notifications n ON n.id = m.notification_id LEFT JOIN tbt_subscriptions s ON s.id = m.subscription_id \
+         WHERE m.notified_at IS NULL AND m.frequency = 'daily' ORDER BY m.user_id, m.id LIMIT 20000",
     )
     .fetch_all(&app.db.pool)
     .await?;
+    let orgs = org_members(&app).await?;
     let mut by_user: std::collections::BTreeMap<i64, Vec<(i64, String)>> = Default::default();
-    for (mid, user, reason, symbol, title, dl, dd) in rows {
+    for (mid, user, org, reason, symbol, title, dl, dd) in rows {
         let line = format!(
             "- {symbol} {} — {reason}; WTO {} / {}",
             model::shorten(&title, 80),
             dl.unwrap_or_else(|| "—".into()),
             dd.unwrap_or_else(|| "—".into())
         );
-        by_user.entry(user).or_default().push((mid, line));
+        for to in audience(user, org, &orgs) {
+            by_user.entry(to).or_default().push((mid, line.clone()));
+        }
     }
     let now = crate::util::now();
+    // One transaction for the whole digest: a match shared by an organisation's users is
+    // marked sent only together with every notice that lists it.
+    let mut tx = app.db.begin().await?;
     for (user, items) in by_user {
-        let mut tx = app.db.begin().await?;
         let n = items.len().to_string();
         let mut seen = std::collections::HashSet::new();
         let body: Vec<&str> = items.iter().map(|(_, l)| l.as_str()).filter(|l| seen.insert(*l)).take(100).collect();
@@ -432,8 +461,8 @@ pub async fn digest_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::R
             }
             q.execute(&mut *tx).await?;
         }
-        tx.commit().await?;
     }
+    tx.commit().await?;
     Ok(())
 }
 

@@ -437,3 +437,54 @@ scenario!(tbt_alerts_calendar_and_comments, |t: TestApp| async move {
     assert_eq!(j["title"], "Energy labelling of cooker hoods");
     assert_eq!(j["domestic_deadline"], day(20).as_str());
 });
+
+scenario!(tbt_org_profile_alerts_reach_every_user_of_the_organisation, |t: TestApp| async move {
+    let staff = t.user_with_roles("desk2", &[Role::Staff]).await;
+    let boss = t.user("exportboss").await;
+    let colleague = t.user("exportclerk").await;
+    t.user("someoneelse").await;
+    // An organisation member with two users (as an approved application and "add staff" make it).
+    let now = biaozhun::util::now();
+    let pool = &t.app.db.pool;
+    let org: i64 = sqlx::query_scalar("INSERT INTO organisations (name, uscc, created_at, updated_at) VALUES ('广州示例电器有限公司', '91440101MA59TEST0X', $1, $1) RETURNING id")
+        .bind(now)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    for (name, role) in [("exportboss", "admin"), ("exportclerk", "staff")] {
+        sqlx::query("INSERT INTO org_users (org_id, user_id, org_role, added_at) VALUES ($1, $2, $3, $4)")
+            .bind(org)
+            .bind(t.user_id(name).await)
+            .bind(role)
+            .bind(now)
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    sqlx::query("INSERT INTO memberships (member_no, kind, org_id, starts_at, ends_at, status, created_at, updated_at) VALUES ('GZ-T-1', 'organisation', $1, $2, $3, 'active', $2, $2)")
+        .bind(org)
+        .bind(now - 86400)
+        .bind(now + 300 * 86400)
+        .execute(pool)
+        .await
+        .unwrap();
+    // The organisation's profile (saved by its admin) is its default subscription.
+    let r = boss.post_form("/tbt/profile", &[("hs", "8414"), ("markets", "ASEAN"), ("frequency", "immediate")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    upload(&t, &staff, "eping.csv", eping_csv().into_bytes()).await;
+    t.run_jobs().await;
+    // Both users of the organisation are told, once each; nobody else is.
+    for name in ["exportboss", "exportclerk"] {
+        let id = t.user_id(name).await;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'tbt_match'").bind(id).fetch_one(pool).await.unwrap();
+        assert_eq!(n, 1, "{name}");
+    }
+    let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE kind = 'tbt_match' AND user_id = $1")
+        .bind(t.user_id("someoneelse").await)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(others, 0);
+    let page = colleague.get("/notifications").await;
+    assert!(page.text.contains("G/TBT/N/VNM/300") || page.text.contains("G&#x2f;TBT&#x2f;N&#x2f;VNM&#x2f;300"), "the colleague's inbox lists the match");
+});
