@@ -91,6 +91,14 @@ enum UserCmd {
         #[arg(long)]
         reason: String,
     },
+    /// Make a personal API token for an account and print it (it is stored hashed and shown
+    /// only this once; the owner sees and can revoke it on /account).
+    Token {
+        name: String,
+        /// What the token is for, as listed on /account.
+        #[arg(long, default_value = "command line")]
+        label: String,
+    },
 }
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
@@ -171,6 +179,19 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
             tx.commit().await?;
             println!("{name}: added {added:?}, removed {removed:?}");
+        }
+        Cmd::User { cmd: UserCmd::Token { name, label } } => {
+            let app = App::init(cfg).await?.app;
+            let acct = biaozhun::auth::store::find_by_account(&app, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?.ok_or_else(|| anyhow::anyhow!("no account {name:?}"))?;
+            let (info, token) = biaozhun::auth::tokens::create(&app, acct.id, &label).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            // Recorded like the web path's `token.create`, with the command line as the actor.
+            sqlx::query("INSERT INTO audit_log (at, actor_name, action, target, detail) VALUES ($1, 'command line', 'token.create', $2, $3)")
+                .bind(biaozhun::util::now())
+                .bind(format!("token:{}", info.id))
+                .bind(format!("{} (for {name})", info.name))
+                .execute(&app.db.pool)
+                .await?;
+            println!("{token}");
         }
         Cmd::Backup { out } => {
             let app = App::init(cfg.clone()).await?.app;

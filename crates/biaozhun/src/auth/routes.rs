@@ -738,10 +738,18 @@ pub async fn api_notifications(State(app): State<App>, ctx: Ctx) -> AppResult<Js
 }
 
 /// Set a user's roles (admin); the reason goes to the audit log.
-#[utoipa::path(put, path = "/api/v1/users/{id}/roles", tag = "admin", params(("id" = i64, Path)), request_body = RolesInput, responses((status = 200), (status = 422)))]
-pub async fn api_set_roles(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, JsonIn(input): JsonIn<RolesInput>) -> AppResult<Json<serde_json::Value>> {
+/// What a change of roles did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RolesChanged {
+    pub added: Vec<Role>,
+    pub removed: Vec<Role>,
+}
+
+#[utoipa::path(put, path = "/api/v1/users/{id}/roles", tag = "admin", params(("id" = i64, Path)), request_body = RolesInput,
+    responses((status = 200, body = RolesChanged), (status = 409, description = "An administrator cannot remove their own admin role"), (status = 422)))]
+pub async fn api_set_roles(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, JsonIn(input): JsonIn<RolesInput>) -> AppResult<Json<RolesChanged>> {
     let (added, removed) = set_roles_core(&app, &ctx, id, &input.roles, &input.reason).await?;
-    Ok(Json(serde_json::json!({ "added": added, "removed": removed })))
+    Ok(Json(RolesChanged { added, removed }))
 }
 
 /// The audit log, newest first (admin).

@@ -372,7 +372,7 @@ async fn detail(State(app): State<App>, ctx: Ctx, Path(number): Path<String>) ->
 }
 
 /// One standard, by any accepted spelling (URL-encoded).
-#[utoipa::path(get, path = "/api/v1/standards/{number}", tag = "standards", params(("number" = String, Path, description = "standard number, any spelling")), responses((status = 200, body = Detail), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/standards/{number}", tag = "standards", params(("number" = String, Path, description = "standard number, any spelling (URL-encoded)", example = "GB/T 19001-2016")), responses((status = 200, body = Detail), (status = 404)))]
 pub async fn api_get(State(app): State<App>, Path(number): Path<String>) -> AppResult<Json<Detail>> {
     let (s, g) = find(&app, &number).await?;
     Ok(Json(detail_of(&app, &s, &g).await?))

@@ -566,7 +566,7 @@ pub async fn api_list(State(app): State<App>, ctx: Ctx, Query(f): Query<Filters>
 }
 
 /// One notification by any of its symbols (URL-encoded), with its family.
-#[utoipa::path(get, path = "/api/v1/tbt/notifications/{symbol}", tag = "tbt", params(("symbol" = String, Path, description = "e.g. G%2FTBT%2FN%2FUSA%2F1436")),
+#[utoipa::path(get, path = "/api/v1/tbt/notifications/{symbol}", tag = "tbt", params(("symbol" = String, Path, description = "any of the notification's symbols, URL-encoded (G%2FTBT%2FN%2FUSA%2F1436)", example = "G/TBT/N/USA/1436")),
     responses((status = 200, body = NotificationDetail), (status = 404)))]
 pub async fn api_get(State(app): State<App>, ctx: Ctx, Path(symbol): Path<String>) -> AppResult<Json<NotificationDetail>> {
     let id = store::id_by_symbol(&app, &symbol).await?;

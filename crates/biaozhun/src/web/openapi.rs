@@ -80,16 +80,32 @@ fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
     let components = doc.components.get_or_insert_with(Default::default);
     components.schemas.insert("ErrorBody".into(), <ErrorBody as utoipa::PartialSchema>::schema());
     components.schemas.insert("ErrorDetail".into(), <ErrorDetail as utoipa::PartialSchema>::schema());
+    let error_body = || ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
     for item in doc.paths.paths.values_mut() {
         for op in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
             for (code, description, json) in COMMON {
                 op.responses.responses.entry(code.to_string()).or_insert_with(|| {
                     let mut r = ResponseBuilder::new().description(description);
                     if json {
-                        r = r.content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build());
+                        r = r.content("application/json", error_body());
                     }
                     RefOr::T(r.build())
                 });
+            }
+            // The errors a handler lists itself (`(status = 404)`, `(status = 409)`) come as
+            // the same JSON body; say so, and give them the shared description when they have none.
+            for (code, response) in op.responses.responses.iter_mut() {
+                let RefOr::T(r) = response else { continue };
+                if code.starts_with(['4', '5']) && code != "400" && r.content.is_empty() {
+                    r.content.insert("application/json".into(), error_body());
+                }
+                if r.description.is_empty() {
+                    r.description = match COMMON.iter().find(|(c, _, _)| c == code) {
+                        Some((_, d, _)) => d.to_string(),
+                        None if code == "409" => "The record changed since it was read (stale `version`), or its state forbids this".into(),
+                        None => String::new(),
+                    };
+                }
             }
         }
     }

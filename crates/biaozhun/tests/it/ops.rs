@@ -36,6 +36,34 @@ scenario!(openapi_documents_every_api_route, |t: TestApp| async move {
     assert_eq!(documented, routed);
 });
 
+// Conformance (scripts/conformance.sh): every error answer an operation lists comes with the
+// shared JSON error body, and the answers found undocumented by schemathesis stay documented.
+scenario!(openapi_error_answers_carry_the_error_body, |t: TestApp| async move {
+    let doc = t.client().get("/api/v1/openapi.json").await.json();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            for (code, r) in op["responses"].as_object().unwrap() {
+                if code.starts_with(['4', '5']) && code != "400" {
+                    assert_eq!(
+                        r["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody",
+                        "{method} {path} {code}"
+                    );
+                    assert!(!r["description"].as_str().unwrap_or("").is_empty(), "{method} {path} {code}");
+                }
+            }
+        }
+    }
+    // An administrator removing their own admin role: 409, as documented.
+    let admin = t.user_with_roles("self_admin", &[biaozhun::auth::Role::Admin]).await;
+    let uid = t.user_id("self_admin").await;
+    let r = admin.api(reqwest::Method::PUT, &format!("/api/v1/users/{uid}/roles"), Some(serde_json::json!({"roles": [], "reason": "x"}))).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.json()["error"]["code"], "conflict");
+    let op = &doc["paths"]["/api/v1/users/{id}/roles"]["put"]["responses"];
+    assert!(op.get("409").is_some(), "{op}");
+    assert_eq!(op["200"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/RolesChanged");
+});
+
 #[test]
 fn every_template_string_is_translated() {
     use biaozhun::web::{Lang, i18n};

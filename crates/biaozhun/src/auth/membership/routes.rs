@@ -267,7 +267,7 @@ pub struct ApplyInput {
 }
 
 /// Apply for membership (or renewal).
-#[utoipa::path(post, path = "/api/v1/membership/applications", tag = "membership", request_body = ApplicationInput,
+#[utoipa::path(post, path = "/api/v1/membership/applications", tag = "membership", request_body = ApplyInput,
     responses((status = 201, body = store::Application), (status = 409), (status = 422)))]
 pub async fn api_apply(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<ApplyInput>) -> AppResult<Response> {
     let id = store::submit(&app, &ctx, input.application, input.renew).await?;
