@@ -264,47 +264,38 @@ drill_membership() {
   local data="$WORK/membership" port n="${FAULTS_APPLICANTS:-40}" pw="Drill-$(date +%s)-pw"
   port=$(free_port)
   BIAOZHUN_DATA_DIR="$data" "$BIN" migrate >/dev/null 2>&1
-  # The CLI makes administrators only; applicants are then set back to plain users.
-  echo "$pw" | BIAOZHUN_DATA_DIR="$data" "$BIN" user create --admin drill_staff --email drill_staff@example.org >/dev/null 2>&1
-  for i in $(seq 1 "$n"); do
-    echo "$pw" | BIAOZHUN_DATA_DIR="$data" "$BIN" user create --admin "drill_app$i" --email "drill_app$i@example.org" >/dev/null 2>&1
-    BIAOZHUN_DATA_DIR="$data" "$BIN" user roles "drill_app$i" --set "" --reason drill >/dev/null 2>&1
+  # The CLI makes administrators only; applicants are then set back to plain users. Each
+  # account gets a personal API token from the CLI, one per line in tokens.txt (staff first).
+  : >"$WORK/tokens.txt"
+  for who in drill_staff $(seq -f "drill_app%g" 1 "$n"); do
+    echo "$pw" | BIAOZHUN_DATA_DIR="$data" "$BIN" user create --admin "$who" --email "$who@example.org" >/dev/null 2>&1
+    [ "$who" = drill_staff ] || BIAOZHUN_DATA_DIR="$data" "$BIN" user roles "$who" --set "" --reason drill >/dev/null 2>&1
+    BIAOZHUN_DATA_DIR="$data" "$BIN" user token "$who" --label drill 2>/dev/null >>"$WORK/tokens.txt"
   done
   start_server "$data" "$port" || { fail "server did not start"; return; }
-  # Log in through the API (captcha answers derive from the instance's secret), apply as each
-  # applicant, then approve in order as staff, printing each approved id.
+  # Apply as each applicant, then approve in order as staff, printing each approved id.
   cat > "$WORK/membership.py" <<'PY'
-import hashlib, hmac, http.cookiejar, json, sqlite3, sys, urllib.error, urllib.request
-db, base, pw, n, mode = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
-secret = bytes.fromhex(sqlite3.connect(db).execute("SELECT value FROM settings WHERE key = 'secret_key'").fetchone()[0])
-def session(account):
-    web = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-    cid = json.load(web.open(base + "/api/v1/captcha"))["id"]
-    mac = hmac.new(secret, f"captcha-answer:{cid}".encode(), hashlib.sha256).digest()
-    answer = "".join("2345679ACDEFGHJKLMNPQRTUVWXY"[b % 28] for b in mac[:5])
-    csrf = {}
-    def call(method, path, body=None):
-        req = urllib.request.Request(base + path, data=None if body is None else json.dumps(body).encode(), method=method,
-                                     headers={"Content-Type": "application/json", **csrf})
-        return json.load(web.open(req))
-    login = call("POST", "/api/v1/session", {"account": account, "password": pw, "captcha_id": cid, "captcha_answer": answer})
-    csrf["X-CSRF-Token"] = login["csrf_token"]
-    return call
+import json, sys, urllib.request
+tokens_file, base, n, mode = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+tokens = open(tokens_file).read().split()
+def call(token, method, path, body=None):
+    req = urllib.request.Request(base + path, data=None if body is None else json.dumps(body).encode(), method=method,
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    return json.load(urllib.request.urlopen(req))
 if mode == "apply":
     for i in range(1, n + 1):
-        call = session(f"drill_app{i}")
-        call("POST", "/api/v1/membership/applications", {"kind": "individual", "real_name": f"申请人{i}", "contact_name": f"申请人{i}",
+        call(tokens[i], "POST", "/api/v1/membership/applications", {"kind": "individual", "real_name": f"申请人{i}", "contact_name": f"申请人{i}",
              "contact_phone": "13800138000", "contact_email": f"drill_app{i}@example.org"})
 else:
-    call = session("drill_staff")
-    for a in sorted(call("GET", "/api/v1/membership/applications"), key=lambda a: a["id"]):
-        call("POST", f"/api/v1/membership/applications/{a['id']}/decision",
+    staff = tokens[0]
+    for a in sorted(call(staff, "GET", "/api/v1/membership/applications"), key=lambda a: a["id"]):
+        call(staff, "POST", f"/api/v1/membership/applications/{a['id']}/decision",
              {"decision": "approve", "version": a["version"], "member_no": f"D{a['id']:05d}"})
         print(a["id"], flush=True)
 PY
-  python3 "$WORK/membership.py" "$data/biaozhun.db" "http://127.0.0.1:$port" "$pw" "$n" apply || { fail "applying"; return; }
+  python3 "$WORK/membership.py" "$WORK/tokens.txt" "http://127.0.0.1:$port" "$n" apply || { fail "applying"; return; }
   check "applications pending" "$n" "$(sql "$data" "SELECT COUNT(*) FROM membership_applications WHERE status = 'pending'")"
-  python3 "$WORK/membership.py" "$data/biaozhun.db" "http://127.0.0.1:$port" "$pw" "$n" approve >"$WORK/approved.txt" 2>/dev/null &
+  python3 "$WORK/membership.py" "$WORK/tokens.txt" "http://127.0.0.1:$port" "$n" approve >"$WORK/approved.txt" 2>/dev/null &
   local loop=$!
   while [ "$(wc -l <"$WORK/approved.txt")" -lt $((n / 3)) ]; do sleep 0.05; done
   kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; wait "$loop" 2>/dev/null
@@ -325,7 +316,7 @@ PY
     SELECT COUNT(*) FROM membership_applications a WHERE a.status = 'pending'
       AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = a.user_id)")"
   start_server "$data" "$port" || { fail "restart"; return; }
-  python3 "$WORK/membership.py" "$data/biaozhun.db" "http://127.0.0.1:$port" "$pw" "$n" approve >/dev/null || fail "second pass"
+  python3 "$WORK/membership.py" "$WORK/tokens.txt" "http://127.0.0.1:$port" "$n" approve >/dev/null || fail "second pass"
   kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
   check "approved after the second pass" "$n" "$(sql "$data" "SELECT COUNT(*) FROM membership_applications WHERE status = 'approved'")"
   check "memberships after the second pass" "$n" "$(sql "$data" "SELECT COUNT(*) FROM memberships")"

@@ -101,6 +101,11 @@ enum UserCmd {
     },
 }
 
+/// The account a `biaozhun user …` command names (user name or mail address).
+async fn account(app: &App, name: &str) -> anyhow::Result<biaozhun::auth::store::Account> {
+    biaozhun::auth::store::find_by_account(app, name).await.map_err(|e| anyhow::anyhow!("{e}"))?.ok_or_else(|| anyhow::anyhow!("no account {name:?}"))
+}
+
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     let mut cfg = Config::load(cli.config.as_deref())?;
     if let Some(d) = &cli.data {
@@ -165,32 +170,23 @@ async fn main() -> anyhow::Result<()> {
                 .filter(|s| !s.is_empty())
                 .map(|s| biaozhun::auth::Role::parse(s).ok_or_else(|| anyhow::anyhow!("unknown role {s:?} (expert, staff, admin)")))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let acct = biaozhun::auth::store::find_by_account(&app, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?.ok_or_else(|| anyhow::anyhow!("no account {name:?}"))?;
+            let acct = account(&app, &name).await?;
             if reason.trim().is_empty() {
                 anyhow::bail!("--reason is required");
             }
             let mut tx = app.db.begin().await?;
             let (added, removed) = biaozhun::auth::store::set_roles(&mut tx, acct.id, &roles, None).await?;
-            sqlx::query("INSERT INTO audit_log (at, actor_name, action, target, detail) VALUES ($1, 'command line', 'user.roles_changed', $2, $3)")
-                .bind(biaozhun::util::now())
-                .bind(format!("user:{}", acct.id))
-                .bind(serde_json::json!({ "added": added, "removed": removed, "reason": reason }).to_string())
-                .execute(&mut *tx)
-                .await?;
+            let detail = serde_json::json!({ "added": added, "removed": removed, "reason": reason }).to_string();
+            biaozhun::auth::audit::log_command_line(&mut *tx, "user.roles_changed", format!("user:{}", acct.id), detail).await?;
             tx.commit().await?;
             println!("{name}: added {added:?}, removed {removed:?}");
         }
         Cmd::User { cmd: UserCmd::Token { name, label } } => {
             let app = App::init(cfg).await?.app;
-            let acct = biaozhun::auth::store::find_by_account(&app, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?.ok_or_else(|| anyhow::anyhow!("no account {name:?}"))?;
+            let acct = account(&app, &name).await?;
             let (info, token) = biaozhun::auth::tokens::create(&app, acct.id, &label).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             // Recorded like the web path's `token.create`, with the command line as the actor.
-            sqlx::query("INSERT INTO audit_log (at, actor_name, action, target, detail) VALUES ($1, 'command line', 'token.create', $2, $3)")
-                .bind(biaozhun::util::now())
-                .bind(format!("token:{}", info.id))
-                .bind(format!("{} (for {name})", info.name))
-                .execute(&app.db.pool)
-                .await?;
+            biaozhun::auth::audit::log_command_line(&app.db.pool, "token.create", format!("token:{}", info.id), format!("{} (for {name})", info.name)).await?;
             println!("{token}");
         }
         Cmd::Backup { out } => {

@@ -45,3 +45,19 @@ pub async fn log_tx(tx: &mut crate::db::Tx, ctx: &Ctx, e: Entry<'_>) -> Result<(
         .await?;
     Ok(())
 }
+
+/// Writes one entry for an act of the command line (`biaozhun user …`): no signed-in actor and
+/// no address, the actor named "command line".
+pub async fn log_command_line<'e, E>(ex: E, action: &str, target: String, detail: String) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query("INSERT INTO audit_log (at, actor_name, action, target, detail) VALUES ($1, 'command line', $2, $3, $4)")
+        .bind(crate::util::now())
+        .bind(action)
+        .bind(target)
+        .bind(detail)
+        .execute(ex)
+        .await?;
+    Ok(())
+}

@@ -354,8 +354,10 @@ pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
                 continue;
             }
             let symbol: String = r.try_get("symbol")?;
-            let deadline: Option<String> = r.try_get("comment_deadline")?;
-            let domestic: Option<String> = r.try_get("domestic_deadline")?;
+            let dl = r.try_get::<Option<String>, _>("comment_deadline")?.unwrap_or_else(|| "—".into());
+            let dd = r.try_get::<Option<String>, _>("domestic_deadline")?.unwrap_or_else(|| "—".into());
+            let t = model::shorten(&title, 120);
+            let link = link_of(&symbol);
             let mut told = std::collections::HashSet::new();
             for (sub, reason) in found {
                 let Some((user, audience, freq)) = owners.get(&sub) else { continue };
@@ -375,13 +377,13 @@ pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
                 .await?
                 .rows_affected();
                 // One notice per user and notification, even with several subscriptions.
-                for to in audience.iter().filter(|_| inserted > 0 && immediate) {
+                if inserted == 0 || !immediate {
+                    continue;
+                }
+                for to in audience {
                     if !told.insert(*to) {
                         continue;
                     }
-                    let dl = deadline.clone().unwrap_or_else(|| "—".into());
-                    let dd = domestic.clone().unwrap_or_else(|| "—".into());
-                    let t = model::shorten(&title, 120);
                     notify::send(
                         &mut tx,
                         &app,
@@ -390,7 +392,7 @@ pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
                             kind: "tbt_match",
                             key: "tbt.notice_match",
                             args: &[("symbol", &symbol), ("title", &t), ("reason", &reason), ("deadline", &dl), ("domestic", &dd)],
-                            link: &link_of(&symbol),
+                            link: &link,
                             mail: true,
                         },
                     )
