@@ -6,6 +6,7 @@
 #
 # Usage: scripts/conformance.sh          (pip install schemathesis; ~10 min on 2 cores)
 #        CONFORMANCE_EXAMPLES=20 CONFORMANCE_SEED=1 scripts/conformance.sh
+#        BACKEND=postgres scripts/conformance.sh   (on a new database of the local PostgreSQL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXAMPLES="${CONFORMANCE_EXAMPLES:-50}"

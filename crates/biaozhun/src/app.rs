@@ -27,7 +27,7 @@ pub struct Inner {
     pub indexer: std::sync::Arc<crate::indexer::Indexer>,
     /// The domains whose records are searchable.
     pub index_sources: Vec<crate::indexer::Source>,
-    /// This server's in-memory rate limits for search and validity checks.
+    /// Rate limits for search and validity checks (this server's counts, synced with the others').
     pub limiter: web::ratelimit::Limiter,
 }
 
@@ -88,6 +88,7 @@ impl App {
             jobs::spawn_worker(self.clone());
         }
         crate::indexer::spawn_follower(self.clone());
+        web::ratelimit::spawn_sync(self.clone());
         let router = self.router();
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)

@@ -35,8 +35,8 @@ pub struct Config {
     pub rate_limit: RateLimit,
 }
 
-/// Requests a minute per client address (anonymous) or per account (logged in), counted
-/// by each server on its own in memory. `0` means no limit for that budget.
+/// Requests a minute per client address (anonymous) or per account (logged in), summed over
+/// every server (web/ratelimit.rs). `0` means no limit for that budget.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RateLimit {

@@ -34,19 +34,23 @@ enum Cmd {
         #[command(subcommand)]
         cmd: UserCmd,
     },
-    /// Write a consistent backup while the server runs (SQLite file copy, or PostgreSQL archive).
+    /// Write a consistent backup while the server runs (SQLite file copy, or portable archive).
     Backup {
-        /// Output file (default <data>/backups/biaozhun-<time>.db, or .jsonl.gz on PostgreSQL).
+        /// Output file (default <data>/backups/biaozhun-<time>.db, or .jsonl.gz for an archive).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write the portable archive on SQLite too (always so on PostgreSQL): it restores
+        /// into either backend, e.g. to move from SQLite to PostgreSQL.
+        #[arg(long)]
+        archive: bool,
     },
     /// Import records from a file (format detected); progress is shown as a bar.
     Import {
         #[command(subcommand)]
         what: ImportCmd,
     },
-    /// Restore a backup: SQLite replaces the database file (stop the server first);
-    /// PostgreSQL loads an archive into an empty database.
+    /// Restore a backup: an archive (from either backend) loads into an empty database; an
+    /// SQLite file replaces the SQLite database file (stop the server first).
     Restore { file: PathBuf },
     /// Measure the figures named in the issues (see docs/benchmarks.md).
     Bench {
@@ -189,9 +193,9 @@ async fn main() -> anyhow::Result<()> {
             biaozhun::auth::audit::log_command_line(&app.db.pool, "token.create", format!("token:{}", info.id), format!("{} (for {name})", info.name)).await?;
             println!("{token}");
         }
-        Cmd::Backup { out } => {
+        Cmd::Backup { out, archive } => {
             let app = App::init(cfg.clone()).await?.app;
-            let path = biaozhun::db::backup::backup(&app.db, &cfg.data_dir, out).await?;
+            let path = biaozhun::db::backup::backup(&app.db, &cfg.data_dir, out, archive).await?;
             println!("backup written to {}", path.display());
         }
         Cmd::Restore { file } => {

@@ -1,20 +1,24 @@
-//! Backup and restore, one way per backend (docs/reliability/backup.md):
+//! Backup and restore (docs/reliability/backup.md):
 //! - SQLite: `VACUUM INTO` writes a consistent copy of the database file while the server
 //!   keeps serving; restore checks the copy (integrity, schema) before replacing the live file.
-//! - PostgreSQL: a portable archive (gzip JSON lines) read in one snapshot transaction and
-//!   restored into an empty database in one transaction; no external tools needed.
+//! - The portable archive (gzip JSON lines), read in one snapshot transaction and restored
+//!   into an empty database in one transaction, with no external tools: PostgreSQL's backup,
+//!   and on SQLite `--archive`, the way to move an instance from one backend to the other.
 
 use super::{Db, DbKind};
 use crate::config::Config;
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 
-pub async fn backup(db: &Db, data_dir: &Path, out: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+/// Writes a backup and returns its path: the portable archive on PostgreSQL or when `archive`
+/// is asked for, a copy of the database file otherwise.
+pub async fn backup(db: &Db, data_dir: &Path, out: Option<PathBuf>, archive: bool) -> anyhow::Result<PathBuf> {
+    let archive = archive || db.kind == DbKind::Postgres;
     let out = match out {
         Some(p) => p,
         None => {
             let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-            let ext = if db.kind == DbKind::Sqlite { "db" } else { "jsonl.gz" };
+            let ext = if archive { "jsonl.gz" } else { "db" };
             data_dir.join("backups").join(format!("biaozhun-{stamp}.{ext}"))
         }
     };
@@ -24,8 +28,8 @@ pub async fn backup(db: &Db, data_dir: &Path, out: Option<PathBuf>) -> anyhow::R
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    if db.kind == DbKind::Postgres {
-        backup_postgres(db, &out).await?;
+    if archive {
+        backup_archive(db, &out).await?;
         return Ok(out);
     }
     let target = out.to_str().context("backup path must be valid UTF-8")?.replace('\'', "''");
@@ -33,16 +37,18 @@ pub async fn backup(db: &Db, data_dir: &Path, out: Option<PathBuf>) -> anyhow::R
     Ok(out)
 }
 
-/// Restores a backup into the configured database and says where it went. SQLite: checks
-/// that `file` is a biaozhun database, then copies it over the configured one. PostgreSQL:
-/// loads an archive into an empty database.
+/// Restores a backup into the configured database and says where it went. An archive (from
+/// either backend) is loaded into an empty database; an SQLite file is checked (integrity,
+/// schema) and copied over the configured SQLite database.
 pub async fn restore(cfg: &Config, file: &Path) -> anyhow::Result<String> {
     let url = cfg.effective_database_url();
-    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        return restore_postgres(&url, file).await;
+    let mut magic = [0u8; 2];
+    let _ = std::io::Read::read(&mut std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?, &mut magic)?;
+    if magic == [0x1f, 0x8b] {
+        return restore_archive(&url, file).await;
     }
     let Some(live) = url.strip_prefix("sqlite://") else {
-        bail!("unsupported database URL for restore");
+        bail!("{} is not a biaozhun archive; an SQLite backup file restores only into SQLite (make an archive with `biaozhun backup --archive`)", file.display());
     };
     let live = PathBuf::from(live.split('?').next().unwrap_or(live));
     if let Some(dir) = live.parent() {
@@ -79,16 +85,16 @@ pub async fn restore(cfg: &Config, file: &Path) -> anyhow::Result<String> {
 }
 
 // ---------------------------------------------------------------------------------------
-// PostgreSQL: a portable archive written and read by the application itself.
+// The portable archive, written and read by the application itself on either backend.
 //
 // Format (gzip, one JSON value per line):
-//   {"format":"biaozhun-archive","format_version":1,"schema_version":N,"source":"postgres","created_at":T}
+//   {"format":"biaozhun-archive","format_version":1,"schema_version":N,"source":"postgres"|"sqlite","created_at":T}
 //   {"table":"users","columns":["id",...],"types":["bigint",...]}   then one JSON array per row
 //   ... every table, parents before children (foreign keys) ...
 //   {"end":true,"tables":K,"rows":R}
 // Integers are numbers, text is a string, bytes are base64 strings, NULL is null. Every table is
-// read inside one REPEATABLE READ READ ONLY transaction: one consistent snapshot while the
-// servers keep serving.
+// read inside one transaction (REPEATABLE READ READ ONLY on PostgreSQL, a WAL read snapshot
+// on SQLite): one consistent snapshot while the servers keep serving.
 
 pub const ARCHIVE_FORMAT: &str = "biaozhun-archive";
 pub const ARCHIVE_VERSION: i64 = 1;
@@ -103,9 +109,9 @@ enum ColType {
 impl ColType {
     fn parse(s: &str) -> anyhow::Result<ColType> {
         Ok(match s {
-            "bigint" | "integer" | "smallint" => ColType::Int,
+            "bigint" | "integer" | "int" | "smallint" => ColType::Int,
             "text" | "character varying" | "character" => ColType::Text,
-            "bytea" => ColType::Bytes,
+            "bytea" | "blob" => ColType::Bytes,
             other => bail!("column type {other} is not handled by the archive"),
         })
     }
@@ -123,22 +129,33 @@ struct TableInfo {
     columns: Vec<(String, ColType)>,
 }
 
+/// Tables whose rows matter only for minutes (rate-limit counts): not archived, and an
+/// archive without them is complete.
+const TRANSIENT: &[&str] = &["rate_counts"];
+
 /// The application's tables, parents before children, with their columns in order.
-async fn pg_tables(conn: &mut sqlx::AnyConnection) -> anyhow::Result<Vec<TableInfo>> {
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT table_name::text FROM information_schema.tables \
-         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let edges: Vec<(String, String)> = sqlx::query_as(
-        "SELECT ch.relname::text, pa.relname::text FROM pg_constraint c \
-         JOIN pg_class ch ON ch.oid = c.conrelid JOIN pg_class pa ON pa.oid = c.confrelid \
-         JOIN pg_namespace n ON n.oid = ch.relnamespace \
-         WHERE c.contype = 'f' AND n.nspname = current_schema()",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+async fn tables(conn: &mut sqlx::AnyConnection) -> anyhow::Result<Vec<TableInfo>> {
+    let kind = DbKind::of(conn);
+    let (names_sql, edges_sql, columns_sql) = match kind {
+        DbKind::Postgres => (
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name",
+            "SELECT ch.relname::text, pa.relname::text FROM pg_constraint c \
+             JOIN pg_class ch ON ch.oid = c.conrelid JOIN pg_class pa ON pa.oid = c.confrelid \
+             JOIN pg_namespace n ON n.oid = ch.relnamespace \
+             WHERE c.contype = 'f' AND n.nspname = current_schema()",
+            "SELECT column_name::text, data_type::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+        ),
+        DbKind::Sqlite => (
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            "SELECT m.name, f.\"table\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table'",
+            "SELECT name, lower(type) FROM pragma_table_info($1) ORDER BY cid",
+        ),
+    };
+    let mut names: Vec<String> = sqlx::query_scalar(names_sql).fetch_all(&mut *conn).await?;
+    names.retain(|n| !TRANSIENT.contains(&n.as_str()));
+    let edges: Vec<(String, String)> = sqlx::query_as(edges_sql).fetch_all(&mut *conn).await?;
     // Topological order (a self-reference is satisfied by rows in key order).
     let mut order: Vec<String> = Vec::new();
     let mut left: Vec<String> = names.clone();
@@ -156,13 +173,7 @@ async fn pg_tables(conn: &mut sqlx::AnyConnection) -> anyhow::Result<Vec<TableIn
     }
     let mut out = Vec::new();
     for name in order {
-        let cols: Vec<(String, String)> = sqlx::query_as(
-            "SELECT column_name::text, data_type::text FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
-        )
-        .bind(&name)
-        .fetch_all(&mut *conn)
-        .await?;
+        let cols: Vec<(String, String)> = sqlx::query_as(columns_sql).bind(&name).fetch_all(&mut *conn).await?;
         let columns = cols.into_iter().map(|(c, t)| Ok((c, ColType::parse(&t)?))).collect::<anyhow::Result<Vec<_>>>()?;
         out.push(TableInfo { name, columns });
     }
@@ -186,19 +197,24 @@ fn cell(row: &sqlx::any::AnyRow, i: usize, ty: ColType) -> anyhow::Result<serde_
     })
 }
 
-async fn backup_postgres(db: &Db, out: &Path) -> anyhow::Result<()> {
+async fn backup_archive(db: &Db, out: &Path) -> anyhow::Result<()> {
     use futures_util::TryStreamExt;
     use std::io::Write;
     let tmp = out.with_extension("partial");
     let file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     let mut w = flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::default());
     let result = async {
-        let mut tx = db.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+        // SQLite's snapshot starts with the transaction's first read and lasts until its end.
+        let (begin, source) = match db.kind {
+            DbKind::Postgres => ("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "postgres"),
+            DbKind::Sqlite => ("BEGIN", "sqlite"),
+        };
+        let mut tx = db.pool.begin_with(begin).await?;
         let version: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetch_one(&mut *tx).await?;
         let header = serde_json::json!({"format": ARCHIVE_FORMAT, "format_version": ARCHIVE_VERSION, "schema_version": version,
-            "source": "postgres", "created_at": crate::util::now()});
+            "source": source, "created_at": crate::util::now()});
         writeln!(w, "{header}")?;
-        let tables = pg_tables(&mut *tx).await?;
+        let tables = tables(&mut *tx).await?;
         let mut total = 0i64;
         for t in &tables {
             let names: Vec<&str> = t.columns.iter().map(|c| c.0.as_str()).collect();
@@ -229,16 +245,17 @@ async fn backup_postgres(db: &Db, out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Restores an archive into an empty PostgreSQL database: migrates it to this version's
-/// schema, refuses an archive of another schema version or a database that holds data, then
-/// loads every table in one transaction and moves the id sequences past the restored ids.
-async fn restore_postgres(url: &str, file: &Path) -> anyhow::Result<String> {
+/// Restores an archive (from either backend) into an empty database: migrates it to this
+/// version's schema, refuses an archive of another schema version or a database that holds
+/// data, then loads every table in one transaction and, on PostgreSQL, moves the id sequences
+/// past the restored ids (SQLite's follow the largest id by themselves).
+async fn restore_archive(url: &str, file: &Path) -> anyhow::Result<String> {
     use std::io::BufRead;
     let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let mut lines = std::io::BufReader::new(flate2::read::GzDecoder::new(f)).lines();
     let header: serde_json::Value = match lines.next() {
         Some(Ok(l)) => serde_json::from_str(&l).context("the file is not a biaozhun archive")?,
-        _ => bail!("the file is not a biaozhun archive (a PostgreSQL backup is a .jsonl.gz archive)"),
+        _ => bail!("the file is not a biaozhun archive (a .jsonl.gz file written by `biaozhun backup`)"),
     };
     if header["format"] != ARCHIVE_FORMAT || header["format_version"].as_i64() != Some(ARCHIVE_VERSION) {
         bail!("the file is not a biaozhun archive of format version {ARCHIVE_VERSION}");
@@ -249,7 +266,7 @@ async fn restore_postgres(url: &str, file: &Path) -> anyhow::Result<String> {
     if header["schema_version"].as_i64() != Some(version) {
         bail!("the archive has schema version {}, this biaozhun has {version}: restore with the version that made it", header["schema_version"]);
     }
-    let tables = pg_tables(&mut *db.pool.acquire().await?).await?;
+    let tables = tables(&mut *db.pool.acquire().await?).await?;
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await?;
     if users > 0 {
         bail!("the target database holds data already; restore into an empty database");
@@ -306,12 +323,16 @@ async fn restore_postgres(url: &str, file: &Path) -> anyhow::Result<String> {
         bail!("the archive lacks tables of this schema");
     }
     // Move every serial/identity sequence past the restored ids.
-    let serials: Vec<(String, String)> = sqlx::query_as(
-        "SELECT table_name::text, column_name::text FROM information_schema.columns \
-         WHERE table_schema = current_schema() AND (column_default LIKE 'nextval(%' OR is_identity = 'YES')",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    let serials: Vec<(String, String)> = if db.kind == DbKind::Postgres {
+        sqlx::query_as(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND (column_default LIKE 'nextval(%' OR is_identity = 'YES')",
+        )
+        .fetch_all(&mut *tx)
+        .await?
+    } else {
+        Vec::new()
+    };
     for (table, col) in serials {
         let sql = format!(
             "SELECT setval(pg_get_serial_sequence($1, $2), GREATEST(COALESCE(MAX({c}), 0), 1), COALESCE(MAX({c}), 0) > 0)::bigint FROM {t}",
@@ -323,7 +344,8 @@ async fn restore_postgres(url: &str, file: &Path) -> anyhow::Result<String> {
     tx.commit().await?;
     db.pool.close().await;
     tracing::info!("restored schema version {version}: {total} rows in {} tables", seen.len());
-    Ok(format!("the PostgreSQL database ({total} rows in {} tables)", seen.len()))
+    let backend = if db.kind == DbKind::Postgres { "PostgreSQL" } else { "SQLite" };
+    Ok(format!("the {backend} database ({total} rows in {} tables, from {})", seen.len(), header["source"].as_str().unwrap_or("?")))
 }
 
 async fn insert_batch(tx: &mut super::Tx, current: &(String, Vec<ColType>), tables: &[TableInfo], rows: &[Vec<serde_json::Value>]) -> anyhow::Result<()> {
@@ -334,22 +356,7 @@ async fn insert_batch(tx: &mut super::Tx, current: &(String, Vec<ColType>), tabl
     let (name, types) = current;
     let t = tables.iter().find(|t| &t.name == name).context("table")?;
     let cols: Vec<String> = t.columns.iter().map(|c| quote_ident(&c.0)).collect();
-    let mut sql = format!("INSERT INTO {} ({}) VALUES ", quote_ident(name), cols.join(", "));
-    let mut n = 0;
-    for (r, _) in rows.iter().enumerate() {
-        if r > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        for c in 0..types.len() {
-            n += 1;
-            if c > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("${n}"));
-        }
-        sql.push(')');
-    }
+    let sql = format!("INSERT INTO {} ({}) VALUES {}", quote_ident(name), cols.join(", "), DbKind::of(&**tx).rows(rows.len(), types.len()));
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for row in rows {
         for (v, ty) in row.iter().zip(types) {

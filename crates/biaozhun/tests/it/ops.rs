@@ -83,8 +83,8 @@ fn every_template_string_is_translated() {
 }
 
 /// Every application table, from the schema itself.
-async fn tables(t: &TestApp, db: &biaozhun::db::Db) -> Vec<String> {
-    let sql = if t.backend == Backend::Sqlite {
+async fn tables(db: &biaozhun::db::Db) -> Vec<String> {
+    let sql = if db.kind == biaozhun::db::DbKind::Sqlite {
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
     } else {
         "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
@@ -111,18 +111,18 @@ scenario!(backup_while_running_and_restore, |t: TestApp| async move {
     let article: i64 = sqlx::query_scalar("SELECT id FROM articles WHERE title = '备份恢复演练公告'").fetch_one(&t.app.db.pool).await.unwrap();
     let name = if t.backend == Backend::Sqlite { "snap.db" } else { "snap.jsonl.gz" };
     let out = t.app.config.data_dir.join(name);
-    let path = biaozhun::db::backup::backup(&t.app.db, &t.app.config.data_dir, Some(out.clone())).await.unwrap();
+    let path = biaozhun::db::backup::backup(&t.app.db, &t.app.config.data_dir, Some(out.clone()), false).await.unwrap();
     assert!(path.exists());
-    assert!(biaozhun::db::backup::backup(&t.app.db, &t.app.config.data_dir, Some(out.clone())).await.is_err(), "never overwrites");
+    assert!(biaozhun::db::backup::backup(&t.app.db, &t.app.config.data_dir, Some(out.clone()), false).await.is_err(), "never overwrites");
     // Restore into a fresh instance and compare every table, row by row.
     let dir = tempfile::tempdir().unwrap();
     let database_url = if t.backend == Backend::Sqlite { String::new() } else { fresh_postgres_url().await };
     let cfg = biaozhun::config::Config { data_dir: dir.path().to_path_buf(), database_url, run_jobs: false, ..t.app.config.clone() };
     biaozhun::db::backup::restore(&cfg, &path).await.unwrap();
     let restored_db = biaozhun::db::Db::connect(&cfg.effective_database_url(), 2).await.unwrap();
-    let names = tables(&t, &t.app.db).await;
+    let names = tables(&t.app.db).await;
     assert!(names.len() > 15);
-    assert_eq!(names, tables(&t, &restored_db).await);
+    assert_eq!(names, tables(&restored_db).await);
     let mut compared = 0;
     for table in &names {
         let a = rows_as_text(&t, &t.app.db, table).await;
@@ -160,6 +160,78 @@ scenario!(backup_while_running_and_restore, |t: TestApp| async move {
     if t.backend == Backend::Postgres {
         let err = biaozhun::db::backup::restore(&cfg, &path).await.unwrap_err();
         assert!(format!("{err:#}").contains("empty database"), "{err:#}");
+    }
+});
+
+/// A table's rows as typed values (integer, text, bytes or NULL), sorted: comparable between
+/// SQLite and PostgreSQL, whose text renderings and collations differ.
+async fn typed_rows(db: &biaozhun::db::Db, table: &str) -> Vec<String> {
+    use sqlx::Row;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM \"{table}\""))).fetch_all(&db.pool).await.unwrap();
+    let mut out: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            (0..row.len())
+                .map(|i| {
+                    if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
+                        v.map_or("null".to_string(), |v| format!("i{v}"))
+                    } else if let Ok(v) = row.try_get::<Option<String>, _>(i) {
+                        v.map_or("null".to_string(), |v| format!("t{v:?}"))
+                    } else {
+                        let v: Option<Vec<u8>> = row.try_get(i).unwrap_or_else(|e| panic!("{table} column {i}: {e}"));
+                        v.map_or("null".to_string(), |v| format!("b{}", hex::encode(v)))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+scenario!(archive_moves_an_instance_to_the_other_backend, |t: TestApp| async move {
+    let staff = t.user_with_roles("moving_user", &[biaozhun::auth::Role::Staff]).await;
+    let r = staff.post_form("/staff/articles", &[("kind", "news"), ("title", "迁移演练公告"), ("body_md", "从一种数据库迁到另一种"), ("status", "published")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let out = t.app.config.data_dir.join("move.jsonl.gz");
+    let path = biaozhun::db::backup::backup(&t.app.db, &t.app.config.data_dir, Some(out), true).await.unwrap();
+    // SQLite → PostgreSQL and PostgreSQL → SQLite; without PostgreSQL, SQLite → a new SQLite.
+    let dir = tempfile::tempdir().unwrap();
+    let pg = std::env::var("BIAOZHUN_TEST_DATABASE_URL").is_ok_and(|s| !s.is_empty());
+    let database_url = if t.backend == Backend::Sqlite && pg { fresh_postgres_url().await } else { String::new() };
+    let cfg = biaozhun::config::Config { data_dir: dir.path().to_path_buf(), database_url, run_jobs: false, ..t.app.config.clone() };
+    let said = biaozhun::db::backup::restore(&cfg, &path).await.unwrap();
+    let from = if t.backend == Backend::Sqlite { "from sqlite" } else { "from postgres" };
+    assert!(said.contains(from), "{said}");
+    let target = biaozhun::db::Db::connect(&cfg.effective_database_url(), 2).await.unwrap();
+    let names: Vec<String> = tables(&t.app.db).await.into_iter().filter(|n| n != "rate_counts").collect();
+    assert_eq!(names, tables(&target).await.into_iter().filter(|n| n != "rate_counts").collect::<Vec<_>>());
+    let mut compared = 0;
+    for table in &names {
+        let a = typed_rows(&t.app.db, table).await;
+        assert_eq!(a, typed_rows(&target, table).await, "table {table}");
+        compared += a.len();
+    }
+    assert!(compared > 10, "compared {compared} rows");
+    target.pool.close().await;
+    // The moved instance serves: the password hash and the article came along, ids go on.
+    let moved = biaozhun::App::init(cfg.clone()).await.unwrap().app;
+    let mut tx = moved.db.begin().await.unwrap();
+    biaozhun::jobs::mail::enqueue(&mut tx, "moved@example.com", "s", "b").await.expect("ids continue after the restored ones");
+    tx.commit().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(moved.clone().serve(listener, std::future::pending()));
+    let c = t.client().on(&base);
+    assert_eq!(c.login("moving_user", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert!(c.get("/news").await.text.contains("迁移演练公告"));
+    // An SQLite file does not go into PostgreSQL; it names the way that does.
+    if t.backend == Backend::Sqlite && pg {
+        let file = biaozhun::db::backup::backup(&t.app.db, &t.app.config.data_dir, None, false).await.unwrap();
+        let pg_cfg = biaozhun::config::Config { database_url: fresh_postgres_url().await, ..cfg.clone() };
+        let err = biaozhun::db::backup::restore(&pg_cfg, &file).await.unwrap_err();
+        assert!(format!("{err:#}").contains("--archive"), "{err:#}");
     }
 });
 

@@ -126,3 +126,45 @@ scenario!(an_edit_on_one_server_is_searchable_on_the_other_within_5s, |t: TestAp
     assert!(search_until(&public_a, "横向扩展验证", &link, false, secs5).await, "old title still matches on A");
     assert!(search_until(&public_b, "横向扩展验证", &link, false, secs5).await, "old title still matches on B");
 });
+
+scenario!(anonymous_check_budget_is_shared_by_both_servers, |t: TestApp| async move {
+    use biaozhun::web::ratelimit::sync;
+    let (other_app, other) = t.second_server().await;
+    let limit = t.app.config.rate_limit.check_per_minute as usize;
+    assert!(limit >= 10);
+    // The budget is a sliding minute; start early in a minute so the previous one weighs nothing.
+    let sec = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64() % 60.0;
+    if sec > 40.0 {
+        tokio::time::sleep(Duration::from_secs_f64(60.5 - sec)).await;
+    }
+    let minute = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 60;
+    let started_in = minute();
+    let check = |c: Client| async move {
+        c.api(reqwest::Method::POST, "/api/v1/standards/check", Some(serde_json::json!({"text": "GB 1"}))).await.status
+    };
+    let a = t.client_from("203.0.113.5");
+    let b = a.on(&other);
+    let half = limit / 2;
+    for i in 0..half {
+        assert!(check(a.clone()).await.is_success(), "request {i} on server A");
+    }
+    // A writes its counts, B reads everyone's (each server does this by itself every second).
+    sync(&t.app).await.unwrap();
+    sync(&other_app).await.unwrap();
+    let mut on_b = 0;
+    while check(b.clone()).await.is_success() {
+        on_b += 1;
+        assert!(on_b <= limit, "server B never refused");
+    }
+    if minute() == started_in {
+        assert_eq!(half + on_b, limit, "A served {half}, so B served only the rest");
+    } else {
+        assert!(half + on_b < limit + half, "B counted A's requests");
+    }
+    // And A learns of B's requests in turn.
+    sync(&other_app).await.unwrap();
+    sync(&t.app).await.unwrap();
+    assert_eq!(check(a.clone()).await, StatusCode::TOO_MANY_REQUESTS, "A refuses too");
+    // Another address still has its whole budget on either server.
+    assert!(check(t.client_from("203.0.113.6").on(&other)).await.is_success());
+});

@@ -332,7 +332,8 @@ scenario!(anonymous_search_and_check_are_rate_limited, |t: TestApp| async move {
         assert!(r.status.is_success(), "{}: {}", r.status, r.text);
     }
     let (i, r) = refused.expect("refused after the limit");
-    // The bucket refills at limit/60 a second while the loop runs.
+    // Should the loop cross into the next minute, the sliding window lets up to limit/60 a
+    // second of the old minute go.
     let refill = (started.elapsed().as_secs_f64() * limit as f64 / 60.0).ceil() as usize;
     assert!(i >= limit && i <= limit + refill, "the limit ({limit}) is allowed, then refused: {i} passed");
     let wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
