@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Two real `biaozhun serve` processes on one PostgreSQL database behind nginx (round robin).
-# Checks that a login cookie from one backend works through the proxy on both, and that an
-# article published on one backend is searchable on the other within 5 s.
+# Checks that a login cookie from one backend works through the proxy on both, that an
+# article published on one backend is searchable on the other within 5 s, and that an
+# address's check budget is one budget across both backends.
 # Needs: nginx, psql, curl, python3, a debug build ($CARGO_TARGET_DIR/debug/biaozhun).
 #   PG=postgres://postgres@127.0.0.1:5432 scripts/scaleout.sh
 set -euo pipefail
@@ -22,6 +23,8 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 psql "$PG/postgres" -qc "CREATE DATABASE $DB"
 export BIAOZHUN_DATABASE_URL=$PG/$DB BIAOZHUN_BASE_URL=http://127.0.0.1:$PX BIAOZHUN_TRUST_PROXY=true
+LIMIT=20
+export BIAOZHUN_RATE_LIMIT__CHECK_PER_MINUTE=$LIMIT
 wait_up() { for _ in $(seq 100); do curl -fs "http://127.0.0.1:$1/healthz" >/dev/null && return 0; sleep 0.2; done; fail "backend on $1 did not start"; }
 BIAOZHUN_DATA_DIR=$W/a "$BZ" serve --bind 127.0.0.1:$PA >"$W/a.log" 2>&1 & PIDS+=($!)
 wait_up "$PA"
@@ -79,3 +82,20 @@ until curl -fs "http://127.0.0.1:$PB/search?q=$Q" | grep -q "href=\"/articles/$I
   sleep 0.1
 done
 echo "ok: published on A, searchable on B after $(python3 -c "print(round($(date +%s.%N) - $start, 2))") s"
+
+# Validity checks through the proxy, alternating backends, one every 0.25 s from one address:
+# each backend alone would allow $LIMIT, the shared budget allows $LIMIT in all (plus what the
+# other backend served within the last second, before the counts were exchanged).
+ok=0; first=""
+for i in $(seq 1 $((2 * LIMIT))); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data '{"text":"GB 1"}' "http://127.0.0.1:$PX/api/v1/standards/check")
+  case "$code" in
+    200) ok=$((ok + 1)) ;;
+    429) first=${first:-$i} ;;
+    *) fail "check through the proxy answered $code" ;;
+  esac
+  sleep 0.25
+done
+[ -n "$first" ] || fail "no check refused: the budget is not shared"
+[ "$ok" -ge "$LIMIT" ] && [ "$ok" -le $((LIMIT + 4)) ] || fail "$ok checks allowed through two backends for a budget of $LIMIT"
+echo "ok: $ok of $((2 * LIMIT)) checks allowed through both backends for one address (budget $LIMIT a minute, first 429 at request $first)"

@@ -10,9 +10,9 @@
 //! budget by at most what the other servers served it within the last second; while the
 //! database is unreachable each server goes on limiting with its own counts.
 
+use crate::App;
 use crate::config::RateLimit;
 use axum::http::Method;
-use crate::App;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
