@@ -120,5 +120,12 @@ done
 for role in $ROLES; do
   run "$role-revoke" --include-path-regex '^/api/v1/me/tokens/' -H "Authorization: Bearer ${SPARE[$role]}"
 done
+# Last, the answers of a server that is refusing: the same server restarted with small search
+# and check budgets, the visitor run again on the limited operations, so that most answers are
+# 429 and are checked against the document (status, Retry-After, error body).
+kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+printf '[rate_limit]\nenabled = true\nsearch_per_minute = 5\ncheck_per_minute = 2\n' > "$WORK/biaozhun.toml"
+start_server
+run visitor-limited --include-path-regex '^/api/v1/(standards|tbt/notifications|standards/check)$'
 echo "full logs: /var/tmp/conformance-*.log"
 exit $status

@@ -104,6 +104,19 @@ async fn rows_as_text(t: &TestApp, db: &biaozhun::db::Db, table: &str) -> Vec<St
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(&db.pool).await.unwrap()
 }
 
+/// Starts a restored instance and serves it; checks first that new rows get ids after the
+/// restored ones (a mail is queued).
+async fn serve_restored(cfg: &biaozhun::config::Config) -> (biaozhun::App, String) {
+    let app = biaozhun::App::init(cfg.clone()).await.unwrap().app;
+    let mut tx = app.db.begin().await.unwrap();
+    biaozhun::jobs::mail::enqueue(&mut tx, "after@example.com", "s", "b").await.expect("ids continue after the restored ones");
+    tx.commit().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(app.clone().serve(listener, std::future::pending()));
+    (app, base)
+}
+
 scenario!(backup_while_running_and_restore, |t: TestApp| async move {
     let staff = t.user_with_roles("kept_user", &[biaozhun::auth::Role::Staff]).await;
     let r = staff.post_form("/staff/articles", &[("kind", "news"), ("title", "备份恢复演练公告"), ("body_md", "恢复后可检索"), ("status", "published")]).await;
@@ -133,15 +146,9 @@ scenario!(backup_while_running_and_restore, |t: TestApp| async move {
     assert!(compared > 10, "compared {compared} rows");
     restored_db.pool.close().await;
     // The restored instance works: logins, new ids, and a search index rebuilt from the database.
-    let restored = biaozhun::App::init(cfg.clone()).await.unwrap().app;
+    let (restored, base) = serve_restored(&cfg).await;
     let found = biaozhun::auth::store::find_by_account(&restored, "kept_user").await.unwrap();
     assert!(found.is_some());
-    let mut tx = restored.db.begin().await.unwrap();
-    biaozhun::jobs::mail::enqueue(&mut tx, "after@example.com", "s", "b").await.expect("ids continue after the restored ones");
-    tx.commit().await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(restored.clone().serve(listener, std::future::pending()));
     let c = t.client().on(&base);
     let needle = format!("href=\"/articles/{article}\"");
     let mut ok = false;
@@ -216,13 +223,7 @@ scenario!(archive_moves_an_instance_to_the_other_backend, |t: TestApp| async mov
     assert!(compared > 10, "compared {compared} rows");
     target.pool.close().await;
     // The moved instance serves: the password hash and the article came along, ids go on.
-    let moved = biaozhun::App::init(cfg.clone()).await.unwrap().app;
-    let mut tx = moved.db.begin().await.unwrap();
-    biaozhun::jobs::mail::enqueue(&mut tx, "moved@example.com", "s", "b").await.expect("ids continue after the restored ones");
-    tx.commit().await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(moved.clone().serve(listener, std::future::pending()));
+    let (_, base) = serve_restored(&cfg).await;
     let c = t.client().on(&base);
     assert_eq!(c.login("moving_user", PASSWORD).await.status, StatusCode::SEE_OTHER);
     assert!(c.get("/news").await.text.contains("迁移演练公告"));
