@@ -5,6 +5,10 @@
 #
 #   CARGO_TARGET_DIR=/var/tmp/biaozhun-target cargo build -p biaozhun
 #   scripts/faults.sh [import] [mail] [membership] [pg] [disk]      # default: all
+#   FAULTS_BACKEND=postgres scripts/faults.sh import mail membership
+#
+# The kill drills (import, mail, membership) run on SQLite, or with FAULTS_BACKEND=postgres on
+# a new PostgreSQL database per drill (on FAULTS_PG_URL), dropped at the end.
 #
 # Every drill prints PASS or FAIL lines; the exit status is 1 when any check failed.
 set -uo pipefail
@@ -14,8 +18,11 @@ BIN="${BIAOZHUN_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/debug/biaozhun}"
 CATALOGUE="${FAULTS_CATALOGUE:-../shared/data/catalogues/iso.jsonl.gz}"
 WORK="$(mktemp -d /tmp/bz-faults.XXXXXX)"
 PG_VERSION="${FAULTS_PG_VERSION:-$(pg_lsclusters -h 2>/dev/null | awk '$2=="main"{print $1; exit}')}"
+BACKEND="${FAULTS_BACKEND:-sqlite}"
+PG_BASE="${FAULTS_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 FAILED=0
 PIDS=()
+DBS=()
 
 [ -x "$BIN" ] || { echo "no binary at $BIN (cargo build -p biaozhun)" >&2; exit 2; }
 
@@ -31,6 +38,7 @@ cleanup() {
     echo "restarting PostgreSQL $PG_VERSION/main" >&2
     pg_ctlcluster "$PG_VERSION" main start || true
   fi
+  for d in "${DBS[@]:-}"; do [ -n "$d" ] && psql "$PG_BASE" -qc "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1; done
   if mountpoint -q "$WORK/tmpfs" 2>/dev/null; then umount "$WORK/tmpfs" || true; fi
   rm -rf "$WORK"
 }
@@ -38,10 +46,22 @@ trap cleanup EXIT INT TERM
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# The database of a drill's data directory: SQLite inside it, or a PostgreSQL database of its
+# own named after it, made by new_db (called by the drill itself, so that DBS records it).
+pg_name() { echo "bzf_$(basename "$1" | tr -c 'a-z0-9\n' _)_$$"; }
+new_db() {
+  [ "$BACKEND" = postgres ] || return 0
+  psql "$PG_BASE" -qc "CREATE DATABASE $(pg_name "$1")" >/dev/null && DBS+=("$(pg_name "$1")")
+}
+db_url() { if [ "$BACKEND" = postgres ]; then echo "${PG_BASE%/*}/$(pg_name "$1")"; else echo "sqlite://$1/biaozhun.db"; fi; }
+# bz_at DATA_DIR ARGS… runs the binary on that data directory's database.
+bz_at() { local data=$1; shift; env BIAOZHUN_DATA_DIR="$data" BIAOZHUN_DATABASE_URL="$(db_url "$data")" "$BIN" "$@"; }
+
 # start_server DATA_DIR PORT [ENV=VALUE ...] → sets SERVER_PID, waits for /healthz
 start_server() {
-  local data=$1 port=$2; shift 2
-  env BIAOZHUN_DATA_DIR="$data" BIAOZHUN_BIND="127.0.0.1:$port" BIAOZHUN_BASE_URL="http://127.0.0.1:$port" "$@" \
+  local data=$1 port=$2 url; shift 2
+  url=$(db_url "$data")
+  env BIAOZHUN_DATA_DIR="$data" BIAOZHUN_DATABASE_URL="$url" BIAOZHUN_BIND="127.0.0.1:$port" BIAOZHUN_BASE_URL="http://127.0.0.1:$port" "$@" \
     "$BIN" serve >>"$data.log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
@@ -53,22 +73,36 @@ start_server() {
   return 1
 }
 
-sql() { sqlite3 -cmd ".timeout 10000" "$1/biaozhun.db" "$2"; }
+sql() {
+  if [ "$BACKEND" = postgres ]; then psql "$(db_url "$1")" -Atqc "$2"; else sqlite3 -cmd ".timeout 10000" "$1/biaozhun.db" "$2"; fi
+}
+# "ok" when the database is sound: SQLite's integrity check; on PostgreSQL (crash safety is its
+# WAL's), that no index was left invalid.
+integrity() {
+  if [ "$BACKEND" = postgres ]; then
+    sql "$1" "SELECT CASE WHEN COUNT(*) = 0 THEN 'ok' ELSE COUNT(*) || ' invalid indexes' END FROM pg_index WHERE NOT indisvalid"
+  else
+    sql "$1" "PRAGMA integrity_check"
+  fi
+}
+# The member number the membership drill gives application ID (an SQL expression).
+member_no() { if [ "$BACKEND" = postgres ]; then echo "'D' || lpad($1::text, 5, '0')"; else echo "printf('D%05d', $1)"; fi; }
 
 # ------------------------------------------------------------------------------------------
 drill_import() {
-  echo "== (a) kill -9 during 'import standards' of $(basename "$CATALOGUE")"
+  echo "== (a) kill -9 during 'import standards' of $(basename "$CATALOGUE") ($BACKEND)"
   local full="$WORK/import-full" cut="$WORK/import-cut"
   local t0 t1 secs n_full n_cut n_after
+  new_db "$full"; new_db "$cut"
   t0=$(date +%s.%N)
-  BIAOZHUN_DATA_DIR="$full" "$BIN" import standards "$CATALOGUE" >"$full.log" 2>&1 || { fail "full import: $(tail -3 "$full.log")"; return; }
+  bz_at "$full" import standards "$CATALOGUE" >"$full.log" 2>&1 || { fail "full import: $(tail -3 "$full.log")"; return; }
   t1=$(date +%s.%N)
   secs=$(python3 -c "print(round($t1-$t0,1))")
   n_full=$(sql "$full" "SELECT COUNT(*) FROM standards")
   echo "      full import: $n_full standards in ${secs}s"
 
-  BIAOZHUN_DATA_DIR="$cut" "$BIN" migrate >/dev/null 2>&1
-  BIAOZHUN_DATA_DIR="$cut" "$BIN" import standards "$CATALOGUE" >"$cut.log" 2>&1 &
+  bz_at "$cut" migrate >/dev/null 2>&1
+  bz_at "$cut" import standards "$CATALOGUE" >"$cut.log" 2>&1 &
   local pid=$!
   # Kill as soon as the first batches are committed, i.e. in the middle of storing.
   local waited=0
@@ -80,19 +114,20 @@ drill_import() {
   n_cut=$(sql "$cut" "SELECT COUNT(*) FROM standards")
   echo "      killed while storing, with $n_cut of $n_full standards stored"
   if [ "$n_cut" -lt "$n_full" ]; then pass "kill landed in the middle of the import"; else fail "kill came after the import had stored everything"; fi
-  check "integrity after kill -9" ok "$(sql "$cut" "PRAGMA integrity_check")"
-  BIAOZHUN_DATA_DIR="$cut" "$BIN" import standards "$CATALOGUE" >>"$cut.log" 2>&1 || fail "re-import: $(tail -3 "$cut.log")"
+  check "integrity after kill -9" ok "$(integrity "$cut")"
+  bz_at "$cut" import standards "$CATALOGUE" >>"$cut.log" 2>&1 || fail "re-import: $(tail -3 "$cut.log")"
   n_after=$(sql "$cut" "SELECT COUNT(*) FROM standards")
   check "standards after re-import equal the full import" "$n_full" "$n_after"
-  check "duplicate numbers" 0 "$(sql "$cut" "SELECT COUNT(*) FROM (SELECT norm FROM standards GROUP BY norm HAVING COUNT(*) > 1)")"
-  check "integrity after re-import" ok "$(sql "$cut" "PRAGMA integrity_check")"
+  check "duplicate numbers" 0 "$(sql "$cut" "SELECT COUNT(*) FROM (SELECT norm FROM standards GROUP BY norm HAVING COUNT(*) > 1) d")"
+  check "integrity after re-import" ok "$(integrity "$cut")"
 }
 
 # ------------------------------------------------------------------------------------------
 drill_mail() {
-  echo "== (b) kill -9 while the job worker is sending mail over SMTP"
+  echo "== (b) kill -9 while the job worker is sending mail over SMTP ($BACKEND)"
   local data="$WORK/mail" smtp_port port n=200
   smtp_port=$(free_port); port=$(free_port)
+  new_db "$data"
   # A slow SMTP sink that logs every accepted message's subject (one line per delivery).
   cat >"$WORK/sink.py" <<'EOF'
 import socketserver, sys, time
@@ -128,9 +163,16 @@ socketserver.ThreadingTCPServer.allow_reuse_address = True
 socketserver.ThreadingTCPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 EOF
   python3 "$WORK/sink.py" "$smtp_port" "$WORK/delivered.txt" & PIDS+=("$!")
-  BIAOZHUN_DATA_DIR="$data" "$BIN" migrate >/dev/null 2>&1
+  bz_at "$data" migrate >/dev/null 2>&1
   # N messages in the outbox, each with its send_mail job, as mail::enqueue writes them.
-  python3 - "$data/biaozhun.db" "$n" <<'EOF'
+  if [ "$BACKEND" = postgres ]; then
+    sql "$data" "WITH m AS (INSERT INTO mail_outbox (to_addr, subject, body_text, status, created_at)
+        SELECT 'm' || i || '@example.com', 'fault-' || lpad(i::text, 4, '0'), 'drill', 'queued', extract(epoch FROM now())::bigint
+        FROM generate_series(0, $n - 1) i RETURNING id)
+      INSERT INTO jobs (kind, payload, dedupe_key, status, run_at, created_at)
+        SELECT 'send_mail', '{\"mail_id\": ' || id || '}', 'mail:' || id, 'queued', extract(epoch FROM now())::bigint, extract(epoch FROM now())::bigint FROM m" >/dev/null
+  else
+    python3 - "$data/biaozhun.db" "$n" <<'EOF'
 import sqlite3, sys, time, json
 db = sqlite3.connect(sys.argv[1]); now = int(time.time())
 for i in range(int(sys.argv[2])):
@@ -141,6 +183,7 @@ for i in range(int(sys.argv[2])):
                (json.dumps({"mail_id": mid}), f"mail:{mid}", now, now))
 db.commit()
 EOF
+  fi
   local smtp_env=(BIAOZHUN_SMTP__HOST=127.0.0.1 BIAOZHUN_SMTP__PORT="$smtp_port" BIAOZHUN_SMTP__SECURITY=none)
   start_server "$data" "$port" "${smtp_env[@]}" || { fail "mail server start"; return; }
   for _ in $(seq 1 300); do
@@ -228,6 +271,7 @@ drill_pg() {
 # ------------------------------------------------------------------------------------------
 drill_disk() {
   echo "== (e) full disk under the SQLite data directory (tmpfs of 30 MB)"
+  if [ "$BACKEND" = postgres ]; then echo "      skipped: a drill of the SQLite data directory"; return; fi
   local mnt="$WORK/tmpfs" port
   mkdir -p "$mnt"
   if ! mount -t tmpfs -o size=30m tmpfs "$mnt" 2>/dev/null; then echo "      skipped: cannot mount tmpfs (needs root)"; return; fi
@@ -260,17 +304,18 @@ drill_disk() {
 # one transaction: after the kill every application must be either wholly approved or
 # untouched, and a second pass must finish the rest without duplicates.
 drill_membership() {
-  echo "== (c) kill -9 while membership applications are approved"
+  echo "== (c) kill -9 while membership applications are approved ($BACKEND)"
   local data="$WORK/membership" port n="${FAULTS_APPLICANTS:-40}" pw="Drill-$(date +%s)-pw"
   port=$(free_port)
-  BIAOZHUN_DATA_DIR="$data" "$BIN" migrate >/dev/null 2>&1
+  new_db "$data"
+  bz_at "$data" migrate >/dev/null 2>&1
   # The CLI makes administrators only; applicants are then set back to plain users. Each
   # account gets a personal API token from the CLI, one per line in tokens.txt (staff first).
   : >"$WORK/tokens.txt"
   for who in drill_staff $(seq -f "drill_app%g" 1 "$n"); do
-    echo "$pw" | BIAOZHUN_DATA_DIR="$data" "$BIN" user create --admin "$who" --email "$who@example.org" >/dev/null 2>&1
-    [ "$who" = drill_staff ] || BIAOZHUN_DATA_DIR="$data" "$BIN" user roles "$who" --set "" --reason drill >/dev/null 2>&1
-    BIAOZHUN_DATA_DIR="$data" "$BIN" user token "$who" --label drill 2>/dev/null >>"$WORK/tokens.txt"
+    echo "$pw" | bz_at "$data" user create --admin "$who" --email "$who@example.org" >/dev/null 2>&1
+    [ "$who" = drill_staff ] || bz_at "$data" user roles "$who" --set "" --reason drill >/dev/null 2>&1
+    bz_at "$data" user token "$who" --label drill 2>/dev/null >>"$WORK/tokens.txt"
   done
   start_server "$data" "$port" || { fail "server did not start"; return; }
   # Apply as each applicant, then approve in order as staff, printing each approved id.
@@ -295,7 +340,9 @@ else:
 PY
   python3 "$WORK/membership.py" "$WORK/tokens.txt" "http://127.0.0.1:$port" "$n" apply || { fail "applying"; return; }
   check "applications pending" "$n" "$(sql "$data" "SELECT COUNT(*) FROM membership_applications WHERE status = 'pending'")"
-  python3 "$WORK/membership.py" "$WORK/tokens.txt" "http://127.0.0.1:$port" "$n" approve >"$WORK/approved.txt" 2>/dev/null &
+  # The file exists before the loop below reads it (the background job opens it later).
+  : >"$WORK/approved.txt"
+  python3 "$WORK/membership.py" "$WORK/tokens.txt" "http://127.0.0.1:$port" "$n" approve >>"$WORK/approved.txt" 2>/dev/null &
   local loop=$!
   while [ "$(wc -l <"$WORK/approved.txt")" -lt $((n / 3)) ]; do sleep 0.05; done
   kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; wait "$loop" 2>/dev/null
@@ -304,14 +351,14 @@ PY
   members=$(sql "$data" "SELECT COUNT(*) FROM memberships")
   echo "      killed after $approved of $n approvals"
   [ "$approved" -gt 0 ] && [ "$approved" -lt "$n" ] && pass "kill landed in the middle of the decisions" || fail "kill did not land mid-way ($approved)"
-  check "integrity after kill -9" ok "$(sql "$data" "PRAGMA integrity_check")"
+  check "integrity after kill -9" ok "$(integrity "$data")"
   check "memberships equal approved applications" "$approved" "$members"
   check "approved applications without their membership, audit entry, notice or mail" 0 "$(sql "$data" "
     SELECT COUNT(*) FROM membership_applications a WHERE a.status = 'approved' AND (
-      NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = a.user_id AND m.member_no = printf('D%05d', a.id))
+      NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = a.user_id AND m.member_no = $(member_no a.id))
       OR NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.action = 'membership.approve' AND l.target = 'application:' || a.id)
       OR NOT EXISTS (SELECT 1 FROM notifications x WHERE x.user_id = a.user_id AND x.kind = 'membership.approved')
-      OR NOT EXISTS (SELECT 1 FROM mail_outbox o WHERE o.subject || o.body_text LIKE '%' || printf('D%05d', a.id) || '%'))")"
+      OR NOT EXISTS (SELECT 1 FROM mail_outbox o WHERE o.subject || o.body_text LIKE '%' || $(member_no a.id) || '%'))")"
   check "pending applications with a membership" 0 "$(sql "$data" "
     SELECT COUNT(*) FROM membership_applications a WHERE a.status = 'pending'
       AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = a.user_id)")"

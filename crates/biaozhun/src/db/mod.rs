@@ -222,6 +222,12 @@ fn kind_of_code(code: &str, msg: &str) -> Option<Fault> {
     None
 }
 
+/// True when PostgreSQL refused text it cannot store (a NUL character, SQLSTATE 22021). The
+/// web layer refuses such text first; this keeps any path that slips by a 422, not a 500.
+pub fn is_unstorable_text(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("22021"))
+}
+
 /// True when the error is a unique-constraint violation (both dialects).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {

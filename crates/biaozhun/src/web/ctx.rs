@@ -227,6 +227,19 @@ pub async fn context_layer(State(app): State<App>, req: Request, next: Next) -> 
         .map(|s| s.trim().to_string());
     let session_cookie = cookie(headers, SESSION_COOKIE).map(str::to_string);
 
+    // Text with a NUL character is refused before anything reads it (see `web::nul_error`).
+    // An encoded NUL is always `%00` (a literal `%` is `%25`).
+    if path.contains("%00") {
+        return error_response(&app, lang, is_api, &path, &query, AppError::NotFound);
+    }
+    if query.contains("%00") {
+        let name = serde_urlencoded::from_str::<Vec<(String, String)>>(&query)
+            .ok()
+            .and_then(|pairs| pairs.into_iter().find(|(k, v)| k.contains('\0') || v.contains('\0')).map(|(k, _)| k))
+            .unwrap_or_default();
+        return error_response(&app, lang, is_api, &path, &query, super::nul_error(&name));
+    }
+
     let user = match (&bearer, &session_cookie) {
         (Some(tok), _) => match auth::tokens::authenticate(&app, tok).await {
             Ok(Some(u)) => Some(Arc::new(u)),

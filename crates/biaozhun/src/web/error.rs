@@ -76,6 +76,10 @@ impl From<sqlx::Error> for AppError {
         if let sqlx::Error::RowNotFound = e {
             return AppError::NotFound;
         }
+        if crate::db::is_unstorable_text(&e) {
+            tracing::warn!("text the database cannot store: {e}");
+            return AppError::Invalid { field: None, message: UNSTORABLE.into() };
+        }
         match crate::db::fault(&e) {
             Some(crate::db::Fault::Unavailable) => {
                 tracing::warn!("database unavailable: {e}");
@@ -106,9 +110,15 @@ impl From<anyhow::Error> for AppError {
                 }
             };
         }
+        if e.chain().any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(crate::db::is_unstorable_text)) {
+            tracing::warn!("text the database cannot store: {e:#}");
+            return AppError::Invalid { field: None, message: UNSTORABLE.into() };
+        }
         AppError::Internal(e)
     }
 }
+
+const UNSTORABLE: &str = "the text contains a character that cannot be stored (NUL, U+0000)";
 
 /// What the context middleware needs to render an error for this request.
 #[derive(Debug, Clone)]

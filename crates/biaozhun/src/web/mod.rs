@@ -16,7 +16,6 @@ pub use error::{AppError, AppResult};
 pub use i18n::Lang;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
 
@@ -27,8 +26,15 @@ pub struct Form<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Form::<T>::from_request(req, state).await {
-            Ok(axum::Form(v)) => Ok(Form(v)),
+        match axum::Form::<Vec<(String, String)>>::from_request(req, state).await {
+            Ok(axum::Form(pairs)) => {
+                if let Some((name, _)) = pairs.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+                    return Err(nul_error(name));
+                }
+                // Same decoder as axum's Form, from the pairs already read.
+                let body = serde_urlencoded::to_string(&pairs).map_err(|e| rejection_error(e.to_string()))?;
+                serde_urlencoded::from_str(&body).map(Form).map_err(|e| rejection_error(format!("Failed to deserialize form body: {e}")))
+            }
             Err(e) => Err(rejection_error(e.body_text())),
         }
     }
@@ -40,12 +46,44 @@ pub struct JsonIn<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonIn<T> {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(JsonIn(v)),
-            Err(JsonRejection::JsonDataError(e)) => Err(rejection_error(e.body_text())),
-            Err(e) => Err(rejection_error(e.body_text())),
+        let value = match Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(Json(v)) => v,
+            Err(e) => return Err(rejection_error(e.body_text())),
+        };
+        if let Some(path) = nul_path(&value) {
+            return Err(nul_error(&path));
         }
+        // The path-tracking deserializer axum's Json uses, so errors read as before.
+        serde_path_to_error::deserialize(value)
+            .map(JsonIn)
+            .map_err(|e| rejection_error(format!("Failed to deserialize the JSON body into the target type: {e}")))
     }
+}
+
+/// Where a NUL character sits in a JSON value (a dotted path), if anywhere. No field of the
+/// platform has a use for one, and PostgreSQL cannot store it in text: it is refused at the
+/// door, on both backends alike.
+fn nul_path(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => s.contains('\0').then(String::new),
+        serde_json::Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| nul_path(x).map(|p| join_path(&i.to_string(), &p))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, x)| {
+            if k.contains('\0') {
+                return Some(k.replace('\0', "\\0"));
+            }
+            nul_path(x).map(|p| join_path(k, &p))
+        }),
+        _ => None,
+    }
+}
+
+fn join_path(head: &str, rest: &str) -> String {
+    if rest.is_empty() { head.to_string() } else { format!("{head}.{rest}") }
+}
+
+/// The answer to text with a NUL character in `field` (a form field, JSON path or query parameter).
+pub fn nul_error(field: &str) -> AppError {
+    AppError::invalid(field.to_string(), "contains a NUL character (U+0000), which no field accepts")
 }
 
 fn rejection_error(text: String) -> AppError {
