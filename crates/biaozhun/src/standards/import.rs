@@ -259,7 +259,13 @@ impl Builder {
     }
 
     fn set(&mut self, f: Field, col: &str, cell: &str) {
-        let text = cell.trim().to_string();
+        // A NUL character (U+0000) cannot be stored by PostgreSQL: the rest of the cell is kept.
+        let text = if cell.contains('\0') {
+            self.err(col, crate::util::NUL_REMOVED.into());
+            cell.replace('\0', "").trim().to_string()
+        } else {
+            cell.trim().to_string()
+        };
         if text.is_empty() {
             return;
         }

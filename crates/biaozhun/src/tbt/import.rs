@@ -123,6 +123,7 @@ enum V {
     List(Vec<String>),
 }
 
+#[derive(Clone)]
 struct RawRow {
     line: usize,
     values: HashMap<F, (String, V)>,
@@ -149,6 +150,29 @@ impl RawRow {
             None => Vec::new(),
         }
     }
+    /// The row without NUL characters (U+0000, which PostgreSQL cannot store in text), with a
+    /// warning per column that held one; `None` when there were none.
+    fn without_nul(&self, warnings: &mut Vec<Problem>) -> Option<RawRow> {
+        let has = |v: &V| match v {
+            V::Text(s) => s.contains('\0'),
+            V::List(l) => l.iter().any(|s| s.contains('\0')),
+        };
+        if !self.values.values().any(|(_, v)| has(v)) {
+            return None;
+        }
+        let mut clean = self.clone();
+        for (col, v) in clean.values.values_mut() {
+            if !has(v) {
+                continue;
+            }
+            warnings.push(Problem { line: self.line, column: col.clone(), message: crate::util::NUL_REMOVED.into() });
+            match v {
+                V::Text(s) => *s = s.replace('\0', ""),
+                V::List(l) => l.iter_mut().for_each(|s| *s = s.replace('\0', "")),
+            }
+        }
+        Some(clean)
+    }
     fn column(&self, f: F) -> String {
         self.values.get(&f).map(|(h, _)| h.clone()).unwrap_or_else(|| format!("{f:?}"))
     }
@@ -164,6 +188,9 @@ fn problem(row: &RawRow, f: F, message: impl Into<String>) -> Problem {
 
 /// Turns one raw row into a record, or the reasons it cannot be one.
 fn to_record(row: &RawRow, warnings: &mut Vec<Problem>) -> Result<Record, Vec<Problem>> {
+    if let Some(clean) = row.without_nul(warnings) {
+        return to_record(&clean, warnings);
+    }
     let mut errs = Vec::new();
     let mut r = Record::default();
     let sym_text = row.list(F::Symbol, true).join(", ");

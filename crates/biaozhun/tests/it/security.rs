@@ -290,6 +290,36 @@ scenario!(nul_characters_are_refused_naming_the_field, |t: TestApp| async move {
     assert_eq!(anon.get("/api/v1/standards?q=%2500").await.status, StatusCode::OK);
 });
 
+scenario!(imported_nul_characters_are_dropped_and_reported, |t: TestApp| async move {
+    // JSON Lines can carry U+0000 as an escape: the row is kept without it, on both backends,
+    // and the report names the line and column.
+    let std_rows = "{\"number\":\"GB/T 30000-2013\",\"title\":\"空\\u0000字符\"}\n{\"number\":\"GB/T 30001-2013\",\"title\":\"正常\"}\n";
+    let r = biaozhun::standards::import::import_bytes(&t.app, "nul.jsonl", std_rows.as_bytes(), biaozhun::standards::import::Progress::None).await.unwrap();
+    assert_eq!(r.created, 2, "{r:?}");
+    assert!(r.errors.iter().any(|e| e.line == 1 && e.column == "title" && e.message.contains("NUL")), "{:?}", r.errors);
+    let title: String = sqlx::query_scalar("SELECT title_zh FROM standards WHERE norm = 'GB/T 30000-2013'").fetch_one(&t.app.db.pool).await.unwrap();
+    assert_eq!(title, "空字符");
+    let line = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/samples/tbt_notifications_examples.jsonl"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let mut v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    v["title"] = serde_json::json!("Seed\u{0} grading");
+    v["hs"] = serde_json::json!(["100310", "1004\u{0}10"]);
+    let symbol = v["symbols"][0].as_str().unwrap().to_string();
+    let r = biaozhun::tbt::import::import_bytes(&t.app, format!("{v}\n").as_bytes(), |_, _| async {}).await.unwrap();
+    assert_eq!((r.created, r.errors.len()), (1, 0), "{r:?}");
+    assert_eq!(r.warnings.iter().filter(|w| w.message.contains("NUL")).count(), 2, "one per column: {:?}", r.warnings);
+    let title: String = sqlx::query_scalar("SELECT n.title FROM tbt_notifications n JOIN tbt_symbols s ON s.notification_id = n.id WHERE s.symbol = $1")
+        .bind(&symbol)
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(title, "Seed grading");
+});
+
 async fn upload(c: &Client, id: i64, name: &str, data: Vec<u8>) -> Resp {
     let csrf = c.csrf().await;
     let part = reqwest::multipart::Part::bytes(data).file_name(name.to_string());

@@ -31,6 +31,9 @@ macro_rules! scenario {
         async fn $name() {
             for backend in $crate::support::backends() {
                 let t = $crate::support::TestApp::start(backend).await;
+                // The data directory lives to the end even if the body captures only some
+                // fields of `t` (closures capture disjoint fields).
+                let _dir = t.dir.clone();
                 let f = $body;
                 f(t).await;
             }
@@ -42,7 +45,7 @@ pub struct TestApp {
     pub app: App,
     pub base: String,
     pub backend: Backend,
-    _dir: tempfile::TempDir,
+    pub dir: Arc<tempfile::TempDir>,
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -80,7 +83,7 @@ impl TestApp {
         let started = App::init(config).await.expect("app init");
         let app = started.app.clone();
         tokio::spawn(started.app.serve(listener, std::future::pending()));
-        TestApp { app, base: format!("http://{addr}"), backend, _dir: dir }
+        TestApp { app, base: format!("http://{addr}"), backend, dir: Arc::new(dir) }
     }
 
     pub fn client(&self) -> Client {
