@@ -44,7 +44,7 @@ pub async fn deliver(app: App, _job: i64, payload: serde_json::Value) -> anyhow:
         let to: String = row.try_get("to_addr")?;
         let subject: String = row.try_get("subject")?;
         let body: String = row.try_get("body_text")?;
-        match send_smtp(&app, &to, &subject, body).await {
+        match send_smtp(&app, id, &to, &subject, body).await {
             Ok(()) => ("sent", String::new()),
             Err(e) => {
                 sqlx::query("UPDATE mail_outbox SET attempts = attempts + 1, last_error = $1 WHERE id = $2")
@@ -66,10 +66,21 @@ pub async fn deliver(app: App, _job: i64, payload: serde_json::Value) -> anyhow:
     Ok(())
 }
 
-async fn send_smtp(app: &App, to: &str, subject: &str, body: String) -> anyhow::Result<()> {
+/// The `Message-ID` of outbox row `id`: the same on every attempt, so that when a crash
+/// between the relay's acceptance and the row's update makes the worker send a message again,
+/// the relay and the recipient's mail client can recognise the copy and drop it. The site
+/// part (from the instance secret) keeps two instances' row ids apart.
+pub fn message_id(app: &App, id: i64, from: &Mailbox) -> String {
+    let site = &crate::util::sha256_hex(&format!("message-id:{}", hex::encode(&app.secret)))[..12];
+    format!("<outbox.{id}.{site}@{}>", from.email.domain())
+}
+
+async fn send_smtp(app: &App, id: i64, to: &str, subject: &str, body: String) -> anyhow::Result<()> {
     let smtp = &app.config.smtp;
+    let from = smtp.from.parse::<Mailbox>()?;
     let msg = Message::builder()
-        .from(smtp.from.parse::<Mailbox>()?)
+        .message_id(Some(message_id(app, id, &from)))
+        .from(from)
         .to(to.parse::<Mailbox>()?)
         .subject(subject)
         .header(ContentType::TEXT_PLAIN)

@@ -271,3 +271,74 @@ scenario!(jobs_retry_and_run_once, |t: TestApp| async move {
     let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM jobs WHERE dedupe_key = 'once'").fetch_one(&t.app.db.pool).await.unwrap();
     assert_eq!(attempts, 2);
 });
+
+/// A minimal SMTP server that keeps every message it accepts (headers and body as sent).
+async fn smtp_sink() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = got.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                w.write_all(b"220 sink\r\n").await.unwrap();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let cmd = line.to_ascii_uppercase();
+                    let answer: &[u8] = if cmd.starts_with("DATA") {
+                        w.write_all(b"354 go\r\n").await.unwrap();
+                        let mut msg = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            msg.push_str(&l);
+                            msg.push('\n');
+                        }
+                        kept.lock().unwrap().push(msg);
+                        b"250 queued\r\n"
+                    } else if cmd.starts_with("QUIT") {
+                        let _ = w.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 sink\r\n"
+                    };
+                    w.write_all(answer).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, got)
+}
+
+scenario!(a_resent_mail_carries_the_same_message_id, |t: TestApp| async move {
+    // A crash after the relay accepted a message but before its outbox row was marked sent
+    // makes the worker send it again (at-least-once): the copy must be recognisable.
+    let (port, got) = smtp_sink().await;
+    let smtp = biaozhun::config::Smtp { host: "127.0.0.1".into(), port, security: "none".into(), from: "协会 <noreply@std.example.org>".into(), ..Default::default() };
+    let app = biaozhun::App::init(biaozhun::config::Config { smtp, ..t.app.config.clone() }).await.unwrap().app;
+    let mut tx = app.db.begin().await.unwrap();
+    let first = biaozhun::jobs::mail::enqueue(&mut tx, "a@example.com", "培训通知", "正文").await.unwrap();
+    let second = biaozhun::jobs::mail::enqueue(&mut tx, "b@example.com", "培训通知", "正文").await.unwrap();
+    tx.commit().await.unwrap();
+    let deliver = |id: i64| biaozhun::jobs::mail::deliver(app.clone(), 0, serde_json::json!({ "mail_id": id }));
+    deliver(first).await.unwrap();
+    // The crash: the row is still queued, so the job sends it once more.
+    sqlx::query("UPDATE mail_outbox SET status = 'queued' WHERE id = $1").bind(first).execute(&app.db.pool).await.unwrap();
+    deliver(first).await.unwrap();
+    deliver(second).await.unwrap();
+    let ids: Vec<String> = got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|m| m.lines().find(|l| l.to_ascii_lowercase().starts_with("message-id:")).expect("a Message-ID").to_string())
+        .collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    assert_eq!(ids[0], ids[1], "the copy has the first sending's Message-ID");
+    assert_ne!(ids[0], ids[2], "another message has its own");
+    assert!(ids[0].contains(&format!("<outbox.{first}.")) && ids[0].ends_with("@std.example.org>"), "{}", ids[0]);
+    assert_eq!(t.count("SELECT COUNT(*) FROM mail_outbox WHERE status = 'sent'").await, 2);
+});
