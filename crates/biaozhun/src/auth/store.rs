@@ -163,7 +163,13 @@ pub async fn set_roles(tx: &mut Tx, user_id: i64, roles: &[Role], by: Option<i64
         .fetch_all(&mut **tx)
         .await?;
     let current: Vec<Role> = current.iter().filter_map(|r| Role::parse(r)).collect();
-    let added: Vec<Role> = roles.iter().copied().filter(|r| !current.contains(r)).collect();
+    // Each role once, however often it is asked for (a role twice would be a duplicate row).
+    let mut added: Vec<Role> = Vec::new();
+    for r in roles {
+        if !current.contains(r) && !added.contains(r) {
+            added.push(*r);
+        }
+    }
     let removed: Vec<Role> = current.iter().copied().filter(|r| !roles.contains(r)).collect();
     for r in &removed {
         sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role = $2").bind(user_id).bind(r.as_str()).execute(&mut **tx).await?;
