@@ -164,6 +164,7 @@ async fn main() -> anyhow::Result<()> {
                 anyhow::bail!("only --admin accounts are created here; people register on the site");
             }
             let id = biaozhun::auth::store::create_admin(&app, &name, &email, &pw).await?;
+            biaozhun::auth::audit::log_command_line(&app.db.pool, "user.create_admin", format!("user:{id}"), format!("{name} <{email}>")).await?;
             println!("created administrator {name} (id {id})");
         }
         Cmd::User { cmd: UserCmd::Roles { name, set, reason } } => {
@@ -196,18 +197,25 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Backup { out, archive } => {
             let app = App::init(cfg.clone()).await?.app;
             let path = biaozhun::db::backup::backup(&app.db, &cfg.data_dir, out, archive).await?;
+            // A backup is a copy of every account and record: who took one, and where, is kept.
+            biaozhun::auth::audit::log_command_line(&app.db.pool, "backup.write", format!("file:{}", path.display()), String::new()).await?;
             println!("backup written to {}", path.display());
         }
         Cmd::Restore { file } => {
             let target = biaozhun::db::backup::restore(&cfg, &file).await?;
+            // Recorded in the restored database, where the next reader of the log looks.
+            let db = biaozhun::db::Db::connect(&cfg.effective_database_url(), 1).await?;
+            biaozhun::auth::audit::log_command_line(&db.pool, "backup.restore", format!("file:{}", file.display()), target.clone()).await?;
+            db.pool.close().await;
             println!("restored {} into {target}", file.display());
         }
         Cmd::Import { what } => {
             let app = App::init(cfg).await?.app;
-            match what {
-                ImportCmd::Standards { file } => biaozhun::standards::import::run_cli(&app, &file).await?,
-                ImportCmd::Tbt { file } => biaozhun::tbt::import::run_cli(&app, &file).await?,
-            }
+            let (action, summary, file) = match what {
+                ImportCmd::Standards { file } => ("standards.import", biaozhun::standards::import::run_cli(&app, &file).await?, file),
+                ImportCmd::Tbt { file } => ("tbt.import", biaozhun::tbt::import::run_cli(&app, &file).await?, file),
+            };
+            biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
         }
         Cmd::Bench { suite, seconds, clients } => match suite.as_str() {
             "foundation" => biaozhun::bench::run(seconds, clients).await?,

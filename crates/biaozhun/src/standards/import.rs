@@ -430,7 +430,8 @@ pub async fn import_bytes(app: &App, name: &str, bytes: &[u8], progress: Progres
 }
 
 /// `biaozhun import standards FILE`.
-pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<()> {
+/// Imports a file with a progress bar and returns the report's summary.
+pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String> {
     let bytes = std::fs::read(file)?;
     let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let bar = indicatif::ProgressBar::new(0);
@@ -443,7 +444,7 @@ pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<()> {
     for e in &report.errors {
         println!("line {}: {}: {}", e.line, e.column, e.message);
     }
-    Ok(())
+    Ok(report.summary())
 }
 
 /// The `standards_import` job: an uploaded file.

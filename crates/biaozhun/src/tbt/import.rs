@@ -596,7 +596,8 @@ pub async fn job(app: App, job_id: i64, payload: serde_json::Value) -> anyhow::R
 }
 
 /// `biaozhun import tbt FILE`.
-pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<()> {
+/// Imports a file with a progress bar and returns the report's summary.
+pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String> {
     let data = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
@@ -620,7 +621,7 @@ pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<()> {
         println!("warning: line {}, column {}: {}", p.line, p.column, p.message);
     }
     crate::indexer::follow_once(app).await?;
-    Ok(())
+    Ok(report.summary())
 }
 
 #[cfg(test)]

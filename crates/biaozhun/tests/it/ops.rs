@@ -346,3 +346,39 @@ scenario!(a_resent_mail_carries_the_same_message_id, |t: TestApp| async move {
     assert!(ids[0].contains(&format!("<outbox.{first}.")) && ids[0].ends_with("@std.example.org>"), "{}", ids[0]);
     assert_eq!(t.count("SELECT COUNT(*) FROM mail_outbox WHERE status = 'sent'").await, 2);
 });
+
+scenario!(command_line_acts_are_audited, |t: TestApp| async move {
+    // Every privileged act done from the command line leaves an audit row, as the web's do.
+    let cli = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
+            .args(args)
+            .env("BIAOZHUN_DATA_DIR", &t.app.config.data_dir)
+            .env("BIAOZHUN_DATABASE_URL", t.app.config.effective_database_url())
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    cli(&["user", "create", "--admin", "cli_admin", "--email", "cli@example.org"], "Command-line 2026 pw\n");
+    cli(&["user", "roles", "cli_admin", "--set", "staff", "--reason", "交接"], "");
+    cli(&["user", "token", "cli_admin", "--label", "script"], "");
+    let file = t.app.config.data_dir.join("cli.csv");
+    std::fs::write(&file, "标准号,中文标准名称\nGB/T 19001-2016,质量管理体系 要求\n").unwrap();
+    cli(&["import", "standards", file.to_str().unwrap()], "");
+    let backup = t.app.config.data_dir.join("cli-backup.jsonl.gz");
+    cli(&["backup", "--archive", "--out", backup.to_str().unwrap()], "");
+    let rows: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT action, target, detail FROM audit_log WHERE actor_name = 'command line' ORDER BY id").fetch_all(&t.app.db.pool).await.unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(actions, ["user.create_admin", "user.roles_changed", "token.create", "standards.import", "backup.write"], "{rows:?}");
+    assert!(rows[0].2.contains("cli@example.org"));
+    assert!(rows[3].1.ends_with("cli.csv") && rows[3].2.contains("1 created"), "{:?}", rows[3]);
+    assert!(rows[4].1.ends_with("cli-backup.jsonl.gz"));
+});
