@@ -6,9 +6,11 @@
 //! `previous × (share of the window still inside the previous minute) + current`. A server
 //! decides at once from what it knows (one short lock on one of 16 shards, no database on the
 //! request path); about once a second [`spawn_sync`] adds what it served to `rate_counts` and
-//! reads back every server's totals. Behind a load balancer an address can so exceed its
-//! budget by at most what the other servers served it within the last second; while the
-//! database is unreachable each server goes on limiting with its own counts.
+//! reads back every server's totals of the keys with some use. Behind a load balancer an
+//! address can so exceed its budget by at most what the other servers served it within the
+//! last second, plus under a tenth of the smallest budget per other server (keys below that
+//! are not read back); while the database is unreachable each server goes on limiting with
+//! its own counts.
 
 use crate::App;
 use crate::config::RateLimit;
@@ -243,6 +245,17 @@ fn shard_of(key: &str) -> usize {
     h as usize % SHARDS
 }
 
+/// The least count of a key another server must have served for this one to read it back:
+/// a tenth of the smallest budget in use, at least 1.
+fn read_back_floor(cfg: &RateLimit) -> i64 {
+    let smallest = [cfg.search_per_minute, cfg.check_per_minute, cfg.user_search_per_minute, cfg.user_check_per_minute]
+        .into_iter()
+        .filter(|&n| n > 0)
+        .min()
+        .unwrap_or(1);
+    (i64::from(smallest) / 10).max(1)
+}
+
 /// Starts the exchange of counts with the other servers (when limits are on).
 pub fn spawn_sync(app: App) {
     if !app.config.rate_limit.enabled {
@@ -279,8 +292,15 @@ pub async fn sync(app: &App) -> Result<(), sqlx::Error> {
         app.limiter.written(chunk);
     }
     let (minute, _) = clock();
-    let rows: Vec<(String, String, i64, i64)> =
-        sqlx::query_as("SELECT class, key, minute, count FROM rate_counts WHERE minute >= $1").bind(minute - 1).fetch_all(&app.db.pool).await?;
+    // Only keys with some use are read back: a visitor with a handful of requests cannot be
+    // near any budget, and a crowd of them (many addresses, each with a few requests) would
+    // otherwise make every server read every address every second. What goes unseen is
+    // under a tenth of the smallest budget per other server.
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as("SELECT class, key, minute, count FROM rate_counts WHERE minute >= $1 AND count >= $2")
+        .bind(minute - 1)
+        .bind(read_back_floor(&app.config.rate_limit))
+        .fetch_all(&app.db.pool)
+        .await?;
     let totals: Vec<_> = rows.into_iter().filter_map(|(c, k, m, n)| Some((Class::parse(&c)?, k, m, n.max(0) as u64))).collect();
     app.limiter.absorb(minute, &totals);
     sqlx::query("DELETE FROM rate_counts WHERE minute < $1").bind(minute - 2).execute(&app.db.pool).await?;
@@ -347,6 +367,16 @@ mod tests {
         // Keys without use in the window are forgotten.
         l.absorb(103, &[]);
         assert!(l.shards.iter().all(|s| s.lock().unwrap().is_empty()));
+    }
+
+    #[test]
+    fn keys_read_back_from_a_tenth_of_the_smallest_budget() {
+        let mut cfg = RateLimit::default();
+        assert_eq!(read_back_floor(&cfg), 6, "check budget 60 a minute");
+        cfg.check_per_minute = 0;
+        assert_eq!(read_back_floor(&cfg), 60, "a budget switched off does not count");
+        cfg.search_per_minute = 5;
+        assert_eq!(read_back_floor(&cfg), 1);
     }
 
     #[test]
