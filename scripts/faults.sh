@@ -4,7 +4,7 @@
 # PostgreSQL cluster for the outage drill; both are skipped with a note when unavailable.
 #
 #   CARGO_TARGET_DIR=/var/tmp/biaozhun-target cargo build -p biaozhun
-#   scripts/faults.sh [import] [mail] [membership] [pg] [disk]      # default: all
+#   scripts/faults.sh [import] [mail] [membership] [pg] [disk] [pgdisk]   # default: all
 #   FAULTS_BACKEND=postgres scripts/faults.sh import mail membership
 #
 # The kill drills (import, mail, membership) run on SQLite, or with FAULTS_BACKEND=postgres on
@@ -39,7 +39,10 @@ cleanup() {
     pg_ctlcluster "$PG_VERSION" main start || true
   fi
   for d in "${DBS[@]:-}"; do [ -n "$d" ] && psql "$PG_BASE" -qc "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1; done
-  if mountpoint -q "$WORK/tmpfs" 2>/dev/null; then umount "$WORK/tmpfs" || true; fi
+  [ -n "${PG_SPACE:-}" ] && psql "$PG_BASE" -qc "DROP TABLESPACE IF EXISTS $PG_SPACE" >/dev/null 2>&1
+  for m in "$WORK/tmpfs" "$WORK/pgspace"; do
+    if mountpoint -q "$m" 2>/dev/null; then umount "$m" || true; fi
+  done
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -304,6 +307,44 @@ drill_disk() {
 }
 
 # ------------------------------------------------------------------------------------------
+# (f) The PostgreSQL counterpart of (e): the database lives in a tablespace on a small tmpfs
+# (WAL stays in the cluster's own directory, as it would on a server whose data volume fills).
+drill_pgdisk() {
+  echo "== (f) full disk under a PostgreSQL tablespace (tmpfs of 40 MB)"
+  if [ -z "$PG_VERSION" ]; then echo "      skipped: no local PostgreSQL cluster"; return; fi
+  local mnt="$WORK/pgspace" port db="bzf_pgdisk_$$" url
+  mkdir -p "$mnt"
+  if ! mount -t tmpfs -o size=40m tmpfs "$mnt" 2>/dev/null; then echo "      skipped: cannot mount tmpfs (needs root)"; return; fi
+  chown postgres:postgres "$mnt"; chmod o+x "$WORK"   # the server process must reach it
+  PG_SPACE="bzf_space_$$"
+  psql "$PG_BASE" -qc "CREATE TABLESPACE $PG_SPACE LOCATION '$mnt'" >/dev/null || { fail "create tablespace"; return; }
+  psql "$PG_BASE" -qc "CREATE DATABASE $db TABLESPACE $PG_SPACE" >/dev/null && DBS+=("$db") || { fail "create database"; return; }
+  url="${PG_BASE%/*}/$db"
+  port=$(free_port)
+  start_server "$WORK/pgdisk" "$port" BIAOZHUN_DATABASE_URL="$url" || { fail "server start"; return; }
+  local body='{"text":"GB/T 19001-2016 GB 8898-2011"}' code
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -d "$body" "http://127.0.0.1:$port/api/v1/standards/check")
+  check "validity check (a write) before the disk fills" 200 "$code"
+  dd if=/dev/zero of="$mnt/filler" bs=1M 2>/dev/null; sync
+  echo "      tablespace volume: $(df -h "$mnt" | awk 'NR==2{print $3 " used, " $4 " free"}')"
+  local big; big=$(python3 -c "print('{\"text\":\"' + ' '.join('GB/T %d-2016' % i for i in range(1, 3000)) + '\"}')")
+  curl -s -D "$WORK/pgdisk.h" -o "$WORK/pgdisk.json" -H 'content-type: application/json' -d "$big" "http://127.0.0.1:$port/api/v1/standards/check" >/dev/null
+  code=$(awk 'NR==1{print $2}' "$WORK/pgdisk.h")
+  echo "      write on the full disk: $code $(head -c 300 "$WORK/pgdisk.json")"
+  check "write on a full disk answers 503" 503 "$code"
+  grep -q '"storage_full"' "$WORK/pgdisk.json" && pass "error code storage_full" || fail "unclear error body"
+  grep -qi '^retry-after' "$WORK/pgdisk.h" && pass "Retry-After sent" || fail "no Retry-After"
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/policies")
+  check "reads go on while the disk is full" 200 "$code"
+  rm -f "$mnt/filler"
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -d "$big" "http://127.0.0.1:$port/api/v1/standards/check")
+  check "the same write after freeing space (same server)" 200 "$code"
+  kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+  check "indexes valid afterwards" ok "$(psql "$url" -Atqc "SELECT CASE WHEN COUNT(*) = 0 THEN 'ok' ELSE COUNT(*) || ' invalid' END FROM pg_index WHERE NOT indisvalid")"
+  psql "$url" -Atqc "SELECT COUNT(*) FROM standard_checks" >/dev/null && pass "the database reads after the drill" || fail "the database does not read"
+}
+
+# ------------------------------------------------------------------------------------------
 # (c) kill -9 while staff decide membership applications. Each approval writes the
 # application's status, the membership, the audit entry, the in-site notice and the mail in
 # one transaction: after the kill every application must be either wholly approved or
@@ -376,7 +417,7 @@ PY
   check "approval mails (one each)" "$n" "$(sql "$data" "SELECT COUNT(*) FROM mail_outbox WHERE subject || body_text LIKE '%D000%'")"
 }
 
-drills=("$@"); [ ${#drills[@]} -eq 0 ] && drills=(import mail membership pg disk)
+drills=("$@"); [ ${#drills[@]} -eq 0 ] && drills=(import mail membership pg disk pgdisk)
 for d in "${drills[@]}"; do "drill_$d"; done
 echo "== exam answer saves: not applicable yet (training exams are not built)"
 [ "$FAILED" = 0 ] && echo "ALL PASS" || echo "SOME CHECKS FAILED"
