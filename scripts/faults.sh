@@ -277,6 +277,29 @@ drill_pg() {
 }
 
 # ------------------------------------------------------------------------------------------
+# fill_and_free PORT MOUNT: with a server on PORT whose database lives under MOUNT (a small
+# tmpfs), writes, fills the volume, checks that a large write answers 503 storage_full while
+# reads go on, frees the space and checks that the same server takes the same write again.
+fill_and_free() {
+  local port=$1 mnt=$2 code check_url="http://127.0.0.1:$1/api/v1/standards/check"
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -d '{"text":"GB/T 19001-2016 GB 8898-2011"}' "$check_url")
+  check "validity check (a write) before the disk fills" 200 "$code"
+  dd if=/dev/zero of="$mnt/filler" bs=1M 2>/dev/null; sync
+  echo "      volume: $(df -h "$mnt" | awk 'NR==2{print $3 " used, " $4 " free"}')"
+  local big; big=$(python3 -c "print('{\"text\":\"' + ' '.join('GB/T %d-2016' % i for i in range(1, 3000)) + '\"}')")
+  curl -s -D "$WORK/full.h" -o "$WORK/full.json" -H 'content-type: application/json' -d "$big" "$check_url" >/dev/null
+  code=$(awk 'NR==1{print $2}' "$WORK/full.h")
+  echo "      write on the full disk: $code $(head -c 300 "$WORK/full.json")"
+  check "write on a full disk answers 503" 503 "$code"
+  grep -qi '^retry-after' "$WORK/full.h" && pass "Retry-After sent" || fail "no Retry-After"
+  grep -q '"storage_full"' "$WORK/full.json" && pass "error code storage_full" || fail "unclear error body"
+  check "reads go on while the disk is full" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/policies")"
+  rm -f "$mnt/filler"
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -d "$big" "$check_url")
+  check "the same write after freeing space (same server)" 200 "$code"
+  kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+}
+
 drill_disk() {
   echo "== (e) full disk under the SQLite data directory (tmpfs of 30 MB)"
   if [ "$BACKEND" = postgres ]; then echo "      skipped: a drill of the SQLite data directory"; return; fi
@@ -285,24 +308,7 @@ drill_disk() {
   if ! mount -t tmpfs -o size=30m tmpfs "$mnt" 2>/dev/null; then echo "      skipped: cannot mount tmpfs (needs root)"; return; fi
   port=$(free_port)
   start_server "$mnt/data" "$port" || { fail "disk server start"; return; }
-  local body='{"text":"GB/T 19001-2016 GB 8898-2011"}' code
-  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -d "$body" "http://127.0.0.1:$port/api/v1/standards/check")
-  check "validity check (a write) before the disk fills" 200 "$code"
-  dd if=/dev/zero of="$mnt/filler" bs=1M 2>/dev/null; sync
-  echo "      disk: $(df -h "$mnt" | awk 'NR==2{print $3 " used, " $4 " free"}')"
-  local big; big=$(python3 -c "print('{\"text\":\"' + ' '.join('GB/T %d-2016' % i for i in range(1, 3000)) + '\"}')")
-  curl -s -D "$WORK/disk.h" -o "$WORK/disk.json" -H 'content-type: application/json' -d "$big" "http://127.0.0.1:$port/api/v1/standards/check" >/dev/null
-  code=$(awk 'NR==1{print $2}' "$WORK/disk.h")
-  echo "      write on the full disk: $code $(head -c 300 "$WORK/disk.json")"
-  check "write on a full disk answers 503" 503 "$code"
-  grep -qi '^retry-after' "$WORK/disk.h" && pass "Retry-After sent" || fail "no Retry-After"
-  grep -q '"storage_full"\|"unavailable"' "$WORK/disk.json" && pass "clear error code ($(grep -o '"code":"[a-z_]*"' "$WORK/disk.json"))" || fail "unclear error body"
-  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/policies")
-  check "reads go on while the disk is full" 200 "$code"
-  rm -f "$mnt/filler"
-  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -d "$body" "http://127.0.0.1:$port/api/v1/standards/check")
-  check "write after freeing space (same server)" 200 "$code"
-  kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+  fill_and_free "$port" "$mnt"
   check "integrity after the full disk" ok "$(sql "$mnt/data" "PRAGMA integrity_check")"
 }
 
@@ -322,24 +328,7 @@ drill_pgdisk() {
   url="${PG_BASE%/*}/$db"
   port=$(free_port)
   start_server "$WORK/pgdisk" "$port" BIAOZHUN_DATABASE_URL="$url" || { fail "server start"; return; }
-  local body='{"text":"GB/T 19001-2016 GB 8898-2011"}' code
-  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -d "$body" "http://127.0.0.1:$port/api/v1/standards/check")
-  check "validity check (a write) before the disk fills" 200 "$code"
-  dd if=/dev/zero of="$mnt/filler" bs=1M 2>/dev/null; sync
-  echo "      tablespace volume: $(df -h "$mnt" | awk 'NR==2{print $3 " used, " $4 " free"}')"
-  local big; big=$(python3 -c "print('{\"text\":\"' + ' '.join('GB/T %d-2016' % i for i in range(1, 3000)) + '\"}')")
-  curl -s -D "$WORK/pgdisk.h" -o "$WORK/pgdisk.json" -H 'content-type: application/json' -d "$big" "http://127.0.0.1:$port/api/v1/standards/check" >/dev/null
-  code=$(awk 'NR==1{print $2}' "$WORK/pgdisk.h")
-  echo "      write on the full disk: $code $(head -c 300 "$WORK/pgdisk.json")"
-  check "write on a full disk answers 503" 503 "$code"
-  grep -q '"storage_full"' "$WORK/pgdisk.json" && pass "error code storage_full" || fail "unclear error body"
-  grep -qi '^retry-after' "$WORK/pgdisk.h" && pass "Retry-After sent" || fail "no Retry-After"
-  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/policies")
-  check "reads go on while the disk is full" 200 "$code"
-  rm -f "$mnt/filler"
-  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -d "$big" "http://127.0.0.1:$port/api/v1/standards/check")
-  check "the same write after freeing space (same server)" 200 "$code"
-  kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+  fill_and_free "$port" "$mnt"
   check "indexes valid afterwards" ok "$(psql "$url" -Atqc "SELECT CASE WHEN COUNT(*) = 0 THEN 'ok' ELSE COUNT(*) || ' invalid' END FROM pg_index WHERE NOT indisvalid")"
   psql "$url" -Atqc "SELECT COUNT(*) FROM standard_checks" >/dev/null && pass "the database reads after the drill" || fail "the database does not read"
 }
