@@ -142,6 +142,7 @@ pub async fn attachments_of(app: &App, article_id: i64) -> AppResult<Vec<Attachm
 #[derive(Debug, Clone, Deserialize, Serialize, Default, utoipa::ToSchema)]
 pub struct ArticleInput {
     /// `news`, `notice` or `policy`.
+    #[schema(value_type = crate::web::openapi::ArticleKind)]
     pub kind: String,
     pub title: String,
     #[serde(default)]

@@ -42,6 +42,7 @@ pub struct SubscriptionInput {
     #[serde(default)]
     pub keywords: Vec<String>,
     #[serde(default)]
+    #[schema(value_type = Option<crate::web::openapi::AlertFrequency>)]
     pub frequency: Option<String>,
 }
 

@@ -46,6 +46,47 @@ impl utoipa::Modify for TokenAuth {
     }
 }
 
+// The closed vocabularies of request fields that the handlers keep as strings, for the
+// document only: each lists exactly the values its handler accepts (anything else is a 422
+// naming the field), so clients and schemathesis see them as enumerations.
+
+/// A staff decision on a membership application.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum DecisionName {
+    Approve,
+    Reject,
+}
+
+/// Who applies for membership: a person or an organisation (with its credit code).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ApplicantKind {
+    Individual,
+    Organisation,
+}
+
+/// How often TBT alerts of a subscription are sent (see `tbt::alerts::FREQUENCIES`).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum AlertFrequency {
+    Immediate,
+    Daily,
+}
+
+/// The kind of an article (see `content::store::KINDS`).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ArticleKind {
+    News,
+    Notice,
+    Policy,
+}
+
 /// The body of every JSON error (`web::ctx`): a code, the message, and the field at fault.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]

@@ -64,6 +64,7 @@ pub fn district_name(code: &str) -> String {
 #[derive(Debug, Clone, Deserialize, Serialize, Default, utoipa::ToSchema)]
 pub struct ApplicationInput {
     /// `individual` or `organisation`.
+    #[schema(value_type = crate::web::openapi::ApplicantKind)]
     pub kind: String,
     /// For individuals: the applicant's real name.
     #[serde(default)]

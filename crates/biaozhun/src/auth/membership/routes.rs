@@ -188,6 +188,7 @@ async fn staff_application(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>
 pub struct DecisionInput {
     /// `approve` or `reject`.
     #[serde(default)]
+    #[schema(value_type = crate::web::openapi::DecisionName)]
     pub decision: String,
     /// The application's version as read (guards against two reviewers deciding at once).
     pub version: i64,
