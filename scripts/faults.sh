@@ -81,9 +81,12 @@ sql() {
 }
 # "ok" when the database is sound: SQLite's integrity check; on PostgreSQL (crash safety is its
 # WAL's), that no index was left invalid.
+pg_indexes_valid() { # URL
+  psql "$1" -Atqc "SELECT CASE WHEN COUNT(*) = 0 THEN 'ok' ELSE COUNT(*) || ' invalid indexes' END FROM pg_index WHERE NOT indisvalid"
+}
 integrity() {
   if [ "$BACKEND" = postgres ]; then
-    sql "$1" "SELECT CASE WHEN COUNT(*) = 0 THEN 'ok' ELSE COUNT(*) || ' invalid indexes' END FROM pg_index WHERE NOT indisvalid"
+    pg_indexes_valid "$(db_url "$1")"
   else
     sql "$1" "PRAGMA integrity_check"
   fi
@@ -329,7 +332,7 @@ drill_pgdisk() {
   port=$(free_port)
   start_server "$WORK/pgdisk" "$port" BIAOZHUN_DATABASE_URL="$url" || { fail "server start"; return; }
   fill_and_free "$port" "$mnt"
-  check "indexes valid afterwards" ok "$(psql "$url" -Atqc "SELECT CASE WHEN COUNT(*) = 0 THEN 'ok' ELSE COUNT(*) || ' invalid' END FROM pg_index WHERE NOT indisvalid")"
+  check "indexes valid afterwards" ok "$(pg_indexes_valid "$url")"
   psql "$url" -Atqc "SELECT COUNT(*) FROM standard_checks" >/dev/null && pass "the database reads after the drill" || fail "the database does not read"
 }
 

@@ -233,10 +233,8 @@ pub async fn context_layer(State(app): State<App>, req: Request, next: Next) -> 
         return error_response(&app, lang, is_api, &path, &query, AppError::NotFound);
     }
     if query.contains("%00") {
-        let name = serde_urlencoded::from_str::<Vec<(String, String)>>(&query)
-            .ok()
-            .and_then(|pairs| pairs.into_iter().find(|(k, v)| k.contains('\0') || v.contains('\0')).map(|(k, _)| k))
-            .unwrap_or_default();
+        let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(&query).unwrap_or_default();
+        let name = super::nul_pair(&pairs).unwrap_or_default().to_string();
         return error_response(&app, lang, is_api, &path, &query, super::nul_error(&name));
     }
 

@@ -77,8 +77,7 @@ impl From<sqlx::Error> for AppError {
             return AppError::NotFound;
         }
         if crate::db::is_unstorable_text(&e) {
-            tracing::warn!("text the database cannot store: {e}");
-            return AppError::Invalid { field: None, message: UNSTORABLE.into() };
+            return unstorable(&e);
         }
         match crate::db::fault(&e) {
             Some(crate::db::Fault::Unavailable) => {
@@ -111,14 +110,17 @@ impl From<anyhow::Error> for AppError {
             };
         }
         if e.chain().any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(crate::db::is_unstorable_text)) {
-            tracing::warn!("text the database cannot store: {e:#}");
-            return AppError::Invalid { field: None, message: UNSTORABLE.into() };
+            return unstorable(&format!("{e:#}"));
         }
         AppError::Internal(e)
     }
 }
 
-const UNSTORABLE: &str = "the text contains a character that cannot be stored (NUL, U+0000)";
+/// Text PostgreSQL refused to store (a NUL character) that got past the web layer's check.
+fn unstorable(cause: &dyn std::fmt::Display) -> AppError {
+    tracing::warn!("text the database cannot store: {cause}");
+    AppError::Invalid { field: None, message: "the text contains a character that cannot be stored (NUL, U+0000)".into() }
+}
 
 /// What the context middleware needs to render an error for this request.
 #[derive(Debug, Clone)]

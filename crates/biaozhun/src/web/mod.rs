@@ -28,7 +28,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Form::<Vec<(String, String)>>::from_request(req, state).await {
             Ok(axum::Form(pairs)) => {
-                if let Some((name, _)) = pairs.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+                if let Some(name) = nul_pair(&pairs) {
                     return Err(nul_error(name));
                 }
                 // Same decoder as axum's Form, from the pairs already read.
@@ -75,6 +75,11 @@ fn nul_path(v: &serde_json::Value) -> Option<String> {
         }),
         _ => None,
     }
+}
+
+/// The name of the first name/value pair (a form body or a query string) holding a NUL.
+pub fn nul_pair(pairs: &[(String, String)]) -> Option<&str> {
+    pairs.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')).map(|(k, _)| k.as_str())
 }
 
 fn join_path(head: &str, rest: &str) -> String {

@@ -162,7 +162,7 @@ impl Limiter {
     }
 
     fn lock(&self, key: &str) -> std::sync::MutexGuard<'_, Shard> {
-        self.shards[shard_of(key)].lock().unwrap_or_else(|e| e.into_inner())
+        guard(&self.shards[shard_of(key)])
     }
 
     /// What this server served that it has not written yet (nothing is reset: see
@@ -170,7 +170,7 @@ impl Limiter {
     pub fn unsynced(&self) -> Vec<Delta> {
         let mut out = Vec::new();
         for shard in &self.shards {
-            let s = shard.lock().unwrap_or_else(|e| e.into_inner());
+            let s = guard(shard);
             for (key, per_class) in s.iter() {
                 for (c, class) in per_class.iter().zip(CLASSES) {
                     for (minute, count) in [(c.minute - 1, c.unsynced_prev), (c.minute, c.unsynced)] {
@@ -212,7 +212,7 @@ impl Limiter {
             }
         }
         for shard in &self.shards {
-            let mut s = shard.lock().unwrap_or_else(|e| e.into_inner());
+            let mut s = guard(shard);
             s.retain(|_, per_class| {
                 per_class.iter_mut().for_each(|c| c.roll(minute));
                 !per_class.iter().all(Counts::idle)
@@ -233,6 +233,11 @@ fn wait_secs(prev: f64, cur: f64, limit: f64, sec: f64) -> u64 {
     };
     // (less a hair of floating-point error, so that an exact 5 s stays 5)
     (until - 1e-9).ceil().max(1.0) as u64
+}
+
+/// A shard's lock; a panic elsewhere while holding it leaves counts that are still usable.
+fn guard(shard: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {
+    shard.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn shard_of(key: &str) -> usize {
