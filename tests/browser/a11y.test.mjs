@@ -125,7 +125,7 @@ async function firstHref(page, path, selector) {
 const PUBLIC = [
   '/', '/login', '/register', '/password/forgot',
   '/news', '/notices', '/policies', OUTLINE, '/search?q=%E6%A0%87%E5%87%86', '/search?q=GB',
-  '/standards', '/standards?q=GB', '/standards/check', '/tbt', '/tbt?q=seed', '/tbt/stats', '/training',
+  '/standards', '/standards?q=GB', '/standards/check', '/standards/check/verify', '/tbt', '/tbt?q=seed', '/tbt/stats', '/training',
 ];
 
 for (const lang of ['zh-CN', 'en']) {
@@ -156,7 +156,7 @@ test('staff and member pages pass axe (WCAG 2.1 A/AA, best practices)', async ()
   await Promise.all([page.waitForNavigation(), page.click('form.form button.primary')]);
   const report = await auditHere(page, 'admin');
   report.push(...await auditAll(page, [
-    '/', '/membership', '/notifications', '/account', '/standards/watchlist', '/tbt/profile',
+    '/', '/membership', '/notifications', '/account', '/standards/watchlist', '/standards/checks', '/tbt/profile',
     '/staff', '/staff/memberships', '/staff/articles', '/staff/articles/new',
     '/staff/standards/import', '/staff/tbt', '/staff/tbt/import',
   ], 'admin'));

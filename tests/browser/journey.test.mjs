@@ -171,10 +171,19 @@ test('an exporter checks its standards, watches them and sets up TBT alerts', as
   assert.match(report, /GB\/T 19001-2016/, 'a number without year resolves to the current edition');
   assert.match(report, /废止/);
 
-  // Verify the report by its number without logging in.
+  // The report is private: another browser cannot open it by its number, but verifies it
+  // by the code printed on it, which shows the summary only.
+  const code = report.match(/[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}/);
+  assert.ok(code, 'the report shows its verification code');
   const anon = await (await browser.newContext()).newPage();
-  await anon.goto(`${BASE}/standards/check/${no[0]}`);
-  assert.match(await anon.textContent('main'), /GB\/T 5606\.1-2004/);
+  const hidden = await anon.goto(`${BASE}/standards/check/${no[0]}`);
+  assert.equal(hidden.status(), 404);
+  await anon.goto(`${BASE}/standards/check/verify`);
+  await anon.fill('#vcode', code[0].toLowerCase());
+  await Promise.all([anon.waitForNavigation(), anon.click('form.form button.primary')]);
+  const summary = await anon.textContent('main');
+  assert.ok(summary.includes(no[0]), 'the summary names the report');
+  assert.doesNotMatch(summary, /GB\/T 5606\.1-2004/, 'but not its items');
 
   // Save everything to the watchlist.
   await Promise.all([user.waitForNavigation(), user.click('text=全部加入我的关注')]);

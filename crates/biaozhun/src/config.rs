@@ -31,7 +31,8 @@ pub struct Config {
     /// Run background jobs (mail, digests) in this process.
     pub run_jobs: bool,
     pub smtp: Smtp,
-    /// Per-server limits on search and validity checks (see docs/reliability/security.md).
+    /// Limits on search, validity checks and bulk exports, held across servers (see
+    /// docs/reliability/security.md).
     pub rate_limit: RateLimit,
 }
 
@@ -46,11 +47,22 @@ pub struct RateLimit {
     pub check_per_minute: u32,
     pub user_search_per_minute: u32,
     pub user_check_per_minute: u32,
+    /// Bulk exports (`…/export.csv`, `…/export.xlsx`: up to 10,000 rows each).
+    pub export_per_minute: u32,
+    pub user_export_per_minute: u32,
 }
 
 impl Default for RateLimit {
     fn default() -> Self {
-        RateLimit { enabled: true, search_per_minute: 600, check_per_minute: 60, user_search_per_minute: 3000, user_check_per_minute: 600 }
+        RateLimit {
+            enabled: true,
+            search_per_minute: 600,
+            check_per_minute: 60,
+            user_search_per_minute: 3000,
+            user_check_per_minute: 600,
+            export_per_minute: 10,
+            user_export_per_minute: 60,
+        }
     }
 }
 

@@ -106,14 +106,8 @@ async fn download(State(app): State<App>, ctx: Ctx, Path((id, _name)): Path<(i64
     let d = store::attachment(&app, id).await?;
     let a = store::get(&app, &d.article_id.to_string()).await?;
     visible(&ctx, &a.head)?;
-    let mut resp = d.data.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&d.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
-    let encoded = percent_encoding::utf8_percent_encode(&d.filename, percent_encoding::NON_ALPHANUMERIC).to_string();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"download\"; filename*=UTF-8''{encoded}")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300"));
+    let mut resp = crate::web::download::attachment(d.data, &d.content_type, &d.filename);
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300"));
     Ok(resp)
 }
 

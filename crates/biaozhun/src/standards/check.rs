@@ -200,26 +200,81 @@ pub struct CheckItem {
     pub outcome: String,
 }
 
-/// Checks a text: numbers found anywhere; short lines with digits but no number are listed
-/// as unrecognised.
-pub async fn check_text(app: &App, text: &str) -> anyhow::Result<Vec<CheckItem>> {
-    let mut found: Vec<(usize, String, Option<model::Ident>)> = Vec::new();
-    for (i, line) in text.lines().enumerate().take(50_000) {
-        let hits = stdnum::standard::find_all(line);
-        if hits.is_empty() {
+/// What a check found in its text: the line, the text as found, and the number recognised
+/// (none for a short line with digits but no number).
+pub type Entry = (usize, String, Option<model::Ident>);
+
+/// The text holds more than `max` entries (numbers and unrecognised lines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManyEntries {
+    pub max: usize,
+}
+
+/// Longest piece of a line handed to the number finder at once. Real lines are far shorter;
+/// a line of megabytes (one pasted blob) is cut so that the finder's work and memory stay
+/// small and the limit on entries is met after the first piece that reaches it.
+const PIECE: usize = 16 * 1024;
+
+/// A line cut into pieces of at most [`PIECE`] bytes, each cut made before a capital letter
+/// that follows a space (where a number may start, so none is cut in two), else after a
+/// space, else at a character boundary.
+fn pieces(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while rest.len() > PIECE {
+        let b = rest.as_bytes();
+        let cut = (1..PIECE)
+            .rev()
+            .find(|&i| b[i].is_ascii_uppercase() && b[i - 1].is_ascii_whitespace())
+            .or_else(|| (1..PIECE).rev().find(|&i| b[i - 1].is_ascii_whitespace() && rest.is_char_boundary(i)))
+            .unwrap_or_else(|| (1..PIECE).rev().find(|&i| rest.is_char_boundary(i)).unwrap_or(PIECE));
+        out.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    out.push(rest);
+    out
+}
+
+/// The entries of a text: numbers found anywhere, and short lines with digits but no number
+/// (listed as unrecognised). Stops as soon as there are more than `max`.
+pub fn entries(text: &str, max: usize) -> Result<Vec<Entry>, TooManyEntries> {
+    let mut found: Vec<Entry> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let before = found.len();
+        for piece in pieces(line) {
+            for f in stdnum::standard::find_all(piece) {
+                found.push((i + 1, f.raw, model::ident(&f.number.normalized())));
+            }
+            if found.len() > max {
+                return Err(TooManyEntries { max });
+            }
+        }
+        if found.len() == before {
             let t = line.trim();
             if !t.is_empty() && t.chars().count() <= 60 && t.chars().any(|c| c.is_ascii_digit()) {
                 found.push((i + 1, t.to_string(), None));
+                if found.len() > max {
+                    return Err(TooManyEntries { max });
+                }
             }
-            continue;
-        }
-        for f in hits {
-            found.push((i + 1, f.raw.clone(), model::ident(&f.number.normalized())));
         }
     }
+    Ok(found)
+}
+
+/// Checks entries against the catalogue (a few batched queries per 1,000 distinct numbers).
+pub async fn check_entries(app: &App, found: Vec<Entry>) -> anyhow::Result<Vec<CheckItem>> {
     let bases: Vec<String> = found.iter().filter_map(|f| f.2.as_ref().map(|i| i.base.clone())).collect::<HashSet<_>>().into_iter().collect();
     let g = Graph::load(app, bases).await?;
     Ok(found.into_iter().map(|(line, input, id)| resolve(&g, line, input, id)).collect())
+}
+
+/// Checks a text of at most `max` entries.
+pub async fn check_text(app: &App, text: &str, max: usize) -> anyhow::Result<Result<Vec<CheckItem>, TooManyEntries>> {
+    match entries(text, max) {
+        Ok(found) => Ok(Ok(check_entries(app, found).await?)),
+        Err(e) => Ok(Err(e)),
+    }
 }
 
 fn resolve(g: &Graph, line: usize, input: String, id: Option<model::Ident>) -> CheckItem {
@@ -300,4 +355,37 @@ fn resolve(g: &Graph, line: usize, input: String, id: Option<model::Ident>) -> C
 /// Whether an item needs attention (anything but "in force").
 pub fn is_problem(i: &CheckItem) -> bool {
     i.outcome != "ok"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_stop_past_the_limit() {
+        let text = "GB/T 19001-2016\nnothing here\n合同 2024-118\nISO 9001:2015 and GB 8898-2011\n";
+        let e = entries(text, 10).unwrap();
+        let lines: Vec<(usize, &str, bool)> = e.iter().map(|(l, s, id)| (*l, s.as_str(), id.is_some())).collect();
+        assert_eq!(lines, vec![(1, "GB/T 19001-2016", true), (3, "合同 2024-118", false), (4, "ISO 9001:2015", true), (4, "GB 8898-2011", true)]);
+        assert!(entries(text, 4).is_ok());
+        assert_eq!(entries(text, 3).err(), Some(TooManyEntries { max: 3 }));
+    }
+
+    #[test]
+    fn a_huge_line_is_cut_without_cutting_a_number() {
+        // 2 MB of "ISO 1 ": refused after the first piece, not after parsing all of it.
+        let line = "ISO 1 ".repeat(350_000);
+        let t = std::time::Instant::now();
+        assert_eq!(entries(&line, 2_000).err(), Some(TooManyEntries { max: 2_000 }));
+        assert!(t.elapsed().as_millis() < 2_000, "{:?}", t.elapsed());
+        // Every number of a long line is found whole.
+        let line = "GB/T 19001-2016 ".repeat(3_000);
+        let e = entries(&line, 10_000).unwrap();
+        assert_eq!(e.len(), 3_000);
+        assert!(e.iter().all(|(_, s, id)| s == "GB/T 19001-2016" && id.is_some()));
+        // A long line without spaces or capitals is cut at character boundaries.
+        let line = "标".repeat(20_000);
+        assert!(pieces(&line).iter().all(|p| p.len() <= PIECE && !p.is_empty()));
+        assert_eq!(pieces(&line).concat(), line);
+    }
 }

@@ -1,10 +1,11 @@
 //! The standards room: catalogue (import, search, detail pages), the validity check
-//! (标准查新), watchlists with change notifications, and Atom feeds.
+//! (标准查新) and its private reports, watchlists with change notifications, and Atom feeds.
 
 pub mod bench;
 pub mod check;
 pub mod import;
 pub mod model;
+pub mod reports;
 pub mod routes;
 pub mod store;
 
@@ -26,6 +27,8 @@ pub fn register_jobs(r: &mut crate::jobs::Registry) {
     r.every("standards_daily", 3600);
     r.on("standards_digest", digest);
     r.every("standards_digest", 3600);
+    r.on("standards_reports_expire", reports::store::expire);
+    r.every("standards_reports_expire", 3600);
 }
 
 /// Flips upcoming standards whose implementation date has come to in force, and in-force

@@ -2,14 +2,14 @@
 //! the edition timeline, the validity check and its saved reports, watchlists, Atom feeds
 //! and the staff import.
 
-use super::check::{self, CheckItem, Graph};
+use super::check::Graph;
 use super::model;
 use super::{DOMAIN, store};
 use crate::App;
-use crate::web::{Access, AppError, AppResult, Ctx, Form, JsonIn, Routes};
+use crate::web::{Access, AppError, AppResult, Ctx, Form, JsonIn, Routes, download};
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,18 @@ use std::collections::BTreeMap;
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
-#[openapi(paths(api_search, api_get, api_check, api_watch_list, api_watch_add, api_watch_remove))]
+#[openapi(paths(
+    api_search,
+    api_get,
+    api_watch_list,
+    api_watch_add,
+    api_watch_remove,
+    super::reports::routes::api_check,
+    super::reports::routes::api_list,
+    super::reports::routes::api_get,
+    super::reports::routes::api_delete,
+    super::reports::routes::api_verify
+))]
 pub struct ApiDoc;
 
 pub fn routes() -> Routes {
@@ -25,12 +36,7 @@ pub fn routes() -> Routes {
         .get("/standards", Access::Public, search_page)
         .get("/standards/export.csv", Access::Public, export_csv)
         .get("/standards/export.xlsx", Access::Public, export_xlsx)
-        .get("/standards/check", Access::Public, check_form)
-        .post("/standards/check", Access::Public, check_post)
         .post("/standards/check/upload", Access::Public, check_upload)
-        .get("/standards/check/{no}", Access::Public, check_report)
-        .get("/standards/check/{no}/xlsx", Access::Public, check_xlsx)
-        .post("/standards/check/{no}/watch", Access::User, check_watch_all)
         .get("/standards/watchlist", Access::User, watch_page)
         .post("/standards/watchlist", Access::User, watch_add_form)
         .post("/standards/watchlist/upload", Access::User, watch_upload)
@@ -42,11 +48,11 @@ pub fn routes() -> Routes {
         .get("/staff/standards/import", Access::Staff, import_page)
         .post("/staff/standards/import", Access::Staff, import_post)
         .get("/api/v1/standards", Access::Public, api_search)
-        .post("/api/v1/standards/check", Access::Public, api_check)
         .get("/api/v1/standards/watchlist", Access::User, api_watch_list)
         .post("/api/v1/standards/watchlist", Access::User, api_watch_add)
         .delete("/api/v1/standards/watchlist", Access::User, api_watch_remove)
         .get("/api/v1/standards/{number}", Access::Public, api_get)
+        .merge(super::reports::routes::routes())
 }
 
 fn enc(s: &str) -> String {
@@ -173,48 +179,19 @@ fn export_rows(out: &SearchOut) -> Vec<[String; 7]> {
 
 const EXPORT_HEAD: [&str; 7] = ["标准号 / Number", "中文标准名称", "Title", "状态 / Status", "ICS", "发布日期 / Published", "实施日期 / Implemented"];
 
-fn download(bytes: Vec<u8>, ctype: &'static str, name: &str) -> Response {
-    let mut resp = bytes.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    resp
-}
-
 async fn export_csv(State(app): State<App>, Query(p): Query<SearchParams>) -> AppResult<Response> {
     let out = run_search(&app, &p, 0, EXPORT_MAX, false).await?;
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    w.write_record(EXPORT_HEAD).map_err(|e| AppError::Internal(e.into()))?;
+    let mut csv = download::Csv::new(&EXPORT_HEAD)?;
     for r in export_rows(&out) {
-        w.write_record(&r).map_err(|e| AppError::Internal(e.into()))?;
+        csv.row(&r)?;
     }
-    let bytes = w.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    Ok(download(bytes, "text/csv; charset=utf-8", "standards.csv"))
-}
-
-fn xlsx(head: &[&str], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    let map = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.into());
-    for (c, h) in head.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold).map_err(map)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            ws.write_string(r as u32 + 1, c as u16, v).map_err(map)?;
-        }
-    }
-    wb.save_to_buffer().map_err(map)
+    Ok(download::csv_file(csv.finish()?, "standards.csv"))
 }
 
 async fn export_xlsx(State(app): State<App>, Query(p): Query<SearchParams>) -> AppResult<Response> {
     let out = run_search(&app, &p, 0, EXPORT_MAX, false).await?;
     let rows: Vec<Vec<String>> = export_rows(&out).into_iter().map(|r| r.to_vec()).collect();
-    let bytes = xlsx(&EXPORT_HEAD, &rows)?;
-    Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "standards.xlsx"))
+    Ok(download::xlsx_file(download::xlsx(&EXPORT_HEAD, &rows)?, "standards.xlsx"))
 }
 
 /// Search the catalogue.
@@ -379,66 +356,7 @@ pub async fn api_get(State(app): State<App>, Path(number): Path<String>) -> AppR
 }
 
 // ---------------------------------------------------------------------------------------
-// Validity check
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct CheckIn {
-    /// Free text; standard numbers are found anywhere in it.
-    pub text: String,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct CheckOut {
-    /// Report number, e.g. CX-2026-000123, viewable at /standards/check/{no}.
-    pub check_no: String,
-    pub items: Vec<CheckItem>,
-}
-
-const CHECK_MAX_CHARS: usize = 2_000_000;
-
-async fn run_check(app: &App, ctx: &Ctx, text: &str) -> AppResult<(String, Vec<CheckItem>)> {
-    if text.trim().is_empty() {
-        return Err(AppError::invalid("text", ctx.t("standards.err_empty_check")));
-    }
-    if text.len() > CHECK_MAX_CHARS {
-        return Err(AppError::TooLarge);
-    }
-    let items = check::check_text(app, text).await.map_err(AppError::Internal)?;
-    let problems = items.iter().filter(|i| check::is_problem(i)).count() as i64;
-    let v = serde_json::to_value(&items).map_err(|e| AppError::Internal(e.into()))?;
-    let no = store::save_check(app, ctx.user_id(), &v, items.len() as i64, problems).await?;
-    Ok((no, items))
-}
-
-/// Validity check (标准查新) of the numbers in a text; the report is saved under a number.
-#[utoipa::path(post, path = "/api/v1/standards/check", tag = "standards", request_body = CheckIn, responses((status = 200, body = CheckOut), (status = 422)))]
-pub async fn api_check(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<CheckIn>) -> AppResult<Json<CheckOut>> {
-    let (check_no, items) = run_check(&app, &ctx, &input.text).await?;
-    Ok(Json(CheckOut { check_no, items }))
-}
-
-async fn check_form(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
-    ctx.render(&app, "standards/check.html", context! { text => "" })
-}
-
-#[derive(Deserialize)]
-struct CheckForm {
-    #[serde(default)]
-    text: String,
-}
-
-async fn check_post(State(app): State<App>, ctx: Ctx, Form(f): Form<CheckForm>) -> AppResult<Response> {
-    match run_check(&app, &ctx, &f.text).await {
-        Ok((no, _)) => Ok(Redirect::to(&format!("/standards/check/{no}")).into_response()),
-        Err(AppError::Invalid { field, message }) => ctx.render_status(
-            &app,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "standards/check.html",
-            context! { text => f.text, error => message, error_field => field },
-        ),
-        Err(e) => Err(e),
-    }
-}
+// Validity check: the pages and API are in `reports::routes`; the upload is read here.
 
 /// Text of an uploaded file: CSV/TXT as text, XLSX cells row by row, DOCX paragraphs.
 pub fn file_text(name: &str, bytes: &[u8]) -> Result<String, String> {
@@ -505,69 +423,10 @@ async fn read_upload(mp: &mut Multipart, ctx: &Ctx) -> AppResult<(String, Vec<u8
     Err(AppError::invalid("file", ctx.t("standards.err_no_file")))
 }
 
-async fn check_upload(State(app): State<App>, ctx: Ctx, mut mp: Multipart) -> AppResult<Response> {
+async fn check_upload(State(app): State<App>, ctx: Ctx, headers: HeaderMap, mut mp: Multipart) -> AppResult<Response> {
     let (name, data) = read_upload(&mut mp, &ctx).await?;
     let text = file_text(&name, &data).map_err(|m| AppError::invalid("file", m))?;
-    let (no, _) = run_check(&app, &ctx, &text).await?;
-    Ok(Redirect::to(&format!("/standards/check/{no}")).into_response())
-}
-
-async fn load_report(app: &App, no: &str) -> AppResult<(Vec<CheckItem>, i64, i64, i64)> {
-    let (items, total, problems, at) = store::load_check(app, no).await?.ok_or(AppError::NotFound)?;
-    let items: Vec<CheckItem> = serde_json::from_str(&items).map_err(|e| AppError::Internal(e.into()))?;
-    Ok((items, total, problems, at))
-}
-
-#[derive(Deserialize, Default)]
-struct ReportQuery {
-    #[serde(default)]
-    only_problems: Option<String>,
-}
-
-async fn check_report(State(app): State<App>, ctx: Ctx, Path(no): Path<String>, Query(q): Query<ReportQuery>) -> AppResult<Response> {
-    let (items, total, problems, at) = load_report(&app, &no).await?;
-    let shown: Vec<&CheckItem> = items.iter().filter(|i| q.only_problems.is_none() || check::is_problem(i)).take(5000).collect();
-    ctx.render(&app, "standards/report.html", context! { no => no, items => shown, total => total, problems => problems, at => at })
-}
-
-async fn check_xlsx(State(app): State<App>, ctx: Ctx, Path(no): Path<String>) -> AppResult<Response> {
-    let (items, _, _, at) = load_report(&app, &no).await?;
-    let head = ["行 / Line", "输入 / Input", "识别 / Recognised", "标准号 / Number", "名称 / Title", "状态 / Status", "现行标准 / Current", "替代链 / Chain", "结论 / Outcome"];
-    let rows: Vec<Vec<String>> = items
-        .iter()
-        .map(|i| {
-            vec![
-                i.line.to_string(),
-                i.input.clone(),
-                i.recognised.clone().unwrap_or_default(),
-                i.number.clone().unwrap_or_default(),
-                i.title_zh.clone().filter(|t| !t.is_empty()).or(i.title_en.clone()).unwrap_or_default(),
-                i.status.clone().unwrap_or_default(),
-                i.current.clone().unwrap_or_default(),
-                i.chain.join(" → "),
-                ctx.t(&format!("standards.outcome_{}", i.outcome)),
-            ]
-        })
-        .collect();
-    let _ = at;
-    let bytes = xlsx(&head, &rows)?;
-    Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &format!("{no}.xlsx")))
-}
-
-async fn check_watch_all(State(app): State<App>, ctx: Ctx, Path(no): Path<String>) -> AppResult<Response> {
-    let user = ctx.require_user()?;
-    let (items, ..) = load_report(&app, &no).await?;
-    let mut norms = Vec::new();
-    for i in &items {
-        if let Some(n) = i.number.as_ref().or(i.recognised.as_ref()) {
-            if let Some(id) = model::ident(n) {
-                norms.push((id.norm, id.base));
-            }
-        }
-    }
-    let owner = store::owner_of(&app, user.id).await?;
-    store::watch_add(&app, &owner, user.id, &norms).await?;
-    Ok(crate::web::ctx::redirect_with_flash(&app, "/standards/watchlist", "standards_watch_saved"))
+    super::reports::routes::submit(&app, &ctx, &headers, &text, "file").await
 }
 
 // ---------------------------------------------------------------------------------------

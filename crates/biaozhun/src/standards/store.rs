@@ -1,5 +1,5 @@
 //! SQL of the standards room: batched upserts, search documents, detail and relations,
-//! change events with their notifications, watchlists and saved checks.
+//! change events with their notifications and watchlists (saved checks: `reports::store`).
 
 use super::DOMAIN;
 use super::model::{self, Record, Relation};
@@ -522,33 +522,6 @@ pub async fn set_frequency(app: &App, owner: &str, freq: &str) -> Result<(), sql
         .execute(&app.db.pool)
         .await?;
     Ok(())
-}
-
-// ---------------------------------------------------------------------------------------
-// Saved checks (查新报告)
-
-pub async fn save_check(app: &App, user_id: Option<i64>, items: &serde_json::Value, total: i64, problems: i64) -> Result<String, sqlx::Error> {
-    let now = crate::util::now();
-    let mut tx = app.db.begin().await?;
-    let tmp = format!("tmp-{}", crate::util::random_token(12));
-    let id: i64 = sqlx::query_scalar("INSERT INTO standard_checks (check_no, user_id, items, total, problems, created_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id")
-        .bind(&tmp)
-        .bind(user_id)
-        .bind(items.to_string())
-        .bind(total)
-        .bind(problems)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-    let year = crate::util::to_local(now).year();
-    let no = format!("CX-{year}-{id:06}");
-    sqlx::query("UPDATE standard_checks SET check_no = $1 WHERE id = $2").bind(&no).bind(id).execute(&mut *tx).await?;
-    tx.commit().await?;
-    Ok(no)
-}
-
-pub async fn load_check(app: &App, no: &str) -> Result<Option<(String, i64, i64, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT items, total, problems, created_at FROM standard_checks WHERE check_no = $1").bind(no).fetch_optional(&app.db.pool).await
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ use super::alerts::{self, SubscriptionInput};
 use super::store::{self, Filters};
 use super::{codes, comments, members, model};
 use crate::App;
-use crate::web::{Access, AppError, AppResult, Ctx, JsonIn, Routes};
+use crate::web::{Access, AppError, AppResult, Ctx, JsonIn, Routes, download};
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -206,25 +206,10 @@ async fn add_concern(State(app): State<App>, ctx: Ctx, Path(symbol): Path<String
     Ok(crate::web::ctx::redirect_with_flash(&app, &sym_url(&n.symbol), "tbt_concern_saved"))
 }
 
-pub fn download(name: &str, ct: &str, data: Vec<u8>) -> Response {
-    let mut resp = data.into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(ct).unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC).to_string();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"download\"; filename*=UTF-8''{encoded}")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    resp
-}
-
 async fn concern_attachment(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     let u = ctx.require_user()?;
     let (name, ct, data) = comments::concern_attachment(&app, id, u.id, u.has(crate::auth::Role::Staff)).await?;
-    Ok(download(&name, &ct, data))
+    Ok(download::attachment(data, &ct, &name))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -492,48 +477,24 @@ async fn stats(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
     )
 }
 
-fn csv_field(s: &str) -> String {
-    // Cells starting with a formula character are quoted with a leading apostrophe.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 async fn stats_csv(State(app): State<App>) -> AppResult<Response> {
     let s = store::stats(&app).await?;
-    let mut out = String::from("\u{feff}dimension,key,name,year,count\r\n");
+    let mut csv = download::Csv::new(&["dimension", "key", "name", "year", "count"])?;
     for (m, years, _) in &s.by_member {
         for (y, n) in years {
-            out.push_str(&format!(
-                "member,{},{},{},{n}\r\n",
-                csv_field(m),
-                csv_field(&members::name(m, "en")),
-                csv_field(y)
-            ));
+            csv.row(["member", m.as_str(), &members::name(m, "en"), y.as_str(), &n.to_string()])?;
         }
     }
     for (o, n) in &s.by_objective {
-        out.push_str(&format!("objective,{},,,{n}\r\n", csv_field(o)));
+        csv.row(["objective", o.as_str(), "", "", &n.to_string()])?;
     }
     for (c, name, n) in &s.by_section {
-        out.push_str(&format!("hs_section,{},{},,{n}\r\n", csv_field(c), csv_field(name)));
+        csv.row(["hs_section", c.as_str(), name.as_str(), "", &n.to_string()])?;
     }
     for (y, n) in &s.by_year {
-        out.push_str(&format!("year,{},,{},{n}\r\n", csv_field(y), csv_field(y)));
+        csv.row(["year", y.as_str(), "", y.as_str(), &n.to_string()])?;
     }
-    let mut r = out.into_response();
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    r.headers_mut()
-        .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"tbt-stats.csv\""));
-    Ok(r)
+    Ok(download::csv_file(csv.finish()?, "tbt-stats.csv"))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 //! Staff pages: the import upload, the queue of notifications nearing their domestic
 //! deadline, domestic deadlines, and the consolidated comments with their workflow.
 
-use super::routes::{download, lang, sym_url};
+use super::routes::{lang, sym_url};
 use super::{comments, store};
 use crate::App;
 use crate::web::ctx::redirect_with_flash;
-use crate::web::{Access, AppError, AppResult, Ctx, Form, Routes};
+use crate::web::{Access, AppError, AppResult, Ctx, Form, Routes, download};
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
@@ -153,7 +153,7 @@ async fn export_md(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> App
     let hist = comments::history(&app, id).await?;
     let md = comments::markdown(&c, &n, &concerns, &hist);
     let name = format!("{}-comment.md", n.symbol.replace('/', "_"));
-    Ok(download(&name, "text/markdown; charset=utf-8", md.into_bytes()))
+    Ok(download::attachment(md.into_bytes(), "text/markdown; charset=utf-8", &name))
 }
 
 async fn print(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod assets;
 pub mod ctx;
+pub mod download;
 pub mod error;
 pub mod i18n;
 pub mod openapi;

@@ -1,6 +1,7 @@
-//! Rate limits for the expensive public routes (search and validity check): per client
-//! address for visitors, per account for logged-in users (a shared office address does not
-//! throttle its members, who have their own, higher budget), held across every server.
+//! Rate limits for the expensive public routes (search, validity check, bulk exports): per
+//! client address for visitors, per account for logged-in users (a shared office address
+//! does not throttle its members, who have their own, higher budget), held across every
+//! server.
 //!
 //! Each budget is a sliding minute, estimated from two fixed minutes as
 //! `previous × (share of the window still inside the previous minute) + current`. A server
@@ -25,26 +26,34 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub enum Class {
     Search,
     Check,
+    /// Bulk exports (thousands of rows a request): served at `…/export.<format>`.
+    Export,
 }
 
 /// The class of a route, or `None` for routes that are not limited.
 pub fn classify(method: &Method, path: &str) -> Option<Class> {
     let p = path.trim_end_matches('/');
+    // A HEAD request runs the GET handler (the router answers HEAD from the GET route and
+    // drops the body): it costs the same and draws on the same budget.
+    let read = method == Method::GET || method == Method::HEAD;
     if p.starts_with("/standards/check") || p.starts_with("/api/v1/standards/check") {
         // The empty form itself is cheap; submitting, uploading and reports are not.
-        if method == Method::GET && p == "/standards/check" {
+        if read && p == "/standards/check" {
             return None;
         }
         return Some(Class::Check);
     }
-    if method == Method::GET && matches!(p, "/search" | "/standards" | "/api/v1/standards" | "/tbt" | "/api/v1/tbt/notifications") {
+    if read && p.rsplit('/').next().is_some_and(|last| last.starts_with("export.")) {
+        return Some(Class::Export);
+    }
+    if read && matches!(p, "/search" | "/standards" | "/api/v1/standards" | "/tbt" | "/api/v1/tbt/notifications") {
         return Some(Class::Search);
     }
     None
 }
 
 /// Every class, in the order of [`Class::index`].
-const CLASSES: [Class; 2] = [Class::Search, Class::Check];
+const CLASSES: [Class; 3] = [Class::Search, Class::Check, Class::Export];
 
 impl Class {
     fn index(self) -> usize {
@@ -54,6 +63,7 @@ impl Class {
         match self {
             Class::Search => "search",
             Class::Check => "check",
+            Class::Export => "export",
         }
     }
     fn parse(s: &str) -> Option<Class> {
@@ -111,7 +121,7 @@ const SHARDS: usize = 16;
 /// How often a server exchanges its counts with the others.
 pub const SYNC_EVERY: Duration = Duration::from_secs(1);
 
-type Shard = HashMap<String, [Counts; 2]>;
+type Shard = HashMap<String, [Counts; CLASSES.len()]>;
 
 pub struct Limiter {
     shards: Vec<Mutex<Shard>>,
@@ -250,14 +260,10 @@ fn shard_of(key: &str) -> usize {
     h as usize % SHARDS
 }
 
-/// The least count of a key another server must have served for this one to read it back:
-/// a tenth of the smallest budget in use, at least 1.
-fn read_back_floor(cfg: &RateLimit) -> i64 {
-    let smallest = [cfg.search_per_minute, cfg.check_per_minute, cfg.user_search_per_minute, cfg.user_check_per_minute]
-        .into_iter()
-        .filter(|&n| n > 0)
-        .min()
-        .unwrap_or(1);
+/// The least count of a key in `class` another server must have served for this one to
+/// read it back: a tenth of the class's smallest budget in use, at least 1.
+fn read_back_floor(cfg: &RateLimit, class: Class) -> i64 {
+    let smallest = [false, true].into_iter().map(|logged_in| budget(cfg, class, logged_in)).filter(|&n| n > 0).min().unwrap_or(1);
     (i64::from(smallest) / 10).max(1)
 }
 
@@ -301,11 +307,13 @@ pub async fn sync(app: &App) -> Result<(), sqlx::Error> {
     // near any budget, and a crowd of them (many addresses, each with a few requests) would
     // otherwise make every server read every address every second. What goes unseen is
     // under a tenth of the smallest budget per other server.
-    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as("SELECT class, key, minute, count FROM rate_counts WHERE minute >= $1 AND count >= $2")
-        .bind(minute - 1)
-        .bind(read_back_floor(&app.config.rate_limit))
-        .fetch_all(&app.db.pool)
-        .await?;
+    let per_class: Vec<String> = (0..CLASSES.len()).map(|i| format!("(class = ${} AND count >= ${})", 2 + 2 * i, 3 + 2 * i)).collect();
+    let sql = format!("SELECT class, key, minute, count FROM rate_counts WHERE minute >= $1 AND ({})", per_class.join(" OR "));
+    let mut q = sqlx::query_as::<_, (String, String, i64, i64)>(sqlx::AssertSqlSafe(sql)).bind(minute - 1);
+    for class in CLASSES {
+        q = q.bind(class.name()).bind(read_back_floor(&app.config.rate_limit, class));
+    }
+    let rows = q.fetch_all(&app.db.pool).await?;
     let totals: Vec<_> = rows.into_iter().filter_map(|(c, k, m, n)| Some((Class::parse(&c)?, k, m, n.max(0) as u64))).collect();
     app.limiter.absorb(minute, &totals);
     sqlx::query("DELETE FROM rate_counts WHERE minute < $1").bind(minute - 2).execute(&app.db.pool).await?;
@@ -317,13 +325,20 @@ pub fn limit_for(cfg: &RateLimit, class: Class, logged_in: bool) -> Option<u32> 
     if !cfg.enabled {
         return None;
     }
-    let per_min = match (class, logged_in) {
+    let per_min = budget(cfg, class, logged_in);
+    (per_min > 0).then_some(per_min)
+}
+
+/// The configured budget of a class per minute (0: unlimited).
+fn budget(cfg: &RateLimit, class: Class, logged_in: bool) -> u32 {
+    match (class, logged_in) {
         (Class::Search, false) => cfg.search_per_minute,
         (Class::Search, true) => cfg.user_search_per_minute,
         (Class::Check, false) => cfg.check_per_minute,
         (Class::Check, true) => cfg.user_check_per_minute,
-    };
-    (per_min > 0).then_some(per_min)
+        (Class::Export, false) => cfg.export_per_minute,
+        (Class::Export, true) => cfg.user_export_per_minute,
+    }
 }
 
 #[cfg(test)]
@@ -377,11 +392,13 @@ mod tests {
     #[test]
     fn keys_read_back_from_a_tenth_of_the_smallest_budget() {
         let mut cfg = RateLimit::default();
-        assert_eq!(read_back_floor(&cfg), 6, "check budget 60 a minute");
+        assert_eq!(read_back_floor(&cfg, Class::Check), 6, "check budget 60 a minute");
+        assert_eq!(read_back_floor(&cfg, Class::Search), 60, "search budget 600 a minute");
+        assert_eq!(read_back_floor(&cfg, Class::Export), 1, "export budget 10 a minute");
         cfg.check_per_minute = 0;
-        assert_eq!(read_back_floor(&cfg), 60, "a budget switched off does not count");
+        assert_eq!(read_back_floor(&cfg, Class::Check), 60, "a budget switched off does not count");
         cfg.search_per_minute = 5;
-        assert_eq!(read_back_floor(&cfg), 1);
+        assert_eq!(read_back_floor(&cfg, Class::Search), 1);
     }
 
     #[test]
@@ -392,5 +409,14 @@ mod tests {
         assert_eq!(classify(&Method::POST, "/api/v1/standards/check"), Some(Class::Check));
         assert_eq!(classify(&Method::GET, "/standards/GB%201"), None);
         assert_eq!(classify(&Method::GET, "/"), None);
+        // HEAD runs the GET handler: same budget.
+        assert_eq!(classify(&Method::HEAD, "/standards"), Some(Class::Search));
+        assert_eq!(classify(&Method::HEAD, "/api/v1/tbt/notifications"), Some(Class::Search));
+        assert_eq!(classify(&Method::HEAD, "/standards/check"), None);
+        assert_eq!(classify(&Method::HEAD, "/standards/check/CX-2026-000001"), Some(Class::Check));
+        assert_eq!(classify(&Method::GET, "/standards/export.csv"), Some(Class::Export));
+        assert_eq!(classify(&Method::HEAD, "/standards/export.xlsx"), Some(Class::Export));
+        assert_eq!(classify(&Method::GET, "/tbt/stats.csv"), None);
+        assert_eq!(classify(&Method::POST, "/standards/export.csv"), None);
     }
 }

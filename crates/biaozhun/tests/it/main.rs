@@ -6,7 +6,9 @@ mod support;
 
 mod accounts;
 mod authz;
+mod check_reports;
 mod content;
+mod downloads;
 mod faults;
 mod membership;
 mod ops;
