@@ -263,17 +263,54 @@ const MONTHS: &[(&str, u8)] = &[
 /// Words that may surround a written date without changing it: weekdays and the small
 /// words of French and Spanish dates (`le 1er juillet`, `14 de julio de 1997`).
 const FILLERS: &[&str] = &[
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue",
-    "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "lundi", "mardi", "mercredi",
-    "jeudi", "vendredi", "samedi", "dimanche", "lunes", "martes", "miércoles", "miercoles",
-    "jueves", "viernes", "sábado", "sabado", "domingo", "le", "de", "del", "the", "of",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "tues",
+    "wed",
+    "thu",
+    "thur",
+    "thurs",
+    "fri",
+    "sat",
+    "sun",
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "lunes",
+    "martes",
+    "miércoles",
+    "miercoles",
+    "jueves",
+    "viernes",
+    "sábado",
+    "sabado",
+    "domingo",
+    "le",
+    "de",
+    "del",
+    "the",
+    "of",
 ];
 
 /// A day number with an optional ordinal ending: `14`, `14th`, `1st`, `1er`, `1º`.
 fn day_token(w: &str) -> Option<&str> {
     let digits = w.trim_end_matches(|c: char| !c.is_ascii_digit());
     let suffix = &w[digits.len()..];
-    let ok = matches!(suffix, "" | "st" | "nd" | "rd" | "th" | "er" | "re" | "º" | "°" | "o");
+    let ok = matches!(
+        suffix,
+        "" | "st" | "nd" | "rd" | "th" | "er" | "re" | "º" | "°" | "o"
+    );
     (ok && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
@@ -586,7 +623,10 @@ mod tests {
             ("Sixty days from notification", 60),
             ("60 days after publication", 60),
             ("Sixty (60) days from notification", 60),
-            ("90 days after the date of distribution of the notification", 90),
+            (
+                "90 days after the date of distribution of the notification",
+                90,
+            ),
         ] {
             assert_eq!(parse_relative_days(s), Some(n), "{s}");
         }

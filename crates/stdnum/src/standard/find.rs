@@ -91,10 +91,16 @@ pub(crate) fn find_impl(text: &str, strict: bool) -> Vec<Found> {
 fn lower_case_candidate(w: &[NChar]) -> bool {
     let w: String = w.iter().map(|n| n.c).collect();
     let w = w.as_str();
-    if matches!(w, "GB" | "GBT" | "GBZ" | "ISO" | "IEC" | "CISPR" | "ITU" | "DB" | "T") {
+    if matches!(
+        w,
+        "GB" | "GBT" | "GBZ" | "ISO" | "IEC" | "CISPR" | "ITU" | "DB" | "T"
+    ) {
         return true;
     }
-    let code = w.strip_suffix(['T', 'Z']).filter(|c| c.len() >= 2).unwrap_or(w);
+    let code = w
+        .strip_suffix(['T', 'Z'])
+        .filter(|c| c.len() >= 2)
+        .unwrap_or(w);
     INDUSTRY.contains(&code)
 }
 

@@ -123,7 +123,10 @@ fn slash_ok(toks: &[String], w: &str) -> bool {
             && !has_doc_type
             && !toks.iter().any(|t| t == w)
             && toks.len() < 3
-            && !matches!(last, "IEEE" | "ASTM" | "CIE" | "HL7" | "SAE" | "ASME" | "OECD" | "UNDP");
+            && !matches!(
+                last,
+                "IEEE" | "ASTM" | "CIE" | "HL7" | "SAE" | "ASME" | "OECD" | "UNDP"
+            );
     }
     if first == "ANSI" {
         return toks.len() == 1;
@@ -258,7 +261,8 @@ pub(crate) fn read_prefix(s: &[NChar], i: usize) -> Option<Prefix> {
 
     // `GB T 19001`, `GB-T 19001`, `GB_T 19001`: file names cannot hold a slash, so
     // people put something else in its place.
-    if (w1 == "GB" || INDUSTRY.contains(&w1.as_str())) && matches!(ch(s, e1), Some(' ' | '-' | '_')) {
+    if (w1 == "GB" || INDUSTRY.contains(&w1.as_str())) && matches!(ch(s, e1), Some(' ' | '-' | '_'))
+    {
         let j = if ch(s, e1) == Some(' ') {
             skip_spaces(s, e1)
         } else {
@@ -366,7 +370,10 @@ fn classify(toks: Vec<String>, seps: Vec<char>, end: usize) -> Option<Prefix> {
             // (`ISO/R 1234`) always with a slash, as a blank before them is not read.
             if matches!(*t, "IS" | "R") {
                 '/'
-            } else if *t == "GUIDE" || first != "ISO" || rest.iter().any(|r| CO_PUBLISHERS.contains(r)) {
+            } else if *t == "GUIDE"
+                || first != "ISO"
+                || rest.iter().any(|r| CO_PUBLISHERS.contains(r))
+            {
                 ' '
             } else {
                 '/'
