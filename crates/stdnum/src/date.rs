@@ -113,11 +113,32 @@ fn num(p: &str) -> Option<i64> {
 /// (`2015-06`, `2015年6月` → day 1), and day-first or month-first forms when
 /// they are unambiguous (`31.12.2015`, `12/31/2015`).
 pub fn parse_date(s: &str) -> Result<(i32, u8, u8), DateError> {
+    parse_date_ordered(s, DayOrder::Unknown)
+}
+
+/// Which of day and month comes first in all-number dates such as `03/04/1997`, when
+/// the numbers themselves cannot tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayOrder {
+    /// Refuse the date as [`DateError::Ambiguous`].
+    Unknown,
+    /// `03/04/1997` is 3 April 1997: the convention of the WTO and of Europe.
+    DayFirst,
+}
+
+/// [`parse_date`] with a convention for day and month order. Month names are read in
+/// English, French and Spanish (the WTO's languages), in full or abbreviated, in any
+/// order with the day: `14 July 1997`, `July 14, 1997`, `14-Jul-1997`, `14-Jul-97`,
+/// `Monday, 14th July 1997`, `14 juillet 1997`, `14 de julio de 1997`.
+pub fn parse_date_ordered(s: &str, order: DayOrder) -> Result<(i32, u8, u8), DateError> {
     let t = crate::text::normalize(s);
     if t.is_empty() {
         return Err(DateError::Empty);
     }
     let unrecognized = || DateError::Unrecognized(t.clone());
+    if let Some(r) = with_month_name(&t) {
+        return r;
+    }
 
     // Drop a time part: `T...` or ` 08:30...`.
     let mut date = t.as_str();
@@ -141,7 +162,7 @@ pub fn parse_date(s: &str) -> Result<(i32, u8, u8), DateError> {
             .filter(|&c| c != '日' && c != '号' && c != ' ')
             .collect();
         let cleaned = cleaned.trim_end_matches('-');
-        return parse_parts(cleaned, '-').ok_or_else(unrecognized)?;
+        return parse_parts(cleaned, '-', order).ok_or_else(unrecognized)?;
     }
 
     // Digits only: YYYYMMDD or an Excel serial (with an optional fraction).
@@ -165,21 +186,183 @@ pub fn parse_date(s: &str) -> Result<(i32, u8, u8), DateError> {
 
     for sep in ['-', '/', '.'] {
         if date.contains(sep) {
-            return parse_parts(date, sep).ok_or_else(unrecognized)?;
+            return parse_parts(date, sep, order).ok_or_else(unrecognized)?;
         }
     }
     Err(unrecognized())
 }
 
+/// Month names and their usual abbreviations in English, French and Spanish.
+const MONTHS: &[(&str, u8)] = &[
+    ("january", 1),
+    ("jan", 1),
+    ("janvier", 1),
+    ("janv", 1),
+    ("enero", 1),
+    ("ene", 1),
+    ("february", 2),
+    ("feb", 2),
+    ("février", 2),
+    ("fevrier", 2),
+    ("févr", 2),
+    ("fév", 2),
+    ("fev", 2),
+    ("febrero", 2),
+    ("march", 3),
+    ("mar", 3),
+    ("mars", 3),
+    ("marzo", 3),
+    ("april", 4),
+    ("apr", 4),
+    ("avril", 4),
+    ("avr", 4),
+    ("abril", 4),
+    ("abr", 4),
+    ("may", 5),
+    ("mai", 5),
+    ("mayo", 5),
+    ("june", 6),
+    ("jun", 6),
+    ("juin", 6),
+    ("junio", 6),
+    ("july", 7),
+    ("jul", 7),
+    ("juillet", 7),
+    ("juil", 7),
+    ("julio", 7),
+    ("august", 8),
+    ("aug", 8),
+    ("août", 8),
+    ("aout", 8),
+    ("agosto", 8),
+    ("ago", 8),
+    ("september", 9),
+    ("sep", 9),
+    ("sept", 9),
+    ("septembre", 9),
+    ("septiembre", 9),
+    ("setiembre", 9),
+    ("set", 9),
+    ("october", 10),
+    ("oct", 10),
+    ("octobre", 10),
+    ("octubre", 10),
+    ("november", 11),
+    ("nov", 11),
+    ("novembre", 11),
+    ("noviembre", 11),
+    ("december", 12),
+    ("dec", 12),
+    ("décembre", 12),
+    ("decembre", 12),
+    ("déc", 12),
+    ("diciembre", 12),
+    ("dic", 12),
+];
+
+/// Words that may surround a written date without changing it: weekdays and the small
+/// words of French and Spanish dates (`le 1er juillet`, `14 de julio de 1997`).
+const FILLERS: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "tues",
+    "wed",
+    "thu",
+    "thur",
+    "thurs",
+    "fri",
+    "sat",
+    "sun",
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "lunes",
+    "martes",
+    "miércoles",
+    "miercoles",
+    "jueves",
+    "viernes",
+    "sábado",
+    "sabado",
+    "domingo",
+    "le",
+    "de",
+    "del",
+    "the",
+    "of",
+];
+
+/// A day number with an optional ordinal ending: `14`, `14th`, `1st`, `1er`, `1º`.
+fn day_token(w: &str) -> Option<&str> {
+    let digits = w.trim_end_matches(|c: char| !c.is_ascii_digit());
+    let suffix = &w[digits.len()..];
+    let ok = matches!(
+        suffix,
+        "" | "st" | "nd" | "rd" | "th" | "er" | "re" | "º" | "°" | "o"
+    );
+    (ok && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+}
+
+/// A date with a month name, or `None` when `t` (already normalised) has none.
+fn with_month_name(t: &str) -> Option<Result<(i32, u8, u8), DateError>> {
+    let lower = t.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '-' | '/'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let month_at = words
+        .iter()
+        .position(|w| MONTHS.iter().any(|(name, _)| name == w))?;
+    let month = MONTHS.iter().find(|(name, _)| *name == words[month_at])?.1;
+    let mut nums: Vec<(usize, &str)> = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        if i == month_at || FILLERS.contains(w) {
+            continue;
+        }
+        match day_token(w) {
+            Some(d) if nums.len() < 2 => nums.push((i, d)),
+            _ => return Some(Err(DateError::Unrecognized(t.to_string()))),
+        }
+    }
+    let [(first_at, a), (_, b)] = nums[..] else {
+        return Some(Err(DateError::Unrecognized(t.to_string())));
+    };
+    let value = |x: &str| x.parse::<i64>().unwrap_or(-1);
+    let (day, year) = match (a.len(), b.len()) {
+        // `1997 Jul 14`, `1997-07-14` written with a name.
+        (4, 1..=2) if first_at < month_at => (b, a),
+        (1..=2, 4) => (a, b),
+        // `14-Jul-97`: a two-digit year only last, read as spreadsheets do (30–99 → 19xx).
+        (1..=2, 2) => {
+            let y = value(b);
+            let y = if y < 30 { 2000 + y } else { 1900 + y };
+            return Some(check(y, i64::from(month), value(a)));
+        }
+        _ => return Some(Err(DateError::Unrecognized(t.to_string()))),
+    };
+    Some(check(value(year), i64::from(month), value(day)))
+}
+
 /// `Y-M-D`, `Y-M`, `D.M.Y`, `M/D/Y`. `None` when the shape is wrong.
-fn parse_parts(date: &str, sep: char) -> Option<Result<(i32, u8, u8), DateError>> {
+fn parse_parts(date: &str, sep: char, order: DayOrder) -> Option<Result<(i32, u8, u8), DateError>> {
     let parts: Vec<&str> = date.split(sep).map(str::trim).collect();
     let nums: Vec<i64> = parts.iter().map(|p| num(p)).collect::<Option<_>>()?;
     match (parts.as_slice(), nums.as_slice()) {
         ([y, ..], [yv, mv]) if y.len() == 4 => Some(check(*yv, *mv, 1)),
         ([y, ..], [yv, mv, dv]) if y.len() == 4 => Some(check(*yv, *mv, *dv)),
         ([_, _, y], [a, b, yv]) if y.len() == 4 => {
-            if *a > 12 || sep == '.' {
+            if *a > 12 || sep == '.' || (order == DayOrder::DayFirst && *b <= 12) {
                 Some(check(*yv, *b, *a))
             } else if *b > 12 || a == b {
                 Some(check(*yv, *a, *b))
@@ -236,7 +419,7 @@ pub fn parse_relative_days(s: &str) -> Option<u32> {
 
 /// Does `rest` (right after a number) start with a word for "days"?
 fn is_day_word(rest: &str) -> bool {
-    let r = rest.trim_start_matches([' ', '-', '(']);
+    let r = rest.trim_start_matches([' ', '-', '(', ')']);
     let r = r.strip_prefix("calendar").map_or(r, |x| x.trim_start());
     let r = r.strip_prefix('个').unwrap_or(r);
     let r = r.strip_prefix("自然").unwrap_or(r);
@@ -273,6 +456,98 @@ mod tests {
         assert_eq!(parse_date("31/12/2015"), Ok((2015, 12, 31)));
         assert_eq!(parse_date("12/31/2015"), Ok((2015, 12, 31)));
         assert_eq!(parse_date("2024-02-29"), Ok((2024, 2, 29)));
+    }
+
+    #[test]
+    fn wto_styles_since_1995() {
+        // Every style the WTO's records have used for 14 July 1997.
+        for s in [
+            "1997-07-14",
+            "14/07/1997",
+            "14.07.1997",
+            "14-07-1997",
+            "14 July 1997",
+            "14 july 1997",
+            "14 JULY 1997",
+            "14 Jul 1997",
+            "14 Jul. 1997",
+            "14th July 1997",
+            "14 July, 1997",
+            "July 14, 1997",
+            "July 14 1997",
+            "Jul. 14, 1997",
+            "July 14th, 1997",
+            "Monday, 14 July 1997",
+            "Monday, July 14, 1997",
+            "14-Jul-1997",
+            "14-Jul-97",
+            "14/Jul/1997",
+            "1997-Jul-14",
+            "14 juillet 1997",
+            "le 14 juillet 1997",
+            "14 de julio de 1997",
+            "１４　Ｊｕｌｙ　１９９７",
+            "35625",
+            "35625.0",
+        ] {
+            assert_eq!(parse_date(s), Ok((1997, 7, 14)), "{s}");
+        }
+        assert_eq!(parse_date("31 August 1997"), Ok((1997, 8, 31)));
+        assert_eq!(parse_date("1er août 1997"), Ok((1997, 8, 1)));
+        assert_eq!(parse_date("1 Sept 2020"), Ok((2020, 9, 1)));
+        assert_eq!(parse_date("2 févr. 2001"), Ok((2001, 2, 2)));
+        assert_eq!(parse_date("9 diciembre 2019"), Ok((2019, 12, 9)));
+        assert_eq!(parse_date("1-Jan-05"), Ok((2005, 1, 1)));
+        assert_eq!(parse_date("31-Dec-29"), Ok((2029, 12, 31)));
+        assert_eq!(parse_date("1-Jan-30"), Ok((1930, 1, 1)));
+        assert!(matches!(
+            parse_date("31 June 1997"),
+            Err(DateError::InvalidDate { .. })
+        ));
+        assert!(matches!(
+            parse_date("29 February 1997"),
+            Err(DateError::InvalidDate { .. })
+        ));
+        assert_eq!(parse_date("29 February 1996"), Ok((1996, 2, 29)));
+        for s in [
+            "July 1997",
+            "14 July",
+            "14 July 1997 tentatively",
+            "60 days ago",
+            "may apply",
+            "14 July 1997 15 July 1997",
+        ] {
+            assert!(
+                matches!(parse_date(s), Err(DateError::Unrecognized(_))),
+                "{s}: {:?}",
+                parse_date(s)
+            );
+        }
+    }
+
+    #[test]
+    fn day_first_convention() {
+        assert!(matches!(
+            parse_date("03/04/1997"),
+            Err(DateError::Ambiguous(_))
+        ));
+        assert_eq!(
+            parse_date_ordered("03/04/1997", DayOrder::DayFirst),
+            Ok((1997, 4, 3))
+        );
+        // Numbers that tell the order themselves are read the same either way.
+        assert_eq!(
+            parse_date_ordered("07/14/1997", DayOrder::DayFirst),
+            Ok((1997, 7, 14))
+        );
+        assert_eq!(
+            parse_date_ordered("14/07/1997", DayOrder::DayFirst),
+            Ok((1997, 7, 14))
+        );
+        assert_eq!(
+            parse_date_ordered("1997-04-03", DayOrder::DayFirst),
+            Ok((1997, 4, 3))
+        );
     }
 
     #[test]
@@ -346,6 +621,12 @@ mod tests {
             ("通报后60日", 60),
             ("通报后60个自然日", 60),
             ("Sixty days from notification", 60),
+            ("60 days after publication", 60),
+            ("Sixty (60) days from notification", 60),
+            (
+                "90 days after the date of distribution of the notification",
+                90,
+            ),
         ] {
             assert_eq!(parse_relative_days(s), Some(n), "{s}");
         }

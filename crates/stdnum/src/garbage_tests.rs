@@ -149,14 +149,17 @@ fn garbage(rng: &mut Rng) -> String {
 
 fn exercise(s: &str) {
     if let Ok(n) = crate::standard::parse(s) {
-        // A canonical spelling must read back as the same standard.
+        // A canonical spelling must read back as the same standard, spelt the same.
         let again = crate::standard::parse(&n.normalized());
         assert!(
             again.is_ok(),
             "{s:?} → {} does not re-parse",
             n.normalized()
         );
-        let _ = n.base();
+        if let Ok(again) = again {
+            assert_eq!(again.normalized(), n.normalized(), "{s:?}");
+            assert_eq!(again.base_key(), n.base_key(), "{s:?}");
+        }
     }
     for f in crate::standard::find_all(s) {
         assert!(

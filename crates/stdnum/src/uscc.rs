@@ -22,6 +22,65 @@ pub enum UsccError {
         "the embedded organisation code has a wrong check character `{found}`, expected `{expected}`"
     )]
     WrongOrgCheck { expected: char, found: char },
+    #[error("`{0}` (character 1) is not a registration authority code of GB 32100")]
+    UnknownAuthority(char),
+    #[error(
+        "`{category}` (character 2) is not an organisation category of registration authority `{authority}`"
+    )]
+    UnknownCategory { authority: char, category: char },
+    #[error(
+        "characters 3 to 8 (`{0}`) must be the six digits of an administrative division code (GB/T 2260)"
+    )]
+    BadDivision(String),
+}
+
+/// Registration authorities (登记管理部门, character 1) and the organisation categories
+/// (机构类别, character 2) each may issue, after GB 32100-2015 Annex A as amended
+/// (A and N were added for the armed forces' and rural collective organisations).
+const AUTHORITIES: &[(char, &str)] = &[
+    ('1', "1239"),   // 机构编制: 机关, 事业单位, 中央编办管理的群众团体, 其他
+    ('2', "19"),     // 外交: 外国常驻新闻机构, 其他
+    ('3', "123459"), // 司法行政: 律师执业机构, 公证处, 基层法律服务所, 司法鉴定机构, 仲裁委员会, 其他
+    ('4', "19"),     // 文化: 外国在华文化中心, 其他
+    ('5', "1239"),   // 民政: 社会团体, 民办非企业单位, 基金会, 其他
+    ('6', "129"),    // 旅游: 外国及港澳台旅游部门常驻代表机构, 其他
+    ('7', "129"),    // 宗教: 宗教活动场所, 宗教院校, 其他
+    ('8', "19"),     // 工会: 基层工会, 其他
+    ('9', "123"),    // 工商: 企业, 个体工商户, 农民专业合作社
+    ('A', "19"),     // 中央军委改革和编制办公室: 军队事业单位, 其他
+    ('N', "1239"),   // 农业: 组级、村级、乡镇级集体经济组织, 其他
+    ('Y', "1"),      // 其他
+];
+
+/// First two digits of a GB/T 2260 division code: the provinces, autonomous regions,
+/// municipalities and special administrative regions, and `10` for bodies registered
+/// centrally.
+const PROVINCES: &[&str] = &[
+    "10", "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
+    "71", "81", "82",
+];
+
+/// Checks the structure of characters 1–8: a known registration authority and a
+/// category it issues, then a division code of six digits in a known province.
+fn check_structure(code: &[char]) -> Result<(), UsccError> {
+    let (authority, category) = (code[0], code[1]);
+    let categories = AUTHORITIES
+        .iter()
+        .find(|(a, _)| *a == authority)
+        .map(|(_, c)| *c)
+        .ok_or(UsccError::UnknownAuthority(authority))?;
+    if !categories.contains(category) {
+        return Err(UsccError::UnknownCategory {
+            authority,
+            category,
+        });
+    }
+    let division: String = code[2..8].iter().collect();
+    if !division.bytes().all(|b| b.is_ascii_digit()) || !PROVINCES.contains(&&division[..2]) {
+        return Err(UsccError::BadDivision(division));
+    }
+    Ok(())
 }
 
 /// Upper-cases, folds full-width forms and drops blanks and dashes.
@@ -60,7 +119,9 @@ pub fn check_char(first17: &str) -> Option<char> {
 /// characters in the input are tolerated.
 ///
 /// Besides the GB 32100 check character in position 18, the organisation
-/// code in positions 9–17 must pass its own GB 11714 check.
+/// code in positions 9–17 must pass its own GB 11714 check, and positions 1–8
+/// must have the structure of GB 32100: a registration authority, a category
+/// that authority issues, and a six-digit GB/T 2260 division code.
 pub fn validate(s: &str) -> Result<String, UsccError> {
     let chars = clean(s);
     if chars.is_empty() {
@@ -88,6 +149,7 @@ pub fn validate(s: &str) -> Result<String, UsccError> {
             found: chars[17],
         });
     }
+    check_structure(&chars)?;
     let org_expected = orgcode::check_char(&code[8..16]).unwrap_or('?');
     if org_expected != chars[16] {
         return Err(UsccError::WrongOrgCheck {
@@ -236,6 +298,82 @@ mod tests {
             validate(&forged),
             Err(UsccError::WrongOrgCheck { expected: '2', .. })
         ));
+    }
+
+    /// A code with a correct check character built around the given first 17 characters.
+    fn with_check(first17: &str) -> String {
+        format!("{first17}{}", check_char(first17).unwrap())
+    }
+
+    #[test]
+    fn structure_of_gb_32100() {
+        // The probe's code: a letter in the division code, yet a correct check character.
+        assert_eq!(check_char("91A40100600037341"), Some('J'));
+        assert_eq!(
+            validate("91A40100600037341J"),
+            Err(UsccError::BadDivision("A40100".into()))
+        );
+        // The real code it was made from (python-stdnum's example).
+        assert_eq!(
+            validate("91110000600037341L").as_deref(),
+            Ok("91110000600037341L")
+        );
+        // Real codes (python-stdnum's examples) of public institutions, enterprises and
+        // individual businesses.
+        for c in [
+            "121200004013590816",
+            "911522010783762860",
+            "91310115MA1K3BTP2B",
+            "91340600MA2PBM9HXD",
+            "92340621MA2UK2XX21",
+            "9144030071526726XG",
+        ] {
+            assert_eq!(validate(c).as_deref(), Ok(c));
+        }
+        // Division codes outside GB/T 2260's provinces.
+        assert_eq!(
+            validate(&with_check("91990000600037341")),
+            Err(UsccError::BadDivision("990000".into()))
+        );
+        assert_eq!(
+            validate(&with_check("9100000060003734X")),
+            Err(UsccError::BadDivision("000000".into()))
+        );
+        // Unknown registration authorities and categories.
+        assert_eq!(
+            validate(&with_check("B1110000600037341")),
+            Err(UsccError::UnknownAuthority('B'))
+        );
+        assert_eq!(
+            validate(&with_check("0111000060003734X")),
+            Err(UsccError::UnknownAuthority('0'))
+        );
+        assert_eq!(
+            validate(&with_check("94110000600037341")),
+            Err(UsccError::UnknownCategory {
+                authority: '9',
+                category: '4'
+            })
+        );
+        assert_eq!(
+            validate(&with_check("Y2110000600037341")),
+            Err(UsccError::UnknownCategory {
+                authority: 'Y',
+                category: '2'
+            })
+        );
+        // Each authority's categories pass with a real organisation code.
+        for (authority, categories) in AUTHORITIES {
+            for category in categories.chars() {
+                let code = with_check(&format!("{authority}{category}440100MA1K3BTP2"));
+                assert_eq!(validate(&code).as_deref(), Ok(code.as_str()));
+            }
+        }
+        let msg = validate("91A40100600037341J").unwrap_err().to_string();
+        assert!(
+            msg.contains("characters 3 to 8") && msg.contains("A40100"),
+            "{msg}"
+        );
     }
 
     #[test]

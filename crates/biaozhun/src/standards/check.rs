@@ -12,6 +12,7 @@ use super::store::{self, Rel};
 use crate::App;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
+use stdnum::standard::Kind;
 
 #[derive(Debug, Clone)]
 pub struct Node {
@@ -200,6 +201,83 @@ pub struct CheckItem {
     pub outcome: String,
 }
 
+/// A joint record a number may name under one of its bodies (`ISO 27002` → `ISO/IEC 27002`).
+#[derive(Debug, Clone)]
+pub struct JointBase {
+    pub base: String,
+    pub prefix: String,
+    pub kind: Kind,
+}
+
+/// For each cited ISO or IEC number whose base has no record in `g`, the bases of the joint
+/// records with the same key (the number with co-publishers left out), keyed by the cited
+/// base. A document may have changed co-publishers between editions (ISO/IEC 42010:2007,
+/// ISO/IEC/IEEE 42010:2022), so there may be several.
+pub async fn joint_bases(app: &App, g: &Graph, ids: &[&model::Ident]) -> anyhow::Result<HashMap<String, Vec<JointBase>>> {
+    let present: HashSet<&str> = g.nodes.values().map(|n| n.base.as_str()).collect();
+    let mut wanted: HashMap<String, HashSet<&str>> = HashMap::new();
+    let mut parts: HashSet<String> = HashSet::new();
+    for id in ids {
+        let intl = matches!(id.kind, Kind::Iso | Kind::Iec | Kind::IsoIec);
+        if intl && !present.contains(id.base.as_str()) && !g.replaced_by.contains_key(&id.norm) {
+            wanted.entry(stdnum::standard::base_key(&id.prefix, id.kind, &id.part)).or_default().insert(&id.base);
+            parts.insert(id.part.clone());
+        }
+    }
+    let mut out: HashMap<String, Vec<JointBase>> = HashMap::new();
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    let mut rows = store::intl_bases_by_part(app, &parts.into_iter().collect::<Vec<_>>()).await?;
+    rows.sort();
+    for (base, prefix, kind, part) in rows {
+        let Some(kind) = Kind::from_code(&kind) else { continue };
+        let Some(cited) = wanted.get(&stdnum::standard::base_key(&prefix, kind, &part)) else { continue };
+        for c in cited.iter().filter(|c| **c != base) {
+            out.entry(c.to_string()).or_default().push(JointBase { base: base.clone(), prefix: prefix.clone(), kind });
+        }
+    }
+    Ok(out)
+}
+
+/// The cited number respelt under a joint record's prefix, year and amendments kept.
+fn as_joint(id: &model::Ident, joint: &JointBase) -> Option<model::Ident> {
+    let mut n = stdnum::standard::parse(&id.norm).ok()?;
+    n.prefix = joint.prefix.clone();
+    n.kind = joint.kind;
+    model::ident(&n.normalized()).filter(|j| j.base == joint.base)
+}
+
+/// Which joint record a number cited under one body stands for, once the candidates are in
+/// the graph: the one holding the edition named; without a year, the one whose current
+/// edition is in force; else the first that has editions.
+fn pick_joint(g: &Graph, id: &model::Ident, candidates: &[JointBase]) -> Option<model::Ident> {
+    let spelt: Vec<model::Ident> = candidates.iter().filter_map(|j| as_joint(id, j)).collect();
+    let in_force = |j: &&model::Ident| g.edition_for_base(&j.base).is_some_and(|e| g.status(&e) == "in_force");
+    let pos = spelt
+        .iter()
+        .position(|j| g.nodes.contains_key(&j.norm))
+        .or_else(|| if id.year.is_none() { spelt.iter().position(|j| in_force(&j)) } else { None })
+        .or_else(|| spelt.iter().position(|j| g.editions.contains_key(&j.base)))?;
+    spelt.into_iter().nth(pos)
+}
+
+/// The record a spelling stands for: the number itself, else (without year) its current
+/// edition, reached through the joint record when it is cited under one body; with the
+/// graph around it. `None` when the catalogue has no such record.
+pub async fn locate(app: &App, raw: &str) -> anyhow::Result<Option<(String, Graph)>> {
+    let Some(mut id) = model::ident(raw) else { return Ok(None) };
+    let mut g = Graph::load(app, vec![id.base.clone()]).await?;
+    if let Some(candidates) = joint_bases(app, &g, &[&id]).await?.remove(&id.base) {
+        g = Graph::load(app, candidates.iter().map(|j| j.base.clone()).collect()).await?;
+        if let Some(joint) = pick_joint(&g, &id, &candidates) {
+            id = joint;
+        }
+    }
+    let norm = if g.nodes.contains_key(&id.norm) { Some(id.norm.clone()) } else if id.year.is_none() { g.edition_for_base(&id.base) } else { None };
+    Ok(norm.map(|n| (n, g)))
+}
+
 /// What a check found in its text: the line, the text as found, and the number recognised
 /// (none for a short line with digits but no number).
 pub type Entry = (usize, String, Option<model::Ident>);
@@ -262,11 +340,24 @@ pub fn entries(text: &str, max: usize) -> Result<Vec<Entry>, TooManyEntries> {
     Ok(found)
 }
 
-/// Checks entries against the catalogue (a few batched queries per 1,000 distinct numbers).
+/// Checks entries against the catalogue (a few batched queries per 1,000 distinct numbers);
+/// a number cited under one body of a joint record is judged as the joint record.
 pub async fn check_entries(app: &App, found: Vec<Entry>) -> anyhow::Result<Vec<CheckItem>> {
-    let bases: Vec<String> = found.iter().filter_map(|f| f.2.as_ref().map(|i| i.base.clone())).collect::<HashSet<_>>().into_iter().collect();
-    let g = Graph::load(app, bases).await?;
-    Ok(found.into_iter().map(|(line, input, id)| resolve(&g, line, input, id)).collect())
+    let mut bases: HashSet<String> = found.iter().filter_map(|f| f.2.as_ref().map(|i| i.base.clone())).collect();
+    let mut g = Graph::load(app, bases.iter().cloned().collect()).await?;
+    let ids: Vec<&model::Ident> = found.iter().filter_map(|f| f.2.as_ref()).collect();
+    let joints = joint_bases(app, &g, &ids).await?;
+    if !joints.is_empty() {
+        bases.extend(joints.values().flatten().map(|j| j.base.clone()));
+        g = Graph::load(app, bases.into_iter().collect()).await?;
+    }
+    Ok(found
+        .into_iter()
+        .map(|(line, input, id)| {
+            let joint = id.as_ref().and_then(|i| pick_joint(&g, i, joints.get(&i.base)?));
+            resolve(&g, line, input, id, joint)
+        })
+        .collect())
 }
 
 /// Checks a text of at most `max` entries.
@@ -277,7 +368,9 @@ pub async fn check_text(app: &App, text: &str, max: usize) -> anyhow::Result<Res
     }
 }
 
-fn resolve(g: &Graph, line: usize, input: String, id: Option<model::Ident>) -> CheckItem {
+/// Judges one cited number; `joint` is the joint record's spelling of it, when it was cited
+/// under one body and only the joint record exists.
+fn resolve(g: &Graph, line: usize, input: String, id: Option<model::Ident>, joint: Option<model::Ident>) -> CheckItem {
     let mut item = CheckItem {
         line,
         input,
@@ -293,6 +386,7 @@ fn resolve(g: &Graph, line: usize, input: String, id: Option<model::Ident>) -> C
     };
     let Some(id) = id else { return item };
     item.recognised = Some(id.norm.clone());
+    let id = joint.unwrap_or(id);
     let matched = if g.nodes.contains_key(&id.norm) {
         Some(id.norm.clone())
     } else if id.year.is_none() {

@@ -253,11 +253,10 @@ pub struct Detail {
     pub current: Option<String>,
 }
 
-/// Finds the record for a spelling: exact, else (no year) the current edition.
+/// Finds the record for a spelling: exact, else (no year) the current edition; a joint
+/// document cited under one body is found too (see [`super::check::locate`]).
 async fn find(app: &App, raw: &str) -> AppResult<(store::Std, Graph)> {
-    let id = model::ident(raw).ok_or(AppError::NotFound)?;
-    let g = Graph::load(app, vec![id.base.clone()]).await.map_err(AppError::Internal)?;
-    let norm = if g.nodes.contains_key(&id.norm) { id.norm.clone() } else if id.year.is_none() { g.edition_for_base(&id.base).ok_or(AppError::NotFound)? } else { return Err(AppError::NotFound) };
+    let (norm, g) = super::check::locate(app, raw).await.map_err(AppError::Internal)?.ok_or(AppError::NotFound)?;
     let s = store::get_by_norm(app, &norm).await?.ok_or(AppError::NotFound)?;
     Ok((s, g))
 }

@@ -353,6 +353,24 @@ pub async fn by_bases(app: &App, bases: &[String]) -> Result<Vec<(i64, Record)>,
     Ok(out)
 }
 
+/// ISO and IEC records whose number proper is one of these, as distinct (base, prefix, kind,
+/// part): the candidates for a joint document cited under one of its bodies.
+pub async fn intl_bases_by_part(app: &App, parts: &[String]) -> Result<Vec<(String, String, String, String)>, sqlx::Error> {
+    let mut out = Vec::new();
+    for chunk in parts.chunks(1000) {
+        let sql = format!(
+            "SELECT DISTINCT base, prefix, kind, part FROM standards WHERE part IN ({}) AND kind IN ('iso', 'iec', 'iso_iec')",
+            app.db.kind.params(1, chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (String, String, String, String)>(sqlx::AssertSqlSafe(sql));
+        for p in chunk {
+            q = q.bind(p);
+        }
+        out.extend(q.fetch_all(&app.db.pool).await?);
+    }
+    Ok(out)
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Rel {
     pub from: String,

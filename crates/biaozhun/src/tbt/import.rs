@@ -235,11 +235,15 @@ fn to_record(row: &RawRow, warnings: &mut Vec<Problem>) -> Result<Record, Vec<Pr
         None if !r.symbols.is_empty() => errs.push(problem(row, F::Member, format!("unknown member `{}`", r.member_text))),
         None => {}
     }
+    // A date that cannot be read never costs the notification: it is kept as written.
     let dist = row.text(F::Distribution);
     if !dist.is_empty() {
         match model::iso_date(&dist) {
             Some(d) => r.distribution_date = Some(d),
-            None => errs.push(problem(row, F::Distribution, format!("`{dist}` is not a date"))),
+            None => {
+                warnings.push(problem(row, F::Distribution, format!("`{dist}` could not be read as a date; kept as written")));
+                r.distribution_raw = dist;
+            }
         }
     }
     r.agency = row.text(F::Agency);
@@ -287,14 +291,24 @@ fn to_record(row: &RawRow, warnings: &mut Vec<Problem>) -> Result<Record, Vec<Pr
     r.adoption_date = model::iso_date(&r.proposed_adoption);
     r.proposed_entry_into_force = row.text(F::EntryIntoForce);
     r.entry_into_force_date = model::iso_date(&r.proposed_entry_into_force);
+    for (f, text, date) in [(F::Adoption, &r.proposed_adoption, &r.adoption_date), (F::EntryIntoForce, &r.proposed_entry_into_force, &r.entry_into_force_date)] {
+        if date.is_none() && looks_like_date(text) {
+            warnings.push(problem(row, f, format!("`{text}` could not be read as a date; kept as written")));
+        }
+    }
     r.comment_text = row.text(F::FinalDate);
     r.comment_deadline = model::comment_deadline(&r.comment_text, r.distribution_date.as_deref());
     let ct = r.comment_text.trim().to_lowercase();
     let unknown = ct.is_empty() || ["n/a", "na", "-", "not stated", "待定", "无", "to be determined", "tbd"].contains(&ct.as_str());
     if r.comment_deadline.is_none() && !unknown {
         let relative = stdnum::date::parse_relative_days(&r.comment_text).is_some();
-        if !relative && looks_like_date(&r.comment_text) {
-            errs.push(problem(row, F::FinalDate, format!("`{}` is not a date", r.comment_text)));
+        let why = if relative {
+            "counts from the distribution date, which is not known"
+        } else {
+            "could not be read as a date"
+        };
+        if relative || looks_like_date(&r.comment_text) {
+            warnings.push(problem(row, F::FinalDate, format!("`{}` {why}; kept as written", r.comment_text)));
         }
     }
     r.language = {
@@ -324,7 +338,7 @@ fn to_record(row: &RawRow, warnings: &mut Vec<Problem>) -> Result<Record, Vec<Pr
 }
 
 /// Text that is trying to be a date (digits with separators, or 年月日), as opposed to
-/// free words such as "Not stated".
+/// free words such as "Not stated" or "6 months after publication".
 fn looks_like_date(s: &str) -> bool {
     s.chars().filter(|c| c.is_ascii_digit()).count() >= 4 || s.contains('年')
 }
@@ -640,8 +654,41 @@ mod tests {
         assert_eq!(r.hs, vec!["8414"]);
         assert_eq!(r.ics, vec!["97.040.20"]);
         assert_eq!(r.comment_deadline.as_deref(), Some("2025-03-11"));
-        assert_eq!(warns.len(), 1);
+        assert!(warns.iter().any(|w| w.line == 2 && w.column == "Products (HS/ICS code)"), "{warns:?}");
         assert!(errs.iter().any(|e| e.line == 3 && e.column == "Symbol"), "{errs:?}");
-        assert!(errs.iter().any(|e| e.line == 3 && e.column == "Distribution date"), "{errs:?}");
+        // The bad date of a refused row is a warning, not a second reason to refuse it.
+        assert!(warns.iter().any(|e| e.line == 3 && e.column == "Distribution date"), "{warns:?}");
+    }
+
+    #[test]
+    fn unreadable_dates_keep_the_row() {
+        let csv = "Symbol,Title,Distribution date,Final date for comments,Proposed date of adoption\n\
+                   G/TBT/N/EU/1,Written out,14 July 1997,60 days after publication,1 January 1998\n\
+                   G/TBT/N/EU/2,Day first,03/04/1997,31.05.1997,\n\
+                   G/TBT/N/EU/3,Odd cell,mid-July 1997 (tbc),60 days from notification,2027-13-45\n\
+                   G/TBT/N/EU/4,Odd deadline,1997-07-14,31/31/1997,\n";
+        let (recs, errs, warns) = parse(csv.as_bytes()).unwrap();
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(recs.len(), 4, "every notification is kept");
+        let by = |sym: &str| &recs.iter().find(|(_, r)| r.symbols[0] == sym).unwrap().1;
+        let r = by("G/TBT/N/EU/1");
+        assert_eq!(r.distribution_date.as_deref(), Some("1997-07-14"));
+        assert_eq!(r.comment_deadline.as_deref(), Some("1997-09-12"));
+        assert_eq!(r.adoption_date.as_deref(), Some("1998-01-01"));
+        let r = by("G/TBT/N/EU/2");
+        assert_eq!(r.distribution_date.as_deref(), Some("1997-04-03"));
+        assert_eq!(r.comment_deadline.as_deref(), Some("1997-05-31"));
+        let r = by("G/TBT/N/EU/3");
+        assert_eq!((r.distribution_date.as_deref(), r.distribution_raw.as_str()), (None, "mid-July 1997 (tbc)"));
+        assert_eq!(r.comment_deadline, None);
+        assert_eq!(r.comment_text, "60 days from notification");
+        let r = by("G/TBT/N/EU/4");
+        assert_eq!((r.comment_deadline.as_deref(), r.comment_text.as_str()), (None, "31/31/1997"));
+        let at = |line: usize, col: &str| warns.iter().any(|w| w.line == line && w.column == col);
+        assert!(at(4, "Distribution date") && at(4, "Final date for comments") && at(4, "Proposed date of adoption"), "{warns:?}");
+        assert!(at(5, "Final date for comments"), "{warns:?}");
+        assert!(!at(2, "Distribution date") && !at(3, "Distribution date"), "{warns:?}");
+        // A readable date leaves no raw text behind, so the fingerprint of older imports holds.
+        assert!(!by("G/TBT/N/EU/1").hash().is_empty() && !serde_json::to_string(by("G/TBT/N/EU/1")).unwrap().contains("distribution_raw"));
     }
 }

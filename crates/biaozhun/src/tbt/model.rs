@@ -19,6 +19,10 @@ pub struct Record {
     pub members: Vec<String>,
     pub member_text: String,
     pub distribution_date: Option<String>,
+    /// The distribution date as written, when it could not be read (else empty; left out of
+    /// the fingerprint when empty, so records imported before it existed stay unchanged).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub distribution_raw: String,
     pub agency: String,
     pub notified_under: Vec<String>,
     pub products_text: String,
@@ -78,9 +82,10 @@ pub fn doc_kind(s: &Symbol) -> &'static str {
     }
 }
 
-/// `YYYY-MM-DD` of a loosely written date.
+/// `YYYY-MM-DD` of a loosely written date; all-number dates that do not tell day from
+/// month (`03/04/1997`) are read day first, as the WTO writes them.
 pub fn iso_date(s: &str) -> Option<String> {
-    let (y, m, d) = stdnum::date::parse_date(s.trim()).ok()?;
+    let (y, m, d) = stdnum::date::parse_date_ordered(s.trim(), stdnum::date::DayOrder::DayFirst).ok()?;
     Some(stdnum::date::to_iso(y, m, d))
 }
 

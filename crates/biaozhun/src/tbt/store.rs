@@ -30,11 +30,11 @@ fn list(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
 }
 
-const COLS: &str = "symbol, root_symbol, doc_kind, member, members, member_text, distribution_date, agency, notified_under, products_text, \
+const COLS: &str = "symbol, root_symbol, doc_kind, member, members, member_text, distribution_date, distribution_raw, agency, notified_under, products_text, \
     hs, ics, title, description, objectives, keywords, regions, notification_type, proposed_adoption, adoption_date, \
     proposed_entry_into_force, entry_into_force_date, comment_text, comment_deadline, domestic_deadline, language, \
     link_notification, link_summary, links_full, source_url, content_hash, created_at, updated_at";
-const NCOLS: usize = 33;
+const NCOLS: usize = 34;
 
 fn bind_record<'q>(q: Q<'q>, r: &Record, hash: &str, now: i64) -> Q<'q> {
     q.bind(r.symbols[0].clone())
@@ -44,6 +44,7 @@ fn bind_record<'q>(q: Q<'q>, r: &Record, hash: &str, now: i64) -> Q<'q> {
         .bind(json(&r.members))
         .bind(r.member_text.clone())
         .bind(r.distribution_date.clone())
+        .bind(r.distribution_raw.clone())
         .bind(r.agency.clone())
         .bind(json(&r.notified_under))
         .bind(r.products_text.clone())
@@ -131,7 +132,7 @@ pub async fn upsert_batch(app: &App, recs: &[Record]) -> anyhow::Result<BatchRes
                     agency=$7, notified_under=$8, products_text=$9, hs=$10, ics=$11, title=$12, description=$13, objectives=$14, keywords=$15, \
                     regions=$16, notification_type=$17, proposed_adoption=$18, adoption_date=$19, proposed_entry_into_force=$20, \
                     entry_into_force_date=$21, comment_text=$22, comment_deadline=$23, domestic_deadline=CASE WHEN domestic_set = 1 THEN domestic_deadline ELSE $24 END, \
-                    language=$25, link_notification=$26, link_summary=$27, links_full=$28, source_url=$29, content_hash=$30, updated_at=$31 WHERE id=$32";
+                    language=$25, link_notification=$26, link_summary=$27, links_full=$28, source_url=$29, content_hash=$30, updated_at=$31, distribution_raw=$33 WHERE id=$32";
                 let _ = domestic_set;
                 sqlx::query(sql)
                     .bind(r.root_symbol())
@@ -166,6 +167,7 @@ pub async fn upsert_batch(app: &App, recs: &[Record]) -> anyhow::Result<BatchRes
                     .bind(hash)
                     .bind(now)
                     .bind(id)
+                    .bind(r.distribution_raw.clone())
                     .execute(&mut *tx)
                     .await?;
                 for s in &r.symbols {
@@ -274,6 +276,8 @@ pub struct Notification {
     pub member: MemberRef,
     pub members: Vec<MemberRef>,
     pub distribution_date: Option<String>,
+    /// The distribution date as the source wrote it, when it could not be read (else empty).
+    pub distribution_raw: String,
     pub agency: String,
     pub notified_under: Vec<String>,
     pub products_text: String,
@@ -305,7 +309,7 @@ pub struct Notification {
     pub source_url: String,
 }
 
-const SEL: &str = "id, symbol, root_symbol, parent_id, doc_kind, member, members, distribution_date, agency, notified_under, products_text, hs, ics, \
+const SEL: &str = "id, symbol, root_symbol, parent_id, doc_kind, member, members, distribution_date, distribution_raw, agency, notified_under, products_text, hs, ics, \
     title, description, objectives, keywords, regions, notification_type, proposed_adoption, adoption_date, proposed_entry_into_force, \
     entry_into_force_date, comment_text, comment_deadline, domestic_deadline, language, link_notification, link_summary, links_full, source_url";
 
@@ -324,6 +328,7 @@ fn from_row(r: &crate::db::Row, lang: &str, today: &str) -> Result<Notification,
         member: member_ref(&member, lang),
         members: list(&r.try_get::<String, _>("members")?).iter().map(|m| member_ref(m, lang)).collect(),
         distribution_date: r.try_get("distribution_date")?,
+        distribution_raw: r.try_get("distribution_raw")?,
         agency: r.try_get("agency")?,
         notified_under: list(&r.try_get::<String, _>("notified_under")?),
         products_text: r.try_get("products_text")?,

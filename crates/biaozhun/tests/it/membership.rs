@@ -132,3 +132,32 @@ scenario!(rejection_renewal_and_api, |t: TestApp| async move {
     let outboxed = t.count("SELECT COUNT(*) FROM mail_outbox WHERE status = 'outbox'").await;
     assert!(outboxed >= 3);
 });
+
+scenario!(credit_code_structure_is_checked, |t: TestApp| async move {
+    let owner = t.user("lookalike_owner").await;
+    // A correct check character around a division code with a letter in it (GB 32100
+    // wants the six digits of a GB/T 2260 code in characters 3 to 8).
+    let r = apply(&owner, "91A40100600037341J").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("err-uscc") && r.text.contains("统一社会信用代码无效") && r.text.contains("A40100"), "{}", r.text);
+    let mut body = serde_json::Map::new();
+    for (k, v) in org_form("91A40100600037341J") {
+        body.insert(k.to_string(), serde_json::Value::String(v));
+    }
+    let r = owner.api(Method::POST, "/api/v1/membership/applications", Some(serde_json::Value::Object(body.clone()))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.json()["error"]["field"], "uscc", "{}", r.text);
+    // An unknown registration authority (B) or category (9 issues 1, 2, 3 only) is refused
+    // the same way, though the check characters are right.
+    for (code, why) in [("B1110000600037341J", "registration authority"), ("94110000600037341B", "organisation category")] {
+        body.insert("uscc".into(), code.into());
+        let r = owner.api(Method::POST, "/api/v1/membership/applications", Some(serde_json::Value::Object(body.clone()))).await;
+        assert_eq!((r.status, r.json()["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("uscc")), "{}", r.text);
+        assert!(r.json()["error"]["message"].as_str().unwrap_or("").contains(why), "{}", r.text);
+    }
+    // The real code it was made from is accepted.
+    body.insert("uscc".into(), "91110000600037341L".into());
+    let r = owner.api(Method::POST, "/api/v1/membership/applications", Some(serde_json::Value::Object(body))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json()["uscc"], "91110000600037341L");
+});

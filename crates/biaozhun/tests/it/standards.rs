@@ -284,3 +284,99 @@ scenario!(standards_import_reads_gbk_files, |t: TestApp| async move {
     assert_eq!(j["title_zh"], "用GBK保存的标准", "{j}");
     assert_eq!(j["status"], "in_force", "{j}");
 });
+
+/// Real records (titles and relations from the ISO, IEC and Chinese catalogues) with joint
+/// ISO/IEC, ISO/IEC/IEEE, IEC/IEEE and ISO/ASTM documents, and one number typed loosely.
+const TYPED_CSV: &str = "标准号,中文标准名称,英文标准名称,标准状态,代替标准\n\
+GB/T 19001-2008,质量管理体系 要求,Quality management systems-Requirements,被代替,\n\
+GB/T 19001-2016,质量管理体系 要求,Quality management systems—Requirements,现行,GB/T 19001-2008\n\
+GB 8898-2011,音频、视频及类似电子设备 安全要求,,废止,\n\
+GB 4943.1-2022,音视频、信息技术和通信技术设备 第1部分：安全要求,,现行,GB 4943.1-2011、GB 8898-2011\n\
+HG/T 2006-2006,热固性粉末涂料,Thermosetting powder coatings,现行,\n\
+DB4420/T 23-2022,中山市地方标准,,现行,\n\
+t/cecs 10001—2019,团体标准,,现行,\n\
+ISO 9001:2015,,Quality management systems - Requirements,in force,\n\
+ISO 14001:2004,,Environmental management systems - Requirements with guidance for use,withdrawn,\n\
+ISO 14001:2015,,Environmental management systems - Requirements with guidance for use,in force,ISO 14001:2004\n\
+ISO/IEC 27002:2013,,Information technology - Security techniques - Code of practice for information security controls,withdrawn,\n\
+ISO/IEC 27002:2022,,Information security - cybersecurity and privacy protection - Information security controls,in force,ISO/IEC 27002:2013\n\
+ISO/IEC 42010:2007,,Systems and software engineering - Recommended practice for architectural description of software-intensive systems,withdrawn,\n\
+ISO/IEC/IEEE 42010:2011,,Systems and software engineering - Architecture description,withdrawn,ISO/IEC 42010:2007\n\
+ISO/IEC/IEEE 42010:2022,,Software - systems and enterprise - Architecture description,in force,ISO/IEC/IEEE 42010:2011\n\
+IEC/IEEE 60255-118-1:2018,,Measuring relays and protection equipment - Part 118-1: Synchrophasor for power systems - Measurements,in force,\n\
+ISO/ASTM 52900:2015,,Additive manufacturing - General principles - Terminology,withdrawn,\n\
+ISO/ASTM 52900:2021,,Additive manufacturing - General principles - Fundamentals and vocabulary,in force,ISO/ASTM 52900:2015\n";
+
+scenario!(numbers_as_typed_reach_their_records, |t: TestApp| async move {
+    let r = import(&t, "typed.csv", TYPED_CSV.as_bytes()).await;
+    assert_eq!((r.created, r.errors.len()), (18, 0), "{r:?}");
+    let c = t.client();
+    // The import read the loosely typed group number.
+    let j = c.api(Method::GET, "/api/v1/standards/T%2FCECS%2010001-2019", None).await.json();
+    assert_eq!(j["number"], "T/CECS 10001-2019", "{j}");
+
+    let lines = [
+        "gb/t19001—2016",
+        "gb 8898-2011",
+        "iso14001",
+        "ISO 27002:2022",
+        "ISO 27002",
+        "iso 27002：2013",
+        "ISO 42010",
+        "ISO/IEC 42010:2007",
+        "IEC 60255-118-1",
+        "ISO 52900:2021",
+        "ＧＢ／Ｔ　１９００１－２０１６",
+        "hg/t 2006—2006 热固性粉末涂料",
+        "db4420/t 23-2022",
+        "T/CECS 10001‐2019",
+        "GB T 19001-2008 质量管理体系.pdf",
+        "GB/T 19001-2016/ISO 9001:2015",
+        "IEC 27002:2022",
+    ];
+    let text = lines.join("\n");
+    let j = c.api(Method::POST, "/api/v1/standards/check", Some(serde_json::json!({ "text": text }))).await.json();
+    let items = j["items"].as_array().unwrap().clone();
+    let at = |line: usize| -> Vec<serde_json::Value> { items.iter().filter(|i| i["line"] == line).cloned().collect() };
+    // (line, number matched, status, current edition)
+    let want: [(usize, &str, &str, &str); 15] = [
+        (1, "GB/T 19001-2016", "in_force", "GB/T 19001-2016"),
+        (2, "GB 8898-2011", "replaced", "GB 4943.1-2022"),
+        (3, "ISO 14001:2015", "in_force", "ISO 14001:2015"),
+        (4, "ISO/IEC 27002:2022", "in_force", "ISO/IEC 27002:2022"),
+        (5, "ISO/IEC 27002:2022", "in_force", "ISO/IEC 27002:2022"),
+        (6, "ISO/IEC 27002:2013", "replaced", "ISO/IEC 27002:2022"),
+        (7, "ISO/IEC/IEEE 42010:2022", "in_force", "ISO/IEC/IEEE 42010:2022"),
+        (8, "ISO/IEC 42010:2007", "replaced", "ISO/IEC/IEEE 42010:2022"),
+        (9, "IEC/IEEE 60255-118-1:2018", "in_force", "IEC/IEEE 60255-118-1:2018"),
+        (10, "ISO/ASTM 52900:2021", "in_force", "ISO/ASTM 52900:2021"),
+        (11, "GB/T 19001-2016", "in_force", "GB/T 19001-2016"),
+        (12, "HG/T 2006-2006", "in_force", "HG/T 2006-2006"),
+        (13, "DB4420/T 23-2022", "in_force", "DB4420/T 23-2022"),
+        (14, "T/CECS 10001-2019", "in_force", "T/CECS 10001-2019"),
+        (15, "GB/T 19001-2008", "replaced", "GB/T 19001-2016"),
+    ];
+    for (line, number, status, current) in want {
+        let found = at(line);
+        assert_eq!(found.len(), 1, "line {line} {:?}: {found:?}", lines[line - 1]);
+        let i = &found[0];
+        assert_eq!((i["number"].as_str(), i["status"].as_str(), i["current"].as_str()), (Some(number), Some(status), Some(current)), "line {line}: {i}");
+    }
+    // The number as cited is what was recognised; the joint record is what it matched.
+    assert_eq!(at(4)[0]["recognised"], "ISO 27002:2022");
+    assert_eq!(at(4)[0]["outcome"], "ok");
+    let dual: Vec<String> = at(16).iter().map(|i| i["number"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(dual, ["GB/T 19001-2016", "ISO 9001:2015"]);
+    // ISO and IEC numbers overlap, so a joint document is not looked for under its second body.
+    assert_eq!(at(17)[0]["outcome"], "not_found", "{:?}", at(17));
+
+    // The standard's page and the API answer to the same spellings.
+    let j = c.api(Method::GET, "/api/v1/standards/iso%2027002", None).await.json();
+    assert_eq!(j["number"], "ISO/IEC 27002:2022", "{j}");
+    let j = c.api(Method::GET, "/api/v1/standards/ISO%2042010%3A2011", None).await.json();
+    assert_eq!(j["number"], "ISO/IEC/IEEE 42010:2011", "{j}");
+    let r = c.get("/standards/ISO%2027002%EF%BC%9A2022").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/standards/ISO%2FIEC%2027002%3A2022");
+    assert_eq!(c.get("/standards/ISO%2027002%3A1999").await.status, StatusCode::NOT_FOUND);
+});

@@ -88,17 +88,19 @@ async fn import_all(t: &TestApp, staff: &Client) {
     let r = upload(t, staff, "examples.jsonl", std::fs::read(EXAMPLES).unwrap()).await;
     assert_eq!(r["created"], 3, "{r}");
     let r = upload(t, staff, "eping.csv", eping_csv().into_bytes()).await;
-    assert_eq!(r["created"], 5, "{r}");
+    assert_eq!(r["created"], 6, "{r}");
     let errors = r["errors"].as_array().unwrap();
     assert!(errors.iter().any(|e| e["line"] == 6 && e["column"] == "Symbol"), "{r}");
-    assert!(errors.iter().any(|e| e["line"] == 7 && e["column"] == "Distribution date"), "{r}");
+    // A date that cannot be read costs a warning, never the notification.
+    let warnings = r["warnings"].as_array().unwrap();
+    assert!(warnings.iter().any(|e| e["line"] == 7 && e["column"] == "Distribution date"), "{r}");
     let r = upload(t, staff, "eping.xlsx", eping_xlsx()).await;
     assert_eq!(r["created"], 2, "{r}");
     // Idempotent.
     let r = upload(t, staff, "eping.csv", eping_csv().into_bytes()).await;
     assert_eq!(
         (r["created"].as_i64(), r["updated"].as_i64(), r["unchanged"].as_i64()),
-        (Some(0), Some(0), Some(5)),
+        (Some(0), Some(0), Some(6)),
         "{r}"
     );
     let r = upload(t, staff, "examples.jsonl", std::fs::read(EXAMPLES).unwrap()).await;
@@ -109,7 +111,7 @@ async fn import_all(t: &TestApp, staff: &Client) {
 scenario!(tbt_import_search_and_api, |t: TestApp| async move {
     let staff = t.user_with_roles("tbtstaff", &[Role::Staff]).await;
     import_all(&t, &staff).await;
-    assert_eq!(t.count("SELECT COUNT(*) FROM tbt_notifications").await, 10);
+    assert_eq!(t.count("SELECT COUNT(*) FROM tbt_notifications").await, 11);
 
     let anon = t.client();
     // The Korean record in Chinese: 韩国 → KOR, relative deadline computed.
@@ -251,7 +253,7 @@ scenario!(tbt_alerts_calendar_and_comments, |t: TestApp| async move {
     assert_eq!(subs.as_array().unwrap().len(), 1);
 
     let r = upload(&t, &staff, "eping.csv", eping_csv().into_bytes()).await;
-    assert_eq!(r["created"], 5);
+    assert_eq!(r["created"], 6);
     t.run_jobs().await;
     // Immediate: mail and in-site notice, saying why and when.
     let (subject, body, link) = t.last_mail("exporter@example.com").await;
@@ -487,4 +489,91 @@ scenario!(tbt_org_profile_alerts_reach_every_user_of_the_organisation, |t: TestA
     assert_eq!(others, 0);
     let page = colleague.get("/notifications").await;
     assert!(page.text.contains("G/TBT/N/VNM/300") || page.text.contains("G&#x2f;TBT&#x2f;N&#x2f;VNM&#x2f;300"), "the colleague's inbox lists the match");
+});
+
+/// Dates as the WTO's records have written them since 1995, and cells that are no date.
+const DATES_CSV: &str = "Symbol,Notifying Member(s),Title,Distribution date,Final date for comments,Proposed date of adoption,Proposed date of entry into force\n\
+G/TBT/Notif.97.305,European Communities,Dangerous substances,14 July 1997,60 days from notification,,\n\
+G/TBT/Notif.97.306,Canada,Motor vehicle safety,14/07/1997,31 August 1997,To be determined,6 months after publication\n\
+G/TBT/Notif.97.307,Switzerland,Electrical equipment,14.07.1997,15.09.1997,1 January 1998,\n\
+G/TBT/N/USA/150,,Lighting products,\"July 14, 1997\",60 days after publication,,\n\
+G/TBT/N/JPN/30,,Medical devices,14-Jul-1997,1997-09-12,,\n\
+G/TBT/N/MEX/1,,Tyres,35625,Sixty (60) days from notification,,\n\
+G/TBT/N/NZL/1,,Food labelling,circulated mid-July,60 days from notification,1998-13-01,\n\
+G/TBT/N/AUS/1,,Toys,03/04/1997,31/31/1997,,\n";
+
+scenario!(tbt_dates_in_every_style, |t: TestApp| async move {
+    let staff = t.user_with_roles("datestaff", &[Role::Staff]).await;
+    let r = upload(&t, &staff, "dates.csv", DATES_CSV.as_bytes().to_vec()).await;
+    assert_eq!((r["created"].as_i64(), r["errors"].as_array().map(Vec::len)), (Some(8), Some(0)), "every row is kept: {r}");
+    let warned = |line: i64, column: &str| r["warnings"].as_array().unwrap().iter().any(|w| w["line"] == line && w["column"] == column);
+    assert!(warned(8, "Distribution date") && warned(8, "Final date for comments") && warned(8, "Proposed date of adoption"), "{r}");
+    assert!(warned(9, "Final date for comments"), "{r}");
+    assert!(!warned(2, "Distribution date") && !warned(7, "Final date for comments") && !warned(3, "Proposed date of adoption"), "{r}");
+
+    let anon = t.client();
+    let get = |sym: &'static str| {
+        let anon = anon.clone();
+        async move { anon.get(&format!("/api/v1/tbt/notifications/{}", enc(sym))).await.json() }
+    };
+    // (symbol, distribution date, final date for comments)
+    for (sym, dist, deadline) in [
+        ("G/TBT/Notif.97.305", "1997-07-14", "1997-09-12"),
+        ("G/TBT/Notif.97.306", "1997-07-14", "1997-08-31"),
+        ("G/TBT/Notif.97.307", "1997-07-14", "1997-09-15"),
+        ("G/TBT/N/USA/150", "1997-07-14", "1997-09-12"),
+        ("G/TBT/N/JPN/30", "1997-07-14", "1997-09-12"),
+        ("G/TBT/N/MEX/1", "1997-07-14", "1997-09-12"),
+    ] {
+        let j = get(sym).await;
+        assert_eq!((j["distribution_date"].as_str(), j["comment_deadline"].as_str()), (Some(dist), Some(deadline)), "{sym}: {j}");
+        assert_eq!(j["distribution_raw"], "", "{sym}");
+    }
+    let j = get("G/TBT/Notif.97.305").await;
+    assert_eq!(j["member"]["code"], "EU");
+    let j = get("G/TBT/Notif.97.307").await;
+    assert_eq!(j["adoption_date"], "1998-01-01");
+    // Day first, as the WTO writes it.
+    let j = get("G/TBT/N/AUS/1").await;
+    assert_eq!(j["distribution_date"], "1997-04-03");
+    assert!(j["comment_deadline"].is_null() && j["comment_text"] == "31/31/1997", "{j}");
+    // The odd cell is kept as written and shown; the relative deadline has nothing to count from.
+    let j = get("G/TBT/N/NZL/1").await;
+    assert!(j["distribution_date"].is_null(), "{j}");
+    assert_eq!(j["distribution_raw"], "circulated mid-July");
+    assert!(j["comment_deadline"].is_null() && j["comment_text"] == "60 days from notification", "{j}");
+    assert_eq!(j["proposed_adoption"], "1998-13-01");
+    let page = anon.get(&format!("/tbt/notifications/{}", enc("G/TBT/N/NZL/1"))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("circulated mid-July") && page.text.contains("原文照录"), "{}", page.text);
+    assert!(page.text.contains("60 days from notification"));
+
+    // The same file again changes nothing; a corrected date replaces the raw text.
+    let r = upload(&t, &staff, "dates.csv", DATES_CSV.as_bytes().to_vec()).await;
+    assert_eq!((r["created"].as_i64(), r["updated"].as_i64(), r["unchanged"].as_i64()), (Some(0), Some(0), Some(8)), "{r}");
+    let fixed = "Symbol,Distribution date,Final date for comments\nG/TBT/N/NZL/1,15 July 1997,60 days from notification\n";
+    let r = upload(&t, &staff, "fixed.csv", fixed.as_bytes().to_vec()).await;
+    assert_eq!(r["updated"], 1, "{r}");
+    let j = get("G/TBT/N/NZL/1").await;
+    assert_eq!((j["distribution_date"].as_str(), j["distribution_raw"].as_str(), j["comment_deadline"].as_str()), (Some("1997-07-15"), Some(""), Some("1997-09-13")), "{j}");
+
+    // An XLSX with a date cell and a bare Excel serial number.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (i, h) in ["Symbol", "Distribution date", "Final date for comments"].iter().enumerate() {
+        ws.write_string(0, i as u16, *h).unwrap();
+    }
+    let fmt = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+    ws.write_string(1, 0, "G/TBT/N/CHL/1").unwrap();
+    ws.write_datetime_with_format(1, 1, &rust_xlsxwriter::ExcelDateTime::from_ymd(1997, 7, 14).unwrap(), &fmt).unwrap();
+    ws.write_string(1, 2, "60 days from notification").unwrap();
+    ws.write_string(2, 0, "G/TBT/N/PER/1").unwrap();
+    ws.write_number(2, 1, 35625.0).unwrap();
+    ws.write_number(2, 2, 35685.0).unwrap();
+    let r = upload(&t, &staff, "dates.xlsx", wb.save_to_buffer().unwrap()).await;
+    assert_eq!((r["created"].as_i64(), r["warnings"].as_array().map(Vec::len)), (Some(2), Some(0)), "{r}");
+    for sym in ["G/TBT/N/CHL/1", "G/TBT/N/PER/1"] {
+        let j = get(sym).await;
+        assert_eq!((j["distribution_date"].as_str(), j["comment_deadline"].as_str()), (Some("1997-07-14"), Some("1997-09-12")), "{sym}: {j}");
+    }
 });

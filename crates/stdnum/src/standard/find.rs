@@ -1,7 +1,7 @@
 //! Picking standard numbers out of free text.
 
 use super::grammar::parse_at;
-use super::prefix::{is_alnum_at, read_prefix};
+use super::prefix::{INDUSTRY, is_alnum_at, read_prefix};
 use super::{Kind, StdNumber};
 use crate::text::{NChar, nchars};
 
@@ -42,20 +42,27 @@ pub(crate) fn find_impl(text: &str, strict: bool) -> Vec<Found> {
             i += 1;
             continue;
         }
+        // Prefixes are usually written in capitals; a prefix typed in lower or mixed case
+        // (`gb/t19001`, `iso14001`, `Iso 9001`) is taken only from the families whose
+        // letters are not ordinary words. Other words are skipped cheaply.
+        let mut lower = false;
         if strict {
-            // Prefixes are written in capitals: skip ordinary words cheaply.
             let mut e = i;
             while e < s.len() && s[e].c.is_ascii_alphabetic() {
                 e += 1;
             }
-            if e - i > 10 || s[i..e].iter().any(|n| !n.upper) {
+            lower = s[i..e].iter().any(|n| !n.upper);
+            if e - i > 10 || (lower && !lower_case_candidate(&s[i..e])) {
                 i = e;
                 continue;
             }
         }
         match parse_at(&s, i) {
             Ok((number, end))
-                if !is_alnum_at(&s, end) && (!strict || plausible(&s, i, &number)) =>
+                if !is_alnum_at(&s, end)
+                    && (!strict
+                        || (plausible(&s, i, &number)
+                            && (!lower || plausible_in_lower_case(&s, i, &number)))) =>
             {
                 let start = s[i].start;
                 let stop = byte_end(text, &s, end);
@@ -77,6 +84,42 @@ pub(crate) fn find_impl(text: &str, strict: bool) -> Vec<Found> {
         }
     }
     out
+}
+
+/// May this word (upper-cased letters) begin a prefix typed in lower case? Only the
+/// national, ISO/IEC/ITU, local, group and industry families can.
+fn lower_case_candidate(w: &[NChar]) -> bool {
+    let w: String = w.iter().map(|n| n.c).collect();
+    let w = w.as_str();
+    if matches!(
+        w,
+        "GB" | "GBT" | "GBZ" | "ISO" | "IEC" | "CISPR" | "ITU" | "DB" | "T"
+    ) {
+        return true;
+    }
+    let code = w
+        .strip_suffix(['T', 'Z'])
+        .filter(|c| c.len() >= 2)
+        .unwrap_or(w);
+    INDUSTRY.contains(&code)
+}
+
+/// A number whose prefix was typed in lower case: national, ISO, IEC, ITU and local
+/// numbers; industry numbers with `/T` or `/Z`; group numbers with a year.
+fn plausible_in_lower_case(s: &[NChar], i: usize, n: &StdNumber) -> bool {
+    match n.kind {
+        Kind::NationalMandatory
+        | Kind::NationalRecommended
+        | Kind::NationalGuidance
+        | Kind::Iso
+        | Kind::Iec
+        | Kind::IsoIec
+        | Kind::Itu
+        | Kind::Local => true,
+        Kind::Industry => read_prefix(s, i).is_some_and(|p| p.has_tz),
+        Kind::Group => n.year.is_some(),
+        _ => false,
+    }
 }
 
 /// Extra checks applied to matches in free text.

@@ -174,8 +174,8 @@ pub(crate) fn parse_at(s: &[NChar], i: usize) -> Result<(StdNumber, usize), Fail
         }
     }
 
-    // Year after a dash surrounded by blanks: `GB/T 19001 — 2016`.
-    if year.is_none() && style != YearStyle::Colon {
+    // Year after a dash surrounded by blanks: `GB/T 19001 — 2016`, `ISO 9001 - 2015`.
+    if year.is_none() {
         let k = skip_spaces(s, j);
         if k > j && ch(s, k) == Some('-') {
             let k2 = skip_spaces(s, k + 1);
@@ -184,6 +184,9 @@ pub(crate) fn parse_at(s: &[NChar], i: usize) -> Result<(StdNumber, usize), Fail
             {
                 year = Some(y);
                 j = e;
+                if style == YearStyle::Colon {
+                    flags.push(Flag::NonStandardSeparator);
+                }
             }
         }
     }

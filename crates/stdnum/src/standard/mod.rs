@@ -12,6 +12,8 @@ mod prefix;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod typed_tests;
 
 use std::fmt;
 
@@ -264,6 +266,24 @@ impl StdNumber {
         out
     }
 
+    /// The base number with the co-publishers of a joint document left out, so that a
+    /// joint document cited under its first body alone is found: `ISO/IEC 27002` and
+    /// `ISO 27002` both give `ISO 27002`, `ISO/IEC TR 27019` and `ISO/TR 27019` give
+    /// `ISO TR 27019`, `IEC/IEEE 60255-118-1` gives `IEC 60255-118-1`. Outside ISO and
+    /// IEC it is [`StdNumber::base`]. Compare keys with keys only.
+    pub fn base_key(&self) -> String {
+        base_key(&self.prefix, self.kind, &self.number)
+    }
+
+    /// The other bodies of a joint document, in the order written (`IEC`, `IEEE` for
+    /// `ISO/IEC/IEEE`); empty for a document of one body.
+    pub fn co_publishers(&self) -> Vec<&str> {
+        if !matches!(self.kind, Kind::Iso | Kind::Iec | Kind::IsoIec) {
+            return Vec::new();
+        }
+        co_publishers_of(&self.prefix).collect()
+    }
+
     /// True when the given flag is set.
     pub fn has_flag(&self, flag: Flag) -> bool {
         self.flags.contains(&flag)
@@ -274,6 +294,40 @@ impl fmt::Display for StdNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.normalized())
     }
+}
+
+fn co_publishers_of(prefix: &str) -> impl Iterator<Item = &str> {
+    let intl = prefix.starts_with("ISO") || prefix.starts_with("IEC");
+    prefix
+        .split(['/', ' '])
+        .skip(1)
+        .filter(move |t| intl && prefix::CO_PUBLISHERS.contains(t))
+}
+
+/// True when a canonical ISO or IEC prefix names more than one body (`ISO/IEC`,
+/// `IEC/IEEE`, `ISO/ASTM DIS`), i.e. the document is a joint one.
+pub fn is_joint_prefix(prefix: &str) -> bool {
+    co_publishers_of(prefix).next().is_some()
+}
+
+/// [`StdNumber::base_key`] from the stored parts of a number (canonical prefix, kind and
+/// number proper), for records read back from a database.
+pub fn base_key(prefix: &str, kind: Kind, number: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + number.len() + 1);
+    if matches!(kind, Kind::Iso | Kind::Iec | Kind::IsoIec) {
+        let mut toks = prefix.split(['/', ' ']).filter(|t| !t.is_empty());
+        out.push_str(toks.next().unwrap_or_default());
+        for t in toks.filter(|t| !prefix::CO_PUBLISHERS.contains(t)) {
+            out.push(' ');
+            out.push_str(t);
+        }
+        out.make_ascii_uppercase();
+    } else {
+        out.push_str(prefix);
+    }
+    out.push(' ');
+    out.push_str(number);
+    out
 }
 
 /// Why a string could not be read as a standard number.

@@ -4,7 +4,7 @@ use super::Kind;
 use crate::text::NChar;
 
 /// Chinese industry (sector) standard codes.
-const INDUSTRY: &[&str] = &[
+pub(crate) const INDUSTRY: &[&str] = &[
     "AQ", "BB", "CB", "CH", "CJ", "CY", "DA", "DB", "DL", "DZ", "EJ", "FZ", "GA", "GH", "GM", "GY",
     "HB", "HG", "HJ", "HS", "HY", "JB", "JC", "JG", "JR", "JT", "JY", "LB", "LD", "LS", "LY", "MH",
     "MT", "MZ", "NB", "NY", "QB", "QC", "QJ", "QX", "SB", "SC", "SH", "SJ", "SL", "SN", "SY", "TB",
@@ -24,7 +24,14 @@ const FOREIGN: &[&str] = &[
 /// ISO/IEC deliverable types that may follow the body name.
 const DOC_TYPES: &[&str] = &[
     "TS", "TR", "PAS", "DIS", "FDIS", "CD", "DTS", "DTR", "NP", "WD", "AWI", "IS", "R", "GUIDE",
-    "SRD", "ISP", "DPAS", "TTA", "IWA",
+    "SRD", "ISP", "DPAS", "TTA", "IWA", "PRF", "PWI",
+];
+
+/// Bodies that publish documents jointly with ISO or IEC, as they appear after the
+/// first body and a slash: `ISO/IEC`, `ISO/IEC/IEEE`, `IEC/IEEE`, `ISO/ASTM`, `ISO/CIE`,
+/// `ISO/HL7`, `ISO/SAE`, `ISO/ASME`, `ISO/OECD`, `ISO/UNDP`, `IEC/ISO`.
+pub(crate) const CO_PUBLISHERS: &[&str] = &[
+    "IEC", "ISO", "IEEE", "ASTM", "CIE", "HL7", "SAE", "ASME", "OECD", "UNDP",
 ];
 
 /// Result of reading a prefix.
@@ -85,6 +92,15 @@ pub(crate) fn word(s: &[NChar], a: usize, b: usize) -> String {
     s[a..b].iter().map(|n| n.c).collect()
 }
 
+/// End of a body or document-type token: its letters, and the `7` of `HL7`.
+fn token_end(s: &[NChar], i: usize) -> usize {
+    let e = letter_end(s, i);
+    if e == i + 2 && ch(s, i) == Some('H') && ch(s, i + 1) == Some('L') && ch(s, e) == Some('7') {
+        return e + 1;
+    }
+    e
+}
+
 fn is_intl_body(w: &str) -> bool {
     matches!(w, "ISO" | "IEC" | "CISPR")
 }
@@ -97,10 +113,20 @@ fn slash_ok(toks: &[String], w: &str) -> bool {
         return toks.len() == 1 && !is_intl_body(first) && !FOREIGN.contains(&first);
     }
     if is_intl_body(first) {
+        let has_doc_type = toks.iter().skip(1).any(|t| DOC_TYPES.contains(&t.as_str()));
         if DOC_TYPES.contains(&w) {
-            return !toks.iter().skip(1).any(|t| DOC_TYPES.contains(&t.as_str()));
+            return !has_doc_type;
         }
-        return matches!(w, "IEC" | "IEEE") && !toks.iter().any(|t| t == w) && last != "IEEE";
+        // Co-publishers come before any document type: `ISO/IEC/IEEE`, `ISO/ASTM DIS`.
+        return first != "CISPR"
+            && CO_PUBLISHERS.contains(&w)
+            && !has_doc_type
+            && !toks.iter().any(|t| t == w)
+            && toks.len() < 3
+            && !matches!(
+                last,
+                "IEEE" | "ASTM" | "CIE" | "HL7" | "SAE" | "ASME" | "OECD" | "UNDP"
+            );
     }
     if first == "ANSI" {
         return toks.len() == 1;
@@ -201,13 +227,13 @@ pub(crate) fn read_prefix(s: &[NChar], i: usize) -> Option<Prefix> {
         let mut canonical = format!("DB{}", word(s, e1, d));
         let mut end = d;
         let mut has_tz = false;
-        if ch(s, d) == Some('/')
-            && matches!(ch(s, d + 1), Some('T' | 'Z'))
-            && !is_upper_at(s, d + 2)
-        {
+        // `DB44/T`, also `DB44 / T`.
+        let k = skip_spaces(s, d);
+        let t = skip_spaces(s, k + 1);
+        if ch(s, k) == Some('/') && matches!(ch(s, t), Some('T' | 'Z')) && !is_upper_at(s, t + 1) {
             canonical.push('/');
-            canonical.push(ch(s, d + 1).unwrap_or('T'));
-            end = d + 2;
+            canonical.push(ch(s, t).unwrap_or('T'));
+            end = t + 1;
             has_tz = true;
         }
         return Some(Prefix {
@@ -233,14 +259,37 @@ pub(crate) fn read_prefix(s: &[NChar], i: usize) -> Option<Prefix> {
         }
     }
 
-    // Generic: body tokens joined by '/' or blanks.
+    // `GB T 19001`, `GB-T 19001`, `GB_T 19001`: file names cannot hold a slash, so
+    // people put something else in its place.
+    if (w1 == "GB" || INDUSTRY.contains(&w1.as_str())) && matches!(ch(s, e1), Some(' ' | '-' | '_'))
+    {
+        let j = if ch(s, e1) == Some(' ') {
+            skip_spaces(s, e1)
+        } else {
+            e1 + 1
+        };
+        if matches!(ch(s, j), Some('T' | 'Z'))
+            && !is_alnum_at(s, j + 1)
+            && is_digit_at(s, skip_spaces(s, j + 1))
+            && skip_spaces(s, j + 1) > j + 1
+        {
+            let toks = vec![w1.clone(), word(s, j, j + 1)];
+            return classify(toks, vec!['/'], j + 1).map(|mut p| {
+                p.missing_slash = true;
+                p
+            });
+        }
+    }
+
+    // Generic: body tokens joined by '/' (blanks around it allowed) or blanks.
     let mut toks: Vec<String> = vec![w1];
     let mut seps: Vec<char> = Vec::new();
     let mut end = e1;
     loop {
-        if ch(s, end) == Some('/') {
-            let j = skip_spaces(s, end + 1);
-            let e = letter_end(s, j);
+        let k = skip_spaces(s, end);
+        if ch(s, k) == Some('/') {
+            let j = skip_spaces(s, k + 1);
+            let e = token_end(s, j);
             if e > j && e - j <= 8 {
                 let w = word(s, j, e);
                 if slash_ok(&toks, &w) {
@@ -290,6 +339,7 @@ fn classify(toks: Vec<String>, seps: Vec<char>, end: usize) -> Option<Prefix> {
                 Kind::Iso
             }
         }
+        "IEC" if rest.contains(&"ISO") => Kind::IsoIec,
         "IEC" | "CISPR" => Kind::Iec,
         _ if FOREIGN.contains(&first) => {
             letter_numbers = true;
@@ -316,8 +366,14 @@ fn classify(toks: Vec<String>, seps: Vec<char>, end: usize) -> Option<Prefix> {
         } else if matches!(*t, "T" | "Z") {
             '/'
         } else if intl && is_doc {
-            // ISO/TS but IEC TS and ISO/IEC TR; Guides always with a blank.
-            if *t == "GUIDE" || first != "ISO" || rest.contains(&"IEC") {
+            // ISO/TS but IEC TS and ISO/IEC TR; Guides always with a blank; IS and R
+            // (`ISO/R 1234`) always with a slash, as a blank before them is not read.
+            if matches!(*t, "IS" | "R") {
+                '/'
+            } else if *t == "GUIDE"
+                || first != "ISO"
+                || rest.iter().any(|r| CO_PUBLISHERS.contains(r))
+            {
                 ' '
             } else {
                 '/'
