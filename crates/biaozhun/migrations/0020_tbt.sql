@@ -119,16 +119,9 @@ CREATE TABLE tbt_comments (
 );
 CREATE INDEX tbt_comments_state ON tbt_comments (state);
 
-CREATE TABLE tbt_comment_history (
-    id {{ID}},
-    comment_id BIGINT NOT NULL REFERENCES tbt_comments(id) ON DELETE CASCADE,
-    from_state TEXT NOT NULL,
-    to_state TEXT NOT NULL,
-    user_id BIGINT NOT NULL,
-    note TEXT NOT NULL DEFAULT '',
-    at BIGINT NOT NULL
-);
-CREATE INDEX tbt_comment_history_comment ON tbt_comment_history (comment_id);
+-- A comment's history is the workflow engine's event log (kind 'tbt_comment'): the table
+-- tbt_comment_history that stood here is moved there by 0007, which on a new database runs
+-- before this file, so this file no longer creates it.
 
 -- A concern raised by an enterprise or expert on a notification.
 CREATE TABLE tbt_concerns (
