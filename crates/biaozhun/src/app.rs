@@ -29,6 +29,8 @@ pub struct Inner {
     pub index_sources: Vec<crate::indexer::Source>,
     /// Rate limits for search and validity checks (this server's counts, synced with the others').
     pub limiter: web::ratelimit::Limiter,
+    /// Every declared lifecycle, by kind (checked against the database at start).
+    pub flows: crate::workflow::Registry,
 }
 
 impl Deref for App {
@@ -52,6 +54,8 @@ impl App {
         let acquire = std::time::Duration::from_secs(config.db_acquire_timeout_secs);
         let db = Db::connect_with(&config.effective_database_url(), config.db_pool_size, acquire).await?;
         let migrations_applied = db.migrate().await?;
+        let flows = flows();
+        flows.verify(&db).await?;
         let secret_hex = db.setting_or_insert("secret_key", &hex::encode(rand_bytes())).await?;
         let secret = hex::decode(secret_hex.trim())?;
         let config_data_dir = config.data_dir.clone();
@@ -66,6 +70,7 @@ impl App {
             indexer: std::sync::Arc::new(crate::indexer::Indexer::open(&config_data_dir)?),
             index_sources: index_sources(),
             limiter: Default::default(),
+            flows,
         }));
         crate::content::seed::publish_outline(&app).await?;
         let admin_created = crate::auth::store::ensure_admin(&app).await?;
@@ -111,6 +116,13 @@ async fn not_found() -> web::AppError {
 /// Every searchable domain, in one place.
 fn index_sources() -> Vec<crate::indexer::Source> {
     vec![crate::content::store::SEARCH_SOURCE, crate::standards::SEARCH_SOURCE, crate::tbt::SEARCH_SOURCE]
+}
+
+/// Every lifecycle run by the workflow engine, in one place.
+fn flows() -> crate::workflow::Registry {
+    let mut r = crate::workflow::Registry::default();
+    r.add(&crate::auth::membership::review::FLOW).add(&crate::tbt::comments::FLOW);
+    r
 }
 
 /// Every job kind, in one place.

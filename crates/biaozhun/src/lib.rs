@@ -17,5 +17,6 @@ pub mod tbt;
 pub mod training;
 pub mod util;
 pub mod web;
+pub mod workflow;
 
 pub use app::App;

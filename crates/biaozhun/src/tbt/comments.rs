@@ -1,13 +1,26 @@
 //! 通报评议: concerns raised by enterprises and experts, consolidated by staff into one
 //! comment that moves through draft → internal review → submitted → reply received →
-//! closed (or escalated as a specific trade concern), with its history.
+//! closed (or escalated as a specific trade concern). The moves are the workflow engine's
+//! ([`FLOW`], table in `model::COMMENT_MOVES`); the history is its event log.
 
 use super::model;
 use crate::App;
+use crate::db::Tx;
 use crate::jobs::notify::{self, Notice};
 use crate::web::{AppError, AppResult};
+use crate::workflow::{self, Actor, Event, EventView, Flow, Step};
+use futures_util::future::BoxFuture;
 use serde::Serialize;
 use sqlx::Row;
+
+/// The comment lifecycle: records in `tbt_comments` (`state`, `version`), created by the
+/// staff member in `created_by`; participants are told of every step.
+pub static FLOW: Flow = Flow::new("tbt_comment", "tbt_comments", &model::COMMENT_MOVES)
+    .owner_column("created_by")
+    .touch_column("updated_at")
+    .labels("tbt.state_", "tbt.action_")
+    .messages("tbt.")
+    .notices(tell_participants);
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Concern {
@@ -128,24 +141,14 @@ pub struct Comment {
     pub title: String,
     pub body: String,
     pub version: i64,
+    pub created_by: i64,
     pub created_at: i64,
     pub updated_at: i64,
-    pub next_states: Vec<&'static str>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct HistoryEntry {
-    pub from_state: String,
-    pub to_state: String,
-    pub who: String,
-    pub note: String,
-    pub at: i64,
-}
-
-const COMMENT_COLS: &str = "c.id, c.notification_id, n.symbol, n.title AS ntitle, n.comment_deadline, n.domestic_deadline, c.state, c.title, c.body, c.version, c.created_at, c.updated_at";
+const COMMENT_COLS: &str = "c.id, c.notification_id, n.symbol, n.title AS ntitle, n.comment_deadline, n.domestic_deadline, c.state, c.title, c.body, c.version, c.created_by, c.created_at, c.updated_at";
 
 fn comment_from(r: &crate::db::Row) -> Result<Comment, sqlx::Error> {
-    let state: String = r.try_get("state")?;
     Ok(Comment {
         id: r.try_get("id")?,
         notification_id: r.try_get("notification_id")?,
@@ -153,11 +156,11 @@ fn comment_from(r: &crate::db::Row) -> Result<Comment, sqlx::Error> {
         notification_title: r.try_get("ntitle")?,
         comment_deadline: r.try_get("comment_deadline")?,
         domestic_deadline: r.try_get("domestic_deadline")?,
-        next_states: model::next_states(&state),
-        state,
+        state: r.try_get("state")?,
         title: r.try_get("title")?,
         body: r.try_get("body")?,
         version: r.try_get("version")?,
+        created_by: r.try_get("created_by")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -194,54 +197,46 @@ pub async fn comments_by_state(app: &App) -> AppResult<Vec<Comment>> {
     Ok(rows.iter().map(comment_from).collect::<Result<_, _>>()?)
 }
 
-pub async fn history(app: &App, comment_id: i64) -> AppResult<Vec<HistoryEntry>> {
-    let rows = sqlx::query(
-        "SELECT h.from_state, h.to_state, u.username, h.note, h.at FROM tbt_comment_history h JOIN users u ON u.id = h.user_id WHERE h.comment_id = $1 ORDER BY h.id",
-    )
-    .bind(comment_id)
-    .fetch_all(&app.db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(HistoryEntry {
-                from_state: r.try_get("from_state")?,
-                to_state: r.try_get("to_state")?,
-                who: r.try_get("username")?,
-                note: r.try_get("note")?,
-                at: r.try_get("at")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(AppError::from)
+/// The comment's steps, oldest first.
+pub async fn history(app: &App, comment_id: i64) -> AppResult<Vec<EventView>> {
+    workflow::history(&app.db, &FLOW, comment_id).await
 }
 
-pub async fn participants(tx: &mut crate::db::Tx, comment_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn participants(tx: &mut Tx, comment_id: i64) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT DISTINCT user_id FROM tbt_concerns WHERE comment_id = $1")
         .bind(comment_id)
         .fetch_all(&mut **tx)
         .await
 }
 
-async fn tell_participants(tx: &mut crate::db::Tx, app: &App, comment: &Comment, state: &str) -> Result<(), sqlx::Error> {
-    let link = format!("/tbt/notifications/{}", percent_encoding::utf8_percent_encode(&comment.symbol, percent_encoding::NON_ALPHANUMERIC));
-    for user in participants(tx, comment.id).await? {
-        // The state in the participant's own language.
-        let locale: Option<String> = sqlx::query_scalar("SELECT locale FROM users WHERE id = $1").bind(user).fetch_optional(&mut **tx).await?;
-        let lang = locale.as_deref().and_then(crate::web::Lang::parse).unwrap_or_default();
-        let label = crate::web::i18n::t(lang, &format!("tbt.state_{state}"));
-        notify::send(
-            tx,
-            app,
-            user,
-            Notice { kind: "tbt_comment", key: "tbt.notice_comment", args: &[("symbol", &comment.symbol), ("state", &label)], link: &link, mail: true },
-        )
-        .await?;
-    }
-    Ok(())
+/// The flow's notices: the authors of the concerns in the comment learn its new state.
+fn tell_participants<'a>(tx: &'a mut Tx, app: &'a App, ev: &'a Event) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move {
+        let symbol: String = sqlx::query_scalar("SELECT n.symbol FROM tbt_comments c JOIN tbt_notifications n ON n.id = c.notification_id WHERE c.id = $1")
+            .bind(ev.record_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        let link = format!("/tbt/notifications/{}", percent_encoding::utf8_percent_encode(&symbol, percent_encoding::NON_ALPHANUMERIC));
+        for user in participants(tx, ev.record_id).await? {
+            // The state in the participant's own language.
+            let locale: Option<String> = sqlx::query_scalar("SELECT locale FROM users WHERE id = $1").bind(user).fetch_optional(&mut **tx).await?;
+            let lang = locale.as_deref().and_then(crate::web::Lang::parse).unwrap_or_default();
+            let label = crate::web::i18n::t(lang, &FLOW.state_key(&ev.to_state));
+            notify::send(
+                tx,
+                app,
+                user,
+                Notice { kind: "tbt_comment", key: "tbt.notice_comment", args: &[("symbol", &symbol), ("state", &label)], link: &link, mail: true },
+            )
+            .await?;
+        }
+        Ok(())
+    })
 }
 
 /// Consolidates the notification's unassigned concerns into a new draft comment.
-pub async fn create_comment(app: &App, notification_id: i64, staff_id: i64) -> AppResult<i64> {
+pub async fn create_comment(app: &App, actor: &Actor, notification_id: i64) -> AppResult<i64> {
+    let staff_id = actor.user_id().ok_or(AppError::Forbidden)?;
     let now = crate::util::now();
     let mut tx = app.db.begin().await?;
     let n: Option<(String, String)> = sqlx::query_as("SELECT symbol, title FROM tbt_notifications WHERE id = $1")
@@ -286,28 +281,7 @@ pub async fn create_comment(app: &App, notification_id: i64, staff_id: i64) -> A
         }
         q.execute(&mut *tx).await?;
     }
-    sqlx::query("INSERT INTO tbt_comment_history (comment_id, from_state, to_state, user_id, note, at) VALUES ($1,'','draft',$2,'',$3)")
-        .bind(id)
-        .bind(staff_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    let c = Comment {
-        id,
-        notification_id,
-        symbol,
-        notification_title: title,
-        comment_deadline: None,
-        domestic_deadline: None,
-        state: "draft".into(),
-        title: String::new(),
-        body: String::new(),
-        version: 1,
-        created_at: now,
-        updated_at: now,
-        next_states: vec![],
-    };
-    tell_participants(&mut tx, app, &c, "draft").await?;
+    workflow::start(&mut tx, app, &FLOW, id, actor, Step::action("create")).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -332,45 +306,17 @@ pub async fn save_comment(app: &App, id: i64, title: &str, body: &str, version: 
     Ok(version + 1)
 }
 
-/// Moves the comment to another state: 409 when the move is not allowed or the version
-/// is stale. Participants are told.
-pub async fn transition(app: &App, id: i64, to: &str, note: &str, version: i64, staff_id: i64) -> AppResult<()> {
-    if !model::STATES.contains(&to) {
-        return Err(AppError::invalid("to", "unknown state"));
-    }
-    let c = get_comment(app, id).await?;
-    if !model::can_move(&c.state, to) {
-        return Err(AppError::Conflict(format!("{} → {to}", c.state)));
-    }
-    let now = crate::util::now();
+/// Takes a step of the comment's workflow (an action, or the move to a named state) on
+/// the version read; participants are told. Errors as [`workflow::transition`] gives them.
+pub async fn move_comment(app: &App, actor: &Actor, id: i64, version: i64, step: Step<'_>) -> AppResult<()> {
     let mut tx = app.db.begin().await?;
-    let n = sqlx::query("UPDATE tbt_comments SET state = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4 AND state = $5")
-        .bind(to)
-        .bind(now)
-        .bind(id)
-        .bind(version)
-        .bind(&c.state)
-        .execute(&mut *tx)
-        .await?;
-    if n.rows_affected() == 0 {
-        return Err(AppError::Conflict("version".into()));
-    }
-    sqlx::query("INSERT INTO tbt_comment_history (comment_id, from_state, to_state, user_id, note, at) VALUES ($1,$2,$3,$4,$5,$6)")
-        .bind(id)
-        .bind(&c.state)
-        .bind(to)
-        .bind(staff_id)
-        .bind(note.trim().chars().take(2000).collect::<String>())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    tell_participants(&mut tx, app, &c, to).await?;
+    workflow::transition(&mut tx, app, &FLOW, id, version, actor, step).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// The comment as Markdown, ready to send to the enquiry point.
-pub fn markdown(c: &Comment, n: &super::store::Notification, concerns: &[Concern], hist: &[HistoryEntry]) -> String {
+pub fn markdown(c: &Comment, n: &super::store::Notification, concerns: &[Concern], hist: &[EventView]) -> String {
     let mut s = format!("# {}\n\n", c.title);
     s.push_str(&format!("- Notification: {}\n", n.symbols.join(", ")));
     s.push_str(&format!("- Member: {} ({})\n", n.member.name_en, n.member.code));
@@ -399,13 +345,15 @@ pub fn markdown(c: &Comment, n: &super::store::Notification, concerns: &[Concern
     if !hist.is_empty() {
         s.push_str("\n## History\n\n");
         for h in hist {
+            let e = &h.event;
             s.push_str(&format!(
-                "- {} {} → {} by {} {}\n",
-                crate::util::fmt_datetime(h.at),
-                h.from_state,
-                h.to_state,
-                h.who,
-                h.note
+                "- {} {}: {} → {} by {} {}\n",
+                crate::util::fmt_datetime(e.at),
+                e.action,
+                e.from_state,
+                e.to_state,
+                h.actor.as_deref().unwrap_or("-"),
+                e.note
             ));
         }
     }

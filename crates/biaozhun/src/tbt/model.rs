@@ -1,8 +1,10 @@
 //! Types and rules of the TBT room (no I/O): a notification record as imported, its
-//! family, deadlines, the comment workflow's states, the subscription matcher, the
+//! family, deadlines, the comment workflow's moves, the subscription matcher, the
 //! iCalendar feed and the statistics charts.
 
 use super::{codes, members};
+use crate::auth::Role;
+use crate::workflow::{Move, START, Who};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use stdnum::wto::{SuffixKind, Symbol};
@@ -167,28 +169,25 @@ fn push_unique(v: &mut Vec<String>, s: String) {
 // ---------------------------------------------------------------------------------------
 // Comment workflow
 
-pub const STATES: [&str; 6] = ["draft", "internal_review", "submitted", "reply_received", "closed", "escalated"];
+/// The moves of a consolidated comment, as the workflow engine runs them
+/// (`comments::FLOW`): staff create a draft from the concerns received, have it reviewed,
+/// submit it to the enquiry point, record the reply, escalate it as a specific trade
+/// concern, close it.
+pub static COMMENT_MOVES: [Move; 11] = [
+    Move::new(START, "create", "draft", STAFF),
+    Move::new("draft", "send_to_review", "internal_review", STAFF),
+    Move::new("draft", "close", "closed", STAFF),
+    Move::new("internal_review", "return_to_draft", "draft", STAFF),
+    Move::new("internal_review", "submit", "submitted", STAFF),
+    Move::new("submitted", "record_reply", "reply_received", STAFF),
+    Move::new("submitted", "close", "closed", STAFF),
+    Move::new("submitted", "escalate", "escalated", STAFF),
+    Move::new("reply_received", "close", "closed", STAFF),
+    Move::new("reply_received", "escalate", "escalated", STAFF),
+    Move::new("escalated", "close", "closed", STAFF),
+];
 
-/// Allowed moves of a consolidated comment.
-pub fn can_move(from: &str, to: &str) -> bool {
-    matches!(
-        (from, to),
-        ("draft", "internal_review")
-            | ("draft", "closed")
-            | ("internal_review", "draft")
-            | ("internal_review", "submitted")
-            | ("submitted", "reply_received")
-            | ("submitted", "escalated")
-            | ("submitted", "closed")
-            | ("reply_received", "closed")
-            | ("reply_received", "escalated")
-            | ("escalated", "closed")
-    )
-}
-
-pub fn next_states(from: &str) -> Vec<&'static str> {
-    STATES.iter().copied().filter(|to| can_move(from, to)).collect()
-}
+const STAFF: &[Who] = &[Who::Role(Role::Staff)];
 
 // ---------------------------------------------------------------------------------------
 // Matching
@@ -538,11 +537,17 @@ mod tests {
     }
 
     #[test]
-    fn workflow() {
-        assert!(can_move("draft", "internal_review"));
-        assert!(!can_move("draft", "submitted"));
-        assert!(!can_move("closed", "draft"));
-        assert_eq!(next_states("submitted"), vec!["reply_received", "closed", "escalated"]);
+    fn comment_moves() {
+        let flow = &super::super::comments::FLOW;
+        assert_eq!(flow.check(), Ok(()));
+        assert_eq!(flow.find("draft", "send_to_review").map(|m| m.to), Some("internal_review"));
+        assert!(flow.towards("draft", "submitted").is_none(), "a draft is reviewed before it is submitted");
+        assert!(flow.moves().iter().all(|m| m.from != "closed"), "closed is final");
+        let staff = crate::workflow::Actor::user(1, &[Role::Staff], crate::web::Lang::En);
+        let next: Vec<_> = flow.choices("submitted", &staff, None).iter().map(|m| m.to).collect();
+        assert_eq!(next, vec!["reply_received", "closed", "escalated"]);
+        let expert = crate::workflow::Actor::user(2, &[Role::Expert], crate::web::Lang::En);
+        assert!(flow.choices("submitted", &expert, Some(2)).is_empty(), "staff only, even for the creator");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use super::{comments, store};
 use crate::App;
 use crate::web::ctx::redirect_with_flash;
 use crate::web::{Access, AppError, AppResult, Ctx, Form, Routes, download};
+use crate::workflow::{Actor, Step};
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
@@ -73,7 +74,7 @@ async fn set_domestic(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, For
 }
 
 async fn create_comment(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let c = comments::create_comment(&app, id, ctx.require_user()?.id).await?;
+    let c = comments::create_comment(&app, &Actor::of(&ctx)?, id).await?;
     Ok(redirect_with_flash(&app, &format!("/staff/tbt/comments/{c}"), "tbt_comment_saved"))
 }
 
@@ -90,11 +91,17 @@ async fn render_comment(app: &App, ctx: &Ctx, id: i64, status: axum::http::Statu
         .filter(|x| x.comment_id == Some(id))
         .collect();
     let hist = comments::history(app, id).await?;
+    // The steps this staff member may take now, as buttons.
+    let actions: Vec<_> = comments::FLOW
+        .choices(&c.state, &Actor::of(ctx)?, Some(c.created_by))
+        .iter()
+        .map(|m| context! { action => m.action, label => comments::FLOW.action_key(m.action) })
+        .collect();
     ctx.render_status(
         app,
         status,
         "tbt/comment.html",
-        context! { c => &c, n => &n, concerns => concerns, history => hist, url => sym_url(&n.symbol), error => error },
+        context! { c => &c, n => &n, concerns => concerns, history => hist, actions => actions, url => sym_url(&n.symbol), error => error },
     )
 }
 
@@ -116,8 +123,11 @@ async fn save_comment(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, For
     }
 }
 
+/// A step: the page's buttons send `action`; `to` (the next state) is accepted too.
 #[derive(Deserialize)]
 struct MoveForm {
+    #[serde(default)]
+    action: String,
     #[serde(default)]
     to: String,
     #[serde(default)]
@@ -127,17 +137,10 @@ struct MoveForm {
 }
 
 async fn move_comment(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<MoveForm>) -> AppResult<Response> {
-    let staff = ctx.require_user()?.id;
-    match comments::transition(&app, id, &f.to, &f.note, f.version, staff).await {
+    let step = if f.action.is_empty() && !f.to.is_empty() { Step::towards(&f.to) } else { Step::action(&f.action) };
+    match comments::move_comment(&app, &Actor::of(&ctx)?, id, f.version, step.note(&f.note)).await {
         Ok(()) => Ok(redirect_with_flash(&app, &format!("/staff/tbt/comments/{id}"), "tbt_comment_moved")),
-        Err(AppError::Conflict(m)) => {
-            let msg = if m == "version" {
-                ctx.t("tbt.err_stale")
-            } else {
-                format!("{}: {m}", ctx.t("tbt.err_transition"))
-            };
-            render_comment(&app, &ctx, id, axum::http::StatusCode::CONFLICT, Some(msg)).await
-        }
+        Err(e @ (AppError::Conflict(_) | AppError::Invalid { .. })) => render_comment(&app, &ctx, id, e.status(), Some(e.to_string())).await,
         Err(e) => Err(e),
     }
 }

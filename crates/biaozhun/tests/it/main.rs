@@ -16,3 +16,4 @@ mod security;
 mod scaleout;
 mod standards;
 mod tbt;
+mod workflow;

@@ -17,13 +17,13 @@ fn unescape(s: &str) -> String {
     s.replace("&#x2f;", "/")
 }
 
-fn enc(s: &str) -> String {
+pub(crate) fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 const HEADER: &str = "Notifying Member(s),Symbol,Title,Description of content,Distribution date,Products (free text),Products (HS/ICS code),Objectives,Keywords,Regions or countries affected,Final date for comments,Notification type,Link to notification,Link to notification summary,Link(s) to full text";
 
-fn eping_csv() -> String {
+pub(crate) fn eping_csv() -> String {
     let rows = [
         format!("越南,G/TBT/N/VNM/300,Energy labelling of range hoods,Minimum energy performance for kitchen range hoods.,{},Range hoods,\"8414; 97.040.20\",\"Consumer information, labelling; Protection of the environment\",range hood,,60 days from notification,Regular notification,https://example.org/n,https://example.org/s,https://example.org/full", day(-5)),
         "\"United Arab Emirates; Kingdom of Bahrain\",\"G/TBT/N/ARE/500, G/TBT/N/BHR/600\",Gulf toy safety regulation,Toys.,2024-03-01,Toys,95,Protection of human health or safety,toys,,2024-05-01,Regular notification,,,".to_string(),
@@ -58,7 +58,7 @@ fn eping_xlsx() -> Vec<u8> {
     wb.save_to_buffer().unwrap()
 }
 
-async fn upload(t: &TestApp, staff: &Client, name: &str, data: Vec<u8>) -> serde_json::Value {
+pub(crate) async fn upload(t: &TestApp, staff: &Client, name: &str, data: Vec<u8>) -> serde_json::Value {
     let csrf = staff.csrf().await;
     let part = reqwest::multipart::Part::bytes(data).file_name(name.to_string());
     let form = reqwest::multipart::Form::new().part("file", part);

@@ -2,6 +2,7 @@
 //! member numbers and terms, renewal, expiry, and an organisation's own users.
 
 pub mod model;
+pub mod review;
 pub mod routes;
 pub mod store;
 

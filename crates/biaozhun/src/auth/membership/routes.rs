@@ -43,8 +43,13 @@ fn choices(ctx: &Ctx) -> Value {
 async fn render_membership(app: &App, ctx: &Ctx, status: StatusCode, form: Option<&ApplicationInput>, error: Option<(Option<String>, String)>) -> AppResult<Response> {
     let user = ctx.require_user()?;
     let summary = store::summary_for(app, user.id).await?;
+    // The history of the application on show (the pending one, else the last decided).
+    let history = match summary.pending.as_ref().or(summary.last_decision.as_ref()) {
+        Some(a) => super::review::history(app, a.id).await?,
+        None => Vec::new(),
+    };
     let (error_field, error) = error.map(|(f, m)| (f, Some(m))).unwrap_or((None, None));
-    let extra = context! { summary => summary, form => form, error => error, error_field => error_field, choices => choices(ctx) };
+    let extra = context! { summary => summary, history => history, form => form, error => error, error_field => error_field, choices => choices(ctx) };
     ctx.render_status(app, status, "membership/index.html", extra)
 }
 
@@ -173,8 +178,9 @@ async fn render_application(app: &App, ctx: &Ctx, id: i64, status: StatusCode, e
     };
     let ends = crate::util::fmt_date(crate::util::add_years(base_end.unwrap_or(today).max(today), store::TERM_YEARS));
     let industry = model::industry_name(&a.industry, ctx.lang);
+    let history = super::review::history(app, id).await?;
     let extra = context! {
-        a => a, industry => industry,
+        a => a, industry => industry, history => history,
         suggested_no => member_no, starts_on => starts, ends_on => ends, error => error,
     };
     ctx.render_status(app, status, "staff/membership.html", extra)

@@ -5,6 +5,7 @@ use crate::App;
 use crate::auth::audit;
 use crate::jobs::notify::{self, Notice};
 use crate::web::{AppError, AppResult, Ctx};
+use crate::workflow::{Actor, Step};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -222,6 +223,7 @@ pub async fn submit(app: &App, ctx: &Ctx, input: ApplicationInput, renew: bool) 
     .bind(crate::util::now())
     .fetch_one(&mut *tx)
     .await?;
+    super::review::submitted(&mut tx, app, &Actor::of(ctx)?, id).await?;
     audit::log_tx(&mut tx, ctx, audit::Entry { action: "membership.apply", target: format!("application:{id}"), detail: input.kind.clone() }).await?;
     tx.commit().await?;
     Ok(id)
@@ -269,10 +271,11 @@ pub struct Approval {
     pub ends_at: Option<i64>,
 }
 
-/// Approves an application: creates or extends the membership (and the organisation),
-/// records the decision, tells the applicant. One transaction; a stale version is refused.
+/// Approves an application: records the decision (the review step, which tells the
+/// applicant), creates or extends the membership (and the organisation). One transaction;
+/// a stale version is refused.
 pub async fn approve(app: &App, ctx: &Ctx, id: i64, a: Approval) -> AppResult<String> {
-    let reviewer = ctx.require_user()?;
+    let actor = Actor::of(ctx)?;
     let appl = get(app, id).await?;
     let mut tx = app.db.begin().await?;
     let now = crate::util::now();
@@ -288,33 +291,25 @@ pub async fn approve(app: &App, ctx: &Ctx, id: i64, a: Approval) -> AppResult<St
     if ends_at <= a.starts_at {
         return Err(AppError::invalid("ends_on", ctx.t("membership.err_dates")));
     }
-    let n = sqlx::query(
-        "UPDATE membership_applications SET status = 'approved', reviewer_id = $1, reviewed_at = $2, version = version + 1 \
-         WHERE id = $3 AND status = 'pending' AND version = $4",
-    )
-    .bind(reviewer.id)
-    .bind(now)
-    .bind(id)
-    .bind(a.version)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(AppError::Conflict(ctx.t("membership.err_stale")));
+    // The member number is settled before the step, so that its notice can carry it.
+    let member_no = match renewing {
+        Some(mid) => sqlx::query_scalar::<_, String>("SELECT member_no FROM memberships WHERE id = $1").bind(mid).fetch_one(&mut *tx).await?,
+        None => a.member_no.trim().to_string(),
+    };
+    if member_no.is_empty() || member_no.chars().count() > 40 {
+        return Err(AppError::invalid("member_no", ctx.t("membership.err_member_no")));
     }
-    let member_no = if let Some(mid) = renewing {
+    let until = crate::util::fmt_date(ends_at);
+    let data = serde_json::json!({ "member_no": member_no, "until": until });
+    super::review::decide(&mut tx, app, &actor, id, a.version, Step::action("approve").data(data)).await?;
+    if let Some(mid) = renewing {
         sqlx::query("UPDATE memberships SET ends_at = $1, status = 'active', updated_at = $2 WHERE id = $3")
             .bind(ends_at)
             .bind(now)
             .bind(mid)
             .execute(&mut *tx)
             .await?;
-        sqlx::query_scalar::<_, String>("SELECT member_no FROM memberships WHERE id = $1").bind(mid).fetch_one(&mut *tx).await?
     } else {
-        let member_no = a.member_no.trim().to_string();
-        if member_no.is_empty() || member_no.chars().count() > 40 {
-            return Err(AppError::invalid("member_no", ctx.t("membership.err_member_no")));
-        }
         let org_id = if appl.kind == "organisation" {
             // One statement creates the organisation or refreshes its details.
             let org_id: i64 = sqlx::query_scalar(
@@ -369,55 +364,19 @@ pub async fn approve(app: &App, ctx: &Ctx, id: i64, a: Approval) -> AppResult<St
                 e.into()
             });
         }
-        member_no
-    };
-    let until = crate::util::fmt_date(ends_at);
-    notify::send(&mut tx, app, appl.user_id, Notice {
-        kind: "membership.approved",
-        key: "notice.membership_approved",
-        args: &[("member_no", &member_no), ("until", &until)],
-        link: "/membership",
-        mail: true,
-    })
-    .await?;
+    }
     let detail = serde_json::json!({ "member_no": member_no, "until": until }).to_string();
     audit::log_tx(&mut tx, ctx, audit::Entry { action: "membership.approve", target: format!("application:{id}"), detail }).await?;
     tx.commit().await?;
     Ok(member_no)
 }
 
+/// Rejects an application with its reason (the review step, which tells the applicant).
 pub async fn reject(app: &App, ctx: &Ctx, id: i64, version: i64, reason: &str) -> AppResult<()> {
-    let reviewer = ctx.require_user()?;
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(AppError::invalid("reason", ctx.t("membership.err_reason")));
-    }
-    let appl = get(app, id).await?;
+    let actor = Actor::of(ctx)?;
     let mut tx = app.db.begin().await?;
-    let n = sqlx::query(
-        "UPDATE membership_applications SET status = 'rejected', reviewer_id = $1, reviewed_at = $2, decision_reason = $3, \
-         version = version + 1 WHERE id = $4 AND status = 'pending' AND version = $5",
-    )
-    .bind(reviewer.id)
-    .bind(crate::util::now())
-    .bind(reason)
-    .bind(id)
-    .bind(version)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(AppError::Conflict(ctx.t("membership.err_stale")));
-    }
-    notify::send(&mut tx, app, appl.user_id, Notice {
-        kind: "membership.rejected",
-        key: "notice.membership_rejected",
-        args: &[("reason", reason)],
-        link: "/membership",
-        mail: true,
-    })
-    .await?;
-    audit::log_tx(&mut tx, ctx, audit::Entry { action: "membership.reject", target: format!("application:{id}"), detail: reason.to_string() }).await?;
+    super::review::decide(&mut tx, app, &actor, id, version, Step::action("reject").note(reason)).await?;
+    audit::log_tx(&mut tx, ctx, audit::Entry { action: "membership.reject", target: format!("application:{id}"), detail: reason.trim().to_string() }).await?;
     tx.commit().await?;
     Ok(())
 }
