@@ -1,20 +1,9 @@
 //! Numbers as people type them: case, blanks, widths, dashes, colons, joint documents
 //! cited under one body, and the property that normalising twice changes nothing.
 
+use super::tests::{n, raws as found};
 use super::*;
-
-/// parse → (normalized, kind)
-fn n(s: &str) -> (String, Kind) {
-    let p = parse(s).unwrap_or_else(|e| panic!("{s:?}: {e}"));
-    (p.normalized(), p.kind)
-}
-
-fn found(text: &str) -> Vec<String> {
-    find_all(text)
-        .into_iter()
-        .map(|f| f.number.normalized())
-        .collect()
-}
+use crate::garbage_tests::Rng;
 
 #[test]
 fn national_numbers_in_every_spelling() {
@@ -249,23 +238,6 @@ fn lower_case_words_are_not_taken_for_numbers() {
         "q/abc 001-2020",
     ] {
         assert!(find_all(t).is_empty(), "{t}: {:?}", find_all(t));
-    }
-}
-
-/// xorshift64*: deterministic pseudo-random numbers for generated inputs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str {
-        v[(self.next() % v.len() as u64) as usize]
     }
 }
 
