@@ -86,11 +86,18 @@ pub(crate) fn find_impl(text: &str, strict: bool) -> Vec<Found> {
     out
 }
 
-/// May this word (upper-cased letters) begin a prefix typed in lower case? Only the
-/// national, ISO/IEC/ITU, local, group and industry families can.
+/// May this word (upper-cased ASCII letters) begin a prefix typed in lower case? Only the
+/// national, ISO/IEC/ITU, local, group and industry families can. Runs for every lower-case
+/// word of a text, so it allocates nothing.
 fn lower_case_candidate(w: &[NChar]) -> bool {
-    let w: String = w.iter().map(|n| n.c).collect();
-    let w = w.as_str();
+    if w.len() > 5 {
+        return false;
+    }
+    let mut buf = [0u8; 5];
+    for (b, n) in buf.iter_mut().zip(w) {
+        *b = u8::try_from(n.c).unwrap_or(b'?');
+    }
+    let w = std::str::from_utf8(&buf[..w.len()]).unwrap_or_default();
     if matches!(
         w,
         "GB" | "GBT" | "GBZ" | "ISO" | "IEC" | "CISPR" | "ITU" | "DB" | "T"

@@ -1,7 +1,7 @@
 use super::*;
 
 /// parse → (normalized, kind)
-fn n(s: &str) -> (String, Kind) {
+pub(super) fn n(s: &str) -> (String, Kind) {
     let p = parse(s).unwrap_or_else(|e| panic!("{s:?}: {e}"));
     (p.normalized(), p.kind)
 }
@@ -239,7 +239,8 @@ fn display_and_from_str() {
     assert_eq!(p.to_string(), "ISO/IEC 27001:2022");
 }
 
-fn raws(text: &str) -> Vec<String> {
+/// The canonical spellings of the numbers found in a text.
+pub(super) fn raws(text: &str) -> Vec<String> {
     find_all(text)
         .into_iter()
         .map(|f| f.number.normalized())
