@@ -10,6 +10,7 @@ mod content;
 mod faults;
 mod membership;
 mod ops;
+mod orgs;
 mod security;
 mod scaleout;
 mod standards;
