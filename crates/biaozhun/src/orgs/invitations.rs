@@ -6,7 +6,7 @@
 //! matched by address, for the account that has it or will have it. Accepting needs a
 //! signed-in account whose confirmed address is the invited one.
 
-use super::model::{self, INVITATION_DAYS, InvitationState, MAX_OPEN_INVITATIONS, OrgRole};
+use super::model::{self, INVITATION_DAYS, InvitationState, MAX_INVITATIONS_PER_ADDRESS_PER_DAY, MAX_INVITATIONS_PER_DAY, MAX_OPEN_INVITATIONS, OrgRole};
 use super::store;
 use crate::App;
 use crate::auth::audit;
@@ -126,13 +126,24 @@ pub async fn invite(app: &App, ctx: &Ctx, org_id: i64, email: &str, role: OrgRol
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM org_invitations WHERE org_id = $1 AND status = 'pending' AND expires_at > $2")
-        .bind(org_id)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-    if open >= MAX_OPEN_INVITATIONS {
-        return Err(AppError::invalid("email", ctx.tf("orgs.err_too_many", &[("n", &MAX_OPEN_INVITATIONS.to_string())])));
+    let (open, today, to_address): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COALESCE(SUM(CASE WHEN status = 'pending' AND expires_at > $2 THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN created_at > $3 THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN created_at > $3 AND email_key = $4 THEN 1 ELSE 0 END), 0) FROM org_invitations WHERE org_id = $1",
+    )
+    .bind(org_id)
+    .bind(now)
+    .bind(now - 24 * 3600)
+    .bind(&key)
+    .fetch_one(&mut *tx)
+    .await?;
+    let limit = [
+        (open, MAX_OPEN_INVITATIONS, "orgs.err_too_many"),
+        (today, MAX_INVITATIONS_PER_DAY, "orgs.err_too_many_today"),
+        (to_address, MAX_INVITATIONS_PER_ADDRESS_PER_DAY, "orgs.err_too_many_to_address"),
+    ];
+    if let Some((_, n, key)) = limit.iter().find(|(count, max, _)| count >= max) {
+        return Err(AppError::invalid("email", ctx.tf(key, &[("n", &n.to_string())])));
     }
     let expires_at = now + INVITATION_DAYS * 24 * 3600;
     let inserted = sqlx::query_scalar::<_, i64>(

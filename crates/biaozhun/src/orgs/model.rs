@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 pub const INVITATION_DAYS: i64 = 14;
 /// Open invitations an organisation may have at once (an address book is not a mailing list).
 pub const MAX_OPEN_INVITATIONS: i64 = 200;
+/// Invitations an organisation may send in a day, and to one address in a day (each is a
+/// mail: inviting and withdrawing in a loop must not make the platform a mail cannon).
+pub const MAX_INVITATIONS_PER_DAY: i64 = 100;
+pub const MAX_INVITATIONS_PER_ADDRESS_PER_DAY: i64 = 3;
 
 /// Who owns a record: a person, or an organisation (all of its users share it).
 ///

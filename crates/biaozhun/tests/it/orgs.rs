@@ -176,6 +176,15 @@ scenario!(invitations_are_accepted_declined_expired_or_revoked, |t: TestApp| asy
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.text.contains("撤回"));
     assert_eq!(org.admin.post_form(&format!("/orgs/{}/invitations/{again}/revoke", org.id), &[]).await.status, StatusCode::CONFLICT);
+    // Inviting and withdrawing in a loop does not mail an address without end.
+    for _ in 0..2 {
+        assert_eq!(invite("xiao_zhao@example.com").await.status, StatusCode::SEE_OTHER);
+        let open = t.invitation_to(&z, org.id).await;
+        org.admin.post_form(&format!("/orgs/{}/invitations/{open}/revoke", org.id), &[]).await;
+    }
+    let r = invite("xiao_zhao@example.com").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("err-email") && r.text.contains("同一邮箱"), "{}", r.text);
 
     // Staff of the organisation cannot invite or revoke; outsiders do not see it at all.
     let r = x.post_form(&format!("/orgs/{}/invitations", org.id), &[("email", "friend@example.com")]).await;
@@ -184,10 +193,10 @@ scenario!(invitations_are_accepted_declined_expired_or_revoked, |t: TestApp| asy
     let r = other.post_form(&format!("/orgs/{}/invitations", org.id), &[("email", "friend@example.com")]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
-    assert_eq!(audits(&t, "org.invite").await, 4);
+    assert_eq!(audits(&t, "org.invite").await, 6);
     assert_eq!(audits(&t, "org.accept").await, 1);
     assert_eq!(audits(&t, "org.decline").await, 1);
-    assert_eq!(audits(&t, "org.revoke").await, 1);
+    assert_eq!(audits(&t, "org.revoke").await, 3);
 });
 
 scenario!(invitation_answer_is_the_same_for_known_and_unknown_addresses, |t: TestApp| async move {
@@ -356,4 +365,18 @@ scenario!(the_last_administrator_names_a_successor_before_leaving, |t: TestApp| 
     assert_eq!(second.post_form(&format!("/orgs/{}/leave", org.id), &[]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(audits(&t, "org.leave").await, 2);
     assert!(audits(&t, "org.role").await >= 2, "the successor's promotion and the role change");
+});
+
+scenario!(reviewers_see_who_administers_an_organisation_applied_for_again, |t: TestApp| async move {
+    t.org_with_admin("first_admin", "广州甲电器有限公司", USCC_A).await;
+    let newcomer = t.user("claims_a").await;
+    let r = newcomer.api(Method::POST, "/api/v1/membership/applications", Some(json!({
+        "kind": "organisation", "org_name": "广州甲电器有限公司", "uscc": USCC_A, "industry": "C", "district_code": "440113",
+        "contact_name": "赵工", "contact_phone": "020-3482 6600", "contact_email": "zhao@example.com"
+    }))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json()["id"].as_i64().unwrap();
+    let staff = t.user_with_roles("reviewer", &[biaozhun::auth::Role::Staff]).await;
+    let page = staff.get(&format!("/staff/memberships/{id}")).await;
+    assert!(page.text.contains("已在平台登记") && page.text.contains("first_admin"), "{}", page.text);
 });

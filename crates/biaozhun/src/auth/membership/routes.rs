@@ -136,8 +136,19 @@ async fn render_application(app: &App, ctx: &Ctx, id: i64, status: StatusCode, e
     };
     let ends = crate::util::fmt_date(crate::util::add_years(base_end.unwrap_or(today).max(today), store::TERM_YEARS));
     let industry = model::industry_name(&a.industry, ctx.lang);
+    // Approving makes the applicant an administrator of the organisation of this credit code:
+    // if it is registered already, the reviewer sees who administers it now.
+    let existing_admins: Vec<String> = match crate::orgs::store::id_by_uscc(&app.db.pool, &a.uscc).await? {
+        Some(org) if a.kind == "organisation" && a.purpose != "renew" => crate::orgs::store::users_of(app, org)
+            .await?
+            .into_iter()
+            .filter(|u| u.org_role == "admin" && u.user_id != a.user_id)
+            .map(|u| u.username)
+            .collect(),
+        _ => Vec::new(),
+    };
     let extra = context! {
-        a => a, industry => industry,
+        a => a, industry => industry, existing_admins => existing_admins.join(", "),
         suggested_no => member_no, starts_on => starts, ends_on => ends, error => error,
     };
     ctx.render_status(app, status, "staff/membership.html", extra)
