@@ -89,10 +89,10 @@ pub(super) async fn choose_in(tx: &mut Tx, user_id: i64, org: Option<i64>) -> Re
 }
 
 /// Writes down whom the user acts for now, if they never chose: called before their
-/// organisations change, so that joining one changes nothing they see until they switch.
+/// organisations change, so that joining or leaving one does not switch them by default.
 /// With `first_too` false, a user without any organisation is left to the default (so the
 /// organisation they register becomes the one they act for).
-pub(super) async fn keep_choice(tx: &mut Tx, user_id: i64, first_too: bool) -> Result<(), sqlx::Error> {
+async fn keep_choice(tx: &mut Tx, user_id: i64, first_too: bool) -> Result<(), sqlx::Error> {
     let stored = stored_choice(&mut **tx, user_id).await?;
     if stored.is_some() {
         return Ok(());
@@ -327,8 +327,10 @@ async fn admin_count(tx: &mut Tx, org_id: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM org_users WHERE org_id = $1 AND org_role = 'admin'").bind(org_id).fetch_one(&mut **tx).await
 }
 
-/// Takes a user out of an organisation; a choice to act for it falls back to personal.
+/// Takes a user out of an organisation; acting for it falls back to personal, and acting
+/// for anyone else stays as it was (a remaining only organisation does not take over).
 async fn drop_user(tx: &mut Tx, org_id: i64, user_id: i64) -> Result<u64, sqlx::Error> {
+    keep_choice(tx, user_id, true).await?;
     let n = sqlx::query("DELETE FROM org_users WHERE org_id = $1 AND user_id = $2").bind(org_id).bind(user_id).execute(&mut **tx).await?.rows_affected();
     sqlx::query("UPDATE org_acting SET org_id = NULL, chosen_at = $3 WHERE user_id = $1 AND org_id = $2")
         .bind(user_id)

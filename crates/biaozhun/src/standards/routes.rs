@@ -661,8 +661,7 @@ async fn watch_one(State(app): State<App>, ctx: Ctx, Path(number): Path<String>)
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct WatchOut {
-    /// `u:<id>` for a personal list, `o:<id>` for an organisation's: whom the caller acts
-    /// for (see `/api/v1/orgs`).
+    /// `u:<id>` (personal) or `o:<id>` (an organisation's): whom the caller acts for (`/api/v1/orgs`).
     pub owner: String,
     /// immediate, daily or weekly.
     pub frequency: String,
