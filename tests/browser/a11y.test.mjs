@@ -156,7 +156,7 @@ test('staff and member pages pass axe (WCAG 2.1 A/AA, best practices)', async ()
   await Promise.all([page.waitForNavigation(), page.click('form.form button.primary')]);
   const report = await auditHere(page, 'admin');
   report.push(...await auditAll(page, [
-    '/', '/membership', '/notifications', '/account', '/standards/watchlist', '/standards/checks', '/tbt/profile',
+    '/', '/membership', '/notifications', '/account', '/orgs', '/standards/watchlist', '/standards/checks', '/tbt/profile',
     '/staff', '/staff/memberships', '/staff/articles', '/staff/articles/new',
     '/staff/standards/import', '/staff/tbt', '/staff/tbt/import',
   ], 'admin'));

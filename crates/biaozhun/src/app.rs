@@ -148,6 +148,7 @@ pub fn routes() -> Routes {
         .merge(crate::content::routes::routes())
         .merge(crate::auth::routes::routes())
         .merge(crate::auth::membership::routes::routes())
+        .merge(crate::orgs::routes::routes())
         .merge(crate::training::routes())
         .merge(crate::jobs::routes::routes())
         .merge(crate::standards::routes::routes())

@@ -1,7 +1,7 @@
 //! biaozhun (标准): the platform that runs a city's standardization strategy.
 //!
 //! The crate is laid out as a room per domain (see docs/architecture.md):
-//! shared rooms (`db`, `web`, `jobs`, `auth`) and domain rooms (`content`,
+//! shared rooms (`db`, `web`, `jobs`, `auth`, `orgs`) and domain rooms (`content`,
 //! `training`, …) that each own their tables, templates and routes.
 
 pub mod app;
@@ -12,6 +12,7 @@ pub mod content;
 pub mod db;
 pub mod indexer;
 pub mod jobs;
+pub mod orgs;
 pub mod standards;
 pub mod tbt;
 pub mod training;

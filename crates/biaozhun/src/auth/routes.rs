@@ -450,7 +450,8 @@ async fn account_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
     let tokens = tokens::list(&app, user.id).await?;
     let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
     let membership = super::membership::store::summary_for(&app, user.id).await?;
-    ctx.render(&app, "auth/account.html", context! { tokens => tokens, roles => roles, email => &user.email, membership => membership })
+    let orgs = crate::orgs::routes::panel(&app, user.id).await?;
+    ctx.render(&app, "auth/account.html", context! { tokens => tokens, roles => roles, email => &user.email, membership => membership, orgs => orgs })
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -465,7 +466,8 @@ async fn token_create(State(app): State<App>, ctx: Ctx, Form(input): Form<TokenI
     let list = tokens::list(&app, user.id).await?;
     let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
     let membership = super::membership::store::summary_for(&app, user.id).await?;
-    ctx.render(&app, "auth/account.html", context! { tokens => list, new_token => token, roles => roles, email => &user.email, membership => membership })
+    let orgs = crate::orgs::routes::panel(&app, user.id).await?;
+    ctx.render(&app, "auth/account.html", context! { tokens => list, new_token => token, roles => roles, email => &user.email, membership => membership, orgs => orgs })
 }
 
 async fn token_revoke(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {

@@ -99,10 +99,12 @@ pub async fn load_user(app: &App, user_id: i64) -> Result<Option<CurrentUser>, A
         .bind(user_id)
         .fetch_all(&app.db.pool)
         .await?;
-    let member_until: Option<i64> = sqlx::query_scalar(
+    // A member through any of the user's organisations, whichever one they act for.
+    let member_until: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT MAX(ends_at) FROM memberships WHERE status = 'active' AND starts_at <= $2 AND \
-         (user_id = $1 OR org_id IN (SELECT org_id FROM org_users WHERE user_id = $1))",
-    )
+         (user_id = $1 OR org_id IN ({}))",
+        crate::orgs::store::org_ids_of_user_sql("$1")
+    )))
     .bind(user_id)
     .bind(now)
     .fetch_one(&app.db.pool)

@@ -100,13 +100,7 @@ pub async fn send_digest(app: &App, owner: &str) -> anyhow::Result<usize> {
     if events.is_empty() {
         return Ok(0);
     }
-    let users: Vec<i64> = if let Some(id) = owner.strip_prefix("u:").and_then(|s| s.parse().ok()) {
-        vec![id]
-    } else if let Some(id) = owner.strip_prefix("o:").and_then(|s| s.parse::<i64>().ok()) {
-        sqlx::query_as::<_, (i64,)>("SELECT user_id FROM org_users WHERE org_id = $1").bind(id).fetch_all(&mut *tx).await?.into_iter().map(|r| r.0).collect()
-    } else {
-        vec![]
-    };
+    let users = store::recipients(&mut tx, owner).await?;
     let base = app.config.base_url.trim_end_matches('/').to_string();
     for uid in users {
         let row: Option<(String, String)> = sqlx::query_as("SELECT email, locale FROM users WHERE id = $1").bind(uid).fetch_optional(&mut *tx).await?;

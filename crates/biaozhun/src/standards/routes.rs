@@ -433,10 +433,10 @@ async fn check_upload(State(app): State<App>, ctx: Ctx, headers: HeaderMap, mut 
 
 async fn watch_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let owner = store::owner_of(&app, user.id).await?;
-    let items = store::watch_list(&app, &owner).await?;
-    let freq = store::frequency(&app, &owner).await?;
-    ctx.render(&app, "standards/watchlist.html", context! { items => items, frequency => freq, org => owner.starts_with("o:") })
+    let acting = crate::orgs::acting(&app, user.id).await?;
+    let items = store::watch_list(&app, acting.owner()).await?;
+    let freq = store::frequency(&app, acting.owner()).await?;
+    ctx.render(&app, "standards/watchlist.html", context! { items => items, frequency => freq, acting => acting })
 }
 
 fn numbers_from(text: &str) -> Vec<(String, String)> {
@@ -463,8 +463,8 @@ async fn add_numbers(app: &App, ctx: &Ctx, text: &str) -> AppResult<usize> {
     if norms.is_empty() {
         return Err(AppError::invalid("numbers", ctx.t("standards.err_no_numbers")));
     }
-    let owner = store::owner_of(app, user.id).await?;
-    Ok(store::watch_add(app, &owner, user.id, &norms).await?)
+    let owner = crate::orgs::acting_owner(app, user.id).await?;
+    Ok(store::watch_add(app, owner, user.id, &norms).await?)
 }
 
 async fn watch_add_form(State(app): State<App>, ctx: Ctx, Form(f): Form<NumbersForm>) -> AppResult<Response> {
@@ -487,9 +487,9 @@ struct RemoveForm {
 
 async fn watch_remove_form(State(app): State<App>, ctx: Ctx, Form(f): Form<RemoveForm>) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let owner = store::owner_of(&app, user.id).await?;
+    let owner = crate::orgs::acting_owner(&app, user.id).await?;
     let norm = model::ident(&f.number).map(|i| i.norm).ok_or_else(|| AppError::invalid("number", ctx.t("standards.err_no_numbers")))?;
-    store::watch_remove(&app, &owner, &norm).await?;
+    store::watch_remove(&app, owner, &norm).await?;
     Ok(crate::web::ctx::redirect_with_flash(&app, "/standards/watchlist", "standards_watch_removed"))
 }
 
@@ -504,22 +504,22 @@ async fn watch_frequency(State(app): State<App>, ctx: Ctx, Form(f): Form<FreqFor
     if !["immediate", "daily", "weekly"].contains(&f.frequency.as_str()) {
         return Err(AppError::invalid("frequency", ctx.t("standards.err_frequency")));
     }
-    let owner = store::owner_of(&app, user.id).await?;
-    store::set_frequency(&app, &owner, &f.frequency).await?;
+    let owner = crate::orgs::acting_owner(&app, user.id).await?;
+    store::set_frequency(&app, owner, &f.frequency).await?;
     Ok(crate::web::ctx::redirect_with_flash(&app, "/standards/watchlist", "standards_watch_saved"))
 }
 
 async fn watch_one(State(app): State<App>, ctx: Ctx, Path(number): Path<String>) -> AppResult<Response> {
     let user = ctx.require_user()?;
     let (s, _) = find(&app, &number).await?;
-    let owner = store::owner_of(&app, user.id).await?;
-    store::watch_add(&app, &owner, user.id, &[(s.rec.norm.clone(), s.rec.base.clone())]).await?;
+    let owner = crate::orgs::acting_owner(&app, user.id).await?;
+    store::watch_add(&app, owner, user.id, &[(s.rec.norm.clone(), s.rec.base.clone())]).await?;
     Ok(crate::web::ctx::redirect_with_flash(&app, &format!("/standards/{}", enc(&s.rec.norm)), "standards_watch_saved"))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct WatchOut {
-    /// `u:<id>` for a personal list, `o:<id>` for an organisation's.
+    /// `u:<id>` (personal) or `o:<id>` (an organisation's): whom the caller acts for (`/api/v1/orgs`).
     pub owner: String,
     /// immediate, daily or weekly.
     pub frequency: String,
@@ -536,11 +536,11 @@ pub struct WatchIn {
 
 async fn watch_out(app: &App, ctx: &Ctx) -> AppResult<WatchOut> {
     let user = ctx.require_user()?;
-    let owner = store::owner_of(app, user.id).await?;
-    Ok(WatchOut { items: store::watch_list(app, &owner).await?, frequency: store::frequency(app, &owner).await?, owner })
+    let owner = crate::orgs::acting_owner(app, user.id).await?;
+    Ok(WatchOut { items: store::watch_list(app, owner).await?, frequency: store::frequency(app, owner).await?, owner: owner.key() })
 }
 
-/// The watchlist of the user (or of their organisation).
+/// The watchlist of whom the caller acts for (themselves or their organisation).
 #[utoipa::path(get, path = "/api/v1/standards/watchlist", tag = "standards", responses((status = 200, body = WatchOut)))]
 pub async fn api_watch_list(State(app): State<App>, ctx: Ctx) -> AppResult<Json<WatchOut>> {
     Ok(Json(watch_out(&app, &ctx).await?))
@@ -554,8 +554,8 @@ pub async fn api_watch_add(State(app): State<App>, ctx: Ctx, JsonIn(input): Json
         if !["immediate", "daily", "weekly"].contains(&f.as_str()) {
             return Err(AppError::invalid("frequency", ctx.t("standards.err_frequency")));
         }
-        let owner = store::owner_of(&app, user.id).await?;
-        store::set_frequency(&app, &owner, f).await?;
+        let owner = crate::orgs::acting_owner(&app, user.id).await?;
+        store::set_frequency(&app, owner, f).await?;
     }
     if !input.numbers.trim().is_empty() || input.frequency.is_none() {
         add_numbers(&app, &ctx, &input.numbers).await?;
@@ -574,8 +574,8 @@ pub struct WatchDel {
 pub async fn api_watch_remove(State(app): State<App>, ctx: Ctx, Query(q): Query<WatchDel>) -> AppResult<Json<WatchOut>> {
     let user = ctx.require_user()?;
     let norm = q.number.as_deref().and_then(model::ident).map(|i| i.norm).ok_or_else(|| AppError::invalid("number", ctx.t("standards.err_no_numbers")))?;
-    let owner = store::owner_of(&app, user.id).await?;
-    if store::watch_remove(&app, &owner, &norm).await? == 0 {
+    let owner = crate::orgs::acting_owner(&app, user.id).await?;
+    if store::watch_remove(&app, owner, &norm).await? == 0 {
         return Err(AppError::NotFound);
     }
     Ok(Json(watch_out(&app, &ctx).await?))

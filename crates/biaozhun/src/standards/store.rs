@@ -7,6 +7,7 @@ use super::import::Row;
 use crate::App;
 use crate::db::Tx;
 use crate::jobs::notify::{self, Notice};
+use crate::orgs::Owner;
 use serde::Serialize;
 use sqlx::Row as _;
 use std::collections::{HashMap, HashSet};
@@ -252,16 +253,13 @@ pub fn event_kind(old: &str, new: &str) -> &'static str {
     }
 }
 
-/// Users who receive an owner's notices: the user, or every user of the organisation.
-async fn recipients(tx: &mut Tx, owner: &str) -> Result<Vec<i64>, sqlx::Error> {
-    if let Some(id) = owner.strip_prefix("u:").and_then(|s| s.parse::<i64>().ok()) {
-        return Ok(vec![id]);
+/// Users who receive the notices of an owner stored as its key (`u:<id>`, `o:<id>`): the
+/// user, or every user of the organisation.
+pub async fn recipients(tx: &mut Tx, owner: &str) -> Result<Vec<i64>, sqlx::Error> {
+    match Owner::parse_key(owner) {
+        Some(o) => crate::orgs::store::recipients(&mut **tx, o).await,
+        None => Ok(vec![]),
     }
-    if let Some(id) = owner.strip_prefix("o:").and_then(|s| s.parse::<i64>().ok()) {
-        let rows: Vec<(i64,)> = sqlx::query_as("SELECT user_id FROM org_users WHERE org_id = $1").bind(id).fetch_all(&mut **tx).await?;
-        return Ok(rows.into_iter().map(|r| r.0).collect());
-    }
-    Ok(vec![])
 }
 
 /// Records a change and tells the owners who watch the standard's family: at once (with
@@ -469,14 +467,8 @@ pub async fn all_ids(app: &App) -> anyhow::Result<Vec<i64>> {
 // ---------------------------------------------------------------------------------------
 // Watchlists
 
-/// The watchlist owner of a user: their organisation when they belong to one.
-pub async fn owner_of(app: &App, user_id: i64) -> Result<String, sqlx::Error> {
-    let org: Option<(i64,)> = sqlx::query_as("SELECT org_id FROM org_users WHERE user_id = $1 ORDER BY org_id LIMIT 1").bind(user_id).fetch_optional(&app.db.pool).await?;
-    Ok(match org {
-        Some((o,)) => format!("o:{o}"),
-        None => format!("u:{user_id}"),
-    })
-}
+// A watchlist belongs to whom its user acts for (`crate::orgs::acting_owner`); its rows
+// store the owner's key.
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WatchItem {
@@ -488,11 +480,11 @@ pub struct WatchItem {
     pub added_at: i64,
 }
 
-pub async fn watch_list(app: &App, owner: &str) -> Result<Vec<WatchItem>, sqlx::Error> {
+pub async fn watch_list(app: &App, owner: Owner) -> Result<Vec<WatchItem>, sqlx::Error> {
     let rows: Vec<(String, i64, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT w.norm, w.created_at, s.title_zh, s.title_en, s.status FROM standard_watch w LEFT JOIN standards s ON s.norm = w.norm WHERE w.owner = $1 ORDER BY w.norm",
     )
-    .bind(owner)
+    .bind(owner.key())
     .fetch_all(&app.db.pool)
     .await?;
     Ok(rows
@@ -502,12 +494,12 @@ pub async fn watch_list(app: &App, owner: &str) -> Result<Vec<WatchItem>, sqlx::
 }
 
 /// Adds numbers to a watchlist; returns how many were new.
-pub async fn watch_add(app: &App, owner: &str, user_id: i64, norms: &[(String, String)]) -> Result<usize, sqlx::Error> {
+pub async fn watch_add(app: &App, owner: Owner, user_id: i64, norms: &[(String, String)]) -> Result<usize, sqlx::Error> {
     let mut tx = app.db.begin().await?;
     let mut added = 0;
     for (norm, base) in norms {
         let r = sqlx::query("INSERT INTO standard_watch (owner, norm, base, added_by, created_at) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (owner, norm) DO NOTHING")
-            .bind(owner)
+            .bind(owner.key())
             .bind(norm)
             .bind(base)
             .bind(user_id)
@@ -517,25 +509,25 @@ pub async fn watch_add(app: &App, owner: &str, user_id: i64, norms: &[(String, S
         added += r.rows_affected() as usize;
     }
     sqlx::query("INSERT INTO standard_watch_prefs (owner, frequency, last_digest_at) VALUES ($1, 'daily', 0) ON CONFLICT (owner) DO NOTHING")
-        .bind(owner)
+        .bind(owner.key())
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
     Ok(added)
 }
 
-pub async fn watch_remove(app: &App, owner: &str, norm: &str) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM standard_watch WHERE owner = $1 AND norm = $2").bind(owner).bind(norm).execute(&app.db.pool).await?.rows_affected())
+pub async fn watch_remove(app: &App, owner: Owner, norm: &str) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM standard_watch WHERE owner = $1 AND norm = $2").bind(owner.key()).bind(norm).execute(&app.db.pool).await?.rows_affected())
 }
 
-pub async fn frequency(app: &App, owner: &str) -> Result<String, sqlx::Error> {
-    let f: Option<(String,)> = sqlx::query_as("SELECT frequency FROM standard_watch_prefs WHERE owner = $1").bind(owner).fetch_optional(&app.db.pool).await?;
+pub async fn frequency(app: &App, owner: Owner) -> Result<String, sqlx::Error> {
+    let f: Option<(String,)> = sqlx::query_as("SELECT frequency FROM standard_watch_prefs WHERE owner = $1").bind(owner.key()).fetch_optional(&app.db.pool).await?;
     Ok(f.map(|f| f.0).unwrap_or_else(|| "daily".into()))
 }
 
-pub async fn set_frequency(app: &App, owner: &str, freq: &str) -> Result<(), sqlx::Error> {
+pub async fn set_frequency(app: &App, owner: Owner, freq: &str) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO standard_watch_prefs (owner, frequency, last_digest_at) VALUES ($1,$2,0) ON CONFLICT (owner) DO UPDATE SET frequency = excluded.frequency")
-        .bind(owner)
+        .bind(owner.key())
         .bind(freq)
         .execute(&app.db.pool)
         .await?;

@@ -5,6 +5,7 @@ use super::model::{self, Matcher, Sub, Target};
 use super::store;
 use crate::App;
 use crate::jobs::notify::{self, Notice};
+use crate::orgs::{Acting, Owner};
 use crate::web::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -107,23 +108,37 @@ fn sub_from(r: &crate::db::Row) -> Result<Subscription, sqlx::Error> {
     })
 }
 
-pub async fn subscriptions_of(app: &App, user_id: i64) -> AppResult<Vec<Subscription>> {
-    let rows =
-        sqlx::query("SELECT id, name, members, hs, ics, keywords, frequency, profile_id, created_at FROM tbt_subscriptions WHERE user_id = $1 ORDER BY id")
-            .bind(user_id)
-            .fetch_all(&app.db.pool)
-            .await?;
+/// The condition on `tbt_subscriptions` (alias `s`) that selects an owner's subscriptions,
+/// the owner's id being parameter `$1`: a subscription is stored with the user who made it
+/// and the organisation it was made for (NULL: the user's own).
+fn owned_by(owner: Owner) -> &'static str {
+    match owner {
+        Owner::User(_) => "s.user_id = $1 AND s.org_id IS NULL",
+        Owner::Org(_) => "s.org_id = $1",
+    }
+}
+
+/// The subscriptions of an owner (whom the user acts for).
+pub async fn subscriptions_of(app: &App, owner: Owner) -> AppResult<Vec<Subscription>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT s.id, s.name, s.members, s.hs, s.ics, s.keywords, s.frequency, s.profile_id, s.created_at FROM tbt_subscriptions s WHERE {} ORDER BY s.id",
+        owned_by(owner)
+    )))
+    .bind(owner.id())
+    .fetch_all(&app.db.pool)
+    .await?;
     Ok(rows.iter().map(sub_from).collect::<Result<_, _>>()?)
 }
 
-pub async fn create_subscription(app: &App, user_id: i64, org_id: Option<i64>, input: &SubscriptionInput, profile_id: Option<i64>) -> AppResult<i64> {
+/// Adds a subscription made by `user_id` for `owner` (themselves or the organisation they act for).
+pub async fn create_subscription(app: &App, user_id: i64, owner: Owner, input: &SubscriptionInput, profile_id: Option<i64>) -> AppResult<i64> {
     let c = clean(input)?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO tbt_subscriptions (user_id, org_id, name, members, hs, ics, keywords, frequency, profile_id, created_at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id",
     )
     .bind(user_id)
-    .bind(org_id)
+    .bind(owner.org_id())
     .bind(&c.name)
     .bind(js(&c.members))
     .bind(js(&c.hs))
@@ -137,12 +152,9 @@ pub async fn create_subscription(app: &App, user_id: i64, org_id: Option<i64>, i
     Ok(id)
 }
 
-pub async fn delete_subscription(app: &App, user_id: i64, id: i64) -> AppResult<()> {
-    let n = sqlx::query("DELETE FROM tbt_subscriptions WHERE id = $1 AND user_id = $2")
-        .bind(id)
-        .bind(user_id)
-        .execute(&app.db.pool)
-        .await?;
+pub async fn delete_subscription(app: &App, owner: Owner, id: i64) -> AppResult<()> {
+    let sql = format!("DELETE FROM tbt_subscriptions WHERE id IN (SELECT s.id FROM tbt_subscriptions s WHERE {} AND s.id = $2)", owned_by(owner));
+    let n = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(owner.id()).bind(id).execute(&app.db.pool).await?;
     if n.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
@@ -167,29 +179,19 @@ pub struct Profile {
     pub editable: bool,
 }
 
-/// Whose profile the user edits: their organisation's (as its administrator) or their own.
-pub async fn owner_of(app: &App, user_id: i64) -> AppResult<(String, i64, Option<String>, bool)> {
-    let s = crate::auth::membership::store::summary_for(app, user_id).await?;
-    if let Some(m) = s.membership.as_ref().filter(|m| m.active) {
-        if let Some(org) = m.org_id {
-            return Ok(("org".into(), org, m.org_name.clone(), s.org_admin));
-        }
-    }
-    Ok(("user".into(), user_id, None, true))
-}
-
-pub async fn profile(app: &App, user_id: i64) -> AppResult<Profile> {
-    let (kind, owner, org_name, editable) = owner_of(app, user_id).await?;
+/// The profile of whom the user acts for: an organisation's is edited by its administrators.
+pub async fn profile(app: &App, acting: &Acting) -> AppResult<Profile> {
+    let owner = acting.owner();
     let row = sqlx::query("SELECT id, hs, markets, keywords, frequency FROM tbt_profiles WHERE owner_kind = $1 AND owner_id = $2")
-        .bind(&kind)
-        .bind(owner)
+        .bind(owner.kind())
+        .bind(owner.id())
         .fetch_optional(&app.db.pool)
         .await?;
     let mut p = Profile {
-        owner_kind: kind,
-        owner_id: owner,
-        org_name,
-        editable,
+        owner_kind: owner.kind().to_string(),
+        owner_id: owner.id(),
+        org_name: acting.org.as_ref().map(|o| o.name.clone()),
+        editable: acting.administers(),
         frequency: "immediate".into(),
         ..Default::default()
     };
@@ -210,11 +212,11 @@ pub async fn profile(app: &App, user_id: i64) -> AppResult<Profile> {
 }
 
 /// Saves the profile and replaces its default subscription.
-pub async fn save_profile(app: &App, user_id: i64, input: &SubscriptionInput) -> AppResult<()> {
-    let (kind, owner, _, editable) = owner_of(app, user_id).await?;
-    if !editable {
+pub async fn save_profile(app: &App, acting: &Acting, input: &SubscriptionInput) -> AppResult<()> {
+    if !acting.administers() {
         return Err(AppError::Forbidden);
     }
+    let (owner, user_id) = (acting.owner(), acting.user_id);
     let c = clean(input)?;
     let now = crate::util::now();
     let mut tx = app.db.begin().await?;
@@ -222,8 +224,8 @@ pub async fn save_profile(app: &App, user_id: i64, input: &SubscriptionInput) ->
         "INSERT INTO tbt_profiles (owner_kind, owner_id, hs, markets, keywords, frequency, updated_by, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) \
          ON CONFLICT (owner_kind, owner_id) DO UPDATE SET hs = $3, markets = $4, keywords = $5, frequency = $6, updated_by = $7, updated_at = $8 RETURNING id",
     )
-    .bind(&kind)
-    .bind(owner)
+    .bind(owner.kind())
+    .bind(owner.id())
     .bind(js(&c.hs))
     .bind(js(&c.members))
     .bind(js(&c.keywords))
@@ -238,13 +240,12 @@ pub async fn save_profile(app: &App, user_id: i64, input: &SubscriptionInput) ->
         .await?;
     // The profile's subscription: markets × products; keywords widen it only when no
     // product is given (they are the way to describe products without a code).
-    let org_id = (kind == "org").then_some(owner);
     sqlx::query(
         "INSERT INTO tbt_subscriptions (user_id, org_id, name, members, hs, ics, keywords, frequency, profile_id, created_at) \
          VALUES ($1,$2,$3,$4,$5,'[]',$6,$7,$8,$9)",
     )
     .bind(user_id)
-    .bind(org_id)
+    .bind(owner.org_id())
     .bind("profile")
     .bind(js(&c.members))
     .bind(js(&c.hs))
@@ -261,17 +262,6 @@ pub async fn save_profile(app: &App, user_id: i64, input: &SubscriptionInput) ->
 // ---------------------------------------------------------------------------------------
 // Matching
 
-/// Who hears of an organisation's matches: every user of the organisation, as for its
-/// standards watchlist.
-async fn org_members(app: &App) -> Result<std::collections::HashMap<i64, Vec<i64>>, sqlx::Error> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT org_id, user_id FROM org_users ORDER BY org_id, user_id").fetch_all(&app.db.pool).await?;
-    let mut out: std::collections::HashMap<i64, Vec<i64>> = Default::default();
-    for (org, user) in rows {
-        out.entry(org).or_default().push(user);
-    }
-    Ok(out)
-}
-
 /// The users a subscription's matches go to: its subscriber, or everyone in its organisation.
 fn audience(user: i64, org: Option<i64>, orgs: &std::collections::HashMap<i64, Vec<i64>>) -> Vec<i64> {
     match org.and_then(|o| orgs.get(&o)) {
@@ -286,7 +276,8 @@ pub async fn load_matcher(app: &App) -> anyhow::Result<(Matcher, std::collection
         sqlx::query_as("SELECT id, user_id, org_id, members, hs, ics, keywords, frequency FROM tbt_subscriptions")
             .fetch_all(&app.db.pool)
             .await?;
-    let orgs = org_members(app).await?;
+    // Who hears of an organisation's matches: every user of it, as for its watchlist.
+    let orgs = crate::orgs::store::members_by_org(app).await?;
     let mut subs = Vec::with_capacity(rows.len());
     let mut owners = std::collections::HashMap::new();
     for (id, user, org, members, hs, ics, kw, freq) in rows {
@@ -420,7 +411,7 @@ pub async fn digest_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::R
     )
     .fetch_all(&app.db.pool)
     .await?;
-    let orgs = org_members(&app).await?;
+    let orgs = crate::orgs::store::members_by_org(&app).await?;
     let mut by_user: std::collections::BTreeMap<i64, Vec<(i64, String)>> = Default::default();
     for (mid, user, org, reason, symbol, title, dl, dd) in rows {
         let line = format!(
@@ -481,13 +472,16 @@ pub struct MatchView {
     pub created_at: i64,
 }
 
-pub async fn matches_of(app: &App, user_id: i64, limit: i64) -> AppResult<Vec<MatchView>> {
+/// The latest matches of an owner's subscriptions.
+pub async fn matches_of(app: &App, owner: Owner, limit: i64) -> AppResult<Vec<MatchView>> {
     let today = model::today();
-    let rows: Vec<(i64, String, String, String, Option<String>, Option<String>, i64)> = sqlx::query_as(
+    let rows: Vec<(i64, String, String, String, Option<String>, Option<String>, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT n.id, n.symbol, n.title, m.reason, n.comment_deadline, n.domestic_deadline, m.created_at FROM tbt_matches m \
-         JOIN tbt_notifications n ON n.id = m.notification_id WHERE m.user_id = $1 ORDER BY m.id DESC LIMIT $2",
-    )
-    .bind(user_id)
+         JOIN tbt_notifications n ON n.id = m.notification_id JOIN tbt_subscriptions s ON s.id = m.subscription_id \
+         WHERE {} ORDER BY m.id DESC LIMIT $2",
+        owned_by(owner)
+    )))
+    .bind(owner.id())
     .bind(limit)
     .fetch_all(&app.db.pool)
     .await?;

@@ -263,9 +263,10 @@ async fn profile_page(
 ) -> AppResult<Response> {
     let u = ctx.require_user()?;
     let l = lang(ctx);
-    let p = alerts::profile(app, u.id).await?;
-    let subs = alerts::subscriptions_of(app, u.id).await?;
-    let matches = alerts::matches_of(app, u.id, 50).await?;
+    let acting = crate::orgs::acting(app, u.id).await?;
+    let p = alerts::profile(app, &acting).await?;
+    let subs = alerts::subscriptions_of(app, acting.owner()).await?;
+    let matches = alerts::matches_of(app, acting.owner(), 50).await?;
     let token = alerts::calendar_token(app, u.id).await?;
     let (groups, all_members) = market_options(l);
     let (error_field, error) = match error {
@@ -285,7 +286,7 @@ async fn profile_page(
             p => &p, subs => subs, matches => matches.iter().map(|m| serde_json::json!({"m": m, "url": sym_url(&m.symbol)})).collect::<Vec<_>>(),
             calendar_url => format!("{}/tbt/calendar/{token}.ics", app.config.base_url.trim_end_matches('/')),
             groups => groups, all_members => all_members, tree => hs_tree(open, l), hs_text => hs_text, kw_text => kw_text,
-            error => error, error_field => error_field,
+            error => error, error_field => error_field, acting => acting,
         },
     )
 }
@@ -376,7 +377,8 @@ async fn save_profile(State(app): State<App>, ctx: Ctx, body: axum::body::Bytes)
         };
         return profile_page(&app, &ctx, StatusCode::OK, Some(open), None, Some(&kept)).await;
     }
-    match alerts::save_profile(&app, u, &input_of(&f)).await {
+    let acting = crate::orgs::acting(&app, u).await?;
+    match alerts::save_profile(&app, &acting, &input_of(&f)).await {
         Ok(()) => Ok(crate::web::ctx::redirect_with_flash(&app, "/tbt/profile", "tbt_profile_saved")),
         Err(e @ AppError::Invalid { .. }) => profile_page(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, None, Some(e), Some(&f)).await,
         Err(e) => Err(e),
@@ -386,7 +388,8 @@ async fn save_profile(State(app): State<App>, ctx: Ctx, body: axum::body::Bytes)
 async fn form_subscription(State(app): State<App>, ctx: Ctx, body: axum::body::Bytes) -> AppResult<Response> {
     let u = ctx.require_user()?.id;
     let f = parse_multi_form(&body);
-    match alerts::create_subscription(&app, u, None, &input_of(&f), None).await {
+    let owner = crate::orgs::acting_owner(&app, u).await?;
+    match alerts::create_subscription(&app, u, owner, &input_of(&f), None).await {
         Ok(_) => Ok(crate::web::ctx::redirect_with_flash(&app, "/tbt/profile", "tbt_subscription_saved")),
         Err(e @ AppError::Invalid { .. }) => profile_page(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, None, Some(e), None).await,
         Err(e) => Err(e),
@@ -394,7 +397,8 @@ async fn form_subscription(State(app): State<App>, ctx: Ctx, body: axum::body::B
 }
 
 async fn form_delete_subscription(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    alerts::delete_subscription(&app, ctx.require_user()?.id, id).await?;
+    let owner = crate::orgs::acting_owner(&app, ctx.require_user()?.id).await?;
+    alerts::delete_subscription(&app, owner, id).await?;
     Ok(crate::web::ctx::redirect_with_flash(&app, "/tbt/profile", "tbt_subscription_deleted"))
 }
 
@@ -536,10 +540,11 @@ pub async fn api_get(State(app): State<App>, ctx: Ctx, Path(symbol): Path<String
     Ok(Json(NotificationDetail { notification: n, family }))
 }
 
-/// The caller's subscriptions.
+/// The subscriptions of whom the caller acts for (themselves or their organisation; `/api/v1/orgs`).
 #[utoipa::path(get, path = "/api/v1/tbt/subscriptions", tag = "tbt", responses((status = 200, body = Vec<alerts::Subscription>)))]
 pub async fn api_subscriptions(State(app): State<App>, ctx: Ctx) -> AppResult<Json<Vec<alerts::Subscription>>> {
-    Ok(Json(alerts::subscriptions_of(&app, ctx.require_user()?.id).await?))
+    let owner = crate::orgs::acting_owner(&app, ctx.require_user()?.id).await?;
+    Ok(Json(alerts::subscriptions_of(&app, owner).await?))
 }
 
 /// Subscribe: members or groups × HS prefixes × ICS prefixes × keywords (empty = any).
@@ -547,8 +552,9 @@ pub async fn api_subscriptions(State(app): State<App>, ctx: Ctx) -> AppResult<Js
     responses((status = 201, body = alerts::Subscription), (status = 422)))]
 pub async fn api_create_subscription(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<SubscriptionInput>) -> AppResult<Response> {
     let u = ctx.require_user()?.id;
-    let id = alerts::create_subscription(&app, u, None, &input, None).await?;
-    let s = alerts::subscriptions_of(&app, u)
+    let owner = crate::orgs::acting_owner(&app, u).await?;
+    let id = alerts::create_subscription(&app, u, owner, &input, None).await?;
+    let s = alerts::subscriptions_of(&app, owner)
         .await?
         .into_iter()
         .find(|s| s.id == id)
@@ -556,9 +562,10 @@ pub async fn api_create_subscription(State(app): State<App>, ctx: Ctx, JsonIn(in
     Ok((StatusCode::CREATED, Json(s)).into_response())
 }
 
-/// Delete one of the caller's subscriptions.
+/// Delete one of the subscriptions of whom the caller acts for.
 #[utoipa::path(delete, path = "/api/v1/tbt/subscriptions/{id}", tag = "tbt", params(("id" = i64, Path)), responses((status = 204), (status = 404)))]
 pub async fn api_delete_subscription(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<StatusCode> {
-    alerts::delete_subscription(&app, ctx.require_user()?.id, id).await?;
+    let owner = crate::orgs::acting_owner(&app, ctx.require_user()?.id).await?;
+    alerts::delete_subscription(&app, owner, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

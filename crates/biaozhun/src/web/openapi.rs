@@ -157,6 +157,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::standards::routes::ApiDoc::openapi());
     doc.merge(crate::tbt::routes::ApiDoc::openapi());
+    doc.merge(crate::orgs::routes::ApiDoc::openapi());
     add_common_responses(&mut doc);
     doc
 }

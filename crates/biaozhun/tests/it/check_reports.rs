@@ -124,18 +124,11 @@ scenario!(reports_are_private_to_their_owner_and_numbers_reveal_nothing, |t: Tes
     let owners: Vec<String> = sqlx::query_scalar("SELECT owner FROM standard_checks").fetch_all(&t.app.db.pool).await.unwrap();
     assert!(owners.iter().all(|o| !o.contains(&key)), "{owners:?}");
 
-    // The owner's organisation reads it too (an organisation with two users).
-    let now = biaozhun::util::now();
-    let org: i64 = sqlx::query_scalar("INSERT INTO organisations (name, uscc, created_at, updated_at) VALUES ('示例厨电', '91440101MA5CYLXX2R', $1, $1) RETURNING id")
-        .bind(now)
-        .fetch_one(&t.app.db.pool)
-        .await
-        .unwrap();
-    let carol = t.user("carol_checks").await;
+    // The owner's organisation reads it too (an organisation with two users acting for it).
+    let org = t.org_with_admin("carol_checks", "示例厨电", "91440101MA5CYLXX2R").await;
+    let carol = org.admin.clone();
     let dave = t.user("dave_checks").await;
-    for name in ["carol_checks", "dave_checks"] {
-        sqlx::query("INSERT INTO org_users (org_id, user_id, org_role, added_at) VALUES ($1, $2, 'staff', $3)").bind(org).bind(t.user_id(name).await).bind(now).execute(&t.app.db.pool).await.unwrap();
-    }
+    t.join_org(&org, &dave, "dave_checks@example.com", "staff", true).await;
     let e = form_check(&carol, secret).await;
     assert_eq!(dave.get(&format!("/standards/check/{e}")).await.status, StatusCode::OK, "a colleague reads it");
     assert_eq!(alice.get(&format!("/standards/check/{e}")).await.status, StatusCode::NOT_FOUND);

@@ -12,6 +12,7 @@ mod downloads;
 mod faults;
 mod membership;
 mod ops;
+mod orgs;
 mod security;
 mod scaleout;
 mod standards;

@@ -62,26 +62,42 @@ scenario!(organisation_joins_and_adds_staff, |t: TestApp| async move {
     assert_eq!(member.status, StatusCode::OK);
     assert!(member.text.contains("GZT2026-0001"));
 
-    // The organisation adds an existing user and a new address.
-    t.user("engineer_one").await;
-    let r = owner.post_form("/membership/organisation/users", &[("email", "engineer_one@example.com")]).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text.split("class=\"error\"").nth(1).unwrap_or(&r.text));
-    let r = owner.post_form("/membership/organisation/users", &[("email", "engineer.two@hoods.example.com"), ("username", "engineer_two")]).await;
+    // The organisation invites an existing user and a new address; each joins only by
+    // accepting (the instant add of the security finding is gone).
+    let org: i64 = sqlx::query_scalar("SELECT org_id FROM memberships").fetch_one(&t.app.db.pool).await.unwrap();
+    assert!(owner.get("/membership").await.text.contains(&format!("/orgs/{org}")), "the membership page links to the organisation");
+    let one = t.user("engineer_one").await;
+    let r = owner.post_form(&format!("/orgs/{org}/invitations"), &[("email", "engineer_one@example.com")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(one.get("/member").await.status, StatusCode::FORBIDDEN, "not before accepting");
+    let inv = t.invitation_to(&one, org).await;
+    let r = one.post_form(&format!("/orgs/invitations/{inv}/accept"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(one.get("/member").await.status, StatusCode::OK, "staff of a member organisation are members");
+    let r = owner.post_form(&format!("/orgs/{org}/invitations"), &[("email", "engineer.two@hoods.example.com")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let (_, body, link) = t.last_mail("engineer.two@hoods.example.com").await;
-    assert!(body.contains("广州番禺厨电有限公司"));
+    assert!(body.contains("广州番禺厨电有限公司") && body.contains("/register"));
+    assert_eq!(link.as_deref(), Some("/orgs"));
+    // The new address registers, confirms, signs in and accepts.
     let two = t.client();
-    let pw = "Engineer two secret!";
-    let r = two.post_form(&link.expect("invite link"), &[("password", pw), ("password_confirm", pw)]).await;
+    let r = two.register("engineer_two", "engineer.two@hoods.example.com", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let (_, _, confirm) = t.last_mail("engineer.two@hoods.example.com").await;
+    two.get(&confirm.expect("confirmation link")).await;
+    assert_eq!(two.login("engineer_two", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    let inv = t.invitation_to(&two, org).await;
+    let r = two.post_form(&format!("/orgs/invitations/{inv}/accept"), &[("act", "1")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
-    assert_eq!(two.login("engineer_two", pw).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(two.get("/member").await.status, StatusCode::OK, "staff of a member organisation are members");
-    let users = owner.get("/membership/organisation").await;
+    assert_eq!(two.get("/member").await.status, StatusCode::OK);
+    let users = owner.get(&format!("/orgs/{org}")).await;
     assert!(users.text.contains("engineer_one") && users.text.contains("engineer_two"));
-    // Staff of the organisation cannot add users.
-    assert_eq!(two.get("/membership/organisation").await.status, StatusCode::FORBIDDEN);
-    let audit = t.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('membership.apply', 'membership.approve', 'org.add_user')").await;
-    assert_eq!(audit, 4);
+    // Staff of the organisation see its users but cannot invite.
+    assert_eq!(two.get(&format!("/orgs/{org}")).await.status, StatusCode::OK);
+    let r = two.post_form(&format!("/orgs/{org}/invitations"), &[("email", "x@example.com")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let audit = t.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('membership.apply', 'membership.approve', 'org.invite', 'org.accept')").await;
+    assert_eq!(audit, 6);
 });
 
 scenario!(rejection_renewal_and_api, |t: TestApp| async move {

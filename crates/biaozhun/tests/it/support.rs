@@ -277,3 +277,59 @@ impl Client {
         c
     }
 }
+
+/// An organisation and its administrator (signed in).
+pub struct Org {
+    pub id: i64,
+    pub admin: Client,
+}
+
+impl TestApp {
+    /// An organisation registered as an approved organisation application registers one,
+    /// with a new user `admin` as its administrator (acting for it: it is their only one).
+    pub async fn org_with_admin(&self, admin: &str, name: &str, uscc: &str) -> Org {
+        let client = self.user(admin).await;
+        let uid = self.user_id(admin).await;
+        let mut tx = self.app.db.begin().await.expect("tx");
+        let new = biaozhun::orgs::store::NewOrg {
+            name,
+            uscc,
+            contact_name: admin,
+            contact_phone: "020-8888 0000",
+            contact_email: &format!("{admin}@example.com"),
+            address: "",
+            district_code: "440113",
+            industry: "C",
+        };
+        let id = biaozhun::orgs::store::register(&mut tx, &new, uid).await.expect("register organisation");
+        tx.commit().await.expect("commit");
+        Org { id, admin: client }
+    }
+
+    /// A new user who joins `org` the only way there is: its administrator invites their
+    /// address and they accept (without switching whom they act for).
+    pub async fn org_member(&self, org: &Org, name: &str) -> Client {
+        let c = self.user(name).await;
+        self.join_org(org, &c, &format!("{name}@example.com"), "staff", false).await;
+        c
+    }
+
+    /// `who` (signed in, address `email`) accepts an invitation to `org` sent by its administrator.
+    pub async fn join_org(&self, org: &Org, who: &Client, email: &str, role: &str, act: bool) {
+        let r = org.admin.post_form(&format!("/orgs/{}/invitations", org.id), &[("email", email), ("role", role)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "invite {email}: {}", r.text);
+        let id = self.invitation_to(who, org.id).await;
+        let r = who.api(reqwest::Method::POST, &format!("/api/v1/orgs/invitations/{id}/accept"), Some(serde_json::json!({"act": act}))).await;
+        assert_eq!(r.status, StatusCode::OK, "accept: {}", r.text);
+    }
+
+    /// The id of the open invitation from `org_id` waiting for `who`.
+    pub async fn invitation_to(&self, who: &Client, org_id: i64) -> i64 {
+        let mine = who.api(reqwest::Method::GET, "/api/v1/orgs", None).await.json();
+        mine["invitations"]
+            .as_array()
+            .and_then(|a| a.iter().find(|i| i["org_id"] == org_id))
+            .and_then(|i| i["id"].as_i64())
+            .unwrap_or_else(|| panic!("no invitation from organisation {org_id}: {mine}"))
+    }
+}

@@ -442,34 +442,12 @@ scenario!(tbt_alerts_calendar_and_comments, |t: TestApp| async move {
 
 scenario!(tbt_org_profile_alerts_reach_every_user_of_the_organisation, |t: TestApp| async move {
     let staff = t.user_with_roles("desk2", &[Role::Staff]).await;
-    let boss = t.user("exportboss").await;
-    let colleague = t.user("exportclerk").await;
-    t.user("someoneelse").await;
-    // An organisation member with two users (as an approved application and "add staff" make it).
-    let now = biaozhun::util::now();
+    // An organisation with two users: its administrator, and a colleague who accepted an invitation.
     let pool = &t.app.db.pool;
-    let org: i64 = sqlx::query_scalar("INSERT INTO organisations (name, uscc, created_at, updated_at) VALUES ('广州示例电器有限公司', '91440101MA59TEST0X', $1, $1) RETURNING id")
-        .bind(now)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    for (name, role) in [("exportboss", "admin"), ("exportclerk", "staff")] {
-        sqlx::query("INSERT INTO org_users (org_id, user_id, org_role, added_at) VALUES ($1, $2, $3, $4)")
-            .bind(org)
-            .bind(t.user_id(name).await)
-            .bind(role)
-            .bind(now)
-            .execute(pool)
-            .await
-            .unwrap();
-    }
-    sqlx::query("INSERT INTO memberships (member_no, kind, org_id, starts_at, ends_at, status, created_at, updated_at) VALUES ('GZ-T-1', 'organisation', $1, $2, $3, 'active', $2, $2)")
-        .bind(org)
-        .bind(now - 86400)
-        .bind(now + 300 * 86400)
-        .execute(pool)
-        .await
-        .unwrap();
+    let org = t.org_with_admin("exportboss", "广州示例电器有限公司", "91440101MA59ABCD1D").await;
+    let boss = &org.admin;
+    let colleague = t.org_member(&org, "exportclerk").await;
+    t.user("someoneelse").await;
     // The organisation's profile (saved by its admin) is its default subscription.
     let r = boss.post_form("/tbt/profile", &[("hs", "8414"), ("markets", "ASEAN"), ("frequency", "immediate")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
@@ -489,6 +467,12 @@ scenario!(tbt_org_profile_alerts_reach_every_user_of_the_organisation, |t: TestA
     assert_eq!(others, 0);
     let page = colleague.get("/notifications").await;
     assert!(page.text.contains("G/TBT/N/VNM/300") || page.text.contains("G&#x2f;TBT&#x2f;N&#x2f;VNM&#x2f;300"), "the colleague's inbox lists the match");
+    // Acting for the organisation, the colleague sees its profile's matches (read-only).
+    let r = colleague.post_form("/orgs/acting", &[("org", &org.id.to_string())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = colleague.get("/tbt/profile").await;
+    assert!(page.text.contains("广州示例电器有限公司") && !page.text.contains("action=\"/tbt/profile\""));
+    assert!(page.text.contains("G/TBT/N/VNM/300") || page.text.contains("G&#x2f;TBT&#x2f;N&#x2f;VNM&#x2f;300"), "the organisation's matches");
 });
 
 /// Dates as the WTO's records have written them since 1995, and cells that are no date.

@@ -1,5 +1,6 @@
 //! Membership (入会申请): applications by individuals and organisations, review by staff,
-//! member numbers and terms, renewal, expiry, and an organisation's own users.
+//! member numbers and terms, renewal, expiry. An organisation's users are managed in the
+//! orgs room (`/orgs/{id}`).
 
 pub mod model;
 pub mod review;

@@ -18,8 +18,6 @@ pub fn routes() -> Routes {
         .post("/membership/apply", Access::User, apply)
         .post("/membership/renew", Access::User, renew)
         .get("/member", Access::Member, member_area)
-        .get("/membership/organisation", Access::Member, org_page)
-        .post("/membership/organisation/users", Access::Member, org_add_user)
         .get("/staff", Access::Staff, staff_home)
         .get("/staff/memberships", Access::Staff, staff_queue)
         .get("/staff/memberships/{id}", Access::Staff, staff_application)
@@ -105,43 +103,8 @@ async fn member_area(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
     let user = ctx.require_user()?;
     let summary = store::summary_for(&app, user.id).await?;
     let notices = crate::content::store::list(&app, Some("notice"), true, 1, 20).await?;
-    ctx.render(&app, "membership/member.html", context! { summary => summary, member_notices => notices.items })
-}
-
-async fn org_context(app: &App, ctx: &Ctx) -> AppResult<(i64, Value)> {
-    let user = ctx.require_user()?;
-    let summary = store::summary_for(app, user.id).await?;
-    let org_id = summary.membership.as_ref().and_then(|m| m.org_id).ok_or(AppError::NotFound)?;
-    if !summary.org_admin {
-        return Err(AppError::Forbidden);
-    }
-    let users = store::org_users(app, org_id).await?;
-    Ok((org_id, context! { summary => summary, users => users }))
-}
-
-async fn org_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
-    let (_, extra) = org_context(&app, &ctx).await?;
-    ctx.render(&app, "membership/organisation.html", extra)
-}
-
-#[derive(Deserialize)]
-struct AddUserInput {
-    email: String,
-    #[serde(default)]
-    username: String,
-}
-
-async fn org_add_user(State(app): State<App>, ctx: Ctx, Form(input): Form<AddUserInput>) -> AppResult<Response> {
-    let (org_id, _) = org_context(&app, &ctx).await?;
-    match store::add_org_user(&app, &ctx, org_id, &input.email, &input.username).await {
-        Ok(_) => Ok(redirect_with_flash(&app, "/membership/organisation", "org_user_added")),
-        Err(AppError::Invalid { field, message }) => {
-            let (_, extra) = org_context(&app, &ctx).await?;
-            let extra = context! { error => message, error_field => field, email => input.email, username => input.username, ..extra };
-            ctx.render_status(&app, StatusCode::UNPROCESSABLE_ENTITY, "membership/organisation.html", extra)
-        }
-        Err(e) => Err(e),
-    }
+    let orgs = crate::orgs::routes::panel(&app, user.id).await?;
+    ctx.render(&app, "membership/member.html", context! { summary => summary, member_notices => notices.items, orgs => orgs })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -179,8 +142,19 @@ async fn render_application(app: &App, ctx: &Ctx, id: i64, status: StatusCode, e
     let ends = crate::util::fmt_date(crate::util::add_years(base_end.unwrap_or(today).max(today), store::TERM_YEARS));
     let industry = model::industry_name(&a.industry, ctx.lang);
     let history = super::review::history(app, id).await?;
+    // Approving makes the applicant an administrator of the organisation of this credit code:
+    // if it is registered already, the reviewer sees who administers it now.
+    let existing_admins: Vec<String> = match crate::orgs::store::id_by_uscc(&app.db.pool, &a.uscc).await? {
+        Some(org) if a.kind == "organisation" && a.purpose != "renew" => crate::orgs::store::users_of(app, org)
+            .await?
+            .into_iter()
+            .filter(|u| u.org_role == "admin" && u.user_id != a.user_id)
+            .map(|u| u.username)
+            .collect(),
+        _ => Vec::new(),
+    };
     let extra = context! {
-        a => a, industry => industry, history => history,
+        a => a, industry => industry, history => history, existing_admins => existing_admins.join(", "),
         suggested_no => member_no, starts_on => starts, ends_on => ends, error => error,
     };
     ctx.render_status(app, status, "staff/membership.html", extra)

@@ -1,4 +1,5 @@
-//! Membership records: applications, decisions, memberships, organisations and their users.
+//! Membership records: applications, decisions, memberships. Organisations and their users
+//! are the orgs room's (`crate::orgs`); an approved organisation application registers one there.
 
 use super::model::ApplicationInput;
 use crate::App;
@@ -96,40 +97,51 @@ pub struct Summary {
     pub membership: Option<Membership>,
     pub pending: Option<Application>,
     pub last_decision: Option<Application>,
-    /// The user administers the organisation's membership (may add its staff).
+    /// The user administers the organisation of the membership (invites its users at `/orgs/{id}`).
     pub org_admin: bool,
 }
 
-/// The membership that covers a user (own, or through an organisation), newest first.
+#[derive(sqlx::FromRow)]
+struct MembershipRow {
+    id: i64,
+    member_no: String,
+    kind: String,
+    org_id: Option<i64>,
+    starts_at: i64,
+    ends_at: i64,
+    status: String,
+}
+
+/// The membership that covers a user: the one of whom they act for (their organisation, or
+/// themselves) if there is one, else the newest of their own and their organisations'.
 pub async fn membership_for(app: &App, user_id: i64) -> AppResult<Option<Membership>> {
-    let r = sqlx::query(
-        "SELECT m.id, m.member_no, m.kind, m.org_id, o.name AS org_name, m.starts_at, m.ends_at, m.status \
-         FROM memberships m LEFT JOIN organisations o ON o.id = m.org_id \
-         WHERE m.user_id = $1 OR m.org_id IN (SELECT org_id FROM org_users WHERE user_id = $1) \
-         ORDER BY m.ends_at DESC LIMIT 1",
-    )
-    .bind(user_id)
-    .fetch_optional(&app.db.pool)
-    .await?;
+    let acting = crate::orgs::acting(app, user_id).await?;
+    let orgs = acting.org_ids();
+    let sql = format!(
+        "SELECT id, member_no, kind, org_id, starts_at, ends_at, status FROM memberships WHERE user_id = {}{} ORDER BY ends_at DESC",
+        app.db.kind.params(1, 1),
+        if orgs.is_empty() { String::new() } else { format!(" OR org_id IN ({})", app.db.kind.params(2, orgs.len())) }
+    );
+    let mut q = sqlx::query_as::<_, MembershipRow>(sqlx::AssertSqlSafe(sql)).bind(user_id);
+    for id in &orgs {
+        q = q.bind(*id);
+    }
+    let rows = q.fetch_all(&app.db.pool).await?;
+    let own = acting.org.as_ref().map(|o| o.id);
+    let Some(r) = rows.iter().find(|r| r.org_id == own).or(rows.first()) else { return Ok(None) };
     let now = crate::util::now();
-    Ok(r.map(|r| -> Result<Membership, sqlx::Error> {
-        let ends_at: i64 = r.try_get("ends_at")?;
-        let starts_at: i64 = r.try_get("starts_at")?;
-        let status: String = r.try_get("status")?;
-        Ok(Membership {
-            id: r.try_get("id")?,
-            member_no: r.try_get("member_no")?,
-            kind: r.try_get("kind")?,
-            org_id: r.try_get("org_id")?,
-            org_name: r.try_get("org_name")?,
-            active: status == "active" && starts_at <= now && ends_at > now,
-            renewable: status == "active" && ends_at - now < RENEW_WINDOW_SECS,
-            starts_at,
-            ends_at,
-            status,
-        })
-    })
-    .transpose()?)
+    Ok(Some(Membership {
+        id: r.id,
+        member_no: r.member_no.clone(),
+        kind: r.kind.clone(),
+        org_id: r.org_id,
+        org_name: r.org_id.and_then(|id| acting.orgs.iter().find(|o| o.id == id)).map(|o| o.name.clone()),
+        active: r.status == "active" && r.starts_at <= now && r.ends_at > now,
+        renewable: r.status == "active" && r.ends_at - now < RENEW_WINDOW_SECS,
+        starts_at: r.starts_at,
+        ends_at: r.ends_at,
+        status: r.status.clone(),
+    }))
 }
 
 pub async fn summary_for(app: &App, user_id: i64) -> AppResult<Summary> {
@@ -155,19 +167,10 @@ pub async fn summary_for(app: &App, user_id: i64) -> AppResult<Summary> {
     .map(app_from)
     .transpose()?;
     let org_admin = match membership.as_ref().and_then(|m| m.org_id) {
-        Some(org) => is_org_admin(app, org, user_id).await?,
+        Some(org) => crate::orgs::store::role_in(&app.db.pool, org, user_id).await? == Some(crate::orgs::OrgRole::Admin),
         None => false,
     };
     Ok(Summary { membership, pending, last_decision, org_admin })
-}
-
-pub async fn is_org_admin(app: &App, org_id: i64, user_id: i64) -> AppResult<bool> {
-    let role: Option<String> = sqlx::query_scalar("SELECT org_role FROM org_users WHERE org_id = $1 AND user_id = $2")
-        .bind(org_id)
-        .bind(user_id)
-        .fetch_optional(&app.db.pool)
-        .await?;
-    Ok(role.as_deref() == Some("admin"))
 }
 
 /// Files an application (to join, or to renew the membership that covers the user).
@@ -190,13 +193,14 @@ pub async fn submit(app: &App, ctx: &Ctx, input: ApplicationInput, renew: bool) 
         return Err(AppError::Conflict(ctx.t("membership.err_pending")));
     }
     if input.kind == "organisation" && !renew {
-        let taken: Option<i64> = sqlx::query_scalar(
-            "SELECT m.id FROM memberships m JOIN organisations o ON o.id = m.org_id WHERE o.uscc = $1 AND m.status = 'active' AND m.ends_at > $2",
-        )
-        .bind(&input.uscc)
-        .bind(crate::util::now())
-        .fetch_optional(&mut *tx)
-        .await?;
+        let taken: Option<i64> = match crate::orgs::store::id_by_uscc(&mut *tx, &input.uscc).await? {
+            Some(org) => sqlx::query_scalar("SELECT id FROM memberships WHERE org_id = $1 AND status = 'active' AND ends_at > $2")
+                .bind(org)
+                .bind(crate::util::now())
+                .fetch_optional(&mut *tx)
+                .await?,
+            None => None,
+        };
         if taken.is_some() {
             return Err(AppError::invalid("uscc", ctx.t("membership.err_org_member")));
         }
@@ -311,35 +315,17 @@ pub async fn approve(app: &App, ctx: &Ctx, id: i64, a: Approval) -> AppResult<St
             .await?;
     } else {
         let org_id = if appl.kind == "organisation" {
-            // One statement creates the organisation or refreshes its details.
-            let org_id: i64 = sqlx::query_scalar(
-                "INSERT INTO organisations (name, uscc, contact_name, contact_phone, contact_email, address, district_code, \
-                 industry, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$9) \
-                 ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, contact_name = excluded.contact_name, \
-                 contact_phone = excluded.contact_phone, contact_email = excluded.contact_email, address = excluded.address, \
-                 district_code = excluded.district_code, industry = excluded.industry, updated_at = excluded.updated_at \
-                 RETURNING id",
-            )
-            .bind(&appl.org_name)
-            .bind(&appl.uscc)
-            .bind(&appl.contact_name)
-            .bind(&appl.contact_phone)
-            .bind(&appl.contact_email)
-            .bind(&appl.address)
-            .bind(&appl.district_code)
-            .bind(&appl.industry)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO org_users (org_id, user_id, org_role, added_at) VALUES ($1,$2,'admin',$3) \
-                 ON CONFLICT (org_id, user_id) DO UPDATE SET org_role = 'admin'",
-            )
-            .bind(org_id)
-            .bind(appl.user_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            let org = crate::orgs::store::NewOrg {
+                name: &appl.org_name,
+                uscc: &appl.uscc,
+                contact_name: &appl.contact_name,
+                contact_phone: &appl.contact_phone,
+                contact_email: &appl.contact_email,
+                address: &appl.address,
+                district_code: &appl.district_code,
+                industry: &appl.industry,
+            };
+            let org_id = crate::orgs::store::register(&mut tx, &org, appl.user_id).await?;
             Some(org_id)
         } else {
             None
@@ -381,100 +367,24 @@ pub async fn reject(app: &App, ctx: &Ctx, id: i64, version: i64, reason: &str) -
     Ok(())
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
-pub struct OrgUser {
-    pub user_id: i64,
-    pub username: String,
-    pub email: String,
-    pub org_role: String,
-    pub added_at: i64,
-}
-
-pub async fn org_users(app: &App, org_id: i64) -> AppResult<Vec<OrgUser>> {
-    Ok(sqlx::query_as::<_, OrgUser>(
-        "SELECT ou.user_id, u.username, u.email, ou.org_role, ou.added_at FROM org_users ou JOIN users u ON u.id = ou.user_id \
-         WHERE ou.org_id = $1 ORDER BY ou.added_at",
-    )
-    .bind(org_id)
-    .fetch_all(&app.db.pool)
-    .await?)
-}
-
-/// Adds a person to an organisation by mail address: an existing account is linked; for
-/// a new address an account is created and a link to choose a password is mailed.
-pub async fn add_org_user(app: &App, ctx: &Ctx, org_id: i64, email: &str, username: &str) -> AppResult<i64> {
-    let admin = ctx.require_user()?;
-    if !is_org_admin(app, org_id, admin.id).await? {
-        return Err(AppError::Forbidden);
-    }
-    let email = email.trim();
-    if crate::auth::store::check_email(email).is_err() {
-        return Err(AppError::invalid("email", ctx.t("auth.email_invalid")));
-    }
-    let mut tx = app.db.begin().await?;
-    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email_key = $1")
-        .bind(email.to_lowercase())
-        .fetch_optional(&mut *tx)
-        .await?;
-    let org_name: String = sqlx::query_scalar("SELECT name FROM organisations WHERE id = $1").bind(org_id).fetch_one(&mut *tx).await?;
-    let user_id = match existing {
-        Some(id) => {
-            notify::send(&mut tx, app, id, Notice { kind: "org.added", key: "notice.org_added", args: &[("org", &org_name)], link: "/membership", mail: true }).await?;
-            id
-        }
-        None => {
-            let username = username.trim();
-            if let Err(k) = crate::auth::store::check_username(username) {
-                return Err(AppError::invalid("username", ctx.t(k)));
-            }
-            let random = crate::util::random_token(24);
-            let hash = crate::auth::password::hash_async(random).await?;
-            let id = crate::auth::store::create(
-                &mut tx,
-                crate::auth::store::NewUser { username, email, mobile: None, display_name: username, password_hash: &hash, confirmed: false, locale: ctx.lang },
-                ctx.lang,
-            )
-            .await?;
-            let token = crate::auth::store::issue_token(&mut tx, id, crate::auth::store::Purpose::Reset, 3 * 24 * 3600).await?;
-            let link = format!("{}/password/reset/{token}", app.config.base_url.trim_end_matches('/'));
-            let body = ctx.tf("mail.invite.body", &[("org", &org_name), ("name", username), ("link", &link)]);
-            crate::jobs::mail::enqueue(&mut tx, email, &ctx.tf("mail.invite.subject", &[("org", &org_name)]), &body).await?;
-            id
-        }
-    };
-    let n = sqlx::query("INSERT INTO org_users (org_id, user_id, org_role, added_at) VALUES ($1,$2,'staff',$3) ON CONFLICT (org_id, user_id) DO NOTHING")
-        .bind(org_id)
-        .bind(user_id)
-        .bind(crate::util::now())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if n == 0 {
-        return Err(AppError::invalid("email", ctx.t("membership.err_already_in_org")));
-    }
-    audit::log_tx(&mut tx, ctx, audit::Entry { action: "org.add_user", target: format!("org:{org_id}"), detail: format!("user:{user_id}") }).await?;
-    tx.commit().await?;
-    Ok(user_id)
-}
-
-/// Daily job: tells members whose term ends within 30 days (once per term).
+/// Daily job: tells members whose term ends within 30 days (once per term): a person, or
+/// the administrators of an organisation.
 pub async fn reminders(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Result<()> {
     let now = crate::util::now();
-    let rows = sqlx::query(
-        "SELECT m.id, m.member_no, m.ends_at, COALESCE(m.user_id, ou.user_id) AS uid FROM memberships m \
-         LEFT JOIN org_users ou ON ou.org_id = m.org_id AND ou.org_role = 'admin' \
-         WHERE m.status = 'active' AND m.ends_at > $1 AND m.ends_at <= $2",
+    let rows: Vec<(i64, String, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT id, member_no, ends_at, user_id, org_id FROM memberships WHERE status = 'active' AND ends_at > $1 AND ends_at <= $2",
     )
     .bind(now)
     .bind(now + 30 * 24 * 3600)
     .fetch_all(&app.db.pool)
     .await?;
-    for r in rows {
-        let Some(uid) = r.try_get::<Option<i64>, _>("uid")? else { continue };
-        let mid: i64 = r.try_get("id")?;
-        let ends: i64 = r.try_get("ends_at")?;
-        let no: String = r.try_get("member_no")?;
+    for (mid, no, ends, user, org) in rows {
         let mut tx = app.db.begin().await?;
+        let to = match (user, org) {
+            (Some(u), _) => vec![u],
+            (None, Some(o)) => crate::orgs::store::admins_of(&mut *tx, o).await?,
+            (None, None) => continue,
+        };
         let key = format!("membership-reminder:{mid}:{ends}");
         let fresh = sqlx::query("INSERT INTO settings (key, value) VALUES ($1, '1') ON CONFLICT (key) DO NOTHING")
             .bind(&key)
@@ -483,14 +393,16 @@ pub async fn reminders(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
             .rows_affected();
         if fresh == 1 {
             let until = crate::util::fmt_date(ends);
-            notify::send(&mut tx, &app, uid, Notice {
-                kind: "membership.expiring",
-                key: "notice.membership_expiring",
-                args: &[("member_no", &no), ("until", &until)],
-                link: "/membership",
-                mail: true,
-            })
-            .await?;
+            for uid in to {
+                notify::send(&mut tx, &app, uid, Notice {
+                    kind: "membership.expiring",
+                    key: "notice.membership_expiring",
+                    args: &[("member_no", &no), ("until", &until)],
+                    link: "/membership",
+                    mail: true,
+                })
+                .await?;
+            }
         }
         tx.commit().await?;
     }

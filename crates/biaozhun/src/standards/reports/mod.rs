@@ -46,12 +46,12 @@ impl Viewer {
     }
 }
 
-/// The one place that decides whose reports a request may see. A user acts for their
-/// organisation when they have one (`store::owner_of`, shared with the watchlists); when
-/// the organisations room offers the acting organisation, this is the function to switch.
+/// The one place that decides whose reports a request may see. A user's reports belong to
+/// whom they act for (`orgs::acting_owner`, as the watchlists do): their organisation's
+/// reports are shared by its users, and the reports they made themselves stay theirs.
 pub async fn viewer(app: &App, ctx: &Ctx, headers: &HeaderMap) -> AppResult<Viewer> {
     if let Some(u) = ctx.user.as_deref() {
-        return Ok(Viewer { owner: super::store::owner_of(app, u.id).await?, user_id: Some(u.id), key: None });
+        return Ok(Viewer { owner: crate::orgs::acting_owner(app, u.id).await?.key(), user_id: Some(u.id), key: None });
     }
     let key = crate::web::ctx::cookie(headers, KEY_COOKIE)
         .filter(|k| (32..=64).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))

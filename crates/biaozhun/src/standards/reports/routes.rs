@@ -288,8 +288,8 @@ async fn watch_all(State(app): State<App>, ctx: Ctx, headers: HeaderMap, Path(no
             norms.push((id.norm, id.base));
         }
     }
-    let owner = catalogue::owner_of(&app, user.id).await?;
-    catalogue::watch_add(&app, &owner, user.id, &norms).await?;
+    let owner = crate::orgs::acting_owner(&app, user.id).await?;
+    catalogue::watch_add(&app, owner, user.id, &norms).await?;
     Ok(crate::web::ctx::redirect_with_flash(&app, "/standards/watchlist", "standards_watch_saved"))
 }
 
