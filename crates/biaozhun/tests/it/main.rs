@@ -14,3 +14,4 @@ mod security;
 mod scaleout;
 mod standards;
 mod tbt;
+mod uploads;
