@@ -16,13 +16,15 @@ pub mod text;
 
 pub use limits::{Budget, Refusal};
 pub use table::{Read, Row, Table, check, read};
-pub use text::{docx_text, file_text, file_text_off_thread};
+pub use text::{docx_text, file_text};
 
 use crate::App;
 use crate::web::{AppResult, Ctx};
 use axum::extract::Multipart;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
+use std::sync::LazyLock;
+use tokio::sync::Semaphore;
 
 /// A problem with one row of a file: the 1-based line (of a CSV or JSON Lines file; the
 /// sheet row of a workbook), the column as the file names it, and what is wrong.
@@ -39,6 +41,18 @@ impl Problem {
     }
 }
 
+/// Files this server reads at once for requests. Reading one may take a few times
+/// `max_expanded_bytes` of memory at the bounds, so a burst of uploads waits its turn instead
+/// of adding up: one per processor.
+static READERS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
+/// Runs the reading of a file on a blocking thread (it takes a while: decompression, XML), as
+/// one of at most [`READERS`]; a panic in a decoder is a refusal of the file, not a lost worker.
+pub async fn off_thread<T: Send + 'static>(read: impl FnOnce() -> Result<T, Refusal> + Send + 'static) -> Result<T, Refusal> {
+    let _turn = READERS.acquire().await.map_err(|e| Refusal::Damaged(e.to_string()))?;
+    tokio::task::spawn_blocking(read).await.unwrap_or_else(|e| Err(Refusal::Damaged(e.to_string())))
+}
+
 /// The staff upload of a file to import: read once here within the bounds (a file that
 /// cannot be read is refused now with 422, not later by the job), kept for any server's
 /// worker, and a job of `kind` queued with its id; the answer leads to the job's page.
@@ -48,10 +62,7 @@ pub async fn stage_upload(app: &App, ctx: &Ctx, mp: &mut Multipart, kind: &str, 
     let file = crate::web::upload::one_file(mp, missing).await?;
     let name = crate::web::upload::clean_filename(&file.name).unwrap_or_else(|| "upload".into());
     let limits = app.config.imports.clone();
-    let data = tokio::task::spawn_blocking(move || check(&file.data, &limits).map(|_| file.data))
-        .await
-        .unwrap_or_else(|e| Err(Refusal::Damaged(e.to_string())))
-        .map_err(|r| r.to_app_error(ctx.lang))?;
+    let data = off_thread(move || check(&file.data, &limits).map(|_| file.data)).await.map_err(|r| r.to_app_error(ctx.lang))?;
     let mut tx = app.db.begin().await?;
     let upload = crate::jobs::files::store(&mut tx, &name, &data, Some(user)).await?;
     let job = crate::jobs::enqueue_returning(&mut tx, kind, serde_json::json!({"upload_id": upload})).await?;

@@ -38,12 +38,6 @@ pub fn file_text(bytes: &[u8], limits: &ImportLimits) -> Result<String, Refusal>
     crate::util::decode_text(bytes).ok_or(Refusal::NotText { accepted: ACCEPTED })
 }
 
-/// [`file_text`] on a blocking thread (reading a workbook takes a while); a panic in a
-/// decoder is a refusal of the file, not a lost worker.
-pub async fn file_text_off_thread(bytes: Vec<u8>, limits: ImportLimits) -> Result<String, Refusal> {
-    tokio::task::spawn_blocking(move || file_text(&bytes, &limits)).await.unwrap_or_else(|e| Err(Refusal::Damaged(e.to_string())))
-}
-
 /// The `<w:t>` runs of a Word document, one line per paragraph, entities decoded.
 pub fn docx_text(xml: &str) -> String {
     let mut out = String::new();

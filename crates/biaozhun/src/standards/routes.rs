@@ -443,7 +443,8 @@ async fn check_post(State(app): State<App>, ctx: Ctx, Form(f): Form<CheckForm>) 
 /// The text of the uploaded list (TXT, CSV, XLSX, DOCX), read within the import bounds.
 async fn upload_text(app: &App, ctx: &Ctx, mp: &mut Multipart) -> AppResult<String> {
     let file = crate::web::upload::one_file(mp, &ctx.t("standards.err_no_file")).await?;
-    crate::imports::file_text_off_thread(file.data, app.config.imports.clone()).await.map_err(|r| r.to_app_error(ctx.lang))
+    let limits = app.config.imports.clone();
+    crate::imports::off_thread(move || crate::imports::file_text(&file.data, &limits)).await.map_err(|r| r.to_app_error(ctx.lang))
 }
 
 async fn check_upload(State(app): State<App>, ctx: Ctx, mut mp: Multipart) -> AppResult<Response> {

@@ -230,22 +230,14 @@ scenario!(hostile_files_are_refused_within_bounded_memory, |t: TestApp| async mo
         gzip_zeros(32, 0),
         xlsx_with_lying_member(512),
     );
-    let two_cells = || Case { what: "a two-cell XLSX spanning A1:XFD1048576", name: "list.xlsx", data: xlsx.clone(), names: "imports.max_rows" };
-    let docx_bomb = || Case { what: "a DOCX whose document expands to 512 MiB", name: "list.docx", data: docx.clone(), names: "imports.max_expanded_bytes" };
-    let docx_liar = || Case {
-        what: "a DOCX whose document declares 2,000 bytes and expands to 512 MiB",
-        name: "list.docx",
-        data: docx_lie.clone(),
-        names: "document.xml: File is larger than its declared uncompressed size",
-    };
-    let gzip_bomb = || Case { what: "512 MiB of zeros gzipped", name: "catalogue.jsonl.gz", data: gz.clone(), names: "imports.max_expanded_bytes" };
-    let gzip_ratio = || Case { what: "32 MiB of zeros gzipped (a ratio of 1000)", name: "catalogue.csv.gz", data: gz_ratio.clone(), names: "imports.max_ratio" };
-    let xlsx_liar = || Case {
-        what: "an XLSX with a member understating its size",
-        name: "eping.xlsx",
-        data: xlsx_lie.clone(),
-        names: "image1.png: File is larger than its declared uncompressed size",
-    };
+    let case = |what, name, data: &Vec<u8>, names| Case { what, name, data: data.clone(), names };
+    let two_cells = || case("a two-cell XLSX spanning A1:XFD1048576", "list.xlsx", &xlsx, "imports.max_rows");
+    let docx_bomb = || case("a DOCX whose document expands to 512 MiB", "list.docx", &docx, "imports.max_expanded_bytes");
+    let lie = "is larger than its declared uncompressed size";
+    let docx_liar = || case("a DOCX whose document declares 2,000 bytes and expands to 512 MiB", "list.docx", &docx_lie, lie);
+    let gzip_bomb = || case("512 MiB of zeros gzipped", "catalogue.jsonl.gz", &gz, "imports.max_expanded_bytes");
+    let gzip_ratio = || case("32 MiB of zeros gzipped (a ratio of 1000)", "catalogue.csv.gz", &gz_ratio, "imports.max_ratio");
+    let xlsx_liar = || case("an XLSX with a member understating its size", "eping.xlsx", &xlsx_lie, lie);
     assert!([&docx, &docx_lie, &gz, &xlsx_lie].iter().all(|b| b.len() < MIB), "each bomb fits under the upload limit");
 
     // Anonymous: the validity check (TXT, CSV, XLSX, DOCX).
