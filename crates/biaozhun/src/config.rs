@@ -34,6 +34,33 @@ pub struct Config {
     /// Limits on search, validity checks and bulk exports, held across servers (see
     /// docs/reliability/security.md).
     pub rate_limit: RateLimit,
+    /// What reading one uploaded or imported file may cost (the `imports` room).
+    pub imports: ImportLimits,
+}
+
+/// Bounds on reading one file (an upload, a staff import, a command-line import): past any
+/// of them the file is refused with a message naming the setting. Memory while reading stays
+/// within a small multiple of `max_expanded_bytes`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ImportLimits {
+    /// Bytes a compressed file (gzip, the members of an XLSX or DOCX) may expand to, in all.
+    pub max_expanded_bytes: u64,
+    /// How many times its own size a compressed file may expand to (checked once the
+    /// expanded bytes pass 1 MiB, so small files never trip it).
+    pub max_ratio: u64,
+    /// Rows of a table (CSV records, JSON lines, the height of a sheet's used range).
+    pub max_rows: usize,
+    /// Columns of a table (fields of a CSV record, the width of a sheet's used range).
+    pub max_columns: usize,
+    /// Cells of a table (each row of a sheet counts the full width of the used range).
+    pub max_cells: usize,
+}
+
+impl Default for ImportLimits {
+    fn default() -> Self {
+        ImportLimits { max_expanded_bytes: 64 * 1024 * 1024, max_ratio: 100, max_rows: 200_000, max_columns: 256, max_cells: 2_000_000 }
+    }
 }
 
 /// Requests a minute per client address (anonymous) or per account (logged in), summed over
@@ -99,6 +126,7 @@ impl Default for Config {
                 ..Smtp::default()
             },
             rate_limit: RateLimit::default(),
+            imports: ImportLimits::default(),
         }
     }
 }

@@ -237,18 +237,12 @@ async fn staff_update(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, For
 }
 
 async fn staff_upload(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, mut mp: Multipart) -> AppResult<Response> {
-    let mut saved = false;
-    while let Some(field) = mp.next_field().await.map_err(|e| AppError::invalid("file", e.to_string()))? {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().unwrap_or("").to_string();
-        let data = field.bytes().await.map_err(|_| AppError::TooLarge)?;
-        store::add_attachment(&app, &ctx, id, &name, &data).await?;
-        saved = true;
-    }
-    if !saved {
+    let files = crate::web::upload::read(&mut mp, "file", &[]).await?.files;
+    if files.is_empty() {
         return Err(AppError::invalid("file", ctx.t("content.err_empty_file")));
+    }
+    for f in &files {
+        store::add_attachment(&app, &ctx, id, &f.name, &f.data).await?;
     }
     Ok(redirect_with_flash(&app, &format!("/staff/articles/{id}/edit"), "attachment_saved"))
 }

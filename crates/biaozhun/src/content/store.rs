@@ -2,7 +2,7 @@
 
 use super::markdown::{self, TocEntry};
 use crate::App;
-use crate::web::{AppError, AppResult};
+use crate::web::{AppError, AppResult, upload};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
@@ -338,50 +338,16 @@ pub async fn search(app: &App, q: &str, limit: usize) -> AppResult<Vec<ArticleSu
 // ---------------------------------------------------------------------------------------
 // Attachments
 
-/// Accepted attachment types: the extension must agree with the file's first bytes.
-pub fn sniff(filename: &str, data: &[u8]) -> Option<&'static str> {
-    let ext = filename.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    let zip = data.starts_with(b"PK\x03\x04");
-    let ole = data.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
-    match ext.as_str() {
-        "pdf" if data.starts_with(b"%PDF-") => Some("application/pdf"),
-        "png" if data.starts_with(b"\x89PNG\r\n\x1a\n") => Some("image/png"),
-        "jpg" | "jpeg" if data.starts_with(&[0xFF, 0xD8, 0xFF]) => Some("image/jpeg"),
-        "gif" if data.starts_with(b"GIF87a") || data.starts_with(b"GIF89a") => Some("image/gif"),
-        "docx" if zip => Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-        "xlsx" if zip => Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        "pptx" if zip => Some("application/vnd.openxmlformats-officedocument.presentationml.presentation"),
-        "doc" if ole => Some("application/msword"),
-        "xls" if ole => Some("application/vnd.ms-excel"),
-        "zip" if zip => Some("application/zip"),
-        "txt" | "csv" if !data.contains(&0) && std::str::from_utf8(data).is_ok() => {
-            Some(if ext == "csv" { "text/csv; charset=utf-8" } else { "text/plain; charset=utf-8" })
-        }
-        _ => None,
-    }
-}
-
-/// A file name safe to store and to send back: no folders, no control characters.
-pub fn clean_filename(name: &str) -> Option<String> {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*')).collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
-    if cleaned.is_empty() || cleaned == ".." {
-        return None;
-    }
-    Some(cleaned.chars().rev().take(120).collect::<Vec<_>>().into_iter().rev().collect())
-}
-
 pub async fn add_attachment(app: &App, ctx: &crate::web::Ctx, article_id: i64, filename: &str, data: &[u8]) -> AppResult<i64> {
     use sha2::Digest;
-    let name = clean_filename(filename).ok_or_else(|| AppError::invalid("file", ctx.t("content.err_filename")))?;
+    let name = upload::clean_filename(filename).ok_or_else(|| AppError::invalid("file", ctx.t("content.err_filename")))?;
     if data.is_empty() {
         return Err(AppError::invalid("file", ctx.t("content.err_empty_file")));
     }
     if data.len() > app.config.max_upload_bytes {
         return Err(AppError::TooLarge);
     }
-    let ct = sniff(&name, data).ok_or_else(|| AppError::invalid("file", ctx.t("content.err_file_type")))?;
+    let ct = upload::sniff(&name, data).ok_or_else(|| AppError::invalid("file", ctx.t("content.err_file_type")))?;
     let mut tx = app.db.begin().await?;
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE id = $1").bind(article_id).fetch_optional(&mut *tx).await?;
     exists.ok_or(AppError::NotFound)?;
@@ -428,26 +394,4 @@ pub async fn delete_attachment(app: &App, ctx: &crate::web::Ctx, id: i64) -> App
     crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "attachment.delete", target: format!("article:{article}"), detail: format!("attachment:{id}") }).await?;
     tx.commit().await?;
     Ok(article)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn filenames_lose_paths() {
-        assert_eq!(clean_filename("../../etc/passwd").as_deref(), Some("passwd"));
-        assert_eq!(clean_filename("C:\\x\\报告.pdf").as_deref(), Some("报告.pdf"));
-        assert_eq!(clean_filename(".."), None);
-        assert_eq!(clean_filename("a\r\nb.txt").as_deref(), Some("ab.txt"));
-    }
-
-    #[test]
-    fn types_are_sniffed() {
-        assert_eq!(sniff("a.pdf", b"%PDF-1.7 ..."), Some("application/pdf"));
-        assert_eq!(sniff("a.pdf", b"<html>"), None);
-        assert_eq!(sniff("a.exe", b"MZ"), None);
-        assert_eq!(sniff("a.txt", b"hello"), Some("text/plain; charset=utf-8"));
-        assert_eq!(sniff("a.txt", b"he\0llo"), None);
-    }
 }

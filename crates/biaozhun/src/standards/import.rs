@@ -1,24 +1,18 @@
 //! Import of standards from CSV/TSV, XLSX and JSON Lines (plain or gzip), including the
 //! relaton ISO/IEC catalogues and the samples of Chinese standards. The format is detected
-//! from the bytes; each bad row is reported with its line and column and the good rows are
+//! from the bytes (by the `imports` room's table reader, within its bounds); each bad row is reported with its line and column and the good rows are
 //! kept; the upsert is keyed by the canonical number, so running an import twice changes
 //! nothing the second time.
 
 use super::model::{self, Field, Record, Relation};
 use super::store;
 use crate::App;
+use crate::config::ImportLimits;
+use crate::imports::{self, Problem, Table};
+use calamine::Data;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::io::Read;
-
-/// A problem with one row: `line` is the 1-based line (CSV, JSONL) or sheet row (XLSX).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct RowError {
-    pub line: usize,
-    pub column: String,
-    pub message: String,
-}
 
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Report {
@@ -26,7 +20,7 @@ pub struct Report {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
-    pub errors: Vec<RowError>,
+    pub errors: Vec<Problem>,
     pub seconds: f64,
 }
 
@@ -57,86 +51,44 @@ pub enum Progress<'a> {
     Bar(&'a indicatif::ProgressBar),
 }
 
-fn gunzip(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut out)?;
-    Ok(out)
-}
-
-/// Reads the file into rows (format detected from its bytes, `name` as a hint).
-pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<(Vec<Row>, Vec<RowError>)> {
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let plain = gunzip(bytes)?;
-        return parse(name.trim_end_matches(".gz"), &plain);
-    }
-    if bytes.starts_with(b"PK") {
-        return parse_xlsx(name, bytes);
-    }
-    let text = crate::util::decode_text(bytes)
-        .ok_or_else(|| anyhow::anyhow!("the file is not text (UTF-8, UTF-16 or GBK/GB18030), XLSX or JSON Lines"))?;
-    let text = text.as_str();
-    if text.trim_start().starts_with('{') {
-        return Ok(parse_jsonl(name, text));
-    }
-    parse_csv(name, text)
-}
-
-fn sniff_delimiter(text: &str) -> u8 {
-    let first = text.lines().next().unwrap_or("");
-    let counts = [(b'\t', first.matches('\t').count()), (b',', first.matches(',').count()), (b';', first.matches(';').count())];
-    counts.iter().max_by_key(|c| c.1).filter(|c| c.1 > 0).map(|c| c.0).unwrap_or(b',')
-}
-
-fn parse_csv(name: &str, text: &str) -> anyhow::Result<(Vec<Row>, Vec<RowError>)> {
-    let mut rd = csv::ReaderBuilder::new().delimiter(sniff_delimiter(text)).flexible(true).has_headers(true).from_reader(text.as_bytes());
-    let headers: Vec<String> = rd.headers()?.iter().map(str::to_string).collect();
-    let mut table = Vec::new();
-    let mut errors = Vec::new();
-    for (i, r) in rd.records().enumerate() {
-        match r {
-            Ok(r) => {
-                let line = r.position().map(|p| p.line() as usize).unwrap_or(i + 2);
-                table.push((line, r.iter().map(str::to_string).collect::<Vec<_>>()));
-            }
-            Err(e) => errors.push(RowError { line: i + 2, column: String::new(), message: e.to_string() }),
+/// Reads the file into rows (format detected from its bytes, `name` as a hint), within the
+/// bounds of `limits`.
+pub fn parse(name: &str, bytes: &[u8], limits: &ImportLimits) -> anyhow::Result<(Vec<Row>, Vec<Problem>)> {
+    let read = imports::read(bytes, limits, cell_text)?;
+    // The records' source is the file's name as it was before compression.
+    let name = if read.gzipped { name.trim_end_matches(".gz") } else { name };
+    match read.table {
+        Table::Lines(text) => Ok(parse_jsonl(name, &text)),
+        Table::Rows(rows) => {
+            let (rows, errors) = from_table(name, rows)?;
+            let mut problems = read.problems;
+            problems.extend(errors);
+            Ok((rows, problems))
         }
     }
-    let (rows, mut errs) = from_table(name, &headers, table)?;
-    errors.append(&mut errs);
-    Ok((rows, errors))
 }
 
-fn parse_xlsx(name: &str, bytes: &[u8]) -> anyhow::Result<(Vec<Row>, Vec<RowError>)> {
-    use calamine::{Data, Reader};
-    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))?;
-    let range = wb.worksheet_range_at(0).ok_or_else(|| anyhow::anyhow!("the workbook has no sheet"))??;
-    let start_row = range.start().map(|s| s.0 as usize).unwrap_or(0);
-    let mut rows = range.rows();
-    let headers: Vec<String> = rows.next().map(|r| r.iter().map(|c| c.to_string()).collect()).unwrap_or_default();
-    let mut table = Vec::new();
-    for (i, r) in rows.enumerate() {
-        let cells = r
-            .iter()
-            .map(|c| match c {
-                Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                Data::DateTime(d) => format!("{}", d.as_f64().floor() as i64),
-                Data::Empty => String::new(),
-                other => other.to_string(),
-            })
-            .collect();
-        table.push((start_row + i + 2, cells));
+/// A workbook cell as the catalogue reads it: whole numbers without a decimal point, dates
+/// as their Excel serial day (read by `model::parse_date_cell`).
+fn cell_text(c: &Data) -> String {
+    match c {
+        Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+        Data::DateTime(d) => format!("{}", d.as_f64().floor() as i64),
+        Data::Empty => String::new(),
+        other => other.to_string(),
     }
-    from_table(name, &headers, table)
 }
 
-fn from_table(name: &str, headers: &[String], table: Vec<(usize, Vec<String>)>) -> anyhow::Result<(Vec<Row>, Vec<RowError>)> {
+fn from_table(name: &str, table: Vec<imports::Row>) -> anyhow::Result<(Vec<Row>, Vec<Problem>)> {
+    let mut table = table.into_iter();
+    let headers = table.next().map(|r| r.cells).unwrap_or_default();
     let fields: Vec<Option<Field>> = headers.iter().map(|h| model::header_field(h)).collect();
     if !fields.contains(&Some(Field::Number)) {
         anyhow::bail!("no column of standard numbers (标准号 / number) among: {}", headers.join(", "));
     }
     let mut rows = Vec::new();
     let mut errors = Vec::new();
-    for (line, cells) in table {
+    for imports::Row { line, cells } in table {
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -166,7 +118,7 @@ fn json_cell(v: &Value) -> String {
     }
 }
 
-fn parse_jsonl(name: &str, text: &str) -> (Vec<Row>, Vec<RowError>) {
+fn parse_jsonl(name: &str, text: &str) -> (Vec<Row>, Vec<Problem>) {
     let iec_file = name.to_ascii_lowercase().contains("iec");
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -178,7 +130,7 @@ fn parse_jsonl(name: &str, text: &str) -> (Vec<Row>, Vec<RowError>) {
         let obj: serde_json::Map<String, Value> = match serde_json::from_str(line) {
             Ok(v) => v,
             Err(e) => {
-                errors.push(RowError { line: line_no, column: String::new(), message: format!("not a JSON object: {e}") });
+                errors.push(Problem::new(line_no, "", format!("not a JSON object: {e}")));
                 continue;
             }
         };
@@ -234,7 +186,7 @@ struct Builder {
     replaces: Vec<String>,
     replaced_by: Vec<String>,
     adopts: Vec<(String, String)>,
-    errors: Vec<RowError>,
+    errors: Vec<Problem>,
     number_col: String,
 }
 
@@ -245,7 +197,7 @@ impl Builder {
     }
 
     fn err(&mut self, column: &str, message: String) {
-        self.errors.push(RowError { line: self.line, column: column.to_string(), message });
+        self.errors.push(Problem::new(self.line, column, message));
     }
 
     fn date(&mut self, col: &str, cell: &str) -> Option<i64> {
@@ -332,7 +284,7 @@ impl Builder {
         }
     }
 
-    fn finish(mut self, rows: &mut Vec<Row>, errors: &mut Vec<RowError>) {
+    fn finish(mut self, rows: &mut Vec<Row>, errors: &mut Vec<Problem>) {
         let Some(id) = model::ident(&self.rec.number) else {
             let col = if self.number_col.is_empty() { "标准号".to_string() } else { self.number_col.clone() };
             self.err(&col, "the standard number is missing".into());
@@ -384,7 +336,7 @@ fn numbers_in(text: &str) -> Vec<String> {
 /// Parses and stores a file; the rows are written in batches, each in one transaction.
 pub async fn import_bytes(app: &App, name: &str, bytes: &[u8], progress: Progress<'_>) -> anyhow::Result<Report> {
     let started = std::time::Instant::now();
-    let (rows, errors) = parse(name, bytes)?;
+    let (rows, errors) = parse(name, bytes, &app.config.imports)?;
     tracing::debug!("parsed {} rows of {name} in {:.2} s", rows.len(), started.elapsed().as_secs_f64());
     let mut report = Report { rows: rows.len(), errors, ..Default::default() };
     // Duplicates within one file (joint ISO/IEC records): merged into the first occurrence.

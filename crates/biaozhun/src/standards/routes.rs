@@ -357,74 +357,15 @@ pub async fn api_get(State(app): State<App>, Path(number): Path<String>) -> AppR
 // ---------------------------------------------------------------------------------------
 // Validity check: the pages and API are in `reports::routes`; the upload is read here.
 
-/// Text of an uploaded file: CSV/TXT as text, XLSX cells row by row, DOCX paragraphs.
-pub fn file_text(name: &str, bytes: &[u8]) -> Result<String, String> {
-    if bytes.starts_with(b"PK") {
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
-        if let Ok(mut f) = zip.by_name("word/document.xml") {
-            let mut xml = String::new();
-            std::io::Read::read_to_string(&mut f, &mut xml).map_err(|e| e.to_string())?;
-            return Ok(docx_text(&xml));
-        }
-        use calamine::Reader;
-        let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).map_err(|e| e.to_string())?;
-        let mut out = String::new();
-        for sheet in wb.sheet_names() {
-            if let Ok(range) = wb.worksheet_range(&sheet) {
-                for row in range.rows() {
-                    let cells: Vec<String> = row.iter().map(|c| c.to_string()).collect();
-                    out.push_str(&cells.join("\t"));
-                    out.push('\n');
-                }
-            }
-        }
-        return Ok(out);
-    }
-    crate::util::decode_text(bytes).ok_or_else(|| format!("{name}: not text (UTF-8, UTF-16 or GBK), XLSX or DOCX"))
-}
-
-/// The `<w:t>` runs of a Word document, one line per paragraph, entities decoded.
-pub fn docx_text(xml: &str) -> String {
-    let mut out = String::new();
-    let mut rest = xml;
-    while let Some(p) = rest.find('<') {
-        let Some(e) = rest[p..].find('>') else { break };
-        let tag = &rest[p + 1..p + e];
-        rest = &rest[p + e + 1..];
-        if tag == "/w:p" || tag.starts_with("w:br") {
-            out.push('\n');
-        } else if tag == "w:tab/" {
-            out.push('\t');
-        } else if tag == "w:t" || tag.starts_with("w:t ") {
-            let end = rest.find("</w:t>").unwrap_or(rest.len());
-            out.push_str(&unescape_xml(&rest[..end]));
-            rest = &rest[end..];
-        }
-    }
-    out
-}
-
-fn unescape_xml(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
-}
-
-async fn read_upload(mp: &mut Multipart, ctx: &Ctx) -> AppResult<(String, Vec<u8>)> {
-    while let Some(field) = mp.next_field().await.map_err(|e| AppError::invalid("file", e.to_string()))? {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().unwrap_or("upload").to_string();
-        let data = field.bytes().await.map_err(|_| AppError::TooLarge)?;
-        if !data.is_empty() {
-            return Ok((name, data.to_vec()));
-        }
-    }
-    Err(AppError::invalid("file", ctx.t("standards.err_no_file")))
+/// The text of the uploaded list (TXT, CSV, XLSX, DOCX), read within the import bounds.
+async fn upload_text(app: &App, ctx: &Ctx, mp: &mut Multipart) -> AppResult<String> {
+    let file = crate::web::upload::one_file(mp, &ctx.t("standards.err_no_file")).await?;
+    let limits = app.config.imports.clone();
+    crate::imports::off_thread(move || crate::imports::file_text(&file.data, &limits)).await.map_err(|r| r.to_app_error(ctx.lang))
 }
 
 async fn check_upload(State(app): State<App>, ctx: Ctx, headers: HeaderMap, mut mp: Multipart) -> AppResult<Response> {
-    let (name, data) = read_upload(&mut mp, &ctx).await?;
-    let text = file_text(&name, &data).map_err(|m| AppError::invalid("file", m))?;
+    let text = upload_text(&app, &ctx, &mut mp).await?;
     super::reports::routes::submit(&app, &ctx, &headers, &text, "file").await
 }
 
@@ -473,8 +414,7 @@ async fn watch_add_form(State(app): State<App>, ctx: Ctx, Form(f): Form<NumbersF
 }
 
 async fn watch_upload(State(app): State<App>, ctx: Ctx, mut mp: Multipart) -> AppResult<Response> {
-    let (name, data) = read_upload(&mut mp, &ctx).await?;
-    let text = file_text(&name, &data).map_err(|m| AppError::invalid("file", m))?;
+    let text = upload_text(&app, &ctx, &mut mp).await?;
     add_numbers(&app, &ctx, &text).await?;
     Ok(crate::web::ctx::redirect_with_flash(&app, "/standards/watchlist", "standards_watch_saved"))
 }
@@ -651,11 +591,5 @@ async fn import_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
 }
 
 async fn import_post(State(app): State<App>, ctx: Ctx, mut mp: Multipart) -> AppResult<Response> {
-    let user = ctx.require_user()?;
-    let (name, data) = read_upload(&mut mp, &ctx).await?;
-    let mut tx = app.db.begin().await?;
-    let upload = crate::jobs::files::store(&mut tx, &name, &data, Some(user.id)).await?;
-    let job = crate::jobs::enqueue_returning(&mut tx, "standards_import", serde_json::json!({"upload_id": upload})).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/staff/jobs/{job}")).into_response())
+    crate::imports::stage_upload(&app, &ctx, &mut mp, "standards_import", &ctx.t("standards.err_no_file")).await
 }

@@ -56,8 +56,8 @@ pub async fn add_concern(app: &App, ctx: &crate::web::Ctx, notification_id: i64,
             if data.len() > app.config.max_upload_bytes {
                 return Err(AppError::TooLarge);
             }
-            let clean = crate::content::store::clean_filename(&name).ok_or_else(|| AppError::invalid("file", ctx.t("tbt.err_file")))?;
-            let ct = crate::content::store::sniff(&clean, &data).ok_or_else(|| AppError::invalid("file", ctx.t("tbt.err_file")))?;
+            let clean = crate::web::upload::clean_filename(&name).ok_or_else(|| AppError::invalid("file", ctx.t("tbt.err_file")))?;
+            let ct = crate::web::upload::sniff(&clean, &data).ok_or_else(|| AppError::invalid("file", ctx.t("tbt.err_file")))?;
             (Some(clean), Some(ct.to_string()), Some(data))
         }
         _ => (None, None, None),

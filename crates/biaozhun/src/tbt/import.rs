@@ -5,17 +5,10 @@
 use super::model::{self, Record};
 use super::{members, store};
 use crate::App;
+use crate::config::ImportLimits;
+use crate::imports::{self, Problem, Table};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::io::Read;
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Problem {
-    /// Line of the file (the header is line 1 in CSV/XLSX).
-    pub line: usize,
-    pub column: String,
-    pub message: String,
-}
 
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
@@ -165,7 +158,7 @@ impl RawRow {
             if !has(v) {
                 continue;
             }
-            warnings.push(Problem { line: self.line, column: col.clone(), message: crate::util::NUL_REMOVED.into() });
+            warnings.push(Problem::new(self.line, col.clone(), crate::util::NUL_REMOVED));
             match v {
                 V::Text(s) => *s = s.replace('\0', ""),
                 V::List(l) => l.iter_mut().for_each(|s| *s = s.replace('\0', "")),
@@ -346,12 +339,7 @@ fn looks_like_date(s: &str) -> bool {
 // ---------------------------------------------------------------------------------------
 // Formats
 
-fn gunzip(data: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(data).read_to_end(&mut out)?;
-    Ok(out)
-}
-
+/// A workbook cell as ePing exports read: whole numbers without a decimal point, dates in ISO form.
 fn xlsx_cell(d: &calamine::Data) -> String {
     use calamine::Data;
     match d {
@@ -373,13 +361,18 @@ fn xlsx_cell(d: &calamine::Data) -> String {
     }
 }
 
-fn table_rows(header: Vec<String>, rows: Vec<(usize, Vec<String>)>) -> anyhow::Result<Vec<RawRow>> {
+/// The rows under the header: the first row naming a Symbol column (title rows above it are
+/// skipped), else the first row, whose names the error then lists.
+fn table_rows(rows: Vec<imports::Row>) -> anyhow::Result<Vec<RawRow>> {
+    let at = rows.iter().position(|r| r.cells.iter().any(|c| field_of(c) == Some(F::Symbol))).unwrap_or(0);
+    let mut rows = rows.into_iter().skip(at);
+    let header = rows.next().map(|r| r.cells).unwrap_or_default();
     let cols: Vec<Option<F>> = header.iter().map(|h| field_of(h)).collect();
     if !cols.contains(&Some(F::Symbol)) {
         anyhow::bail!("no Symbol column (found: {})", header.join(", "));
     }
     let mut out = Vec::with_capacity(rows.len());
-    for (line, cells) in rows {
+    for imports::Row { line, cells } in rows {
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -394,57 +387,6 @@ fn table_rows(header: Vec<String>, rows: Vec<(usize, Vec<String>)>) -> anyhow::R
         out.push(RawRow { line, values });
     }
     Ok(out)
-}
-
-fn read_csv(data: &[u8]) -> anyhow::Result<Vec<RawRow>> {
-    let text = crate::util::decode_text(data).ok_or_else(|| anyhow::anyhow!("the file is not text (UTF-8, UTF-16 or GBK/GB18030)"))?;
-    let text = text.as_str();
-    let first = text.lines().next().unwrap_or("");
-    let delim = [b'\t', b';', b',']
-        .into_iter()
-        .max_by_key(|d| first.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',');
-    let mut r = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(text.as_bytes());
-    let mut header = None;
-    let mut rows = Vec::new();
-    for rec in r.records() {
-        let rec = rec?;
-        let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
-        let cells: Vec<String> = rec.iter().map(str::to_string).collect();
-        if header.is_none() {
-            header = Some(cells);
-        } else {
-            rows.push((line, cells));
-        }
-    }
-    table_rows(header.unwrap_or_default(), rows)
-}
-
-fn read_xlsx(data: &[u8]) -> anyhow::Result<Vec<RawRow>> {
-    use calamine::Reader;
-    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(data.to_vec()))?;
-    let range = wb.worksheet_range_at(0).ok_or_else(|| anyhow::anyhow!("the workbook has no sheet"))??;
-    let start = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-    let mut it = range.rows().enumerate();
-    let mut header = Vec::new();
-    let mut rows = Vec::new();
-    // The header is the first row naming a Symbol column (title rows above it are skipped).
-    for (i, row) in it.by_ref() {
-        let cells: Vec<String> = row.iter().map(xlsx_cell).collect();
-        if cells.iter().any(|c| field_of(c) == Some(F::Symbol)) {
-            header = cells;
-            let _ = i;
-            break;
-        }
-    }
-    for (i, row) in it {
-        rows.push((start + i + 1, row.iter().map(xlsx_cell).collect()));
-    }
-    table_rows(header, rows)
 }
 
 fn json_value(v: &serde_json::Value) -> Option<V> {
@@ -466,8 +408,7 @@ fn json_value(v: &serde_json::Value) -> Option<V> {
     }
 }
 
-fn read_jsonl(data: &[u8]) -> (Vec<RawRow>, Vec<Problem>) {
-    let text = String::from_utf8_lossy(data);
+fn read_jsonl(text: &str) -> (Vec<RawRow>, Vec<Problem>) {
     let mut rows = Vec::new();
     let mut errs = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -491,25 +432,19 @@ fn read_jsonl(data: &[u8]) -> (Vec<RawRow>, Vec<Problem>) {
                 }
                 rows.push(RawRow { line: line_no, values });
             }
-            Err(e) => errs.push(Problem {
-                line: line_no,
-                column: String::new(),
-                message: format!("not a JSON object: {e}"),
-            }),
+            Err(e) => errs.push(Problem::new(line_no, "", format!("not a JSON object: {e}"))),
         }
     }
     (rows, errs)
 }
 
-/// Reads a file of any accepted format into records and problems.
-pub fn parse(data: &[u8]) -> anyhow::Result<(Vec<(usize, Record)>, Vec<Problem>, Vec<Problem>)> {
-    let data = if data.starts_with(&[0x1f, 0x8b]) { gunzip(data)? } else { data.to_vec() };
-    let (rows, mut errors) = if data.starts_with(b"PK") {
-        (read_xlsx(&data)?, Vec::new())
-    } else if data.iter().find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF) == Some(&b'{') {
-        read_jsonl(&data)
-    } else {
-        (read_csv(&data)?, Vec::new())
+/// Reads a file of any accepted format into records and problems, within the bounds of
+/// `limits`.
+pub fn parse(data: &[u8], limits: &ImportLimits) -> anyhow::Result<(Vec<(usize, Record)>, Vec<Problem>, Vec<Problem>)> {
+    let read = imports::read(data, limits, xlsx_cell)?;
+    let (rows, mut errors) = match read.table {
+        Table::Lines(text) => read_jsonl(&text),
+        Table::Rows(rows) => (table_rows(rows)?, read.problems),
     };
     let mut warnings = Vec::new();
     let mut records = Vec::with_capacity(rows.len());
@@ -528,7 +463,7 @@ where
     P: FnMut(usize, usize) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let (records, errors, warnings) = parse(data)?;
+    let (records, errors, warnings) = parse(data, &app.config.imports)?;
     let mut report = Report {
         rows: records.len() + errors.iter().map(|e| e.line).collect::<std::collections::HashSet<_>>().len(),
         errors,
@@ -647,7 +582,7 @@ mod tests {
         let csv = "Notifying Member(s),Symbol,Title,Distribution date,Products (HS/ICS code),Final date for comments\n\
                    \"欧盟\",G/TBT/N/EU/1100,Hoods,2025-01-10,\"8414; 97.040.20; 9999\",60 days from notification\n\
                    USA,G/TBT/N/XXX,Bad,2025-13-40,,\n";
-        let (recs, errs, warns) = parse(csv.as_bytes()).unwrap();
+        let (recs, errs, warns) = parse(csv.as_bytes(), &ImportLimits::default()).unwrap();
         assert_eq!(recs.len(), 1);
         let r = &recs[0].1;
         assert_eq!(r.member, "EU");

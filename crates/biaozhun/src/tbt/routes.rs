@@ -174,33 +174,14 @@ async fn notification(State(app): State<App>, ctx: Ctx, Path(symbol): Path<Strin
 async fn add_concern(State(app): State<App>, ctx: Ctx, Path(symbol): Path<String>, mut mp: Multipart) -> AppResult<Response> {
     let user = ctx.require_user()?.id;
     let id = store::id_by_symbol(&app, &symbol).await?;
-    let mut input = comments::ConcernInput {
-        body: String::new(),
-        clauses: String::new(),
-        trade_impact: String::new(),
-        attachment: None,
+    let parts = crate::web::upload::read(&mut mp, "body", &["body", "clauses", "trade_impact"]).await?;
+    let text = |name: &str| parts.text(name).unwrap_or("").to_string();
+    let input = comments::ConcernInput {
+        body: text("body"),
+        clauses: text("clauses"),
+        trade_impact: text("trade_impact"),
+        attachment: parts.files.iter().rev().find(|f| !f.data.is_empty()).map(|f| (f.name.clone(), f.data.clone())),
     };
-    while let Some(field) = mp.next_field().await.map_err(|e| AppError::invalid("body", e.to_string()))? {
-        let name = field.name().unwrap_or("").to_string();
-        match name.as_str() {
-            "file" => {
-                let fname = field.file_name().unwrap_or("").to_string();
-                let data = field.bytes().await.map_err(|_| AppError::TooLarge)?;
-                if !data.is_empty() {
-                    input.attachment = Some((fname, data.to_vec()));
-                }
-            }
-            "body" | "clauses" | "trade_impact" => {
-                let v = field.text().await.map_err(|e| AppError::invalid(name.clone(), e.to_string()))?;
-                match name.as_str() {
-                    "body" => input.body = v,
-                    "clauses" => input.clauses = v,
-                    _ => input.trade_impact = v,
-                }
-            }
-            _ => {}
-        }
-    }
     comments::add_concern(&app, &ctx, id, user, input).await?;
     let n = store::get(&app, id, lang(&ctx)).await?;
     Ok(crate::web::ctx::redirect_with_flash(&app, &sym_url(&n.symbol), "tbt_concern_saved"))

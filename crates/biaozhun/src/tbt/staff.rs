@@ -8,7 +8,7 @@ use crate::web::ctx::redirect_with_flash;
 use crate::web::{Access, AppError, AppResult, Ctx, Form, Routes, download};
 use crate::workflow::{Actor, Step};
 use axum::extract::{Multipart, Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -42,23 +42,7 @@ async fn import_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
 }
 
 async fn import_upload(State(app): State<App>, ctx: Ctx, mut mp: Multipart) -> AppResult<Response> {
-    let user = ctx.require_user()?.id;
-    while let Some(field) = mp.next_field().await.map_err(|e| AppError::invalid("file", e.to_string()))? {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = crate::content::store::clean_filename(field.file_name().unwrap_or("upload")).unwrap_or_else(|| "upload".into());
-        let data = field.bytes().await.map_err(|_| AppError::TooLarge)?;
-        if data.is_empty() {
-            return Err(AppError::invalid("file", ctx.t("tbt.err_file")));
-        }
-        let mut tx = app.db.begin().await?;
-        let upload = crate::jobs::files::store(&mut tx, &name, &data, Some(user)).await?;
-        let job = crate::jobs::enqueue_returning(&mut tx, "tbt_import", serde_json::json!({"upload_id": upload})).await?;
-        tx.commit().await?;
-        return Ok(Redirect::to(&format!("/staff/jobs/{job}")).into_response());
-    }
-    Err(AppError::invalid("file", ctx.t("tbt.err_file")))
+    crate::imports::stage_upload(&app, &ctx, &mut mp, "tbt_import", &ctx.t("tbt.err_file")).await
 }
 
 #[derive(Deserialize)]

@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod openapi;
 pub mod ratelimit;
 pub mod templates;
+pub mod upload;
 
 pub use access::{Access, RouteRule, Routes};
 pub use ctx::Ctx;

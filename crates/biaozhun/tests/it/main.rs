@@ -17,4 +17,5 @@ mod security;
 mod scaleout;
 mod standards;
 mod tbt;
+mod uploads;
 mod workflow;

@@ -1,0 +1,71 @@
+//! The imports room (kernel): reading the files people upload and staff import, within
+//! bounds. The table reader (CSV/TSV, XLSX, JSON Lines, any gzipped; text in UTF-8, UTF-16 or
+//! GBK/GB18030), the text of an uploaded list (TXT, CSV, XLSX, DOCX), the decoders that stop at
+//! the configured expanded size and ratio, the problem type a row is reported with, and the
+//! staff upload that checks a file and hands it to a job. Domains bring what the rows mean.
+//!
+//! Bounds (`[imports]` in the configuration, [`crate::config::ImportLimits`]): decompressed
+//! bytes and their ratio to the file's size, rows, columns and cells. Past one, the file is
+//! refused with a [`Refusal`] naming the setting (422 on the web).
+
+pub mod decode;
+pub mod limits;
+pub mod sheet;
+pub mod table;
+pub mod text;
+
+pub use limits::{Budget, Refusal};
+pub use table::{Read, Row, Table, check, read};
+pub use text::{docx_text, file_text};
+
+use crate::App;
+use crate::web::{AppResult, Ctx};
+use axum::extract::Multipart;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Serialize;
+use std::sync::LazyLock;
+use tokio::sync::Semaphore;
+
+/// A problem with one row of a file: the 1-based line (of a CSV or JSON Lines file; the
+/// sheet row of a workbook), the column as the file names it, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    pub line: usize,
+    pub column: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(line: usize, column: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem { line, column: column.into(), message: message.into() }
+    }
+}
+
+/// Files this server reads at once for requests. Reading one may take a few times
+/// `max_expanded_bytes` of memory at the bounds, so a burst of uploads waits its turn instead
+/// of adding up: one per processor.
+static READERS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
+/// Runs the reading of a file on a blocking thread (it takes a while: decompression, XML), as
+/// one of at most [`READERS`]; a panic in a decoder is a refusal of the file, not a lost worker.
+pub async fn off_thread<T: Send + 'static>(read: impl FnOnce() -> Result<T, Refusal> + Send + 'static) -> Result<T, Refusal> {
+    let _turn = READERS.acquire().await.map_err(|e| Refusal::Damaged(e.to_string()))?;
+    tokio::task::spawn_blocking(read).await.unwrap_or_else(|e| Err(Refusal::Damaged(e.to_string())))
+}
+
+/// The staff upload of a file to import: read once here within the bounds (a file that
+/// cannot be read is refused now with 422, not later by the job), kept for any server's
+/// worker, and a job of `kind` queued with its id; the answer leads to the job's page.
+/// `missing` is the message when no file came.
+pub async fn stage_upload(app: &App, ctx: &Ctx, mp: &mut Multipart, kind: &str, missing: &str) -> AppResult<Response> {
+    let user = ctx.require_user()?.id;
+    let file = crate::web::upload::one_file(mp, missing).await?;
+    let name = crate::web::upload::clean_filename(&file.name).unwrap_or_else(|| "upload".into());
+    let limits = app.config.imports.clone();
+    let data = off_thread(move || check(&file.data, &limits).map(|_| file.data)).await.map_err(|r| r.to_app_error(ctx.lang))?;
+    let mut tx = app.db.begin().await?;
+    let upload = crate::jobs::files::store(&mut tx, &name, &data, Some(user)).await?;
+    let job = crate::jobs::enqueue_returning(&mut tx, kind, serde_json::json!({"upload_id": upload})).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/staff/jobs/{job}")).into_response())
+}
