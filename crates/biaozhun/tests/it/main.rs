@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod auth_security;
 mod authz;
 mod content;
 mod faults;
@@ -14,3 +15,4 @@ mod security;
 mod scaleout;
 mod standards;
 mod tbt;
+mod tokens;
