@@ -7,7 +7,7 @@
 //! mail". User names are public and are still refused when taken or alike
 //! (`auth::identity`).
 
-use super::captcha::{self, Outcome};
+use super::captcha;
 use super::routes::login_form_context;
 use super::store::{self, Purpose, Taken, TokenState};
 use super::{audit, identity, password};
@@ -65,13 +65,7 @@ async fn register_core(app: &App, ctx: &Ctx, input: &RegisterInput) -> AppResult
     if input.password_confirm.as_deref().is_some_and(|c| c != input.password) {
         return bad("password_confirm", "auth.password_mismatch");
     }
-    let captcha_problem = match captcha::verify(app, &input.captcha_id, &input.captcha_answer).await? {
-        Outcome::Ok => None,
-        Outcome::Wrong => Some("auth.captcha_wrong"),
-        Outcome::Expired => Some("auth.captcha_expired"),
-        Outcome::Reused => Some("auth.captcha_reused"),
-    };
-    if let Some(k) = captcha_problem {
+    if let Some(k) = captcha::verify(app, &input.captcha_id, &input.captcha_answer).await?.problem() {
         return bad("captcha_answer", k);
     }
     // Hashed whether or not the account is made, so the time taken tells nothing either.

@@ -2,7 +2,7 @@
 //! password reset, the account page with API tokens, notifications, and administration
 //! of users, roles, the audit log and the mail outbox.
 
-use super::captcha::{self, Outcome};
+use super::captcha;
 use super::store::{self, Purpose, TokenState};
 use super::{Role, audit, identity, password, register, sessions, throttle, tokens};
 use crate::App;
@@ -104,13 +104,7 @@ async fn login_core(app: &App, ctx: &Ctx, input: &LoginInput) -> AppResult<(i64,
         let minutes = ((wait + 59) / 60).to_string();
         return Err(AppError::TooMany { message: ctx.tf("auth.throttled", &[("minutes", &minutes)]), retry_after: wait });
     }
-    let captcha_problem = match captcha::verify(app, &input.captcha_id, &input.captcha_answer).await? {
-        Outcome::Ok => None,
-        Outcome::Wrong => Some("auth.captcha_wrong"),
-        Outcome::Expired => Some("auth.captcha_expired"),
-        Outcome::Reused => Some("auth.captcha_reused"),
-    };
-    if let Some(key) = captcha_problem {
+    if let Some(key) = captcha::verify(app, &input.captcha_id, &input.captcha_answer).await?.problem() {
         throttle::record(app, &keys[1..]).await?;
         return Err(AppError::invalid("captcha_answer", ctx.t(key)));
     }
@@ -244,11 +238,8 @@ async fn forgot_core(app: &App, ctx: &Ctx, input: &ForgotInput) -> AppResult<()>
         let minutes = ((wait + 59) / 60).to_string();
         return Err(AppError::TooMany { message: ctx.tf("auth.throttled", &[("minutes", &minutes)]), retry_after: wait });
     }
-    match captcha::verify(app, &input.captcha_id, &input.captcha_answer).await? {
-        Outcome::Ok => {}
-        Outcome::Expired => return Err(AppError::invalid("captcha_answer", ctx.t("auth.captcha_expired"))),
-        Outcome::Reused => return Err(AppError::invalid("captcha_answer", ctx.t("auth.captcha_reused"))),
-        Outcome::Wrong => return Err(AppError::invalid("captcha_answer", ctx.t("auth.captcha_wrong"))),
+    if let Some(key) = captcha::verify(app, &input.captcha_id, &input.captcha_answer).await?.problem() {
+        return Err(AppError::invalid("captcha_answer", ctx.t(key)));
     }
     throttle::record(app, &keys).await?;
     if let Some(acct) = store::find_by_account(app, account).await?.filter(|a| a.active) {

@@ -28,19 +28,6 @@ async fn token(c: &Client, name: &str, scopes: &[&str]) -> (i64, String) {
     (r.json()["info"]["id"].as_i64().unwrap(), r.json()["token"].as_str().unwrap().to_string())
 }
 
-fn concrete(path: &str) -> String {
-    path.split('/')
-        .map(|seg| match seg {
-            "{*path}" => "site.css".to_string(),
-            "{code}" => "en".to_string(),
-            "{token}" => "not-a-token".to_string(),
-            s if s.starts_with('{') => "1".to_string(),
-            s => s.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 scenario!(a_read_token_changes_nothing, |t: TestApp| async move {
     let admin = t.user_with_roles("scope_reader", &[Role::Admin, Role::Staff]).await;
     let (_, read) = token(&admin, "reader", &["read"]).await;
