@@ -73,6 +73,7 @@ impl App {
             flows,
         }));
         crate::content::seed::publish_outline(&app).await?;
+        crate::auth::store::fill_skeletons(&app).await?;
         let admin_created = crate::auth::store::ensure_admin(&app).await?;
         Ok(Started { app, admin_created, migrations_applied })
     }

@@ -102,6 +102,11 @@ enum UserCmd {
         /// What the token is for, as listed on /account.
         #[arg(long, default_value = "command line")]
         label: String,
+        /// What it may do, comma-separated: read (always), write (any change), admin
+        /// (administrator routes if the account is an administrator, and token management).
+        /// The default is everything the account may do.
+        #[arg(long, default_value = "read,write,admin")]
+        scope: String,
     },
 }
 
@@ -186,12 +191,17 @@ async fn main() -> anyhow::Result<()> {
             tx.commit().await?;
             println!("{name}: added {added:?}, removed {removed:?}");
         }
-        Cmd::User { cmd: UserCmd::Token { name, label } } => {
+        Cmd::User { cmd: UserCmd::Token { name, label, scope } } => {
+            let scopes = biaozhun::auth::tokens::Scopes::parse(&scope).map_err(|e| anyhow::anyhow!("--scope: {e}"))?;
             let app = App::init(cfg).await?.app;
             let acct = account(&app, &name).await?;
-            let (info, token) = biaozhun::auth::tokens::create(&app, acct.id, &label).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let maker = biaozhun::auth::tokens::Maker { user_id: acct.id, via: None };
+            let mut tx = app.db.begin().await?;
+            let (info, token) = biaozhun::auth::tokens::create(&mut tx, &maker, &label, scopes).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             // Recorded like the web path's `token.create`, with the command line as the actor.
-            biaozhun::auth::audit::log_command_line(&app.db.pool, "token.create", format!("token:{}", info.id), format!("{} (for {name})", info.name)).await?;
+            let detail = format!("{} ({}) for {name}", info.name, scopes.to_db());
+            biaozhun::auth::audit::log_command_line(&mut *tx, "token.create", format!("token:{}", info.id), detail).await?;
+            tx.commit().await?;
             println!("{token}");
         }
         Cmd::Backup { out, archive } => {

@@ -66,6 +66,18 @@ pub enum Outcome {
     Reused,
 }
 
+impl Outcome {
+    /// The i18n key of what went wrong, or `None` for a right answer.
+    pub fn problem(&self) -> Option<&'static str> {
+        match self {
+            Outcome::Ok => None,
+            Outcome::Wrong => Some("auth.captcha_wrong"),
+            Outcome::Expired => Some("auth.captcha_expired"),
+            Outcome::Reused => Some("auth.captcha_reused"),
+        }
+    }
+}
+
 /// Checks and consumes a challenge. A wrong answer also consumes it, so each image can
 /// be tried once.
 pub async fn verify(app: &App, id: &str, input: &str) -> Result<Outcome, AppError> {

@@ -3,8 +3,10 @@
 
 pub mod audit;
 pub mod captcha;
+pub mod identity;
 pub mod membership;
 pub mod password;
+pub mod register;
 pub mod routes;
 pub mod sessions;
 pub mod store;
@@ -53,6 +55,8 @@ pub struct CurrentUser {
     pub session_id: Option<String>,
     /// The API token used, when authenticated by token.
     pub token_id: Option<i64>,
+    /// That token's scopes (its owner's roles are already capped by them).
+    pub token_scopes: Option<tokens::Scopes>,
 }
 
 impl CurrentUser {

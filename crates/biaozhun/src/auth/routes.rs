@@ -2,12 +2,12 @@
 //! password reset, the account page with API tokens, notifications, and administration
 //! of users, roles, the audit log and the mail outbox.
 
-use super::captcha::{self, Outcome};
+use super::captcha;
 use super::store::{self, Purpose, TokenState};
-use super::{Role, audit, password, sessions, throttle, tokens};
+use super::{Role, audit, identity, password, register, sessions, throttle, tokens};
 use crate::App;
 use crate::jobs::{mail, notify};
-use crate::web::ctx::{ACCOUNT_COOKIE, SESSION_COOKIE, CSRF_COOKIE, redirect_with_flash, safe_next, set_cookie};
+use crate::web::ctx::{ACCOUNT_COOKIE, CSRF_COOKIE, SESSION_COOKIE, redirect_with_flash, safe_next, session_csrf, set_cookie};
 use crate::web::{Access, AppError, AppResult, Ctx, Form, JsonIn, Routes};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -24,9 +24,9 @@ pub fn routes() -> Routes {
         .get("/login", Access::Public, login_page)
         .post("/login", Access::Public, login_submit)
         .post("/logout", Access::Public, logout)
-        .get("/register", Access::Public, register_page)
-        .post("/register", Access::Public, register_submit)
-        .get("/confirm/{token}", Access::Public, confirm)
+        .get("/register", Access::Public, register::register_page)
+        .post("/register", Access::Public, register::register_submit)
+        .get("/confirm/{token}", Access::Public, register::confirm)
         .get("/password/forgot", Access::Public, forgot_page)
         .post("/password/forgot", Access::Public, forgot_submit)
         .get("/password/reset/{token}", Access::Public, reset_page)
@@ -43,7 +43,7 @@ pub fn routes() -> Routes {
         .get("/admin/outbox", Access::Admin, admin_outbox)
         .post("/api/v1/session", Access::Public, api_login)
         .delete("/api/v1/session", Access::User, api_logout)
-        .post("/api/v1/users", Access::Public, api_register)
+        .post("/api/v1/users", Access::Public, register::api_register)
         .post("/api/v1/password-reset", Access::Public, api_forgot)
         .get("/api/v1/me", Access::User, api_me)
         .get("/api/v1/me/tokens", Access::User, api_tokens)
@@ -104,13 +104,7 @@ async fn login_core(app: &App, ctx: &Ctx, input: &LoginInput) -> AppResult<(i64,
         let minutes = ((wait + 59) / 60).to_string();
         return Err(AppError::TooMany { message: ctx.tf("auth.throttled", &[("minutes", &minutes)]), retry_after: wait });
     }
-    let captcha_problem = match captcha::verify(app, &input.captcha_id, &input.captcha_answer).await? {
-        Outcome::Ok => None,
-        Outcome::Wrong => Some("auth.captcha_wrong"),
-        Outcome::Expired => Some("auth.captcha_expired"),
-        Outcome::Reused => Some("auth.captcha_reused"),
-    };
-    if let Some(key) = captcha_problem {
+    if let Some(key) = captcha::verify(app, &input.captcha_id, &input.captcha_answer).await?.problem() {
         throttle::record(app, &keys[1..]).await?;
         return Err(AppError::invalid("captcha_answer", ctx.t(key)));
     }
@@ -149,8 +143,18 @@ fn login_cookies(app: &App, resp: &mut Response, session: &str, remember: Option
             h.append(header::SET_COOKIE, set_cookie(app, ACCOUNT_COOKIE, "", Some(0), true));
         }
     }
-    // A fresh CSRF token for the new session.
-    h.append(header::SET_COOKIE, set_cookie(app, CSRF_COOKIE, &crate::util::random_token(32), None, true));
+    // The pre-session CSRF value gives way to the new session's own token.
+    h.append(header::SET_COOKIE, set_cookie(app, CSRF_COOKIE, &session_csrf(&app.secret, &crate::util::sha256_hex(session)), None, true));
+}
+
+/// A throttled form page says when to come back, as the API's 429 does.
+fn with_retry_after(mut resp: Response, e: &AppError) -> Response {
+    if let AppError::TooMany { retry_after, .. } = e {
+        if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    resp
 }
 
 #[derive(Deserialize)]
@@ -193,7 +197,7 @@ async fn login_submit(State(app): State<App>, ctx: Ctx, Form(input): Form<LoginI
                 error => message, error_field => field, account => input.account.trim(),
                 login => login_form_context(&app, &ctx),
             };
-            ctx.render_status(&app, status, "auth/login.html", extra)
+            Ok(with_retry_after(ctx.render_status(&app, status, "auth/login.html", extra)?, &e))
         }
         Err(e) => Err(e),
     }
@@ -208,124 +212,12 @@ async fn logout(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
     }
     let mut resp = redirect_with_flash(&app, "/", "logged_out");
     resp.headers_mut().append(header::SET_COOKIE, set_cookie(&app, SESSION_COOKIE, "", Some(0), true));
+    // A new pre-session CSRF value: the ended session's token is of no further use.
+    resp.headers_mut().append(header::SET_COOKIE, set_cookie(&app, CSRF_COOKIE, &crate::util::random_token(32), None, true));
     Ok(resp)
 }
 
-// ---------------------------------------------------------------------------------------
-// Registration and confirmation
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct RegisterInput {
-    pub username: String,
-    pub email: String,
-    #[serde(default)]
-    pub mobile: Option<String>,
-    pub password: String,
-    /// Must equal `password` (forms only; the API may omit it).
-    #[serde(default)]
-    pub password_confirm: Option<String>,
-    pub captcha_id: String,
-    pub captcha_answer: String,
-}
-
-pub const CONFIRM_TTL: i64 = 3 * 24 * 3600;
 pub const RESET_TTL: i64 = 30 * 60;
-
-async fn register_core(app: &App, ctx: &Ctx, input: &RegisterInput) -> AppResult<i64> {
-    let bad = |field: &str, key: &str| Err(AppError::invalid(field, ctx.t(key)));
-    if let Err(k) = store::check_username(input.username.trim()) {
-        return bad("username", k);
-    }
-    if let Err(k) = store::check_email(&input.email) {
-        return bad("email", k);
-    }
-    let mobile = match input.mobile.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
-        Some(m) => match store::check_mobile(m) {
-            Ok(m) => Some(m),
-            Err(k) => return bad("mobile", k),
-        },
-        None => None,
-    };
-    if let Err(k) = password::check_policy(&input.password, input.username.trim(), input.email.trim()) {
-        return bad("password", k);
-    }
-    if input.password_confirm.as_deref().is_some_and(|c| c != input.password) {
-        return bad("password_confirm", "auth.password_mismatch");
-    }
-    let captcha_problem = match captcha::verify(app, &input.captcha_id, &input.captcha_answer).await? {
-        Outcome::Ok => None,
-        Outcome::Wrong => Some("auth.captcha_wrong"),
-        Outcome::Expired => Some("auth.captcha_expired"),
-        Outcome::Reused => Some("auth.captcha_reused"),
-    };
-    if let Some(k) = captcha_problem {
-        return bad("captcha_answer", k);
-    }
-    let pw = input.password.clone();
-    let hash = password::hash_async(pw).await?;
-    let mut tx = app.db.begin().await?;
-    let id = store::create(
-        &mut tx,
-        store::NewUser {
-            username: input.username.trim(),
-            email: input.email.trim(),
-            mobile: mobile.as_deref(),
-            display_name: input.username.trim(),
-            password_hash: &hash,
-            confirmed: false,
-            locale: ctx.lang,
-        },
-        ctx.lang,
-    )
-    .await?;
-    let token = store::issue_token(&mut tx, id, Purpose::Confirm, CONFIRM_TTL).await?;
-    let link = format!("{}/confirm/{token}", app.config.base_url.trim_end_matches('/'));
-    let body = ctx.tf("mail.confirm.body", &[("name", input.username.trim()), ("link", &link)]);
-    mail::enqueue(&mut tx, input.email.trim(), &ctx.t("mail.confirm.subject"), &body).await?;
-    audit::log_tx(&mut tx, ctx, audit::Entry { action: "user.register", target: format!("user:{id}"), detail: String::new() }).await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-async fn register_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
-    ctx.render(&app, "auth/register.html", context! { login => login_form_context(&app, &ctx) })
-}
-
-async fn register_submit(State(app): State<App>, ctx: Ctx, Form(input): Form<RegisterInput>) -> AppResult<Response> {
-    match register_core(&app, &ctx, &input).await {
-        Ok(_) => ctx.render(&app, "auth/registered.html", context! { email => input.email.trim() }),
-        Err(AppError::Invalid { field, message }) => {
-            let extra = context! {
-                error => message, error_field => field,
-                form => context! { username => input.username.trim(), email => input.email.trim(), mobile => input.mobile },
-                login => login_form_context(&app, &ctx),
-            };
-            ctx.render_status(&app, axum::http::StatusCode::UNPROCESSABLE_ENTITY, "auth/register.html", extra)
-        }
-        Err(e) => Err(e),
-    }
-}
-
-async fn confirm(State(app): State<App>, ctx: Ctx, Path(token): Path<String>) -> AppResult<Response> {
-    let mut tx = app.db.begin().await?;
-    let state = store::consume_token(&mut tx, &token, Purpose::Confirm).await?;
-    let message = match state {
-        TokenState::Valid(user_id) => {
-            sqlx::query("UPDATE users SET email_confirmed_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL")
-                .bind(crate::util::now())
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-            audit::log_tx(&mut tx, &ctx, audit::Entry { action: "user.confirm_email", target: format!("user:{user_id}"), detail: String::new() }).await?;
-            "auth.confirmed"
-        }
-        TokenState::Expired => "auth.link_expired",
-        TokenState::Used => "auth.link_used",
-        TokenState::Unknown => "auth.link_invalid",
-    };
-    tx.commit().await?;
-    ctx.render(&app, "message.html", context! { title => ctx.t("auth.confirm_title"), message => ctx.t(message), ok => message == "auth.confirmed", link => "/login" })
-}
 
 // ---------------------------------------------------------------------------------------
 // Password reset
@@ -341,16 +233,13 @@ pub struct ForgotInput {
 /// Mails a reset link if the account exists; the answer is the same either way.
 async fn forgot_core(app: &App, ctx: &Ctx, input: &ForgotInput) -> AppResult<()> {
     let account = input.account.trim();
-    let keys = [format!("reset-account:{}", account.to_lowercase()), format!("reset-ip:{}", ctx.ip)];
+    let keys = [format!("reset-account:{}", identity::key(account)), format!("reset-ip:{}", ctx.ip)];
     if let Some(wait) = throttle::blocked_for(app, &keys, throttle::MAX_FAILURES, throttle::WINDOW_SECS).await? {
         let minutes = ((wait + 59) / 60).to_string();
         return Err(AppError::TooMany { message: ctx.tf("auth.throttled", &[("minutes", &minutes)]), retry_after: wait });
     }
-    match captcha::verify(app, &input.captcha_id, &input.captcha_answer).await? {
-        Outcome::Ok => {}
-        Outcome::Expired => return Err(AppError::invalid("captcha_answer", ctx.t("auth.captcha_expired"))),
-        Outcome::Reused => return Err(AppError::invalid("captcha_answer", ctx.t("auth.captcha_reused"))),
-        Outcome::Wrong => return Err(AppError::invalid("captcha_answer", ctx.t("auth.captcha_wrong"))),
+    if let Some(key) = captcha::verify(app, &input.captcha_id, &input.captcha_answer).await?.problem() {
+        return Err(AppError::invalid("captcha_answer", ctx.t(key)));
     }
     throttle::record(app, &keys).await?;
     if let Some(acct) = store::find_by_account(app, account).await?.filter(|a| a.active) {
@@ -376,7 +265,7 @@ async fn forgot_submit(State(app): State<App>, ctx: Ctx, Form(input): Form<Forgo
         Err(e @ (AppError::Invalid { .. } | AppError::TooMany { .. })) => {
             let status = e.status();
             let extra = context! { error => e.to_string(), account => input.account.trim(), login => login_form_context(&app, &ctx) };
-            ctx.render_status(&app, status, "auth/forgot.html", extra)
+            Ok(with_retry_after(ctx.render_status(&app, status, "auth/forgot.html", extra)?, &e))
         }
         Err(e) => Err(e),
     }
@@ -457,12 +346,55 @@ async fn account_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct TokenInput {
     pub name: String,
+    /// What the token may do: `read` (always), `write` (any change), `admin` (administrator
+    /// routes if you are an administrator, and token management). Default: `["read"]`. A
+    /// token making a token can give only the scopes it has.
+    #[serde(default)]
+    #[schema(value_type = Vec<tokens::Scope>)]
+    pub scopes: Vec<String>,
 }
 
-async fn token_create(State(app): State<App>, ctx: Ctx, Form(input): Form<TokenInput>) -> AppResult<Response> {
+/// The scopes named in a form or request; an unknown word is a 422 on `scopes`.
+fn scopes_of<'a>(ctx: &Ctx, words: impl IntoIterator<Item = &'a str>) -> AppResult<tokens::Scopes> {
+    let mut list = Vec::new();
+    for w in words {
+        list.push(tokens::Scope::parse(w).ok_or_else(|| AppError::invalid("scopes", ctx.t("account.scope_unknown")))?);
+    }
+    Ok(tokens::Scopes::of(&list))
+}
+
+/// Makes a token for the current user, and its audit entry, in one transaction.
+async fn create_token(app: &App, ctx: &Ctx, name: &str, scopes: tokens::Scopes) -> AppResult<(tokens::TokenInfo, String)> {
+    let maker = tokens::Maker::of(ctx.require_user()?);
+    let mut tx = app.db.begin().await?;
+    let (info, token) = tokens::create(&mut tx, &maker, name, scopes).await?;
+    let detail = format!("{} ({})", info.name, scopes.to_db());
+    audit::log_tx(&mut tx, ctx, audit::Entry { action: "token.create", target: format!("token:{}", info.id), detail }).await?;
+    tx.commit().await?;
+    Ok((info, token))
+}
+
+/// Revokes a token of the current user and those made from it, with the audit entry.
+async fn revoke_token(app: &App, ctx: &Ctx, id: i64) -> AppResult<()> {
     let user = ctx.require_user()?;
-    let (info, token) = tokens::create(&app, user.id, &input.name).await?;
-    audit::log(&app, &ctx, "token.create", format!("token:{}", info.id), info.name.clone()).await;
+    let mut tx = app.db.begin().await?;
+    let n = tokens::revoke(&mut tx, user.id, id).await?;
+    let detail = if n > 1 { format!("and {} token(s) made from it", n - 1) } else { String::new() };
+    audit::log_tx(&mut tx, ctx, audit::Entry { action: "token.revoke", target: format!("token:{id}"), detail }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The account page's form: a name and the `scopes` checkboxes.
+async fn token_create(State(app): State<App>, ctx: Ctx, body: String) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).map_err(|e| AppError::invalid("name", e.to_string()))?;
+    if let Some(field) = crate::web::nul_pair(&pairs) {
+        return Err(crate::web::nul_error(field));
+    }
+    let name = pairs.iter().find(|(k, _)| k == "name").map(|(_, v)| v.as_str()).unwrap_or("");
+    let scopes = scopes_of(&ctx, pairs.iter().filter(|(k, _)| k == "scopes").map(|(_, v)| v.as_str()))?;
+    let (_, token) = create_token(&app, &ctx, name, scopes).await?;
     let list = tokens::list(&app, user.id).await?;
     let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
     let membership = super::membership::store::summary_for(&app, user.id).await?;
@@ -471,9 +403,7 @@ async fn token_create(State(app): State<App>, ctx: Ctx, Form(input): Form<TokenI
 }
 
 async fn token_revoke(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let user = ctx.require_user()?;
-    tokens::revoke(&app, user.id, id).await?;
-    audit::log(&app, &ctx, "token.revoke", format!("token:{id}"), "").await;
+    revoke_token(&app, &ctx, id).await?;
     Ok(redirect_with_flash(&app, "/account", "token_revoked"))
 }
 
@@ -661,10 +591,9 @@ pub struct LoginOutput {
 pub async fn api_login(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<LoginInput>) -> AppResult<Response> {
     let (uid, token) = login_core(&app, &ctx, &input).await?;
     let user = sessions::load_user(&app, uid).await?.ok_or(AppError::Unauthorized)?;
-    let csrf = crate::util::random_token(32);
-    let mut resp = Json(LoginOutput { user: me_of(&user), csrf_token: csrf.clone() }).into_response();
+    let csrf = session_csrf(&app.secret, &crate::util::sha256_hex(&token));
+    let mut resp = Json(LoginOutput { user: me_of(&user), csrf_token: csrf }).into_response();
     login_cookies(&app, &mut resp, &token, input.remember.then_some(input.account.trim()));
-    resp.headers_mut().append(header::SET_COOKIE, set_cookie(&app, CSRF_COOKIE, &csrf, None, true));
     Ok(resp)
 }
 
@@ -675,20 +604,6 @@ pub async fn api_logout(State(app): State<App>, ctx: Ctx) -> AppResult<axum::htt
         sessions::destroy(&app, &sid).await?;
     }
     Ok(axum::http::StatusCode::NO_CONTENT)
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Registered {
-    pub id: i64,
-    /// A confirmation link was mailed; login works once it is followed.
-    pub confirmation_sent: bool,
-}
-
-/// Register an account (a confirmation link is mailed).
-#[utoipa::path(post, path = "/api/v1/users", tag = "auth", request_body = RegisterInput, responses((status = 201, body = Registered), (status = 422)))]
-pub async fn api_register(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<RegisterInput>) -> AppResult<Response> {
-    let id = register_core(&app, &ctx, &input).await?;
-    Ok((axum::http::StatusCode::CREATED, Json(Registered { id, confirmation_sent: true })).into_response())
 }
 
 /// Ask for a password-reset link (same answer whether or not the account exists).
@@ -704,8 +619,10 @@ pub async fn api_me(ctx: Ctx) -> AppResult<Json<Me>> {
     Ok(Json(me_of(ctx.require_user()?)))
 }
 
-/// The current user's API tokens.
-#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "auth", responses((status = 200, body = Vec<tokens::TokenInfo>)))]
+/// The current user's API tokens, with their scopes. A browser session, or a token with
+/// the `admin` scope.
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "auth",
+    responses((status = 200, body = Vec<tokens::TokenInfo>), (status = 403, description = "A token without the `admin` scope")))]
 pub async fn api_tokens(State(app): State<App>, ctx: Ctx) -> AppResult<Json<Vec<tokens::TokenInfo>>> {
     Ok(Json(tokens::list(&app, ctx.require_user()?.id).await?))
 }
@@ -717,19 +634,24 @@ pub struct NewToken {
     pub token: String,
 }
 
-/// Create an API token.
-#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "auth", request_body = TokenInput, responses((status = 201, body = NewToken)))]
+/// Create an API token with the given scopes. A browser session, or a token with the
+/// `admin` scope, which can give the new token only the scopes it has itself; a token made
+/// by a token is revoked with it.
+#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "auth", request_body = TokenInput,
+    responses((status = 201, body = NewToken), (status = 403, description = "A token without the `admin` and `write` scopes"),
+        (status = 422, description = "A bad name, or scopes beyond those of the token making it")))]
 pub async fn api_token_create(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<TokenInput>) -> AppResult<Response> {
-    let (info, token) = tokens::create(&app, ctx.require_user()?.id, &input.name).await?;
-    audit::log(&app, &ctx, "token.create", format!("token:{}", info.id), info.name.clone()).await;
+    let scopes = scopes_of(&ctx, input.scopes.iter().map(String::as_str))?;
+    let (info, token) = create_token(&app, &ctx, &input.name, scopes).await?;
     Ok((axum::http::StatusCode::CREATED, Json(NewToken { info, token })).into_response())
 }
 
-/// Revoke an API token.
-#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "auth", params(("id" = i64, Path)), responses((status = 204), (status = 404)))]
+/// Revoke an API token, and every token made from it. A browser session, or a token with
+/// the `admin` scope.
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "auth", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, description = "A token without the `admin` and `write` scopes"), (status = 404)))]
 pub async fn api_token_revoke(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<axum::http::StatusCode> {
-    tokens::revoke(&app, ctx.require_user()?.id, id).await?;
-    audit::log(&app, &ctx, "token.revoke", format!("token:{id}"), "").await;
+    revoke_token(&app, &ctx, id).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 

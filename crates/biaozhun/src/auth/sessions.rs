@@ -119,6 +119,7 @@ pub async fn load_user(app: &App, user_id: i64) -> Result<Option<CurrentUser>, A
         unread: row.try_get("unread")?,
         session_id: None,
         token_id: None,
+        token_scopes: None,
     }))
 }
 

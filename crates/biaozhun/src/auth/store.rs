@@ -1,7 +1,7 @@
 //! Accounts: creation, look-up, roles, and the single-use mailed tokens (confirmation,
 //! password reset, invitation).
 
-use super::Role;
+use super::{Role, identity};
 use crate::App;
 use crate::db::Tx;
 use crate::web::{AppError, Lang};
@@ -17,21 +17,16 @@ pub struct Account {
     pub locale: Lang,
 }
 
+/// The case-insensitive key of a user name (NFKC, lower case; see `auth::identity`).
 pub fn username_key(s: &str) -> String {
-    s.trim().to_lowercase()
+    identity::key(s)
 }
 
-/// 3–32 characters: letters (Chinese too), digits, `_ . -`; not all digits (so it
-/// cannot be confused with a mobile number).
+/// 3–32 characters after NFKC: letters (Chinese too), ASCII digits, `_ . -`; not all digits
+/// (so it cannot be confused with a mobile number); no mixing of scripts beyond what CJK
+/// text does with Latin (`auth::identity::check`).
 pub fn check_username(s: &str) -> Result<(), &'static str> {
-    let n = s.chars().count();
-    if !(3..=32).contains(&n) {
-        return Err("auth.username_length");
-    }
-    if !s.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-')) || s.chars().all(|c| c.is_ascii_digit()) {
-        return Err("auth.username_chars");
-    }
-    Ok(())
+    identity::check(s).map(|_| ())
 }
 
 pub fn check_email(s: &str) -> Result<(), &'static str> {
@@ -65,40 +60,107 @@ pub struct NewUser<'a> {
     pub locale: Lang,
 }
 
-/// Inserts an account; a taken name or address is reported on its field.
-pub async fn create(tx: &mut Tx, u: NewUser<'_>, lang: Lang) -> Result<i64, AppError> {
+/// Why an account could not be inserted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// The name, compared case-insensitively after NFKC.
+    Username,
+    /// Another name looks the same (same confusable skeleton).
+    LookAlike,
+    /// The mail address belongs to this account.
+    Email(i64),
+}
+
+impl Taken {
+    /// The error a form shows for it, on its field.
+    pub fn error(self, lang: Lang) -> AppError {
+        let (field, key) = match self {
+            Taken::Username => ("username", "auth.username_taken"),
+            Taken::LookAlike => ("username", "auth.username_confusable"),
+            Taken::Email(_) => ("email", "auth.email_taken"),
+        };
+        AppError::invalid(field, crate::web::i18n::t(lang, key))
+    }
+}
+
+/// What stands in the way of a new account with this name and address, if anything: the
+/// name first, then a look-alike name, then the address.
+async fn taken(tx: &mut Tx, key: &str, skeleton: &str, email_key: &str) -> Result<Option<Taken>, sqlx::Error> {
+    let same: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username_key = $1").bind(key).fetch_optional(&mut **tx).await?;
+    if same.is_some() {
+        return Ok(Some(Taken::Username));
+    }
+    let alike: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE username_skeleton = $1").bind(skeleton).fetch_optional(&mut **tx).await?;
+    if alike.is_some() {
+        return Ok(Some(Taken::LookAlike));
+    }
+    let mail: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email_key = $1").bind(email_key).fetch_optional(&mut **tx).await?;
+    Ok(mail.map(Taken::Email))
+}
+
+/// Inserts an account under its normal name (NFKC), its key and its look-alike skeleton.
+/// The unique indexes on all three decide between concurrent registrations: the insert
+/// that loses is reported like a name or address found taken beforehand.
+pub async fn insert_user(tx: &mut Tx, u: NewUser<'_>) -> Result<Result<i64, Taken>, sqlx::Error> {
     let now = crate::util::now();
-    let taken_name: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username_key = $1")
-        .bind(username_key(u.username))
-        .fetch_optional(&mut **tx)
-        .await?;
-    if taken_name.is_some() {
-        return Err(AppError::invalid("username", crate::web::i18n::t(lang, "auth.username_taken")));
+    let username = identity::normalize(u.username);
+    let key = identity::key(&username);
+    let skeleton = identity::skeleton(&username);
+    let email_key = u.email.trim().to_lowercase();
+    if let Some(t) = taken(tx, &key, &skeleton, &email_key).await? {
+        return Ok(Err(t));
     }
-    let taken_mail: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email_key = $1")
-        .bind(u.email.trim().to_lowercase())
-        .fetch_optional(&mut **tx)
-        .await?;
-    if taken_mail.is_some() {
-        return Err(AppError::invalid("email", crate::web::i18n::t(lang, "auth.email_taken")));
-    }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (username, username_key, email, email_key, mobile, display_name, locale, password_hash, \
-         email_confirmed_at, status, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'active',$10,$10) RETURNING id",
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO users (username, username_key, username_skeleton, email, email_key, mobile, display_name, locale, password_hash, \
+         email_confirmed_at, status, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'active',$11,$11) \
+         ON CONFLICT DO NOTHING RETURNING id",
     )
-    .bind(u.username.trim())
-    .bind(username_key(u.username))
+    .bind(&username)
+    .bind(&key)
+    .bind(&skeleton)
     .bind(u.email.trim())
-    .bind(u.email.trim().to_lowercase())
+    .bind(&email_key)
     .bind(u.mobile)
     .bind(u.display_name.trim())
     .bind(u.locale.code())
     .bind(u.password_hash)
     .bind(if u.confirmed { Some(now) } else { None })
     .bind(now)
-    .fetch_one(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?;
-    Ok(id)
+    match id {
+        Some(id) => Ok(Ok(id)),
+        // Someone else's insert committed in between: say which of the three it took.
+        None => Ok(Err(taken(tx, &key, &skeleton, &email_key).await?.unwrap_or(Taken::Username))),
+    }
+}
+
+/// Inserts an account; a taken name, a look-alike or a taken address is reported on its field.
+pub async fn create(tx: &mut Tx, u: NewUser<'_>, lang: Lang) -> Result<i64, AppError> {
+    insert_user(tx, u).await?.map_err(|t| t.error(lang))
+}
+
+/// Gives accounts made before look-alike keys existed theirs (at start). Two old accounts
+/// that look alike keep the second without one, with a warning: an administrator renames it.
+pub async fn fill_skeletons(app: &App) -> Result<(), sqlx::Error> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, username FROM users WHERE username_skeleton IS NULL ORDER BY id").fetch_all(&app.db.pool).await?;
+    for (id, name) in rows {
+        let skeleton = identity::skeleton(&name);
+        let res = sqlx::query(
+            "UPDATE users SET username_skeleton = $1 WHERE id = $2 AND NOT EXISTS (SELECT 1 FROM users o WHERE o.username_skeleton = $1)",
+        )
+        .bind(&skeleton)
+        .bind(id)
+        .execute(&app.db.pool)
+        .await;
+        match res {
+            Ok(r) if r.rows_affected() == 1 => {}
+            Ok(_) | Err(_) => tracing::warn!("user {id} ({name:?}) looks like another account's name; rename one of them"),
+        }
+    }
+    Ok(())
 }
 
 fn account_from(r: &crate::db::Row) -> Result<Account, sqlx::Error> {
@@ -120,11 +182,11 @@ const ACCOUNT_COLS: &str = "id, username, email, password_hash, email_confirmed_
 
 /// Finds an account by user name or mail address (case-insensitive).
 pub async fn find_by_account(app: &App, account: &str) -> Result<Option<Account>, AppError> {
-    let key = account.trim().to_lowercase();
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {ACCOUNT_COLS} FROM users WHERE username_key = $1 OR email_key = $1 LIMIT 1"
+        "SELECT {ACCOUNT_COLS} FROM users WHERE username_key = $1 OR email_key = $2 LIMIT 1"
     )))
-    .bind(key)
+    .bind(identity::key(account))
+    .bind(account.trim().to_lowercase())
     .fetch_optional(&app.db.pool)
     .await?;
     Ok(row.as_ref().map(account_from).transpose()?)

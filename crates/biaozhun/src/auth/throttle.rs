@@ -56,8 +56,10 @@ pub async fn purge(app: &App) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// The per-account counter, under the same key log-in looks the account up by (NFKC, lower
+/// case), so that `ｖｉｃｔｉｍ` and `VICTIM` spend the budget of `victim`.
 pub fn account_key(account: &str) -> String {
-    format!("login-account:{}", account.trim().to_lowercase())
+    format!("login-account:{}", super::identity::key(account))
 }
 pub fn ip_key(ip: &str) -> String {
     format!("login-ip:{ip}")

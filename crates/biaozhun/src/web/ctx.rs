@@ -161,14 +161,55 @@ pub fn redirect_with_flash(app: &App, to: &str, flash_key: &str) -> Response {
     resp
 }
 
-/// Only same-site relative paths may be redirect targets (no `//host`, no scheme).
+/// The one gate for every redirect to a target the visitor supplied (`next=`): the target
+/// if it is a path of this site as a browser reads it, else the home page.
+///
+/// Before parsing a URL a browser removes tabs and newlines anywhere in it, trims control
+/// characters and spaces at its ends, and reads `\` as `/`; so `/<TAB>/evil.example` and
+/// `/\evil.example` are `//evil.example`, another host. Rather than repeat that clean-up,
+/// any control character, white space (Unicode's too), invisible formatting character or
+/// backslash refuses the target; what is left must start with exactly one `/` (so no
+/// scheme and no host). The result is percent-encoded to plain ASCII for `Location`.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
-            n.to_string()
-        }
-        _ => "/".to_string(),
+    next.and_then(same_site_path).unwrap_or_else(|| "/".to_string())
+}
+
+/// Characters escaped in a redirect target (besides everything outside ASCII).
+const LOCATION: &percent_encoding::AsciiSet =
+    &percent_encoding::CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`').add(b'{').add(b'}').add(b'|').add(b'^');
+
+fn same_site_path(next: &str) -> Option<String> {
+    if next.len() > 2048 || next.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\' || invisible(c)) {
+        return None;
     }
+    let rest = next.strip_prefix('/')?;
+    if rest.starts_with('/') {
+        return None;
+    }
+    Some(percent_encoding::utf8_percent_encode(next, LOCATION).to_string())
+}
+
+/// Unicode's default-ignorable code points: shown as nothing, so a target holding one is
+/// not what it looks like.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// The CSRF token of a browser session: a MAC of the session id (its stored hash) with the
+/// site secret. Only someone holding the session cookie can learn it from a page, and a
+/// `bz_csrf` cookie planted from a sibling host has no say: the server derives the token
+/// from the session, not from that cookie.
+pub fn session_csrf(secret: &[u8], session_hash: &str) -> String {
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    let mut m = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).expect("any key length works");
+    m.update(b"csrf\0");
+    m.update(session_hash.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(m.finalize().into_bytes())
 }
 
 fn client_ip(app: &App, req: &Request) -> String {
@@ -201,10 +242,7 @@ pub async fn context_layer(State(app): State<App>, req: Request, next: Next) -> 
     let is_api = path.starts_with("/api/");
     let headers = req.headers();
     let lang = cookie(headers, LANG_COOKIE).and_then(Lang::parse).unwrap_or_default();
-    let (csrf, new_csrf) = match cookie(headers, CSRF_COOKIE) {
-        Some(c) if valid_token_shape(c) => (c.to_string(), false),
-        _ => (crate::util::random_token(32), true),
-    };
+    let csrf_cookie = cookie(headers, CSRF_COOKIE).filter(|c| valid_token_shape(c)).map(str::to_string);
     let flash = cookie(headers, FLASH_COOKIE)
         .filter(|k| k.len() < 80 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_'))
         .and_then(|k| i18n::lookup(lang, &format!("flash.{k}")));
@@ -250,6 +288,26 @@ pub async fn context_layer(State(app): State<App>, req: Request, next: Next) -> 
         },
         (None, None) => None,
     };
+
+    // A token acts only within its scopes (auth::tokens): a read token changes nothing, and
+    // only an admin token manages tokens.
+    if let Some(scopes) = user.as_ref().and_then(|u| u.token_scopes) {
+        if let Some(key) = auth::tokens::refusal(scopes, req.method(), &path) {
+            let info = ErrorInfo { code: "forbidden", message: i18n::t(lang, key), field: None };
+            return render_error(&app, lang, is_api, &path, &query, StatusCode::FORBIDDEN, info);
+        }
+    }
+
+    // The CSRF token: bound to the session when there is one; before login, the random
+    // pre-session value of the `bz_csrf` cookie (replaced at login by the bound one).
+    let (csrf, new_csrf) = match user.as_ref().and_then(|u| u.session_id.as_deref()) {
+        Some(hash) => (session_csrf(&app.secret, hash), false),
+        None => match &csrf_cookie {
+            Some(c) => (c.clone(), false),
+            None => (crate::util::random_token(32), true),
+        },
+    };
+    let send_csrf_cookie = csrf_cookie.as_deref() != Some(csrf.as_str());
 
     let mut req = req;
     if let Some(class) = super::ratelimit::classify(req.method(), &path) {
@@ -300,7 +358,7 @@ pub async fn context_layer(State(app): State<App>, req: Request, next: Next) -> 
             let err = AppError::Invalid { field: Some(CSRF_FIELD.into()), message: i18n::t(lang, "error.csrf") };
             let mut resp = error_response(&app, lang, is_api, &path, &query, err);
             *resp.status_mut() = StatusCode::FORBIDDEN;
-            if new_csrf {
+            if send_csrf_cookie {
                 resp.headers_mut().append(header::SET_COOKIE, set_cookie(&app, CSRF_COOKIE, &csrf, None, true));
             }
             return resp;
@@ -339,7 +397,8 @@ pub async fn context_layer(State(app): State<App>, req: Request, next: Next) -> 
     if had_flash && !sets_flash {
         resp.headers_mut().append(header::SET_COOKIE, set_cookie(&app, FLASH_COOKIE, "", Some(0), true));
     }
-    if new_csrf && !is_api {
+    let sets_csrf = resp.headers().get_all(header::SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(CSRF_COOKIE.as_bytes()));
+    if send_csrf_cookie && !is_api && !sets_csrf {
         resp.headers_mut().append(header::SET_COOKIE, set_cookie(&app, CSRF_COOKIE, &csrf, None, true));
     }
     resp
@@ -417,4 +476,25 @@ pub async fn security_headers(State(app): State<App>, req: Request, next: Next) 
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn redirect_targets_are_paths_of_this_site() {
+        for (given, to) in [("/standards?q=GB%2FT", "/standards?q=GB%2FT"), ("/tbt#top", "/tbt#top"), ("/search?q=吸油烟机", "/search?q=%E5%90%B8%E6%B2%B9%E7%83%9F%E6%9C%BA")] {
+            assert_eq!(safe_next(Some(given)), to, "{given:?}");
+        }
+        for evil in [
+            "/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "\t//evil.example", "//evil.example", "/\\evil.example",
+            "\\/evil.example", "/x\\y", "https://evil.example", "javascript:alert(1)", " /x", "/x ", "/\u{3000}/evil.example",
+            "/\u{a0}x", "/\u{200b}/evil.example", "/\u{202e}x", "/\u{0}x", "evil.example", "", "///evil.example",
+        ] {
+            assert_eq!(safe_next(Some(evil)), "/", "{evil:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(3000)))), "/");
+    }
 }

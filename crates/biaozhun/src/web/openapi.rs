@@ -8,12 +8,14 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "biaozhun API", description = "Public and member data of the standardization platform. \
-        Authenticate scripts with a personal token (`Authorization: Bearer bz_…`); browser sessions must send `X-CSRF-Token` on changes."),
+        Authenticate scripts with a personal token (`Authorization: Bearer bz_…`); browser sessions must send `X-CSRF-Token` on changes. \
+        A token acts within its scopes: `read` (GET), `write` (any change), `admin` (administrator routes of an administrator, and token management); \
+        scopes cap the owner's roles and never widen them."),
     paths(
         crate::auth::captcha::api_new,
         crate::auth::routes::api_login,
         crate::auth::routes::api_logout,
-        crate::auth::routes::api_register,
+        crate::auth::register::api_register,
         crate::auth::routes::api_forgot,
         crate::auth::routes::api_me,
         crate::auth::routes::api_tokens,
@@ -109,7 +111,7 @@ pub struct ErrorDetail {
 const COMMON: [(&str, &str, bool); 7] = [
     ("400", "The request could not be read (malformed JSON, query or path)", false),
     ("401", "Not signed in, or the token is unknown or revoked", true),
-    ("403", "Signed in without the right to this, or the CSRF token is missing", true),
+    ("403", "Signed in without the right to this, a token whose scopes do not cover it, or the CSRF token is missing", true),
     ("404", "No such record", true),
     ("422", "A field is invalid; `error.field` names it", true),
     ("429", "Too many requests from this address or account; see `Retry-After`", true),

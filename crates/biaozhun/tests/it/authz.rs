@@ -28,22 +28,6 @@ fn allowed(access: Access, who: Who) -> bool {
     }
 }
 
-fn concrete(path: &str) -> String {
-    path.split('/')
-        .map(|seg| match seg {
-            "{*path}" => "site.css".to_string(),
-            "{file}" => "x.png".to_string(),
-            "{code}" => "en".to_string(),
-            "{token}" => "not-a-token".to_string(),
-            "{key}" => "1".to_string(),
-            "{name}" => "f.txt".to_string(),
-            s if s.starts_with('{') => "1".to_string(),
-            s => s.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 async fn make_member(t: &TestApp, name: &str) -> Client {
     let c = t.user(name).await;
     let uid = t.user_id(name).await;

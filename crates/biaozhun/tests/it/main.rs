@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod auth_security;
 mod authz;
 mod check_reports;
 mod content;
@@ -17,5 +18,6 @@ mod security;
 mod scaleout;
 mod standards;
 mod tbt;
+mod tokens;
 mod uploads;
 mod workflow;

@@ -16,20 +16,6 @@ fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-/// A concrete URL for a route pattern (placeholders filled with harmless values).
-fn concrete(path: &str) -> String {
-    path.split('/')
-        .map(|seg| match seg {
-            "{*path}" => "site.css".to_string(),
-            "{code}" => "en".to_string(),
-            "{token}" => "not-a-token".to_string(),
-            s if s.starts_with('{') => "1".to_string(),
-            s => s.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 fn assert_security_headers(r: &Resp, what: &str) {
     let h = |n: &str| r.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let csp = h("content-security-policy");

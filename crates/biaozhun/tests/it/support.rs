@@ -155,6 +155,23 @@ impl TestApp {
 
 pub const PASSWORD: &str = "Kitchen-hood 2026!";
 
+/// A concrete URL for a route pattern of `route_table()` (placeholders filled with harmless values).
+pub fn concrete(path: &str) -> String {
+    path.split('/')
+        .map(|seg| match seg {
+            "{*path}" => "site.css".to_string(),
+            "{file}" => "x.png".to_string(),
+            "{code}" => "en".to_string(),
+            "{token}" => "not-a-token".to_string(),
+            "{key}" => "1".to_string(),
+            "{name}" => "f.txt".to_string(),
+            s if s.starts_with('{') => "1".to_string(),
+            s => s.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 pub struct Resp {
     pub status: StatusCode,
     pub text: String,
