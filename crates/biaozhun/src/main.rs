@@ -54,7 +54,8 @@ enum Cmd {
     Restore { file: PathBuf },
     /// Measure the figures named in the issues (see docs/benchmarks.md).
     Bench {
-        /// Which figures: foundation (home page, login, memory), standards, tbt.
+        /// Which figures: foundation (home page, login, memory), standards, relevance (the
+        /// judged queries alone), tbt.
         #[arg(long, default_value = "foundation")]
         suite: String,
         /// Seconds each load phase runs.
@@ -230,8 +231,9 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Bench { suite, seconds, clients } => match suite.as_str() {
             "foundation" => biaozhun::bench::run(seconds, clients).await?,
             "standards" => biaozhun::standards::bench::bench(seconds).await?,
+            "relevance" => biaozhun::standards::bench::relevance_only().await?,
             "tbt" => biaozhun::tbt::bench::bench(seconds).await?,
-            other => anyhow::bail!("unknown suite {other:?} (foundation, standards, tbt)"),
+            other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt)"),
         },
     }
     Ok(())

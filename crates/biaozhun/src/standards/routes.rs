@@ -104,7 +104,7 @@ fn clean(s: &Option<String>) -> Option<String> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect())
 }
 
-async fn run_search(app: &App, p: &SearchParams, offset: usize, limit: usize, with_facets: bool) -> AppResult<SearchOut> {
+pub async fn run_search(app: &App, p: &SearchParams, offset: usize, limit: usize, with_facets: bool) -> AppResult<SearchOut> {
     let mut filters = Vec::new();
     for (name, v) in [("kind", &p.kind), ("status", &p.status), ("ics", &p.ics), ("ccs", &p.ccs), ("committee", &p.committee)] {
         if let Some(v) = clean(v) {

@@ -1,6 +1,9 @@
 //! `biaozhun bench` for the standards room: import of the ISO + IEC catalogues into a
-//! temporary SQLite database (records/s including indexing), a 10,000-line validity check,
-//! search latency, and the same queries on an SQLite FTS5 trigram table as the baseline.
+//! temporary SQLite database (records/s including indexing), the relevance report on the
+//! judged queries beside SQLite FTS5 (`relevance`), a 10,000-line validity check, and search
+//! latency in process and over HTTP.
+
+pub mod relevance;
 
 use crate::App;
 use std::time::Instant;
@@ -19,11 +22,57 @@ fn rss_mb() -> f64 {
         .unwrap_or(0.0)
 }
 
+fn data_dir() -> String {
+    std::env::var("BIAOZHUN_DATA").unwrap_or_else(|_| "../shared/data".into())
+}
+
+async fn bench_app(dir: &std::path::Path) -> anyhow::Result<App> {
+    let config = crate::config::Config { data_dir: dir.to_path_buf(), database_url: format!("sqlite://{}/bench.db", dir.display()), run_jobs: false, rate_limit: crate::config::RateLimit { enabled: false, ..Default::default() }, ..Default::default() };
+    Ok(App::init(config).await?.app)
+}
+
+/// The Chinese examples, imported beside the catalogues so that the judged Chinese queries
+/// have their national standards.
+async fn import_examples(app: &App) -> anyhow::Result<()> {
+    let cn = std::fs::read(format!("{}/samples/cn_standards_examples.jsonl", data_dir()))?;
+    super::import::import_bytes(app, "cn_standards_examples.jsonl", &cn, super::import::Progress::None).await?;
+    crate::indexer::follow_once(app).await?;
+    Ok(())
+}
+
+/// `biaozhun bench --suite relevance`: the relevance report alone. With
+/// `BIAOZHUN_BENCH_DIR` set, the catalogue stays in that directory between runs (imported
+/// the first time), so that a ranking change is judged in seconds.
+pub async fn relevance_only() -> anyhow::Result<()> {
+    let keep = std::env::var("BIAOZHUN_BENCH_DIR").ok().filter(|d| !d.is_empty());
+    let dir = match &keep {
+        Some(d) => std::path::PathBuf::from(d),
+        None => tempfile_dir()?,
+    };
+    std::fs::create_dir_all(&dir)?;
+    let app = bench_app(&dir).await?;
+    crate::indexer::ensure_built(&app).await?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM standards").fetch_one(&app.db.pool).await?;
+    if n == 0 {
+        for f in ["iso.jsonl.gz", "iec.jsonl.gz"] {
+            let bytes = std::fs::read(format!("{}/catalogues/{f}", data_dir()))?;
+            super::import::import_bytes(&app, f, &bytes, super::import::Progress::None).await?;
+        }
+        import_examples(&app).await?;
+        relevance::build_baselines(&app).await?;
+    }
+    crate::indexer::follow_once(&app).await?;
+    relevance::report(&app).await?.print();
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(())
+}
+
 pub async fn bench(seconds: u64) -> anyhow::Result<()> {
-    let data = std::env::var("BIAOZHUN_DATA").unwrap_or_else(|_| "../shared/data".into());
+    let data = data_dir();
     let dir = tempfile_dir()?;
-    let config = crate::config::Config { data_dir: dir.clone(), database_url: format!("sqlite://{}/bench.db", dir.display()), run_jobs: false, rate_limit: crate::config::RateLimit { enabled: false, ..Default::default() }, ..Default::default() };
-    let app = App::init(config).await?.app;
+    let app = bench_app(&dir).await?;
     let mut total = 0usize;
     let files: Vec<(&str, Vec<u8>)> = ["iso.jsonl.gz", "iec.jsonl.gz"]
         .into_iter()
@@ -42,6 +91,10 @@ pub async fn bench(seconds: u64) -> anyhow::Result<()> {
     let secs = t0.elapsed().as_secs_f64();
     println!("  storing done after {stored:.2} s, index caught up {:.2} s later", secs - stored);
     println!("standards import: {total} records in {secs:.2} s = {:.0} records/s (including indexing)", total as f64 / secs);
+
+    import_examples(&app).await?;
+    relevance::build_baselines(&app).await?;
+    relevance::report(&app).await?.print();
 
     // Validity check of 10,000 lines taken from the catalogue itself.
     let norms: Vec<(String,)> = sqlx::query_as("SELECT norm FROM standards ORDER BY id LIMIT 10000").fetch_all(&app.db.pool).await?;
@@ -89,14 +142,12 @@ pub async fn bench(seconds: u64) -> anyhow::Result<()> {
         );
     }
 
-    sqlx::query("CREATE VIRTUAL TABLE fts USING fts5(norm, titles, tokenize='trigram')").execute(&app.db.pool).await?;
-    sqlx::query("INSERT INTO fts (rowid, norm, titles) SELECT id, norm, title_zh || ' ' || title_en FROM standards").execute(&app.db.pool).await?;
     let mut flat = Vec::new();
     let mut recall_sum = 0.0;
     for q in QUERIES {
         let t = Instant::now();
         let phrase = format!("\"{}\"", q.replace('"', ""));
-        let rows: Vec<(i64,)> = sqlx::query_as("SELECT rowid FROM fts WHERE fts MATCH $1 LIMIT 10000").bind(&phrase).fetch_all(&app.db.pool).await?;
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT rowid FROM fts_tri WHERE fts_tri MATCH $1 LIMIT 10000").bind(&phrase).fetch_all(&app.db.pool).await?;
         flat.push(t.elapsed().as_secs_f64() * 1000.0);
         // Relevant: records whose number or title contains the query (case-insensitive).
         let relevant: std::collections::HashSet<i64> = rows.into_iter().map(|r| r.0).collect();
