@@ -4,6 +4,19 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use time::{OffsetDateTime, UtcOffset};
 
+/// 2000000 → `2,000,000` (thousands separated, as limits are shown in messages).
+pub fn grouped(v: u64) -> String {
+    let digits = v.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Seconds since the Unix epoch, UTC.
 pub fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()

@@ -37,10 +37,10 @@ pub enum Refusal {
 impl Refusal {
     /// The refusal in `lang`, for a person.
     pub fn message(&self, lang: Lang) -> String {
-        let n = |v: usize| group(v as u64);
+        let n = |v: usize| crate::util::grouped(v as u64);
         match self {
             Refusal::Expanded(limit) => i18n::tf(lang, "imports.err_expanded", &[("limit", &bytes(*limit))]),
-            Refusal::Ratio(limit) => i18n::tf(lang, "imports.err_ratio", &[("limit", &group(*limit))]),
+            Refusal::Ratio(limit) => i18n::tf(lang, "imports.err_ratio", &[("limit", &crate::util::grouped(*limit))]),
             Refusal::Rows(limit) => i18n::tf(lang, "imports.err_rows", &[("limit", &n(*limit))]),
             Refusal::Columns(limit) => i18n::tf(lang, "imports.err_columns", &[("limit", &n(*limit))]),
             Refusal::Cells(limit) => i18n::tf(lang, "imports.err_cells", &[("limit", &n(*limit))]),
@@ -82,21 +82,9 @@ impl std::error::Error for Refusal {}
 /// `64 MiB`, or the exact count of bytes when it is not a whole number of MiB.
 fn bytes(v: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if v >= MIB && v % MIB == 0 { format!("{} MiB", group(v / MIB)) } else { format!("{} bytes", group(v)) }
+    if v >= MIB && v % MIB == 0 { format!("{} MiB", crate::util::grouped(v / MIB)) } else { format!("{} bytes", crate::util::grouped(v)) }
 }
 
-/// 2000000 → `2,000,000`.
-fn group(v: u64) -> String {
-    let digits = v.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// The running cost of reading one file: bytes produced by decompression (against the size
 /// and ratio bounds) and cells of tables (against the cell bound), over every layer and

@@ -602,7 +602,7 @@ mod tests {
                    G/TBT/N/EU/2,Day first,03/04/1997,31.05.1997,\n\
                    G/TBT/N/EU/3,Odd cell,mid-July 1997 (tbc),60 days from notification,2027-13-45\n\
                    G/TBT/N/EU/4,Odd deadline,1997-07-14,31/31/1997,\n";
-        let (recs, errs, warns) = parse(csv.as_bytes()).unwrap();
+        let (recs, errs, warns) = parse(csv.as_bytes(), &ImportLimits::default()).unwrap();
         assert!(errs.is_empty(), "{errs:?}");
         assert_eq!(recs.len(), 4, "every notification is kept");
         let by = |sym: &str| &recs.iter().find(|(_, r)| r.symbols[0] == sym).unwrap().1;

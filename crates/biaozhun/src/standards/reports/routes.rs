@@ -54,7 +54,7 @@ async fn run(app: &App, ctx: &Ctx, v: &Viewer, text: &str, field: &str) -> AppRe
         Ok(items) => items,
         Err(too_many) => {
             let key = if v.user_id.is_some() { "standards.err_too_many" } else { "standards.err_too_many_anonymous" };
-            return Err(AppError::invalid(field, ctx.tf(key, &[("max", &grouped(too_many.max)), ("user_max", &grouped(super::MAX_ENTRIES_USER))])));
+            return Err(AppError::invalid(field, ctx.tf(key, &[("max", &crate::util::grouped(too_many.max as u64)), ("user_max", &crate::util::grouped(super::MAX_ENTRIES_USER as u64))])));
         }
     };
     let problems = items.iter().filter(|i| check::is_problem(i)).count() as i64;
@@ -62,18 +62,6 @@ async fn run(app: &App, ctx: &Ctx, v: &Viewer, text: &str, field: &str) -> AppRe
     Ok((report, items))
 }
 
-/// 10000 → "10,000".
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// The anonymous browser's key back in its cookie, good for as long as its newest report.
 fn keep_key(app: &App, v: &Viewer, resp: &mut Response) {
