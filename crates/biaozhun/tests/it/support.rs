@@ -350,3 +350,11 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no invitation from organisation {org_id}: {mine}"))
     }
 }
+
+/// A `Retry-After` of a per-minute budget of `limit`: at most the rest of this minute plus
+/// the part of the next one that the sliding window still charges to this one (its last
+/// request leaves the window 60/limit seconds into the next minute).
+pub fn assert_retry_after(wait: u64, limit: usize) {
+    let most = 60 + (60.0 / limit.max(1) as f64).ceil() as u64;
+    assert!((1..=most).contains(&wait), "Retry-After {wait}, expected 1..={most}");
+}
