@@ -50,7 +50,9 @@ pub struct Started {
 impl App {
     /// Connects, migrates, loads the shared secret, publishes the outline and makes sure an
     /// administrator exists.
-    pub async fn init(config: Config) -> anyhow::Result<Started> {
+    pub async fn init(mut config: Config) -> anyhow::Result<Started> {
+        // Mailed links need an absolute address: without `base_url`, the one served on.
+        config.base_url = config.effective_base_url();
         let acquire = std::time::Duration::from_secs(config.db_acquire_timeout_secs);
         let db = Db::connect_with(&config.effective_database_url(), config.db_pool_size, acquire).await?;
         let migrations_applied = db.migrate().await?;

@@ -16,7 +16,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `sqlite://…` or `postgres://…`; empty means `sqlite://<data_dir>/biaozhun.db`.
     pub database_url: String,
-    /// Public address of the site, used in mailed links.
+    /// Public address of the site, used in mailed links. Empty: the address the server
+    /// listens on (`http://<bind>`, with an unspecified host read as this machine's loopback).
     pub base_url: String,
     /// Mark cookies `Secure` and send HSTS (set when served over HTTPS).
     pub secure_cookies: bool,
@@ -112,7 +113,7 @@ impl Default for Config {
             bind: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./data"),
             database_url: String::new(),
-            base_url: "http://127.0.0.1:8080".into(),
+            base_url: String::new(),
             secure_cookies: false,
             trust_proxy: false,
             max_upload_bytes: 10 * 1024 * 1024,
@@ -144,6 +145,23 @@ impl Config {
             .merge(Env::prefixed("BIAOZHUN_").split("__"))
             .extract()?;
         Ok(cfg)
+    }
+
+    /// `base_url`, or when it is not set the address the server listens on.
+    pub fn effective_base_url(&self) -> String {
+        if !self.base_url.trim().is_empty() {
+            return self.base_url.trim().trim_end_matches('/').to_string();
+        }
+        let bind = self.bind.trim();
+        let host_port = match bind.parse::<std::net::SocketAddr>() {
+            Ok(a) if a.ip().is_unspecified() => {
+                let lo: std::net::IpAddr = if a.is_ipv4() { std::net::Ipv4Addr::LOCALHOST.into() } else { std::net::Ipv6Addr::LOCALHOST.into() };
+                std::net::SocketAddr::new(lo, a.port()).to_string()
+            }
+            Ok(a) => a.to_string(),
+            Err(_) => bind.to_string(),
+        };
+        format!("http://{host_port}")
     }
 
     pub fn effective_database_url(&self) -> String {

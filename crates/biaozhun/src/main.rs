@@ -143,12 +143,17 @@ async fn main() -> anyhow::Result<()> {
             if let Some(b) = bind {
                 cfg.bind = b;
             }
-            let bind = cfg.bind.clone();
+            // Listen first, so that mailed links name the address actually served (a port
+            // of 0 included) when `base_url` is not set.
+            let listener = tokio::net::TcpListener::bind(&cfg.bind).await?;
+            cfg.bind = listener.local_addr()?.to_string();
             let started = App::init(cfg).await?;
             if let Some((name, pw)) = &started.admin_created {
-                println!("\n  First start: an administrator account was created.\n    account:  {name}\n    password: {pw}\n  Change it after logging in (forgot password works too). It is not shown again.\n");
+                println!("\n  First start: an administrator account was created.\n    account:  {name}\n    password: {pw}\n  Change it on your account page (/account) after logging in. It is not shown again.\n");
             }
-            let listener = tokio::net::TcpListener::bind(&bind).await?;
+            if started.app.config.smtp.host.is_empty() {
+                println!("  No SMTP relay is configured: mail stays in the site's outbox (/admin/outbox); an administrator can confirm accounts and issue reset links on /admin/users.");
+            }
             let db = started.app.db.kind.as_str();
             println!("biaozhun listening on http://{} ({db})", listener.local_addr()?);
             started.app.serve(listener, shutdown_signal()).await?;

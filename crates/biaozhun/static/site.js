@@ -76,3 +76,23 @@
     init();
   }
 })();
+
+/* Search facets: open beside the results on a wide screen, a closed drawer on a phone. */
+(function () {
+  "use strict";
+  function init() {
+    if (!window.matchMedia) return;
+    var narrow = window.matchMedia("(max-width: 800px)");
+    var drawers = document.querySelectorAll("details[data-drawer]");
+    function apply() {
+      Array.prototype.forEach.call(drawers, function (d) {
+        if (narrow.matches) d.removeAttribute("open");
+        else d.setAttribute("open", "");
+      });
+    }
+    apply();
+    if (narrow.addEventListener) narrow.addEventListener("change", apply);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

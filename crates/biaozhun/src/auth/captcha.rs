@@ -1,25 +1,47 @@
-//! Login captcha: an image drawn on the server, single use, valid five minutes,
-//! compared case-insensitively.
+//! The captcha: a picture of four characters drawn on the server, or (the accessible
+//! alternative) a sum in words in the page's language; single use, valid five minutes.
 //!
-//! A challenge id carries its own expiry and a MAC made with the site secret (kept in the
-//! database, so every server agrees); the answer is derived from the id with the same
-//! secret. Showing a login box therefore writes nothing; only answering does: the id is
-//! recorded in `captcha_used`, and a second use is refused on any server.
+//! A challenge id carries its own expiry, its kind and a MAC made with the site secret (kept
+//! in the database, so every server agrees); the answer is derived from the id with the same
+//! secret. Showing a form therefore writes nothing; only answering does: the id is recorded
+//! in `captcha_used`, and a second use is refused on any server.
+//!
+//! Where it is asked: registration and password reset always; log-in only after a failed
+//! attempt from the same address or for the same account (`routes::captcha_needed`).
 
 use crate::App;
-use crate::web::AppError;
+use crate::web::{AppError, Lang};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 pub const TTL_SECS: i64 = 300;
-const LEN: usize = 5;
-/// Characters that cannot be mistaken for one another (no 0/O, 1/I/L? L kept, 8/B, 5/S, 2/Z).
-const ALPHABET: &[u8] = b"2345679ACDEFGHJKLMNPQRTUVWXY";
+const LEN: usize = 4;
+/// Characters a person cannot mistake for one another: no 0/O/Q/D-like pairs of digits and
+/// letters (0, O, Q), no 1/l/I/L, no 8/B, 5/S, 2/Z. Answers are read without case.
+const ALPHABET: &[u8] = b"234679ACEFGHJKMNPRTUVWXY";
+
+/// What a challenge asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Characters in a picture.
+    #[default]
+    Image,
+    /// A small sum written in words ("三加五等于几？"), for those who cannot read the picture.
+    Question,
+}
+
+impl Kind {
+    /// The kind a page asks for with `?captcha=question` (anything else: the picture).
+    pub fn from_query(q: Option<&str>) -> Kind {
+        if q == Some("question") { Kind::Question } else { Kind::Image }
+    }
+}
 
 fn mac(secret: &[u8], data: &str) -> [u8; 32] {
     let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("any key length works");
@@ -27,16 +49,31 @@ fn mac(secret: &[u8], data: &str) -> [u8; 32] {
     m.finalize().into_bytes().into()
 }
 
-/// A fresh challenge id: `<expiry>.<nonce>.<mac>`.
+/// A fresh picture challenge id: `<expiry>.<nonce>.<mac>`.
 pub fn new_id(secret: &[u8]) -> String {
-    new_id_expiring(secret, crate::util::now() + TTL_SECS)
+    new_id_of(secret, Kind::Image, crate::util::now() + TTL_SECS)
 }
 
 /// A challenge id that expires at `expires` (Unix seconds).
 pub fn new_id_expiring(secret: &[u8], expires: i64) -> String {
-    let body = format!("{expires}.{}", crate::util::random_token(12));
+    new_id_of(secret, Kind::Image, expires)
+}
+
+/// A challenge id of a kind: a question's body ends in `.q`.
+pub fn new_id_of(secret: &[u8], kind: Kind, expires: i64) -> String {
+    let mut body = format!("{expires}.{}", crate::util::random_token(12));
+    if kind == Kind::Question {
+        body.push_str(".q");
+    }
     let sig = hex::encode(&mac(secret, &format!("captcha-id:{body}"))[..12]);
     format!("{body}.{sig}")
+}
+
+fn kind_of(id: &str) -> Kind {
+    match id.rsplit_once('.') {
+        Some((body, _)) if body.ends_with(".q") => Kind::Question,
+        _ => Kind::Image,
+    }
 }
 
 /// The id's expiry, if the id is well-formed and was made with this secret.
@@ -52,11 +89,60 @@ fn check_id(secret: &[u8], id: &str) -> Option<i64> {
     body.split('.').next()?.parse().ok()
 }
 
-/// The answer to a challenge. Public so that the benchmark and the test hook can answer;
-/// nothing reaches it over HTTP in a release build.
+/// The two numbers and the operation of a question: `(a, b, plus)`, with a result of 1–17.
+fn sum_of(secret: &[u8], id: &str) -> (u32, u32, bool) {
+    let m = mac(secret, &format!("captcha-question:{id}"));
+    let a = 2 + u32::from(m[0]) % 8;
+    let b = 1 + u32::from(m[1]) % 8;
+    let plus = m[2] % 2 == 0 || b >= a;
+    (a, b, plus)
+}
+
+/// The answer to a challenge (the characters of the picture, or the result of the sum in
+/// digits). Public so that the benchmark and the test hook can answer; nothing reaches it
+/// over HTTP in a release build.
 pub fn answer(secret: &[u8], id: &str) -> String {
+    if kind_of(id) == Kind::Question {
+        let (a, b, plus) = sum_of(secret, id);
+        return if plus { a + b } else { a - b }.to_string();
+    }
     let bytes = mac(secret, &format!("captcha-answer:{id}"));
     bytes[..LEN].iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+}
+
+const ZH_DIGITS: [&str; 20] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五", "十六", "十七", "十八", "十九"];
+const EN_NUMBERS: [&str; 20] = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen",
+    "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+];
+
+/// The question of a question challenge, in words in `lang`.
+pub fn question(secret: &[u8], id: &str, lang: Lang) -> String {
+    let (a, b, plus) = sum_of(secret, id);
+    let (a, b) = (a as usize, b as usize);
+    match lang {
+        Lang::Zh => format!("{}{}{}等于几？", ZH_DIGITS[a], if plus { "加" } else { "减" }, ZH_DIGITS[b]),
+        Lang::En => format!("What is {} {} {}?", EN_NUMBERS[a], if plus { "plus" } else { "minus" }, EN_NUMBERS[b]),
+    }
+}
+
+/// A typed answer as digits: full-width digits and the number in words (either language)
+/// are read too.
+fn normalise_answer(input: &str) -> String {
+    let t: String = input
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            _ => c,
+        })
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let lower = t.to_lowercase();
+    if let Some(n) = ZH_DIGITS.iter().position(|w| *w == lower).or_else(|| EN_NUMBERS.iter().position(|w| *w == lower)) {
+        return n.to_string();
+    }
+    t
 }
 
 pub enum Outcome {
@@ -97,7 +183,7 @@ pub async fn verify(app: &App, id: &str, input: &str) -> Result<Outcome, AppErro
     if inserted == 0 {
         return Ok(Outcome::Reused);
     }
-    let given: String = input.trim().to_ascii_uppercase();
+    let given = normalise_answer(input);
     if crate::util::ct_eq(&given, &answer(&app.secret, id)) { Ok(Outcome::Ok) } else { Ok(Outcome::Wrong) }
 }
 
@@ -148,10 +234,12 @@ fn glyph(c: u8) -> [u8; 7] {
     }
 }
 
-pub const WIDTH: u32 = 150;
-pub const HEIGHT: u32 = 50;
+pub const WIDTH: u32 = 200;
+pub const HEIGHT: u32 = 64;
 
-/// Draws the challenge as an RGB PNG.
+/// Draws the challenge as an RGB PNG: four bold dark characters on a light ground, each a
+/// little turned and shifted, with two faint lines and a light speckle — enough to stop a
+/// naive reader, little enough that a person reads it at a glance on a phone.
 pub fn draw(secret: &[u8], id: &str) -> Vec<u8> {
     let text = answer(secret, id);
     let seed = mac(secret, &format!("captcha-draw:{id}"));
@@ -161,8 +249,20 @@ pub fn draw(secret: &[u8], id: &str) -> Vec<u8> {
     let mut px = vec![0u8; w * h * 3];
     for y in 0..h {
         for x in 0..w {
-            let shade = 236 + ((x * 7 + y * 3) % 19) as u8;
-            px[(y * w + x) * 3..][..3].copy_from_slice(&[shade, shade.saturating_sub(4), 250]);
+            let shade = 242 + ((x + y * 2) % 9) as u8;
+            px[(y * w + x) * 3..][..3].copy_from_slice(&[shade, shade, 250]);
+        }
+    }
+    // Faint lines behind the characters.
+    for _ in 0..2 {
+        let (mut x, mut y) = (0.0f32, rng.unit() * h as f32);
+        let dy = (rng.unit() - 0.5) * 0.4;
+        for _ in 0..w {
+            if y >= 0.0 && (y as usize) < h && (x as usize) < w {
+                px[(y as usize * w + x as usize) * 3..][..3].copy_from_slice(&[170, 180, 205]);
+            }
+            x += 1.0;
+            y += dy;
         }
     }
     struct G {
@@ -174,30 +274,28 @@ pub fn draw(secret: &[u8], id: &str) -> Vec<u8> {
         scale: f32,
         color: [u8; 3],
     }
+    let step = w as f32 / LEN as f32;
     let glyphs: Vec<G> = text
         .bytes()
         .enumerate()
         .map(|(i, c)| {
-            let angle = (rng.unit() - 0.5) * 0.7;
+            let angle = (rng.unit() - 0.5) * 0.3;
             G {
                 bits: glyph(c),
-                cx: 18.0 + i as f32 * 28.0 + (rng.unit() - 0.5) * 6.0,
-                cy: 25.0 + (rng.unit() - 0.5) * 8.0,
+                cx: step * (i as f32 + 0.5) + (rng.unit() - 0.5) * 6.0,
+                cy: h as f32 / 2.0 + (rng.unit() - 0.5) * 6.0,
                 cos: angle.cos(),
                 sin: angle.sin(),
-                scale: 4.0 + rng.unit() * 1.0,
-                color: [(rng.next() % 90) as u8, (rng.next() % 90) as u8, 60 + (rng.next() % 100) as u8],
+                scale: 6.4 + rng.unit() * 0.6,
+                color: [(rng.next() % 50) as u8, (rng.next() % 50) as u8, 70 + (rng.next() % 60) as u8],
             }
         })
         .collect();
-    let phase = rng.unit() * 6.28;
     for y in 0..h {
         for x in 0..w {
-            let wx = x as f32 + 2.5 * ((y as f32) / 6.0 + phase).sin();
-            let wy = y as f32 + 1.5 * ((x as f32) / 9.0 + phase).sin();
             for g in &glyphs {
-                let dx = wx - g.cx;
-                let dy = wy - g.cy;
+                let dx = x as f32 - g.cx;
+                let dy = y as f32 - g.cy;
                 let u = (dx * g.cos + dy * g.sin) / g.scale + 2.5;
                 let v = (-dx * g.sin + dy * g.cos) / g.scale + 3.5;
                 if (0.0..5.0).contains(&u) && (0.0..7.0).contains(&v) {
@@ -209,23 +307,10 @@ pub fn draw(secret: &[u8], id: &str) -> Vec<u8> {
             }
         }
     }
-    // Interfering lines and speckles.
-    for _ in 0..4 {
-        let (mut x, mut y) = (rng.unit() * w as f32, rng.unit() * h as f32);
-        let (dx, dy) = ((rng.unit() - 0.5) * 2.0, (rng.unit() - 0.5) * 0.8);
-        let color = [(rng.next() % 120) as u8, (rng.next() % 120) as u8, (rng.next() % 160) as u8];
-        for _ in 0..160 {
-            if x >= 0.0 && y >= 0.0 && (x as usize) < w && (y as usize) < h {
-                px[(y as usize * w + x as usize) * 3..][..3].copy_from_slice(&color);
-            }
-            x += dx;
-            y += dy;
-        }
-    }
-    for _ in 0..250 {
+    for _ in 0..120 {
         let i = (rng.next() as usize) % (w * h);
-        let c = (rng.next() % 200) as u8;
-        px[i * 3..][..3].copy_from_slice(&[c, c / 2, 255 - c]);
+        let c = 150 + (rng.next() % 80) as u8;
+        px[i * 3..][..3].copy_from_slice(&[c, c, 240]);
     }
     let mut out = Vec::new();
     {
@@ -246,25 +331,41 @@ pub fn draw(secret: &[u8], id: &str) -> Vec<u8> {
 pub struct Challenge {
     /// Send back as `captcha_id` with the answer.
     pub id: String,
-    /// The image to show.
-    pub image: String,
+    /// The picture to show (a picture challenge).
+    pub image: Option<String>,
+    /// The question to ask, in the request's language (a question challenge); answered in
+    /// digits or in words.
+    pub question: Option<String>,
     pub expires_in: i64,
 }
 
-pub fn challenge(app: &App) -> Challenge {
-    let id = new_id(&app.secret);
-    Challenge { image: format!("/captcha/{id}.png"), id, expires_in: TTL_SECS }
+pub fn challenge(app: &App, kind: Kind, lang: Lang) -> Challenge {
+    let id = new_id_of(&app.secret, kind, crate::util::now() + TTL_SECS);
+    let (image, question) = match kind {
+        Kind::Image => (Some(format!("/captcha/{id}.png")), None),
+        Kind::Question => (None, Some(question(&app.secret, &id, lang))),
+    };
+    Challenge { image, question, id, expires_in: TTL_SECS }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ChallengeQuery {
+    /// `image` (default) or `question`: a sum in words, for those who cannot read the picture.
+    pub kind: Option<String>,
 }
 
 /// A new challenge (used by the refresh button and API clients).
-#[utoipa::path(get, path = "/api/v1/captcha", tag = "auth", responses((status = 200, body = Challenge)))]
-pub async fn api_new(State(app): State<App>) -> Json<Challenge> {
-    Json(challenge(&app))
+#[utoipa::path(get, path = "/api/v1/captcha", tag = "auth", params(ChallengeQuery), responses((status = 200, body = Challenge)))]
+pub async fn api_new(State(app): State<App>, ctx: crate::web::Ctx, Query(q): Query<ChallengeQuery>) -> Json<Challenge> {
+    Json(challenge(&app, Kind::from_query(q.kind.as_deref()), ctx.lang))
 }
 
 pub async fn image(State(app): State<App>, Path(file): Path<String>) -> Result<Response, AppError> {
     let id = file.strip_suffix(".png").ok_or(AppError::NotFound)?;
     check_id(&app.secret, id).ok_or(AppError::NotFound)?;
+    if kind_of(id) != Kind::Image {
+        return Err(AppError::NotFound);
+    }
     let mut resp = draw(&app.secret, id).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -299,5 +400,34 @@ mod tests {
         assert_eq!(answer(secret, &id).len(), LEN);
         let png = draw(secret, &id);
         assert_eq!(&png[1..4], b"PNG");
+    }
+
+    #[test]
+    fn answers_use_only_unmistakable_characters() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        for _ in 0..200 {
+            let a = answer(secret, &new_id(secret));
+            assert!((4..=5).contains(&a.len()), "{a}");
+            assert!(!a.chars().any(|c| "0O1lIL".contains(c)), "{a}");
+        }
+    }
+
+    #[test]
+    fn questions_are_sums_in_words_answered_in_digits_or_words() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        for _ in 0..50 {
+            let id = new_id_of(secret, Kind::Question, 4_000_000_000);
+            assert_eq!(kind_of(&id), Kind::Question);
+            assert!(check_id(secret, &id).is_some());
+            let n: usize = answer(secret, &id).parse().expect("digits");
+            assert!((1..=17).contains(&n));
+            let zh = question(secret, &id, Lang::Zh);
+            assert!(zh.ends_with("等于几？") && !zh.chars().any(|c| c.is_ascii_digit()), "{zh}");
+            let en = question(secret, &id, Lang::En);
+            assert!(en.starts_with("What is ") && !en.chars().any(|c| c.is_ascii_digit()), "{en}");
+            assert_eq!(normalise_answer(ZH_DIGITS[n]), n.to_string());
+            assert_eq!(normalise_answer(&format!(" {} ", EN_NUMBERS[n].to_uppercase())), n.to_string());
+        }
+        assert_eq!(normalise_answer("１２"), "12");
     }
 }

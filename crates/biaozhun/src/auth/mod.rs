@@ -1,6 +1,7 @@
 //! The auth room: accounts, sessions, captcha, password reset, throttling, roles, API
 //! tokens, the audit log, and membership (入会申请).
 
+pub mod account;
 pub mod audit;
 pub mod captcha;
 pub mod identity;
@@ -51,6 +52,9 @@ pub struct CurrentUser {
     pub member_until: Option<i64>,
     /// Unread in-site notifications.
     pub unread: i64,
+    /// For staff when no SMTP relay is configured: the mails kept in the site's outbox
+    /// (they reach people only when an administrator passes them on).
+    pub outbox: Option<i64>,
     /// Hash of the session id when logged in through the browser.
     pub session_id: Option<String>,
     /// The API token used, when authenticated by token.

@@ -8,14 +8,14 @@
 //! (`auth::identity`).
 
 use super::captcha;
-use super::routes::login_form_context;
+use super::routes::{CaptchaQuery, captcha_context};
 use super::store::{self, Purpose, Taken, TokenState};
 use super::{audit, identity, password};
 use crate::App;
 use crate::jobs::mail;
 use crate::web::{AppError, AppResult, Ctx, Form, JsonIn};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
@@ -103,20 +103,28 @@ async fn register_core(app: &App, ctx: &Ctx, input: &RegisterInput) -> AppResult
     Ok(())
 }
 
-pub async fn register_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
-    ctx.render(&app, "auth/register.html", context! { login => login_form_context(&app, &ctx) })
+pub async fn register_page(State(app): State<App>, ctx: Ctx, Query(q): Query<CaptchaQuery>) -> AppResult<Response> {
+    let kind = captcha::Kind::from_query(q.captcha.as_deref());
+    ctx.render(&app, "auth/register.html", context! { login => captcha_context(&app, &ctx, kind) })
 }
 
 pub async fn register_submit(State(app): State<App>, ctx: Ctx, Form(input): Form<RegisterInput>) -> AppResult<Response> {
     match register_core(&app, &ctx, &input).await {
         Ok(()) => ctx.render(&app, "auth/registered.html", context! { email => input.email.trim() }),
         Err(AppError::Invalid { field, message }) => {
+            // Only the captcha was wrong: the passwords were accepted, so the form keeps them
+            // (on a page that is never stored) rather than making the person type both again.
+            let keep = field.as_deref() == Some("captcha_answer");
+            let (pw, pw2) = if keep { (input.password.as_str(), input.password_confirm.as_deref().unwrap_or("")) } else { ("", "") };
+            let kind = if input.captcha_id.contains(".q.") { captcha::Kind::Question } else { captcha::Kind::Image };
             let extra = context! {
                 error => message, error_field => field,
-                form => context! { username => input.username.trim(), email => input.email.trim(), mobile => input.mobile },
-                login => login_form_context(&app, &ctx),
+                form => context! { username => input.username.trim(), email => input.email.trim(), mobile => input.mobile, password => pw, password_confirm => pw2 },
+                login => captcha_context(&app, &ctx, kind),
             };
-            ctx.render_status(&app, StatusCode::UNPROCESSABLE_ENTITY, "auth/register.html", extra)
+            let mut resp = ctx.render_status(&app, StatusCode::UNPROCESSABLE_ENTITY, "auth/register.html", extra)?;
+            resp.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+            Ok(resp)
         }
         Err(e) => Err(e),
     }

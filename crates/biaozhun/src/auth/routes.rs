@@ -32,6 +32,9 @@ pub fn routes() -> Routes {
         .get("/password/reset/{token}", Access::Public, reset_page)
         .post("/password/reset/{token}", Access::Public, reset_submit)
         .get("/account", Access::User, account_page)
+        .post("/account/password", Access::User, super::account::password_submit)
+        .post("/account/email", Access::User, super::account::email_submit)
+        .get("/account/email/confirm/{token}", Access::Public, super::account::email_confirm)
         .post("/account/tokens", Access::User, token_create)
         .post("/account/tokens/{id}/revoke", Access::User, token_revoke)
         .get("/notifications", Access::User, notifications_page)
@@ -39,6 +42,8 @@ pub fn routes() -> Routes {
         .get("/admin/users", Access::Admin, admin_users)
         .get("/admin/users/{id}", Access::Admin, admin_user)
         .post("/admin/users/{id}/roles", Access::Admin, admin_set_roles)
+        .post("/admin/users/{id}/confirm", Access::Admin, super::account::admin_confirm)
+        .post("/admin/users/{id}/reset-link", Access::Admin, super::account::admin_reset_link)
         .get("/admin/audit", Access::Admin, admin_audit)
         .get("/admin/outbox", Access::Admin, admin_outbox)
         .post("/api/v1/session", Access::Public, api_login)
@@ -46,6 +51,8 @@ pub fn routes() -> Routes {
         .post("/api/v1/users", Access::Public, register::api_register)
         .post("/api/v1/password-reset", Access::Public, api_forgot)
         .get("/api/v1/me", Access::User, api_me)
+        .post("/api/v1/me/password", Access::User, super::account::api_password)
+        .post("/api/v1/me/email", Access::User, super::account::api_email)
         .get("/api/v1/me/tokens", Access::User, api_tokens)
         .post("/api/v1/me/tokens", Access::User, api_token_create)
         .delete("/api/v1/me/tokens/{id}", Access::User, api_token_revoke)
@@ -72,7 +79,11 @@ pub struct LoginInput {
     /// User name or mail address.
     pub account: String,
     pub password: String,
+    /// Needed only after a failed log-in from the same address or for the same account
+    /// (the error then names `captcha_answer`); when sent, always checked.
+    #[serde(default)]
     pub captcha_id: String,
+    #[serde(default)]
     pub captcha_answer: String,
     /// Keep the account name (never the password) in a long-lived cookie.
     #[serde(default, deserialize_with = "checkbox")]
@@ -104,9 +115,15 @@ async fn login_core(app: &App, ctx: &Ctx, input: &LoginInput) -> AppResult<(i64,
         let minutes = ((wait + 59) / 60).to_string();
         return Err(AppError::TooMany { message: ctx.tf("auth.throttled", &[("minutes", &minutes)]), retry_after: wait });
     }
-    if let Some(key) = captcha::verify(app, &input.captcha_id, &input.captcha_answer).await?.problem() {
-        throttle::record(app, &keys[1..]).await?;
-        return Err(AppError::invalid("captcha_answer", ctx.t(key)));
+    let sent = !input.captcha_id.trim().is_empty();
+    if !sent && captcha_needed(app, &ctx.ip, account).await? {
+        return Err(AppError::invalid("captcha_answer", ctx.t("auth.captcha_required")));
+    }
+    if sent {
+        if let Some(key) = captcha::verify(app, &input.captcha_id, &input.captcha_answer).await?.problem() {
+            throttle::record(app, &keys[1..]).await?;
+            return Err(AppError::invalid("captcha_answer", ctx.t(key)));
+        }
     }
     let found = store::find_by_account(app, account).await?;
     let hash = found.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| password::DUMMY_HASH.clone());
@@ -160,18 +177,47 @@ fn with_retry_after(mut resp: Response, e: &AppError) -> Response {
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
+    /// `question` asks the sum in words instead of the picture.
+    captcha: Option<String>,
 }
 
-pub fn login_form_context(app: &App, ctx: &Ctx) -> minijinja::Value {
-    let ch = captcha::challenge(app);
-    context! { captcha_id => ch.id, captcha_image => ch.image, remembered => &ctx.remembered_account }
+/// Whether a log-in must answer a captcha: only after a failed attempt, within the throttle
+/// window, from this address or (when known) for this account.
+pub async fn captcha_needed(app: &App, ip: &str, account: &str) -> AppResult<bool> {
+    let mut keys = vec![throttle::ip_key(ip)];
+    if !account.trim().is_empty() {
+        keys.push(throttle::account_key(account.trim()));
+    }
+    Ok(throttle::blocked_for(app, &keys, 1, throttle::WINDOW_SECS).await?.is_some())
+}
+
+/// The captcha fields of a form (`captcha_fields` in macros.html): a picture, or the question.
+pub fn captcha_context(app: &App, ctx: &Ctx, kind: captcha::Kind) -> minijinja::Value {
+    let ch = captcha::challenge(app, kind, ctx.lang);
+    context! { captcha_id => ch.id, captcha_image => ch.image, captcha_question => ch.question }
+}
+
+/// The log-in box without a captcha (the home page's box; a first attempt needs none).
+pub fn login_form_context(_app: &App, ctx: &Ctx) -> minijinja::Value {
+    context! { remembered => &ctx.remembered_account }
+}
+
+/// The log-in box, with the captcha when this address or account has failed recently.
+async fn login_box_context(app: &App, ctx: &Ctx, account: &str, kind: Option<&str>) -> AppResult<minijinja::Value> {
+    let base = login_form_context(app, ctx);
+    if kind.is_some() || captcha_needed(app, &ctx.ip, account).await? {
+        let ch = captcha_context(app, ctx, captcha::Kind::from_query(kind));
+        return Ok(context! { ..ch, ..base });
+    }
+    Ok(base)
 }
 
 async fn login_page(State(app): State<App>, ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Response> {
     if ctx.user.is_some() {
         return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
     }
-    let extra = context! { next => safe_next(q.next.as_deref()), login => login_form_context(&app, &ctx) };
+    let login = login_box_context(&app, &ctx, "", q.captcha.as_deref()).await?;
+    let extra = context! { next => safe_next(q.next.as_deref()), login => login };
     ctx.render(&app, "auth/login.html", extra)
 }
 
@@ -192,10 +238,11 @@ async fn login_submit(State(app): State<App>, ctx: Ctx, Form(input): Form<LoginI
                 AppError::TooMany { message, .. } => (None, message.clone()),
                 _ => (None, String::new()),
             };
+            let login = login_box_context(&app, &ctx, input.account.trim(), None).await?;
             let extra = context! {
                 next => safe_next(input.next.as_deref()),
                 error => message, error_field => field, account => input.account.trim(),
-                login => login_form_context(&app, &ctx),
+                login => login,
             };
             Ok(with_retry_after(ctx.render_status(&app, status, "auth/login.html", extra)?, &e))
         }
@@ -255,8 +302,15 @@ async fn forgot_core(app: &App, ctx: &Ctx, input: &ForgotInput) -> AppResult<()>
     Ok(())
 }
 
-async fn forgot_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
-    ctx.render(&app, "auth/forgot.html", context! { login => login_form_context(&app, &ctx) })
+#[derive(Deserialize)]
+pub struct CaptchaQuery {
+    /// `question` asks the sum in words instead of the picture.
+    pub captcha: Option<String>,
+}
+
+async fn forgot_page(State(app): State<App>, ctx: Ctx, Query(q): Query<CaptchaQuery>) -> AppResult<Response> {
+    let kind = captcha::Kind::from_query(q.captcha.as_deref());
+    ctx.render(&app, "auth/forgot.html", context! { login => captcha_context(&app, &ctx, kind) })
 }
 
 async fn forgot_submit(State(app): State<App>, ctx: Ctx, Form(input): Form<ForgotInput>) -> AppResult<Response> {
@@ -264,7 +318,7 @@ async fn forgot_submit(State(app): State<App>, ctx: Ctx, Form(input): Form<Forgo
         Ok(()) => ctx.render(&app, "message.html", context! { title => ctx.t("auth.forgot_title"), message => ctx.t("auth.reset_sent"), ok => true }),
         Err(e @ (AppError::Invalid { .. } | AppError::TooMany { .. })) => {
             let status = e.status();
-            let extra = context! { error => e.to_string(), account => input.account.trim(), login => login_form_context(&app, &ctx) };
+            let extra = context! { error => e.to_string(), account => input.account.trim(), login => captcha_context(&app, &ctx, captcha::Kind::Image) };
             Ok(with_retry_after(ctx.render_status(&app, status, "auth/forgot.html", extra)?, &e))
         }
         Err(e) => Err(e),
@@ -335,12 +389,18 @@ async fn reset_submit(State(app): State<App>, ctx: Ctx, Path(token): Path<String
 // Account, tokens, notifications
 
 async fn account_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    account_page_with(&app, &ctx, axum::http::StatusCode::OK, context! {}).await
+}
+
+/// The account page, with what a form on it needs to show (a new token, an error, a sent link).
+pub(super) async fn account_page_with(app: &App, ctx: &Ctx, status: axum::http::StatusCode, extra: minijinja::Value) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let tokens = tokens::list(&app, user.id).await?;
+    let tokens = tokens::list(app, user.id).await?;
     let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
-    let membership = super::membership::store::summary_for(&app, user.id).await?;
-    let orgs = crate::orgs::routes::panel(&app, user.id).await?;
-    ctx.render(&app, "auth/account.html", context! { tokens => tokens, roles => roles, email => &user.email, membership => membership, orgs => orgs })
+    let membership = super::membership::store::summary_for(app, user.id).await?;
+    let orgs = crate::orgs::routes::panel(app, user.id).await?;
+    let base = context! { tokens => tokens, roles => roles, email => &user.email, membership => membership, orgs => orgs };
+    ctx.render_status(app, status, "auth/account.html", context! { ..extra, ..base })
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -387,7 +447,7 @@ async fn revoke_token(app: &App, ctx: &Ctx, id: i64) -> AppResult<()> {
 
 /// The account page's form: a name and the `scopes` checkboxes.
 async fn token_create(State(app): State<App>, ctx: Ctx, body: String) -> AppResult<Response> {
-    let user = ctx.require_user()?;
+    ctx.require_user()?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).map_err(|e| AppError::invalid("name", e.to_string()))?;
     if let Some(field) = crate::web::nul_pair(&pairs) {
         return Err(crate::web::nul_error(field));
@@ -395,11 +455,7 @@ async fn token_create(State(app): State<App>, ctx: Ctx, body: String) -> AppResu
     let name = pairs.iter().find(|(k, _)| k == "name").map(|(_, v)| v.as_str()).unwrap_or("");
     let scopes = scopes_of(&ctx, pairs.iter().filter(|(k, _)| k == "scopes").map(|(_, v)| v.as_str()))?;
     let (_, token) = create_token(&app, &ctx, name, scopes).await?;
-    let list = tokens::list(&app, user.id).await?;
-    let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
-    let membership = super::membership::store::summary_for(&app, user.id).await?;
-    let orgs = crate::orgs::routes::panel(&app, user.id).await?;
-    ctx.render(&app, "auth/account.html", context! { tokens => list, new_token => token, roles => roles, email => &user.email, membership => membership, orgs => orgs })
+    account_page_with(&app, &ctx, axum::http::StatusCode::OK, context! { new_token => token }).await
 }
 
 async fn token_revoke(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
@@ -476,11 +532,22 @@ async fn admin_users(State(app): State<App>, ctx: Ctx, Query(q): Query<UserSearc
 }
 
 async fn admin_user(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let acct = store::find_by_id(&app, id).await?.ok_or(AppError::NotFound)?;
-    let roles = store::roles_of(&app, id).await?;
+    admin_user_page(&app, &ctx, id, context! {}).await
+}
+
+/// A user's admin page: roles, confirmation, a reset link when asked for, recent mail, history.
+pub(super) async fn admin_user_page(app: &App, ctx: &Ctx, id: i64, extra: minijinja::Value) -> AppResult<Response> {
+    let status = if extra.get_attr("error").is_ok_and(|v| !v.is_undefined()) { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    let acct = store::find_by_id(app, id).await?.ok_or(AppError::NotFound)?;
+    let roles = store::roles_of(app, id).await?;
     let all: Vec<(&str, bool)> = Role::ALL.iter().map(|r| (r.as_str(), roles.contains(r))).collect();
-    let history = audit_entries(&app, Some(&format!("user:{id}")), 50).await?;
-    ctx.render(&app, "admin/user.html", context! { account => context! { id => acct.id, username => acct.username, email => acct.email, confirmed => acct.confirmed }, roles => all, history => history })
+    let history = audit_entries(app, Some(&format!("user:{id}")), 50).await?;
+    let mails = mail::list(app, Some(&acct.email), 10).await?;
+    let base = context! {
+        account => context! { id => acct.id, username => acct.username, email => acct.email, confirmed => acct.confirmed },
+        roles => all, history => history, mails => mails, smtp => !app.config.smtp.host.is_empty(),
+    };
+    ctx.render_status(app, status, "admin/user.html", context! { ..extra, ..base })
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -519,13 +586,7 @@ async fn admin_set_roles(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, 
     let reason = pairs.iter().find(|(k, _)| k == "reason").map(|(_, v)| v.as_str()).unwrap_or("");
     match set_roles_core(&app, &ctx, id, &roles, reason).await {
         Ok(_) => Ok(redirect_with_flash(&app, &format!("/admin/users/{id}"), "roles_saved")),
-        Err(AppError::Invalid { message, .. }) | Err(AppError::Conflict(message)) => {
-            let acct = store::find_by_id(&app, id).await?.ok_or(AppError::NotFound)?;
-            let current = store::roles_of(&app, id).await?;
-            let all: Vec<(&str, bool)> = Role::ALL.iter().map(|r| (r.as_str(), current.contains(r))).collect();
-            let history = audit_entries(&app, Some(&format!("user:{id}")), 50).await?;
-            ctx.render_status(&app, axum::http::StatusCode::UNPROCESSABLE_ENTITY, "admin/user.html", context! { account => context! { id => acct.id, username => acct.username, email => acct.email, confirmed => acct.confirmed }, roles => all, history => history, error => message })
-        }
+        Err(AppError::Invalid { message, .. }) | Err(AppError::Conflict(message)) => admin_user_page(&app, &ctx, id, context! { error => message }).await,
         Err(e) => Err(e),
     }
 }

@@ -109,14 +109,22 @@ pub async fn load_user(app: &App, user_id: i64) -> Result<Option<CurrentUser>, A
     .bind(now)
     .fetch_one(&app.db.pool)
     .await?;
+    let roles: Vec<Role> = roles.iter().filter_map(|r| Role::parse(r)).collect();
+    let staff = roles.iter().any(|r| matches!(r, Role::Staff | Role::Admin));
+    let outbox = if staff && app.config.smtp.host.is_empty() {
+        Some(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mail_outbox WHERE status IN ('queued', 'outbox')").fetch_one(&app.db.pool).await?)
+    } else {
+        None
+    };
     Ok(Some(CurrentUser {
         id: row.try_get("id")?,
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
         email: row.try_get("email")?,
-        roles: roles.iter().filter_map(|r| Role::parse(r)).collect(),
+        roles,
         member_until,
         unread: row.try_get("unread")?,
+        outbox,
         session_id: None,
         token_id: None,
         token_scopes: None,

@@ -255,6 +255,8 @@ pub async fn set_roles(tx: &mut Tx, user_id: i64, roles: &[Role], by: Option<i64
 pub enum Purpose {
     Confirm,
     Reset,
+    /// Confirms a new mail address (kept in the token's `new_email`).
+    EmailChange,
 }
 
 impl Purpose {
@@ -262,6 +264,7 @@ impl Purpose {
         match self {
             Purpose::Confirm => "confirm",
             Purpose::Reset => "reset",
+            Purpose::EmailChange => "email_change",
         }
     }
 }
@@ -278,6 +281,47 @@ pub async fn issue_token(tx: &mut Tx, user_id: i64, purpose: Purpose, ttl: i64) 
         .execute(&mut **tx)
         .await?;
     Ok(token)
+}
+
+/// Records the address a token confirms.
+pub async fn set_token_email(tx: &mut Tx, token: &str, email: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE email_tokens SET new_email = $1 WHERE token_hash = $2")
+        .bind(email)
+        .bind(crate::util::sha256_hex(token))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The address a token confirms.
+pub async fn token_email(tx: &mut Tx, token: &str) -> Result<Option<String>, sqlx::Error> {
+    let v: Option<Option<String>> = sqlx::query_scalar("SELECT new_email FROM email_tokens WHERE token_hash = $1")
+        .bind(crate::util::sha256_hex(token))
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(v.flatten())
+}
+
+/// Sets a user's (confirmed) mail address; `false` when another account has it.
+pub async fn set_email(tx: &mut Tx, user_id: i64, email: &str) -> Result<bool, sqlx::Error> {
+    let key = email.trim().to_lowercase();
+    let other: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email_key = $1 AND id <> $2")
+        .bind(&key)
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if key.is_empty() || other.is_some() {
+        return Ok(false);
+    }
+    let now = crate::util::now();
+    sqlx::query("UPDATE users SET email = $1, email_key = $2, email_confirmed_at = $3, updated_at = $3 WHERE id = $4")
+        .bind(email.trim())
+        .bind(&key)
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(true)
 }
 
 #[derive(Debug, PartialEq, Eq)]

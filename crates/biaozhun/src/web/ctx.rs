@@ -92,6 +92,8 @@ pub struct UserView {
     pub is_member: bool,
     pub member_until: Option<i64>,
     pub unread: i64,
+    /// Mails in the site's outbox, for staff when no SMTP relay is configured.
+    pub outbox: Option<i64>,
 }
 
 impl From<&CurrentUser> for UserView {
@@ -107,6 +109,7 @@ impl From<&CurrentUser> for UserView {
             is_member: u.is_member(),
             member_until: u.member_until,
             unread: u.unread,
+            outbox: u.outbox,
         }
     }
 }

@@ -24,6 +24,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         crate::auth::routes::api_notifications,
         crate::auth::routes::api_set_roles,
         crate::auth::routes::api_audit,
+        crate::auth::account::api_password,
+        crate::auth::account::api_email,
         crate::auth::membership::routes::api_districts,
         crate::auth::membership::routes::api_mine,
         crate::auth::membership::routes::api_apply,

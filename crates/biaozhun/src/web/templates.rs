@@ -44,6 +44,10 @@ fn build_env(dev_dir: Option<std::path::PathBuf>) -> Environment<'static> {
         }
         Ok(s)
     });
+    // The text of `key` when the catalogue has it, else `fallback` (codes shown as they are).
+    env.add_function("t_or", |state: &State, key: &str, fallback: &str| -> String {
+        i18n::lookup(lang_of(state), key).unwrap_or_else(|| fallback.to_string())
+    });
     env.add_filter("date", |ts: Option<i64>| ts.map(crate::util::fmt_date).unwrap_or_default());
     env.add_filter("datetime", |ts: Option<i64>| {
         ts.map(crate::util::fmt_datetime).unwrap_or_default()

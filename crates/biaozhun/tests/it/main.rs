@@ -11,6 +11,7 @@ mod check_reports;
 mod content;
 mod downloads;
 mod faults;
+mod first_hour;
 mod membership;
 mod ops;
 mod orgs;
