@@ -37,6 +37,17 @@ pub struct Config {
     pub rate_limit: RateLimit,
     /// What reading one uploaded or imported file may cost (the `imports` room).
     pub imports: ImportLimits,
+    /// What the membership page tells visitors membership costs.
+    pub membership: MembershipTerms,
+}
+
+/// The association's membership fees as its rules state them (free text, shown as written on
+/// the membership page); empty: the page says the fee is told on approval.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct MembershipTerms {
+    pub fee_organisation: String,
+    pub fee_individual: String,
 }
 
 /// Bounds on reading one file (an upload, a staff import, a command-line import): past any
@@ -128,6 +139,7 @@ impl Default for Config {
             },
             rate_limit: RateLimit::default(),
             imports: ImportLimits::default(),
+            membership: MembershipTerms::default(),
         }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod cell;
 pub mod date;
+pub mod explain;
 pub mod gtin;
 pub mod standard;
 pub mod text;

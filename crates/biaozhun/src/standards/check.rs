@@ -483,3 +483,15 @@ mod tests {
         assert_eq!(pieces(&line).concat(), line);
     }
 }
+
+/// The status each number should be reported with (`Graph::status`: an edition replaced by a
+/// later one, or by relation, is "replaced" whatever its stored status), so that a watchlist
+/// says what the report and the detail page say. Numbers not in the catalogue are left out.
+pub async fn reported_statuses(app: &App, norms: &[String]) -> anyhow::Result<HashMap<String, String>> {
+    let bases: HashSet<String> = norms.iter().filter_map(|n| model::ident(n).map(|i| i.base)).collect();
+    if bases.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let g = Graph::load(app, bases.into_iter().collect()).await?;
+    Ok(norms.iter().filter(|n| g.nodes.contains_key(n.as_str())).map(|n| (n.clone(), g.status(n))).collect())
+}

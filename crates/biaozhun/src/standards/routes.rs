@@ -170,27 +170,31 @@ async fn search_page(State(app): State<App>, ctx: Ctx, Query(p): Query<SearchPar
 
 const EXPORT_MAX: usize = 10_000;
 
-fn export_rows(out: &SearchOut) -> Vec<[String; 7]> {
+/// Rows of an export, the status in the words of the page (as the catalogue shows it).
+fn export_rows(out: &SearchOut, lang: crate::web::Lang) -> Vec<[String; 7]> {
     out.items
         .iter()
-        .map(|i| [i.number.clone(), i.title_zh.clone(), i.title_en.clone(), i.status.clone(), i.ics.join(" "), i.published.clone().unwrap_or_default(), i.implemented.clone().unwrap_or_default()])
+        .map(|i| {
+            let status = crate::web::i18n::t(lang, &model::status_key(&i.status));
+            [i.number.clone(), i.title_zh.clone(), i.title_en.clone(), status, i.ics.join(" "), i.published.clone().unwrap_or_default(), i.implemented.clone().unwrap_or_default()]
+        })
         .collect()
 }
 
 const EXPORT_HEAD: [&str; 7] = ["标准号 / Number", "中文标准名称", "Title", "状态 / Status", "ICS", "发布日期 / Published", "实施日期 / Implemented"];
 
-async fn export_csv(State(app): State<App>, Query(p): Query<SearchParams>) -> AppResult<Response> {
+async fn export_csv(State(app): State<App>, ctx: Ctx, Query(p): Query<SearchParams>) -> AppResult<Response> {
     let out = run_search(&app, &p, 0, EXPORT_MAX, false).await?;
     let mut csv = download::Csv::new(&EXPORT_HEAD)?;
-    for r in export_rows(&out) {
+    for r in export_rows(&out, ctx.lang) {
         csv.row(&r)?;
     }
     Ok(download::csv_file(csv.finish()?, "standards.csv"))
 }
 
-async fn export_xlsx(State(app): State<App>, Query(p): Query<SearchParams>) -> AppResult<Response> {
+async fn export_xlsx(State(app): State<App>, ctx: Ctx, Query(p): Query<SearchParams>) -> AppResult<Response> {
     let out = run_search(&app, &p, 0, EXPORT_MAX, false).await?;
-    let rows: Vec<Vec<String>> = export_rows(&out).into_iter().map(|r| r.to_vec()).collect();
+    let rows: Vec<Vec<String>> = export_rows(&out, ctx.lang).into_iter().map(|r| r.to_vec()).collect();
     Ok(download::xlsx_file(download::xlsx(&EXPORT_HEAD, &rows)?, "standards.xlsx"))
 }
 
@@ -375,9 +379,22 @@ async fn check_upload(State(app): State<App>, ctx: Ctx, headers: HeaderMap, mut 
 async fn watch_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
     let user = ctx.require_user()?;
     let acting = crate::orgs::acting(&app, user.id).await?;
-    let items = store::watch_list(&app, acting.owner()).await?;
+    let items = watch_items(&app, acting.owner()).await?;
     let freq = store::frequency(&app, acting.owner()).await?;
     ctx.render(&app, "standards/watchlist.html", context! { items => items, frequency => freq, acting => acting })
+}
+
+/// A watchlist with each status as reports and detail pages give it (one vocabulary).
+async fn watch_items(app: &App, owner: crate::orgs::Owner) -> AppResult<Vec<store::WatchItem>> {
+    let mut items = store::watch_list(app, owner).await?;
+    let norms: Vec<String> = items.iter().map(|i| i.number.clone()).collect();
+    let reported = super::check::reported_statuses(app, &norms).await.map_err(AppError::Internal)?;
+    for i in &mut items {
+        if let Some(s) = reported.get(&i.number) {
+            i.status = s.clone();
+        }
+    }
+    Ok(items)
 }
 
 fn numbers_from(text: &str) -> Vec<(String, String)> {
@@ -477,7 +494,7 @@ pub struct WatchIn {
 async fn watch_out(app: &App, ctx: &Ctx) -> AppResult<WatchOut> {
     let user = ctx.require_user()?;
     let owner = crate::orgs::acting_owner(app, user.id).await?;
-    Ok(WatchOut { items: store::watch_list(app, owner).await?, frequency: store::frequency(app, owner).await?, owner: owner.key() })
+    Ok(WatchOut { items: watch_items(app, owner).await?, frequency: store::frequency(app, owner).await?, owner: owner.key() })
 }
 
 /// The watchlist of whom the caller acts for (themselves or their organisation).

@@ -118,6 +118,36 @@ pub fn hs_section(code: &str) -> Option<&'static str> {
     HS.entries.get(code.get(..2)?).map(|e| e.section.as_str())
 }
 
+/// Chinese names of the HS sections (roman numerals) and chapters (two digits), as the
+/// Customs Tariff of the People's Republic of China (2022, after HS 2022) titles them
+/// (`seed/hs2022_zh.csv`; headings and subheadings keep their English descriptions).
+static HS_ZH: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+    let mut r = csv::Reader::from_reader(include_str!("../../seed/hs2022_zh.csv").as_bytes());
+    r.records().flatten().filter_map(|rec| Some((rec.get(0)?.to_string(), rec.get(1)?.to_string()))).collect()
+});
+
+/// The name of an HS section or code in a language (`zh-CN` or `en`): the Chinese title of
+/// a section or chapter where the tariff gives one, else the English description.
+pub fn hs_name(code: &str, lang: &str) -> Option<&'static str> {
+    if lang != "en" {
+        if let Some(n) = HS_ZH.get(code) {
+            return Some(n.as_str());
+        }
+    }
+    HS.sections.get(code).map(String::as_str).or_else(|| hs_description(code))
+}
+
+/// An objective of a notification in a language: WTO's English wording of the usual
+/// objectives has a Chinese rendering (`tbt_objective.*` in the locales); other text, and
+/// objectives already written in Chinese, are shown as they are.
+pub fn objective_label(objective: &str, lang: &str) -> String {
+    if lang == "en" {
+        return objective.to_string();
+    }
+    let key = format!("tbt_objective.{}", objective.trim().to_lowercase());
+    crate::web::i18n::lookup(crate::web::Lang::Zh, &key).unwrap_or_else(|| objective.to_string())
+}
+
 pub static ICS: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
     let text = include_str!("../../seed/ics.csv").trim_start_matches('\u{feff}');
     let mut r = csv::Reader::from_reader(text.as_bytes());
@@ -160,6 +190,22 @@ pub fn hs_children(code: &str) -> Vec<&'static HsEntry> {
 pub fn dedupe(codes: &[String]) -> Vec<String> {
     let mut seen = HashSet::new();
     codes.iter().filter(|c| seen.insert(c.as_str().to_string())).cloned().collect()
+}
+
+#[cfg(test)]
+mod zh_tests {
+    #[test]
+    fn every_section_and_chapter_has_a_chinese_name() {
+        for s in &super::HS.section_order {
+            assert!(super::HS_ZH.contains_key(s), "section {s}");
+        }
+        for c in super::chapters() {
+            assert!(super::HS_ZH.contains_key(&c.code), "chapter {}", c.code);
+        }
+        assert_eq!(super::hs_name("84", "zh-CN"), Some("核反应堆、锅炉、机器、机械器具及其零件"));
+        assert!(super::hs_name("84", "en").unwrap().starts_with("Nuclear reactors"));
+        assert!(super::hs_name("841460", "zh-CN").is_some(), "a subheading keeps its English description");
+    }
 }
 
 #[cfg(test)]

@@ -83,7 +83,8 @@ fn facet_list(f: &std::collections::BTreeMap<String, Vec<(String, u64)>>, key: &
                     let label = match key {
                         "member" => members::name(val, l),
                         "group" => members::group_name(val, l),
-                        "hs" => format!("{val} {}", model::shorten(codes::hs_description(val).unwrap_or(""), 30)),
+                        "hs" => format!("{val} {}", model::shorten(codes::hs_name(val, l).unwrap_or(""), 30)),
+                        "objective" => codes::objective_label(val, l),
                         _ => val.clone(),
                     };
                     serde_json::json!({"value": val, "label": label, "count": n})
@@ -203,12 +204,8 @@ struct HsBrowse {
 }
 
 fn hs_tree(open: Option<&str>, l: &str) -> serde_json::Value {
-    let _ = l;
-    let sections: Vec<serde_json::Value> = codes::HS
-        .section_order
-        .iter()
-        .map(|s| serde_json::json!({"code": s, "name": codes::HS.sections.get(s).cloned().unwrap_or_default()}))
-        .collect();
+    let sections: Vec<serde_json::Value> =
+        codes::HS.section_order.iter().map(|s| serde_json::json!({"code": s, "name": codes::hs_name(s, l).unwrap_or_default()})).collect();
     let mut path = Vec::new();
     let mut children = Vec::new();
     if let Some(o) = open.map(str::trim).filter(|s| !s.is_empty()) {
@@ -217,18 +214,13 @@ fn hs_tree(open: Option<&str>, l: &str) -> serde_json::Value {
         let mut cur = Some(o.clone());
         while let Some(c) = cur {
             let parent = codes::HS.entries.get(&c).map(|e| e.parent.clone());
-            let name = codes::HS
-                .entries
-                .get(&c)
-                .map(|e| e.description.clone())
-                .or_else(|| codes::HS.sections.get(&c).cloned())
-                .unwrap_or_default();
+            let name = codes::hs_name(&c, l).unwrap_or_default().to_string();
             path.insert(0, serde_json::json!({"code": c, "name": name}));
             cur = parent;
         }
         children = codes::hs_children(&o)
             .iter()
-            .map(|e| serde_json::json!({"code": e.code, "name": e.description, "leaf": e.code.len() >= 6}))
+            .map(|e| serde_json::json!({"code": e.code, "name": codes::hs_name(&e.code, l).unwrap_or(&e.description), "leaf": e.code.len() >= 6}))
             .collect();
     }
     serde_json::json!({"sections": sections, "path": path, "children": children, "open": open})
@@ -432,11 +424,11 @@ async fn stats(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
     );
     let obj_chart = model::bar_chart(
         &ctx.t("tbt.stats_by_objective"),
-        &s.by_objective.iter().take(20).map(|(o, n)| (o.clone(), *n, false)).collect::<Vec<_>>(),
+        &s.by_objective.iter().take(20).map(|(o, n)| (codes::objective_label(o, l), *n, false)).collect::<Vec<_>>(),
     );
     let sec_chart = model::bar_chart(
         &ctx.t("tbt.stats_by_section"),
-        &s.by_section.iter().map(|(c, name, n)| (format!("{c} {name}"), *n, false)).collect::<Vec<_>>(),
+        &s.by_section.iter().map(|(c, name, n)| (format!("{c} {}", codes::hs_name(c, l).unwrap_or(name)), *n, false)).collect::<Vec<_>>(),
     );
     let asean: i64 = s.by_member.iter().filter(|m| members::ASEAN.contains(&m.0.as_str())).map(|m| m.2).sum();
     let main: i64 = s.by_member.iter().filter(|m| highlighted(&m.0)).map(|m| m.2).sum();

@@ -87,6 +87,38 @@ pub fn xlsx_with_notes<S: AsRef<str>>(head: &[S], rows: &[Vec<String>], notes: &
     wb.save_to_buffer().map_err(internal)
 }
 
+/// A spreadsheet that reads as a document: a title, labelled facts (number, date, summary …)
+/// one to a row, a blank row, then the table with its header frozen, then notes.
+pub fn xlsx_document<S: AsRef<str>>(title: &str, facts: &[(String, String)], head: &[S], rows: &[Vec<String>], notes: &[String]) -> AppResult<Vec<u8>> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let big = rust_xlsxwriter::Format::new().set_bold().set_font_size(16);
+    ws.write_string_with_format(0, 0, title, &big).map_err(internal)?;
+    for (i, (label, value)) in facts.iter().enumerate() {
+        ws.write_string_with_format(i as u32 + 1, 0, label, &bold).map_err(internal)?;
+        ws.write_string(i as u32 + 1, 1, value).map_err(internal)?;
+    }
+    let top = facts.len() as u32 + 2;
+    for (c, h) in head.iter().enumerate() {
+        ws.write_string_with_format(top, c as u16, h.as_ref(), &bold).map_err(internal)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(top + 1 + r as u32, c as u16, v).map_err(internal)?;
+        }
+    }
+    ws.set_freeze_panes(top + 1, 0).map_err(internal)?;
+    for c in 0..head.len() as u16 {
+        ws.set_column_width(c, if c == 0 { 14 } else { 24 }).map_err(internal)?;
+    }
+    let first_note = top + rows.len() as u32 + 2;
+    for (i, note) in notes.iter().enumerate() {
+        ws.write_string(first_note + i as u32, 0, note).map_err(internal)?;
+    }
+    wb.save_to_buffer().map_err(internal)
+}
+
 /// The name as a plain-ASCII fallback for old clients: letters, digits, `.`, `-` and `_`
 /// kept, anything else `_`, no leading dot; "download" when nothing is left.
 fn ascii_name(name: &str) -> String {

@@ -93,6 +93,13 @@ pub fn tf(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     s
 }
 
+/// A parser error (`stdnum`) in words of `lang`.
+pub fn explain(lang: Lang, e: &dyn stdnum::explain::Explain) -> String {
+    let args = e.args();
+    let pairs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    tf(lang, &format!("stdnum.{}", e.key()), &pairs)
+}
+
 /// Every key of a language (for the completeness test).
 pub fn keys(lang: Lang) -> Vec<String> {
     CATALOGS.get(lang.code()).map(|c| c.keys().cloned().collect()).unwrap_or_default()

@@ -37,7 +37,7 @@ scenario!(search_results_name_a_link_a_status_and_both_titles, |t: TestApp| asyn
     assert!(zh_first < en_alt);
     assert!(html.contains("发布日期 <time>2024-03-15</time>") && html.contains("实施日期 <time>2024-10-01</time>"), "{html}");
     // The facets are a drawer beside the results; the count and downloads head the results.
-    assert!(html.contains(r#"<details class="facets" open data-drawer>"#));
+    assert!(html.contains(r#"<details class="drawer facets" open data-drawer>"#));
     assert!(html.contains(r#"<p class="results-count" role="status">共 "#) && html.contains("/standards/export.xlsx?"), "{html}");
     // In English the English title leads.
     c.get("/lang/en?next=/").await;
@@ -257,3 +257,108 @@ async fn mailed_links_use_the_address_served_when_base_url_is_unset() {
     assert!(!outbox.contains("127.0.0.1:8080"));
     child.kill().await.ok();
 }
+
+/// The strings of an XLSX file.
+fn xlsx_strings(bytes: &[u8]) -> String {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut strings = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/sharedStrings.xml").unwrap(), &mut strings).unwrap();
+    strings
+}
+
+const EDITIONS: &str = "标准号,中文标准名称,英文标准名称,标准状态,发布日期,实施日期,ICS\n\
+GB/T 20001.2-2001,标准编写规则 第2部分：符号,Rules for drafting standards—Part 2: Symbols,废止,2001-11-14,2002-06-01,01.120\n\
+GB/T 20001.2-2015,标准编写规则 第2部分：符号标准,Rules for drafting standards—Part 2: Symbol standards,现行,2015-06-02,2016-01-01,01.120\n";
+
+scenario!(the_chinese_interface_speaks_chinese_throughout, |t: TestApp| async move {
+    catalogue(&t).await;
+    biaozhun::standards::import::import_bytes(&t.app, "editions.csv", EDITIONS.as_bytes(), biaozhun::standards::import::Progress::None).await.expect("import");
+    biaozhun::indexer::follow_once(&t.app).await.unwrap();
+    let c = t.user("zh_reader").await;
+
+    // A parser's reason in the page's language.
+    let form = [("kind", "organisation"), ("org_name", "番禺厨电"), ("uscc", "9144030071526726XH"), ("industry", "C"), ("contact_name", "陈"), ("contact_phone", "020-3482 6600"), ("contact_email", "chen@example.com")];
+    let r = c.post_form("/membership/apply", &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("统一社会信用代码无效：校验码错误"), "{}", r.text);
+    assert!(!r.text.contains("wrong check character"), "{}", r.text);
+    let en = t.user("en_reader").await;
+    en.get("/lang/en?next=/").await;
+    let r = en.post_form("/membership/apply", &form).await;
+    assert!(page(&r.text).contains("wrong check character “H”"), "{}", r.text);
+
+    // Exports carry statuses in words, not codes.
+    let csv = c.get("/standards/export.csv?q=GB%2FT%2020001").await.text;
+    assert!(csv.contains("被代替") && csv.contains("现行"), "{csv}");
+    assert!(!csv.contains(",replaced,") && !csv.contains(",in_force,"), "{csv}");
+    let xlsx = c.http.get(c.url("/standards/export.xlsx?q=GB%2FT%2020001")).send().await.unwrap().bytes().await.unwrap();
+    let strings = xlsx_strings(&xlsx);
+    assert!(strings.contains("被代替") && !strings.contains(">replaced<"), "{strings}");
+
+    // One vocabulary: an edition stored as withdrawn but followed by a later one is
+    // "replaced" on the watchlist as on its page.
+    let r = c.post_form("/standards/watchlist", &[("numbers", "GB/T 20001.2-2001")]).await;
+    assert!(r.status.is_redirection() || r.status == StatusCode::OK, "{}", r.text);
+    let watch = c.get("/standards/watchlist").await.text;
+    assert!(watch.contains("被代替") && !watch.contains(">废止<"), "{watch}");
+    let detail = c.get("/standards/GB%2FT%2020001.2-2001").await.text;
+    assert!(detail.contains("被代替"), "{detail}");
+
+    // TBT facets and charts: WTO's objectives and HS chapters in Chinese.
+    let html = page(&c.get("/tbt").await.text);
+    assert!(html.contains(">保护环境</a>"), "{html}");
+    assert!(html.contains(">84 核反应堆、锅炉、机器、机械器具及其零件</a>") || html.contains(">84 核反应堆"), "{html}");
+    let stats = page(&c.get("/tbt/stats").await.text);
+    assert!(stats.contains("XVI 机器、机械器具"), "{stats}");
+    let stats_en = page(&en.get("/tbt/stats").await.text);
+    assert!(stats_en.contains("XVI Machinery"), "{stats_en}");
+});
+
+scenario!(the_validity_report_reads_as_a_document, |t: TestApp| async move {
+    catalogue(&t).await;
+    let c = t.user("reporter").await;
+    let r = c.api(Method::POST, "/api/v1/standards/check", Some(serde_json::json!({"text": "GB/T 20001.1-2001\nGB/T 20001.1-2024\nXYZ 1"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let no = r.json()["check_no"].as_str().unwrap().to_string();
+    let xlsx = c.http.get(c.url(&format!("/standards/check/{no}/xlsx"))).send().await.unwrap().bytes().await.unwrap();
+    let strings = xlsx_strings(&xlsx);
+    for s in ["标准查新报告", no.as_str(), "报告编号", "查新日期", "结论分布", "被代替", "现行", "共 3 项", "状态", "结论"] {
+        assert!(strings.contains(s), "{s} in the XLSX: {strings}");
+    }
+    assert!(!strings.contains(">replaced<") && !strings.contains(">in_force<"), "{strings}");
+    // The page prints as a document: a print button, and a print style sheet that keeps the
+    // report and drops the site's navigation and forms.
+    let html = page(&c.get(&format!("/standards/check/{no}")).await.text);
+    assert!(html.contains(r#"<article class="report-doc">"#) && html.contains("data-print"), "{html}");
+    assert!(html.contains("结论分布"), "{html}");
+    let css = c.get("/static/site.css").await.text;
+    let print = css.split("@media print").nth(1).expect("print styles");
+    assert!(print.contains(".no-print") && print.contains("thead { display: table-header-group; }"), "{print}");
+});
+
+scenario!(membership_explains_itself_then_offers_two_paths, |t: TestApp| async move {
+    // A visitor reads what membership gives, costs and who may apply.
+    let anon = t.client();
+    let r = anon.get("/membership").await;
+    assert_eq!(r.status, StatusCode::OK, "visitors may read it");
+    let html = page(&r.text);
+    for s in ["会员权益", "会费与期限", "谁可以申请", "href=\"/membership?kind=organisation#apply\"", "href=\"/membership?kind=individual#apply\""] {
+        assert!(html.contains(s), "{s}: {html}");
+    }
+    assert!(!html.contains("name=\"uscc\""), "no form before a path is chosen");
+    let r = page(&anon.get("/membership?kind=organisation").await.text);
+    assert!(r.contains("/login?next=%2Fmembership%3Fkind%3Dorganisation") && !r.contains("name=\"uscc\""), "{r}");
+    // Signed in, each path has its own form.
+    let c = t.user("joiner").await;
+    let org = page(&c.get("/membership?kind=organisation").await.text);
+    assert!(org.contains("name=\"uscc\"") && !org.contains("name=\"real_name\"") && org.contains(r#"name="kind" value="organisation""#), "{org}");
+    let person = page(&c.get("/membership?kind=individual").await.text);
+    assert!(person.contains("name=\"real_name\"") && !person.contains("name=\"uscc\""), "{person}");
+    // An error keeps the chosen path.
+    let r = c.post_form("/membership/apply", &[("kind", "individual"), ("real_name", ""), ("contact_name", "王"), ("contact_phone", "13800138000"), ("contact_email", "w@example.com")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("name=\"real_name\"") && !r.text.contains("name=\"uscc\""));
+    // In English too.
+    c.get("/lang/en?next=/").await;
+    assert!(c.get("/membership").await.text.contains("What membership gives"));
+});

@@ -164,8 +164,8 @@ scenario!(credit_code_structure_is_checked, |t: TestApp| async move {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert_eq!(r.json()["error"]["field"], "uscc", "{}", r.text);
     // An unknown registration authority (B) or category (9 issues 1, 2, 3 only) is refused
-    // the same way, though the check characters are right.
-    for (code, why) in [("B1110000600037341J", "registration authority"), ("94110000600037341B", "organisation category")] {
+    // the same way, though the check characters are right, with the reason in Chinese.
+    for (code, why) in [("B1110000600037341J", "登记管理部门代码"), ("94110000600037341B", "机构类别代码")] {
         body.insert("uscc".into(), code.into());
         let r = owner.api(Method::POST, "/api/v1/membership/applications", Some(serde_json::Value::Object(body.clone()))).await;
         assert_eq!((r.status, r.json()["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("uscc")), "{}", r.text);

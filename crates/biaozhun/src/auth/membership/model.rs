@@ -122,7 +122,8 @@ impl ApplicationInput {
                 match stdnum::uscc::validate(&self.uscc) {
                     Ok(code) => self.uscc = code,
                     Err(e) => {
-                        let msg = format!("{}: {e}", i18n::t(lang, "membership.err_uscc"));
+                        let sep = if lang == Lang::Zh { "：" } else { ": " };
+                        let msg = format!("{}{sep}{}", i18n::t(lang, "membership.err_uscc"), i18n::explain(lang, &e));
                         return Err(AppError::invalid("uscc", msg));
                     }
                 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/membership", Access::User, membership_page)
+        .get("/membership", Access::Public, membership_page)
         .post("/membership/apply", Access::User, apply)
         .post("/membership/renew", Access::User, renew)
         .get("/member", Access::Member, member_area)
@@ -38,28 +38,57 @@ fn choices(ctx: &Ctx) -> Value {
     context! { districts => &*DISTRICTS, industries => industries }
 }
 
-async fn render_membership(app: &App, ctx: &Ctx, status: StatusCode, form: Option<&ApplicationInput>, error: Option<(Option<String>, String)>) -> AppResult<Response> {
-    let user = ctx.require_user()?;
-    let summary = store::summary_for(app, user.id).await?;
-    // The history of the application on show (the pending one, else the last decided).
-    let history = match summary.pending.as_ref().or(summary.last_decision.as_ref()) {
-        Some(a) => super::review::history(app, a.id).await?,
-        None => Vec::new(),
+#[derive(Deserialize)]
+struct KindQuery {
+    /// Which application to show: `organisation` or `individual` (else the introduction).
+    kind: Option<String>,
+}
+
+fn kind_of(k: Option<&str>) -> Option<&'static str> {
+    match k {
+        Some("organisation") => Some("organisation"),
+        Some("individual") => Some("individual"),
+        _ => None,
+    }
+}
+
+/// The membership page: what membership gives and costs and who may apply, with the two
+/// applications as separate paths; for a signed-in user also their membership and the
+/// application under review. Visitors see all but the form, which asks them to log in.
+async fn render_membership(app: &App, ctx: &Ctx, status: StatusCode, kind: Option<&'static str>, form: Option<&ApplicationInput>, error: Option<(Option<String>, String)>) -> AppResult<Response> {
+    let (summary, history) = match ctx.user.as_deref() {
+        Some(user) => {
+            let summary = store::summary_for(app, user.id).await?;
+            // The history of the application on show (the pending one, else the last decided).
+            let history = match summary.pending.as_ref().or(summary.last_decision.as_ref()) {
+                Some(a) => super::review::history(app, a.id).await?,
+                None => Vec::new(),
+            };
+            (Value::from_serialize(&summary), history)
+        }
+        None => (context! {}, Vec::new()),
     };
     let (error_field, error) = error.map(|(f, m)| (f, Some(m))).unwrap_or((None, None));
-    let extra = context! { summary => summary, history => history, form => form, error => error, error_field => error_field, choices => choices(ctx) };
+    let fees = context! { organisation => &app.config.membership.fee_organisation, individual => &app.config.membership.fee_individual };
+    let extra = context! {
+        summary => summary, history => history, form => form, error => error, error_field => error_field, choices => choices(ctx),
+        kind => kind, fees => fees, term_years => store::TERM_YEARS,
+    };
     ctx.render_status(app, status, "membership/index.html", extra)
 }
 
-async fn membership_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
-    render_membership(&app, &ctx, StatusCode::OK, None, None).await
+async fn membership_page(State(app): State<App>, ctx: Ctx, Query(q): Query<KindQuery>) -> AppResult<Response> {
+    render_membership(&app, &ctx, StatusCode::OK, kind_of(q.kind.as_deref()), None, None).await
 }
 
 async fn apply_or_renew(app: &App, ctx: &Ctx, input: ApplicationInput, renew: bool) -> AppResult<Response> {
     match store::submit(app, ctx, input.clone(), renew).await {
         Ok(_) => Ok(redirect_with_flash(app, "/membership", "application_submitted")),
-        Err(AppError::Invalid { field, message }) => render_membership(app, ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(&input), Some((field, message))).await,
-        Err(AppError::Conflict(message)) => render_membership(app, ctx, StatusCode::CONFLICT, Some(&input), Some((None, message))).await,
+        Err(AppError::Invalid { field, message }) => {
+            let kind = kind_of(Some(input.kind.as_str())).or(Some("organisation"));
+            render_membership(app, ctx, StatusCode::UNPROCESSABLE_ENTITY, kind, Some(&input), Some((field, message))).await
+        }
+        Err(AppError::Conflict(message)) => render_membership(app, ctx, StatusCode::CONFLICT, None, Some(&input), Some((None, message))).await,
         Err(e) => Err(e),
     }
 }

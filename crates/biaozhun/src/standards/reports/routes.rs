@@ -223,9 +223,10 @@ async fn report_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap, Path(
     let r = readable(&app, &ctx, &headers, &no).await?;
     let h = head(&app, &r).await?;
     let items = store::items(&app, &r).await.map_err(AppError::Internal)?;
+    let counts = breakdown(&ctx, &items);
     let (items, page, pages, _) = page_of(items, &q);
     let filter = if q.only_problems.is_some() { "only_problems=1&" } else { "" };
-    let resp = ctx.render(&app, "standards/report.html", context! { r => h, items => items, page => page, pages => pages, filter => filter })?;
+    let resp = ctx.render(&app, "standards/report.html", context! { r => h, items => items, page => page, pages => pages, filter => filter, breakdown => counts })?;
     Ok(private(resp))
 }
 
@@ -233,7 +234,10 @@ async fn report_xlsx(State(app): State<App>, ctx: Ctx, headers: HeaderMap, Path(
     let r = readable(&app, &ctx, &headers, &no).await?;
     let h = head(&app, &r).await?;
     let items = store::items(&app, &r).await.map_err(AppError::Internal)?;
-    let cols = ["行 / Line", "输入 / Input", "识别 / Recognised", "标准号 / Number", "名称 / Title", "状态 / Status", "现行标准 / Current", "替代链 / Chain", "结论 / Outcome"];
+    let cols: Vec<String> = ["col_line", "col_input", "col_recognised", "col_number", "col_title", "status", "col_current", "col_chain", "col_outcome"]
+        .iter()
+        .map(|k| ctx.t(&format!("standards.{k}")))
+        .collect();
     let rows: Vec<Vec<String>> = items
         .iter()
         .map(|i| {
@@ -243,23 +247,40 @@ async fn report_xlsx(State(app): State<App>, ctx: Ctx, headers: HeaderMap, Path(
                 i.recognised.clone().unwrap_or_default(),
                 i.number.clone().unwrap_or_default(),
                 i.title_zh.clone().filter(|t| !t.is_empty()).or(i.title_en.clone()).unwrap_or_default(),
-                i.status.clone().unwrap_or_default(),
+                i.status.as_deref().map(|s| ctx.t(&model::status_key(s))).unwrap_or_default(),
                 i.current.clone().unwrap_or_default(),
                 i.chain.join(" → "),
                 ctx.t(&format!("standards.outcome_{}", i.outcome)),
             ]
         })
         .collect();
-    let notes = [
-        format!("{}: {}", ctx.t("standards.report_no"), h.check_no),
-        format!("{}: {}", ctx.t("standards.report_date"), crate::util::fmt_datetime(h.created_at)),
-        format!("{}: {}", ctx.t("standards.report_counts"), ctx.tf("standards.report_summary", &[("total", &h.total.to_string()), ("problems", &h.problems.to_string())])),
-        format!("{}: {}", ctx.t("standards.verify_code"), h.verify_code),
-        format!("{}: {}", ctx.t("standards.verify_at"), h.verify_url),
+    let facts = vec![
+        (ctx.t("standards.report_no"), h.check_no.clone()),
+        (ctx.t("standards.report_date"), crate::util::fmt_datetime(h.created_at)),
+        (ctx.t("standards.report_counts"), ctx.tf("standards.report_summary", &[("total", &h.total.to_string()), ("problems", &h.problems.to_string())])),
+        (ctx.t("standards.report_breakdown"), breakdown(&ctx, &items).iter().map(|(l, n)| format!("{l} {n}")).collect::<Vec<_>>().join(" · ")),
+        (ctx.t("standards.verify_code"), h.verify_code.clone()),
     ];
-    let bytes = download::xlsx_with_notes(&cols, &rows, &notes)?;
+    let notes = [ctx.tf("standards.report_verify", &[("url", &h.verify_url)])];
+    let bytes = download::xlsx_document(&ctx.t("standards.report_title"), &facts, &cols, &rows, &notes)?;
     Ok(private(download::xlsx_file(bytes, &format!("{}.xlsx", h.check_no))))
 }
+
+/// How many items came to each outcome, in the order outcomes are listed, as labels.
+fn breakdown(ctx: &Ctx, items: &[CheckItem]) -> Vec<(String, usize)> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for i in items {
+        match counts.iter_mut().find(|(o, _)| *o == i.outcome) {
+            Some(c) => c.1 += 1,
+            None => counts.push((i.outcome.clone(), 1)),
+        }
+    }
+    counts.sort_by_key(|(o, _)| OUTCOME_ORDER.iter().position(|x| x == o).unwrap_or(OUTCOME_ORDER.len()));
+    counts.into_iter().map(|(o, n)| (ctx.t(&format!("standards.outcome_{o}")), n)).collect()
+}
+
+const OUTCOME_ORDER: [&str; 8] = ["ok", "upcoming", "replaced", "no_successor", "developing", "unknown_status", "not_found", "unrecognised"];
+
 
 async fn delete_form(State(app): State<App>, ctx: Ctx, headers: HeaderMap, Path(no): Path<String>) -> AppResult<Response> {
     let r = readable(&app, &ctx, &headers, &no).await?;

@@ -1,0 +1,235 @@
+// The first hour of a real user (issue 13), checked as a person sees it in headless Chromium
+// at desktop width and at a 390 px phone width, in both languages where text is involved:
+// search results that can be opened, a captcha asked only after a failure (with a question in
+// words as the alternative), changing the password on the account page, and a server without
+// a mail relay (started here without BIAOZHUN_BASE_URL, so mailed links must name the port
+// actually served).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BIN = process.env.BIAOZHUN_BIN || new URL('../../target/debug/biaozhun', import.meta.url).pathname;
+const SAMPLES = process.env.BIAOZHUN_SAMPLES || new URL('../../../shared/data/samples/', import.meta.url).pathname;
+const PORT = 20000 + (process.pid % 1000);
+const BASE = `http://127.0.0.1:${PORT}`;
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+let server, browser, dataDir, adminPassword;
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'biaozhun-first-hour-'));
+  // Each test speaks from its own address (X-Forwarded-For), so one test's failed log-in
+  // does not decide whether another is asked for a captcha.
+  const env = { ...process.env, BIAOZHUN_TEST_HOOKS: '1', BIAOZHUN_DATABASE_URL: '', BIAOZHUN_TRUST_PROXY: 'true' };
+  delete env.BIAOZHUN_BASE_URL;
+  server = spawn(BIN, ['serve', '--bind', `127.0.0.1:${PORT}`, '--data', dataDir], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not start: ' + out)), 60000);
+    server.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/password: (\S+)/);
+      if (m) adminPassword = m[1];
+      if (out.includes('listening on')) { clearTimeout(timer); resolve(); }
+    });
+    server.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+  });
+  for (const [what, file] of [['standards', 'cn_standards_examples.jsonl'], ['tbt', 'tbt_notifications_examples.jsonl']]) {
+    await new Promise((resolve, reject) => {
+      const p = spawn(BIN, ['import', what, join(SAMPLES, file), '--data', dataDir], { env: { ...process.env, BIAOZHUN_DATABASE_URL: '' }, stdio: 'ignore' });
+      p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`import ${what} exited ${code}`))));
+    });
+  }
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** A page in a fresh browser at a viewport, in a language, seen from its own address. */
+async function open(viewport, lang = 'zh-CN', ip = '127.0.0.1') {
+  const context = await browser.newContext({ viewport, extraHTTPHeaders: { 'X-Forwarded-For': ip } });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/lang/${lang}?next=%2F`);
+  return page;
+}
+
+async function box(locator) {
+  const b = await locator.boundingBox();
+  assert.ok(b, 'element is rendered');
+  return b;
+}
+
+async function answerCaptcha(page) {
+  const id = await page.locator('input[name=captcha_id]').first().inputValue();
+  const res = await page.request.get(`${BASE}/__test/captcha/${encodeURIComponent(id)}`);
+  assert.equal(res.status(), 200);
+  await page.locator('input[name=captcha_answer]').first().fill(await res.text());
+}
+
+/** Logs in through /login, answering the captcha when the page asks for one. */
+async function login(page, account, password) {
+  await page.goto(`${BASE}/login`);
+  await page.fill('#account', account);
+  await page.fill('#password', password);
+  if (await page.locator('input[name=captcha_answer]').count()) await answerCaptcha(page);
+  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
+}
+
+for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+  for (const lang of ['zh-CN', 'en']) {
+    test(`search results open their records (${name}, ${lang})`, async () => {
+      const page = await open(viewport, lang);
+      await page.goto(`${BASE}/standards?q=GB`);
+      const first = page.locator('main .result-number').first();
+      const b = await box(first);
+      assert.ok(b.width > 60 && b.height > 10, `the number link is visible (${b.width}×${b.height})`);
+      assert.ok(b.x + b.width <= viewport.width, 'and within the screen');
+      const number = (await first.textContent()).trim();
+      assert.match(number, /^GB/);
+      // The status badge and the title in the page's language come with it.
+      const card = page.locator('main .result').first();
+      assert.ok(await card.locator('.status').isVisible(), 'status badge');
+      const title = card.locator('.result-title');
+      const titleLang = await title.getAttribute('lang');
+      if (lang === 'zh-CN') assert.equal(titleLang, 'zh-CN', 'the Chinese title first');
+      else if (await card.locator('.result-alt').count()) assert.equal(titleLang, 'en', 'the English title first');
+      if (lang === 'en') assert.doesNotMatch(await card.locator('.status').textContent(), /[\u4e00-\u9fff]/, 'status in English');
+      else assert.match(await card.locator('.status').textContent(), /[\u4e00-\u9fff]/, 'status in Chinese');
+      // Labels sit above their fields with room between (on a phone, behind "more conditions").
+      if (viewport === PHONE) {
+        assert.equal(await page.locator('details.filters').getAttribute('open'), null, 'filters folded on a phone');
+        await page.locator('details.filters > summary').click();
+      }
+      for (const id of ['skind', 'sstatus', 'sics']) {
+        const label = await box(page.locator(`label[for=${id}]`));
+        const field = await box(page.locator(`#${id}`));
+        assert.ok(field.y >= label.y + label.height + 2, `label of #${id} does not touch its field`);
+      }
+      // Facets: a narrow column beside the results on a desktop, a closed drawer on a phone.
+      const facets = page.locator('details.facets');
+      const results = await box(page.locator('main .results'));
+      if (viewport === DESKTOP) {
+        const f = await box(facets);
+        assert.ok(f.width < results.width / 2, `facets narrower than results (${f.width} vs ${results.width})`);
+        assert.ok(f.x + f.width <= results.x, 'facets beside the results');
+        assert.ok(await facets.locator('a').first().isVisible());
+      } else {
+        assert.equal(await facets.getAttribute('open'), null, 'drawer closed on a phone');
+        assert.ok(!(await facets.locator('a').first().isVisible()));
+        await facets.locator('summary').click();
+        assert.ok(await facets.locator('a').first().isVisible(), 'the drawer opens');
+      }
+      // The count and downloads head the results.
+      assert.match(await page.locator('main .results-count').textContent(), lang === 'en' ? /found.*CSV.*XLSX/s : /共 \d+ 条.*CSV.*XLSX/s);
+      // Clicking the number opens the standard.
+      await Promise.all([page.waitForNavigation(), first.click()]);
+      assert.equal((await page.locator('main h1').textContent()).trim(), number);
+
+      // The TBT database too.
+      await page.goto(`${BASE}/tbt?q=seed`);
+      const sym = page.locator('main .result-number').first();
+      const s = await box(sym);
+      assert.ok(s.width > 60, `the symbol link is visible (${s.width})`);
+      const symbol = (await sym.textContent()).trim();
+      await Promise.all([page.waitForNavigation(), sym.click()]);
+      assert.equal((await page.locator('main h1').textContent()).trim(), symbol);
+    });
+  }
+}
+
+for (const [name, viewport, lang, ip] of [['desktop', DESKTOP, 'zh-CN', '198.51.100.21'], ['phone', PHONE, 'en', '198.51.100.22']]) {
+  test(`the captcha comes after a failure, legibly, with a question in words (${name}, ${lang})`, async () => {
+    const page = await open(viewport, lang, ip);
+    await page.goto(`${BASE}/login`);
+    assert.equal(await page.locator('#captcha_answer').count(), 0, 'no captcha on a first visit');
+    await page.fill('#account', 'admin');
+    await page.fill('#password', 'not the password');
+    await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
+    assert.ok(await page.locator('main .error').isVisible());
+    assert.equal(await page.inputValue('#account'), 'admin', 'the account name is kept');
+    const img = page.locator('img[data-captcha-img]');
+    const b = await box(img);
+    assert.ok(b.width >= 180 && b.height >= 55, `the picture is large enough (${b.width}×${b.height})`);
+    assert.ok(await img.evaluate((el) => el.naturalWidth) === 200);
+    // The question in words instead, in the page's language.
+    await Promise.all([page.waitForNavigation(), page.click('a.captcha-switch')]);
+    const q = (await page.locator('.captcha-q').textContent()).trim();
+    if (lang === 'en') assert.match(q, /^What is [a-z]+ (plus|minus) [a-z]+\?$/);
+    else assert.match(q, /^[一二三四五六七八九十]+[加减][一二三四五六七八九十]+等于几？$/);
+    assert.equal(await page.locator('img[data-captcha-img]').count(), 0);
+    await page.fill('#account', 'admin');
+    await page.fill('#password', adminPassword);
+    await answerCaptcha(page);
+    await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
+    assert.match(await page.textContent('header'), /admin/);
+  });
+}
+
+test('a new user registers, is confirmed by the administrator and changes the password (phone, zh-CN)', async () => {
+  const admin = await open(DESKTOP, 'zh-CN', '198.51.100.31');
+  await login(admin, 'admin', adminPassword);
+  // No mail relay: staff see the outbox banner.
+  await admin.goto(`${BASE}/staff`);
+  const banner = admin.locator('main .outbox-banner');
+  assert.ok(await banner.isVisible());
+  assert.match(await banner.textContent(), /未配置邮件服务器：\d+ 封邮件/);
+
+  const user = await open(PHONE, 'zh-CN', '198.51.100.32');
+  await user.goto(`${BASE}/register`);
+  await user.fill('#username', 'phone_user');
+  await user.fill('#email', 'phone@example.com');
+  await user.fill('#password', 'Congee morning 2026!');
+  await user.fill('#password_confirm', 'Congee morning 2026!');
+  await user.fill('#captcha_answer', 'ZZZZ');
+  await Promise.all([user.waitForNavigation(), user.click('form.form button.primary')]);
+  assert.equal(await user.inputValue('#password'), 'Congee morning 2026!', 'a wrong captcha keeps the passwords');
+  await answerCaptcha(user);
+  await Promise.all([user.waitForNavigation(), user.click('form.form button.primary')]);
+  assert.match(await user.textContent('main'), /phone@example\.com/);
+
+  // The confirmation mail names the port this server listens on.
+  await admin.goto(`${BASE}/admin/outbox`);
+  assert.match(await admin.textContent('main'), new RegExp(`http://127\\.0\\.0\\.1:${PORT}/confirm/`));
+  // The administrator confirms the account from its page instead.
+  await admin.goto(`${BASE}/admin/users?q=phone_user`);
+  await Promise.all([admin.waitForNavigation(), admin.click('text=phone_user')]);
+  assert.ok(await admin.locator('main').getByText('邮箱未确认').isVisible());
+  await Promise.all([admin.waitForNavigation(), admin.click('button:has-text("确认账号")')]);
+  assert.match(await admin.textContent('main .flash'), /账号已确认/);
+  await Promise.all([admin.waitForNavigation(), admin.click('button:has-text("重置密码链接")')]);
+  const link = (await admin.textContent('#reset-link')).trim();
+  assert.match(link, new RegExp(`^http://127\\.0\\.0\\.1:${PORT}/password/reset/`));
+
+  // The user logs in and changes the password on the account page.
+  await login(user, 'phone_user', 'Congee morning 2026!');
+  await user.goto(`${BASE}/account`);
+  const form = user.locator('form[action="/account/password"]');
+  assert.ok(await form.isVisible());
+  const f = await box(form);
+  assert.ok(f.x >= 0 && f.x + f.width <= PHONE.width, 'the form fits the phone');
+  await user.fill('#current_password', 'Congee morning 2026!');
+  await user.fill('#new_password', 'Wonton evening 2027!');
+  await user.fill('#new_password_confirm', 'Wonton evening 2027!');
+  await Promise.all([user.waitForNavigation(), form.locator('button').click()]);
+  assert.match(await user.textContent('main .flash'), /密码已修改/);
+  await user.click('header button.link');
+  await login(user, 'phone_user', 'Wonton evening 2027!');
+  assert.match(await user.textContent('header'), /phone_user/);
+  // The administrator reads the history in Chinese.
+  await admin.reload();
+  const history = await admin.textContent('main table');
+  assert.match(history, /管理员确认账号/);
+  assert.doesNotMatch(history, /user\.confirmed_by_admin/);
+});
