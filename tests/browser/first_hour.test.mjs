@@ -233,3 +233,84 @@ test('a new user registers, is confirmed by the administrator and changes the pa
   assert.match(history, /管理员确认账号/);
   assert.doesNotMatch(history, /user\.confirmed_by_admin/);
 });
+
+for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+  for (const lang of ['zh-CN', 'en']) {
+    test(`membership explains itself, then two paths (${name}, ${lang})`, async () => {
+      const page = await open(viewport, lang, `198.51.100.${(name === 'desktop' ? 50 : 60) + (lang === 'en' ? 1 : 2)}`);
+      await page.goto(`${BASE}/membership`);
+      const headings = await page.locator('main h2').allTextContents();
+      const want = lang === 'en' ? ['What membership gives', 'Fees and term', 'Who may apply'] : ['会员权益', '会费与期限', '谁可以申请'];
+      for (const h of want) assert.ok(headings.includes(h), `${h} in ${headings}`);
+      const org = page.locator('main a[href^="/membership?kind=organisation"]');
+      const person = page.locator('main a[href^="/membership?kind=individual"]');
+      assert.ok(await org.isVisible() && await person.isVisible(), 'two paths');
+      const a = await box(org);
+      assert.ok(a.x >= 0 && a.x + a.width <= viewport.width, 'the path fits the screen');
+      // A visitor choosing a path is asked to log in first, and comes back to it.
+      await Promise.all([page.waitForNavigation(), org.click()]);
+      assert.equal(await page.locator('#uscc').count(), 0);
+      await Promise.all([page.waitForNavigation(), page.click('main a.button.primary')]);
+      assert.match(page.url(), /\/login\?next=/);
+    });
+  }
+}
+
+test('a member applies on the organisation path and reads the reason of a refusal in Chinese (desktop, zh-CN)', async () => {
+  const admin = await open(DESKTOP, 'zh-CN', '198.51.100.70');
+  await login(admin, 'admin', adminPassword);
+  await admin.goto(`${BASE}/membership?kind=organisation`);
+  assert.ok(await admin.locator('#uscc').isVisible());
+  assert.equal(await admin.locator('#real_name').count(), 0, 'no personal name on the organisation path');
+  await admin.fill('#org_name', '广州番禺厨房电器有限公司');
+  await admin.fill('#uscc', '9144030071526726XH');
+  await admin.selectOption('#industry', 'C');
+  await admin.fill('#contact_name', '陈经理');
+  await admin.fill('#contact_phone', '020-3482 6600');
+  await admin.fill('#contact_email', 'chen@example.com');
+  await Promise.all([admin.waitForNavigation(), admin.click('main form button.primary')]);
+  const reason = await admin.textContent('#err-uscc');
+  assert.match(reason, /校验码错误/);
+  assert.doesNotMatch(reason, /[a-z]{4,}/, `no English in the Chinese reason: ${reason}`);
+  assert.equal(await admin.inputValue('#uscc'), '9144030071526726XH', 'what was typed is kept');
+});
+
+for (const lang of ['zh-CN', 'en']) {
+  test(`TBT facets and charts in the page's language (${lang})`, async () => {
+    const page = await open(DESKTOP, lang);
+    await page.goto(`${BASE}/tbt`);
+    const facets = (await page.locator('details.facets').textContent());
+    const stats = await (async () => { await page.goto(`${BASE}/tbt/stats`); return page.locator('main svg').allTextContents(); })();
+    if (lang === 'zh-CN') {
+      assert.match(facets, /保护动物或植物的生命健康|质量要求/, facets);
+      assert.doesNotMatch(facets, /Quality requirements/, facets);
+      assert.ok(stats.some((s) => /[\u4e00-\u9fff]/.test(s) && /X|V|I/.test(s)), `sections in Chinese: ${stats}`);
+    } else {
+      assert.match(facets, /Quality requirements/, facets);
+    }
+  });
+}
+
+for (const [name, viewport, lang] of [['desktop', DESKTOP, 'zh-CN'], ['phone', PHONE, 'en']]) {
+  test(`the validity report prints as a document (${name}, ${lang})`, async () => {
+    const page = await open(viewport, lang, name === 'desktop' ? '198.51.100.81' : '198.51.100.82');
+    await page.goto(`${BASE}/standards/check`);
+    await page.fill('#ctext', 'GB/T 5606.1-1996\nGB/T 19001-2016\nXYZ 123');
+    await Promise.all([page.waitForNavigation(), page.click('form.form button.primary')]);
+    const print = page.locator('button[data-print]');
+    assert.ok(await print.isVisible(), 'a print button');
+    assert.equal((await print.textContent()).trim(), lang === 'en' ? 'Print' : '打印');
+    assert.match(await page.textContent('main'), lang === 'en' ? /Outcomes/ : /结论分布/);
+    await page.emulateMedia({ media: 'print' });
+    assert.ok(!(await page.locator('header.top').isVisible()), 'no site header on paper');
+    assert.ok(!(await print.isVisible()), 'no buttons on paper');
+    assert.ok(await page.locator('main table.report-table').isVisible(), 'the table prints');
+    assert.ok(await page.locator('.report-issuer').isVisible(), 'the issuer heads the page');
+    const no = (await page.locator('main .member-no').first().textContent()).trim();
+    // The XLSX the page links to names the report and words the statuses.
+    await page.emulateMedia({ media: 'screen' });
+    const res = await page.request.get(`${BASE}/standards/check/${no}/xlsx`);
+    assert.equal(res.status(), 200);
+    assert.match(res.headers()['content-disposition'], new RegExp(no));
+  });
+}
