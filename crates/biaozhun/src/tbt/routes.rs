@@ -150,7 +150,7 @@ async fn browse(State(app): State<App>, ctx: Ctx, Query(f): Query<Filters>) -> A
 
 async fn notification(State(app): State<App>, ctx: Ctx, Path(symbol): Path<String>) -> AppResult<Response> {
     let id = store::id_by_symbol(&app, &symbol).await?;
-    let n = store::get(&app, id, lang(&ctx)).await?;
+    let mut n = store::get(&app, id, lang(&ctx)).await?;
     let family = store::family(&app, &n).await?;
     let family: Vec<serde_json::Value> = family
         .iter()
@@ -159,6 +159,13 @@ async fn notification(State(app): State<App>, ctx: Ctx, Path(symbol): Path<Strin
     let staff = ctx.user.as_deref().is_some_and(|u| u.has(crate::auth::Role::Staff));
     let concerns = comments::concerns(&app, id, ctx.user_id(), staff).await?;
     let comment_list = if staff { comments::comments_of(&app, id).await? } else { Vec::new() };
+    // Chapters and the usual objectives in the page's language (codes::hs_name, objective_label).
+    for h in &mut n.hs {
+        if let Some(name) = codes::hs_name(&h.code, lang(&ctx)) {
+            h.description = name.to_string();
+        }
+    }
+    n.objectives = n.objectives.iter().map(|o| codes::objective_label(o, lang(&ctx))).collect();
     let ics: Vec<serde_json::Value> = n
         .ics
         .iter()

@@ -308,6 +308,8 @@ scenario!(the_chinese_interface_speaks_chinese_throughout, |t: TestApp| async mo
     let html = page(&c.get("/tbt").await.text);
     assert!(html.contains(">保护环境</a>"), "{html}");
     assert!(html.contains(">84 核反应堆、锅炉、机器、机械器具及其零件</a>") || html.contains(">84 核反应堆"), "{html}");
+    let n = page(&c.get("/tbt/notifications/G%2FTBT%2FN%2FARE%2F500").await.text);
+    assert!(n.contains("玩具、游戏品、运动用品及其零件、附件") && n.contains("保护人类健康或安全"), "{n}");
     let stats = page(&c.get("/tbt/stats").await.text);
     assert!(stats.contains("XVI 机器、机械器具"), "{stats}");
     let stats_en = page(&en.get("/tbt/stats").await.text);
