@@ -102,6 +102,13 @@ for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
       const card = page.locator('main .result').first();
       assert.ok(await card.locator('.status').isVisible(), 'status badge');
       const title = card.locator('.result-title');
+      // The other language is there, smaller; the dates too.
+      const alt = page.locator('main .result .result-alt').first();
+      if (await alt.count()) {
+        const size = (l) => l.evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+        assert.ok(await size(alt) < await size(page.locator('main .result .result-title').first()), 'the other language is smaller');
+      }
+      assert.match(await card.locator('.result-dates').textContent(), /\d{4}-\d{2}-\d{2}/);
       const titleLang = await title.getAttribute('lang');
       if (lang === 'zh-CN') assert.equal(titleLang, 'zh-CN', 'the Chinese title first');
       else if (await card.locator('.result-alt').count()) assert.equal(titleLang, 'en', 'the English title first');
@@ -177,7 +184,7 @@ for (const [name, viewport, lang, ip] of [['desktop', DESKTOP, 'zh-CN', '198.51.
   });
 }
 
-test('a new user registers, is confirmed by the administrator and changes the password (phone, zh-CN)', async () => {
+test('a new user registers, is confirmed by the administrator, changes the password and the address (phone, zh-CN)', async () => {
   const admin = await open(DESKTOP, 'zh-CN', '198.51.100.31');
   await login(admin, 'admin', adminPassword);
   // No mail relay: staff see the outbox banner.
@@ -227,6 +234,21 @@ test('a new user registers, is confirmed by the administrator and changes the pa
   await user.click('header button.link');
   await login(user, 'phone_user', 'Wonton evening 2027!');
   assert.match(await user.textContent('header'), /phone_user/);
+  // The address changes through a link mailed to the new one (read here from the outbox).
+  await user.goto(`${BASE}/account`);
+  await user.fill('#new_email', 'phone-new@example.com');
+  await user.fill('#email_password', 'Wonton evening 2027!');
+  await Promise.all([user.waitForNavigation(), user.click('form[action="/account/email"] button')]);
+  assert.match(await user.textContent('main .ok'), /phone-new@example\.com/);
+  await admin.goto(`${BASE}/admin/outbox`);
+  const confirm = (await admin.textContent('main')).match(new RegExp(`http://127\\.0\\.0\\.1:${PORT}/account/email/confirm/[A-Za-z0-9_-]+`));
+  assert.ok(confirm, 'the confirmation link is in the outbox');
+  await user.goto(confirm[0]);
+  assert.match(await user.textContent('main'), /邮箱已更换/);
+  await user.goto(`${BASE}/account`);
+  assert.match(await user.textContent('main .facts'), /phone-new@example\.com/);
+  await admin.goto(`${BASE}/admin/users?q=phone_user`);
+  await Promise.all([admin.waitForNavigation(), admin.click('text=phone_user')]);
   // The administrator reads the history in Chinese.
   await admin.reload();
   const history = await admin.textContent('main table');
