@@ -490,7 +490,8 @@ struct UserRow {
     email: String,
     confirmed: bool,
     status: String,
-    roles: String,
+    /// Role codes (`admin`, `staff` …), named in the page's language by the template.
+    roles: Vec<String>,
     created_at: i64,
 }
 
@@ -505,13 +506,12 @@ async fn admin_users(State(app): State<App>, ctx: Ctx, Query(q): Query<UserSearc
     .fetch_all(&app.db.pool)
     .await?;
     let grants = sqlx::query("SELECT user_id, role FROM user_roles ORDER BY role").fetch_all(&app.db.pool).await?;
-    let roles_of = |id: i64| -> String {
+    let roles_of = |id: i64| -> Vec<String> {
         grants
             .iter()
             .filter(|g| g.try_get::<i64, _>("user_id").ok() == Some(id))
             .filter_map(|g| g.try_get::<String, _>("role").ok())
-            .collect::<Vec<_>>()
-            .join(", ")
+            .collect()
     };
     let users: Vec<UserRow> = rows
         .iter()

@@ -190,6 +190,8 @@ scenario!(a_machine_without_mail_server_works_end_to_end, |t: TestApp| async mov
     // Not confirmed: the log-in is refused until an administrator confirms the account.
     assert_eq!(visitor.login("no_mail_user", PASSWORD).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     let id = t.user_id("no_mail_user").await;
+    let list = page(&admin.get("/admin/users").await.text);
+    assert!(list.contains("邮箱未确认") && !list.contains("<td>admin</td>"), "unconfirmed accounts stand out; roles in words: {list}");
     let html = page(&admin.get(&format!("/admin/users/{id}")).await.text);
     assert!(html.contains("邮箱未确认") && html.contains(&format!(r#"action="/admin/users/{id}/confirm""#)), "{html}");
     assert!(html.contains("请确认您的邮箱"), "the user's recent mail is listed");
