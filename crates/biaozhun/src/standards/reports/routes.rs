@@ -281,7 +281,6 @@ fn breakdown(ctx: &Ctx, items: &[CheckItem]) -> Vec<(String, usize)> {
 
 const OUTCOME_ORDER: [&str; 8] = ["ok", "upcoming", "replaced", "no_successor", "developing", "unknown_status", "not_found", "unrecognised"];
 
-
 async fn delete_form(State(app): State<App>, ctx: Ctx, headers: HeaderMap, Path(no): Path<String>) -> AppResult<Response> {
     let r = readable(&app, &ctx, &headers, &no).await?;
     store::delete(&app, r.id).await?;
