@@ -509,3 +509,27 @@ async fn postgres_test_databases_are_dropped() {
     assert!(exists(live.clone()).await);
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {live}"))).execute(&mut conn).await.unwrap();
 }
+
+#[test]
+fn the_test_sample_holds_what_every_judged_query_expects() {
+    // The relevance report runs on the repository's sample (a smoke test of the whole
+    // pipeline in seconds; its figures are not the benchmark's). It refuses to run when a
+    // judged query's standard is missing, as after new queries are added to judged.tsv:
+    // rebuild the sample then with scripts/lib/sample_catalogues.py.
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
+        .args(["bench", "--suite", "relevance", "--corpus", data])
+        .env("BIAOZHUN_LOG", "warn")
+        .env_remove("BIAOZHUN_BENCH_DIR")
+        .env_remove("BIAOZHUN_DATABASE_URL")
+        .output()
+        .expect("run biaozhun bench");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}\n(rebuild the sample: python3 scripts/lib/sample_catalogues.py FULL_DIR crates/biaozhun/tests/data/catalogues)",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let judged = biaozhun::standards::bench::relevance::judged().len();
+    assert!(stdout.contains(&format!("relevance on {judged} judged queries")), "{stdout}");
+}
