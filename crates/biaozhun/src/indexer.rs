@@ -109,10 +109,18 @@ impl Indexer {
     }
 
     /// Removes this server's own copy of the index (at shutdown); the shared index stays.
-    pub fn discard_private_copy(&self) {
-        if let Some(dir) = &self.private_copy {
-            let _ = std::fs::remove_dir_all(dir);
+    /// Waits (a few seconds at most) for a rebuild or catch-up in progress, which would write
+    /// into it meanwhile; what a stop cuts short is removed by the next start.
+    pub async fn discard_private_copy(&self) {
+        let Some(dir) = &self.private_copy else { return };
+        let _busy = tokio::time::timeout(std::time::Duration::from_secs(5), self.busy.lock()).await;
+        for _ in 0..20 {
+            match std::fs::remove_dir_all(dir) {
+                Err(_) if dir.exists() => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+                _ => return,
+            }
         }
+        tracing::warn!("could not remove the search index copy {}", dir.display());
     }
 
     /// Runs a search for a request. The one way the domains query the index.

@@ -156,11 +156,12 @@ async fn main() -> anyhow::Result<()> {
                 println!("\n  First start: an administrator account was created.\n    account:  {name}\n    password: {pw}\n  Change it after logging in (forgot password works too). It is not shown again.\n");
             }
             let listener = tokio::net::TcpListener::bind(&bind).await?;
+            let shutdown = shutdown_signal();
             let db = started.app.db.kind.as_str();
             println!("biaozhun listening on http://{} ({db})", listener.local_addr()?);
             let indexer = started.app.indexer.clone();
-            started.app.serve(listener, shutdown_signal()).await?;
-            indexer.discard_private_copy();
+            started.app.serve(listener, shutdown).await?;
+            indexer.discard_private_copy().await;
         }
         Cmd::Migrate => {
             let started = App::init_command(cfg).await?;
@@ -257,17 +258,26 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The SIGTERM handler is installed when this is called (not
+/// when first awaited), so a stop sent right after "listening" is a clean stop too.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let term = async {
+            match term.as_mut() {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    }
 }
