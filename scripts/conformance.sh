@@ -17,8 +17,8 @@ command -v schemathesis >/dev/null || { echo "schemathesis is not installed (pip
 . scripts/lib/release-server.sh
 
 bz migrate >/dev/null
-bz import standards ../shared/data/samples/cn_standards_examples.jsonl >/dev/null
-bz import tbt ../shared/data/samples/tbt_notifications_examples.jsonl >/dev/null
+bz import standards crates/biaozhun/tests/data/samples/cn_standards_examples.jsonl >/dev/null
+bz import tbt crates/biaozhun/seed/tbt_notifications_examples.jsonl >/dev/null
 ROLES="user member expert staff admin"
 # The CLI makes administrators only; the roles are then set to what each account is for.
 # The member is a registered user whose membership application staff approve (below).

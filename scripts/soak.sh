@@ -12,9 +12,13 @@
 #
 # Usage: scripts/soak.sh            (needs wrk: apt-get install wrk)
 #        SOAK_SECONDS=60 scripts/soak.sh
+#        CORPUS=/path/to/data scripts/soak.sh   (folder with catalogues/iso.jsonl.gz and iec.jsonl.gz;
+#                                                default ../shared/data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SOAK_SECONDS="${SOAK_SECONDS:-600}"
+CORPUS="${CORPUS:-../shared/data}"
+[ -f "$CORPUS/catalogues/iso.jsonl.gz" ] || { echo "no full catalogues in $CORPUS (set CORPUS)" >&2; exit 1; }
 STEP_SECONDS="${STEP_SECONDS:-20}"
 THREADS="${THREADS:-2}"
 PORT="${PORT:-18089}"
@@ -24,9 +28,9 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"
 
 echo "== loading data (ISO + IEC catalogues, TBT examples) into $DATA"
 bz migrate >/dev/null
-bz import standards ../shared/data/catalogues/iso.jsonl.gz >/dev/null
-bz import standards ../shared/data/catalogues/iec.jsonl.gz >/dev/null
-bz import tbt ../shared/data/samples/tbt_notifications_examples.jsonl >/dev/null
+bz import standards "$CORPUS/catalogues/iso.jsonl.gz" >/dev/null
+bz import standards "$CORPUS/catalogues/iec.jsonl.gz" >/dev/null
+bz import tbt crates/biaozhun/seed/tbt_notifications_examples.jsonl >/dev/null
 start_server
 # Let the index follower take in the imported records before measuring.
 for _ in $(seq 1 120); do

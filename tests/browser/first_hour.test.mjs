@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const BIN = process.env.BIAOZHUN_BIN || new URL('../../target/debug/biaozhun', import.meta.url).pathname;
-const SAMPLES = process.env.BIAOZHUN_SAMPLES || new URL('../../../shared/data/samples/', import.meta.url).pathname;
+// The repository's own test data (crates/biaozhun/tests/data/README.md), so a clone tests itself.
+const CRATE = new URL('../../crates/biaozhun/', import.meta.url).pathname;
 const PORT = 20000 + (process.pid % 1000);
 const BASE = `http://127.0.0.1:${PORT}`;
 const DESKTOP = { width: 1280, height: 900 };
@@ -39,9 +40,9 @@ before(async () => {
     });
     server.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
   });
-  for (const [what, file] of [['standards', 'cn_standards_examples.jsonl'], ['tbt', 'tbt_notifications_examples.jsonl']]) {
+  for (const [what, file] of [['standards', 'tests/data/samples/cn_standards_examples.jsonl'], ['tbt', 'seed/tbt_notifications_examples.jsonl']]) {
     await new Promise((resolve, reject) => {
-      const p = spawn(BIN, ['import', what, join(SAMPLES, file), '--data', dataDir], { env: { ...process.env, BIAOZHUN_DATABASE_URL: '' }, stdio: 'ignore' });
+      const p = spawn(BIN, ['import', what, join(CRATE, file), '--data', dataDir], { env: { ...process.env, BIAOZHUN_DATABASE_URL: '' }, stdio: 'ignore' });
       p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`import ${what} exited ${code}`))));
     });
   }

@@ -36,8 +36,9 @@ before(async () => {
   });
   assert.ok(adminPassword, 'first start prints the admin password');
   // Public records for the catalogue and TBT journeys, loaded with the CLI while serving.
-  for (const [what, file] of [['standards', 'cn_standards_examples.jsonl'], ['tbt', 'tbt_notifications_examples.jsonl']]) {
-    const path = new URL(`../../../shared/data/samples/${file}`, import.meta.url).pathname;
+  // The repository's own test data (crates/biaozhun/tests/data/README.md), so a clone tests itself.
+  for (const [what, file] of [['standards', 'tests/data/samples/cn_standards_examples.jsonl'], ['tbt', 'seed/tbt_notifications_examples.jsonl']]) {
+    const path = new URL(`../../crates/biaozhun/${file}`, import.meta.url).pathname;
     await new Promise((resolve, reject) => {
       const p = spawn(BIN, ['import', what, path, '--data', dataDir], { env: { ...process.env, BIAOZHUN_DATABASE_URL: '' }, stdio: 'ignore' });
       p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`import ${what} exited ${code}`))));

@@ -49,10 +49,20 @@ pub struct Started {
 
 impl App {
     /// Connects, migrates, loads the shared secret, publishes the outline and makes sure an
-    /// administrator exists.
+    /// administrator exists. For a server; a command line act uses [`App::init_command`].
     pub async fn init(mut config: Config) -> anyhow::Result<Started> {
         // Mailed links need an absolute address: without `base_url`, the one served on.
         config.base_url = config.effective_base_url();
+        Self::init_with(config, crate::indexer::Opener::Server).await
+    }
+
+    /// As [`App::init`], for a command beside (perhaps) a running server: when a server holds
+    /// the search index, the command leaves the indexing of its changes to it.
+    pub async fn init_command(config: Config) -> anyhow::Result<Started> {
+        Self::init_with(config, crate::indexer::Opener::Command).await
+    }
+
+    async fn init_with(config: Config, opener: crate::indexer::Opener) -> anyhow::Result<Started> {
         let acquire = std::time::Duration::from_secs(config.db_acquire_timeout_secs);
         let db = Db::connect_with(&config.effective_database_url(), config.db_pool_size, acquire).await?;
         let migrations_applied = db.migrate().await?;
@@ -69,7 +79,7 @@ impl App {
             jobs: registry(),
             instance_id: format!("{}-{}", std::process::id(), crate::util::random_token(6)),
             home_cache: Default::default(),
-            indexer: std::sync::Arc::new(crate::indexer::Indexer::open(&config_data_dir)?),
+            indexer: std::sync::Arc::new(crate::indexer::Indexer::open(&config_data_dir, opener)?),
             index_sources: index_sources(),
             limiter: Default::default(),
             flows,

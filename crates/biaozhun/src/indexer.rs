@@ -25,14 +25,29 @@ pub struct Source {
     pub all_ids: for<'a> fn(&'a App) -> BoxFuture<'a, anyhow::Result<Vec<i64>>>,
 }
 
+/// What the process opening the index is: a server (it searches, so it needs an index even
+/// when another server holds the shared one) or a command (it only writes: a running server
+/// indexes its changes from the log).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opener {
+    Server,
+    Command,
+}
+
 pub struct Indexer {
     pub index: search::Index,
+    /// Set for a command beside a running server: the server owns the shared index and takes
+    /// this process's changes in from the log, so this process indexes nothing.
+    left_to_server: bool,
+    /// This server's own copy (the shared index was taken), removed when it stops.
+    private_copy: Option<std::path::PathBuf>,
     /// One rebuild or catch-up at a time per server, so a rebuild's clearing of a domain
     /// never interleaves with a catch-up's additions.
     busy: tokio::sync::Mutex<()>,
     applied: AtomicI64,
     kick: Notify,
-    state_file: std::path::PathBuf,
+    /// Where the last applied change id is kept (none for an index left to a server).
+    state_file: Option<std::path::PathBuf>,
 }
 
 /// The search key of a record.
@@ -61,22 +76,51 @@ pub async fn changed(tx: &mut Tx, domain: &str, ids: &[i64]) -> Result<(), sqlx:
 }
 
 impl Indexer {
-    /// Opens the index under the data directory. A second process on the same directory
-    /// (the writer lock is taken) gets an index of its own beside it.
-    pub fn open(data_dir: &Path) -> anyhow::Result<Indexer> {
+    /// Opens the index under the data directory. When another process holds it (the writer
+    /// lock is taken), a server gets an index of its own beside it and a command gets none:
+    /// it leaves the indexing of its changes to the running server ([`Indexer::left_to_server`]).
+    /// Copies left by servers that are gone are removed first.
+    pub fn open(data_dir: &Path, opener: Opener) -> anyhow::Result<Indexer> {
+        remove_stale_copies(data_dir);
         let shared = data_dir.join("index");
-        let (index, dir) = match search::Index::open(&shared) {
-            Ok(i) => (i, shared),
+        let (index, dir, private_copy) = match search::Index::open(&shared) {
+            Ok(i) => (i, Some(shared), None),
+            Err(e) if opener == Opener::Command && e.is_busy() => {
+                tracing::debug!("search index in {} is held by a server ({e}); leaving the indexing to it", shared.display());
+                let index = search::Index::in_memory()?;
+                return Ok(Indexer { index, left_to_server: true, private_copy: None, busy: Default::default(), applied: AtomicI64::new(-1), kick: Notify::new(), state_file: None });
+            }
             Err(e) => {
-                let own = data_dir.join(format!("index-{}-{}", std::process::id(), crate::util::random_token(4)));
-                tracing::info!("search index in {} is busy ({e}); using {}", shared.display(), own.display());
+                let own = data_dir.join(format!("{COPY_PREFIX}{}-{}", std::process::id(), crate::util::random_token(4)));
+                tracing::info!("search index in {} is busy ({e}); this server keeps its own in {}", shared.display(), own.display());
                 let _ = std::fs::remove_dir_all(&own);
-                (search::Index::open(&own)?, own)
+                (search::Index::open(&own)?, Some(own.clone()), Some(own))
             }
         };
-        let state_file = dir.join("applied_change_id");
-        let applied = std::fs::read_to_string(&state_file).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(-1);
-        Ok(Indexer { index, busy: tokio::sync::Mutex::new(()), applied: AtomicI64::new(applied), kick: Notify::new(), state_file })
+        let state_file = dir.map(|d| d.join("applied_change_id"));
+        let applied = state_file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()).and_then(|s| s.trim().parse().ok()).unwrap_or(-1);
+        Ok(Indexer { index, left_to_server: false, private_copy, busy: Default::default(), applied: AtomicI64::new(applied), kick: Notify::new(), state_file })
+    }
+
+    /// True for a command that found a server holding the index: its changes reach the
+    /// search through that server's follower, within a second or so.
+    pub fn left_to_server(&self) -> bool {
+        self.left_to_server
+    }
+
+    /// Removes this server's own copy of the index (at shutdown); the shared index stays.
+    /// Waits (a few seconds at most) for a rebuild or catch-up in progress, which would write
+    /// into it meanwhile; what a stop cuts short is removed by the next start.
+    pub async fn discard_private_copy(&self) {
+        let Some(dir) = &self.private_copy else { return };
+        let _busy = tokio::time::timeout(std::time::Duration::from_secs(5), self.busy.lock()).await;
+        for _ in 0..20 {
+            match std::fs::remove_dir_all(dir) {
+                Err(_) if dir.exists() => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+                _ => return,
+            }
+        }
+        tracing::warn!("could not remove the search index copy {}", dir.display());
     }
 
     /// Runs a search for a request. The one way the domains query the index.
@@ -91,13 +135,43 @@ impl Indexer {
 
     fn save_applied(&self, id: i64) {
         self.applied.store(id, Ordering::SeqCst);
-        let _ = std::fs::write(&self.state_file, id.to_string());
+        if let Some(f) = &self.state_file {
+            let _ = std::fs::write(f, id.to_string());
+        }
+    }
+}
+
+/// Name of a server's own copy: `index-<pid>-<random>`.
+const COPY_PREFIX: &str = "index-";
+
+/// Removes the own copies of servers whose process is gone (they are derived data, and a
+/// restarted server rebuilds or reuses the shared index). Where process ids cannot be looked
+/// up (no `/proc`), copies are left alone.
+pub fn remove_stale_copies(data_dir: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(data_dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some(pid) = name.strip_prefix(COPY_PREFIX).and_then(|rest| rest.split('-').next()).and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() && entry.path().is_dir() {
+            match std::fs::remove_dir_all(entry.path()) {
+                Ok(()) => tracing::info!("removed the search index copy {name} of a server that is gone"),
+                Err(e) => tracing::warn!("removing the stale search index copy {name}: {e}"),
+            }
+        }
     }
 }
 
 /// Rebuilds every domain from the database when the index is new or too far behind.
 pub async fn ensure_built(app: &App) -> anyhow::Result<()> {
     let ix = &app.indexer;
+    if ix.left_to_server {
+        return Ok(());
+    }
     let _busy = ix.busy.lock().await;
     let oldest: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM search_changes").fetch_one(&app.db.pool).await?;
     let applied = ix.applied.load(Ordering::SeqCst);
@@ -141,6 +215,9 @@ async fn apply(app: &App, source: &Source, ids: &[i64]) -> anyhow::Result<()> {
 /// Applies the changes logged since the last run; returns how many were applied.
 pub async fn follow_once(app: &App) -> anyhow::Result<usize> {
     let ix = &app.indexer;
+    if ix.left_to_server {
+        return Ok(0);
+    }
     let _busy = ix.busy.lock().await;
     let mut total = 0;
     loop {

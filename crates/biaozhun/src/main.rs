@@ -64,6 +64,11 @@ enum Cmd {
         /// Concurrent clients for the page benchmarks.
         #[arg(long, default_value_t = 32)]
         clients: usize,
+        /// Folder with the full catalogues (`catalogues/iso.jsonl.gz`, `catalogues/iec.jsonl.gz`)
+        /// and `samples/`, for the standards and relevance suites; default `$BIAOZHUN_DATA`,
+        /// else `../shared/data`.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
     },
 }
 
@@ -132,9 +137,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Colour only on a terminal: a log written to a file or a journal stays plain text.
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("BIAOZHUN_LOG").unwrap_or_else(|_| "info,sqlx=error".into()))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
         .init();
     let cli = Cli::parse();
     let mut cfg = load_config(&cli)?;
@@ -147,6 +154,8 @@ async fn main() -> anyhow::Result<()> {
             // of 0 included) when `base_url` is not set.
             let listener = tokio::net::TcpListener::bind(&cfg.bind).await?;
             cfg.bind = listener.local_addr()?.to_string();
+            // The stop signal is heard from here on, before "listening" is printed.
+            let shutdown = shutdown_signal();
             let started = App::init(cfg).await?;
             if let Some((name, pw)) = &started.admin_created {
                 println!("\n  First start: an administrator account was created.\n    account:  {name}\n    password: {pw}\n  Change it on your account page (/account) after logging in. It is not shown again.\n");
@@ -156,10 +165,12 @@ async fn main() -> anyhow::Result<()> {
             }
             let db = started.app.db.kind.as_str();
             println!("biaozhun listening on http://{} ({db})", listener.local_addr()?);
-            started.app.serve(listener, shutdown_signal()).await?;
+            let indexer = started.app.indexer.clone();
+            started.app.serve(listener, shutdown).await?;
+            indexer.discard_private_copy().await;
         }
         Cmd::Migrate => {
-            let started = App::init(cfg).await?;
+            let started = App::init_command(cfg).await?;
             println!("schema version {} (applied now: {:?})", started.app.db.schema_version().await?, started.migrations_applied);
         }
         Cmd::User { cmd: UserCmd::Create { name, admin, email } } => {
@@ -169,7 +180,7 @@ async fn main() -> anyhow::Result<()> {
             if let Err(k) = biaozhun::auth::password::check_policy(&pw, &name, "") {
                 anyhow::bail!("{}", biaozhun::web::i18n::t(biaozhun::web::Lang::En, k));
             }
-            let app = App::init(cfg).await?.app;
+            let app = App::init_command(cfg).await?.app;
             let email = email.unwrap_or_else(|| format!("{name}@localhost"));
             if !admin {
                 anyhow::bail!("only --admin accounts are created here; people register on the site");
@@ -179,7 +190,7 @@ async fn main() -> anyhow::Result<()> {
             println!("created administrator {name} (id {id})");
         }
         Cmd::User { cmd: UserCmd::Roles { name, set, reason } } => {
-            let app = App::init(cfg).await?.app;
+            let app = App::init_command(cfg).await?.app;
             let roles = set
                 .split(',')
                 .map(str::trim)
@@ -199,7 +210,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Cmd::User { cmd: UserCmd::Token { name, label, scope } } => {
             let scopes = biaozhun::auth::tokens::Scopes::parse(&scope).map_err(|e| anyhow::anyhow!("--scope: {e}"))?;
-            let app = App::init(cfg).await?.app;
+            let app = App::init_command(cfg).await?.app;
             let acct = account(&app, &name).await?;
             let maker = biaozhun::auth::tokens::Maker { user_id: acct.id, via: None };
             let mut tx = app.db.begin().await?;
@@ -211,7 +222,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{token}");
         }
         Cmd::Backup { out, archive } => {
-            let app = App::init(cfg.clone()).await?.app;
+            let app = App::init_command(cfg.clone()).await?.app;
             let path = biaozhun::db::backup::backup(&app.db, &cfg.data_dir, out, archive).await?;
             // A backup is a copy of every account and record: who took one, and where, is kept.
             biaozhun::auth::audit::log_command_line(&app.db.pool, "backup.write", format!("file:{}", path.display()), String::new()).await?;
@@ -226,35 +237,53 @@ async fn main() -> anyhow::Result<()> {
             println!("restored {} into {target}", file.display());
         }
         Cmd::Import { what } => {
-            let app = App::init(cfg).await?.app;
+            let app = App::init_command(cfg).await?.app;
             let (action, summary, file) = match what {
                 ImportCmd::Standards { file } => ("standards.import", biaozhun::standards::import::run_cli(&app, &file).await?, file),
                 ImportCmd::Tbt { file } => ("tbt.import", biaozhun::tbt::import::run_cli(&app, &file).await?, file),
             };
             biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
+            if app.indexer.left_to_server() {
+                println!("A server is running on this data directory: it takes these records into its search index from the change log.");
+            }
         }
-        Cmd::Bench { suite, seconds, clients } => match suite.as_str() {
-            "foundation" => biaozhun::bench::run(seconds, clients).await?,
-            "standards" => biaozhun::standards::bench::bench(seconds).await?,
-            "relevance" => biaozhun::standards::bench::relevance_only().await?,
-            "tbt" => biaozhun::tbt::bench::bench(seconds).await?,
-            other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt)"),
-        },
+        Cmd::Bench { suite, seconds, clients, corpus } => {
+            if let Some(dir) = &corpus {
+                anyhow::ensure!(dir.is_dir(), "--corpus: {} is not a folder", dir.display());
+                biaozhun::standards::bench::set_corpus(dir);
+            }
+            match suite.as_str() {
+                "foundation" => biaozhun::bench::run(seconds, clients).await?,
+                "standards" => biaozhun::standards::bench::bench(seconds).await?,
+                "relevance" => biaozhun::standards::bench::relevance_only().await?,
+                "tbt" => biaozhun::tbt::bench::bench(seconds).await?,
+                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt)"),
+            }
+        }
     }
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The SIGTERM handler is installed when this is called (not
+/// when first awaited), so a stop sent right after "listening" is a clean stop too.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let term = async {
+            match term.as_mut() {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    }
 }

@@ -136,7 +136,7 @@ impl Index {
                 let mmap = tantivy::directory::MmapDirectory::open(dir)?;
                 let _lock = mmap
                     .acquire_lock(&tantivy::directory::INDEX_WRITER_LOCK)
-                    .map_err(|e| SearchError::Other(format!("index directory is busy: {e}")))?;
+                    .map_err(|e| SearchError::Other(format!("{}: {e}", crate::BUSY)))?;
                 // Wipe only what lives inside `dir` (the directory itself stays).
                 for entry in std::fs::read_dir(dir)? {
                     let path = entry?.path();

@@ -118,6 +118,20 @@ pub enum SearchError {
     Other(String),
 }
 
+impl SearchError {
+    /// The directory's writer lock is held by another process (a server using the index).
+    pub fn is_busy(&self) -> bool {
+        match self {
+            SearchError::Tantivy(tantivy::TantivyError::LockFailure(..)) => true,
+            SearchError::Other(m) => m.starts_with(BUSY),
+            _ => false,
+        }
+    }
+}
+
+/// How [`Index::open`] words a directory whose lock is taken while it would wipe it.
+pub(crate) const BUSY: &str = "index directory is busy";
+
 impl From<tantivy::directory::error::OpenDirectoryError> for SearchError {
     fn from(e: tantivy::directory::error::OpenDirectoryError) -> Self {
         SearchError::Other(e.to_string())

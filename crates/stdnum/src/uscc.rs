@@ -240,10 +240,8 @@ mod tests {
     use super::*;
 
     fn examples() -> Vec<String> {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/data/codes/uscc_examples.txt"
-        );
+        // python-stdnum 2.2's test codes, shipped in tests/data (see its README).
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/uscc_examples.txt");
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
         text.lines()
             .map(str::trim)

@@ -123,9 +123,9 @@ scenario!(english_is_a_remembered_switch, |t: TestApp| async move {
 });
 
 scenario!(one_search_box_covers_standards_tbt_and_articles, |t: TestApp| async move {
-    let cn = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/samples/cn_standards_examples.jsonl")).unwrap();
+    let cn = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/samples/cn_standards_examples.jsonl")).unwrap();
     biaozhun::standards::import::import_bytes(&t.app, "cn.jsonl", &cn, biaozhun::standards::import::Progress::None).await.unwrap();
-    let tbt = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/samples/tbt_notifications_examples.jsonl")).unwrap();
+    let tbt = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/seed/tbt_notifications_examples.jsonl")).unwrap();
     biaozhun::tbt::import::import_bytes(&t.app, &tbt, |_, _| async {}).await.unwrap();
     biaozhun::indexer::follow_once(&t.app).await.unwrap();
     let c = t.client();

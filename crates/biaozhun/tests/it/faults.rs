@@ -108,10 +108,8 @@ async fn postgres_outage_answers_503_fast_then_recovers() {
     let Some(base) = std::env::var("BIAOZHUN_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) else {
         return; // SQLite-only run: the lock scenario below covers it
     };
-    sqlx::any::install_default_drivers();
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base).await.expect("PostgreSQL reachable");
-    let name = format!("bz_t_{}_fault{}", std::process::id(), biaozhun::util::random_token(4).to_lowercase().replace(['-', '_'], "x"));
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create database");
+    let db = crate::support::PgDatabase::create().await;
+    let name = db.name.clone();
     let mut url: reqwest::Url = base.parse().expect("database URL");
     let target = format!("{}:{}", url.host_str().unwrap_or("127.0.0.1"), url.port().unwrap_or(5432));
     let proxy = Proxy::start(target).await;

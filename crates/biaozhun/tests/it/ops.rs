@@ -129,7 +129,8 @@ scenario!(backup_while_running_and_restore, |t: TestApp| async move {
     assert!(biaozhun::db::backup::backup(&t.app.db, &t.app.config.data_dir, Some(out.clone()), false).await.is_err(), "never overwrites");
     // Restore into a fresh instance and compare every table, row by row.
     let dir = tempfile::tempdir().unwrap();
-    let database_url = if t.backend == Backend::Sqlite { String::new() } else { fresh_postgres_url().await };
+    let pg = if t.backend == Backend::Sqlite { None } else { Some(PgDatabase::create().await) };
+    let database_url = pg.as_ref().map_or(String::new(), |d| d.url.clone());
     let cfg = biaozhun::config::Config { data_dir: dir.path().to_path_buf(), database_url, run_jobs: false, ..t.app.config.clone() };
     biaozhun::db::backup::restore(&cfg, &path).await.unwrap();
     let restored_db = biaozhun::db::Db::connect(&cfg.effective_database_url(), 2).await.unwrap();
@@ -206,7 +207,8 @@ scenario!(archive_moves_an_instance_to_the_other_backend, |t: TestApp| async mov
     // SQLite → PostgreSQL and PostgreSQL → SQLite; without PostgreSQL, SQLite → a new SQLite.
     let dir = tempfile::tempdir().unwrap();
     let pg = std::env::var("BIAOZHUN_TEST_DATABASE_URL").is_ok_and(|s| !s.is_empty());
-    let database_url = if t.backend == Backend::Sqlite && pg { fresh_postgres_url().await } else { String::new() };
+    let target_db = if t.backend == Backend::Sqlite && pg { Some(PgDatabase::create().await) } else { None };
+    let database_url = target_db.as_ref().map_or(String::new(), |d| d.url.clone());
     let cfg = biaozhun::config::Config { data_dir: dir.path().to_path_buf(), database_url, run_jobs: false, ..t.app.config.clone() };
     let said = biaozhun::db::backup::restore(&cfg, &path).await.unwrap();
     let from = if t.backend == Backend::Sqlite { "from sqlite" } else { "from postgres" };
@@ -230,7 +232,8 @@ scenario!(archive_moves_an_instance_to_the_other_backend, |t: TestApp| async mov
     // An SQLite file does not go into PostgreSQL; it names the way that does.
     if t.backend == Backend::Sqlite && pg {
         let file = biaozhun::db::backup::backup(&t.app.db, &t.app.config.data_dir, None, false).await.unwrap();
-        let pg_cfg = biaozhun::config::Config { database_url: fresh_postgres_url().await, ..cfg.clone() };
+        let refused = PgDatabase::create().await;
+        let pg_cfg = biaozhun::config::Config { database_url: refused.url.clone(), ..cfg.clone() };
         let err = biaozhun::db::backup::restore(&pg_cfg, &file).await.unwrap_err();
         assert!(format!("{err:#}").contains("--archive"), "{err:#}");
     }
@@ -381,4 +384,179 @@ scenario!(command_line_acts_are_audited, |t: TestApp| async move {
     assert!(rows[0].2.contains("cli@example.org"));
     assert!(rows[3].1.ends_with("cli.csv") && rows[3].2.contains("1 created"), "{:?}", rows[3]);
     assert!(rows[4].1.ends_with("cli-backup.jsonl.gz"));
+});
+
+/// Runs the `biaozhun` binary on the scenario's data directory and database; returns
+/// (success, stdout, stderr). Standard error is a pipe, as when a service manager writes the
+/// log to a file.
+fn run_cli(t: &TestApp, args: &[&str], log: &str) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
+        .args(args)
+        .env("BIAOZHUN_DATA_DIR", &t.app.config.data_dir)
+        .env("BIAOZHUN_DATABASE_URL", t.app.config.effective_database_url())
+        .env("BIAOZHUN_LOG", log)
+        .env_remove("NO_COLOR")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run biaozhun");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+fn index_copies(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().to_string()).filter(|n| n.starts_with("index-")).collect()
+}
+
+scenario!(an_import_beside_a_running_server_leaves_the_index_to_it, |t: TestApp| async move {
+    // The scenario's server holds the search index of this data directory. A copy left by a
+    // server that is gone (no such process) lies beside it, as a crash would leave it.
+    let dir = t.app.config.data_dir.clone();
+    let stale = dir.join("index-999999999-gone");
+    std::fs::create_dir_all(stale.join("segment")).unwrap();
+    std::fs::write(stale.join("segment/data"), vec![0u8; 4096]).unwrap();
+
+    let file = dir.join("beside.csv");
+    std::fs::write(&file, "标准号,中文标准名称\nGB/T 24001-2016,环境管理体系 要求及使用指南\n").unwrap();
+    let (ok, stdout, stderr) = run_cli(&t, &["import", "standards", file.to_str().unwrap()], "info,sqlx=error");
+    assert!(ok, "{stdout}\n{stderr}");
+    // One calm line instead of a lock error, and no private copy of the index left behind.
+    assert!(stdout.contains("1 created"), "{stdout}");
+    let calm: Vec<&str> = stdout.lines().filter(|l| l.contains("A server is running on this data directory")).collect();
+    assert_eq!(calm.len(), 1, "{stdout}");
+    assert!(!stdout.contains("busy") && !stderr.contains("busy") && !stderr.contains("LockBusy"), "{stdout}\n{stderr}");
+    assert_eq!(index_copies(&dir), Vec::<String>::new(), "copies in the data directory");
+
+    // The running server follows the change log: the imported standard is found by search.
+    let c = t.client();
+    let mut found = false;
+    for _ in 0..50 {
+        let j = c.api(reqwest::Method::GET, "/api/v1/standards?q=24001", None).await.json();
+        if j["items"].as_array().unwrap().iter().any(|i| i["number"] == "GB/T 24001-2016") {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(found, "the server indexed the command's import");
+
+    // A command that changes nothing searchable says nothing about the index either.
+    let (ok, stdout, stderr) = run_cli(&t, &["user", "token", "admin", "--label", "beside"], "info,sqlx=error");
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(!stdout.contains("search index") && !stderr.contains("index"), "{stdout}\n{stderr}");
+    assert!(index_copies(&dir).is_empty());
+});
+
+scenario!(logs_written_to_a_file_carry_no_colour_codes, |t: TestApp| async move {
+    // Standard error is a pipe here: every line is plain text (colour only on a terminal).
+    let (ok, _, stderr) = run_cli(&t, &["migrate"], "debug");
+    assert!(ok, "{stderr}");
+    assert!(stderr.lines().count() > 0 && stderr.contains("DEBUG"), "the debug log has lines: {stderr}");
+    assert!(!stderr.contains('\u{1b}'), "no escape sequences in: {stderr:?}");
+});
+
+#[test]
+fn leftover_test_databases_are_recognised() {
+    let me = std::process::id();
+    let now = 1_800_000_000;
+    // Older than a day: whoever made it. A process of this machine that is gone. Not: a live one, another machine's fresh one, other databases.
+    assert!(is_leftover(&format!("bz_t_box_{me}_{}_3_abcd", now - 90_000), "box", now, me));
+    assert!(is_leftover(&format!("bz_t_other_{me}_{}_3_abcd", now - 90_000), "box", now, me));
+    assert!(is_leftover(&format!("bz_t_box_999999999_{}_0_abcd", now - 60), "box", now, me));
+    assert!(!is_leftover(&format!("bz_t_box_{me}_{}_0_abcd", now - 60), "box", now, me));
+    assert!(!is_leftover(&format!("bz_t_other_999999999_{}_0_abcd", now - 60), "box", now, me));
+    assert!(!is_leftover("biaozhun", "box", now, me));
+    // The older form: the process decides.
+    assert!(is_leftover("bz_t_999999999_4_abcd", "box", now, me));
+    assert!(is_leftover("bz_t_999999999_faultabcd", "box", now, me));
+    assert!(!is_leftover(&format!("bz_t_{me}_4_abcd"), "box", now, me));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_test_databases_are_dropped() {
+    let Some(admin) = std::env::var("BIAOZHUN_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) else {
+        return; // SQLite-only run: there is nothing to drop
+    };
+    let exists = |name: String| {
+        let admin = admin.clone();
+        async move {
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.unwrap();
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pg_database WHERE datname = $1").bind(name).fetch_one(&mut conn).await.unwrap() == 1
+        }
+    };
+    // A scenario's database goes with its guard, also when the scenario panics.
+    let db = PgDatabase::create().await;
+    let name = db.name.clone();
+    assert!(exists(name.clone()).await);
+    let held = std::thread::spawn(move || {
+        let _db = db;
+        panic!("a failing scenario");
+    })
+    .join();
+    assert!(held.is_err());
+    assert!(!exists(name).await, "dropped on panic");
+
+    // What killed runs left: one older than a day, one of a process that is gone; a live
+    // run's database stays.
+    let (host, now, me) = (host_tag(), biaozhun::util::now(), std::process::id());
+    let old = format!("bz_t_{host}_{me}_{}_0_old", now - 2 * 86400);
+    let gone = format!("bz_t_{host}_999999999_{now}_0_gone");
+    let live = format!("bz_t_{host}_{me}_{now}_0_live");
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.unwrap();
+    for n in [&old, &gone, &live] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {n}"))).execute(&mut conn).await.unwrap();
+    }
+    drop_leftovers(&admin).await;
+    assert!(!exists(old).await && !exists(gone).await);
+    assert!(exists(live.clone()).await);
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {live}"))).execute(&mut conn).await.unwrap();
+}
+
+#[test]
+fn the_test_sample_holds_what_every_judged_query_expects() {
+    // The relevance report runs on the repository's sample (a smoke test of the whole
+    // pipeline in seconds; its figures are not the benchmark's). It refuses to run when a
+    // judged query's standard is missing, as after new queries are added to judged.tsv:
+    // rebuild the sample then with scripts/lib/sample_catalogues.py.
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
+        .args(["bench", "--suite", "relevance", "--corpus", data])
+        .env("BIAOZHUN_LOG", "warn")
+        .env_remove("BIAOZHUN_BENCH_DIR")
+        .env_remove("BIAOZHUN_DATABASE_URL")
+        .output()
+        .expect("run biaozhun bench");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}\n(rebuild the sample: python3 scripts/lib/sample_catalogues.py FULL_DIR crates/biaozhun/tests/data/catalogues)",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let judged = biaozhun::standards::bench::relevance::judged().len();
+    assert!(stdout.contains(&format!("relevance on {judged} judged queries")), "{stdout}");
+}
+
+scenario!(a_second_server_on_the_data_directory_removes_its_index_copy_when_it_stops, |t: TestApp| async move {
+    use std::io::BufRead;
+    // The scenario's server holds the index; a second one started on the same directory keeps
+    // its own copy while it runs and removes it when stopped (SIGTERM, as a service manager).
+    let dir = t.app.config.data_dir.clone();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("BIAOZHUN_DATA_DIR", &dir)
+        .env("BIAOZHUN_DATABASE_URL", t.app.config.effective_database_url())
+        .env("BIAOZHUN_RUN_JOBS", "false")
+        .env("BIAOZHUN_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start a second server");
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let listening = lines.by_ref().map_while(Result::ok).find(|l| l.contains("listening on")).expect("the second server starts");
+    let copies = index_copies(&dir);
+    assert_eq!(copies.len(), 1, "{listening}: {copies:?}");
+    assert!(copies[0].starts_with(&format!("index-{}-", child.id())), "{copies:?}");
+    let stopped = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(stopped.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "a clean stop ({}): {}", t.backend == Backend::Postgres, String::from_utf8_lossy(&out.stderr));
+    assert!(index_copies(&dir).is_empty(), "the copy went with its server");
 });

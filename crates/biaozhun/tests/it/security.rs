@@ -285,7 +285,7 @@ scenario!(imported_nul_characters_are_dropped_and_reported, |t: TestApp| async m
     assert!(r.errors.iter().any(|e| e.line == 1 && e.column == "title" && e.message.contains("NUL")), "{:?}", r.errors);
     let title: String = sqlx::query_scalar("SELECT title_zh FROM standards WHERE norm = 'GB/T 30000-2013'").fetch_one(&t.app.db.pool).await.unwrap();
     assert_eq!(title, "空字符");
-    let line = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/samples/tbt_notifications_examples.jsonl"))
+    let line = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/seed/tbt_notifications_examples.jsonl"))
         .unwrap()
         .lines()
         .next()
@@ -489,7 +489,7 @@ scenario!(every_privileged_act_is_audited, |t: TestApp| async move {
 });
 
 scenario!(stored_xss_in_tbt_concerns_is_escaped, |t: TestApp| async move {
-    let tbt = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/samples/tbt_notifications_examples.jsonl")).unwrap();
+    let tbt = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/seed/tbt_notifications_examples.jsonl")).unwrap();
     biaozhun::tbt::import::import_bytes(&t.app, &tbt, |_, _| async {}).await.unwrap();
     let exporter = t.user("xss_exporter").await;
     let staff = t.user_with_roles("xss_desk", &[Role::Staff]).await;

@@ -6,7 +6,8 @@ use crate::support::TestApp;
 use reqwest::{Method, StatusCode};
 use std::io::{Read, Write};
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
+/// The test data shipped in the repository (tests/data/README.md).
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
 
 /// The first `n` lines of a gzipped catalogue, gzipped again.
 fn head_gz(name: &str, n: usize) -> Vec<u8> {
@@ -235,7 +236,7 @@ scenario!(standards_watchlist_and_staff, |t: TestApp| async move {
 });
 
 scenario!(superseded_numbers_missing_from_the_catalogue_still_resolve, |t: TestApp| async move {
-    let cn = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/samples/cn_standards_examples.jsonl")).unwrap();
+    let cn = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/samples/cn_standards_examples.jsonl")).unwrap();
     biaozhun::standards::import::import_bytes(&t.app, "cn.jsonl", &cn, biaozhun::standards::import::Progress::None).await.unwrap();
     let c = t.client();
     // GB/T 5606.1-1996 has no record of its own; GB/T 5606.1-2004 says it replaces it.

@@ -34,6 +34,7 @@ macro_rules! scenario {
                 // The data directory lives to the end even if the body captures only some
                 // fields of `t` (closures capture disjoint fields).
                 let _dir = t.dir.clone();
+                let _pg = t.pg.clone();
                 let f = $body;
                 f(t).await;
             }
@@ -46,28 +47,119 @@ pub struct TestApp {
     pub base: String,
     pub backend: Backend,
     pub dir: Arc<tempfile::TempDir>,
+    /// The scenario's PostgreSQL database, dropped with the last clone of this guard.
+    pub pg: Option<Arc<PgDatabase>>,
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-pub async fn fresh_postgres_url() -> String {
-    let base = std::env::var("BIAOZHUN_TEST_DATABASE_URL").expect("BIAOZHUN_TEST_DATABASE_URL");
-    sqlx::any::install_default_drivers();
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
-        .await
-        .unwrap_or_else(|e| panic!("BIAOZHUN_TEST_DATABASE_URL is set but PostgreSQL cannot be reached: {e}"));
-    let name = format!("bz_t_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), biaozhun::util::random_token(4).to_lowercase().replace(['-', '_'], "x"));
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create test database");
-    let (prefix, _) = base.rsplit_once('/').expect("database URL with a database name");
-    format!("{prefix}/{name}")
+/// A PostgreSQL database made for one scenario (on the server of
+/// BIAOZHUN_TEST_DATABASE_URL). Dropping the guard drops the database — at the end of the
+/// scenario and when it panics, since unwinding drops it too. Its name says who made it and
+/// when (`bz_t_<host>_<pid>_<unix time>_<n>_<random>`), so that the next run can drop what a
+/// killed run left behind ([`drop_leftovers`]).
+pub struct PgDatabase {
+    pub url: String,
+    pub name: String,
+    admin_url: String,
+}
+
+impl PgDatabase {
+    pub async fn create() -> PgDatabase {
+        let admin_url = std::env::var("BIAOZHUN_TEST_DATABASE_URL").expect("BIAOZHUN_TEST_DATABASE_URL");
+        sqlx::any::install_default_drivers();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("BIAOZHUN_TEST_DATABASE_URL is set but PostgreSQL cannot be reached: {e}"));
+        LEFTOVERS_DROPPED.get_or_init(|| drop_leftovers(&admin_url)).await;
+        let name = format!(
+            "bz_t_{}_{}_{}_{}_{}",
+            host_tag(),
+            std::process::id(),
+            biaozhun::util::now(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            biaozhun::util::random_token(4).to_lowercase().replace(['-', '_'], "x")
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create test database");
+        let (prefix, _) = admin_url.rsplit_once('/').expect("database URL with a database name");
+        PgDatabase { url: format!("{prefix}/{name}"), name, admin_url }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        // Drop runs inside the scenario's runtime, which cannot wait on itself: a small runtime
+        // on a thread of its own does the dropping (FORCE ends the server's idle connections).
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let done = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(drop_database(&admin_url, &name))
+        })
+        .join();
+        if !matches!(done, Ok(Ok(()))) {
+            eprintln!("could not drop test database {}: {done:?}", self.name);
+        }
+    }
+}
+
+async fn drop_database(admin_url: &str, name: &str) -> Result<(), sqlx::Error> {
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin_url).await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut conn).await?;
+    Ok(())
+}
+
+static LEFTOVERS_DROPPED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+
+/// This machine's name in a form fit for a database name.
+pub fn host_tag() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").or_else(|_| std::env::var("HOSTNAME")).unwrap_or_default();
+    let tag: String = host.trim().to_lowercase().chars().filter(char::is_ascii_alphanumeric).take(12).collect();
+    if tag.is_empty() { "host".into() } else { tag }
+}
+
+/// Whether a process of this machine is still running (unknown without `/proc`: yes).
+fn process_alive(pid: u32) -> bool {
+    !std::path::Path::new("/proc/self").exists() || std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Which test databases a run may drop at its start: any older than a day, and those made
+/// on this machine by a process that is gone (a run that was killed, so no guard dropped
+/// them). Names of the older form `bz_t_<pid>_…` carry no host or time: their process decides.
+pub fn is_leftover(name: &str, host: &str, now: i64, me: u32) -> bool {
+    let Some(rest) = name.strip_prefix("bz_t_") else { return false };
+    let parts: Vec<&str> = rest.split('_').collect();
+    let gone = |pid: &str| pid.parse::<u32>().is_ok_and(|p| p != me && !process_alive(p));
+    match parts.as_slice() {
+        [h, pid, at, _, _] if at.parse::<i64>().is_ok() => now - at.parse::<i64>().unwrap_or(now) > 24 * 3600 || (*h == host && gone(pid)),
+        [pid, ..] => gone(pid),
+        [] => false,
+    }
+}
+
+/// Drops what earlier runs left behind (once per test process).
+pub async fn drop_leftovers(admin_url: &str) {
+    let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(admin_url).await else { return };
+    let names: Vec<String> = match sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'bz\\_t\\_%'").fetch_all(&mut conn).await {
+        Ok(names) => names,
+        Err(e) => return eprintln!("listing the test databases: {e}"),
+    };
+    let (host, now, me) = (host_tag(), biaozhun::util::now(), std::process::id());
+    for name in names.into_iter().filter(|n| is_leftover(n, &host, now, me)) {
+        if let Err(e) = drop_database(admin_url, &name).await {
+            eprintln!("could not drop the leftover test database {name}: {e}");
+        }
+    }
 }
 
 impl TestApp {
     pub async fn start(backend: Backend) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
-        let database_url = match backend {
-            Backend::Sqlite => format!("sqlite://{}/biaozhun.db", dir.path().display()),
-            Backend::Postgres => fresh_postgres_url().await,
+        let (database_url, pg) = match backend {
+            Backend::Sqlite => (format!("sqlite://{}/biaozhun.db", dir.path().display()), None),
+            Backend::Postgres => {
+                let db = PgDatabase::create().await;
+                (db.url.clone(), Some(Arc::new(db)))
+            }
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -83,7 +175,7 @@ impl TestApp {
         let started = App::init(config).await.expect("app init");
         let app = started.app.clone();
         tokio::spawn(started.app.serve(listener, std::future::pending()));
-        TestApp { app, base: format!("http://{addr}"), backend, dir: Arc::new(dir) }
+        TestApp { app, base: format!("http://{addr}"), backend, dir: Arc::new(dir), pg }
     }
 
     pub fn client(&self) -> Client {
@@ -357,4 +449,59 @@ impl TestApp {
 pub fn assert_retry_after(wait: u64, limit: usize) {
     let most = 60 + (60.0 / limit.max(1) as f64).ceil() as u64;
     assert!((1..=most).contains(&wait), "Retry-After {wait}, expected 1..={most}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Story fixtures: the people of a scenario, made the way the site makes them (forms and API
+// calls, never rows written behind its back), so that a test reads as what happens.
+
+impl TestApp {
+    /// A member of staff of the association (signed in).
+    pub async fn staff(&self, name: &str) -> Client {
+        self.user_with_roles(name, &[biaozhun::auth::Role::Staff]).await
+    }
+
+    /// A member of the association: `name` registers and applies as an individual, and
+    /// `reviewer` (staff) approves the application with the defaults.
+    pub async fn member(&self, name: &str, reviewer: &Client) -> Client {
+        let c = self.user(name).await;
+        let body = serde_json::json!({
+            "kind": "individual", "real_name": name, "contact_name": name,
+            "contact_phone": "13800138000", "contact_email": format!("{name}@example.com")
+        });
+        let r = c.api(reqwest::Method::POST, "/api/v1/membership/applications", Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "apply {name}: {}", r.text);
+        self.approve_membership(reviewer, r.json()["id"].as_i64().expect("application id")).await;
+        c
+    }
+
+    /// An organisation that is a member of the association: `admin` registers and applies
+    /// for it, `reviewer` (staff) approves, and `admin` becomes its administrator.
+    pub async fn member_org(&self, admin: &str, name: &str, uscc: &str, reviewer: &Client) -> Org {
+        let c = self.user(admin).await;
+        let body = serde_json::json!({
+            "kind": "organisation", "org_name": name, "uscc": uscc, "industry": "C",
+            "contact_name": admin, "contact_phone": "020-8888 0000", "contact_email": format!("{admin}@example.com"),
+            "district_code": "440113", "address": ""
+        });
+        let r = c.api(reqwest::Method::POST, "/api/v1/membership/applications", Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "apply for {name}: {}", r.text);
+        self.approve_membership(reviewer, r.json()["id"].as_i64().expect("application id")).await;
+        let mine = c.api(reqwest::Method::GET, "/api/v1/membership", None).await.json();
+        assert_eq!(mine["membership"]["active"], true, "{mine}");
+        let orgs = c.api(reqwest::Method::GET, "/api/v1/orgs", None).await.json();
+        let id = orgs["organisations"]
+            .as_array()
+            .and_then(|a| a.iter().find(|o| o["uscc"] == uscc))
+            .and_then(|o| o["id"].as_i64())
+            .unwrap_or_else(|| panic!("{admin} administers no {name}: {orgs}"));
+        Org { id, admin: c }
+    }
+
+    async fn approve_membership(&self, reviewer: &Client, id: i64) {
+        let r = reviewer
+            .api(reqwest::Method::POST, &format!("/api/v1/membership/applications/{id}/decision"), Some(serde_json::json!({"decision": "approve", "version": 1})))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "approve application {id}: {}", r.text);
+    }
 }

@@ -6,9 +6,9 @@ use crate::support::{Client, TestApp};
 use biaozhun::auth::Role;
 use reqwest::{Method, StatusCode};
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/samples/tbt_notifications_examples.jsonl");
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/seed/tbt_notifications_examples.jsonl");
 
-fn day(offset: i64) -> String {
+pub(crate) fn day(offset: i64) -> String {
     biaozhun::util::fmt_date(biaozhun::util::now() + offset * 86400)
 }
 
@@ -21,7 +21,7 @@ pub(crate) fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-const HEADER: &str = "Notifying Member(s),Symbol,Title,Description of content,Distribution date,Products (free text),Products (HS/ICS code),Objectives,Keywords,Regions or countries affected,Final date for comments,Notification type,Link to notification,Link to notification summary,Link(s) to full text";
+pub(crate) const HEADER: &str = "Notifying Member(s),Symbol,Title,Description of content,Distribution date,Products (free text),Products (HS/ICS code),Objectives,Keywords,Regions or countries affected,Final date for comments,Notification type,Link to notification,Link to notification summary,Link(s) to full text";
 
 pub(crate) fn eping_csv() -> String {
     let rows = [
@@ -36,7 +36,7 @@ pub(crate) fn eping_csv() -> String {
     format!("{HEADER}\n{}\n", rows.join("\n"))
 }
 
-fn eping_xlsx() -> Vec<u8> {
+pub(crate) fn eping_xlsx() -> Vec<u8> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     for (i, h) in HEADER.split(',').enumerate() {

@@ -22,7 +22,21 @@ fn rss_mb() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// The folder named by `bench --corpus` (set once by the command line).
+static CORPUS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Names the folder holding `catalogues/iso.jsonl.gz`, `catalogues/iec.jsonl.gz` and
+/// `samples/cn_standards_examples.jsonl` (the full catalogues; the repository keeps only a
+/// sample of them for its tests).
+pub fn set_corpus(dir: &std::path::Path) {
+    let _ = CORPUS.set(dir.display().to_string());
+}
+
+/// `--corpus`, else `BIAOZHUN_DATA`, else the shared data folder beside the checkout.
 fn data_dir() -> String {
+    if let Some(d) = CORPUS.get() {
+        return d.clone();
+    }
     std::env::var("BIAOZHUN_DATA").unwrap_or_else(|_| "../shared/data".into())
 }
 
