@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod hooks;
 pub mod import;
 pub mod model;
 pub mod reports;
@@ -20,6 +21,17 @@ pub const SEARCH_SOURCE: crate::indexer::Source = crate::indexer::Source {
     load: |app, ids| Box::pin(store::load_docs(app, ids)),
     all_ids: |app| Box::pin(store::all_ids(app)),
 };
+
+/// The room as the house installs it.
+pub fn install() -> crate::web::Domain {
+    crate::web::Domain {
+        api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
+        jobs: Some(register_jobs),
+        search: Some(SEARCH_SOURCE),
+        hooks: crate::web::Hooks { home: Some(hooks::home_hook), search: Some(hooks::SEARCH), ..crate::web::Hooks::NONE },
+        ..crate::web::Domain::new("standards", routes::routes)
+    }
+}
 
 pub fn register_jobs(r: &mut crate::jobs::Registry) {
     r.on("standards_import", import::job);

@@ -10,7 +10,7 @@ use crate::web::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-pub const FREQUENCIES: [&str; 2] = ["immediate", "daily"];
+pub use super::model::FREQUENCIES;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Subscription {
@@ -43,7 +43,7 @@ pub struct SubscriptionInput {
     #[serde(default)]
     pub keywords: Vec<String>,
     #[serde(default)]
-    #[schema(value_type = Option<crate::web::openapi::AlertFrequency>)]
+    #[schema(value_type = Option<super::model::AlertFrequency>)]
     pub frequency: Option<String>,
 }
 
@@ -78,7 +78,7 @@ pub fn clean(input: &SubscriptionInput) -> AppResult<SubscriptionInput> {
         .take(30)
         .collect();
     let frequency = input.frequency.clone().unwrap_or_else(|| "immediate".into());
-    if !FREQUENCIES.contains(&frequency.as_str()) {
+    if super::model::AlertFrequency::parse(&frequency).is_none() {
         return Err(AppError::invalid("frequency", "immediate or daily"));
     }
     if members.is_empty() && hs.is_empty() && ics.is_empty() && keywords.is_empty() {

@@ -95,3 +95,73 @@ scenario!(expired_members_lose_member_pages, |t: TestApp| async move {
     sqlx::query("UPDATE memberships SET ends_at = $1").bind(biaozhun::util::now() - 1).execute(&t.app.db.pool).await.unwrap();
     assert_eq!(c.get("/member").await.status, StatusCode::FORBIDDEN);
 });
+
+// Record-level access beside the route's rule: an expert assigned as reviewer of one TBT
+// comment (a scoped role) reads it and may return it to the drafters; other experts, users
+// and visitors may not; staff assign reviewers (experts of the pool only), who are told.
+scenario!(scoped_reviewer_reaches_only_their_comment, |t: TestApp| async move {
+    use biaozhun::auth::scopes::ScopedRole;
+    let staff = t.user_with_roles("rv_staff", &[Role::Staff]).await;
+    crate::portal::staff_import(&t, &staff, "/staff/tbt/import", "eping.csv", crate::portal::tbt_csv()).await;
+    let nid: i64 = sqlx::query_scalar("SELECT notification_id FROM tbt_symbols WHERE symbol = 'G/TBT/N/VNM/301'").fetch_one(&t.app.db.pool).await.unwrap();
+    let r = staff.post_form(&format!("/staff/tbt/notifications/{nid}/comments"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let cid: i64 = r.location().trim_start_matches("/staff/tbt/comments/").parse().unwrap();
+    let page = format!("/review/tbt/comments/{cid}");
+
+    let assigned = t.user_scoped("rv_expert", &[Role::Expert], ScopedRole::Reviewer, biaozhun::tbt::policy::comment_scope(cid)).await;
+    let other_expert = t.user_with_roles("rv_other", &[Role::Expert]).await;
+    let plain = t.user("rv_plain").await;
+    let late = t.user_with_roles("rv_late", &[Role::Expert]).await;
+    assert_eq!(assigned.get(&page).await.status, StatusCode::OK);
+    assert!(assigned.get("/review/tbt").await.text.contains(&page), "the reviewer's list names the comment");
+    assert_eq!(staff.get(&page).await.status, StatusCode::OK);
+    assert_eq!(other_expert.get(&page).await.status, StatusCode::FORBIDDEN);
+    assert!(!other_expert.get("/review/tbt").await.text.contains(&page));
+    assert_eq!(plain.get(&page).await.status, StatusCode::FORBIDDEN);
+    let anon = t.client().get(&page).await;
+    assert!(anon.status == StatusCode::SEE_OTHER && anon.location().starts_with("/login?next="), "{}", anon.status);
+    assert_eq!(assigned.get("/review/tbt/comments/999999").await.status, StatusCode::NOT_FOUND);
+
+    // Staff assign reviewers through the comment page: experts of the pool only.
+    let r = staff.post_form(&format!("/staff/tbt/comments/{cid}/reviewers"), &[("username", "rv_plain")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = staff.post_form(&format!("/staff/tbt/comments/{cid}/reviewers"), &[("username", "rv_late")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(late.get(&page).await.status, StatusCode::OK);
+    let told: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'tbt_review' AND link = $2")
+        .bind(t.user_id("rv_late").await)
+        .bind(&page)
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(told, 1, "the reviewer is told");
+    let staff_page = staff.get(&format!("/staff/tbt/comments/{cid}")).await.text;
+    assert!(staff_page.contains("rv_expert") && staff_page.contains("rv_late"), "the staff page lists the reviewers");
+    // An expert may not assign anyone.
+    assert_eq!(assigned.post_form(&format!("/staff/tbt/comments/{cid}/reviewers"), &[("username", "rv_other")]).await.status, StatusCode::FORBIDDEN);
+
+    // In internal review the reviewer returns the draft with a note; others cannot, and the
+    // reviewer cannot take the staff's steps.
+    let version = |t: &TestApp| {
+        let pool = t.app.db.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>("SELECT version FROM tbt_comments WHERE id = $1").bind(cid).fetch_one(&pool).await.unwrap().to_string() }
+    };
+    let v = version(&t).await;
+    let r = staff.post_form(&format!("/staff/tbt/comments/{cid}/state"), &[("action", "send_to_review"), ("version", &v)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let v = version(&t).await;
+    assert_eq!(other_expert.post_form(&page, &[("action", "return_to_draft"), ("note", "x"), ("version", &v)]).await.status, StatusCode::FORBIDDEN);
+    let r = assigned.post_form(&page, &[("action", "submit"), ("version", &v)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "submitting is the staff's step: {}", r.text);
+    let r = assigned.post_form(&page, &[("action", "return_to_draft"), ("note", "请补充第 3 条的依据"), ("version", &v)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let state: String = sqlx::query_scalar("SELECT state FROM tbt_comments WHERE id = $1").bind(cid).fetch_one(&t.app.db.pool).await.unwrap();
+    assert_eq!(state, "draft");
+    assert!(assigned.get(&page).await.text.contains("请补充第 3 条的依据"), "the note is in the history");
+
+    // Removing the assignment ends the access.
+    let r = staff.post_form(&format!("/staff/tbt/comments/{cid}/reviewers/remove"), &[("username", "rv_late")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(late.get(&page).await.status, StatusCode::FORBIDDEN);
+});

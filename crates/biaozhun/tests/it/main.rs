@@ -14,6 +14,7 @@ mod faults;
 mod membership;
 mod ops;
 mod orgs;
+mod portal;
 mod security;
 mod scaleout;
 mod standards;

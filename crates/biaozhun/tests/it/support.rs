@@ -358,3 +358,23 @@ pub fn assert_retry_after(wait: u64, limit: usize) {
     let most = 60 + (60.0 / limit.max(1) as f64).ceil() as u64;
     assert!((1..=most).contains(&wait), "Retry-After {wait}, expected 1..={most}");
 }
+
+impl TestApp {
+    /// A logged-in user with site roles and one scoped role, granted as staff would: an
+    /// expert assigned to review one record, a district's or department's officer, a
+    /// committee secretary, an organisation's administrator.
+    pub async fn user_scoped(
+        &self,
+        name: &str,
+        roles: &[biaozhun::auth::Role],
+        role: biaozhun::auth::scopes::ScopedRole,
+        scope: biaozhun::auth::scopes::Scope,
+    ) -> Client {
+        let c = self.user_with_roles(name, roles).await;
+        let id = self.user_id(name).await;
+        let mut tx = self.app.db.begin().await.expect("tx");
+        biaozhun::auth::scopes::grant(&mut tx, id, role, &scope, None).await.expect("scoped role");
+        tx.commit().await.expect("commit");
+        c
+    }
+}

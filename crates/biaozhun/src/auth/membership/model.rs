@@ -61,10 +61,50 @@ pub fn district_name(code: &str) -> String {
     DISTRICTS.iter().find(|d| d.code == code).map(|d| d.name.clone()).unwrap_or_default()
 }
 
+/// Who applies for membership: a person or an organisation (with its credit code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ApplicantKind {
+    Individual,
+    Organisation,
+}
+
+impl ApplicantKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplicantKind::Individual => "individual",
+            ApplicantKind::Organisation => "organisation",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ApplicantKind> {
+        [ApplicantKind::Individual, ApplicantKind::Organisation].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A staff decision on a membership application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DecisionName {
+    Approve,
+    Reject,
+}
+
+impl DecisionName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionName::Approve => "approve",
+            DecisionName::Reject => "reject",
+        }
+    }
+    pub fn parse(s: &str) -> Option<DecisionName> {
+        [DecisionName::Approve, DecisionName::Reject].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize, Default, utoipa::ToSchema)]
 pub struct ApplicationInput {
     /// `individual` or `organisation`.
-    #[schema(value_type = crate::web::openapi::ApplicantKind)]
+    #[schema(value_type = ApplicantKind)]
     pub kind: String,
     /// For individuals: the applicant's real name.
     #[serde(default)]
@@ -107,15 +147,15 @@ impl ApplicationInput {
         ] {
             *s = s.trim().to_string();
         }
-        match self.kind.as_str() {
-            "individual" => {
+        match ApplicantKind::parse(&self.kind) {
+            Some(ApplicantKind::Individual) => {
                 if self.real_name.is_empty() || too_long(&self.real_name, 50) {
                     return bad("real_name", "membership.err_real_name");
                 }
                 self.org_name.clear();
                 self.uscc.clear();
             }
-            "organisation" => {
+            Some(ApplicantKind::Organisation) => {
                 if self.org_name.is_empty() || too_long(&self.org_name, 120) {
                     return bad("org_name", "membership.err_org_name");
                 }
