@@ -144,14 +144,17 @@ pub struct ArticleInput {
     /// `news`, `notice` or `policy`.
     #[schema(value_type = super::model::ArticleKind)]
     pub kind: String,
+    /// 1–200 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub title: String,
     #[serde(default)]
     pub summary: String,
     /// Markdown; rendered and sanitised on save.
     #[serde(default)]
     pub body_md: String,
-    /// `draft` or `published`.
+    /// `draft` or `published` (empty: draft).
     #[serde(default)]
+    #[schema(pattern = "^(draft|published)?$")]
     pub status: String,
     #[serde(default, deserialize_with = "crate::web::form::checkbox")]
     pub members_only: bool,

@@ -137,3 +137,48 @@ scenario!(site_search_staff_queue_and_member_area_come_from_the_domains, |t: Tes
     // Anonymous visitors and plain users do not reach it.
     assert_eq!(t.user("portal_user").await.get("/staff").await.status, StatusCode::FORBIDDEN);
 });
+
+// Each room documents its own API and vocabulary; the shared document adds only the error
+// answers. The closed vocabularies are the domains' serde enums.
+scenario!(every_room_documents_its_api_and_vocabulary, |t: TestApp| async move {
+    let doc = t.client().get("/api/v1/openapi.json").await.json();
+    let schemas = &doc["components"]["schemas"];
+    for (name, values) in [
+        ("ArticleKind", vec!["news", "notice", "policy"]),
+        ("ApplicantKind", vec!["individual", "organisation"]),
+        ("DecisionName", vec!["approve", "reject"]),
+        ("AlertFrequency", vec!["immediate", "daily"]),
+    ] {
+        let found: Vec<&str> = schemas[name]["enum"].as_array().unwrap_or_else(|| panic!("{name}: {}", schemas[name])).iter().filter_map(|v| v.as_str()).collect();
+        assert_eq!(found, values, "{name}");
+    }
+    assert_eq!(schemas["ArticleInput"]["properties"]["title"]["maxLength"], 200, "the document carries the handler's limits");
+    assert_eq!(schemas["ApplicationInput"]["properties"]["statement"]["maxLength"], 2000);
+    for path in ["/api/v1/articles", "/api/v1/membership/applications", "/api/v1/standards", "/api/v1/tbt/notifications", "/api/v1/orgs", "/api/v1/jobs/{id}", "/api/v1/session"] {
+        assert!(doc["paths"].get(path).is_some(), "{path} is documented");
+    }
+    assert!(schemas.get("ErrorBody").is_some(), "the shared error answer");
+});
+
+/// The rate-limit class is part of each route's registration (it replaced a list of paths).
+#[test]
+fn expensive_routes_carry_their_rate_limit_class() {
+    use biaozhun::web::ratelimit::Class;
+    let table = biaozhun::app::route_table();
+    let class = |method: &str, path: &str| table.iter().find(|r| r.method == method && r.path == path).unwrap_or_else(|| panic!("{method} {path}")).limit;
+    assert_eq!(class("GET", "/search"), Some(Class::Search));
+    assert_eq!(class("GET", "/standards"), Some(Class::Search));
+    assert_eq!(class("GET", "/api/v1/standards"), Some(Class::Search));
+    assert_eq!(class("GET", "/tbt"), Some(Class::Search));
+    assert_eq!(class("GET", "/api/v1/tbt/notifications"), Some(Class::Search));
+    assert_eq!(class("GET", "/standards/check"), None, "the empty form is cheap");
+    assert_eq!(class("POST", "/standards/check"), Some(Class::Check));
+    assert_eq!(class("POST", "/api/v1/standards/check"), Some(Class::Check));
+    assert_eq!(class("GET", "/standards/check/{no}"), Some(Class::Check));
+    assert_eq!(class("GET", "/standards/export.csv"), Some(Class::Export));
+    assert_eq!(class("GET", "/standards/export.xlsx"), Some(Class::Export));
+    assert_eq!(class("GET", "/staff/tbt/comments/{id}/export.md"), Some(Class::Export));
+    assert_eq!(class("GET", "/tbt/stats.csv"), None);
+    assert_eq!(class("GET", "/standards/{number}"), None);
+    assert_eq!(class("GET", "/"), None);
+}

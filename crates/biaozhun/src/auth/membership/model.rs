@@ -108,20 +108,25 @@ pub struct ApplicationInput {
     pub kind: String,
     /// For individuals: the applicant's real name.
     #[serde(default)]
+    #[schema(max_length = 50)]
     pub real_name: String,
     /// For organisations: the registered name.
     #[serde(default)]
+    #[schema(max_length = 120)]
     pub org_name: String,
     /// For organisations: the unified social credit code (GB 32100).
     #[serde(default)]
     pub uscc: String,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 50)]
     pub contact_name: String,
     #[serde(default)]
+    #[schema(max_length = 30)]
     pub contact_phone: String,
     #[serde(default)]
     pub contact_email: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub address: String,
     /// GB/T 2260 code of a Guangzhou district.
     #[serde(default)]
@@ -130,6 +135,7 @@ pub struct ApplicationInput {
     #[serde(default)]
     pub industry: String,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub statement: String,
 }
 
