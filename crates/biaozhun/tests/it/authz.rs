@@ -28,26 +28,11 @@ fn allowed(access: Access, who: Who) -> bool {
     }
 }
 
-async fn make_member(t: &TestApp, name: &str) -> Client {
-    let c = t.user(name).await;
-    let uid = t.user_id(name).await;
-    let now = biaozhun::util::now();
-    sqlx::query("INSERT INTO memberships (member_no, kind, user_id, starts_at, ends_at, status, created_at, updated_at) VALUES ($1, 'individual', $2, $3, $4, 'active', $3, $3)")
-        .bind(format!("T-{name}"))
-        .bind(uid)
-        .bind(now - 10)
-        .bind(now + 86400)
-        .execute(&t.app.db.pool)
-        .await
-        .unwrap();
-    c
-}
-
 scenario!(every_route_enforces_its_rule_for_every_role, |t: TestApp| async move {
     let clients = vec![
         (Who::Anonymous, t.client()),
         (Who::User, t.user("m_user").await),
-        (Who::Member, make_member(&t, "m_member").await),
+        (Who::Member, t.member("m_member").await),
         (Who::Expert, t.user_with_roles("m_expert", &[Role::Expert]).await),
         (Who::Staff, t.user_with_roles("m_staff", &[Role::Staff]).await),
         (Who::Admin, t.user_with_roles("m_admin", &[Role::Admin]).await),
@@ -90,7 +75,7 @@ scenario!(every_route_enforces_its_rule_for_every_role, |t: TestApp| async move 
 });
 
 scenario!(expired_members_lose_member_pages, |t: TestApp| async move {
-    let c = make_member(&t, "lapsing").await;
+    let c = t.member("lapsing").await;
     assert_eq!(c.get("/member").await.status, StatusCode::OK);
     sqlx::query("UPDATE memberships SET ends_at = $1").bind(biaozhun::util::now() - 1).execute(&t.app.db.pool).await.unwrap();
     assert_eq!(c.get("/member").await.status, StatusCode::FORBIDDEN);

@@ -378,3 +378,27 @@ impl TestApp {
         c
     }
 }
+
+impl TestApp {
+    /// A logged-in individual member, made the way members are: they apply through the API
+    /// and a staff member (`<name>_approver`) approves the application.
+    pub async fn member(&self, name: &str) -> Client {
+        let c = self.user(name).await;
+        let r = c
+            .api(reqwest::Method::POST, "/api/v1/membership/applications", Some(serde_json::json!({
+                "kind": "individual", "real_name": name, "contact_name": name, "contact_phone": "13800138000",
+                "contact_email": format!("{name}@example.com"),
+            })))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "apply {name}: {}", r.text);
+        let app = r.json();
+        let staff = self.user_with_roles(&format!("{name}_approver"), &[biaozhun::auth::Role::Staff]).await;
+        let r = staff
+            .api(reqwest::Method::POST, &format!("/api/v1/membership/applications/{}/decision", app["id"]), Some(serde_json::json!({
+                "decision": "approve", "version": app["version"],
+            })))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "approve {name}: {}", r.text);
+        c
+    }
+}
