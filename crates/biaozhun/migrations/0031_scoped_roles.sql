@@ -1,6 +1,7 @@
 -- Roles held on one thing rather than site-wide: a city department or district (its
 -- strategy reports), the secretary of a committee, the reviewer or expert assigned to one
--- record (a TBT comment, an application), the administrator of an organisation. `scope_kind`
+-- record (a TBT comment, an application). (An organisation's administrators stay in
+-- org_users, with the organisation.) `scope_kind`
 -- names what the key identifies (district, department, committee, tbt_comment, organisation,
 -- …); `scope_key` is its code or id as text. Domains decide what a role lets its holder do
 -- on their records (their policy.rs); the kernel only stores and answers "does this hold".

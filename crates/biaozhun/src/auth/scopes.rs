@@ -1,6 +1,10 @@
 //! Scoped roles: roles a user holds on one thing rather than across the site (table
 //! `scoped_roles`). The kernel stores them and answers whether one holds; each domain's
 //! `policy.rs` decides what a scoped role lets its holder do to its records.
+//!
+//! An organisation's administrator is not one of them: that role lives with the
+//! organisation in the orgs room (`org_users.role`, `orgs::Acting::administers()`), which
+//! policies ask, so there is one record of it.
 
 use crate::db::Tx;
 use sqlx::AnyPool as Pool;
@@ -17,13 +21,10 @@ pub enum ScopedRole {
     CommitteeSecretary,
     /// A reviewer or expert assigned to one record (an application, a TBT comment).
     Reviewer,
-    /// The administrator of an organisation.
-    OrgAdmin,
 }
 
 impl ScopedRole {
-    pub const ALL: [ScopedRole; 5] =
-        [ScopedRole::Department, ScopedRole::District, ScopedRole::CommitteeSecretary, ScopedRole::Reviewer, ScopedRole::OrgAdmin];
+    pub const ALL: [ScopedRole; 4] = [ScopedRole::Department, ScopedRole::District, ScopedRole::CommitteeSecretary, ScopedRole::Reviewer];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -31,7 +32,6 @@ impl ScopedRole {
             ScopedRole::District => "district",
             ScopedRole::CommitteeSecretary => "committee_secretary",
             ScopedRole::Reviewer => "reviewer",
-            ScopedRole::OrgAdmin => "org_admin",
         }
     }
 

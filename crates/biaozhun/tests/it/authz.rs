@@ -34,6 +34,8 @@ scenario!(every_route_enforces_its_rule_for_every_role, |t: TestApp| async move 
         (Who::User, t.user("m_user").await),
         (Who::Member, t.member("m_member").await),
         (Who::Expert, t.user_with_roles("m_expert", &[Role::Expert]).await),
+        // An expert with a scoped role reaches the routes any expert reaches, no more.
+        (Who::Expert, t.user_scoped("m_reviewer", &[Role::Expert], biaozhun::auth::scopes::ScopedRole::Reviewer, biaozhun::tbt::policy::comment_scope(1)).await),
         (Who::Staff, t.user_with_roles("m_staff", &[Role::Staff]).await),
         (Who::Admin, t.user_with_roles("m_admin", &[Role::Admin]).await),
     ];
@@ -149,4 +151,35 @@ scenario!(scoped_reviewer_reaches_only_their_comment, |t: TestApp| async move {
     let r = staff.post_form(&format!("/staff/tbt/comments/{cid}/reviewers/remove"), &[("username", "rv_late")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(late.get(&page).await.status, StatusCode::FORBIDDEN);
+});
+
+// Every scoped role is held on its own scope only: not on another key, not as another role,
+// and not after it is taken back (the kernel's store, on both databases).
+scenario!(scoped_roles_hold_on_their_scope_only, |t: TestApp| async move {
+    use biaozhun::auth::scopes::{self, Scope, ScopedRole};
+    let pool = &t.app.db.pool;
+    let scopes_of = [
+        (ScopedRole::Department, Scope::new("department", "gz-scjgj")),
+        (ScopedRole::District, Scope::new("district", "440106")),
+        (ScopedRole::CommitteeSecretary, Scope::new("committee", "GZ/TC 12")),
+        (ScopedRole::Reviewer, Scope::new("tbt_comment", 7)),
+    ];
+    for (i, (role, scope)) in scopes_of.iter().enumerate() {
+        let name = format!("scoped_{i}");
+        t.user_scoped(&name, &[], *role, scope.clone()).await;
+        let id = t.user_id(&name).await;
+        assert!(scopes::holds(pool, id, *role, scope).await.unwrap(), "{role:?}");
+        assert!(!scopes::holds(pool, id, *role, &Scope::new(scope.kind, "other")).await.unwrap(), "{role:?} on another key");
+        for other in ScopedRole::ALL.into_iter().filter(|r| r != role) {
+            assert!(!scopes::holds(pool, id, other, scope).await.unwrap(), "{role:?} is not {other:?}");
+        }
+        assert_eq!(scopes::holders(pool, *role, scope).await.unwrap(), vec![(id, name.clone())]);
+        assert_eq!(scopes::keys_of(pool, id, *role, scope.kind).await.unwrap(), vec![scope.key.clone()]);
+        assert_eq!(ScopedRole::parse(role.as_str()), Some(*role));
+        let mut tx = t.app.db.begin().await.unwrap();
+        assert!(!scopes::grant(&mut tx, id, *role, scope, None).await.unwrap(), "granting twice changes nothing");
+        assert!(scopes::revoke(&mut tx, id, *role, scope).await.unwrap());
+        tx.commit().await.unwrap();
+        assert!(!scopes::holds(pool, id, *role, scope).await.unwrap(), "{role:?} revoked");
+    }
 });
