@@ -54,7 +54,17 @@ pub const SEARCH: SearchHook = SearchHook {
     render: |app, ctx, hits| Box::pin(render_hits(app, ctx, hits)),
 };
 
+/// Hits from the fields stored with them; an index written before they were stored is
+/// read from the records instead.
 async fn render_hits(app: &App, ctx: &Ctx, hits: Vec<search::Hit>) -> AppResult<Vec<SearchHit>> {
+    let stored: Option<Vec<super::model::SearchLine>> =
+        hits.iter().map(|h| h.payload.as_deref().and_then(|p| serde_json::from_str(p).ok())).collect();
+    if let Some(lines) = stored {
+        return Ok(lines
+            .into_iter()
+            .map(|l| SearchHit { href: Href::new("/tbt/notifications/", &l.symbol), label: l.symbol, title: l.title, date: None })
+            .collect());
+    }
     let ids: Vec<i64> = hits.iter().filter_map(|h| crate::indexer::id_of(super::DOMAIN, &h.key)).collect();
     Ok(store::by_ids(app, &ids, ctx.lang.code())
         .await?

@@ -29,6 +29,14 @@ impl AlertFrequency {
     }
 }
 
+/// A notification as a search result lists it, stored with its search document (as the
+/// payload), so the site search shows hits from the index alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchLine {
+    pub symbol: String,
+    pub title: String,
+}
+
 /// The frequencies as stored (`tbt_subscriptions.frequency`).
 pub const FREQUENCIES: [&str; 2] = ["immediate", "daily"];
 

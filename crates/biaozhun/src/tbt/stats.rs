@@ -7,7 +7,6 @@ use super::{codes, members, model};
 use crate::App;
 use crate::web::{AppError, AppResult};
 use serde::Serialize;
-use sqlx::Row;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub async fn set_domestic(app: &App, id: i64, date: Option<&str>) -> AppResult<()> {
@@ -50,7 +49,17 @@ pub struct QueueItem {
 pub async fn queue(app: &App, days: i64, lang: &str) -> AppResult<Vec<QueueItem>> {
     let today = model::today();
     let until = model::add_days(&today, days).unwrap_or_else(|| today.clone());
-    let rows = sqlx::query(
+    #[derive(sqlx::FromRow)]
+    struct QueueRow {
+        id: i64,
+        symbol: String,
+        member: String,
+        title: String,
+        comment_deadline: Option<String>,
+        domestic_deadline: Option<String>,
+        concerns: i64,
+    }
+    let rows: Vec<QueueRow> = sqlx::query_as(
         "SELECT n.id, n.symbol, n.member, n.title, n.comment_deadline, n.domestic_deadline, \
          (SELECT COUNT(*) FROM tbt_concerns c WHERE c.notification_id = n.id) AS concerns \
          FROM tbt_notifications n WHERE n.comment_deadline >= $1 AND n.domestic_deadline <= $2 ORDER BY n.domestic_deadline, n.id LIMIT 200",
@@ -59,21 +68,19 @@ pub async fn queue(app: &App, days: i64, lang: &str) -> AppResult<Vec<QueueItem>
     .bind(&until)
     .fetch_all(&app.db.pool)
     .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let dd: Option<String> = r.try_get("domestic_deadline")?;
-        let member: String = r.try_get("member")?;
-        out.push(QueueItem {
-            id: r.try_get("id")?,
-            symbol: r.try_get("symbol")?,
-            member: members::name(&member, lang),
-            title: r.try_get("title")?,
-            comment_deadline: r.try_get("comment_deadline")?,
-            days_left: model::days_left(dd.as_deref(), &today),
-            domestic_deadline: dd,
-            concerns: r.try_get("concerns")?,
-        });
-    }
+    let out = rows
+        .into_iter()
+        .map(|r| QueueItem {
+            id: r.id,
+            symbol: r.symbol,
+            member: members::name(&r.member, lang),
+            title: r.title,
+            comment_deadline: r.comment_deadline,
+            days_left: model::days_left(r.domestic_deadline.as_deref(), &today),
+            domestic_deadline: r.domestic_deadline,
+            concerns: r.concerns,
+        })
+        .collect();
     Ok(out)
 }
 
