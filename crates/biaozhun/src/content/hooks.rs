@@ -35,7 +35,7 @@ pub fn staff_hook<'a>(app: &'a App, ctx: &'a Ctx) -> Fut<'a, Vec<Todo>> {
             label: ctx.t("staff.draft_articles"),
             count: drafts,
             href: "/staff/articles".into(),
-            oldest: None,
+            note: None,
             also: Some(Link { label: ctx.t("staff.new_article"), href: "/staff/articles/new".into() }),
             order: 20,
         }])

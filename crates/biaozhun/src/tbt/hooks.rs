@@ -36,13 +36,20 @@ pub fn home_hook(app: &App, lang: Lang) -> Fut<'_, Vec<Panel>> {
     Box::pin(home(app, lang))
 }
 
-/// Comments on notifications that are not closed yet, oldest first.
+/// Notifications nearing their domestic deadline, and comments not closed yet.
 pub fn staff_hook<'a>(app: &'a App, ctx: &'a Ctx) -> Fut<'a, Vec<Todo>> {
     Box::pin(async move {
         let (count, oldest): (i64, Option<i64>) = sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM tbt_comments WHERE state <> 'closed'")
             .fetch_one(&app.db.pool)
             .await?;
-        Ok::<_, crate::web::AppError>(vec![Todo { label: ctx.t("entrance.tbt_open_comments"), count, href: "/staff/tbt".into(), oldest, also: None, order: 30 }])
+        // Notifications whose domestic deadline comes within two weeks, still open.
+        let due = super::stats::queue(app, 14, ctx.lang.code()).await?;
+        let first = due.first().and_then(|q| q.domestic_deadline.clone()).map(|d| ctx.tf("entrance.tbt_first_due", &[("date", &d)]));
+        let oldest = oldest.map(|t| ctx.tf("staff.oldest", &[("date", &crate::util::fmt_date(t))]));
+        Ok::<_, crate::web::AppError>(vec![
+            Todo { label: ctx.t("entrance.tbt_due"), count: due.len() as i64, href: "/staff/tbt".into(), note: first, also: None, order: 30 },
+            Todo { label: ctx.t("entrance.tbt_open_comments"), count, href: "/staff/tbt".into(), note: oldest, also: None, order: 31 },
+        ])
     })
 }
 

@@ -89,8 +89,8 @@ pub struct Todo {
     pub label: String,
     pub count: i64,
     pub href: String,
-    /// When the oldest item came in.
-    pub oldest: Option<i64>,
+    /// A line under the count, in the page's language ("oldest from …", "first due …").
+    pub note: Option<String>,
     /// A related action (for example "new article").
     pub also: Option<Link>,
     pub order: i32,

@@ -134,6 +134,9 @@ scenario!(site_search_staff_queue_and_member_area_come_from_the_domains, |t: Tes
     for link in ["/staff/memberships", "/staff/articles", "/staff/articles/new", "/staff/tbt"] {
         assert!(page.contains(&format!("href=\"{link}\"")), "{link}: {page}");
     }
+    for label in ["入会申请", "草稿文章", "两周内到国内评议截止的通报", "进行中的 TBT 评议意见"] {
+        assert!(page.contains(label), "{label}: {page}");
+    }
     // Anonymous visitors and plain users do not reach it.
     assert_eq!(t.user("portal_user").await.get("/staff").await.status, StatusCode::FORBIDDEN);
 });

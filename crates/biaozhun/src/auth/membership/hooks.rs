@@ -11,7 +11,8 @@ pub fn staff_hook<'a>(app: &'a App, ctx: &'a Ctx) -> Fut<'a, Vec<Todo>> {
     Box::pin(async move {
         let pending = store::pending_count(app).await?;
         let oldest = store::queue(app, "pending").await?.into_iter().next().map(|a| a.created_at);
-        Ok::<_, crate::web::AppError>(vec![Todo { label: ctx.t("staff.pending_memberships"), count: pending, href: "/staff/memberships".into(), oldest, also: None, order: 10 }])
+        let note = oldest.map(|t| ctx.tf("staff.oldest", &[("date", &crate::util::fmt_date(t))]));
+        Ok::<_, crate::web::AppError>(vec![Todo { label: ctx.t("staff.pending_memberships"), count: pending, href: "/staff/memberships".into(), note, also: None, order: 10 }])
     })
 }
 
