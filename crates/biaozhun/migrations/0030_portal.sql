@@ -1,5 +1,7 @@
--- The portal's home page lists the newest publications of the catalogue first.
-CREATE INDEX standards_published ON standards (published_at);
+-- The portal's home page lists the newest publications of the catalogue and the latest TBT
+-- notifications first (the id breaks ties, so the order is read from the index).
+CREATE INDEX standards_published ON standards (published_at, id);
+CREATE INDEX tbt_notifications_latest ON tbt_notifications (distribution_date, id);
 
 -- The outline was issued by the city in December 2013 (the source names the month, not the
 -- day). Earlier starts stored their own time as its publication date; correct that unless
