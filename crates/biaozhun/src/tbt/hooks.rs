@@ -53,6 +53,21 @@ pub fn staff_hook<'a>(app: &'a App, ctx: &'a Ctx) -> Fut<'a, Vec<Todo>> {
     })
 }
 
+/// The member area's "my TBT alerts": the latest matches of the subscriptions of whom the
+/// member acts for, with their deadlines.
+pub fn member_hook<'a>(app: &'a App, ctx: &'a Ctx) -> Fut<'a, Vec<Panel>> {
+    Box::pin(async move {
+        let user = ctx.require_user()?;
+        let acting = crate::orgs::store::acting(app, user.id).await?;
+        let matches = super::alerts::matches_of(app, acting.owner(), 5).await?;
+        let items: Vec<serde_json::Value> = matches
+            .into_iter()
+            .map(|m| json!({ "href": Href::new("/tbt/notifications/", &m.symbol), "symbol": m.symbol, "title": m.title, "comment_deadline": m.comment_deadline, "days_left": m.days_left }))
+            .collect();
+        Ok::<_, crate::web::AppError>(vec![Panel::new("tbt/member_alerts.html", Place::Main, 25, json!({ "items": items }))])
+    })
+}
+
 pub const SEARCH: SearchHook = SearchHook {
     order: 20,
     title: "nav.tbt",

@@ -139,6 +139,14 @@ scenario!(site_search_staff_queue_and_member_area_come_from_the_domains, |t: Tes
     }
     // Anonymous visitors and plain users do not reach it.
     assert_eq!(t.user("portal_user").await.get("/staff").await.status, StatusCode::FORBIDDEN);
+    // The member area: the member card, the organisations box, the members' notices and the
+    // member's TBT alerts, each a section of its domain.
+    let member = t.member("portal_member").await;
+    let page = member.get("/member").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for part in ["card-member", "我的 TBT 预警", "会员通知"] {
+        assert!(page.text.contains(part), "{part}: {}", page.text);
+    }
 });
 
 // Each room documents its own API and vocabulary; the shared document adds only the error
