@@ -30,16 +30,23 @@ pub struct Subscription {
     pub created_at: i64,
 }
 
+/// What a subscription follows; at least one of markets, products, ICS fields or keywords.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct SubscriptionInput {
+    /// A label of the user's choice; the first 100 characters are kept.
     #[serde(default)]
     pub name: String,
+    /// WTO member codes (`EU`, `USA`) or group codes (`ASEAN`); an unknown one is a 422.
     #[serde(default)]
     pub members: Vec<String>,
+    /// HS 2022 codes or prefixes (2–6 digits, or longer national lines); an unknown one is a 422.
     #[serde(default)]
     pub hs: Vec<String>,
+    /// ICS codes or prefixes (`97.040`); an unknown one is a 422.
     #[serde(default)]
     pub ics: Vec<String>,
+    /// Words or phrases, also split at `;` `,` and new lines; each is cut to 60 characters and
+    /// the first 30 are kept.
     #[serde(default)]
     pub keywords: Vec<String>,
     #[serde(default)]
