@@ -218,3 +218,56 @@ test('an exporter checks its standards, watches them and sets up TBT alerts', as
   await Promise.all([anon.waitForNavigation(), anon.locator('main .result-number').first().click()]);
   assert.match(await anon.textContent('main h1'), /G\/TBT\/N\/CHN\/1786/);
 });
+
+test('the home page is a service entrance at desktop and phone widths', async () => {
+  for (const width of [1280, 390]) {
+    const context = await browser.newContext({ viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${BASE}/`);
+    // Every entrance is on screen, in Chinese, and usable.
+    for (const [box, heading] of [['#entrance-check', '标准有效性查新'], ['#entrance-catalogue', '标准目录检索'], ['#entrance-tbt', 'TBT 通报预警'],
+      ['#latest-tbt', '最新 TBT 通报'], ['#new-standards', '新发布标准'], ['#upcoming-standards', '即将实施标准']]) {
+      await page.locator(box).scrollIntoViewIfNeeded();
+      assert.ok(await page.locator(box).isVisible(), `${box} visible at ${width}px`);
+      assert.match(await page.locator(`${box} h2`).textContent(), new RegExp(heading), `${box} heading at ${width}px`);
+      const bounds = await page.locator(box).boundingBox();
+      assert.ok(bounds.width > 200 && bounds.x >= 0 && bounds.x + bounds.width <= width + 1, `${box} fits ${width}px: ${JSON.stringify(bounds)}`);
+    }
+    // A standard of the new-publications box opens its page.
+    const first = page.locator('#new-standards li a').first();
+    assert.ok((await first.boundingBox()).width > 20, 'the number link has a width');
+    const number = (await first.textContent()).trim();
+    await Promise.all([page.waitForNavigation(), first.click()]);
+    assert.match(await page.textContent('main'), new RegExp(number.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+
+    // The latest notification opens with its deadline.
+    await page.goto(`${BASE}/`);
+    const tbt = page.locator('#latest-tbt li a').first();
+    const symbol = (await tbt.textContent()).trim();
+    await Promise.all([page.waitForNavigation(), tbt.click()]);
+    assert.ok(page.url().includes('/tbt/notifications/'), page.url());
+    assert.ok((await page.textContent('main')).includes(symbol));
+
+    // The catalogue search from the home page.
+    await page.goto(`${BASE}/`);
+    await page.fill('#home-catalogue-q', '19001');
+    await Promise.all([page.waitForNavigation(), page.click('#entrance-catalogue button')]);
+    assert.ok(page.url().includes('/standards?q=19001'), page.url());
+    assert.match(await page.textContent('main'), /GB\/T 19001-2016/);
+
+    // Paste a list into the check box on the home page: a report comes back.
+    await page.goto(`${BASE}/`);
+    await page.fill('#home-check-text', 'GB/T 19001-2016\nGB/T 5606.1—1996');
+    await Promise.all([page.waitForNavigation(), page.click('#entrance-check button')]);
+    const report = await page.textContent('main');
+    assert.match(report, /CX-\d{4}-\d+/, `a report at ${width}px`);
+    assert.match(report, /GB\/T 5606\.1-2004/);
+
+    // In English, the same entrances in English.
+    await page.goto(`${BASE}/lang/en?next=/`);
+    assert.match(await page.locator('#entrance-check h2').textContent(), /Check standards' validity/);
+    assert.ok(await page.locator('#entrance-tbt button').isVisible());
+    await page.goto(`${BASE}/lang/zh-CN?next=/`);
+    await context.close();
+  }
+});

@@ -22,7 +22,10 @@ pub struct Inner {
     pub jobs: jobs::Registry,
     /// Identifies this process in job leases.
     pub instance_id: String,
-    pub home_cache: crate::content::HomeCache,
+    /// Page parts computed for a moment (the portal's home boxes).
+    pub cache: web::cache::Cache,
+    /// The kernel's pages and every domain, as installed (see [`installed`]).
+    pub domains: Vec<web::Domain>,
     /// This server's search index and its follower state.
     pub indexer: std::sync::Arc<crate::indexer::Indexer>,
     /// The domains whose records are searchable.
@@ -66,7 +69,8 @@ impl App {
         let acquire = std::time::Duration::from_secs(config.db_acquire_timeout_secs);
         let db = Db::connect_with(&config.effective_database_url(), config.db_pool_size, acquire).await?;
         let migrations_applied = db.migrate().await?;
-        let flows = flows();
+        let domains = installed();
+        let flows = flows(&domains);
         flows.verify(&db).await?;
         let secret_hex = db.setting_or_insert("secret_key", &hex::encode(rand_bytes())).await?;
         let secret = hex::decode(secret_hex.trim())?;
@@ -76,13 +80,14 @@ impl App {
             config,
             templates: Templates::new(),
             secret,
-            jobs: registry(),
+            jobs: registry(&domains),
             instance_id: format!("{}-{}", std::process::id(), crate::util::random_token(6)),
-            home_cache: Default::default(),
+            cache: Default::default(),
             indexer: std::sync::Arc::new(crate::indexer::Indexer::open(&config_data_dir, opener)?),
-            index_sources: index_sources(),
+            index_sources: domains.iter().filter_map(|d| d.search).collect(),
             limiter: Default::default(),
             flows,
+            domains,
         }));
         crate::content::seed::publish_outline(&app).await?;
         crate::auth::store::fill_skeletons(&app).await?;
@@ -91,7 +96,7 @@ impl App {
     }
 
     pub fn router(&self) -> Router {
-        let (router, _) = routes().into_parts();
+        let (router, _) = routes_of(&self.domains).into_parts();
         router
             .fallback(not_found)
             .layer(axum::middleware::from_fn_with_state(self.clone(), web::ctx::context_layer))
@@ -126,46 +131,54 @@ async fn not_found() -> web::AppError {
     web::AppError::NotFound
 }
 
-/// Every searchable domain, in one place.
-fn index_sources() -> Vec<crate::indexer::Source> {
-    vec![crate::content::store::SEARCH_SOURCE, crate::standards::SEARCH_SOURCE, crate::tbt::SEARCH_SOURCE]
+/// Everything the house runs, in one place: the kernel's own pages and API first, then the
+/// domains. Adding a domain is one line here (its `install()` gives the rest).
+pub fn installed() -> Vec<web::Domain> {
+    vec![
+        crate::auth::install(),
+        crate::orgs::install(),
+        crate::jobs::install(),
+        crate::auth::membership::install(),
+        crate::content::install(),
+        crate::training::install(),
+        crate::standards::install(),
+        crate::tbt::install(),
+        crate::portal::install(),
+    ]
 }
 
-/// Every lifecycle run by the workflow engine, in one place.
-fn flows() -> crate::workflow::Registry {
+/// Every lifecycle run by the workflow engine.
+fn flows(domains: &[web::Domain]) -> crate::workflow::Registry {
     let mut r = crate::workflow::Registry::default();
-    r.add(&crate::auth::membership::review::FLOW).add(&crate::tbt::comments::FLOW);
+    for flow in domains.iter().flat_map(|d| d.flows.iter()) {
+        r.add(*flow);
+    }
     r
 }
 
-/// Every job kind, in one place.
-fn registry() -> jobs::Registry {
+/// Every job kind.
+fn registry(domains: &[web::Domain]) -> jobs::Registry {
     let mut r = jobs::Registry::default();
-    r.on("send_mail", jobs::mail::deliver);
-    r.on("housekeeping", jobs::housekeeping);
-    r.every("housekeeping", 3600);
-    r.on("membership_reminders", crate::auth::membership::reminders);
-    r.every("membership_reminders", 24 * 3600);
-    crate::standards::register_jobs(&mut r);
-    crate::tbt::register_jobs(&mut r);
+    for register in domains.iter().filter_map(|d| d.jobs) {
+        register(&mut r);
+    }
     r
 }
 
 /// Every route of the site with its access rule.
 pub fn routes() -> Routes {
-    Routes::new()
+    routes_of(&installed())
+}
+
+fn routes_of(domains: &[web::Domain]) -> Routes {
+    let mut r = Routes::new()
         .get("/healthz", Access::Public, health)
         .get("/static/{*path}", Access::Public, web::assets::serve)
-        .get("/lang/{code}", Access::Public, crate::content::routes::switch_language)
-        .get("/api/v1/openapi.json", Access::Public, crate::web::openapi::document)
-        .merge(crate::content::routes::routes())
-        .merge(crate::auth::routes::routes())
-        .merge(crate::auth::membership::routes::routes())
-        .merge(crate::orgs::routes::routes())
-        .merge(crate::training::routes())
-        .merge(crate::jobs::routes::routes())
-        .merge(crate::standards::routes::routes())
-        .merge(crate::tbt::routes::routes())
+        .get("/api/v1/openapi.json", Access::Public, crate::web::openapi::document);
+    for d in domains {
+        r = r.merge((d.routes)());
+    }
+    r
 }
 
 pub fn route_table() -> Vec<RouteRule> {

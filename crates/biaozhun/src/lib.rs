@@ -14,6 +14,7 @@ pub mod imports;
 pub mod indexer;
 pub mod jobs;
 pub mod orgs;
+pub mod portal;
 pub mod standards;
 pub mod tbt;
 pub mod training;

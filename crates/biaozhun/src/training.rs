@@ -3,7 +3,8 @@
 //! certificates arrive with the training issue.
 
 use crate::App;
-use crate::web::{Access, AppResult, Ctx, Routes};
+use crate::web::domain::{Fut, Panel, Place};
+use crate::web::{Access, AppResult, Ctx, Domain, Hooks, Routes};
 use axum::extract::State;
 use axum::response::Response;
 use minijinja::context;
@@ -32,6 +33,18 @@ pub async fn upcoming(app: &App, limit: i64) -> AppResult<Vec<SessionSummary>> {
 
 pub fn routes() -> Routes {
     Routes::new().get("/training", Access::Public, list)
+}
+
+pub fn install() -> Domain {
+    Domain { hooks: Hooks { home: Some(home), ..Hooks::NONE }, ..Domain::new("training", routes) }
+}
+
+/// The home page's "recent trainings" box.
+fn home(app: &App, _lang: crate::web::Lang) -> Fut<'_, Vec<Panel>> {
+    Box::pin(async move {
+        let sessions = upcoming(app, 5).await?;
+        Ok::<_, crate::web::AppError>(vec![Panel::new("training/home_box.html", Place::Side, 20, serde_json::json!({ "sessions": sessions }))])
+    })
 }
 
 async fn list(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {

@@ -9,12 +9,38 @@ pub mod membership;
 pub mod password;
 pub mod register;
 pub mod routes;
+pub mod scopes;
 pub mod sessions;
 pub mod store;
 pub mod throttle;
 pub mod tokens;
 
 use serde::{Deserialize, Serialize};
+
+/// The API of accounts, sessions, tokens, notifications and roles.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    captcha::api_new,
+    routes::api_login,
+    routes::api_logout,
+    register::api_register,
+    routes::api_forgot,
+    routes::api_me,
+    routes::api_tokens,
+    routes::api_token_create,
+    routes::api_token_revoke,
+    routes::api_notifications,
+    routes::api_set_roles,
+    routes::api_audit,
+    account::api_password,
+    account::api_email,
+))]
+pub struct ApiDoc;
+
+/// Accounts as the house installs them (membership is installed on its own).
+pub fn install() -> crate::web::Domain {
+    crate::web::Domain { api: Some(|| <ApiDoc as utoipa::OpenApi>::openapi()), ..crate::web::Domain::new("auth", routes::routes) }
+}
 
 /// Roles an administrator grants. "Member" is not a role: it follows from an active
 /// membership (personal or through an organisation) and ends with it.

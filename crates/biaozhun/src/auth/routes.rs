@@ -92,19 +92,7 @@ pub struct LoginInput {
     pub next: Option<String>,
 }
 
-pub fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum V {
-        B(bool),
-        S(String),
-    }
-    Ok(match Option::<V>::deserialize(d)? {
-        Some(V::B(b)) => b,
-        Some(V::S(s)) => matches!(s.as_str(), "1" | "on" | "true" | "yes"),
-        None => false,
-    })
-}
+pub use crate::web::form::checkbox;
 
 /// Checks captcha, throttling and credentials; on success starts a session.
 async fn login_core(app: &App, ctx: &Ctx, input: &LoginInput) -> AppResult<(i64, String)> {

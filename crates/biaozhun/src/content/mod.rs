@@ -1,34 +1,21 @@
-//! The content room: news, notices and policy documents (the outline among them), their
-//! attachments, the home page and site search over published articles.
+//! The content room: news, notices and policy documents (the outline among them) and their
+//! attachments, with the boxes and search hits it offers the portal.
 
+pub mod hooks;
 pub mod markdown;
+pub mod model;
+pub mod policy;
 pub mod routes;
 pub mod seed;
 pub mod store;
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use crate::web::{Domain, Hooks};
 
-/// The home page's lists, kept for a moment: the page is the most visited and its lists
-/// change rarely. Each server keeps its own copy; a change shows within [`HOME_TTL`].
-#[derive(Default)]
-pub struct HomeCache(Mutex<Option<(Instant, Arc<serde_json::Value>)>>);
-
-pub const HOME_TTL: Duration = Duration::from_secs(2);
-
-impl HomeCache {
-    pub fn get(&self) -> Option<Arc<serde_json::Value>> {
-        let guard = self.0.lock().ok()?;
-        guard.as_ref().filter(|(at, _)| at.elapsed() < HOME_TTL).map(|(_, v)| v.clone())
-    }
-    pub fn put(&self, v: Arc<serde_json::Value>) {
-        if let Ok(mut g) = self.0.lock() {
-            *g = Some((Instant::now(), v));
-        }
-    }
-    pub fn clear(&self) {
-        if let Ok(mut g) = self.0.lock() {
-            *g = None;
-        }
+pub fn install() -> Domain {
+    Domain {
+        api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
+        search: Some(store::SEARCH_SOURCE),
+        hooks: Hooks { home: Some(hooks::home_hook), staff: Some(hooks::staff_hook), member: Some(hooks::member_hook), search: Some(hooks::SEARCH) },
+        ..Domain::new("content", routes::routes)
     }
 }

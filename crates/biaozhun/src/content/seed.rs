@@ -6,6 +6,10 @@ use crate::App;
 
 pub const OUTLINE_SLUG: &str = "guangzhou-standardization-outline-2013-2020";
 const SOURCE_TEXT: &str = include_str!("../../seed/outline-2013-2020.txt");
+/// When the city issued the outline: December 2013 (the source names the month, not the
+/// day), as 2013-12-01 00:00 in Beijing time. The article shows this date, not the day the
+/// platform first started.
+pub const OUTLINE_PUBLISHED: i64 = 1_385_827_200;
 const SOURCE_NOTE: &str = "广州市人民政府《广州市标准化战略实施纲要(2013—2020年)》，转载自广州市标准化协会门户网站";
 
 /// The title and Markdown body of the outline.
@@ -84,11 +88,9 @@ pub async fn publish_outline(app: &App) -> anyhow::Result<()> {
     let (title, md) = outline_markdown();
     let (html, toc) = super::markdown::render(&md);
     let now = crate::util::now();
-    // Published by the city on 2013-12-?; the portal gives no day, so the first start's
-    // time is used for ordering and the source note says where the text comes from.
     let res = sqlx::query(
         "INSERT INTO articles (kind, slug, title, summary, body_md, body_html, toc_json, source, status, members_only, published_at, created_at, updated_at) \
-         VALUES ('policy', $1, $2, $3, $4, $5, $6, $7, 'published', 0, $8, $8, $8) ON CONFLICT (slug) DO NOTHING",
+         VALUES ('policy', $1, $2, $3, $4, $5, $6, $7, 'published', 0, $9, $8, $8) ON CONFLICT (slug) DO NOTHING",
     )
     .bind(OUTLINE_SLUG)
     .bind(&title)
@@ -98,6 +100,7 @@ pub async fn publish_outline(app: &App) -> anyhow::Result<()> {
     .bind(serde_json::to_string(&toc)?)
     .bind(SOURCE_NOTE)
     .bind(now)
+    .bind(OUTLINE_PUBLISHED)
     .execute(&app.db.pool)
     .await?;
     if res.rows_affected() == 1 {

@@ -6,7 +6,7 @@ use crate::web::{AppError, AppResult, upload};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-pub const KINDS: [&str; 3] = ["news", "notice", "policy"];
+pub use super::model::KINDS;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ArticleSummary {
@@ -71,7 +71,6 @@ fn summary_from(r: &crate::db::Row) -> Result<ArticleSummary, sqlx::Error> {
 /// Published articles of a kind (or all kinds), newest first. Members-only articles are
 /// listed only when `members` is true.
 pub async fn list(app: &App, kind: Option<&str>, members: bool, page: i64, per_page: i64) -> AppResult<Page<ArticleSummary>> {
-    let page = page.max(1);
     let now = crate::util::now();
     let kind = kind.unwrap_or("");
     let filter = "status = 'published' AND published_at <= $1 AND ($2 = '' OR kind = $2) AND (members_only = 0 OR $3 = 1)";
@@ -81,18 +80,19 @@ pub async fn list(app: &App, kind: Option<&str>, members: bool, page: i64, per_p
         .bind(members as i64)
         .fetch_one(&app.db.pool)
         .await?;
+    let pager = crate::web::pager::Pager::new(total, page, per_page);
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {SUMMARY_COLS} FROM articles WHERE {filter} ORDER BY published_at DESC, id DESC LIMIT $4 OFFSET $5"
     )))
     .bind(now)
     .bind(kind)
     .bind(members as i64)
-    .bind(per_page)
-    .bind((page - 1) * per_page)
+    .bind(pager.per_page)
+    .bind(pager.offset())
     .fetch_all(&app.db.pool)
     .await?;
     let items = rows.iter().map(summary_from).collect::<Result<_, _>>()?;
-    Ok(Page { items, total, page, pages: ((total + per_page - 1) / per_page).max(1) })
+    Ok(Page { items, total, page: pager.page, pages: pager.pages })
 }
 
 /// Every article including drafts (staff).
@@ -142,18 +142,21 @@ pub async fn attachments_of(app: &App, article_id: i64) -> AppResult<Vec<Attachm
 #[derive(Debug, Clone, Deserialize, Serialize, Default, utoipa::ToSchema)]
 pub struct ArticleInput {
     /// `news`, `notice` or `policy`.
-    #[schema(value_type = crate::web::openapi::ArticleKind)]
+    #[schema(value_type = super::model::ArticleKind)]
     pub kind: String,
+    /// 1–200 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub title: String,
     #[serde(default)]
     pub summary: String,
     /// Markdown; rendered and sanitised on save.
     #[serde(default)]
     pub body_md: String,
-    /// `draft` or `published`.
+    /// `draft` or `published` (empty: draft).
     #[serde(default)]
+    #[schema(pattern = "^(draft|published)?$")]
     pub status: String,
-    #[serde(default, deserialize_with = "crate::auth::routes::checkbox")]
+    #[serde(default, deserialize_with = "crate::web::form::checkbox")]
     pub members_only: bool,
     /// `YYYY-MM-DD`; empty means now when publishing.
     #[serde(default)]
@@ -262,7 +265,7 @@ pub async fn save(app: &App, ctx: &crate::web::Ctx, id: Option<i64>, input: &Art
     })
     .await?;
     tx.commit().await?;
-    app.home_cache.clear();
+    app.cache.clear();
     app.indexer.kick();
     Ok(id)
 }
@@ -308,21 +311,15 @@ async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Option<se
 }
 
 /// The site search over published articles, best match first.
-pub async fn search(app: &App, q: &str, limit: usize) -> AppResult<Vec<ArticleSummary>> {
-    let q = q.trim();
-    if q.is_empty() {
-        return Ok(Vec::new());
-    }
-    let query = search::Query {
-        domain: DOMAIN.into(),
-        text: q.to_string(),
-        date_to: Some(crate::util::now()),
-        limit,
-        ..Default::default()
-    };
-    let results = app.indexer.search(query).await?;
+/// The index query of the site search over published articles due by now.
+pub fn search_query(q: &str, limit: usize) -> search::Query {
+    search::Query { domain: DOMAIN.into(), text: q.trim().to_string(), date_to: Some(crate::util::now()), limit, ..Default::default() }
+}
+
+/// The published articles behind search hits, in the hits' order.
+pub async fn published_hits(app: &App, hits: &[search::Hit]) -> AppResult<Vec<ArticleSummary>> {
     let mut out = Vec::new();
-    for hit in results.hits {
+    for hit in hits {
         let Some(id) = crate::indexer::id_of(DOMAIN, &hit.key) else { continue };
         let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SUMMARY_COLS} FROM articles WHERE id = $1 AND status = 'published'")))
             .bind(id)

@@ -257,3 +257,17 @@ pub async fn housekeeping(app: App, _id: i64, _p: serde_json::Value) -> anyhow::
     files::purge(&app).await?;
     Ok(())
 }
+
+/// The job progress pages and the kernel's own jobs (mail, housekeeping).
+pub fn install() -> crate::web::Domain {
+    fn jobs(r: &mut Registry) {
+        r.on("send_mail", mail::deliver);
+        r.on("housekeeping", housekeeping);
+        r.every("housekeeping", 3600);
+    }
+    crate::web::Domain {
+        api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
+        jobs: Some(jobs),
+        ..crate::web::Domain::new("jobs", routes::routes)
+    }
+}

@@ -9,6 +9,10 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use minijinja::context;
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_get))]
+pub struct ApiDoc;
+
 pub fn routes() -> Routes {
     Routes::new().get("/staff/jobs/{id}", Access::Staff, page).get("/api/v1/jobs/{id}", Access::Staff, api_get)
 }

@@ -37,3 +37,8 @@ pub mod store;
 
 pub use model::{Acting, OrgRef, OrgRole, Owner};
 pub use store::{acting, acting_org, acting_owner, members_of};
+
+/// The organisation pages and API as the house installs them.
+pub fn install() -> crate::web::Domain {
+    crate::web::Domain { api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()), ..crate::web::Domain::new("orgs", routes::routes) }
+}

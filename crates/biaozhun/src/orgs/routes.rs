@@ -81,7 +81,7 @@ async fn switch(State(app): State<App>, ctx: Ctx, Form(f): Form<SwitchForm>) -> 
 #[derive(Deserialize)]
 struct AcceptForm {
     /// Act for the organisation from now on.
-    #[serde(default, deserialize_with = "crate::auth::routes::checkbox")]
+    #[serde(default, deserialize_with = "crate::web::form::checkbox")]
     act: bool,
 }
 

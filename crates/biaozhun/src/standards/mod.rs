@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod hooks;
 pub mod import;
 pub mod model;
 pub mod reports;
@@ -10,7 +11,6 @@ pub mod routes;
 pub mod store;
 
 use crate::App;
-use sqlx::Row as _;
 
 /// Search domain of this room.
 pub const DOMAIN: &str = "standards";
@@ -20,6 +20,17 @@ pub const SEARCH_SOURCE: crate::indexer::Source = crate::indexer::Source {
     load: |app, ids| Box::pin(store::load_docs(app, ids)),
     all_ids: |app| Box::pin(store::all_ids(app)),
 };
+
+/// The room as the house installs it.
+pub fn install() -> crate::web::Domain {
+    crate::web::Domain {
+        api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
+        jobs: Some(register_jobs),
+        search: Some(SEARCH_SOURCE),
+        hooks: crate::web::Hooks { home: Some(hooks::home_hook), search: Some(hooks::SEARCH), ..crate::web::Hooks::NONE },
+        ..crate::web::Domain::new("standards", routes::routes)
+    }
+}
 
 pub fn register_jobs(r: &mut crate::jobs::Registry) {
     r.on("standards_import", import::job);
@@ -35,7 +46,14 @@ pub fn register_jobs(r: &mut crate::jobs::Registry) {
 /// ones whose withdrawal date has passed to withdrawn, with change events.
 pub async fn daily(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Result<()> {
     let now = crate::util::now();
-    let rows = sqlx::query(
+    #[derive(sqlx::FromRow)]
+    struct Due {
+        id: i64,
+        norm: String,
+        base: String,
+        status: String,
+    }
+    let rows: Vec<Due> = sqlx::query_as(
         "SELECT id, norm, base, status FROM standards WHERE (status = 'upcoming' AND implemented_at <= $1) OR (status = 'in_force' AND withdrawn_at <= $1)",
     )
     .bind(now)
@@ -46,11 +64,7 @@ pub async fn daily(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Result
     }
     let mut tx = app.db.begin().await?;
     let mut ids = Vec::new();
-    for r in rows {
-        let id: i64 = r.try_get("id")?;
-        let norm: String = r.try_get("norm")?;
-        let base: String = r.try_get("base")?;
-        let old: String = r.try_get("status")?;
+    for Due { id, norm, base, status: old } in rows {
         let new = if old == "upcoming" { "in_force" } else { "withdrawn" };
         sqlx::query("UPDATE standards SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND status = $4")
             .bind(new)

@@ -7,6 +7,7 @@ use super::model;
 use super::{DOMAIN, store};
 use crate::App;
 use crate::web::{Access, AppError, AppResult, Ctx, Form, JsonIn, Routes, download};
+use crate::web::ratelimit::Class;
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -33,10 +34,10 @@ pub struct ApiDoc;
 
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/standards", Access::Public, search_page)
-        .get("/standards/export.csv", Access::Public, export_csv)
-        .get("/standards/export.xlsx", Access::Public, export_xlsx)
-        .post("/standards/check/upload", Access::Public, check_upload)
+        .get("/standards", Access::Public, search_page).limit(Class::Search)
+        .get("/standards/export.csv", Access::Public, export_csv).limit(Class::Export)
+        .get("/standards/export.xlsx", Access::Public, export_xlsx).limit(Class::Export)
+        .post("/standards/check/upload", Access::Public, check_upload).limit(Class::Check)
         .get("/standards/watchlist", Access::User, watch_page)
         .post("/standards/watchlist", Access::User, watch_add_form)
         .post("/standards/watchlist/upload", Access::User, watch_upload)
@@ -47,7 +48,7 @@ pub fn routes() -> Routes {
         .post("/standards/{number}/watch", Access::User, watch_one)
         .get("/staff/standards/import", Access::Staff, import_page)
         .post("/staff/standards/import", Access::Staff, import_post)
-        .get("/api/v1/standards", Access::Public, api_search)
+        .get("/api/v1/standards", Access::Public, api_search).limit(Class::Search)
         .get("/api/v1/standards/watchlist", Access::User, api_watch_list)
         .post("/api/v1/standards/watchlist", Access::User, api_watch_add)
         .delete("/api/v1/standards/watchlist", Access::User, api_watch_remove)

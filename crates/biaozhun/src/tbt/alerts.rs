@@ -10,7 +10,7 @@ use crate::web::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-pub const FREQUENCIES: [&str; 2] = ["immediate", "daily"];
+pub use super::model::FREQUENCIES;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Subscription {
@@ -30,20 +30,27 @@ pub struct Subscription {
     pub created_at: i64,
 }
 
+/// What a subscription follows; at least one of markets, products, ICS fields or keywords.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct SubscriptionInput {
+    /// A label of the user's choice; the first 100 characters are kept.
     #[serde(default)]
     pub name: String,
+    /// WTO member codes (`EU`, `USA`) or group codes (`ASEAN`); an unknown one is a 422.
     #[serde(default)]
     pub members: Vec<String>,
+    /// HS 2022 codes or prefixes (2–6 digits, or longer national lines); an unknown one is a 422.
     #[serde(default)]
     pub hs: Vec<String>,
+    /// ICS codes or prefixes (`97.040`); an unknown one is a 422.
     #[serde(default)]
     pub ics: Vec<String>,
+    /// Words or phrases, also split at `;` `,` and new lines; each is cut to 60 characters and
+    /// the first 30 are kept.
     #[serde(default)]
     pub keywords: Vec<String>,
     #[serde(default)]
-    #[schema(value_type = Option<crate::web::openapi::AlertFrequency>)]
+    #[schema(value_type = Option<super::model::AlertFrequency>)]
     pub frequency: Option<String>,
 }
 
@@ -78,7 +85,7 @@ pub fn clean(input: &SubscriptionInput) -> AppResult<SubscriptionInput> {
         .take(30)
         .collect();
     let frequency = input.frequency.clone().unwrap_or_else(|| "immediate".into());
-    if !FREQUENCIES.contains(&frequency.as_str()) {
+    if super::model::AlertFrequency::parse(&frequency).is_none() {
         return Err(AppError::invalid("frequency", "immediate or daily"));
     }
     if members.is_empty() && hs.is_empty() && ics.is_empty() && keywords.is_empty() {

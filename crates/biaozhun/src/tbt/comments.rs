@@ -113,16 +113,14 @@ pub async fn concerns(app: &App, notification_id: i64, viewer: Option<i64>, staf
     Ok(rows.iter().map(concern_from).collect::<Result<_, _>>()?)
 }
 
-pub async fn concern_attachment(app: &App, id: i64, viewer: i64, staff: bool) -> AppResult<(String, String, Vec<u8>)> {
-    let row: Option<(i64, Option<String>, Option<String>, Option<Vec<u8>>)> =
-        sqlx::query_as("SELECT user_id, attachment_name, attachment_type, attachment FROM tbt_concerns WHERE id = $1")
+/// The attachment of a concern (the caller checked `policy::Concern::Attachment`).
+pub async fn concern_attachment(app: &App, id: i64) -> AppResult<(String, String, Vec<u8>)> {
+    let row: Option<(Option<String>, Option<String>, Option<Vec<u8>>)> =
+        sqlx::query_as("SELECT attachment_name, attachment_type, attachment FROM tbt_concerns WHERE id = $1")
             .bind(id)
             .fetch_optional(&app.db.pool)
             .await?;
-    let (owner, name, ct, data) = row.ok_or(AppError::NotFound)?;
-    if owner != viewer && !staff {
-        return Err(AppError::Forbidden);
-    }
+    let (name, ct, data) = row.ok_or(AppError::NotFound)?;
     match (name, ct, data) {
         (Some(n), Some(c), Some(d)) => Ok((n, c, d)),
         _ => Err(AppError::NotFound),

@@ -5,11 +5,15 @@ pub mod alerts;
 pub mod bench;
 pub mod codes;
 pub mod comments;
+pub mod hooks;
 pub mod import;
 pub mod members;
 pub mod model;
+pub mod policy;
+pub mod review;
 pub mod routes;
 pub mod staff;
+pub mod stats;
 pub mod store;
 
 /// Search domain of this room.
@@ -20,6 +24,20 @@ pub const SEARCH_SOURCE: crate::indexer::Source = crate::indexer::Source {
     load: |app, ids| Box::pin(store::load_docs(app, ids)),
     all_ids: |app| Box::pin(store::all_ids(app)),
 };
+
+static FLOWS: [&crate::workflow::Flow; 1] = [&comments::FLOW];
+
+/// The room as the house installs it.
+pub fn install() -> crate::web::Domain {
+    crate::web::Domain {
+        api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
+        jobs: Some(register_jobs),
+        search: Some(SEARCH_SOURCE),
+        flows: &FLOWS,
+        hooks: crate::web::Hooks { home: Some(hooks::home_hook), staff: Some(hooks::staff_hook), member: Some(hooks::member_hook), search: Some(hooks::SEARCH) },
+        ..crate::web::Domain::new("tbt", routes::routes)
+    }
+}
 
 pub fn register_jobs(r: &mut crate::jobs::Registry) {
     r.on("tbt_import", import::job);

@@ -9,6 +9,37 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use stdnum::wto::{SuffixKind, Symbol};
 
+/// How often the alerts of a subscription are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertFrequency {
+    Immediate,
+    Daily,
+}
+
+impl AlertFrequency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertFrequency::Immediate => "immediate",
+            AlertFrequency::Daily => "daily",
+        }
+    }
+    pub fn parse(s: &str) -> Option<AlertFrequency> {
+        [AlertFrequency::Immediate, AlertFrequency::Daily].into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// A notification as a search result lists it, stored with its search document (as the
+/// payload), so the site search shows hits from the index alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchLine {
+    pub symbol: String,
+    pub title: String,
+}
+
+/// The frequencies as stored (`tbt_subscriptions.frequency`).
+pub const FREQUENCIES: [&str; 2] = ["immediate", "daily"];
+
 /// Days before the WTO deadline that comments are due at home, unless staff set otherwise.
 pub const DOMESTIC_LEAD_DAYS: i64 = 10;
 
@@ -177,7 +208,7 @@ pub static COMMENT_MOVES: [Move; 11] = [
     Move::new(START, "create", "draft", STAFF),
     Move::new("draft", "send_to_review", "internal_review", STAFF),
     Move::new("draft", "close", "closed", STAFF),
-    Move::new("internal_review", "return_to_draft", "draft", STAFF),
+    Move::new("internal_review", "return_to_draft", "draft", STAFF_OR_REVIEWER),
     Move::new("internal_review", "submit", "submitted", STAFF),
     Move::new("submitted", "record_reply", "reply_received", STAFF),
     Move::new("submitted", "close", "closed", STAFF),
@@ -188,6 +219,8 @@ pub static COMMENT_MOVES: [Move; 11] = [
 ];
 
 const STAFF: &[Who] = &[Who::Role(Role::Staff)];
+/// Staff, or the expert assigned to review this comment (`policy::Comment::Review`).
+const STAFF_OR_REVIEWER: &[Who] = &[Who::Role(Role::Staff), Who::Scope("reviewer")];
 
 // ---------------------------------------------------------------------------------------
 // Matching
@@ -483,44 +516,6 @@ pub fn xml_escape(s: &str) -> String {
         }
     }
     o
-}
-
-/// A horizontal bar chart as inline SVG: (label, value, highlighted).
-pub fn bar_chart(title: &str, bars: &[(String, i64, bool)]) -> String {
-    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
-    let row = 22;
-    let label_w = 220;
-    let bar_w = 420;
-    let h = 30 + row * bars.len().max(1);
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"tbt-chart\" viewBox=\"0 0 {} {h}\" width=\"100%\" role=\"img\" aria-label=\"{}\">",
-        label_w + bar_w + 70,
-        xml_escape(title)
-    );
-    s.push_str(&format!("<title>{}</title>", xml_escape(title)));
-    for (i, (label, v, hi)) in bars.iter().enumerate() {
-        let y = 20 + i * row;
-        let w = ((*v as f64 / max as f64) * bar_w as f64).round() as i64;
-        let fill = if *hi { "#c0392b" } else { "#2c6fad" };
-        s.push_str(&format!(
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"12\" fill=\"#333\">{}</text>",
-            label_w - 6,
-            y + 14,
-            xml_escape(&shorten(label, 32))
-        ));
-        s.push_str(&format!(
-            "<rect x=\"{label_w}\" y=\"{}\" width=\"{}\" height=\"16\" fill=\"{fill}\"/>",
-            y + 2,
-            w.max(1)
-        ));
-        s.push_str(&format!(
-            "<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#333\">{v}</text>",
-            label_w as i64 + w + 4,
-            y + 14
-        ));
-    }
-    s.push_str("</svg>");
-    s
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use super::store::{self, Filters};
 use super::{codes, comments, members, model};
 use crate::App;
 use crate::web::{Access, AppError, AppResult, Ctx, JsonIn, Routes, download};
+use crate::web::ratelimit::Class;
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -19,7 +20,7 @@ pub struct ApiDoc;
 
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/tbt", Access::Public, browse)
+        .get("/tbt", Access::Public, browse).limit(Class::Search)
         .get("/tbt/notifications/{symbol}", Access::Public, notification)
         .post("/tbt/notifications/{symbol}/concerns", Access::User, add_concern)
         .get("/tbt/concerns/{id}/attachment", Access::User, concern_attachment)
@@ -31,12 +32,13 @@ pub fn routes() -> Routes {
         .get("/tbt/calendar/{token}", Access::Public, user_calendar)
         .get("/tbt/stats", Access::Public, stats)
         .get("/tbt/stats.csv", Access::Public, stats_csv)
-        .get("/api/v1/tbt/notifications", Access::Public, api_list)
+        .get("/api/v1/tbt/notifications", Access::Public, api_list).limit(Class::Search)
         .get("/api/v1/tbt/notifications/{symbol}", Access::Public, api_get)
         .get("/api/v1/tbt/subscriptions", Access::User, api_subscriptions)
         .post("/api/v1/tbt/subscriptions", Access::User, api_create_subscription)
         .delete("/api/v1/tbt/subscriptions/{id}", Access::User, api_delete_subscription)
         .merge(super::staff::routes())
+        .merge(super::review::routes())
 }
 
 pub fn lang(ctx: &Ctx) -> &'static str {
@@ -105,7 +107,7 @@ async fn browse(State(app): State<App>, ctx: Ctx, Query(f): Query<Filters>) -> A
     let per_page = f.per_page.unwrap_or(20).clamp(1, 100);
     let page = f.page.unwrap_or(1).max(1);
     let total = found.as_ref().map(|x| x.total).unwrap_or(0) as i64;
-    let pages = ((total + per_page - 1) / per_page).max(1);
+    let pages = crate::web::pager::Pager::new(total, page, per_page).pages;
     let facets = found.as_ref().map(|x| {
         serde_json::json!({
             "member": facet_list(&x.facets, "member", l),
@@ -156,7 +158,7 @@ async fn notification(State(app): State<App>, ctx: Ctx, Path(symbol): Path<Strin
         .iter()
         .map(|x| serde_json::json!({"f": x, "url": sym_url(&x.symbols[0]), "current": x.id == n.id}))
         .collect();
-    let staff = ctx.user.as_deref().is_some_and(|u| u.has(crate::auth::Role::Staff));
+    let staff = ctx.can(&app, &super::policy::Notification::Consolidate, id).await?;
     let concerns = comments::concerns(&app, id, ctx.user_id(), staff).await?;
     let comment_list = if staff { comments::comments_of(&app, id).await? } else { Vec::new() };
     // Chapters and the usual objectives in the page's language (codes::hs_name, objective_label).
@@ -196,8 +198,8 @@ async fn add_concern(State(app): State<App>, ctx: Ctx, Path(symbol): Path<String
 }
 
 async fn concern_attachment(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let u = ctx.require_user()?;
-    let (name, ct, data) = comments::concern_attachment(&app, id, u.id, u.has(crate::auth::Role::Staff)).await?;
+    ctx.must(&app, &super::policy::Concern::Attachment, id).await?;
+    let (name, ct, data) = comments::concern_attachment(&app, id).await?;
     Ok(download::attachment(data, &ct, &name))
 }
 
@@ -417,7 +419,7 @@ fn highlighted(code: &str) -> bool {
 async fn stats(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
     let l = lang(&ctx);
     let s = store::stats(&app).await?;
-    let members_chart = model::bar_chart(
+    let members_chart = crate::web::chart::bar(
         &ctx.t("tbt.stats_by_member"),
         &s.by_member
             .iter()
@@ -425,15 +427,15 @@ async fn stats(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
             .map(|(m, _, t)| (format!("{} {}", members::name(m, l), m), *t, highlighted(m)))
             .collect::<Vec<_>>(),
     );
-    let years_chart = model::bar_chart(
+    let years_chart = crate::web::chart::bar(
         &ctx.t("tbt.stats_by_year"),
         &s.by_year.iter().map(|(y, n)| (y.clone(), *n, false)).collect::<Vec<_>>(),
     );
-    let obj_chart = model::bar_chart(
+    let obj_chart = crate::web::chart::bar(
         &ctx.t("tbt.stats_by_objective"),
         &s.by_objective.iter().take(20).map(|(o, n)| (codes::objective_label(o, l), *n, false)).collect::<Vec<_>>(),
     );
-    let sec_chart = model::bar_chart(
+    let sec_chart = crate::web::chart::bar(
         &ctx.t("tbt.stats_by_section"),
         &s.by_section.iter().map(|(c, name, n)| (format!("{c} {}", codes::hs_name(c, l).unwrap_or(name)), *n, false)).collect::<Vec<_>>(),
     );
@@ -447,7 +449,7 @@ async fn stats(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
             serde_json::json!({"code": m, "name": members::name(m, l), "years": s.years.iter().map(|yy| y.get(yy).copied().unwrap_or(0)).collect::<Vec<_>>(), "total": t, "hi": highlighted(m), "asean": members::ASEAN.contains(&m.as_str())})
         })
         .collect();
-    // The charts are built in Rust with every label escaped (model::bar_chart).
+    // The charts are built in Rust with every label escaped (web::chart::bar).
     ctx.render(
         &app,
         "tbt/stats.html",

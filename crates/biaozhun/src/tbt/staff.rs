@@ -22,7 +22,7 @@ pub fn routes() -> Routes {
         .get("/staff/tbt/comments/{id}", Access::Staff, comment_page)
         .post("/staff/tbt/comments/{id}", Access::Staff, save_comment)
         .post("/staff/tbt/comments/{id}/state", Access::Staff, move_comment)
-        .get("/staff/tbt/comments/{id}/export.md", Access::Staff, export_md)
+        .get("/staff/tbt/comments/{id}/export.md", Access::Staff, export_md).limit(crate::web::ratelimit::Class::Export)
         .get("/staff/tbt/comments/{id}/print", Access::Staff, print)
 }
 
@@ -75,6 +75,7 @@ async fn render_comment(app: &App, ctx: &Ctx, id: i64, status: axum::http::Statu
         .filter(|x| x.comment_id == Some(id))
         .collect();
     let hist = comments::history(app, id).await?;
+    let reviewers = super::review::reviewers(app, id).await?;
     // The steps this staff member may take now, as buttons.
     let actions: Vec<_> = comments::FLOW
         .choices(&c.state, &Actor::of(ctx)?, Some(c.created_by))
@@ -85,7 +86,7 @@ async fn render_comment(app: &App, ctx: &Ctx, id: i64, status: axum::http::Statu
         app,
         status,
         "tbt/comment.html",
-        context! { c => &c, n => &n, concerns => concerns, history => hist, actions => actions, url => sym_url(&n.symbol), error => error },
+        context! { c => &c, n => &n, concerns => concerns, history => hist, actions => actions, url => sym_url(&n.symbol), error => error, reviewers => reviewers },
     )
 }
 

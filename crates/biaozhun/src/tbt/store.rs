@@ -1,5 +1,5 @@
-//! SQL of the TBT room's notifications: batched upserts keyed by symbol, families,
-//! the search documents, listing and statistics.
+//! SQL of the TBT room's notifications: batched upserts keyed by symbol, families, the
+//! search documents and listing (deadlines and statistics are in `stats.rs`).
 
 use super::model::{self, Record};
 use super::{DOMAIN, codes, members};
@@ -26,7 +26,7 @@ fn json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-fn list(s: &str) -> Vec<String> {
+pub(super) fn list(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
 }
 
@@ -512,7 +512,7 @@ pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Optio
             ),
             facets,
             date: n.distribution_date.as_deref().and_then(crate::util::parse_local_date),
-            payload: String::new(),
+            payload: serde_json::to_string(&model::SearchLine { symbol: n.symbol.clone(), title: n.title.clone() })?,
         };
         out.push((n.id, Some(doc)));
     }
@@ -692,136 +692,7 @@ pub async fn search(app: &App, f: &Filters, lang: &str, facets: bool) -> AppResu
     })
 }
 
-// ---------------------------------------------------------------------------------------
-// Deadlines and statistics
-
-pub async fn set_domestic(app: &App, id: i64, date: Option<&str>) -> AppResult<()> {
-    let (value, set) = match date.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(d) => (Some(model::iso_date(d).ok_or_else(|| AppError::invalid("domestic_deadline", "YYYY-MM-DD"))?), 1),
-        None => {
-            let dl: Option<Option<String>> = sqlx::query_scalar("SELECT comment_deadline FROM tbt_notifications WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&app.db.pool)
-                .await?;
-            (model::default_domestic(dl.ok_or(AppError::NotFound)?.as_deref()), 0)
-        }
-    };
-    let n = sqlx::query("UPDATE tbt_notifications SET domestic_deadline = $1, domestic_set = $2 WHERE id = $3")
-        .bind(value)
-        .bind(set)
-        .bind(id)
-        .execute(&app.db.pool)
-        .await?;
-    if n.rows_affected() == 0 {
-        return Err(AppError::NotFound);
-    }
-    Ok(())
-}
-
-#[derive(Debug, Serialize)]
-pub struct QueueItem {
-    pub id: i64,
-    pub symbol: String,
-    pub member: String,
-    pub title: String,
-    pub comment_deadline: Option<String>,
-    pub domestic_deadline: Option<String>,
-    pub days_left: Option<i64>,
-    pub concerns: i64,
-}
-
-/// Notifications whose domestic deadline falls within `days` (or passed recently) and
-/// that are still open, with their concern counts.
-pub async fn queue(app: &App, days: i64, lang: &str) -> AppResult<Vec<QueueItem>> {
-    let today = model::today();
-    let until = model::add_days(&today, days).unwrap_or_else(|| today.clone());
-    let rows = sqlx::query(
-        "SELECT n.id, n.symbol, n.member, n.title, n.comment_deadline, n.domestic_deadline, \
-         (SELECT COUNT(*) FROM tbt_concerns c WHERE c.notification_id = n.id) AS concerns \
-         FROM tbt_notifications n WHERE n.comment_deadline >= $1 AND n.domestic_deadline <= $2 ORDER BY n.domestic_deadline, n.id LIMIT 200",
-    )
-    .bind(&today)
-    .bind(&until)
-    .fetch_all(&app.db.pool)
-    .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let dd: Option<String> = r.try_get("domestic_deadline")?;
-        let member: String = r.try_get("member")?;
-        out.push(QueueItem {
-            id: r.try_get("id")?,
-            symbol: r.try_get("symbol")?,
-            member: members::name(&member, lang),
-            title: r.try_get("title")?,
-            comment_deadline: r.try_get("comment_deadline")?,
-            days_left: model::days_left(dd.as_deref(), &today),
-            domestic_deadline: dd,
-            concerns: r.try_get("concerns")?,
-        });
-    }
-    Ok(out)
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct Stats {
-    pub years: Vec<String>,
-    /// (member code, per year counts, total)
-    pub by_member: Vec<(String, BTreeMap<String, i64>, i64)>,
-    pub by_objective: Vec<(String, i64)>,
-    /// (section, name, count)
-    pub by_section: Vec<(String, String, i64)>,
-    pub by_year: Vec<(String, i64)>,
-    pub total: i64,
-}
-
-/// Counts over every notification (not addenda), computed in one pass.
-pub async fn stats(app: &App) -> AppResult<Stats> {
-    let rows: Vec<(Option<String>, String, String, String)> =
-        sqlx::query_as("SELECT distribution_date, members, objectives, hs FROM tbt_notifications WHERE doc_kind = 'notification'")
-            .fetch_all(&app.db.pool)
-            .await?;
-    let mut by_member: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
-    let mut by_obj: HashMap<String, i64> = HashMap::new();
-    let mut by_sec: HashMap<String, i64> = HashMap::new();
-    let mut by_year: BTreeMap<String, i64> = BTreeMap::new();
-    for (date, ms, objs, hs) in &rows {
-        let year = date.as_deref().and_then(|d| d.get(..4)).unwrap_or("?").to_string();
-        *by_year.entry(year.clone()).or_default() += 1;
-        for m in list(ms) {
-            *by_member.entry(m).or_default().entry(year.clone()).or_default() += 1;
-        }
-        for o in list(objs) {
-            *by_obj.entry(o).or_default() += 1;
-        }
-        let secs: HashSet<&str> = list(hs).iter().filter_map(|h| codes::hs_section(h)).collect();
-        for s in secs {
-            *by_sec.entry(s.to_string()).or_default() += 1;
-        }
-    }
-    let mut bm: Vec<(String, BTreeMap<String, i64>, i64)> = by_member
-        .into_iter()
-        .map(|(m, y)| {
-            let t = y.values().sum();
-            (m, y, t)
-        })
-        .collect();
-    bm.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
-    let mut bo: Vec<(String, i64)> = by_obj.into_iter().collect();
-    bo.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let by_section = codes::HS
-        .section_order
-        .iter()
-        .filter_map(|s| by_sec.get(s).map(|n| (s.clone(), codes::HS.sections.get(s).cloned().unwrap_or_default(), *n)))
-        .collect();
-    Ok(Stats {
-        years: by_year.keys().cloned().collect(),
-        by_year: by_year.into_iter().collect(),
-        by_member: bm,
-        by_objective: bo,
-        by_section,
-        total: rows.len() as i64,
-    })
-}
+pub use super::stats::{QueueItem, Stats, queue, set_domestic, stats};
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@
 
 use super::ctx::Ctx;
 use super::error::AppError;
+use super::ratelimit::Class;
 use crate::App;
 use axum::Router;
 use axum::extract::Request;
@@ -37,6 +38,16 @@ pub struct RouteRule {
     pub method: &'static str,
     pub path: &'static str,
     pub access: Access,
+    /// The rate-limit budget the route draws on (`None`: not limited).
+    #[serde(serialize_with = "class_name")]
+    pub limit: Option<Class>,
+}
+
+fn class_name<S: serde::Serializer>(c: &Option<Class>, s: S) -> Result<S::Ok, S::Error> {
+    match c {
+        Some(c) => s.serialize_some(c.name()),
+        None => s.serialize_none(),
+    }
 }
 
 pub fn allowed(access: Access, ctx: &Ctx) -> Result<(), AppError> {
@@ -57,9 +68,12 @@ pub fn allowed(access: Access, ctx: &Ctx) -> Result<(), AppError> {
     if ok { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
-async fn guard(access: Access, route: &'static str, req: Request, next: Next) -> Result<Response, AppError> {
+async fn guard(access: Access, limit: Option<Class>, route: &'static str, req: Request, next: Next) -> Result<Response, AppError> {
     let ctx = req.extensions().get::<Ctx>().ok_or(AppError::Unauthorized)?;
     allowed(access, ctx)?;
+    if let (Some(class), Some(app)) = (limit, req.extensions().get::<App>()) {
+        super::ratelimit::draw(app, ctx, class)?;
+    }
     let privileged = matches!(access, Access::Staff | Access::Admin) && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !privileged {
         return Ok(next.run(req).await);
@@ -78,10 +92,12 @@ async fn guard(access: Access, route: &'static str, req: Request, next: Next) ->
     Ok(resp)
 }
 
+/// A set of routes, each with its access rule and rate-limit class; the router is built
+/// when the set is complete ([`Routes::into_parts`]), so [`Routes::limit`] can still mark
+/// the route just added.
 #[derive(Default)]
 pub struct Routes {
-    router: Router<App>,
-    rules: Vec<RouteRule>,
+    routes: Vec<(RouteRule, MethodRouter<App>)>,
 }
 
 impl Routes {
@@ -90,9 +106,7 @@ impl Routes {
     }
 
     fn add(mut self, method: &'static str, path: &'static str, access: Access, mr: MethodRouter<App>) -> Routes {
-        self.rules.push(RouteRule { method, path, access });
-        let mr = mr.route_layer(middleware::from_fn(move |req: Request, next: Next| guard(access, path, req, next)));
-        self.router = self.router.route(path, mr);
+        self.routes.push((RouteRule { method, path, access, limit: None }, mr));
         self
     }
 
@@ -109,13 +123,57 @@ impl Routes {
         self.add("DELETE", path, access, axum::routing::delete(h))
     }
 
-    pub fn merge(mut self, other: Routes) -> Routes {
-        self.router = self.router.merge(other.router);
-        self.rules.extend(other.rules);
+    /// Makes the route added last draw on the `class` budget (a GET route's HEAD too).
+    pub fn limit(mut self, class: Class) -> Routes {
+        if let Some((rule, _)) = self.routes.last_mut() {
+            rule.limit = Some(class);
+        }
         self
     }
 
+    pub fn merge(mut self, other: Routes) -> Routes {
+        self.routes.extend(other.routes);
+        self
+    }
+
+    /// The rules, without building the router (for tests and documents).
+    pub fn rules(&self) -> Vec<RouteRule> {
+        self.routes.iter().map(|(r, _)| r.clone()).collect()
+    }
+
     pub fn into_parts(self) -> (Router<App>, Vec<RouteRule>) {
-        (self.router, self.rules)
+        let mut router = Router::new();
+        let mut rules = Vec::with_capacity(self.routes.len());
+        for (rule, mr) in self.routes {
+            let RouteRule { access, limit, path, .. } = rule;
+            let mr = mr.route_layer(middleware::from_fn(move |req: Request, next: Next| guard(access, limit, path, req, next)));
+            router = router.route(path, mr);
+            rules.push(rule);
+        }
+        (router, rules)
+    }
+}
+
+/// A domain's answer to "may this user do this to this record" (its `policy.rs`), beside
+/// the route's rule: the route lets experts in, the policy lets in the expert assigned to
+/// this record. An act is a value of the domain's own enum.
+pub trait Policy: Sync {
+    /// `Ok(false)` refuses; `Err(NotFound)` for a record that does not exist.
+    fn allows<'a>(&'a self, app: &'a App, user: &'a crate::auth::CurrentUser, record: i64) -> futures_util::future::BoxFuture<'a, Result<bool, AppError>>;
+}
+
+impl Ctx {
+    /// Whether the signed-in user may do `act` to the record (a visitor may not).
+    pub async fn can(&self, app: &App, act: &dyn Policy, record: i64) -> Result<bool, AppError> {
+        match self.user.as_deref() {
+            Some(u) => act.allows(app, u, record).await,
+            None => Ok(false),
+        }
+    }
+
+    /// As [`Ctx::can`], answering 401 to a visitor and 403 to a user who may not.
+    pub async fn must(&self, app: &App, act: &dyn Policy, record: i64) -> Result<(), AppError> {
+        let user = self.require_user()?;
+        if act.allows(app, user, record).await? { Ok(()) } else { Err(AppError::Forbidden) }
     }
 }

@@ -313,18 +313,6 @@ pub async fn context_layer(State(app): State<App>, req: Request, next: Next) -> 
     let send_csrf_cookie = csrf_cookie.as_deref() != Some(csrf.as_str());
 
     let mut req = req;
-    if let Some(class) = super::ratelimit::classify(req.method(), &path) {
-        let (key, per_min) = match &user {
-            Some(u) => (format!("u{}", u.id), super::ratelimit::limit_for(&app.config.rate_limit, class, true)),
-            None => (ip.clone(), super::ratelimit::limit_for(&app.config.rate_limit, class, false)),
-        };
-        if let Some(per_min) = per_min {
-            if let Err(wait) = app.limiter.take(class, &key, per_min) {
-                let message = i18n::tf(lang, "error.rate_limited", &[("seconds", &wait.to_string())]);
-                return error_response(&app, lang, is_api, &path, &query, AppError::TooMany { message, retry_after: wait as i64 });
-            }
-        }
-    }
     // CSRF: every state-changing request that could ride on the browser's cookies must
     // carry the token (header, query `_csrf`, or form field). Requests authenticated by an
     // API token, and cookie-less API calls, carry no ambient authority and are exempt.

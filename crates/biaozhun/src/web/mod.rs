@@ -3,17 +3,23 @@
 
 pub mod access;
 pub mod assets;
+pub mod cache;
+pub mod chart;
 pub mod ctx;
+pub mod domain;
 pub mod download;
 pub mod error;
+pub mod form;
 pub mod i18n;
 pub mod openapi;
+pub mod pager;
 pub mod ratelimit;
 pub mod templates;
 pub mod upload;
 
-pub use access::{Access, RouteRule, Routes};
+pub use access::{Access, Policy, RouteRule, Routes};
 pub use ctx::Ctx;
+pub use domain::{Domain, Hooks};
 pub use error::{AppError, AppResult};
 pub use i18n::Lang;
 

@@ -1,5 +1,7 @@
-//! The OpenAPI document, generated from the handlers' annotations. A test checks that
-//! every `/api/v1` route in the router appears here and nothing else does.
+//! The OpenAPI document, generated from the handlers' annotations: each room has its own
+//! `ApiDoc`; this file holds the shared description, the token scheme and the error answers
+//! every operation can give. A test checks that every `/api/v1` route in the router appears
+//! in the document and nothing else does.
 
 use axum::Json;
 use utoipa::OpenApi;
@@ -11,32 +13,6 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         Authenticate scripts with a personal token (`Authorization: Bearer bz_…`); browser sessions must send `X-CSRF-Token` on changes. \
         A token acts within its scopes: `read` (GET), `write` (any change), `admin` (administrator routes of an administrator, and token management); \
         scopes cap the owner's roles and never widen them."),
-    paths(
-        crate::auth::captcha::api_new,
-        crate::auth::routes::api_login,
-        crate::auth::routes::api_logout,
-        crate::auth::register::api_register,
-        crate::auth::routes::api_forgot,
-        crate::auth::routes::api_me,
-        crate::auth::routes::api_tokens,
-        crate::auth::routes::api_token_create,
-        crate::auth::routes::api_token_revoke,
-        crate::auth::routes::api_notifications,
-        crate::auth::routes::api_set_roles,
-        crate::auth::routes::api_audit,
-        crate::auth::account::api_password,
-        crate::auth::account::api_email,
-        crate::auth::membership::routes::api_districts,
-        crate::auth::membership::routes::api_mine,
-        crate::auth::membership::routes::api_apply,
-        crate::auth::membership::routes::api_queue,
-        crate::auth::membership::routes::api_decide,
-        crate::content::routes::api_list,
-        crate::content::routes::api_get,
-        crate::content::routes::api_create,
-        crate::content::routes::api_update,
-        crate::jobs::routes::api_get,
-    ),
     modifiers(&TokenAuth),
 )]
 pub struct ApiDoc;
@@ -48,47 +24,6 @@ impl utoipa::Modify for TokenAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("token", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
     }
-}
-
-// The closed vocabularies of request fields that the handlers keep as strings, for the
-// document only: each lists exactly the values its handler accepts (anything else is a 422
-// naming the field), so clients and schemathesis see them as enumerations.
-
-/// A staff decision on a membership application.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum DecisionName {
-    Approve,
-    Reject,
-}
-
-/// Who applies for membership: a person or an organisation (with its credit code).
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum ApplicantKind {
-    Individual,
-    Organisation,
-}
-
-/// How often TBT alerts of a subscription are sent (see `tbt::alerts::FREQUENCIES`).
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum AlertFrequency {
-    Immediate,
-    Daily,
-}
-
-/// The kind of an article (see `content::store::KINDS`).
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum ArticleKind {
-    News,
-    Notice,
-    Policy,
 }
 
 /// The body of every JSON error (`web::ctx`): a code, the message, and the field at fault.
@@ -156,16 +91,18 @@ fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// The whole document: the shared paths above, merged with each domain's own `ApiDoc`.
-pub fn spec() -> utoipa::openapi::OpenApi {
+/// The whole document: the shared description above, merged with the `ApiDoc` of every
+/// installed room (each room documents its own paths and vocabulary), and the shared error
+/// answers added to every operation.
+pub fn spec(docs: impl IntoIterator<Item = utoipa::openapi::OpenApi>) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    doc.merge(crate::standards::routes::ApiDoc::openapi());
-    doc.merge(crate::tbt::routes::ApiDoc::openapi());
-    doc.merge(crate::orgs::routes::ApiDoc::openapi());
+    for d in docs {
+        doc.merge(d);
+    }
     add_common_responses(&mut doc);
     doc
 }
 
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(spec())
+pub async fn document(axum::extract::State(app): axum::extract::State<crate::App>) -> Json<utoipa::openapi::OpenApi> {
+    Json(spec(app.domains.iter().filter_map(|d| d.api.map(|f| f()))))
 }

@@ -15,7 +15,6 @@
 
 use crate::App;
 use crate::config::RateLimit;
-use axum::http::Method;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -30,26 +29,19 @@ pub enum Class {
     Export,
 }
 
-/// The class of a route, or `None` for routes that are not limited.
-pub fn classify(method: &Method, path: &str) -> Option<Class> {
-    let p = path.trim_end_matches('/');
-    // A HEAD request runs the GET handler (the router answers HEAD from the GET route and
-    // drops the body): it costs the same and draws on the same budget.
-    let read = method == Method::GET || method == Method::HEAD;
-    if p.starts_with("/standards/check") || p.starts_with("/api/v1/standards/check") {
-        // The empty form itself is cheap; submitting, uploading and reports are not.
-        if read && p == "/standards/check" {
-            return None;
-        }
-        return Some(Class::Check);
-    }
-    if read && p.rsplit('/').next().is_some_and(|last| last.starts_with("export.")) {
-        return Some(Class::Export);
-    }
-    if read && matches!(p, "/search" | "/standards" | "/api/v1/standards" | "/tbt" | "/api/v1/tbt/notifications") {
-        return Some(Class::Search);
-    }
-    None
+/// Counts one request of the caller (its account when logged in, else its address) in
+/// `class`, or answers 429 with the seconds to wait. Routes name their class when they are
+/// registered ([`super::Routes::limit`]); the route guard calls this after the access rule.
+pub fn draw(app: &App, ctx: &super::Ctx, class: Class) -> Result<(), super::AppError> {
+    let (key, per_min) = match &ctx.user {
+        Some(u) => (format!("u{}", u.id), limit_for(&app.config.rate_limit, class, true)),
+        None => (ctx.ip.clone(), limit_for(&app.config.rate_limit, class, false)),
+    };
+    let Some(per_min) = per_min else { return Ok(()) };
+    app.limiter.take(class, &key, per_min).map_err(|wait| super::AppError::TooMany {
+        message: super::i18n::tf(ctx.lang, "error.rate_limited", &[("seconds", &wait.to_string())]),
+        retry_after: wait as i64,
+    })
 }
 
 /// Every class, in the order of [`Class::index`].
@@ -59,7 +51,7 @@ impl Class {
     fn index(self) -> usize {
         self as usize
     }
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Class::Search => "search",
             Class::Check => "check",
@@ -399,24 +391,5 @@ mod tests {
         assert_eq!(read_back_floor(&cfg, Class::Check), 60, "a budget switched off does not count");
         cfg.search_per_minute = 5;
         assert_eq!(read_back_floor(&cfg, Class::Search), 1);
-    }
-
-    #[test]
-    fn routes_are_classified() {
-        assert_eq!(classify(&Method::GET, "/standards"), Some(Class::Search));
-        assert_eq!(classify(&Method::GET, "/standards/check"), None);
-        assert_eq!(classify(&Method::POST, "/standards/check"), Some(Class::Check));
-        assert_eq!(classify(&Method::POST, "/api/v1/standards/check"), Some(Class::Check));
-        assert_eq!(classify(&Method::GET, "/standards/GB%201"), None);
-        assert_eq!(classify(&Method::GET, "/"), None);
-        // HEAD runs the GET handler: same budget.
-        assert_eq!(classify(&Method::HEAD, "/standards"), Some(Class::Search));
-        assert_eq!(classify(&Method::HEAD, "/api/v1/tbt/notifications"), Some(Class::Search));
-        assert_eq!(classify(&Method::HEAD, "/standards/check"), None);
-        assert_eq!(classify(&Method::HEAD, "/standards/check/CX-2026-000001"), Some(Class::Check));
-        assert_eq!(classify(&Method::GET, "/standards/export.csv"), Some(Class::Export));
-        assert_eq!(classify(&Method::HEAD, "/standards/export.xlsx"), Some(Class::Export));
-        assert_eq!(classify(&Method::GET, "/tbt/stats.csv"), None);
-        assert_eq!(classify(&Method::POST, "/standards/export.csv"), None);
     }
 }

@@ -35,6 +35,8 @@ scenario!(every_route_enforces_its_rule_for_every_role, |t: TestApp| async move 
         (Who::User, t.user("m_user").await),
         (Who::Member, t.member("m_member", &staff).await),
         (Who::Expert, t.user_with_roles("m_expert", &[Role::Expert]).await),
+        // An expert with a scoped role reaches the routes any expert reaches, no more.
+        (Who::Expert, t.user_scoped("m_reviewer", &[Role::Expert], biaozhun::auth::scopes::ScopedRole::Reviewer, biaozhun::tbt::policy::comment_scope(1)).await),
         (Who::Staff, staff),
         (Who::Admin, t.user_with_roles("m_admin", &[Role::Admin]).await),
     ];
@@ -81,4 +83,105 @@ scenario!(expired_members_lose_member_pages, |t: TestApp| async move {
     assert_eq!(c.get("/member").await.status, StatusCode::OK);
     sqlx::query("UPDATE memberships SET ends_at = $1").bind(biaozhun::util::now() - 1).execute(&t.app.db.pool).await.unwrap();
     assert_eq!(c.get("/member").await.status, StatusCode::FORBIDDEN);
+});
+
+// Record-level access beside the route's rule: an expert assigned as reviewer of one TBT
+// comment (a scoped role) reads it and may return it to the drafters; other experts, users
+// and visitors may not; staff assign reviewers (experts of the pool only), who are told.
+scenario!(scoped_reviewer_reaches_only_their_comment, |t: TestApp| async move {
+    use biaozhun::auth::scopes::ScopedRole;
+    let staff = t.user_with_roles("rv_staff", &[Role::Staff]).await;
+    crate::portal::staff_import(&t, &staff, "/staff/tbt/import", "eping.csv", crate::portal::tbt_csv()).await;
+    let nid: i64 = sqlx::query_scalar("SELECT notification_id FROM tbt_symbols WHERE symbol = 'G/TBT/N/VNM/301'").fetch_one(&t.app.db.pool).await.unwrap();
+    let r = staff.post_form(&format!("/staff/tbt/notifications/{nid}/comments"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let cid: i64 = r.location().trim_start_matches("/staff/tbt/comments/").parse().unwrap();
+    let page = format!("/review/tbt/comments/{cid}");
+
+    let assigned = t.user_scoped("rv_expert", &[Role::Expert], ScopedRole::Reviewer, biaozhun::tbt::policy::comment_scope(cid)).await;
+    let other_expert = t.user_with_roles("rv_other", &[Role::Expert]).await;
+    let plain = t.user("rv_plain").await;
+    let late = t.user_with_roles("rv_late", &[Role::Expert]).await;
+    assert_eq!(assigned.get(&page).await.status, StatusCode::OK);
+    assert!(assigned.get("/review/tbt").await.text.contains(&page), "the reviewer's list names the comment");
+    assert_eq!(staff.get(&page).await.status, StatusCode::OK);
+    assert_eq!(other_expert.get(&page).await.status, StatusCode::FORBIDDEN);
+    assert!(!other_expert.get("/review/tbt").await.text.contains(&page));
+    assert_eq!(plain.get(&page).await.status, StatusCode::FORBIDDEN);
+    let anon = t.client().get(&page).await;
+    assert!(anon.status == StatusCode::SEE_OTHER && anon.location().starts_with("/login?next="), "{}", anon.status);
+    assert_eq!(assigned.get("/review/tbt/comments/999999").await.status, StatusCode::NOT_FOUND);
+
+    // Staff assign reviewers through the comment page: experts of the pool only.
+    let r = staff.post_form(&format!("/staff/tbt/comments/{cid}/reviewers"), &[("username", "rv_plain")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = staff.post_form(&format!("/staff/tbt/comments/{cid}/reviewers"), &[("username", "rv_late")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(late.get(&page).await.status, StatusCode::OK);
+    let told: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'tbt_review' AND link = $2")
+        .bind(t.user_id("rv_late").await)
+        .bind(&page)
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(told, 1, "the reviewer is told");
+    let staff_page = staff.get(&format!("/staff/tbt/comments/{cid}")).await.text;
+    assert!(staff_page.contains("rv_expert") && staff_page.contains("rv_late"), "the staff page lists the reviewers");
+    // An expert may not assign anyone.
+    assert_eq!(assigned.post_form(&format!("/staff/tbt/comments/{cid}/reviewers"), &[("username", "rv_other")]).await.status, StatusCode::FORBIDDEN);
+
+    // In internal review the reviewer returns the draft with a note; others cannot, and the
+    // reviewer cannot take the staff's steps.
+    let version = |t: &TestApp| {
+        let pool = t.app.db.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>("SELECT version FROM tbt_comments WHERE id = $1").bind(cid).fetch_one(&pool).await.unwrap().to_string() }
+    };
+    let v = version(&t).await;
+    let r = staff.post_form(&format!("/staff/tbt/comments/{cid}/state"), &[("action", "send_to_review"), ("version", &v)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let v = version(&t).await;
+    assert_eq!(other_expert.post_form(&page, &[("action", "return_to_draft"), ("note", "x"), ("version", &v)]).await.status, StatusCode::FORBIDDEN);
+    let r = assigned.post_form(&page, &[("action", "submit"), ("version", &v)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "submitting is the staff's step: {}", r.text);
+    let r = assigned.post_form(&page, &[("action", "return_to_draft"), ("note", "请补充第 3 条的依据"), ("version", &v)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let state: String = sqlx::query_scalar("SELECT state FROM tbt_comments WHERE id = $1").bind(cid).fetch_one(&t.app.db.pool).await.unwrap();
+    assert_eq!(state, "draft");
+    assert!(assigned.get(&page).await.text.contains("请补充第 3 条的依据"), "the note is in the history");
+
+    // Removing the assignment ends the access.
+    let r = staff.post_form(&format!("/staff/tbt/comments/{cid}/reviewers/remove"), &[("username", "rv_late")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(late.get(&page).await.status, StatusCode::FORBIDDEN);
+});
+
+// Every scoped role is held on its own scope only: not on another key, not as another role,
+// and not after it is taken back (the kernel's store, on both databases).
+scenario!(scoped_roles_hold_on_their_scope_only, |t: TestApp| async move {
+    use biaozhun::auth::scopes::{self, Scope, ScopedRole};
+    let pool = &t.app.db.pool;
+    let scopes_of = [
+        (ScopedRole::Department, Scope::new("department", "gz-scjgj")),
+        (ScopedRole::District, Scope::new("district", "440106")),
+        (ScopedRole::CommitteeSecretary, Scope::new("committee", "GZ/TC 12")),
+        (ScopedRole::Reviewer, Scope::new("tbt_comment", 7)),
+    ];
+    for (i, (role, scope)) in scopes_of.iter().enumerate() {
+        let name = format!("scoped_{i}");
+        t.user_scoped(&name, &[], *role, scope.clone()).await;
+        let id = t.user_id(&name).await;
+        assert!(scopes::holds(pool, id, *role, scope).await.unwrap(), "{role:?}");
+        assert!(!scopes::holds(pool, id, *role, &Scope::new(scope.kind, "other")).await.unwrap(), "{role:?} on another key");
+        for other in ScopedRole::ALL.into_iter().filter(|r| r != role) {
+            assert!(!scopes::holds(pool, id, other, scope).await.unwrap(), "{role:?} is not {other:?}");
+        }
+        assert_eq!(scopes::holders(pool, *role, scope).await.unwrap(), vec![(id, name.clone())]);
+        assert_eq!(scopes::keys_of(pool, id, *role, scope.kind).await.unwrap(), vec![scope.key.clone()]);
+        assert_eq!(ScopedRole::parse(role.as_str()), Some(*role));
+        let mut tx = t.app.db.begin().await.unwrap();
+        assert!(!scopes::grant(&mut tx, id, *role, scope, None).await.unwrap(), "granting twice changes nothing");
+        assert!(scopes::revoke(&mut tx, id, *role, scope).await.unwrap());
+        tx.commit().await.unwrap();
+        assert!(!scopes::holds(pool, id, *role, scope).await.unwrap(), "{role:?} revoked");
+    }
 });

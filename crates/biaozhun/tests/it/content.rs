@@ -32,7 +32,7 @@ scenario!(home_page_and_the_outline, |t: TestApp| async move {
     let now = biaozhun::util::now();
     sqlx::query("INSERT INTO training_sessions (title, location, starts_at, ends_at, status, created_at) VALUES ('标准起草规则培训', '天河区', $1, $2, 'published', $1)")
         .bind(now + 86400).bind(now + 90000).execute(&t.app.db.pool).await.unwrap();
-    t.app.home_cache.clear();
+    t.app.cache.clear();
     assert!(c.get("/").await.text.contains("标准起草规则培训"));
     assert!(c.get("/training").await.text.contains("天河区"));
 });

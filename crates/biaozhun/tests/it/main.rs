@@ -15,6 +15,7 @@ mod first_hour;
 mod membership;
 mod ops;
 mod orgs;
+mod portal;
 mod security;
 mod scaleout;
 mod standards;

@@ -505,3 +505,23 @@ impl TestApp {
         assert_eq!(r.status, StatusCode::OK, "approve application {id}: {}", r.text);
     }
 }
+
+impl TestApp {
+    /// A logged-in user with site roles and one scoped role, granted as staff would: an
+    /// expert assigned to review one record, a district's or department's officer, a
+    /// committee secretary, an organisation's administrator.
+    pub async fn user_scoped(
+        &self,
+        name: &str,
+        roles: &[biaozhun::auth::Role],
+        role: biaozhun::auth::scopes::ScopedRole,
+        scope: biaozhun::auth::scopes::Scope,
+    ) -> Client {
+        let c = self.user_with_roles(name, roles).await;
+        let id = self.user_id(name).await;
+        let mut tx = self.app.db.begin().await.expect("tx");
+        biaozhun::auth::scopes::grant(&mut tx, id, role, &scope, None).await.expect("scoped role");
+        tx.commit().await.expect("commit");
+        c
+    }
+}

@@ -61,27 +61,72 @@ pub fn district_name(code: &str) -> String {
     DISTRICTS.iter().find(|d| d.code == code).map(|d| d.name.clone()).unwrap_or_default()
 }
 
+/// Who applies for membership: a person or an organisation (with its credit code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ApplicantKind {
+    Individual,
+    Organisation,
+}
+
+impl ApplicantKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplicantKind::Individual => "individual",
+            ApplicantKind::Organisation => "organisation",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ApplicantKind> {
+        [ApplicantKind::Individual, ApplicantKind::Organisation].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A staff decision on a membership application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DecisionName {
+    Approve,
+    Reject,
+}
+
+impl DecisionName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionName::Approve => "approve",
+            DecisionName::Reject => "reject",
+        }
+    }
+    pub fn parse(s: &str) -> Option<DecisionName> {
+        [DecisionName::Approve, DecisionName::Reject].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize, Default, utoipa::ToSchema)]
 pub struct ApplicationInput {
     /// `individual` or `organisation`.
-    #[schema(value_type = crate::web::openapi::ApplicantKind)]
+    #[schema(value_type = ApplicantKind)]
     pub kind: String,
     /// For individuals: the applicant's real name.
     #[serde(default)]
+    #[schema(max_length = 50)]
     pub real_name: String,
     /// For organisations: the registered name.
     #[serde(default)]
+    #[schema(max_length = 120)]
     pub org_name: String,
     /// For organisations: the unified social credit code (GB 32100).
     #[serde(default)]
     pub uscc: String,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 50)]
     pub contact_name: String,
     #[serde(default)]
+    #[schema(max_length = 30)]
     pub contact_phone: String,
     #[serde(default)]
     pub contact_email: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub address: String,
     /// GB/T 2260 code of a Guangzhou district.
     #[serde(default)]
@@ -90,6 +135,7 @@ pub struct ApplicationInput {
     #[serde(default)]
     pub industry: String,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub statement: String,
 }
 
@@ -107,15 +153,15 @@ impl ApplicationInput {
         ] {
             *s = s.trim().to_string();
         }
-        match self.kind.as_str() {
-            "individual" => {
+        match ApplicantKind::parse(&self.kind) {
+            Some(ApplicantKind::Individual) => {
                 if self.real_name.is_empty() || too_long(&self.real_name, 50) {
                     return bad("real_name", "membership.err_real_name");
                 }
                 self.org_name.clear();
                 self.uscc.clear();
             }
-            "organisation" => {
+            Some(ApplicantKind::Organisation) => {
                 if self.org_name.is_empty() || too_long(&self.org_name, 120) {
                     return bad("org_name", "membership.err_org_name");
                 }

@@ -12,13 +12,15 @@ use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_districts, api_mine, api_apply, api_queue, api_decide))]
+pub struct ApiDoc;
+
 pub fn routes() -> Routes {
     Routes::new()
         .get("/membership", Access::Public, membership_page)
         .post("/membership/apply", Access::User, apply)
         .post("/membership/renew", Access::User, renew)
-        .get("/member", Access::Member, member_area)
-        .get("/staff", Access::Staff, staff_home)
         .get("/staff/memberships", Access::Staff, staff_queue)
         .get("/staff/memberships/{id}", Access::Staff, staff_application)
         .post("/staff/memberships/{id}/approve", Access::Staff, staff_approve)
@@ -128,23 +130,8 @@ async fn renew(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
     apply_or_renew(&app, &ctx, input, true).await
 }
 
-async fn member_area(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
-    let user = ctx.require_user()?;
-    let summary = store::summary_for(&app, user.id).await?;
-    let notices = crate::content::store::list(&app, Some("notice"), true, 1, 20).await?;
-    let orgs = crate::orgs::routes::panel(&app, user.id).await?;
-    ctx.render(&app, "membership/member.html", context! { summary => summary, member_notices => notices.items, orgs => orgs })
-}
-
 // ---------------------------------------------------------------------------------------
 // Staff
-
-async fn staff_home(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
-    let pending = store::pending_count(&app).await?;
-    let drafts = crate::content::store::draft_count(&app).await?;
-    let oldest = store::queue(&app, "pending").await?.into_iter().next().map(|a| a.created_at);
-    ctx.render(&app, "staff/index.html", context! { pending_memberships => pending, oldest_pending => oldest, draft_articles => drafts })
-}
 
 #[derive(Deserialize)]
 pub struct QueueQuery {
@@ -197,7 +184,7 @@ async fn staff_application(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>
 pub struct DecisionInput {
     /// `approve` or `reject`.
     #[serde(default)]
-    #[schema(value_type = crate::web::openapi::DecisionName)]
+    #[schema(value_type = super::model::DecisionName)]
     pub decision: String,
     /// The application's version as read (guards against two reviewers deciding at once).
     pub version: i64,
@@ -295,16 +282,16 @@ pub async fn api_queue(State(app): State<App>, Query(q): Query<QueueQuery>) -> A
 #[utoipa::path(post, path = "/api/v1/membership/applications/{id}/decision", tag = "membership", params(("id" = i64, Path)),
     request_body = DecisionInput, responses((status = 200, body = store::Application), (status = 409), (status = 422)))]
 pub async fn api_decide(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, JsonIn(d): JsonIn<DecisionInput>) -> AppResult<Json<store::Application>> {
-    match d.decision.as_str() {
-        "approve" => {
+    match model::DecisionName::parse(&d.decision) {
+        Some(model::DecisionName::Approve) => {
             let mut a = approval_of(&ctx, &d)?;
             if a.member_no.trim().is_empty() {
                 a.member_no = store::suggest_member_no(&app, &store::get(&app, id).await?.kind).await?;
             }
             store::approve(&app, &ctx, id, a).await?;
         }
-        "reject" => store::reject(&app, &ctx, id, d.version, &d.reason).await?,
-        _ => return Err(AppError::invalid("decision", ctx.t("membership.err_decision"))),
+        Some(model::DecisionName::Reject) => store::reject(&app, &ctx, id, d.version, &d.reason).await?,
+        None => return Err(AppError::invalid("decision", ctx.t("membership.err_decision"))),
     }
     Ok(Json(store::get(&app, id).await?))
 }

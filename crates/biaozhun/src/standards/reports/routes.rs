@@ -8,6 +8,7 @@ use super::store::{self, Report};
 use super::{Viewer, viewer};
 use crate::App;
 use crate::web::{Access, AppError, AppResult, Ctx, Form, JsonIn, Routes, download};
+use crate::web::ratelimit::Class;
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
@@ -18,19 +19,19 @@ use serde::{Deserialize, Serialize};
 pub fn routes() -> Routes {
     Routes::new()
         .get("/standards/check", Access::Public, check_form)
-        .post("/standards/check", Access::Public, check_post)
-        .get("/standards/check/verify", Access::Public, verify_form)
-        .get("/standards/check/verify/{code}", Access::Public, verify_page)
-        .get("/standards/check/{no}", Access::Public, report_page)
-        .get("/standards/check/{no}/xlsx", Access::Public, report_xlsx)
-        .post("/standards/check/{no}/delete", Access::Public, delete_form)
-        .post("/standards/check/{no}/watch", Access::User, watch_all)
-        .get("/standards/checks", Access::Public, list_page)
-        .post("/api/v1/standards/check", Access::Public, api_check)
-        .get("/api/v1/standards/checks", Access::User, api_list)
-        .get("/api/v1/standards/checks/verify/{code}", Access::Public, api_verify)
-        .get("/api/v1/standards/checks/{no}", Access::Public, api_get)
-        .delete("/api/v1/standards/checks/{no}", Access::Public, api_delete)
+        .post("/standards/check", Access::Public, check_post).limit(Class::Check)
+        .get("/standards/check/verify", Access::Public, verify_form).limit(Class::Check)
+        .get("/standards/check/verify/{code}", Access::Public, verify_page).limit(Class::Check)
+        .get("/standards/check/{no}", Access::Public, report_page).limit(Class::Check)
+        .get("/standards/check/{no}/xlsx", Access::Public, report_xlsx).limit(Class::Check)
+        .post("/standards/check/{no}/delete", Access::Public, delete_form).limit(Class::Check)
+        .post("/standards/check/{no}/watch", Access::User, watch_all).limit(Class::Check)
+        .get("/standards/checks", Access::Public, list_page).limit(Class::Check)
+        .post("/api/v1/standards/check", Access::Public, api_check).limit(Class::Check)
+        .get("/api/v1/standards/checks", Access::User, api_list).limit(Class::Check)
+        .get("/api/v1/standards/checks/verify/{code}", Access::Public, api_verify).limit(Class::Check)
+        .get("/api/v1/standards/checks/{no}", Access::Public, api_get).limit(Class::Check)
+        .delete("/api/v1/standards/checks/{no}", Access::Public, api_delete).limit(Class::Check)
 }
 
 /// Longest text a check reads (bytes); the entries in it are limited as well.

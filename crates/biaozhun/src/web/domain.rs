@@ -1,0 +1,150 @@
+//! What a domain room gives the house: one [`Domain`] value, returned by the room's
+//! `install()` and listed once in `app.rs`. The kernel and the portal use domains only
+//! through it: routes (each with its access rule and rate-limit class), the room's API
+//! document, its jobs, its search source, its lifecycles and its portal [`Hooks`].
+
+use super::{AppResult, Ctx, Lang, Routes};
+use crate::App;
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+
+pub type Fut<'a, T> = BoxFuture<'a, AppResult<T>>;
+
+pub struct Domain {
+    /// The room's name.
+    pub name: &'static str,
+    pub routes: fn() -> Routes,
+    /// The room's own OpenAPI document (its `/api/v1` paths and schemas).
+    pub api: Option<fn() -> utoipa::openapi::OpenApi>,
+    /// Registers the room's job kinds and schedules.
+    pub jobs: Option<fn(&mut crate::jobs::Registry)>,
+    pub search: Option<crate::indexer::Source>,
+    /// Lifecycles run by the workflow engine.
+    pub flows: &'static [&'static crate::workflow::Flow],
+    pub hooks: Hooks,
+}
+
+impl Domain {
+    /// A domain with routes only; fill in the rest with struct update syntax.
+    pub const fn new(name: &'static str, routes: fn() -> Routes) -> Domain {
+        Domain { name, routes, api: None, jobs: None, search: None, flows: &[], hooks: Hooks::NONE }
+    }
+}
+
+/// What a domain offers the portal's pages. Each hook is optional.
+pub struct Hooks {
+    /// Boxes on the home page. Public data only: the portal keeps them for a moment and
+    /// shows the same boxes to every visitor of a language.
+    pub home: Option<for<'a> fn(&'a App, Lang) -> Fut<'a, Vec<Panel>>>,
+    /// Items of the staff work queue (the hook checks the user's rights itself).
+    pub staff: Option<for<'a> fn(&'a App, &'a Ctx) -> Fut<'a, Vec<Todo>>>,
+    /// Sections of the member area.
+    pub member: Option<for<'a> fn(&'a App, &'a Ctx) -> Fut<'a, Vec<Panel>>>,
+    /// A section of the site search's results.
+    pub search: Option<SearchHook>,
+}
+
+impl Hooks {
+    pub const NONE: Hooks = Hooks { home: None, staff: None, member: None, search: None };
+}
+
+/// Where a home-page box goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Place {
+    /// The row of service entrances at the top.
+    Entrance,
+    /// The main column.
+    Main,
+    /// The side column.
+    Side,
+}
+
+/// A box a domain shows on a portal page: `template` (one of the domain's own templates)
+/// renders `panel.data`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Panel {
+    pub template: &'static str,
+    pub place: Place,
+    /// Position among the page's boxes (smaller first).
+    pub order: i32,
+    pub data: serde_json::Value,
+}
+
+impl Panel {
+    pub fn new(template: &'static str, place: Place, order: i32, data: serde_json::Value) -> Panel {
+        Panel { template, place, order, data }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub label: String,
+    pub href: String,
+}
+
+/// One line of the staff work queue: what waits, how many, since when, and where to act.
+#[derive(Debug, Clone, Serialize)]
+pub struct Todo {
+    pub label: String,
+    pub count: i64,
+    pub href: String,
+    /// A line under the count, in the page's language ("oldest from …", "first due …").
+    pub note: Option<String>,
+    /// A related action (for example "new article").
+    pub also: Option<Link>,
+    pub order: i32,
+}
+
+/// One section of the site search: the domain builds the index query for the words, and
+/// renders the hits (from the index payload, or from its own records).
+#[derive(Clone, Copy)]
+pub struct SearchHook {
+    pub order: i32,
+    /// i18n key of the section heading.
+    pub title: &'static str,
+    pub query: fn(&str) -> search::Query,
+    /// The domain's own full search, as the path the words follow (`/standards?q=`).
+    pub more: Option<&'static str>,
+    pub render: for<'a> fn(&'a App, &'a Ctx, Vec<search::Hit>) -> Fut<'a, Vec<SearchHit>>,
+}
+
+/// A site path made of a fixed prefix and one key, percent-encoded but for the unreserved
+/// characters (`-._~`): nothing in it needs escaping, so templates write it as it is
+/// (`href="{{ h.href|safe }}"`), as they write fixed paths.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Href(String);
+
+const KEY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+impl Href {
+    pub fn new(prefix: &'static str, key: &str) -> Href {
+        Href(format!("{prefix}{}", percent_encoding::utf8_percent_encode(key, KEY)))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A search result as the portal lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    pub href: Href,
+    /// A number or symbol shown before the title (may be empty).
+    pub label: String,
+    pub title: String,
+    pub date: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Href;
+
+    #[test]
+    fn hrefs_need_no_escaping() {
+        assert_eq!(Href::new("/standards/", "GB/T 1.1-2020").as_str(), "/standards/GB%2FT%201.1-2020");
+        assert_eq!(Href::new("/articles/", "a\"<b>&c").as_str(), "/articles/a%22%3Cb%3E%26c");
+        assert_eq!(Href::new("/tbt/notifications/", "G/TBT/N/VNM/301").as_str(), "/tbt/notifications/G%2FTBT%2FN%2FVNM%2F301");
+    }
+}
