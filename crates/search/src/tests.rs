@@ -21,6 +21,7 @@ fn doc(
             .collect(),
         date,
         payload: format!("payload of {key}"),
+        ..Default::default()
     }
 }
 

@@ -4,7 +4,7 @@
 //! kept; the upsert is keyed by the canonical number, so running an import twice changes
 //! nothing the second time.
 
-use super::model::{self, Field, Record, Relation};
+use super::model::{self, Field, Record, Relation, Row};
 use super::store;
 use crate::App;
 use crate::config::ImportLimits;
@@ -20,6 +20,9 @@ pub struct Report {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// Rows that repeat a number seen earlier in the same file (a joint ISO/IEC document
+    /// listed twice) and were merged into that record rather than stored on their own.
+    pub merged: usize,
     pub errors: Vec<Problem>,
     pub seconds: f64,
 }
@@ -27,21 +30,15 @@ pub struct Report {
 impl Report {
     pub fn summary(&self) -> String {
         format!(
-            "{} rows: {} created, {} updated, {} unchanged, {} problems",
+            "{} rows: {} created, {} updated, {} unchanged, {} merged into other records, {} problems",
             self.rows,
             self.created,
             self.updated,
             self.unchanged,
+            self.merged,
             self.errors.len()
         )
     }
-}
-
-/// One parsed row.
-pub struct Row {
-    pub line: usize,
-    pub record: Record,
-    pub relations: Vec<Relation>,
 }
 
 /// Where progress goes.
@@ -345,7 +342,7 @@ pub async fn import_bytes(app: &App, name: &str, bytes: &[u8], progress: Progres
     for row in rows {
         match index.get(&row.record.norm) {
             Some(&i) => {
-                let m = store::merge(Some(&merged[i].record), &row.record);
+                let m = model::merge(Some(&merged[i].record), &row.record);
                 merged[i].record = m;
                 merged[i].relations.extend(row.relations);
             }
@@ -356,6 +353,7 @@ pub async fn import_bytes(app: &App, name: &str, bytes: &[u8], progress: Progres
         }
     }
     let total = merged.len();
+    report.merged = report.rows - total;
     if let Progress::Bar(b) = &progress {
         b.set_length(total as u64);
     }

@@ -96,6 +96,12 @@ pub struct SearchOut {
     pub items: Vec<SearchItem>,
     /// name → [[value, count]].
     pub facets: BTreeMap<String, Vec<(String, u64)>>,
+    /// Glossary terms the query was read with (a Chinese term and the English one also
+    /// searched for); empty when none applied.
+    pub glossary: Vec<super::glossary::Term>,
+    /// True when editions, drafts and amendments of one document are folded under one hit
+    /// (every search without a status filter).
+    pub grouped: bool,
 }
 
 const PER_PAGE: usize = 20;
@@ -123,9 +129,15 @@ pub async fn run_search(app: &App, p: &SearchParams, offset: usize, limit: usize
         Some("date_asc") => search::Sort::DateAsc,
         _ => search::Sort::Relevance,
     };
+    let text = clean(&p.q).unwrap_or_default();
+    let glossary = super::glossary::used(&super::glossary::terms(&app.config.data_dir), &text);
+    // A status filter reaches every record of that status, folded or not.
+    let grouped = clean(&p.status).is_none();
     let query = search::Query {
         domain: DOMAIN.into(),
-        text: clean(&p.q).unwrap_or_default(),
+        collapse: grouped,
+        translations: glossary.iter().map(|t| (t.zh.clone(), t.en.clone())).collect(),
+        text,
         filters,
         date_from: clean(&p.from).and_then(|d| crate::util::parse_local_date(&d)),
         date_to: clean(&p.to).and_then(|d| crate::util::parse_local_date(&d)).map(|t| t + 86_399),
@@ -145,7 +157,7 @@ pub async fn run_search(app: &App, p: &SearchParams, offset: usize, limit: usize
             Some(item)
         })
         .collect();
-    Ok(SearchOut { total: res.total, page: offset / limit.max(1) + 1, per_page: limit, items, facets: res.facets })
+    Ok(SearchOut { total: res.total, page: offset / limit.max(1) + 1, per_page: limit, items, facets: res.facets, glossary, grouped })
 }
 
 fn page_of(p: &SearchParams) -> usize {
