@@ -6,6 +6,7 @@ pub mod check;
 pub mod glossary;
 pub mod import;
 pub mod model;
+pub mod page;
 pub mod ranking;
 pub mod reports;
 pub mod routes;

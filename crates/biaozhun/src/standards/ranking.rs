@@ -86,9 +86,9 @@ pub fn family_of(prefix: &str, kind: &str, part: &str, base: &str) -> String {
     out.join(" ")
 }
 
-/// True for a draft of a document (a stage below publication).
-pub fn is_draft(r: &Record) -> bool {
-    r.status == "developing"
+/// True when a canonical ISO/IEC prefix names a draft stage (`ISO/CD`, `ISO/IEC DIS`).
+pub fn is_draft_prefix(prefix: &str) -> bool {
+    prefix.split(['/', ' ']).any(|t| DRAFT_STAGES.iter().any(|(d, _)| *d == t))
 }
 
 fn deliverable(r: &Record) -> bool {

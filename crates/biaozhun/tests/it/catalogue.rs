@@ -173,3 +173,43 @@ scenario!(import_summaries_account_for_every_row, |t: TestApp| async move {
     assert_eq!(j["title_zh"], "信息安全控制", "{j}");
     assert_eq!(j["title_en"], "Information security controls", "{j}");
 });
+
+scenario!(a_standards_page_shows_one_clear_timeline, |t: TestApp| async move {
+    seed(&t).await;
+    let cn = std::fs::read(format!("{DATA}/samples/cn_standards_examples.jsonl")).unwrap();
+    import(&t, "cn_standards_examples.jsonl", &cn).await;
+    let c = t.client();
+    let j = c.api(Method::GET, "/api/v1/standards/ISO%209001%3A2015", None).await.json();
+    let tl = &j["timeline"];
+    let editions: Vec<&str> = tl["editions"].as_array().unwrap().iter().map(|e| e["number"].as_str().unwrap()).collect();
+    // Every edition once, oldest first; the amendments nested under their edition.
+    assert_eq!(editions, ["ISO 9001:1987", "ISO 9001:1994", "ISO 9001:2000", "ISO 9001:2008", "ISO 9001:2015"], "{tl}");
+    let e1994 = &tl["editions"][1];
+    assert_eq!(e1994["amendments"][0]["number"], "ISO 9001:1994+COR1:1995", "{tl}");
+    let e2015 = &tl["editions"][4];
+    assert_eq!(e2015["this"], true);
+    assert!(e2015["amendments"].as_array().unwrap().iter().any(|a| a["number"] == "ISO 9001:2015+AMD1:2024"), "{tl}");
+    // Drafts are in development, never successors.
+    let dev: Vec<&str> = tl["in_development"].as_array().unwrap().iter().map(|e| e["number"].as_str().unwrap()).collect();
+    assert!(dev.contains(&"ISO/CD 9001"), "{tl}");
+    assert!(!j["replaced_by"].as_array().unwrap().iter().any(|l| l["number"].as_str().unwrap().contains("CD")), "{j}");
+    assert_eq!(j["status"], "in_force");
+    // ISO 9002 and 9003 were merged into ISO 9001:2000: related, not editions.
+    let related: Vec<(&str, &str)> = tl["related"].as_array().unwrap().iter().map(|r| (r["number"].as_str().unwrap(), r["relation"].as_str().unwrap())).collect();
+    assert!(related.contains(&("ISO 9002:1994", "merged_into")), "{related:?}");
+    assert!(related.contains(&("ISO 9003:1994", "merged_into")), "{related:?}");
+    assert!(related.iter().all(|r| !r.0.contains("COR") && !r.0.contains("WD")), "{related:?}");
+    // Adoptions both ways.
+    assert_eq!(j["adopted_by"][0]["number"], "GB/T 19001-2016", "{j}");
+    let g = c.api(Method::GET, "/api/v1/standards/GB%2FT%2019001-2016", None).await.json();
+    assert_eq!(g["adopts"][0]["number"], "ISO 9001:2015", "{g}");
+
+    // The page shows the same, each edition once.
+    let r = c.get("/standards/ISO%209001%3A2015").await;
+    let page = r.text.replace("&#x2f;", "/");
+    assert_eq!(page.matches(">ISO 9001:2008<").count(), 1, "{page}");
+    assert!(page.contains("制修订中") && page.contains("相关标准") && page.contains("并入 ISO 9001:2000"), "{page}");
+    // Any spelling still redirects to the canonical page.
+    let r = c.get("/standards/iso9001").await;
+    assert_eq!(r.location(), "/standards/ISO%209001%3A2015");
+});
