@@ -119,14 +119,13 @@ pub(crate) fn en_analyzer() -> TextAnalyzer {
         .build()
 }
 
-/// Words as written (lowercased, folded to ASCII, American spelling), not stemmed: what
-/// fuzzy matching compares a misspelt word with.
+/// Words as written (lowercased, folded to ASCII), not stemmed: what fuzzy matching
+/// compares a misspelt word with.
 pub(crate) fn raw_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(crate::spelling::Spelling)
         .build()
 }
 

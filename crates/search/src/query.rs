@@ -132,7 +132,7 @@ impl Ctx<'_> {
         if letters < FUZZY_MIN || !tok.chars().all(|c| c.is_alphabetic()) {
             return None;
         }
-        let word = crate::spelling::americanize(&tok.to_lowercase());
+        let word = tok.to_lowercase();
         let distance = if letters >= FUZZY_TWO { 2 } else { 1 };
         let q: Q = Box::new(FuzzyTermQuery::new(term(self.f.title_raw, &word), distance, true));
         Some(Box::new(ConstScoreQuery::new(q, SCORE_FUZZY)))

@@ -99,28 +99,33 @@ const ISE_KEEP: &[&str] = &[
 
 /// The American spelling of a lowercase word (the word itself when it has none).
 pub fn americanize(word: &str) -> String {
+    american(word).unwrap_or_else(|| word.to_string())
+}
+
+/// The American spelling of a lowercase word, when it differs (no allocation otherwise).
+fn american(word: &str) -> Option<String> {
     if word.len() < 4 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
-        return word.to_string();
+        return None;
     }
     for (gb, us) in STEMS {
         if let Some(rest) = word.strip_prefix(gb) {
             // `programmed`, `fulfilling`: forms both spellings share stay as they are.
             let shared = (gb.ends_with('e') && !matches!(rest, "" | "s")) || (gb.ends_with('l') && rest.starts_with('l'));
             if shared {
-                return word.to_string();
+                return None;
             }
-            return format!("{us}{rest}");
+            return Some(format!("{us}{rest}"));
         }
     }
     let mut w = word.to_string();
+    let mut changed = false;
     for (gb, us) in INFIXES {
         if *gb == "yse" {
             // analyse, catalyse, paralyse, hydrolyse (not "analyses" as a plural noun: same stem)
             for end in ["lyse", "lysed", "lyser", "lysers", "lysing"] {
                 if w.ends_with(end) {
                     let cut = w.len() - end.len();
-                    w = format!("{}lyze{}", &w[..cut], &end[4..]);
-                    return w;
+                    return Some(format!("{}lyze{}", &w[..cut], &end[4..]));
                 }
             }
             continue;
@@ -128,17 +133,22 @@ pub fn americanize(word: &str) -> String {
         if *gb == "isation" {
             if w.contains(gb) {
                 w = w.replace(gb, us);
+                changed = true;
             }
-        } else if let Some(stem) = w.strip_suffix(gb).or_else(|| w.strip_suffix(&format!("{gb}s")[..])) {
-            let plural = if w.ends_with('s') { "s" } else { "" };
-            w = format!("{stem}{us}{plural}");
+            continue;
+        }
+        let plural = w.ends_with('s') && !gb.ends_with('s');
+        let body = if plural { &w[..w.len() - 1] } else { &w[..] };
+        if let Some(stem) = body.strip_suffix(gb) {
+            w = format!("{stem}{us}{}", if plural { "s" } else { "" });
+            changed = true;
         }
     }
     for end in ["lling", "lled", "ller", "llers"] {
         if let Some(stem) = w.strip_suffix(end) {
             let single = format!("{stem}l");
             if DOUBLE_L.iter().any(|s| single.ends_with(s)) {
-                return format!("{single}{}", &end[2..]);
+                return Some(format!("{single}{}", &end[2..]));
             }
         }
     }
@@ -146,11 +156,11 @@ pub fn americanize(word: &str) -> String {
         if let Some(stem) = w.strip_suffix(end) {
             let head = format!("{stem}is");
             if stem.len() >= 3 && !ISE_KEEP.iter().any(|k| head == *k || (k.len() > 4 && head.ends_with(k))) {
-                return format!("{stem}iz{}", &end[2..]);
+                return Some(format!("{stem}iz{}", &end[2..]));
             }
         }
     }
-    w
+    changed.then_some(w)
 }
 
 /// The token filter applying [`americanize`] (after lowercasing).
@@ -186,8 +196,7 @@ impl<T: TokenStream> TokenStream for SpellingStream<T> {
             return false;
         }
         let t = &mut self.tail.token_mut().text;
-        let us = americanize(t);
-        if us != *t {
+        if let Some(us) = american(t) {
             *t = us;
         }
         true

@@ -386,9 +386,18 @@ pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String
     let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
-    let report = import_bytes(app, &name, &bytes, Progress::Bar(&bar)).await?;
+    // This process's index takes each stored batch in while the next one is stored, and
+    // commits once at the end, so the figure includes indexing.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let indexing = {
+        let (app, done) = (app.clone(), done.clone());
+        tokio::spawn(async move { crate::indexer::stage_until(&app, &done).await })
+    };
+    let report = import_bytes(app, &name, &bytes, Progress::Bar(&bar)).await;
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    indexing.await??;
+    let report = report?;
     bar.finish();
-    // Bring this process's index up to date too, so the figure includes indexing.
     crate::indexer::follow_once(app).await?;
     println!("{} ({:.1} s)", report.summary(), report.seconds);
     for e in &report.errors {

@@ -376,15 +376,17 @@ pub struct DocContext {
 async fn family_members(conn: &mut sqlx::AnyConnection, recs: &[&Record]) -> Result<HashMap<String, Vec<ranking::Member>>, sqlx::Error> {
     let wanted: HashSet<String> = recs.iter().map(|r| ranking::family(r)).collect();
     // Numbers proper to look up: a committee draft's iteration (`ISO/CD 9001.2`) belongs to
-    // `ISO 9001`, so both spellings are asked for.
+    // `ISO 9001`, so both are asked for from the draft's side (the edition's own lookup does
+    // not see the iteration: its fold count leaves it out).
     let mut parts: Vec<String> = Vec::new();
     for r in recs.iter().filter(|r| !r.part.is_empty()) {
         parts.push(r.part.clone());
-        if matches!(r.kind.as_str(), "iso" | "iec" | "iso_iec") {
-            match r.part.rsplit_once('.') {
-                Some((p, n)) if n.bytes().all(|b| b.is_ascii_digit()) => parts.push(p.to_string()),
-                _ => parts.extend((1..=4).map(|i| format!("{}.{i}", r.part))),
-            }
+        if matches!(r.kind.as_str(), "iso" | "iec" | "iso_iec")
+            && ranking::is_draft_prefix(&r.prefix)
+            && let Some((p, n)) = r.part.rsplit_once('.')
+            && n.bytes().all(|b| b.is_ascii_digit())
+        {
+            parts.push(p.to_string());
         }
     }
     parts.sort_unstable();
