@@ -118,7 +118,7 @@ pub fn status_weight(status: &str) -> f32 {
 /// The static weight that multiplies a record's relevance: status (in force 1, upcoming
 /// 0.85, replaced or withdrawn 0.55, draft 0.45, unknown 0.8) × type (standard 1,
 /// TS/TR/PAS/guide or GB/Z 0.75, amendment, corrigendum or consolidated version 0.7) ×
-/// 0.97 per level of part × (1 − 0.001 × the part's own number, at most 50).
+/// 0.92 per level of part × (1 − 0.001 × the part's own number, at most 50).
 pub fn weight(r: &Record) -> f32 {
     let kind = if r.is_amendment || consolidated(&r.norm) {
         0.7
@@ -127,7 +127,7 @@ pub fn weight(r: &Record) -> f32 {
     } else {
         1.0
     };
-    status_weight(&r.status) * kind * 0.97f32.powi(part_depth(r)) * part_order(r)
+    status_weight(&r.status) * kind * 0.92f32.powi(part_depth(r)) * part_order(r)
 }
 
 /// A tie-breaker between sibling parts: part 1 before part 2 … (at most 5 % apart).
