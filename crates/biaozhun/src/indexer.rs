@@ -45,6 +45,8 @@ pub struct Indexer {
     /// never interleaves with a catch-up's additions.
     busy: tokio::sync::Mutex<()>,
     applied: AtomicI64,
+    /// Changes up to this id are in the writer but not yet committed (see [`stage`]).
+    staged: AtomicI64,
     kick: Notify,
     /// Where the last applied change id is kept (none for an index left to a server).
     state_file: Option<std::path::PathBuf>,
@@ -88,7 +90,7 @@ impl Indexer {
             Err(e) if opener == Opener::Command && e.is_busy() => {
                 tracing::debug!("search index in {} is held by a server ({e}); leaving the indexing to it", shared.display());
                 let index = search::Index::in_memory()?;
-                return Ok(Indexer { index, left_to_server: true, private_copy: None, busy: Default::default(), applied: AtomicI64::new(-1), kick: Notify::new(), state_file: None });
+                return Ok(Indexer { index, left_to_server: true, private_copy: None, busy: Default::default(), applied: AtomicI64::new(-1), staged: AtomicI64::new(-1), kick: Notify::new(), state_file: None });
             }
             Err(e) => {
                 let own = data_dir.join(format!("{COPY_PREFIX}{}-{}", std::process::id(), crate::util::random_token(4)));
@@ -99,7 +101,7 @@ impl Indexer {
         };
         let state_file = dir.map(|d| d.join("applied_change_id"));
         let applied = state_file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()).and_then(|s| s.trim().parse().ok()).unwrap_or(-1);
-        Ok(Indexer { index, left_to_server: false, private_copy, busy: Default::default(), applied: AtomicI64::new(applied), kick: Notify::new(), state_file })
+        Ok(Indexer { index, left_to_server: false, private_copy, busy: Default::default(), applied: AtomicI64::new(applied), staged: AtomicI64::new(applied), kick: Notify::new(), state_file })
     }
 
     /// True for a command that found a server holding the index: its changes reach the
@@ -135,6 +137,7 @@ impl Indexer {
 
     fn save_applied(&self, id: i64) {
         self.applied.store(id, Ordering::SeqCst);
+        self.staged.fetch_max(id, Ordering::SeqCst);
         if let Some(f) = &self.state_file {
             let _ = std::fs::write(f, id.to_string());
         }
@@ -183,16 +186,20 @@ pub async fn ensure_built(app: &App) -> anyhow::Result<()> {
     for source in app.index_sources.iter() {
         ix.index.delete_domain(source.domain)?;
         let ids = (source.all_ids)(app).await?;
-        for chunk in ids.chunks(1000) {
-            apply(app, source, chunk).await?;
-        }
+        apply_pipelined(app, source, &ids).await?;
     }
     ix.index.commit()?;
     ix.save_applied(newest.unwrap_or(0));
     Ok(())
 }
 
-async fn apply(app: &App, source: &Source, ids: &[i64]) -> anyhow::Result<()> {
+/// The documents of some ids, read from the database: to index, and keys to delete.
+struct Loaded {
+    docs: Vec<search::Doc>,
+    gone: Vec<String>,
+}
+
+async fn load(app: &App, source: &Source, ids: &[i64]) -> anyhow::Result<Loaded> {
     let loaded = (source.load)(app, ids).await?;
     let mut docs = Vec::with_capacity(loaded.len());
     let mut gone = Vec::new();
@@ -205,23 +212,45 @@ async fn apply(app: &App, source: &Source, ids: &[i64]) -> anyhow::Result<()> {
     // Ids the domain did not answer for are gone too.
     let answered: std::collections::HashSet<String> = docs.iter().map(|d| d.key.clone()).chain(gone.iter().cloned()).collect();
     gone.extend(ids.iter().map(|id| key(source.domain, *id)).filter(|k| !answered.contains(k)));
-    app.indexer.index.upsert(&docs)?;
-    if !gone.is_empty() {
-        app.indexer.index.delete(&gone)?;
+    Ok(Loaded { docs, gone })
+}
+
+fn put(index: &search::Index, l: Loaded) -> anyhow::Result<()> {
+    index.upsert(&l.docs)?;
+    if !l.gone.is_empty() {
+        index.delete(&l.gone)?;
     }
     Ok(())
 }
 
-/// Applies the changes logged since the last run; returns how many were applied.
-pub async fn follow_once(app: &App) -> anyhow::Result<usize> {
+/// Applies ids in chunks, reading the next chunk from the database while the previous one
+/// is turned into index documents on another thread (the writer's own threads analyse them).
+async fn apply_pipelined(app: &App, source: &Source, ids: &[i64]) -> anyhow::Result<()> {
+    let mut pending: Option<tokio::task::JoinHandle<anyhow::Result<()>>> = None;
+    for chunk in ids.chunks(1000) {
+        let l = load(app, source, chunk).await?;
+        if let Some(h) = pending.take() {
+            h.await??;
+        }
+        let index = app.indexer.index.clone();
+        pending = Some(tokio::task::spawn_blocking(move || put(&index, l)));
+    }
+    if let Some(h) = pending {
+        h.await??;
+    }
+    Ok(())
+}
+
+/// Adds the changes logged since the last commit or stage to the index writer, without
+/// committing; returns how many log entries it read.
+async fn stage(app: &App) -> anyhow::Result<usize> {
     let ix = &app.indexer;
     if ix.left_to_server {
         return Ok(0);
     }
-    let _busy = ix.busy.lock().await;
     let mut total = 0;
     loop {
-        let from = ix.applied.load(Ordering::SeqCst);
+        let from = ix.applied.load(Ordering::SeqCst).max(ix.staged.load(Ordering::SeqCst));
         let rows: Vec<(i64, String, i64)> =
             sqlx::query_as("SELECT id, domain, entity_id FROM search_changes WHERE id > $1 ORDER BY id LIMIT 20000")
                 .bind(from)
@@ -232,15 +261,42 @@ pub async fn follow_once(app: &App) -> anyhow::Result<usize> {
             let mut ids: Vec<i64> = rows.iter().filter(|r| r.1 == source.domain).map(|r| r.2).collect();
             ids.sort_unstable();
             ids.dedup();
-            for chunk in ids.chunks(1000) {
-                apply(app, source, chunk).await?;
-            }
+            apply_pipelined(app, source, &ids).await?;
         }
-        ix.index.commit()?;
-        ix.save_applied(last);
+        ix.staged.store(last, Ordering::SeqCst);
         total += rows.len();
     }
     Ok(total)
+}
+
+/// Applies the changes logged since the last run and commits once; returns how many log
+/// entries were applied (including those staged before).
+pub async fn follow_once(app: &App) -> anyhow::Result<usize> {
+    let ix = &app.indexer;
+    let _busy = ix.busy.lock().await;
+    let total = stage(app).await?;
+    let staged = ix.staged.load(Ordering::SeqCst);
+    if staged > ix.applied.load(Ordering::SeqCst) {
+        ix.index.commit()?;
+        ix.save_applied(staged);
+    }
+    Ok(total)
+}
+
+/// Stages changes as they are logged until `done` is set, then returns: a command-line
+/// import builds the index while it stores, and commits once at the end ([`follow_once`]).
+pub async fn stage_until(app: &App, done: &std::sync::atomic::AtomicBool) -> anyhow::Result<()> {
+    loop {
+        let finished = done.load(Ordering::SeqCst);
+        {
+            let _busy = app.indexer.busy.lock().await;
+            stage(app).await?;
+        }
+        if finished {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 /// How often the follower looks at the change log when nothing kicks it.

@@ -17,6 +17,7 @@ use tantivy_jieba::JiebaTokenizer;
 pub(crate) const TOK_ZH: &str = "bz_zh";
 pub(crate) const TOK_EN: &str = "bz_en";
 pub(crate) const TOK_WS: &str = "bz_ws";
+pub(crate) const TOK_RAW: &str = "bz_raw";
 
 /// The jieba dictionary lives in a process-wide static inside `tantivy-jieba`;
 /// this forces it to load once (first use) and keeps one configured
@@ -112,8 +113,19 @@ pub(crate) fn en_analyzer() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
+        .filter(crate::spelling::Spelling)
         .filter(stop)
         .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Words as written (lowercased, folded to ASCII), not stemmed: what fuzzy matching
+/// compares a misspelt word with.
+pub(crate) fn raw_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
         .build()
 }
 

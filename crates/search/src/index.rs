@@ -6,88 +6,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tantivy::collector::Count;
 use tantivy::directory::Directory;
 use tantivy::query::TermQuery;
-use tantivy::schema::{
-    Facet, FacetOptions, Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
-    TextFieldIndexing, TextOptions,
-};
-use tantivy::{IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::schema::{Facet, IndexRecordOption, Schema};
+use tantivy::{IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use crate::analysis::{self, TOK_EN, TOK_WS, TOK_ZH};
+use crate::analysis::{self, TOK_EN, TOK_RAW, TOK_WS, TOK_ZH};
+use crate::schema::{Fields, Inner, build_schema};
 use crate::{Doc, Results, SearchError};
 
 /// Bump when the schema or the analysis changes in a way that needs a reindex.
-pub(crate) const SCHEMA_VERSION: &str = "biaozhun-search-5";
+pub(crate) const SCHEMA_VERSION: &str = "biaozhun-search-6";
 const VERSION_FILE: &str = "biaozhun-search.version";
 const WRITER_BUDGET: usize = 100_000_000;
-
-#[derive(Clone, Copy)]
-pub(crate) struct Fields {
-    pub key: Field,
-    pub domain: Field,
-    pub code_exact: Field,
-    pub code_tok: Field,
-    pub code_ng: Field,
-    pub title: Field,
-    pub title_zh: Field,
-    pub title_en: Field,
-    pub body_zh: Field,
-    pub body_en: Field,
-    pub facet: Field,
-    pub date: Field,
-    pub payload: Field,
-}
-
-fn text(tokenizer: &str, positions: bool, stored: bool) -> TextOptions {
-    let rec = if positions {
-        IndexRecordOption::WithFreqsAndPositions
-    } else {
-        IndexRecordOption::WithFreqs
-    };
-    let o = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(tokenizer)
-            .set_index_option(rec),
-    );
-    if stored { o.set_stored() } else { o }
-}
-
-pub(crate) fn build_schema() -> (Schema, Fields) {
-    let mut b = Schema::builder();
-    let f = Fields {
-        key: b.add_text_field("key", STRING | STORED),
-        domain: b.add_text_field("domain", STRING),
-        code_exact: b.add_text_field("code_exact", STRING),
-        code_tok: b.add_text_field("code_tok", text(TOK_WS, true, false)),
-        code_ng: b.add_text_field(
-            "code_ng",
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer("raw")
-                    .set_index_option(IndexRecordOption::Basic),
-            ),
-        ),
-        // The whole title, stored for snippets; indexed in the fields below.
-        title: b.add_text_field("title", STORED),
-        // Only text with CJK characters goes to the jieba fields: jieba finds nothing
-        // in Latin text that the English fields do not, and would cost most of the
-        // indexing time of a catalogue in English.
-        title_zh: b.add_text_field("title_zh", text(TOK_ZH, true, false)),
-        title_en: b.add_text_field("title_en", text(TOK_EN, true, false)),
-        body_zh: b.add_text_field("body_zh", text(TOK_ZH, false, false)),
-        body_en: b.add_text_field("body_en", text(TOK_EN, true, false)),
-        facet: b.add_facet_field("facet", FacetOptions::default()),
-        date: b.add_i64_field("date", NumericOptions::default().set_indexed().set_fast()),
-        payload: b.add_text_field("payload", STORED),
-    };
-    (b.build(), f)
-}
-
-pub(crate) struct Inner {
-    pub reader: IndexReader,
-    pub writer: Mutex<IndexWriter>,
-    pub fields: Fields,
-    pub facets: crate::facets::FacetCache,
-}
 
 /// The search index. Cheap to clone (shared state); `Send + Sync`.
 #[derive(Clone)]
@@ -106,6 +35,7 @@ fn register_tokenizers(index: &tantivy::Index) {
     m.register(TOK_ZH, analysis::zh_analyzer());
     m.register(TOK_EN, analysis::en_analyzer());
     m.register(TOK_WS, analysis::ws_analyzer());
+    m.register(TOK_RAW, analysis::raw_analyzer());
 }
 
 /// Opens the index in `dir` if it exists with the expected schema.
@@ -246,6 +176,11 @@ impl Index {
     }
 }
 
+/// A weight as stored: thousandths, 0 (unset) meaning neutral.
+fn weight_milli(w: f32) -> u64 {
+    if w <= 0.0 || !w.is_finite() { 1000 } else { (w * 1000.0).round().clamp(1.0, 100_000.0) as u64 }
+}
+
 fn to_tantivy(f: &Fields, d: &Doc) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(f.key, &d.key);
@@ -267,7 +202,15 @@ fn to_tantivy(f: &Fields, d: &Doc) -> TantivyDocument {
             doc.add_text(f.title_zh, cjk.join("\n"));
         }
         doc.add_text(f.title_en, &d.title);
+        doc.add_text(f.title_raw, &d.title);
     }
+    if !d.title_own.is_empty() {
+        doc.add_text(f.title_own, &d.title_own);
+    }
+    if !d.folded {
+        doc.add_text(f.lead, "1");
+    }
+    doc.add_u64(f.weight, weight_milli(d.weight));
     if !d.body.is_empty() {
         if d.body.chars().any(analysis::is_cjk) {
             doc.add_text(f.body_zh, &d.body);

@@ -12,15 +12,24 @@
 //! * code phrase: the query's code tokens appear consecutively in the code;
 //! * code substring (n-grams), when the query contains a digit (`19001`);
 //! * words: every word must match a title/body/code field (jieba for Chinese,
-//!   stemmed English otherwise); if that finds nothing, any word may match.
+//!   stemmed English otherwise, British spellings read as American); an English word of
+//!   five letters or more that the index does not know is matched fuzzily (one edit, two
+//!   from eight letters; a swap of two letters is one edit); if that finds nothing, every
+//!   such word may be fuzzy, and then any word may match;
+//! * translations: a phrase the caller's glossary knows also matches its equivalent.
+//!
+//! Scores are multiplied by each document's [`Doc::weight`] when sorting by relevance.
 
 mod analysis;
 mod facets;
 mod highlight;
 mod index;
 mod query;
+mod schema;
+mod spelling;
 
 pub use analysis::{code_tokens, compact, warm_up};
+pub use spelling::americanize;
 pub use index::Index;
 
 use std::collections::BTreeMap;
@@ -48,6 +57,17 @@ pub struct Doc {
     /// ([`Hit::payload`]), typically the fields a result list shows, so that
     /// listing results needs no other lookup. Not searchable. Empty = none.
     pub payload: String,
+    /// The document's own title where its title also names a series it shares with sibling
+    /// documents (`General requirements` of `Household appliances — Safety — Part 1: General
+    /// requirements`): words found here weigh more than words found only in the series.
+    /// Empty = none (the whole title is its own).
+    pub title_own: String,
+    /// Static quality that multiplies the relevance score (status, type of document);
+    /// 0.0 = neutral (1.0).
+    pub weight: f32,
+    /// Hidden from a collapsed search ([`Query::collapse`]) unless the query names the
+    /// document by its full number: an older edition folded under the current one.
+    pub folded: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -81,6 +101,13 @@ pub struct Query {
     /// counts the children of "65" ("65.160"); same for `hs`. The key in
     /// `Results::facets` is the requested string as given.
     pub facet_fields: Vec<String>,
+    /// Leave out documents marked [`Doc::folded`], unless the text names one by a number
+    /// with its year (`ISO 9001:2008`).
+    pub collapse: bool,
+    /// Equivalents for phrases of the text (a glossary): `("质量管理", "quality
+    /// management")` lets each occurrence of the first in the text match the second too
+    /// (as a phrase of English words). Longest phrases are taken first.
+    pub translations: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

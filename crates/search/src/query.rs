@@ -6,15 +6,15 @@ use std::ops::Bound;
 
 use tantivy::collector::{Collector, Count, MultiCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery,
+    Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use crate::analysis::{self, is_cjk};
 use crate::facets::FacetCounter;
-use crate::index::{Fields, Inner};
+use crate::schema::{Fields, Inner};
 use crate::{Hit, MAX_FACET_VALUES, MAX_WINDOW, Results, SearchError, Sort};
 
 const MAX_QUERY_CHARS: usize = 256;
@@ -26,6 +26,14 @@ const BOOST_CODE_PHRASE: f32 = 4.0;
 const SCORE_NGRAM: f32 = 1.0;
 const BOOST_TITLE: f32 = 3.0;
 const BOOST_CODE_WORD: f32 = 2.0;
+/// Added when a word is found in the document's own title (not only its series title).
+const BOOST_OWN: f32 = 1.5;
+/// A fuzzy match counts as this constant score (a title word matched exactly weighs more).
+const SCORE_FUZZY: f32 = 1.5;
+/// Shortest word (in letters) matched fuzzily.
+const FUZZY_MIN: usize = 5;
+/// From this length two edits are allowed.
+const FUZZY_TWO: usize = 8;
 
 type Q = Box<dyn Query>;
 
@@ -90,19 +98,73 @@ struct Unit {
     required: bool,
 }
 
+/// When misspelt words are matched approximately.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fuzzy {
+    /// Only words the index does not know at all.
+    Unknown,
+    /// Every word long enough (when exact words found nothing).
+    All,
+}
+
+/// Context of query building: the fields, the searcher (for the dictionary) and the
+/// fuzzy mode.
+struct Ctx<'a> {
+    f: &'a Fields,
+    searcher: &'a Searcher,
+    fuzzy: Fuzzy,
+    /// Set when some word was matched fuzzily.
+    fuzzed: std::cell::Cell<bool>,
+}
+
+impl Ctx<'_> {
+    fn known(&self, stems: &[(usize, String)]) -> bool {
+        stems.iter().all(|(_, s)| {
+            [self.f.title_en, self.f.body_en]
+                .iter()
+                .any(|fd| self.searcher.doc_freq(&term(*fd, s)).unwrap_or(0) > 0)
+        })
+    }
+
+    /// Approximate match of a written word in titles, if the word is long enough.
+    fn fuzzy_q(&self, tok: &str) -> Option<Q> {
+        let letters = tok.chars().count();
+        if letters < FUZZY_MIN || !tok.chars().all(|c| c.is_alphabetic()) {
+            return None;
+        }
+        let word = tok.to_lowercase();
+        let distance = if letters >= FUZZY_TWO { 2 } else { 1 };
+        let q: Q = Box::new(FuzzyTermQuery::new(term(self.f.title_raw, &word), distance, true));
+        Some(Box::new(ConstScoreQuery::new(q, SCORE_FUZZY)))
+    }
+}
+
 /// Units for a Latin/number segment: each code token must match
-/// (title_en/body_en stemmed, or code_tok verbatim).
-fn latin_units(f: &Fields, seg: &str, en: &mut tantivy::tokenizer::TextAnalyzer) -> Vec<Unit> {
+/// (title_en/body_en stemmed, or code_tok verbatim); a word the index does not know (or,
+/// in [`Fuzzy::All`], any word) may match a similar title word.
+fn latin_units(cx: &Ctx, seg: &str, en: &mut tantivy::tokenizer::TextAnalyzer) -> Vec<Unit> {
+    let f = cx.f;
     let mut out = Vec::new();
     for tok in analysis::code_tokens(seg) {
         let stems = analysis::analyze(en, &tok);
         let mut alts = Vec::new();
-        if let Some(q) = seq_q(f.title_en, &stems) {
-            alts.push(boost(q, BOOST_TITLE));
+        let unknown = !stems.is_empty() && !cx.known(&stems);
+        let fuzzy = if unknown || cx.fuzzy == Fuzzy::All { cx.fuzzy_q(&tok) } else { None };
+        if fuzzy.is_some() {
+            cx.fuzzed.set(true);
         }
-        if let Some(q) = seq_q(f.body_en, &stems) {
-            alts.push(q);
+        if !(unknown && fuzzy.is_some()) {
+            if let Some(q) = seq_q(f.title_en, &stems) {
+                alts.push(boost(q, BOOST_TITLE));
+            }
+            if let Some(q) = seq_q(f.title_own, &stems) {
+                alts.push(boost(q, BOOST_OWN));
+            }
+            if let Some(q) = seq_q(f.body_en, &stems) {
+                alts.push(q);
+            }
         }
+        alts.extend(fuzzy);
         if stems.is_empty() && tok.chars().count() < 3 {
             continue; // stop word
         }
@@ -112,6 +174,22 @@ fn latin_units(f: &Fields, seg: &str, en: &mut tantivy::tokenizer::TextAnalyzer)
         }
     }
     out
+}
+
+/// A phrase of English words (a glossary's equivalent) in the title or body.
+fn english_phrase_q(f: &Fields, text: &str, en: &mut tantivy::tokenizer::TextAnalyzer) -> Option<Q> {
+    let stems = analysis::analyze(en, text);
+    let mut alts = Vec::new();
+    if let Some(q) = seq_q(f.title_en, &stems) {
+        alts.push(boost(q, BOOST_TITLE));
+    }
+    if let Some(q) = seq_q(f.title_own, &stems) {
+        alts.push(boost(q, BOOST_OWN));
+    }
+    if let Some(q) = seq_q(f.body_en, &stems) {
+        alts.push(q);
+    }
+    should(alts)
 }
 
 /// Matches a jieba word in the Chinese fields: the word itself, or all of the
@@ -151,6 +229,40 @@ fn cjk_units(f: &Fields, seg: &str) -> Vec<Unit> {
         .collect()
 }
 
+/// Units of a CJK segment with the caller's translations: a phrase of the glossary (longest
+/// first) matches itself or its equivalent; the rest goes word by word.
+fn cjk_units_translated(
+    f: &Fields,
+    seg: &str,
+    translations: &[(String, String)],
+    en: &mut tantivy::tokenizer::TextAnalyzer,
+) -> Vec<Unit> {
+    let mut best: Option<(usize, &(String, String))> = None;
+    for t in translations {
+        if t.0.chars().count() < 2 {
+            continue;
+        }
+        if let Some(pos) = seg.find(t.0.as_str()) {
+            let better = best.is_none_or(|(_, b)| t.0.len() > b.0.len());
+            if better {
+                best = Some((pos, t));
+            }
+        }
+    }
+    let Some((pos, (zh, en_text))) = best else { return cjk_units(f, seg) };
+    let mut units = cjk_units_translated(f, &seg[..pos], translations, en);
+    let own = cjk_units(f, zh);
+    let mut alts: Vec<Q> = Vec::new();
+    let req: Vec<Q> = own.iter().filter(|u| u.required).map(|u| u.q.box_clone()).collect();
+    alts.extend(must(req));
+    alts.extend(english_phrase_q(f, en_text, en));
+    if let Some(q) = should(alts) {
+        units.push(Unit { q, required: true });
+    }
+    units.extend(cjk_units_translated(f, &seg[pos + zh.len()..], translations, en));
+    units
+}
+
 /// Splits into runs of CJK and non-CJK text.
 fn script_runs(s: &str) -> Vec<(bool, &str)> {
     let mut out: Vec<(bool, &str)> = Vec::new();
@@ -175,14 +287,15 @@ fn script_runs(s: &str) -> Vec<(bool, &str)> {
 }
 
 /// Units for a quoted phrase: the words in order, in one field.
-fn phrase_unit(f: &Fields, phrase: &str, en: &mut tantivy::tokenizer::TextAnalyzer) -> Vec<Unit> {
+fn phrase_unit(cx: &Ctx, phrase: &str, en: &mut tantivy::tokenizer::TextAnalyzer) -> Vec<Unit> {
+    let f = cx.f;
     if phrase.chars().any(is_cjk) {
         let mut units = Vec::new();
         for (cjk, seg) in script_runs(phrase) {
             if cjk {
                 units.extend(cjk_units(f, seg));
             } else {
-                units.extend(latin_units(f, seg, en));
+                units.extend(latin_units(cx, seg, en));
             }
         }
         return units;
@@ -213,9 +326,12 @@ struct TextQuery {
     extra: Vec<Q>,
     /// Words to highlight in titles.
     highlight: Vec<String>,
+    /// Documents the text names by a number with an edition year (shown even when folded).
+    named: Option<Q>,
 }
 
-fn build_text(f: &Fields, text: &str) -> TextQuery {
+fn build_text(cx: &Ctx, text: &str, translations: &[(String, String)]) -> TextQuery {
+    let f = cx.f;
     let text: String = analysis::normalize_width(text)
         .chars()
         .take(MAX_QUERY_CHARS)
@@ -240,16 +356,21 @@ fn build_text(f: &Fields, text: &str) -> TextQuery {
             continue;
         }
         if i % 2 == 1 {
-            units.extend(phrase_unit(f, piece, &mut en));
+            units.extend(phrase_unit(cx, piece, &mut en));
             highlight.push(piece.trim().to_lowercase());
             continue;
         }
         for (cjk, seg) in script_runs(piece) {
             if cjk {
-                units.extend(cjk_units(f, seg));
+                units.extend(cjk_units_translated(f, seg, translations, &mut en));
                 highlight.extend(analysis::jieba_words(seg, false));
+                for (zh, en_text) in translations {
+                    if seg.contains(zh.as_str()) {
+                        highlight.extend(en_text.split_whitespace().map(str::to_lowercase));
+                    }
+                }
             } else {
-                units.extend(latin_units(f, seg, &mut en));
+                units.extend(latin_units(cx, seg, &mut en));
                 for w in seg.split_whitespace() {
                     highlight.push(w.to_lowercase());
                 }
@@ -289,6 +410,16 @@ fn build_text(f: &Fields, text: &str) -> TextQuery {
             extra.push(Box::new(ConstScoreQuery::new(q, SCORE_NGRAM)));
         }
     }
+    let year = codes.iter().skip(1).any(|(_, t)| {
+        t.len() == 4 && t.parse::<u32>().is_ok_and(|y| (1900..2100).contains(&y))
+    });
+    let named = if year {
+        let mut alts: Vec<Q> = vec![term_q(f.code_exact, &compact)];
+        alts.extend(seq_q(f.code_tok, &codes));
+        should(alts)
+    } else {
+        None
+    };
     highlight.retain(|w| w.chars().count() >= 2 || w.chars().any(is_cjk));
     highlight.sort_by_key(|w| std::cmp::Reverse(w.len()));
     highlight.dedup();
@@ -296,6 +427,7 @@ fn build_text(f: &Fields, text: &str) -> TextQuery {
         units,
         extra,
         highlight,
+        named,
     }
 }
 
@@ -320,11 +452,16 @@ fn text_query(tq: &TextQuery, and: bool) -> Option<Q> {
     should(alts)
 }
 
-fn filter_query(f: &Fields, q: &crate::Query) -> Vec<Q> {
+fn filter_query(f: &Fields, q: &crate::Query, named: Option<&Q>) -> Vec<Q> {
     let mut out: Vec<Q> = vec![Box::new(TermQuery::new(
         term(f.domain, &q.domain),
         IndexRecordOption::Basic,
     ))];
+    if q.collapse {
+        let mut shown: Vec<Q> = vec![Box::new(TermQuery::new(term(f.lead, "1"), IndexRecordOption::Basic))];
+        shown.extend(named.map(|n| n.box_clone()));
+        out.extend(should(shown));
+    }
     let mut groups: BTreeMap<&str, Vec<Q>> = BTreeMap::new();
     for (name, value) in &q.filters {
         let path = analysis::facet_path(name, value);
@@ -410,6 +547,21 @@ where
     Ok(Collected { total, top, facets })
 }
 
+/// Relevance times the document's static weight (thousandths).
+fn weighted(t: TopDocs) -> impl Collector<Fruit = Vec<(f32, DocAddress)>> {
+    t.tweak_score(|seg: &tantivy::SegmentReader| {
+        let col = seg
+            .fast_fields()
+            .u64("weight")
+            .ok()
+            .map(|c| c.first_or_default_col(1000));
+        move |doc: tantivy::DocId, score: tantivy::Score| {
+            let w = col.as_ref().map_or(1000, |c| c.get_val(doc));
+            score * (w as f32 / 1000.0)
+        }
+    })
+}
+
 fn run(
     inner: &Inner,
     searcher: &Searcher,
@@ -427,7 +579,7 @@ fn run(
             inner,
             searcher,
             query,
-            top.map(|t| t.order_by_score()),
+            top.map(weighted),
             facet_specs,
             |v| v,
         ),
@@ -452,7 +604,6 @@ fn run(
 pub(crate) fn search(inner: &Inner, q: &crate::Query) -> Result<Results, SearchError> {
     let f = &inner.fields;
     let searcher = inner.reader.searcher();
-    let filters = filter_query(f, q);
     let mut facet_specs: Vec<String> = Vec::new();
     for s in q.facet_fields.iter().take(MAX_FACET_FIELDS) {
         if !s.trim().is_empty() && !facet_specs.contains(s) {
@@ -467,15 +618,28 @@ pub(crate) fn search(inner: &Inner, q: &crate::Query) -> Result<Results, SearchE
         } else {
             q.sort
         };
+        let filters = filter_query(f, q, None);
         let query = with_filters(None, &filters);
         (
             run(inner, &searcher, &*query, sort, q.offset, q.limit, &facet_specs)?,
             None,
         )
     } else {
-        let tq = build_text(f, &q.text);
+        let mut cx = Ctx { f, searcher: &searcher, fuzzy: Fuzzy::Unknown, fuzzed: Default::default() };
+        let mut tq = build_text(&cx, &q.text, &q.translations);
+        let filters = filter_query(f, q, tq.named.as_ref());
         let query = with_filters(text_query(&tq, true), &filters);
         let mut c = run(inner, &searcher, &*query, q.sort, q.offset, q.limit, &facet_specs)?;
+        if c.total == 0 {
+            // Nothing has every word as written: let every long word be a near miss.
+            cx.fuzzy = Fuzzy::All;
+            let fuzzy_tq = build_text(&cx, &q.text, &q.translations);
+            if cx.fuzzed.get() {
+                let query = with_filters(text_query(&fuzzy_tq, true), &filters);
+                c = run(inner, &searcher, &*query, q.sort, q.offset, q.limit, &facet_specs)?;
+                tq = fuzzy_tq;
+            }
+        }
         let required = tq.units.iter().filter(|u| u.required).count();
         if c.total == 0 && required > 1 {
             // Nothing has every word: fall back to any word.

@@ -21,6 +21,7 @@ fn doc(
             .collect(),
         date,
         payload: format!("payload of {key}"),
+        ..Default::default()
     }
 }
 
@@ -558,4 +559,58 @@ fn facet_counts_follow_new_segments_and_replacements() {
     let r = ix.search(&query).unwrap();
     assert_eq!(r.facets["member"], vec![("KOR".to_string(), 1)]);
     assert!(!r.facets["hs:8414"].iter().any(|(_, n)| *n > 0));
+}
+
+fn catalogue_index(docs: Vec<Doc>) -> Index {
+    let ix = Index::in_memory().unwrap();
+    ix.upsert(&docs).unwrap();
+    ix.commit().unwrap();
+    ix
+}
+
+#[test]
+fn collapse_hides_folded_editions_unless_named_with_year() {
+    let mut old = doc("std:10", "standard", "ISO 22301:2012", "Societal security — Business continuity management systems — Requirements", "", &[], None);
+    old.folded = true;
+    old.weight = 0.55;
+    let mut new = doc("std:11", "standard", "ISO 22301:2019", "Security and resilience — Business continuity management systems — Requirements", "", &[], None);
+    new.weight = 1.0;
+    let mut ts = doc("std:12", "standard", "ISO/TS 22331:2018", "Security and resilience — Business continuity management systems — Guidelines for business continuity strategy", "", &[], None);
+    ts.weight = 0.75;
+    let ix = catalogue_index(vec![old, new, ts]);
+    let mut query = q("standard", "business continuity management systems");
+    query.collapse = true;
+    let r = ix.search(&query).unwrap();
+    assert_eq!(keys(&r), ["std:11", "std:12"]);
+    query.collapse = false;
+    assert_eq!(ix.search(&query).unwrap().total, 3);
+    let mut named = q("standard", "ISO 22301:2012");
+    named.collapse = true;
+    assert_eq!(keys(&ix.search(&named).unwrap()).first(), Some(&"std:10"));
+}
+
+#[test]
+fn misspelt_and_british_words_match() {
+    let ix = catalogue_index(vec![
+        doc("std:20", "standard", "ISO 27002:2022", "Information security controls", "", &[], None),
+        doc("std:21", "standard", "ISO 105-A01:2010", "Textiles — Tests for colour fastness — Part A01: General principles of testing", "", &[], None),
+        doc("std:22", "standard", "ISO 9999:2020", "Assistive products — Classification", "", &[], None),
+    ]);
+    assert_eq!(keys(&ix.search(&q("standard", "informaton security controls")).unwrap()), ["std:20"]);
+    assert_eq!(keys(&ix.search(&q("standard", "secruity")).unwrap()), ["std:20"]);
+    assert_eq!(keys(&ix.search(&q("standard", "color fastness")).unwrap()), ["std:21"]);
+    // A short word is never fuzzy.
+    assert!(ix.search(&q("standard", "clasx")).unwrap().hits.is_empty());
+}
+
+#[test]
+fn translations_let_chinese_reach_english_titles() {
+    let ix = catalogue_index(vec![
+        doc("std:30", "standard", "ISO 9001:2015", "Quality management systems — Requirements", "", &[], None),
+        doc("std:31", "standard", "ISO 14001:2015", "Environmental management systems — Requirements with guidance for use", "", &[], None),
+    ]);
+    let mut query = q("standard", "质量管理体系");
+    assert!(ix.search(&query).unwrap().hits.is_empty());
+    query.translations = vec![("质量管理体系".into(), "quality management systems".into())];
+    assert_eq!(keys(&ix.search(&query).unwrap()), ["std:30"]);
 }

@@ -120,6 +120,7 @@ fn synthetic(n: usize) -> Vec<Doc> {
                     ],
                     date: Some((year - 1970) * 31_557_600),
                     payload: String::new(),
+                    ..Default::default()
                 }
             } else {
                 let prefix = if i % 3 == 0 { "GB/T" } else { "ISO" };
@@ -164,6 +165,7 @@ fn synthetic(n: usize) -> Vec<Doc> {
                     ],
                     date: Some((year - 1970) * 31_557_600),
                     payload: String::new(),
+                    ..Default::default()
                 }
             }
         })

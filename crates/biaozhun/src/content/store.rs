@@ -301,6 +301,7 @@ async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Option<se
                     facets: vec![("kind".into(), r.try_get("kind")?)],
                     date: r.try_get("published_at")?,
                     payload: String::new(),
+                    ..Default::default()
                 })
             }
             _ => None,

@@ -4,7 +4,7 @@
 //! kept; the upsert is keyed by the canonical number, so running an import twice changes
 //! nothing the second time.
 
-use super::model::{self, Field, Record, Relation};
+use super::model::{self, Field, Record, Relation, Row};
 use super::store;
 use crate::App;
 use crate::config::ImportLimits;
@@ -20,6 +20,9 @@ pub struct Report {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// Rows that repeat a number seen earlier in the same file (a joint ISO/IEC document
+    /// listed twice) and were merged into that record rather than stored on their own.
+    pub merged: usize,
     pub errors: Vec<Problem>,
     pub seconds: f64,
 }
@@ -27,21 +30,15 @@ pub struct Report {
 impl Report {
     pub fn summary(&self) -> String {
         format!(
-            "{} rows: {} created, {} updated, {} unchanged, {} problems",
+            "{} rows: {} created, {} updated, {} unchanged, {} merged into other records, {} problems",
             self.rows,
             self.created,
             self.updated,
             self.unchanged,
+            self.merged,
             self.errors.len()
         )
     }
-}
-
-/// One parsed row.
-pub struct Row {
-    pub line: usize,
-    pub record: Record,
-    pub relations: Vec<Relation>,
 }
 
 /// Where progress goes.
@@ -345,7 +342,7 @@ pub async fn import_bytes(app: &App, name: &str, bytes: &[u8], progress: Progres
     for row in rows {
         match index.get(&row.record.norm) {
             Some(&i) => {
-                let m = store::merge(Some(&merged[i].record), &row.record);
+                let m = model::merge(Some(&merged[i].record), &row.record);
                 merged[i].record = m;
                 merged[i].relations.extend(row.relations);
             }
@@ -356,6 +353,7 @@ pub async fn import_bytes(app: &App, name: &str, bytes: &[u8], progress: Progres
         }
     }
     let total = merged.len();
+    report.merged = report.rows - total;
     if let Progress::Bar(b) = &progress {
         b.set_length(total as u64);
     }
@@ -388,9 +386,18 @@ pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String
     let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
-    let report = import_bytes(app, &name, &bytes, Progress::Bar(&bar)).await?;
+    // This process's index takes each stored batch in while the next one is stored, and
+    // commits once at the end, so the figure includes indexing.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let indexing = {
+        let (app, done) = (app.clone(), done.clone());
+        tokio::spawn(async move { crate::indexer::stage_until(&app, &done).await })
+    };
+    let report = import_bytes(app, &name, &bytes, Progress::Bar(&bar)).await;
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    indexing.await??;
+    let report = report?;
     bar.finish();
-    // Bring this process's index up to date too, so the figure includes indexing.
     crate::indexer::follow_once(app).await?;
     println!("{} ({:.1} s)", report.summary(), report.seconds);
     for e in &report.errors {

@@ -3,9 +3,12 @@
 
 pub mod bench;
 pub mod check;
+pub mod glossary;
 pub mod hooks;
 pub mod import;
 pub mod model;
+pub mod page;
+pub mod ranking;
 pub mod reports;
 pub mod routes;
 pub mod store;
@@ -76,6 +79,12 @@ pub async fn daily(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Result
         store::record_event(&mut tx, &app, id, &norm, &base, store::event_kind(&old, new), &old, new, "").await?;
         ids.push(id);
     }
+    // A lead that changes status may hand the lead of its document to another edition.
+    let recs = store::by_ids(&app, &ids).await?;
+    let recs: Vec<&model::Record> = recs.values().collect();
+    let mut siblings = store::family_ids(&mut tx, &recs).await?;
+    siblings.retain(|i| !ids.contains(i));
+    ids.extend(siblings);
     crate::indexer::changed(&mut tx, DOMAIN, &ids).await?;
     tx.commit().await?;
     app.indexer.kick();

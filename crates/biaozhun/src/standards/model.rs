@@ -23,6 +23,13 @@ pub struct SearchItem {
     pub implemented: Option<String>,
     /// Escaped HTML with matches in <b>; null when no title line matched.
     pub title_snippet: Option<String>,
+    /// How many other records of the same document this hit stands for (earlier editions,
+    /// upcoming editions, drafts, amendments and corrigenda); 0 when it folds none.
+    #[serde(default)]
+    pub folded_count: usize,
+    /// What the hit folds, by kind.
+    #[serde(default)]
+    pub folded: super::ranking::Folded,
 }
 
 impl SearchItem {
@@ -37,6 +44,8 @@ impl SearchItem {
             published: r.published_at.map(crate::util::fmt_date),
             implemented: r.implemented_at.map(crate::util::fmt_date),
             title_snippet: None,
+            folded_count: 0,
+            folded: Default::default(),
         }
     }
 }
@@ -137,6 +146,13 @@ pub struct Record {
     pub flags: String,
 }
 
+/// One parsed row.
+pub struct Row {
+    pub line: usize,
+    pub record: Record,
+    pub relations: Vec<Relation>,
+}
+
 /// A relation read with a record: `replaces` (this record replaces `to`), `replaced_by`
 /// (turned around when stored) and `adopts`.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,6 +161,52 @@ pub struct Relation {
     pub to: String,
     pub kind: &'static str,
     pub degree: String,
+}
+
+fn catalogue(src: &str) -> bool {
+    src.starts_with("relaton:")
+}
+
+/// What a stored record becomes when `new` is imported over it. Filled cells overwrite;
+/// empty cells never erase. A joint ISO/IEC document seen in the other catalogue only fills
+/// gaps, and the later life stage wins, so the order of the two imports does not matter.
+pub fn merge(old: Option<&Record>, new: &Record) -> Record {
+    let Some(old) = old else { return new.clone() };
+    let joint = catalogue(&old.source) && catalogue(&new.source) && old.source != new.source;
+    let mut m = old.clone();
+    macro_rules! take {
+        ($($f:ident),*) => {$(
+            if joint { if m.$f.is_empty() { m.$f = new.$f.clone(); } }
+            else if !new.$f.is_empty() { m.$f = new.$f.clone(); }
+        )*};
+    }
+    take!(number, title_zh, title_en, title_fr, ics, ccs, competent_dept, committee, issuer, drafting_orgs, drafters, patents, scope, remark, fulltext_url, flags);
+    macro_rules! take_opt {
+        ($($f:ident),*) => {$(
+            if joint { if m.$f.is_none() { m.$f = new.$f; } }
+            else if new.$f.is_some() { m.$f = new.$f; }
+        )*};
+    }
+    take_opt!(published_at, implemented_at, withdrawn_at);
+    if joint {
+        if status_rank(&new.status) > status_rank(&m.status) {
+            m.status = new.status.clone();
+        }
+        if !m.source.contains(&new.source) && !new.source.contains(&m.source) {
+            let mut parts: Vec<&str> = m.source.split(' ').chain(new.source.split(' ')).collect();
+            parts.sort_unstable();
+            parts.dedup();
+            m.source = parts.join(" ");
+        }
+    } else {
+        if !new.status.is_empty() {
+            m.status = new.status.clone();
+        }
+        if !catalogue(&m.source) || !catalogue(&new.source) {
+            m.source = new.source.clone();
+        }
+    }
+    m
 }
 
 /// The identity of a number: canonical spelling, base, kind, prefix, part, year, amendment.
@@ -158,6 +220,10 @@ pub struct Ident {
     pub is_amendment: bool,
     pub unknown_prefix: bool,
 }
+
+/// Suffixes of IEC versions of a published document: consolidated with its amendments,
+/// redline, commented, extended.
+pub const VERSION_MARKS: [&str; 6] = ["EXV-CMV", "EXV-RLV", "CSV", "RLV", "CMV", "EXV"];
 
 /// Reads a standard number; numbers the grammar cannot read whole are kept under their
 /// squeezed spelling (kind `unknown`) rather than dropped.
@@ -179,6 +245,25 @@ pub fn ident(raw: &str) -> Option<Ident> {
         }),
         Err(_) => {
             let upper = squeezed.to_uppercase();
+            // A consolidated, redline, commented or extended version (`IEC 62115:2017+AMD1:2025
+            // CSV`, `IEC 62911:2025 RLV`): an amendment-like record of the document it starts
+            // with.
+            let head = upper.split('+').next().unwrap_or(&upper);
+            let head = VERSION_MARKS.iter().fold(head.trim(), |h, m| h.strip_suffix(m).map(str::trim_end).unwrap_or(h));
+            if head.len() < upper.len()
+                && let Ok(n) = standard::parse(head)
+            {
+                return Some(Ident {
+                    norm: upper.clone(),
+                    base: n.base(),
+                    kind: n.kind,
+                    prefix: n.prefix.clone(),
+                    part: n.number.clone(),
+                    year: n.year,
+                    is_amendment: true,
+                    unknown_prefix: n.has_flag(standard::Flag::UnknownPrefix),
+                });
+            }
             let base = match upper.rsplit_once(':') {
                 Some((b, y)) if y.len() == 4 && y.bytes().all(|c| c.is_ascii_digit()) => b.to_string(),
                 _ => upper.clone(),

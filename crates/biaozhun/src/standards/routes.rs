@@ -97,6 +97,12 @@ pub struct SearchOut {
     pub items: Vec<SearchItem>,
     /// name → [[value, count]].
     pub facets: BTreeMap<String, Vec<(String, u64)>>,
+    /// Glossary terms the query was read with (a Chinese term and the English one also
+    /// searched for); empty when none applied.
+    pub glossary: Vec<super::glossary::Term>,
+    /// True when editions, drafts and amendments of one document are folded under one hit
+    /// (every search without a status filter).
+    pub grouped: bool,
 }
 
 const PER_PAGE: usize = 20;
@@ -124,9 +130,15 @@ pub async fn run_search(app: &App, p: &SearchParams, offset: usize, limit: usize
         Some("date_asc") => search::Sort::DateAsc,
         _ => search::Sort::Relevance,
     };
+    let text = clean(&p.q).unwrap_or_default();
+    let glossary = super::glossary::used(&super::glossary::terms(&app.config.data_dir), &text);
+    // A status filter reaches every record of that status, folded or not.
+    let grouped = clean(&p.status).is_none();
     let query = search::Query {
         domain: DOMAIN.into(),
-        text: clean(&p.q).unwrap_or_default(),
+        collapse: grouped,
+        translations: glossary.iter().map(|t| (t.zh.clone(), t.en.clone())).collect(),
+        text,
         filters,
         date_from: clean(&p.from).and_then(|d| crate::util::parse_local_date(&d)),
         date_to: clean(&p.to).and_then(|d| crate::util::parse_local_date(&d)).map(|t| t + 86_399),
@@ -146,7 +158,7 @@ pub async fn run_search(app: &App, p: &SearchParams, offset: usize, limit: usize
             Some(item)
         })
         .collect();
-    Ok(SearchOut { total: res.total, page: offset / limit.max(1) + 1, per_page: limit, items, facets: res.facets })
+    Ok(SearchOut { total: res.total, page: offset / limit.max(1) + 1, per_page: limit, items, facets: res.facets, glossary, grouped })
 }
 
 fn page_of(p: &SearchParams) -> usize {
@@ -256,14 +268,28 @@ pub struct Detail {
     /// Successors to the in-force edition.
     pub chain: Vec<String>,
     pub current: Option<String>,
+    /// The document's editions in date order with their amendments, drafts in development,
+    /// and related documents (merged into it, or replacing it).
+    pub timeline: super::page::Timeline,
 }
 
 /// Finds the record for a spelling: exact, else (no year) the current edition; a joint
-/// document cited under one body is found too (see [`super::check::locate`]).
-async fn find(app: &App, raw: &str) -> AppResult<(store::Std, Graph)> {
-    let (norm, g) = super::check::locate(app, raw).await.map_err(AppError::Internal)?.ok_or(AppError::NotFound)?;
-    let s = store::get_by_norm(app, &norm).await?.ok_or(AppError::NotFound)?;
-    Ok((s, g))
+/// document cited under one body is found too (see [`super::check::locate`]). The canonical
+/// spelling costs one query (the page's, [`super::page::load`]).
+async fn find(app: &App, raw: &str) -> AppResult<(store::Std, Graph, super::page::Loaded)> {
+    let norm = model::ident(raw).map(|i| i.norm).unwrap_or_else(|| raw.to_string());
+    let norm = match super::page::load(app, &norm).await.map_err(AppError::Internal)? {
+        Some(l) => {
+            let g = l.graph();
+            let s = l.std(&norm).ok_or(AppError::NotFound)?;
+            return Ok((s, g, l));
+        }
+        None => super::check::locate(app, raw).await.map_err(AppError::Internal)?.ok_or(AppError::NotFound)?.0,
+    };
+    let l = super::page::load(app, &norm).await.map_err(AppError::Internal)?.ok_or(AppError::NotFound)?;
+    let g = l.graph();
+    let s = l.std(&norm).ok_or(AppError::NotFound)?;
+    Ok((s, g, l))
 }
 
 fn link(g: &Graph, n: &str, degree: &str) -> Link {
@@ -276,20 +302,19 @@ fn link(g: &Graph, n: &str, degree: &str) -> Link {
     }
 }
 
-async fn detail_of(app: &App, s: &store::Std, g: &Graph) -> AppResult<Detail> {
+fn detail_of(s: &store::Std, g: &Graph, loaded: &super::page::Loaded) -> Detail {
     let r = &s.rec;
     let n = &r.norm;
     let (chain, current) = g.follow(n);
     let mut adopts = Vec::new();
     let mut adopted_by = Vec::new();
-    // Adoption partners may not have been loaded with the graph: look them up.
-    let partners: Vec<(String, String, &str)> = g.adoptions.get(n).cloned().unwrap_or_default();
-    let partner_graph = Graph::load(app, partners.iter().filter_map(|p| model::ident(&p.0).map(|i| i.base)).collect()).await.map_err(AppError::Internal)?;
-    for (other, degree, dir) in partners {
-        let l = link(&partner_graph, &other, &degree);
+    for (other, degree, dir) in g.adoptions.get(n).cloned().unwrap_or_default() {
+        let l = link(g, &other, &degree);
         if dir == "adopts" { adopts.push(l) } else { adopted_by.push(l) }
     }
-    Ok(Detail {
+    // A draft never replaces a published standard.
+    let published = |x: &&String| g.nodes.get(*x).is_none_or(|node| node.status != "developing");
+    Detail {
         number: n.clone(),
         number_as_published: r.number.clone(),
         base: r.base.clone(),
@@ -315,48 +340,30 @@ async fn detail_of(app: &App, s: &store::Std, g: &Graph) -> AppResult<Detail> {
         fulltext_url: r.fulltext_url.clone(),
         source: r.source.clone(),
         replaces: g.replaces.get(n).into_iter().flatten().map(|x| link(g, x, "")).collect(),
-        replaced_by: g.replaced_by.get(n).into_iter().flatten().map(|x| link(g, x, "")).collect(),
+        replaced_by: g.replaced_by.get(n).into_iter().flatten().filter(published).map(|x| link(g, x, "")).collect(),
         adopts,
         adopted_by,
         editions: g.editions.get(&r.base).into_iter().flatten().map(|x| link(g, x, "")).collect(),
         chain,
         current,
-    })
-}
-
-/// Earlier links of the chain (what this standard replaced, and so on), oldest first.
-fn history(g: &Graph, n: &str) -> Vec<Link> {
-    let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut stack = vec![n.to_string()];
-    while let Some(cur) = stack.pop() {
-        for p in g.replaces.get(&cur).into_iter().flatten() {
-            if seen.insert(p.clone()) && p != n {
-                out.push(link(g, p, ""));
-                stack.push(p.clone());
-            }
-        }
+        timeline: loaded.timeline(g, n),
     }
-    out.reverse();
-    out
 }
 
 async fn detail(State(app): State<App>, ctx: Ctx, Path(number): Path<String>) -> AppResult<Response> {
-    let (s, g) = find(&app, &number).await?;
+    let (s, g, loaded) = find(&app, &number).await?;
     if s.rec.norm != number {
         return Ok(Redirect::to(&format!("/standards/{}", enc(&s.rec.norm))).into_response());
     }
-    let d = detail_of(&app, &s, &g).await?;
-    let hist = history(&g, &s.rec.norm);
-    let later: Vec<Link> = d.chain.iter().map(|x| link(&g, x, "")).collect();
-    ctx.render(&app, "standards/detail.html", context! { d => d, history => hist, later => later, enc_number => enc(&s.rec.norm) })
+    let d = detail_of(&s, &g, &loaded);
+    ctx.render(&app, "standards/detail.html", context! { d => d, enc_number => enc(&s.rec.norm) })
 }
 
 /// One standard, by any accepted spelling (URL-encoded).
 #[utoipa::path(get, path = "/api/v1/standards/{number}", tag = "standards", params(("number" = String, Path, description = "standard number, any spelling (URL-encoded)", example = "GB/T 19001-2016")), responses((status = 200, body = Detail), (status = 404)))]
 pub async fn api_get(State(app): State<App>, Path(number): Path<String>) -> AppResult<Json<Detail>> {
-    let (s, g) = find(&app, &number).await?;
-    Ok(Json(detail_of(&app, &s, &g).await?))
+    let (s, g, loaded) = find(&app, &number).await?;
+    Ok(Json(detail_of(&s, &g, &loaded)))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -469,7 +476,7 @@ async fn watch_frequency(State(app): State<App>, ctx: Ctx, Form(f): Form<FreqFor
 
 async fn watch_one(State(app): State<App>, ctx: Ctx, Path(number): Path<String>) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let (s, _) = find(&app, &number).await?;
+    let (s, _, _) = find(&app, &number).await?;
     let owner = crate::orgs::acting_owner(&app, user.id).await?;
     store::watch_add(&app, owner, user.id, &[(s.rec.norm.clone(), s.rec.base.clone())]).await?;
     Ok(crate::web::ctx::redirect_with_flash(&app, &format!("/standards/{}", enc(&s.rec.norm)), "standards_watch_saved"))

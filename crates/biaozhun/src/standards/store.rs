@@ -1,9 +1,8 @@
 //! SQL of the standards room: batched upserts, search documents, detail and relations,
 //! change events with their notifications and watchlists (saved checks: `reports::store`).
 
-use super::DOMAIN;
-use super::model::{self, Record, Relation};
-use super::import::Row;
+use super::{DOMAIN, ranking};
+use super::model::{self, Record, Relation, Row, merge};
 use crate::App;
 use crate::db::Tx;
 use crate::jobs::notify::{self, Notice};
@@ -52,52 +51,6 @@ pub fn record_from_row(r: &crate::db::Row) -> Result<Record, sqlx::Error> {
         source: r.try_get("source")?,
         flags: r.try_get("flags")?,
     })
-}
-
-fn catalogue(src: &str) -> bool {
-    src.starts_with("relaton:")
-}
-
-/// What a stored record becomes when `new` is imported over it. Filled cells overwrite;
-/// empty cells never erase. A joint ISO/IEC document seen in the other catalogue only fills
-/// gaps, and the later life stage wins, so the order of the two imports does not matter.
-pub fn merge(old: Option<&Record>, new: &Record) -> Record {
-    let Some(old) = old else { return new.clone() };
-    let joint = catalogue(&old.source) && catalogue(&new.source) && old.source != new.source;
-    let mut m = old.clone();
-    macro_rules! take {
-        ($($f:ident),*) => {$(
-            if joint { if m.$f.is_empty() { m.$f = new.$f.clone(); } }
-            else if !new.$f.is_empty() { m.$f = new.$f.clone(); }
-        )*};
-    }
-    take!(number, title_zh, title_en, title_fr, ics, ccs, competent_dept, committee, issuer, drafting_orgs, drafters, patents, scope, remark, fulltext_url, flags);
-    macro_rules! take_opt {
-        ($($f:ident),*) => {$(
-            if joint { if m.$f.is_none() { m.$f = new.$f; } }
-            else if new.$f.is_some() { m.$f = new.$f; }
-        )*};
-    }
-    take_opt!(published_at, implemented_at, withdrawn_at);
-    if joint {
-        if model::status_rank(&new.status) > model::status_rank(&m.status) {
-            m.status = new.status.clone();
-        }
-        if !m.source.contains(&new.source) && !new.source.contains(&m.source) {
-            let mut parts: Vec<&str> = m.source.split(' ').chain(new.source.split(' ')).collect();
-            parts.sort_unstable();
-            parts.dedup();
-            m.source = parts.join(" ");
-        }
-    } else {
-        if !new.status.is_empty() {
-            m.status = new.status.clone();
-        }
-        if !catalogue(&m.source) || !catalogue(&new.source) {
-            m.source = new.source.clone();
-        }
-    }
-    m
 }
 
 /// Bases of every watched standard (small: what the users follow).
@@ -205,9 +158,11 @@ pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) ->
     // Adopted international standards show who adopts them: re-index those.
     let changed_norms: HashSet<&str> = changed.iter().map(|c| c.0.norm.as_str()).collect();
     let adopted: Vec<String> = rels.iter().filter(|r| r.kind == "adopts" && changed_norms.contains(r.from.as_str())).map(|r| r.to.clone()).collect();
+    let mut adopted_recs: Vec<Record> = Vec::new();
     if !adopted.is_empty() {
-        for (_, (id, _)) in by_norms(&mut tx, &adopted).await? {
+        for (_, (id, rec)) in by_norms(&mut tx, &adopted).await? {
             ids.push(id);
+            adopted_recs.push(rec);
         }
     }
     // Change events for watched standards.
@@ -239,6 +194,12 @@ pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) ->
             }
         }
     }
+    // The other records of each changed document: which of them leads may have changed.
+    // (and the documents adopted: their lead shows the adoption's title.)
+    let changed_recs: Vec<&Record> = changed.iter().map(|c| &c.0).chain(adopted_recs.iter()).collect();
+    let have: HashSet<i64> = ids.iter().copied().collect();
+    let siblings: HashSet<i64> = family_ids(&mut tx, &changed_recs).await?.into_iter().filter(|i| !have.contains(i)).collect();
+    ids.extend(siblings);
     crate::indexer::changed(&mut tx, DOMAIN, &ids).await?;
     tx.commit().await?;
     Ok((created, updated, unchanged))
@@ -398,41 +359,181 @@ pub async fn relations_of(app: &App, norms: &[String]) -> Result<Vec<Rel>, sqlx:
     Ok(out)
 }
 
-/// The search document of each id (batched).
-pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Option<search::Doc>)>> {
-    let recs = by_ids(app, ids).await?;
-    let norms: Vec<String> = recs.values().map(|r| r.norm.clone()).collect();
-    // Adoption links in both directions make "19001" find ISO 9001 and the reverse.
-    let mut linked: HashMap<String, Vec<String>> = HashMap::new();
+/// What a record's search document needs beside the record: its adoption partners and
+/// its family (the other editions, stages and amendments of the same document).
+#[derive(Debug, Default)]
+pub struct DocContext {
+    /// Adoption partners in either direction: (number, Chinese title, English title).
+    pub linked: Vec<(String, String, String)>,
+    /// Set on the family's lead: what it folds. `None` when another record leads.
+    pub folded: Option<ranking::Folded>,
+    /// Titles of the other editions that differ from the record's own (lead only): a query
+    /// naming a former title still finds the document.
+    pub other_titles: Vec<String>,
+}
+
+/// Light columns of every record of the families of these records.
+async fn family_members(conn: &mut sqlx::AnyConnection, recs: &[&Record]) -> Result<HashMap<String, Vec<ranking::Member>>, sqlx::Error> {
+    let wanted: HashSet<String> = recs.iter().map(|r| ranking::family(r)).collect();
+    // Numbers proper to look up: a committee draft's iteration (`ISO/CD 9001.2`) belongs to
+    // `ISO 9001`, so both are asked for from the draft's side (the edition's own lookup does
+    // not see the iteration: its fold count leaves it out).
+    let mut parts: Vec<String> = Vec::new();
+    for r in recs.iter().filter(|r| !r.part.is_empty()) {
+        parts.push(r.part.clone());
+        if matches!(r.kind.as_str(), "iso" | "iec" | "iso_iec")
+            && ranking::is_draft_prefix(&r.prefix)
+            && let Some((p, n)) = r.part.rsplit_once('.')
+            && n.bytes().all(|b| b.is_ascii_digit())
+        {
+            parts.push(p.to_string());
+        }
+    }
+    parts.sort_unstable();
+    parts.dedup();
+    let kind = crate::db::DbKind::of(conn);
+    let mut out: HashMap<String, Vec<ranking::Member>> = HashMap::new();
+    for chunk in parts.chunks(1000) {
+        let sql = format!(
+            "SELECT id, norm, base, prefix, kind, part, status, is_amendment, year, published_at, title_en, title_zh FROM standards WHERE part IN ({})",
+            kind.params(1, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for p in chunk {
+            q = q.bind(p);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let fam = ranking::family_of(r.try_get("prefix")?, r.try_get("kind")?, r.try_get("part")?, r.try_get("base")?);
+            if !wanted.contains(&fam) {
+                continue;
+            }
+            out.entry(fam).or_default().push(ranking::Member {
+                id: r.try_get("id")?,
+                norm: r.try_get("norm")?,
+                status: r.try_get("status")?,
+                is_amendment: r.try_get::<i64, _>("is_amendment")? != 0 || ranking::consolidated(r.try_get("norm")?),
+                year: r.try_get("year")?,
+                published_at: r.try_get("published_at")?,
+                title_en: r.try_get("title_en")?,
+                title_zh: r.try_get("title_zh")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Ids of every record in the families of these records (their leads change with them).
+pub async fn family_ids(conn: &mut sqlx::AnyConnection, recs: &[&Record]) -> Result<Vec<i64>, sqlx::Error> {
+    Ok(family_members(conn, recs).await?.into_values().flatten().map(|m| m.id).collect())
+}
+
+/// Adoption partners of these numbers, either direction: norm → (partner, its Chinese and
+/// English titles).
+async fn adoption_partners(app: &App, norms: &[String]) -> Result<HashMap<String, Vec<(String, String, String)>>, sqlx::Error> {
+    let mut out: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
     for chunk in norms.chunks(1000) {
         for (col, other) in [("from_norm", "to_norm"), ("to_norm", "from_norm")] {
-            let sql = format!("SELECT {col}, {other} FROM standard_relations WHERE kind = 'adopts' AND {col} IN ({})", app.db.kind.params(1, chunk.len()));
-            let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+            let sql = format!(
+                "SELECT r.{col}, r.{other}, COALESCE(s.title_zh, ''), COALESCE(s.title_en, '') FROM standard_relations r LEFT JOIN standards s ON s.norm = r.{other} WHERE r.kind = 'adopts' AND r.{col} IN ({})",
+                app.db.kind.params(1, chunk.len())
+            );
+            let mut q = sqlx::query_as::<_, (String, String, String, String)>(sqlx::AssertSqlSafe(sql));
             for n in chunk {
                 q = q.bind(n);
             }
-            for (a, b) in q.fetch_all(&app.db.pool).await? {
-                linked.entry(a).or_default().push(b);
+            for (a, b, zh, en) in q.fetch_all(&app.db.pool).await? {
+                out.entry(a).or_default().push((b, zh, en));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The search document of each id (batched).
+pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Option<search::Doc>)>> {
+    let recs = by_ids(app, ids).await?;
+    let mut conn = app.db.pool.acquire().await?;
+    let all: Vec<&Record> = recs.values().collect();
+    let families = family_members(&mut conn, &all).await?;
+    drop(conn);
+    let mut ctx: HashMap<i64, DocContext> = HashMap::new();
+    // Norms whose adoptions a document shows: its own, and a lead's other editions' (GB/T
+    // 7714-2015 adopts ISO 690:2010, which ISO 690:2021 leads).
+    let mut wanted: Vec<(i64, String)> = Vec::new();
+    for (id, r) in &recs {
+        wanted.push((*id, r.norm.clone()));
+        let c = ctx.entry(*id).or_default();
+        let Some(members) = families.get(&ranking::family(r)) else {
+            c.folded = Some(Default::default());
+            continue;
+        };
+        let Some(lead) = ranking::lead(members) else { continue };
+        if lead.id != *id {
+            continue;
+        }
+        c.folded = Some(ranking::folded(members, *id));
+        for m in members.iter().filter(|m| m.id != *id && !m.is_amendment) {
+            wanted.push((*id, m.norm.clone()));
+            for t in [&m.title_en, &m.title_zh] {
+                if !t.is_empty() && *t != r.title_en && *t != r.title_zh && !c.other_titles.contains(t) {
+                    c.other_titles.push(t.clone());
+                }
+            }
+        }
+    }
+    // Adoption links in both directions make "19001" find ISO 9001 and the reverse, and
+    // carry the partner's titles across (a Chinese query finds the adopted ISO standard).
+    let mut norms: Vec<String> = wanted.iter().map(|w| w.1.clone()).collect();
+    norms.sort_unstable();
+    norms.dedup();
+    let partners = adoption_partners(app, &norms).await?;
+    for (id, norm) in wanted {
+        let c = ctx.entry(id).or_default();
+        for p in partners.get(&norm).into_iter().flatten() {
+            if !c.linked.iter().any(|l| l.0 == p.0) {
+                c.linked.push(p.clone());
             }
         }
     }
     Ok(ids
         .iter()
         .map(|id| {
-            let doc = recs.get(id).map(|r| to_doc(*id, r, linked.get(&r.norm).map(Vec::as_slice).unwrap_or(&[])));
+            let doc = recs.get(id).map(|r| to_doc(*id, r, ctx.get(id).unwrap_or(&DocContext { folded: Some(Default::default()), ..Default::default() })));
             (*id, doc)
         })
         .collect())
 }
 
-pub fn to_doc(id: i64, r: &Record, linked: &[String]) -> search::Doc {
+pub fn to_doc(id: i64, r: &Record, cx: &DocContext) -> search::Doc {
     let mut code = r.norm.clone();
     if r.number != r.norm {
         code.push(' ');
         code.push_str(&r.number);
     }
+    // A joint document cited under its first body (`ISO 27002:2022` for ISO/IEC 27002:2022).
+    if stdnum::standard::is_joint_prefix(&r.prefix) {
+        let kind = stdnum::standard::Kind::from_code(&r.kind).unwrap_or(stdnum::standard::Kind::Iso);
+        let key = stdnum::standard::base_key(&r.prefix, kind, &r.part);
+        code.push(' ');
+        code.push_str(&key);
+        if let Some(y) = r.year {
+            code.push_str(&format!(":{y}"));
+        }
+    }
     let title = [r.title_zh.as_str(), r.title_en.as_str(), r.title_fr.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("\n");
-    let mut body = linked.join(" ");
+    let mut body = cx.linked.iter().map(|l| l.0.as_str()).collect::<Vec<_>>().join(" ");
+    for (_, zh, en) in &cx.linked {
+        for t in [zh, en] {
+            if !t.is_empty() {
+                body.push('\n');
+                body.push_str(t);
+            }
+        }
+    }
+    for t in &cx.other_titles {
+        body.push('\n');
+        body.push_str(t);
+    }
     if !r.scope.is_empty() {
         body.push('\n');
         body.push_str(&r.scope);
@@ -447,6 +548,11 @@ pub fn to_doc(id: i64, r: &Record, linked: &[String]) -> search::Doc {
     if !r.committee.is_empty() {
         facets.push(("committee".into(), r.committee.clone()));
     }
+    let mut item = super::model::SearchItem::of(r);
+    if let Some(f) = cx.folded {
+        item.folded_count = f.total();
+        item.folded = f;
+    }
     search::Doc {
         key: crate::indexer::key(DOMAIN, id),
         domain: DOMAIN.into(),
@@ -455,7 +561,10 @@ pub fn to_doc(id: i64, r: &Record, linked: &[String]) -> search::Doc {
         body,
         facets,
         date: r.published_at.or(r.implemented_at),
-        payload: serde_json::to_string(&super::model::SearchItem::of(r)).unwrap_or_default(),
+        payload: serde_json::to_string(&item).unwrap_or_default(),
+        title_own: ranking::own_title(&r.title_en),
+        weight: ranking::weight(r),
+        folded: cx.folded.is_none(),
     }
 }
 

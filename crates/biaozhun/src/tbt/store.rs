@@ -513,6 +513,7 @@ pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Optio
             facets,
             date: n.distribution_date.as_deref().and_then(crate::util::parse_local_date),
             payload: serde_json::to_string(&model::SearchLine { symbol: n.symbol.clone(), title: n.title.clone() })?,
+            ..Default::default()
         };
         out.push((n.id, Some(doc)));
     }

@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod auth_security;
+mod catalogue;
 mod authz;
 mod check_reports;
 mod content;
