@@ -8,12 +8,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { portFor, startSite } from './harness.mjs';
 
 // WCAG 2.0 and 2.1 A/AA rules and axe's best practices; a page fails on any serious or
 // critical violation, and on any violation at all of the structure rules in STRICT.
@@ -22,46 +18,17 @@ const STRICT = new Set(['heading-order', 'page-has-heading-one', 'landmark-one-m
   'landmark-no-duplicate-banner', 'landmark-no-duplicate-contentinfo', 'region', 'bypass', 'skip-link', 'label', 'image-alt']);
 const OUTLINE = '/articles/guangzhou-standardization-outline-2013-2020';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const BIN = process.env.BIAOZHUN_BIN || new URL('../../target/debug/biaozhun', import.meta.url).pathname;
-const PORT = 19000 + (process.pid % 1000);
+const PORT = portFor(19000);
 const BASE = `http://127.0.0.1:${PORT}`;
-let server, browser, dataDir, adminPassword;
+let site, browser, dataDir, adminPassword;
 
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'biaozhun-a11y-'));
-  server = spawn(BIN, ['serve', '--bind', `127.0.0.1:${PORT}`, '--data', dataDir], {
-    env: { ...process.env, BIAOZHUN_TEST_HOOKS: '1', BIAOZHUN_BASE_URL: BASE, BIAOZHUN_DATABASE_URL: '' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start: ' + out)), 60000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/password: (\S+)/);
-      if (m) adminPassword = m[1];
-      if (out.includes('listening on')) { clearTimeout(timer); resolve(); }
-    });
-    server.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
-  });
-  // The repository's own test data (crates/biaozhun/tests/data/README.md), so a clone tests itself.
-  for (const [what, file] of [['standards', 'tests/data/samples/cn_standards_examples.jsonl'], ['tbt', 'seed/tbt_notifications_examples.jsonl']]) {
-    const path = new URL(`../../crates/biaozhun/${file}`, import.meta.url).pathname;
-    await new Promise((resolve, reject) => {
-      const p = spawn(BIN, ['import', what, path, '--data', dataDir], { env: { ...process.env, BIAOZHUN_DATABASE_URL: '' }, stdio: 'ignore' });
-      p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`import ${what} exited ${code}`))));
-    });
-  }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  site = await startSite({ name: 'a11y', port: PORT });
+  ({ browser, dataDir, adminPassword } = site);
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await site?.stop();
 });
 
 async function newPage(lang) {

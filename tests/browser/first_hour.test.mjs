@@ -7,55 +7,21 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { portFor, startSite } from './harness.mjs';
 
-const BIN = process.env.BIAOZHUN_BIN || new URL('../../target/debug/biaozhun', import.meta.url).pathname;
-// The repository's own test data (crates/biaozhun/tests/data/README.md), so a clone tests itself.
-const CRATE = new URL('../../crates/biaozhun/', import.meta.url).pathname;
-const PORT = 20000 + (process.pid % 1000);
+const PORT = portFor(20000);
 const BASE = `http://127.0.0.1:${PORT}`;
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
-let server, browser, dataDir, adminPassword;
+let site, browser, dataDir, adminPassword;
 
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'biaozhun-first-hour-'));
-  // Each test speaks from its own address (X-Forwarded-For), so one test's failed log-in
-  // does not decide whether another is asked for a captcha.
-  const env = { ...process.env, BIAOZHUN_TEST_HOOKS: '1', BIAOZHUN_DATABASE_URL: '', BIAOZHUN_TRUST_PROXY: 'true' };
-  delete env.BIAOZHUN_BASE_URL;
-  server = spawn(BIN, ['serve', '--bind', `127.0.0.1:${PORT}`, '--data', dataDir], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start: ' + out)), 60000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/password: (\S+)/);
-      if (m) adminPassword = m[1];
-      if (out.includes('listening on')) { clearTimeout(timer); resolve(); }
-    });
-    server.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
-  });
-  for (const [what, file] of [['standards', 'tests/data/samples/cn_standards_examples.jsonl'], ['tbt', 'seed/tbt_notifications_examples.jsonl']]) {
-    await new Promise((resolve, reject) => {
-      const p = spawn(BIN, ['import', what, join(CRATE, file), '--data', dataDir], { env: { ...process.env, BIAOZHUN_DATABASE_URL: '' }, stdio: 'ignore' });
-      p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`import ${what} exited ${code}`))));
-    });
-  }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  site = await startSite({ name: 'first-hour', port: PORT, env: { BIAOZHUN_TRUST_PROXY: 'true', BIAOZHUN_BASE_URL: undefined } });
+  ({ browser, dataDir, adminPassword } = site);
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await site?.stop();
 });
 
 /** A page in a fresh browser at a viewport, in a language, seen from its own address. */
