@@ -172,3 +172,21 @@ mod decode_tests {
         assert_eq!(super::decode_text(b"PK\x03\x04\x00\x00"), None);
     }
 }
+
+/// Escapes text for an XML text node or attribute (Atom feeds, SVG charts), dropping the
+/// control characters XML 1.0 does not allow.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}

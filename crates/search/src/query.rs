@@ -154,15 +154,7 @@ fn latin_units(cx: &Ctx, seg: &str, en: &mut tantivy::tokenizer::TextAnalyzer) -
             cx.fuzzed.set(true);
         }
         if !(unknown && fuzzy.is_some()) {
-            if let Some(q) = seq_q(f.title_en, &stems) {
-                alts.push(boost(q, BOOST_TITLE));
-            }
-            if let Some(q) = seq_q(f.title_own, &stems) {
-                alts.push(boost(q, BOOST_OWN));
-            }
-            if let Some(q) = seq_q(f.body_en, &stems) {
-                alts.push(q);
-            }
+            alts.extend(english_alts(f, &stems));
         }
         alts.extend(fuzzy);
         if stems.is_empty() && tok.chars().count() < 3 {
@@ -176,20 +168,26 @@ fn latin_units(cx: &Ctx, seg: &str, en: &mut tantivy::tokenizer::TextAnalyzer) -
     out
 }
 
+/// English stems as a sequence in the title (weighted), the document's own title (weighted)
+/// or the body.
+fn english_alts(f: &Fields, stems: &[(usize, String)]) -> Vec<Q> {
+    let mut alts = Vec::new();
+    if let Some(q) = seq_q(f.title_en, stems) {
+        alts.push(boost(q, BOOST_TITLE));
+    }
+    if let Some(q) = seq_q(f.title_own, stems) {
+        alts.push(boost(q, BOOST_OWN));
+    }
+    if let Some(q) = seq_q(f.body_en, stems) {
+        alts.push(q);
+    }
+    alts
+}
+
 /// A phrase of English words (a glossary's equivalent) in the title or body.
 fn english_phrase_q(f: &Fields, text: &str, en: &mut tantivy::tokenizer::TextAnalyzer) -> Option<Q> {
     let stems = analysis::analyze(en, text);
-    let mut alts = Vec::new();
-    if let Some(q) = seq_q(f.title_en, &stems) {
-        alts.push(boost(q, BOOST_TITLE));
-    }
-    if let Some(q) = seq_q(f.title_own, &stems) {
-        alts.push(boost(q, BOOST_OWN));
-    }
-    if let Some(q) = seq_q(f.body_en, &stems) {
-        alts.push(q);
-    }
-    should(alts)
+    should(english_alts(f, &stems))
 }
 
 /// Matches a jieba word in the Chinese fields: the word itself, or all of the

@@ -188,12 +188,20 @@ pub async fn admin_confirm(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>
 pub async fn admin_reset_link(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     let acct = store::find_by_id(&app, id).await?.ok_or(AppError::NotFound)?;
     let mut tx = app.db.begin().await?;
-    let token = store::issue_token(&mut tx, acct.id, Purpose::Reset, RESET_TTL).await?;
-    let link = format!("{}/password/reset/{token}", app.config.base_url.trim_end_matches('/'));
-    let lang = acct.locale;
-    let body = crate::web::i18n::tf(lang, "mail.reset.body", &[("name", &acct.username), ("link", &link)]);
-    mail::enqueue(&mut tx, &acct.email, &crate::web::i18n::t(lang, "mail.reset.subject"), &body).await?;
+    let link = mail_reset_link(&app, &mut tx, &acct).await?;
     audit::log_tx(&mut tx, &ctx, audit::Entry { action: "password.reset_link_by_admin", target: format!("user:{id}"), detail: String::new() }).await?;
     tx.commit().await?;
     super::routes::admin_user_page(&app, &ctx, id, context! { reset_link => link }).await
+}
+
+/// Issues a password-reset token for `acct` and mails its link in the account's language,
+/// in the caller's transaction; returns the link. The one way a reset link is made (the
+/// forgotten-password form and an administrator's button).
+pub(super) async fn mail_reset_link(app: &App, tx: &mut crate::db::Tx, acct: &store::Account) -> AppResult<String> {
+    let token = store::issue_token(tx, acct.id, Purpose::Reset, RESET_TTL).await?;
+    let link = format!("{}/password/reset/{token}", app.config.base_url.trim_end_matches('/'));
+    let lang = acct.locale;
+    let body = crate::web::i18n::tf(lang, "mail.reset.body", &[("name", &acct.username), ("link", &link)]);
+    mail::enqueue(tx, &acct.email, &crate::web::i18n::t(lang, "mail.reset.subject"), &body).await?;
+    Ok(link)
 }

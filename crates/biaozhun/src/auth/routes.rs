@@ -279,11 +279,7 @@ async fn forgot_core(app: &App, ctx: &Ctx, input: &ForgotInput) -> AppResult<()>
     throttle::record(app, &keys).await?;
     if let Some(acct) = store::find_by_account(app, account).await?.filter(|a| a.active) {
         let mut tx = app.db.begin().await?;
-        let token = store::issue_token(&mut tx, acct.id, Purpose::Reset, RESET_TTL).await?;
-        let link = format!("{}/password/reset/{token}", app.config.base_url.trim_end_matches('/'));
-        let lang = acct.locale;
-        let body = crate::web::i18n::tf(lang, "mail.reset.body", &[("name", &acct.username), ("link", &link)]);
-        mail::enqueue(&mut tx, &acct.email, &crate::web::i18n::t(lang, "mail.reset.subject"), &body).await?;
+        super::account::mail_reset_link(app, &mut tx, &acct).await?;
         audit::log_tx(&mut tx, ctx, audit::Entry { action: "password.reset_requested", target: format!("user:{}", acct.id), detail: String::new() }).await?;
         tx.commit().await?;
     }

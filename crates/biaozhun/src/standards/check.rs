@@ -7,7 +7,7 @@
 //! standard replaced by a published one counts as replaced whatever its own record says;
 //! a number without year means the current edition.
 
-use super::model;
+use super::model::{self, Record};
 use super::store::{self, Rel};
 use crate::App;
 use serde::Serialize;
@@ -57,43 +57,56 @@ impl Graph {
             norms.clear();
             for (_, r) in recs {
                 norms.push(r.norm.clone());
-                g.nodes.insert(
-                    r.norm.clone(),
-                    Node { norm: r.norm, base: r.base, year: r.year, status: r.status, amendment: r.is_amendment, title_zh: r.title_zh, title_en: r.title_en },
-                );
+                g.add_record(&r);
             }
             norms.retain(|n| seen_rel.insert(n.clone()));
             let rels = store::relations_of(app, &norms).await?;
             pending = Vec::new();
-            for Rel { from, to, kind, degree } in rels {
-                if kind == "replaces" {
-                    g.replaced_by.entry(to.clone()).or_default().push(from.clone());
-                    g.replaces.entry(from.clone()).or_default().push(to.clone());
-                    for n in [&from, &to] {
-                        if let Some(id) = model::ident(n) {
-                            pending.push(id.base);
-                        }
-                    }
-                } else if kind == "adopts" {
-                    g.adoptions.entry(from.clone()).or_default().push((to.clone(), degree.clone(), "adopts"));
-                    g.adoptions.entry(to.clone()).or_default().push((from.clone(), degree.clone(), "adopted_by"));
+            for rel in &rels {
+                g.add_relation(rel);
+                if rel.kind == "replaces" {
+                    pending.extend([&rel.from, &rel.to].into_iter().filter_map(|n| model::ident(n)).map(|id| id.base));
                 }
             }
         }
-        for v in g.replaced_by.values_mut().chain(g.replaces.values_mut()) {
+        g.finish();
+        Ok(g)
+    }
+
+    /// Adds a stored record as a node.
+    pub fn add_record(&mut self, r: &Record) {
+        let node = Node { norm: r.norm.clone(), base: r.base.clone(), year: r.year, status: r.status.clone(), amendment: r.is_amendment, title_zh: r.title_zh.clone(), title_en: r.title_en.clone() };
+        self.nodes.insert(r.norm.clone(), node);
+    }
+
+    /// Adds a relation: a replacement chain link (both ways) or an adoption (both ways).
+    pub fn add_relation(&mut self, rel: &Rel) {
+        let (from, to) = (&rel.from, &rel.to);
+        if rel.kind == "replaces" {
+            self.replaced_by.entry(to.clone()).or_default().push(from.clone());
+            self.replaces.entry(from.clone()).or_default().push(to.clone());
+        } else if rel.kind == "adopts" {
+            self.adoptions.entry(from.clone()).or_default().push((to.clone(), rel.degree.clone(), "adopts"));
+            self.adoptions.entry(to.clone()).or_default().push((from.clone(), rel.degree.clone(), "adopted_by"));
+        }
+    }
+
+    /// Once every node and relation is in: chains without repeats, and each base's
+    /// editions (not amendments) oldest first, equal years in number order.
+    pub fn finish(&mut self) {
+        for v in self.replaced_by.values_mut().chain(self.replaces.values_mut()) {
             v.sort();
             v.dedup();
         }
-        for n in g.nodes.values() {
+        for n in self.nodes.values() {
             if !n.amendment {
-                g.editions.entry(n.base.clone()).or_default().push(n.norm.clone());
+                self.editions.entry(n.base.clone()).or_default().push(n.norm.clone());
             }
         }
-        let nodes = &g.nodes;
-        for list in g.editions.values_mut() {
-            list.sort_by_key(|n| nodes.get(n).and_then(|x| x.year).unwrap_or(0));
+        let nodes = &self.nodes;
+        for list in self.editions.values_mut() {
+            list.sort_by_key(|n| (nodes.get(n).and_then(|x| x.year).unwrap_or(0), n.clone()));
         }
-        Ok(g)
     }
 
     fn stored(&self, norm: &str) -> &str {

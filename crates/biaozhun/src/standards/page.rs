@@ -8,7 +8,7 @@
 //! a successor); documents of another number that were merged into an edition or that
 //! replaced one are "related"; adoptions are listed both ways.
 
-use super::check::{Graph, Node};
+use super::check::Graph;
 use super::model::{self, Record};
 use super::ranking;
 use super::store::{self, Std};
@@ -128,33 +128,12 @@ impl Loaded {
     pub fn graph(&self) -> Graph {
         let mut g = Graph::default();
         for (_, r) in self.records.values() {
-            g.nodes.insert(
-                r.norm.clone(),
-                Node { norm: r.norm.clone(), base: r.base.clone(), year: r.year, status: r.status.clone(), amendment: r.is_amendment, title_zh: r.title_zh.clone(), title_en: r.title_en.clone() },
-            );
+            g.add_record(r);
         }
         for rel in &self.relations {
-            if rel.kind == "replaces" {
-                g.replaced_by.entry(rel.to.clone()).or_default().push(rel.from.clone());
-                g.replaces.entry(rel.from.clone()).or_default().push(rel.to.clone());
-            } else if rel.kind == "adopts" {
-                g.adoptions.entry(rel.from.clone()).or_default().push((rel.to.clone(), rel.degree.clone(), "adopts"));
-                g.adoptions.entry(rel.to.clone()).or_default().push((rel.from.clone(), rel.degree.clone(), "adopted_by"));
-            }
+            g.add_relation(rel);
         }
-        for v in g.replaced_by.values_mut().chain(g.replaces.values_mut()) {
-            v.sort();
-            v.dedup();
-        }
-        for n in g.nodes.values() {
-            if !n.amendment {
-                g.editions.entry(n.base.clone()).or_default().push(n.norm.clone());
-            }
-        }
-        let nodes = &g.nodes;
-        for list in g.editions.values_mut() {
-            list.sort_by_key(|n| (nodes.get(n).and_then(|x| x.year).unwrap_or(0), n.clone()));
-        }
+        g.finish();
         g
     }
 

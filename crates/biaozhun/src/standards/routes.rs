@@ -555,21 +555,6 @@ struct FeedQuery {
     ics: Option<String>,
 }
 
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn rfc3339(ts: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(ts)
@@ -590,16 +575,16 @@ async fn feed(State(app): State<App>, ctx: Ctx, Path(name): Path<String>, Query(
     let title = ctx.t(&format!("standards.feed_{which}"));
     let updated = entries.iter().map(|e| e.at).max().unwrap_or(0);
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
-    x.push_str(&format!("<title>{}</title>\n<id>{}/standards/feeds/{}</id>\n", xml_escape(&title), xml_escape(base), xml_escape(&name)));
-    x.push_str(&format!("<link rel=\"self\" href=\"{}/standards/feeds/{}\"/>\n<updated>{}</updated>\n", xml_escape(base), xml_escape(&name), rfc3339(updated)));
-    x.push_str(&format!("<author><name>{}</name></author>\n", xml_escape(&ctx.t("site.name"))));
+    x.push_str(&format!("<title>{}</title>\n<id>{}/standards/feeds/{}</id>\n", crate::util::xml_escape(&title), crate::util::xml_escape(base), crate::util::xml_escape(&name)));
+    x.push_str(&format!("<link rel=\"self\" href=\"{}/standards/feeds/{}\"/>\n<updated>{}</updated>\n", crate::util::xml_escape(base), crate::util::xml_escape(&name), rfc3339(updated)));
+    x.push_str(&format!("<author><name>{}</name></author>\n", crate::util::xml_escape(&ctx.t("site.name"))));
     for e in &entries {
         let url = format!("{base}/standards/{}", enc(&e.norm));
         let t = if e.title_zh.is_empty() { &e.title_en } else { &e.title_zh };
         x.push_str("<entry>\n");
-        x.push_str(&format!("<title>{} {}</title>\n", xml_escape(&e.norm), xml_escape(t)));
-        x.push_str(&format!("<id>{}</id>\n<link href=\"{}\"/>\n<updated>{}</updated>\n", xml_escape(&url), xml_escape(&url), rfc3339(e.at)));
-        x.push_str(&format!("<summary>{}</summary>\n", xml_escape(&format!("{} · {}", ctx.t(&model::status_key(&e.status)), e.title_en))));
+        x.push_str(&format!("<title>{} {}</title>\n", crate::util::xml_escape(&e.norm), crate::util::xml_escape(t)));
+        x.push_str(&format!("<id>{}</id>\n<link href=\"{}\"/>\n<updated>{}</updated>\n", crate::util::xml_escape(&url), crate::util::xml_escape(&url), rfc3339(e.at)));
+        x.push_str(&format!("<summary>{}</summary>\n", crate::util::xml_escape(&format!("{} · {}", ctx.t(&model::status_key(&e.status)), e.title_en))));
         x.push_str("</entry>\n");
     }
     x.push_str("</feed>\n");

@@ -500,23 +500,6 @@ pub fn calendar(name: &str, events: &[CalEvent], stamp: i64) -> String {
     out
 }
 
-// ---------------------------------------------------------------------------------------
-// Charts
-
-pub fn xml_escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
 
 #[cfg(test)]
 mod tests {

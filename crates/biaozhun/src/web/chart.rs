@@ -1,22 +1,6 @@
 //! Charts as inline SVG, drawn on the server (no script), every label escaped: a horizontal
 //! bar chart and a line chart. Templates insert the result with `Value::from_safe_string`.
 
-/// Escapes text for an SVG (XML) text node or attribute.
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
 /// At most `n` characters, with an ellipsis when cut.
 fn shorten(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
@@ -28,7 +12,7 @@ fn shorten(s: &str, n: usize) -> String {
 }
 
 fn open(title: &str, width: usize, height: usize) -> String {
-    let t = esc(title);
+    let t = crate::util::xml_escape(title);
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {width} {height}\" width=\"100%\" role=\"img\" aria-label=\"{t}\"><title>{t}</title>"
     )
@@ -50,7 +34,7 @@ pub fn bar(title: &str, bars: &[(String, i64, bool)]) -> String {
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"12\" fill=\"#333\">{}</text>",
             label_w - 6,
             y + 14,
-            esc(&shorten(label, 32))
+            crate::util::xml_escape(&shorten(label, 32))
         ));
         s.push_str(&format!("<rect x=\"{label_w}\" y=\"{}\" width=\"{}\" height=\"16\" fill=\"{fill}\"/>", y + 2, w.max(1)));
         s.push_str(&format!("<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#333\">{v}</text>", label_w as i64 + w + 4, y + 14));
@@ -90,9 +74,9 @@ pub fn line(title: &str, points: &[(String, i64)]) -> String {
     let every = points.len().div_ceil(10).max(1);
     for (i, (label, v)) in points.iter().enumerate() {
         let (x, y) = xy(i, *v);
-        s.push_str(&format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"#2c6fad\"><title>{}: {v}</title></circle>", esc(label)));
+        s.push_str(&format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"#2c6fad\"><title>{}: {v}</title></circle>", crate::util::xml_escape(label)));
         if i % every == 0 || i + 1 == points.len() {
-            s.push_str(&format!("<text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\" font-size=\"12\" fill=\"#333\">{}</text>", h - bottom + 16, esc(&shorten(label, 10))));
+            s.push_str(&format!("<text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\" font-size=\"12\" fill=\"#333\">{}</text>", h - bottom + 16, crate::util::xml_escape(&shorten(label, 10))));
         }
     }
     s.push_str("</svg>");
