@@ -1,0 +1,36 @@
+//! The training room: training sessions (标准宣贯, standardization engineer training,
+//! implementation supervisor training, continuing education) with their lifecycle, the
+//! public list and calendars, and enrolment with a waiting list that moves up by itself.
+//! Attendance, examinations, certificates and the hours ledger come later (docs/training.md).
+
+pub mod hooks;
+pub mod ical;
+pub mod model;
+pub mod policy;
+pub mod routes;
+pub mod staff;
+pub mod store;
+
+pub use store::{Session, upcoming};
+
+/// A session's lifecycle (draft → published → finished, or cancelled), on the workflow
+/// engine with its event log.
+pub static FLOW: crate::workflow::Flow = crate::workflow::Flow::new("training_session", "training_sessions", &model::SESSION_MOVES)
+    .state_column("status")
+    .owner_column("created_by")
+    .touch_column("updated_at")
+    .labels("training.state_", "training.action_")
+    .messages("training.")
+    .notices(store::tell_participants);
+
+static FLOWS: [&crate::workflow::Flow; 1] = [&FLOW];
+
+/// The room as the house installs it.
+pub fn install() -> crate::web::Domain {
+    crate::web::Domain {
+        api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
+        flows: &FLOWS,
+        hooks: crate::web::Hooks { home: Some(hooks::home_hook), member: Some(hooks::member_hook), ..crate::web::Hooks::NONE },
+        ..crate::web::Domain::new("training", routes::routes)
+    }
+}

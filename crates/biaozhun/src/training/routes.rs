@@ -1,0 +1,281 @@
+//! The public side of the training room: the list with its filters, a session's page,
+//! enrolment and cancellation (a person, or an organisation administrator for the
+//! organisation's users), the calendars, and the JSON API. Staff pages are in `staff.rs`.
+
+use super::model::{EnrolmentStatus, KINDS, SessionInput, fmt_fee, rfc3339};
+use super::policy;
+use super::store::{self, Outcome, Session, When};
+use crate::App;
+use crate::web::ctx::redirect_with_flash;
+use crate::web::{Access, AppError, AppResult, Ctx, Form, JsonIn, Routes};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_list, api_create, api_enrol, api_cancel), components(schemas(super::model::SessionKind, super::model::SessionStatus, EnrolmentStatus)))]
+pub struct ApiDoc;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/training", Access::Public, list)
+        .get("/training/calendar.ics", Access::Public, feed)
+        .get("/training/{id}", Access::Public, page)
+        .get("/training/{id}/calendar.ics", Access::Public, one_calendar)
+        .post("/training/{id}/enrol", Access::User, enrol)
+        .post("/training/{id}/cancel", Access::User, cancel)
+        .get("/training/{id}/org", Access::User, org_page)
+        .post("/training/{id}/org", Access::User, org_enrol)
+        .get("/api/v1/trainings", Access::Public, api_list)
+        .post("/api/v1/trainings", Access::Staff, api_create)
+        .post("/api/v1/trainings/{id}/enrolments", Access::User, api_enrol)
+        .delete("/api/v1/trainings/{id}/enrolments/me", Access::User, api_cancel)
+        .merge(super::staff::routes())
+}
+
+/// A session as templates show it: the stored fields with the fee in yuan.
+pub fn view(s: &Session) -> serde_json::Value {
+    let mut v = serde_json::to_value(s).unwrap_or_default();
+    v["fee"] = fmt_fee(s.fee_fen).into();
+    v["seats_left"] = s.seats_left().into();
+    v["cancel_deadline"] = s.cancel_deadline().into();
+    v
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    kind: Option<String>,
+    when: Option<String>,
+}
+
+async fn list(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
+    let kind = q.kind.as_deref().filter(|k| KINDS.contains(k));
+    let past = q.when.as_deref() == Some("past");
+    let sessions = store::list(&app, kind, if past { When::Past } else { When::Upcoming }, 200).await?;
+    let sessions: Vec<_> = sessions.iter().map(view).collect();
+    ctx.render(&app, "training/list.html", context! { sessions => sessions, kinds => KINDS, kind => kind.unwrap_or(""), past => past })
+}
+
+async fn page(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let s = store::get(&app, id).await?;
+    policy::may_read(&ctx, &s)?;
+    let place = match ctx.user_id() {
+        Some(u) => store::place_of(&app, id, u).await?,
+        None => None,
+    };
+    let now = crate::util::now();
+    let org = policy::administered_org(&app, &ctx).await?;
+    let manages = policy::manages(&ctx);
+    let history = if manages { crate::workflow::history(&app.db, &super::FLOW, id).await? } else { vec![] };
+    ctx.render(&app, "training/session.html", context! {
+        s => view(&s), place => place, open => s.open(now), may_cancel => now <= s.cancel_deadline(),
+        org => org, manages => manages, history => history,
+    })
+}
+
+fn ics(body: String, name: &str) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+async fn feed(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    let mut sessions = store::list(&app, None, When::Upcoming, 500).await?;
+    sessions.extend(store::list(&app, None, When::Past, 200).await?);
+    Ok(ics(super::ical::calendar(&ctx.t("training.title"), &sessions, &app.config.base_url, crate::util::now()), "training.ics"))
+}
+
+async fn one_calendar(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let s = store::get(&app, id).await?;
+    policy::may_read(&ctx, &s)?;
+    Ok(ics(super::ical::calendar(&s.title, std::slice::from_ref(&s), &app.config.base_url, crate::util::now()), &format!("training-{id}.ics")))
+}
+
+async fn enrol(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let user = ctx.require_user()?.id;
+    let out = store::enrol(&app, &ctx, id, user, None).await?;
+    let flash = if out.status == EnrolmentStatus::Enrolled { "training_enrolled" } else { "training_waitlisted" };
+    Ok(redirect_with_flash(&app, &format!("/training/{id}"), flash))
+}
+
+async fn cancel(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let user = ctx.require_user()?.id;
+    store::cancel(&app, &ctx, id, user).await?;
+    Ok(redirect_with_flash(&app, &format!("/training/{id}"), "training_cancelled"))
+}
+
+// ---------------------------------------------------------------------------------------
+// An organisation administrator enrols the organisation's users
+
+async fn org_view(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Option<String>) -> AppResult<Response> {
+    let s = store::get(app, id).await?;
+    policy::may_read(ctx, &s)?;
+    let org = policy::must_administer(app, ctx).await?;
+    let users = crate::orgs::store::users_of(app, org.id).await?;
+    let ids: Vec<i64> = users.iter().map(|u| u.user_id).collect();
+    let places = store::places_of_users(app, id, &ids).await?;
+    let people: Vec<_> = users
+        .iter()
+        .map(|u| serde_json::json!({ "id": u.user_id, "username": u.username, "email": u.email, "status": places.get(&u.user_id) }))
+        .collect();
+    ctx.render_status(app, status, "training/org.html", context! { s => view(&s), org => org, people => people, open => s.open(crate::util::now()), error => error })
+}
+
+async fn org_page(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    org_view(&app, &ctx, id, StatusCode::OK, None).await
+}
+
+/// The form sends one `user` field per ticked person, as `u<id>=1`.
+async fn org_enrol(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(fields): Form<HashMap<String, String>>) -> AppResult<Response> {
+    let s = store::get(&app, id).await?;
+    policy::may_read(&ctx, &s)?;
+    let org = policy::must_administer(&app, &ctx).await?;
+    let members = crate::orgs::store::members_of(&app.db.pool, org.id).await?;
+    let picked: Vec<i64> = fields.keys().filter_map(|k| k.strip_prefix('u')).filter_map(|n| n.parse().ok()).collect();
+    if picked.is_empty() {
+        return org_view(&app, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, Some(ctx.t("training.err_pick"))).await;
+    }
+    if picked.iter().any(|u| !members.contains(u)) {
+        return Err(AppError::Forbidden);
+    }
+    let by = ctx.require_user()?.id;
+    let mut sorted = picked;
+    sorted.sort_unstable();
+    for u in sorted {
+        store::enrol(&app, &ctx, id, u, Some((by, org.id))).await?;
+    }
+    Ok(redirect_with_flash(&app, &format!("/training/{id}/org"), "training_org_enrolled"))
+}
+
+// ---------------------------------------------------------------------------------------
+// API
+
+/// A session as the API lists it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TrainingOut {
+    pub id: i64,
+    pub title: String,
+    #[schema(value_type = super::model::SessionKind)]
+    pub kind: String,
+    /// RFC 3339.
+    pub starts_at: String,
+    /// RFC 3339.
+    pub ends_at: String,
+    /// The place, or the online link when there is no place.
+    pub location: String,
+    pub online_url: String,
+    /// Seats; `null`: no limit.
+    pub capacity: Option<i64>,
+    pub enrolled: i64,
+    pub waiting: i64,
+    /// Continuing-education hours credited for attending.
+    pub hours: i64,
+    #[schema(value_type = super::model::SessionStatus)]
+    pub status: String,
+    pub teachers: String,
+    /// The fee in yuan, recorded (not charged).
+    pub fee: String,
+    /// RFC 3339; enrolled people may cancel until then.
+    pub cancel_until: String,
+}
+
+impl From<&Session> for TrainingOut {
+    fn from(s: &Session) -> TrainingOut {
+        TrainingOut {
+            id: s.id,
+            title: s.title.clone(),
+            kind: s.kind.clone(),
+            starts_at: rfc3339(s.starts_at),
+            ends_at: rfc3339(s.ends_at),
+            location: if s.location.is_empty() { s.online_url.clone() } else { s.location.clone() },
+            online_url: s.online_url.clone(),
+            capacity: s.capacity,
+            enrolled: s.enrolled,
+            waiting: s.waiting,
+            hours: s.hours,
+            status: s.status.clone(),
+            teachers: s.teachers.clone(),
+            fee: fmt_fee(s.fee_fen),
+            cancel_until: rfc3339(s.cancel_deadline()),
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TrainingList {
+    pub items: Vec<TrainingOut>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ApiListParams {
+    /// `promotion`, `engineer`, `supervisor` or `continuing`; all when absent.
+    pub kind: Option<String>,
+}
+
+/// Upcoming public sessions (published or cancelled, not yet ended), soonest first.
+#[utoipa::path(get, path = "/api/v1/trainings", tag = "training", params(ApiListParams), responses((status = 200, body = TrainingList), (status = 422)))]
+pub async fn api_list(State(app): State<App>, ctx: Ctx, Query(q): Query<ApiListParams>) -> AppResult<Json<TrainingList>> {
+    if let Some(k) = q.kind.as_deref() {
+        if !KINDS.contains(&k) {
+            return Err(AppError::invalid("kind", ctx.t("training.err_kind")));
+        }
+    }
+    let items = store::list(&app, q.kind.as_deref(), When::Upcoming, 500).await?;
+    Ok(Json(TrainingList { items: items.iter().map(TrainingOut::from).collect() }))
+}
+
+/// Creates a session (staff), as a draft unless `publish` is true.
+#[utoipa::path(post, path = "/api/v1/trainings", tag = "training", request_body = CreateIn, responses((status = 201, body = TrainingOut), (status = 422)))]
+pub async fn api_create(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<CreateIn>) -> AppResult<Response> {
+    let id = store::create(&app, &ctx, &input.session).await?;
+    if input.publish {
+        store::step(&app, &ctx, id, 0, "publish", "").await?;
+    }
+    let s = store::get(&app, id).await?;
+    Ok((StatusCode::CREATED, Json(TrainingOut::from(&s))).into_response())
+}
+
+/// The API's body for a new session: its fields and whether to publish it at once.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CreateIn {
+    #[serde(flatten)]
+    pub session: SessionInput,
+    /// Publish at once (enrolment opens); default false (a draft).
+    #[serde(default)]
+    pub publish: bool,
+}
+
+/// Enrols the caller; when the session is full they join the waiting list.
+#[utoipa::path(post, path = "/api/v1/trainings/{id}/enrolments", tag = "training", params(("id" = i64, Path)),
+    responses((status = 200, body = EnrolOut), (status = 404), (status = 409, description = "not open for enrolment")))]
+pub async fn api_enrol(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Json<EnrolOut>> {
+    let user = ctx.require_user()?.id;
+    let o: Outcome = store::enrol(&app, &ctx, id, user, None).await?;
+    Ok(Json(EnrolOut { status: o.status, position: o.position }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EnrolOut {
+    /// `enrolled` or `waitlisted`.
+    pub status: EnrolmentStatus,
+    /// Place on the waiting list (1 = next); only when waitlisted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
+}
+
+/// Cancels the caller's enrolment or place on the waiting list; a freed seat goes at once to
+/// the first person waiting.
+#[utoipa::path(delete, path = "/api/v1/trainings/{id}/enrolments/me", tag = "training", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, description = "no place held"), (status = 409, description = "after the cancellation deadline")))]
+pub async fn api_cancel(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<StatusCode> {
+    let user = ctx.require_user()?.id;
+    store::cancel(&app, &ctx, id, user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

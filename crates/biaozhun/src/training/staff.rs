@@ -1,0 +1,138 @@
+//! Staff pages of the training room: the list of every session (drafts included), the
+//! editor, the lifecycle buttons, and the roster with its XLSX export.
+
+use super::model::{KINDS, SessionInput, fmt_fee, local_input};
+use super::store;
+use crate::App;
+use crate::web::ctx::redirect_with_flash;
+use crate::web::{Access, AppError, AppResult, Ctx, Form, Routes};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use minijinja::context;
+use serde::Deserialize;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/staff/trainings", Access::Staff, staff_list)
+        .get("/staff/trainings/new", Access::Staff, staff_new)
+        .post("/staff/trainings", Access::Staff, staff_create)
+        .get("/staff/trainings/{id}/edit", Access::Staff, staff_edit)
+        .post("/staff/trainings/{id}", Access::Staff, staff_update)
+        .post("/staff/trainings/{id}/step", Access::Staff, staff_step)
+        .get("/staff/trainings/{id}/roster", Access::Staff, roster)
+        .get("/staff/trainings/{id}/roster.xlsx", Access::Staff, roster_xlsx)
+        .limit(crate::web::ratelimit::Class::Export)
+}
+
+async fn staff_list(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    let sessions: Vec<_> = store::list_all(&app).await?.iter().map(super::routes::view).collect();
+    ctx.render(&app, "training/staff_list.html", context! { sessions => sessions })
+}
+
+fn editor(app: &App, ctx: &Ctx, status: StatusCode, id: Option<i64>, form: &SessionInput, error: Option<AppError>) -> AppResult<Response> {
+    let (error_field, error) = crate::web::form::field_error(error);
+    ctx.render_status(app, status, "training/edit.html", context! { id => id, form => form, kinds => KINDS, error => error, error_field => error_field })
+}
+
+async fn staff_new(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    let form = SessionInput { kind: "promotion".into(), ..Default::default() };
+    editor(&app, &ctx, StatusCode::OK, None, &form, None)
+}
+
+async fn staff_create(State(app): State<App>, ctx: Ctx, Form(input): Form<SessionInput>) -> AppResult<Response> {
+    match store::create(&app, &ctx, &input).await {
+        Ok(id) => Ok(redirect_with_flash(&app, &format!("/training/{id}"), "training_saved")),
+        Err(e @ AppError::Invalid { .. }) => editor(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, None, &input, Some(e)),
+        Err(e) => Err(e),
+    }
+}
+
+fn form_of(s: &store::Session) -> SessionInput {
+    SessionInput {
+        title: s.title.clone(),
+        kind: s.kind.clone(),
+        summary: s.summary.clone(),
+        starts_at: local_input(s.starts_at),
+        ends_at: local_input(s.ends_at),
+        location: s.location.clone(),
+        online_url: s.online_url.clone(),
+        capacity: s.capacity.map(|c| c.to_string()),
+        fee: Some(fmt_fee(s.fee_fen)),
+        teachers: s.teachers.clone(),
+        hours: Some(s.hours.to_string()),
+        cancel_until: s.cancel_until.map(local_input).unwrap_or_default(),
+        version: Some(s.version.to_string()),
+    }
+}
+
+async fn staff_edit(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let s = store::get(&app, id).await?;
+    editor(&app, &ctx, StatusCode::OK, Some(id), &form_of(&s), None)
+}
+
+async fn staff_update(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(input): Form<SessionInput>) -> AppResult<Response> {
+    store::get(&app, id).await?;
+    match store::update(&app, &ctx, id, &input).await {
+        Ok(()) => Ok(redirect_with_flash(&app, &format!("/training/{id}"), "training_saved")),
+        Err(e) if crate::web::form::reshown(&e) => editor(&app, &ctx, e.status(), Some(id), &input, Some(e)),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct StepForm {
+    action: Option<String>,
+    version: Option<i64>,
+    #[serde(default)]
+    note: String,
+}
+
+async fn staff_step(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<StepForm>) -> AppResult<Response> {
+    let s = store::get(&app, id).await?;
+    let action = f.action.unwrap_or_default();
+    store::step(&app, &ctx, id, f.version.unwrap_or(s.version), &action, &f.note).await?;
+    Ok(redirect_with_flash(&app, &format!("/training/{id}"), "training_moved"))
+}
+
+async fn roster(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let s = store::get(&app, id).await?;
+    let lines = store::roster(&app, id).await?;
+    ctx.render(&app, "training/roster.html", context! { s => super::routes::view(&s), lines => lines })
+}
+
+async fn roster_xlsx(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let s = store::get(&app, id).await?;
+    let lines = store::roster(&app, id).await?;
+    let head: Vec<String> = ["no", "account", "name", "email", "org", "status", "since"].iter().map(|k| ctx.t(&format!("training.roster_{k}"))).collect();
+    let mut waiting = 0;
+    let rows: Vec<Vec<String>> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let status = if l.status == "waitlisted" {
+                waiting += 1;
+                ctx.tf("training.place_waitlisted", &[("position", &waiting.to_string())])
+            } else {
+                ctx.t(&format!("training.place_{}", l.status))
+            };
+            vec![
+                (i + 1).to_string(),
+                l.username.clone(),
+                l.display_name.clone(),
+                l.email.clone(),
+                l.org_name.clone().unwrap_or_default(),
+                status,
+                crate::util::fmt_datetime(l.updated_at),
+            ]
+        })
+        .collect();
+    let facts = vec![
+        (ctx.t("training.when"), format!("{} — {}", crate::util::fmt_datetime(s.starts_at), crate::util::fmt_datetime(s.ends_at))),
+        (ctx.t("training.where"), if s.location.is_empty() { s.online_url.clone() } else { s.location.clone() }),
+        (ctx.t("training.enrolled"), s.enrolled.to_string()),
+        (ctx.t("training.waiting"), s.waiting.to_string()),
+    ];
+    let bytes = crate::web::download::xlsx_document(&s.title, &facts, &head, &rows, &[])?;
+    Ok(crate::web::download::xlsx_file(bytes, &format!("training-{id}-roster.xlsx")))
+}
