@@ -1,8 +1,10 @@
 //! The training room: training sessions (标准宣贯, standardization engineer training,
 //! implementation supervisor training, continuing education) with their lifecycle, the
 //! public list and calendars, and enrolment with a waiting list that moves up by itself.
-//! Attendance, examinations, certificates and the hours ledger come later (docs/training.md).
+//! Attendance credits continuing-education hours to a ledger per person and year.
+//! Examinations and certificates come later (docs/training.md).
 
+pub mod attendance;
 pub mod hooks;
 pub mod ical;
 pub mod model;
@@ -29,8 +31,14 @@ static FLOWS: [&crate::workflow::Flow; 1] = [&FLOW];
 pub fn install() -> crate::web::Domain {
     crate::web::Domain {
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
+        jobs: Some(register_jobs),
         flows: &FLOWS,
         hooks: crate::web::Hooks { home: Some(hooks::home_hook), member: Some(hooks::member_hook), ..crate::web::Hooks::NONE },
         ..crate::web::Domain::new("training", routes::routes)
     }
+}
+
+pub fn register_jobs(r: &mut crate::jobs::Registry) {
+    r.on("training_reminders", attendance::reminders_job);
+    r.every("training_reminders", 3600);
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(api_list, api_create, api_enrol, api_cancel), components(schemas(super::model::SessionKind, super::model::SessionStatus, EnrolmentStatus)))]
+#[openapi(paths(api_list, api_create, api_enrol, api_cancel, super::attendance::api_check_in, super::attendance::api_my_hours), components(schemas(super::model::SessionKind, super::model::SessionStatus, EnrolmentStatus)))]
 pub struct ApiDoc;
 
 pub fn routes() -> Routes {
@@ -35,6 +35,7 @@ pub fn routes() -> Routes {
         .post("/api/v1/trainings/{id}/enrolments", Access::User, api_enrol)
         .delete("/api/v1/trainings/{id}/enrolments/me", Access::User, api_cancel)
         .merge(super::staff::routes())
+        .merge(super::attendance::routes())
 }
 
 /// A session as templates show it: the stored fields with the fee in yuan.

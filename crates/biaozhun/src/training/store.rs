@@ -205,10 +205,10 @@ pub struct Outcome {
     pub position: Option<i64>,
 }
 
-struct Locked {
-    title: String,
-    status: String,
-    starts_at: i64,
+pub(super) struct Locked {
+    pub title: String,
+    pub status: String,
+    pub starts_at: i64,
     capacity: Option<i64>,
     cancel_until: Option<i64>,
 }
@@ -216,7 +216,7 @@ struct Locked {
 /// Takes the session's roster for the rest of the transaction: PostgreSQL locks the row
 /// until commit, SQLite's writer already holds the database (`BEGIN IMMEDIATE`). Two
 /// requests for the last seat are thus counted one after the other.
-async fn lock(tx: &mut Tx, id: i64) -> AppResult<Locked> {
+pub(super) async fn lock(tx: &mut Tx, id: i64) -> AppResult<Locked> {
     let n = sqlx::query("UPDATE training_sessions SET roster_version = roster_version + 1 WHERE id = $1").bind(id).execute(&mut **tx).await?.rows_affected();
     if n == 0 {
         return Err(AppError::NotFound);
@@ -407,12 +407,13 @@ pub struct RosterLine {
     pub queue_no: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    pub attended_at: Option<i64>,
 }
 
 /// Everyone enrolled, then the waiting list in its order, then those who cancelled.
 pub async fn roster(app: &App, session: i64) -> AppResult<Vec<RosterLine>> {
     Ok(sqlx::query_as::<_, RosterLine>(
-        "SELECT e.user_id, u.username, u.display_name, u.email, o.name AS org_name, e.status, e.queue_no, e.created_at, e.updated_at \
+        "SELECT e.user_id, u.username, u.display_name, u.email, o.name AS org_name, e.status, e.queue_no, e.created_at, e.updated_at, e.attended_at \
          FROM training_enrolments e JOIN users u ON u.id = e.user_id LEFT JOIN organisations o ON o.id = e.org_id WHERE e.session_id = $1 \
          ORDER BY CASE e.status WHEN 'enrolled' THEN 0 WHEN 'waitlisted' THEN 1 ELSE 2 END, e.queue_no",
     )

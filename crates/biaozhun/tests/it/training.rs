@@ -274,3 +274,48 @@ scenario!(the_command_line_creates_ordinary_confirmed_accounts, |t: TestApp| asy
     let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'user.create' AND actor_name = 'command line'").fetch_one(&t.app.db.pool).await.unwrap();
     assert_eq!(audit, 1);
 });
+
+scenario!(attendance_credits_hours_to_a_ledger_by_year_and_the_day_before_brings_a_reminder, |t: TestApp| async move {
+    let staff = t.staff("at_staff").await;
+    let now = biaozhun::util::now();
+    let soon = |secs: i64| biaozhun::training::model::local_input(now + secs);
+    let id = published(&staff, "标准化法继续教育", Some(1), json!({"kind": "continuing", "starts_at": soon(2 * 3600), "ends_at": soon(5 * 3600), "hours": 4})).await;
+    let later = published(&staff, "下月的宣贯会", None, json!({})).await;
+    let a = t.user("at_a").await;
+    let b = t.user("at_b").await;
+    for s in [id, later] {
+        assert_eq!(a.api(Method::POST, &format!("/api/v1/trainings/{s}/enrolments"), None).await.status, StatusCode::OK);
+    }
+    assert_eq!(b.api(Method::POST, &format!("/api/v1/trainings/{id}/enrolments"), None).await.json()["status"], "waitlisted");
+    let (a_id, b_id) = (t.user_id("at_a").await, t.user_id("at_b").await);
+    // The day before: one reminder to the enrolled person of the session that is near, once.
+    assert_eq!(biaozhun::training::attendance::send_reminders(&t.app).await.unwrap(), 1);
+    let (subject, body, _) = t.last_mail("at_a@example.com").await;
+    assert!(subject.contains("明天开课") && body.contains("标准化法继续教育"), "{subject}");
+    assert_eq!(biaozhun::training::attendance::send_reminders(&t.app).await.unwrap(), 0);
+    // Check-in from the roster credits the session's hours; a waiting person cannot be checked
+    // in, nor anyone in a session that is days away.
+    let roster = staff.get(&format!("/staff/trainings/{id}/roster")).await.text;
+    assert!(roster.contains("aria-label=\"签到 at_a\""), "{roster}");
+    let r = staff.post_form(&format!("/staff/trainings/{id}/attendance"), &[("user", &a_id.to_string()), ("present", "1")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(staff.get(&format!("/staff/trainings/{id}/roster")).await.text.contains("已签到"));
+    assert_eq!(staff.post_form(&format!("/staff/trainings/{id}/attendance"), &[("user", &b_id.to_string()), ("present", "1")]).await.status, StatusCode::CONFLICT);
+    let r = staff.api(Method::POST, &format!("/api/v1/trainings/{later}/attendance"), Some(json!({"user_id": a_id, "present": true}))).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    // Checking in twice credits once.
+    assert_eq!(staff.api(Method::POST, &format!("/api/v1/trainings/{id}/attendance"), Some(json!({"user_id": a_id, "present": true}))).await.status, StatusCode::NO_CONTENT);
+    let year = biaozhun::util::to_local(now + 2 * 3600).year() as i64;
+    let hours = a.api(Method::GET, "/api/v1/me/training-hours", None).await.json();
+    assert_eq!(hours["years"][0]["year"], year);
+    assert_eq!(hours["years"][0]["total"], 4);
+    assert_eq!(hours["years"][0]["entries"].as_array().unwrap().len(), 1);
+    let page = a.get("/training/hours").await.text;
+    assert!(page.contains(&format!("{year} 年：共 4 学时")) && page.contains("标准化法继续教育"), "{page}");
+    assert!(staff.get(&format!("/staff/trainings/hours/{a_id}")).await.text.contains(&format!("{year} 年：共 4 学时")));
+    assert_eq!(b.get(&format!("/staff/trainings/hours/{a_id}")).await.status, StatusCode::FORBIDDEN);
+    assert!(b.get("/training/hours").await.text.contains("还没有计入的学时"));
+    // Undoing the check-in takes the hours back.
+    staff.post_form(&format!("/staff/trainings/{id}/attendance"), &[("user", &a_id.to_string()), ("present", "0")]).await;
+    assert_eq!(a.api(Method::GET, "/api/v1/me/training-hours", None).await.json()["years"], json!([]));
+});
