@@ -23,6 +23,7 @@ pub fn routes() -> Routes {
         .post("/staff/trainings/{id}/attendance", Access::Staff, staff_check_in)
         .get("/staff/trainings/hours/{user}", Access::Staff, staff_ledger)
         .get("/training/hours", Access::User, my_ledger)
+        .get("/training/org-hours", Access::User, org_totals)
         .post("/api/v1/trainings/{id}/attendance", Access::Staff, api_check_in)
         .get("/api/v1/me/training-hours", Access::User, api_my_hours)
 }
@@ -158,6 +159,25 @@ async fn my_ledger(State(app): State<App>, ctx: Ctx, Query(q): Query<YearQuery>)
 
 async fn staff_ledger(State(app): State<App>, ctx: Ctx, Path(user): Path<i64>, Query(q): Query<YearQuery>) -> AppResult<Response> {
     ledger_page(&app, &ctx, user, q.year).await
+}
+
+/// The hours of each user of the organisation the caller administers, in a year (this year
+/// by default): the organisation's staff totals.
+async fn org_totals(State(app): State<App>, ctx: Ctx, Query(q): Query<YearQuery>) -> AppResult<Response> {
+    let org = super::policy::must_administer(&app, &ctx).await?;
+    let this_year = i64::from(crate::util::to_local(crate::util::now()).year());
+    let year = q.year.filter(|y| (1990..=2200).contains(y)).unwrap_or(this_year);
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT u.username, u.email, COALESCE(SUM(h.hours), 0), COUNT(h.id) FROM org_users ou JOIN users u ON u.id = ou.user_id \
+         LEFT JOIN training_hours h ON h.user_id = ou.user_id AND h.year = $2 WHERE ou.org_id = $1 GROUP BY u.username, u.email ORDER BY u.username",
+    )
+    .bind(org.id)
+    .bind(year)
+    .fetch_all(&app.db.pool)
+    .await?;
+    let total: i64 = rows.iter().map(|r| r.2).sum();
+    let people: Vec<_> = rows.into_iter().map(|(username, email, hours, sessions)| serde_json::json!({ "username": username, "email": email, "hours": hours, "sessions": sessions })).collect();
+    ctx.render(&app, "training/org_hours.html", context! { org => org, year => year, people => people, total => total, prev => year - 1, next => year + 1, this_year => this_year })
 }
 
 /// Marks a person present or absent (staff).

@@ -1,9 +1,10 @@
 //! What the training room offers the portal: the home page's "recent trainings" box
-//! (upcoming published sessions) and the member area's "my trainings".
+//! (upcoming published sessions), the member area's "my trainings", and the staff queue's
+//! sessions starting within two weeks and drafts.
 
 use super::store;
 use crate::App;
-use crate::web::domain::{Fut, Panel, Place};
+use crate::web::domain::{Fut, Link, Panel, Place, Todo};
 use crate::web::{AppResult, Ctx, Lang};
 use serde_json::json;
 
@@ -34,4 +35,30 @@ async fn member(app: &App, ctx: &Ctx) -> AppResult<Vec<Panel>> {
 
 pub fn member_hook<'a>(app: &'a App, ctx: &'a Ctx) -> Fut<'a, Vec<Panel>> {
     Box::pin(member(app, ctx))
+}
+
+/// Sessions starting within two weeks (with the first date), and drafts not published yet.
+pub fn staff_hook<'a>(app: &'a App, ctx: &'a Ctx) -> Fut<'a, Vec<Todo>> {
+    Box::pin(async move {
+        let now = crate::util::now();
+        let (soon, first): (i64, Option<i64>) =
+            sqlx::query_as("SELECT COUNT(*), MIN(starts_at) FROM training_sessions WHERE status = 'published' AND starts_at >= $1 AND starts_at < $2")
+                .bind(now)
+                .bind(now + 14 * 86400)
+                .fetch_one(&app.db.pool)
+                .await?;
+        let drafts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM training_sessions WHERE status = 'draft'").fetch_one(&app.db.pool).await?;
+        let note = first.map(|t| ctx.tf("training.todo_first", &[("date", &crate::util::fmt_datetime(t))]));
+        Ok::<_, crate::web::AppError>(vec![
+            Todo { label: ctx.t("training.todo_soon"), count: soon, href: "/staff/trainings".into(), note, also: None, order: 40 },
+            Todo {
+                label: ctx.t("training.todo_drafts"),
+                count: drafts,
+                href: "/staff/trainings".into(),
+                note: None,
+                also: Some(Link { label: ctx.t("training.new"), href: "/staff/trainings/new".into() }),
+                order: 41,
+            },
+        ])
+    })
 }

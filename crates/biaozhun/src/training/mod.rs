@@ -33,7 +33,7 @@ pub fn install() -> crate::web::Domain {
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
         jobs: Some(register_jobs),
         flows: &FLOWS,
-        hooks: crate::web::Hooks { home: Some(hooks::home_hook), member: Some(hooks::member_hook), ..crate::web::Hooks::NONE },
+        hooks: crate::web::Hooks { home: Some(hooks::home_hook), member: Some(hooks::member_hook), staff: Some(hooks::staff_hook), ..crate::web::Hooks::NONE },
         ..crate::web::Domain::new("training", routes::routes)
     }
 }

@@ -248,6 +248,15 @@ scenario!(an_organisation_administrator_enrols_the_organisations_users, |t: Test
     assert!(roster.contains("org_tr_worker") && roster.contains("广州某某科技有限公司"));
     // A user who administers no organisation is refused.
     assert_eq!(outsider.get(&format!("/training/{id}/org")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(outsider.get("/training/org-hours").await.status, StatusCode::FORBIDDEN);
+    // The administrator sees the hours of the organisation's people, by year.
+    let year = biaozhun::util::to_local(biaozhun::util::now()).year();
+    sqlx::query("INSERT INTO training_hours (user_id, session_id, year, hours, title, credited_at) VALUES ($1, $2, $3, 6, 'x', 0)")
+        .bind(worker).bind(id).bind(year as i64).execute(&t.app.db.pool).await.unwrap();
+    let totals = org.admin.get("/training/org-hours").await;
+    assert_eq!(totals.status, StatusCode::OK);
+    assert!(totals.text.contains("<td>org_tr_worker</td><td>org_tr_worker@example.com</td><td>1</td><td>6</td>"), "{}", totals.text);
+    assert!(!org.admin.get(&format!("/training/org-hours?year={}", year - 1)).await.text.contains("<td>6</td>"));
 });
 
 scenario!(the_command_line_creates_ordinary_confirmed_accounts, |t: TestApp| async move {
@@ -315,6 +324,9 @@ scenario!(attendance_credits_hours_to_a_ledger_by_year_and_the_day_before_brings
     assert!(staff.get(&format!("/staff/trainings/hours/{a_id}")).await.text.contains(&format!("{year} 年：共 4 学时")));
     assert_eq!(b.get(&format!("/staff/trainings/hours/{a_id}")).await.status, StatusCode::FORBIDDEN);
     assert!(b.get("/training/hours").await.text.contains("还没有计入的学时"));
+    // The staff queue names the sessions starting soon.
+    let queue = staff.get("/staff").await.text;
+    assert!(queue.contains("14 天内开课的培训"), "{queue}");
     // Undoing the check-in takes the hours back.
     staff.post_form(&format!("/staff/trainings/{id}/attendance"), &[("user", &a_id.to_string()), ("present", "0")]).await;
     assert_eq!(a.api(Method::GET, "/api/v1/me/training-hours", None).await.json()["years"], json!([]));
