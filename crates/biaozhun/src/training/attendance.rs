@@ -1,4 +1,4 @@
-//! Attendance and the continuing-education hours ledger: staff check enrolled people in from
+//! Attendance and the continuing-education hours ledger: staff or the session's teachers check enrolled people in from
 //! the roster (from twelve hours before the start), which credits the session's hours to the
 //! person in the same transaction; each person sees their hours by year, and staff see
 //! anyone's. Also the day-before reminder job.
@@ -20,11 +20,11 @@ pub const CHECK_IN_OPENS: i64 = 12 * 3600;
 
 pub fn routes() -> Routes {
     Routes::new()
-        .post("/staff/trainings/{id}/attendance", Access::Staff, staff_check_in)
+        .post("/training/{id}/attendance", Access::User, staff_check_in)
         .get("/staff/trainings/hours/{user}", Access::Staff, staff_ledger)
         .get("/training/hours", Access::User, my_ledger)
         .get("/training/org-hours", Access::User, org_totals)
-        .post("/api/v1/trainings/{id}/attendance", Access::Staff, api_check_in)
+        .post("/api/v1/trainings/{id}/attendance", Access::User, api_check_in)
         .get("/api/v1/me/training-hours", Access::User, api_my_hours)
 }
 
@@ -89,10 +89,10 @@ struct CheckInForm {
 }
 
 async fn staff_check_in(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<CheckInForm>) -> AppResult<Response> {
-    store::get(&app, id).await?;
+    ctx.must(&app, &super::policy::SessionAct::Teach, id).await?;
     let user = f.user.ok_or_else(|| AppError::invalid("user", ctx.t("training.err_pick")))?;
     check_in(&app, &ctx, id, user, f.present == "1").await?;
-    Ok(redirect_with_flash(&app, &format!("/staff/trainings/{id}/roster"), "training_attendance"))
+    Ok(redirect_with_flash(&app, &format!("/training/{id}/roster"), "training_attendance"))
 }
 
 /// One credited line of the ledger.
@@ -188,10 +188,11 @@ pub struct AttendanceIn {
     pub present: bool,
 }
 
-/// Checks an enrolled person in (staff), from twelve hours before the start.
+/// Checks an enrolled person in (staff or the session's teachers), from twelve hours before the start.
 #[utoipa::path(post, path = "/api/v1/trainings/{id}/attendance", tag = "training", params(("id" = i64, Path)), request_body = AttendanceIn,
     responses((status = 204), (status = 404, description = "no such session or enrolment"), (status = 409, description = "not enrolled, or too early")))]
 pub async fn api_check_in(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, JsonIn(input): JsonIn<AttendanceIn>) -> AppResult<StatusCode> {
+    ctx.must(&app, &super::policy::SessionAct::Teach, id).await?;
     check_in(&app, &ctx, id, input.user_id, input.present).await?;
     Ok(StatusCode::NO_CONTENT)
 }

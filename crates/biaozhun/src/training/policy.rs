@@ -4,9 +4,37 @@
 
 use super::store::Session;
 use crate::App;
-use crate::auth::Role;
+use crate::auth::scopes::{self, Scope, ScopedRole};
+use crate::auth::{CurrentUser, Role};
 use crate::orgs::OrgRef;
-use crate::web::{AppError, AppResult, Ctx};
+use crate::web::{AppError, AppResult, Ctx, Policy};
+use futures_util::future::BoxFuture;
+
+/// The scope of a teacher's assignment to one session.
+pub fn session_scope(session_id: i64) -> Scope {
+    Scope::new("training_session", session_id)
+}
+
+/// Acts on a session beyond reading it.
+pub enum SessionAct {
+    /// See and export the roster, check people in: staff and the session's teachers.
+    Teach,
+}
+
+impl Policy for SessionAct {
+    fn allows<'a>(&'a self, app: &'a App, user: &'a CurrentUser, record: i64) -> BoxFuture<'a, Result<bool, AppError>> {
+        Box::pin(async move {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM training_sessions WHERE id = $1").bind(record).fetch_optional(&app.db.pool).await?;
+            exists.ok_or(AppError::NotFound)?;
+            if user.has(Role::Staff) {
+                return Ok(true);
+            }
+            Ok::<_, AppError>(match self {
+                SessionAct::Teach => scopes::holds(&app.db.pool, user.id, ScopedRole::Teacher, &session_scope(record)).await?,
+            })
+        })
+    }
+}
 
 /// Whether the visitor sees drafts (and the staff links of a session's page).
 pub fn manages(ctx: &Ctx) -> bool {

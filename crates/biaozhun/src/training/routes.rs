@@ -72,9 +72,12 @@ async fn page(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResul
     let org = policy::administered_org(&app, &ctx).await?;
     let manages = policy::manages(&ctx);
     let history = if manages { crate::workflow::history(&app.db, &super::FLOW, id).await? } else { vec![] };
+    let teaches = ctx.can(&app, &policy::SessionAct::Teach, id).await?;
+    let teachers = if manages { crate::auth::scopes::holders(&app.db.pool, crate::auth::scopes::ScopedRole::Teacher, &policy::session_scope(id)).await? } else { vec![] };
+    let teachers: Vec<String> = teachers.into_iter().map(|(_, name)| name).collect();
     ctx.render(&app, "training/session.html", context! {
         s => view(&s), place => place, open => s.open(now), may_cancel => now <= s.cancel_deadline(),
-        org => org, manages => manages, history => history,
+        org => org, manages => manages, history => history, teaches => teaches, teacher_accounts => teachers,
     })
 }
 

@@ -1,8 +1,11 @@
 //! Staff pages of the training room: the list of every session (drafts included), the
-//! editor, the lifecycle buttons, and the roster with its XLSX export.
+//! editor, the lifecycle buttons, teachers' assignments, and the roster with its XLSX export
+//! (which the session's teachers see too).
 
 use super::model::{KINDS, SessionInput, fmt_fee, local_input};
+use super::policy::{SessionAct, session_scope};
 use super::store;
+use crate::auth::scopes::{self, ScopedRole};
 use crate::App;
 use crate::web::ctx::redirect_with_flash;
 use crate::web::{Access, AppError, AppResult, Ctx, Form, Routes};
@@ -20,8 +23,11 @@ pub fn routes() -> Routes {
         .get("/staff/trainings/{id}/edit", Access::Staff, staff_edit)
         .post("/staff/trainings/{id}", Access::Staff, staff_update)
         .post("/staff/trainings/{id}/step", Access::Staff, staff_step)
-        .get("/staff/trainings/{id}/roster", Access::Staff, roster)
-        .get("/staff/trainings/{id}/roster.xlsx", Access::Staff, roster_xlsx)
+        .post("/staff/trainings/{id}/teachers", Access::Staff, assign_teacher)
+        .post("/staff/trainings/{id}/teachers/remove", Access::Staff, remove_teacher)
+        // Staff and the session's teachers (the policy decides).
+        .get("/training/{id}/roster", Access::User, roster)
+        .get("/training/{id}/roster.xlsx", Access::User, roster_xlsx)
         .limit(crate::web::ratelimit::Class::Export)
 }
 
@@ -96,12 +102,15 @@ async fn staff_step(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(
 }
 
 async fn roster(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    ctx.must(&app, &SessionAct::Teach, id).await?;
     let s = store::get(&app, id).await?;
     let lines = store::roster(&app, id).await?;
-    ctx.render(&app, "training/roster.html", context! { s => super::routes::view(&s), lines => lines })
+    let manages = super::policy::manages(&ctx);
+    ctx.render(&app, "training/roster.html", context! { s => super::routes::view(&s), lines => lines, manages => manages })
 }
 
 async fn roster_xlsx(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    ctx.must(&app, &SessionAct::Teach, id).await?;
     let s = store::get(&app, id).await?;
     let lines = store::roster(&app, id).await?;
     let head: Vec<String> = ["no", "account", "name", "email", "org", "status", "since"].iter().map(|k| ctx.t(&format!("training.roster_{k}"))).collect();
@@ -135,4 +144,38 @@ async fn roster_xlsx(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> A
     ];
     let bytes = crate::web::download::xlsx_document(&s.title, &facts, &head, &rows, &[])?;
     Ok(crate::web::download::xlsx_file(bytes, &format!("training-{id}-roster.xlsx")))
+}
+
+#[derive(Deserialize)]
+struct TeacherForm {
+    #[serde(default)]
+    username: String,
+}
+
+/// Makes an account a teacher of the session (it sees the roster and checks people in); the
+/// teacher is told in the site and by mail.
+async fn assign_teacher(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<TeacherForm>) -> AppResult<Response> {
+    let s = store::get(&app, id).await?;
+    let account = crate::auth::store::find_by_account(&app, f.username.trim()).await?.ok_or_else(|| AppError::invalid("username", ctx.t("training.err_unknown_account")))?;
+    let mut tx = app.db.begin().await?;
+    if scopes::grant(&mut tx, account.id, ScopedRole::Teacher, &session_scope(id), ctx.user_id()).await? {
+        crate::auth::audit::log_tx(&mut tx, &ctx, crate::auth::audit::Entry { action: "training.teacher_assign", target: format!("training:{id}"), detail: format!("user:{}", account.id) }).await?;
+        let link = format!("/training/{id}/roster");
+        let args = [("title", s.title.as_str())];
+        let notice = crate::jobs::notify::Notice { kind: "training", key: "training.notice_teacher", args: &args, link: &link, mail: true };
+        crate::jobs::notify::send(&mut tx, &app, account.id, notice).await?;
+    }
+    tx.commit().await?;
+    Ok(redirect_with_flash(&app, &format!("/training/{id}"), "training_teacher"))
+}
+
+async fn remove_teacher(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<TeacherForm>) -> AppResult<Response> {
+    store::get(&app, id).await?;
+    let account = crate::auth::store::find_by_account(&app, f.username.trim()).await?.ok_or_else(|| AppError::invalid("username", ctx.t("training.err_unknown_account")))?;
+    let mut tx = app.db.begin().await?;
+    if scopes::revoke(&mut tx, account.id, ScopedRole::Teacher, &session_scope(id)).await? {
+        crate::auth::audit::log_tx(&mut tx, &ctx, crate::auth::audit::Entry { action: "training.teacher_remove", target: format!("training:{id}"), detail: format!("user:{}", account.id) }).await?;
+    }
+    tx.commit().await?;
+    Ok(redirect_with_flash(&app, &format!("/training/{id}"), "training_teacher"))
 }

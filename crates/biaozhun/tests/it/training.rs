@@ -143,12 +143,12 @@ scenario!(a_full_session_keeps_a_waiting_list_that_moves_up_by_itself, |t: TestA
     // The mails go through the jobs outbox.
     assert!(t.count("SELECT COUNT(*) FROM jobs WHERE kind = 'send_mail'").await >= 5);
     // Roster and export for staff, nobody else.
-    let roster = staff.get(&format!("/staff/trainings/{id}/roster")).await;
+    let roster = staff.get(&format!("/training/{id}/roster")).await;
     assert_eq!(roster.status, StatusCode::OK);
     let (pb, pc, pa) = (roster.text.find("wl_b@").unwrap(), roster.text.find("wl_c@").unwrap(), roster.text.find("wl_a@").unwrap());
     assert!(pb < pc && pc < pa, "enrolled, then the waiting list in order");
-    assert_eq!(b.get(&format!("/staff/trainings/{id}/roster")).await.status, StatusCode::FORBIDDEN);
-    let x = staff.http.get(staff.url(&format!("/staff/trainings/{id}/roster.xlsx"))).send().await.unwrap();
+    assert_eq!(b.get(&format!("/training/{id}/roster")).await.status, StatusCode::FORBIDDEN);
+    let x = staff.http.get(staff.url(&format!("/training/{id}/roster.xlsx"))).send().await.unwrap();
     assert_eq!(x.status(), StatusCode::OK);
     assert!(x.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
     let bytes = x.bytes().await.unwrap();
@@ -244,7 +244,7 @@ scenario!(an_organisation_administrator_enrols_the_organisations_users, |t: Test
     let r = org.admin.post_form(&format!("/training/{id}/org"), &[(&format!("u{worker}"), "1")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     assert!(t.last_mail("org_tr_worker@example.com").await.0.contains("报名成功"));
-    let roster = staff.get(&format!("/staff/trainings/{id}/roster")).await.text;
+    let roster = staff.get(&format!("/training/{id}/roster")).await.text;
     assert!(roster.contains("org_tr_worker") && roster.contains("广州某某科技有限公司"));
     // A user who administers no organisation is refused.
     assert_eq!(outsider.get(&format!("/training/{id}/org")).await.status, StatusCode::FORBIDDEN);
@@ -304,12 +304,12 @@ scenario!(attendance_credits_hours_to_a_ledger_by_year_and_the_day_before_brings
     assert_eq!(biaozhun::training::attendance::send_reminders(&t.app).await.unwrap(), 0);
     // Check-in from the roster credits the session's hours; a waiting person cannot be checked
     // in, nor anyone in a session that is days away.
-    let roster = staff.get(&format!("/staff/trainings/{id}/roster")).await.text;
+    let roster = staff.get(&format!("/training/{id}/roster")).await.text;
     assert!(roster.contains("aria-label=\"签到 at_a\""), "{roster}");
-    let r = staff.post_form(&format!("/staff/trainings/{id}/attendance"), &[("user", &a_id.to_string()), ("present", "1")]).await;
+    let r = staff.post_form(&format!("/training/{id}/attendance"), &[("user", &a_id.to_string()), ("present", "1")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
-    assert!(staff.get(&format!("/staff/trainings/{id}/roster")).await.text.contains("已签到"));
-    assert_eq!(staff.post_form(&format!("/staff/trainings/{id}/attendance"), &[("user", &b_id.to_string()), ("present", "1")]).await.status, StatusCode::CONFLICT);
+    assert!(staff.get(&format!("/training/{id}/roster")).await.text.contains("已签到"));
+    assert_eq!(staff.post_form(&format!("/training/{id}/attendance"), &[("user", &b_id.to_string()), ("present", "1")]).await.status, StatusCode::CONFLICT);
     let r = staff.api(Method::POST, &format!("/api/v1/trainings/{later}/attendance"), Some(json!({"user_id": a_id, "present": true}))).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     // Checking in twice credits once.
@@ -328,6 +328,46 @@ scenario!(attendance_credits_hours_to_a_ledger_by_year_and_the_day_before_brings
     let queue = staff.get("/staff").await.text;
     assert!(queue.contains("14 天内开课的培训"), "{queue}");
     // Undoing the check-in takes the hours back.
-    staff.post_form(&format!("/staff/trainings/{id}/attendance"), &[("user", &a_id.to_string()), ("present", "0")]).await;
+    staff.post_form(&format!("/training/{id}/attendance"), &[("user", &a_id.to_string()), ("present", "0")]).await;
     assert_eq!(a.api(Method::GET, "/api/v1/me/training-hours", None).await.json()["years"], json!([]));
+});
+
+scenario!(a_sessions_teacher_keeps_its_roster_and_no_other, |t: TestApp| async move {
+    let staff = t.staff("te_staff").await;
+    let now = biaozhun::util::now();
+    let soon = |secs: i64| biaozhun::training::model::local_input(now + secs);
+    let mine = published(&staff, "标准起草实务", None, json!({"starts_at": soon(3600), "ends_at": soon(4 * 3600), "hours": 3})).await;
+    let other = published(&staff, "另一期培训", None, json!({})).await;
+    let teacher = t.user("te_teacher").await;
+    let trainee = t.user("te_trainee").await;
+    assert_eq!(trainee.api(Method::POST, &format!("/api/v1/trainings/{mine}/enrolments"), None).await.status, StatusCode::OK);
+    // Before the assignment the teacher is refused like anyone.
+    assert_eq!(teacher.get(&format!("/training/{mine}/roster")).await.status, StatusCode::FORBIDDEN);
+    // Staff name the teacher by account; unknown accounts are refused by name.
+    let r = staff.post_form(&format!("/staff/trainings/{mine}/teachers"), &[("username", "nobody_here")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = staff.post_form(&format!("/staff/trainings/{mine}/teachers"), &[("username", "te_teacher")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(t.last_mail("te_teacher@example.com").await.0.contains("授课安排"));
+    assert!(staff.get(&format!("/training/{mine}")).await.text.contains("te_teacher"));
+    // The teacher sees the roster of this session, exports it and checks people in.
+    let page = teacher.get(&format!("/training/{mine}")).await.text;
+    assert!(page.contains(&format!("href=\"/training/{mine}/roster\"")));
+    let roster = teacher.get(&format!("/training/{mine}/roster")).await;
+    assert_eq!(roster.status, StatusCode::OK);
+    assert!(roster.text.contains("te_trainee") && !roster.text.contains("/staff/trainings/hours/"), "no staff links for a teacher");
+    assert_eq!(teacher.http.get(teacher.url(&format!("/training/{mine}/roster.xlsx"))).send().await.unwrap().status(), StatusCode::OK);
+    let trainee_id = t.user_id("te_trainee").await;
+    let r = teacher.api(Method::POST, &format!("/api/v1/trainings/{mine}/attendance"), Some(json!({"user_id": trainee_id, "present": true}))).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert_eq!(trainee.api(Method::GET, "/api/v1/me/training-hours", None).await.json()["years"][0]["total"], 3);
+    // No other session, and nothing of staff.
+    assert_eq!(teacher.get(&format!("/training/{other}/roster")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(teacher.api(Method::POST, &format!("/api/v1/trainings/{other}/attendance"), Some(json!({"user_id": trainee_id, "present": true}))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(teacher.get(&format!("/staff/trainings/{mine}/edit")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(trainee.get(&format!("/training/{mine}/roster")).await.status, StatusCode::FORBIDDEN);
+    // Taking the assignment back ends the access.
+    let r = staff.post_form(&format!("/staff/trainings/{mine}/teachers/remove"), &[("username", "te_teacher")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(teacher.get(&format!("/training/{mine}/roster")).await.status, StatusCode::FORBIDDEN);
 });
