@@ -162,13 +162,16 @@ async fn staff_ledger(State(app): State<App>, ctx: Ctx, Path(user): Path<i64>, Q
 }
 
 /// The hours of each user of the organisation the caller administers, in a year (this year
-/// by default): the organisation's staff totals.
+/// by default): the organisation's staff totals. Anyone else is told whom the page is for.
 async fn org_totals(State(app): State<App>, ctx: Ctx, Query(q): Query<YearQuery>) -> AppResult<Response> {
-    let org = super::policy::must_administer(&app, &ctx).await?;
+    let Some(org) = super::policy::administered_org(&app, &ctx).await? else {
+        // Not an organisation's administrator (or not acting for one): say what the page is for.
+        return ctx.render(&app, "training/org_hours.html", context! { org => None::<()> });
+    };
     let this_year = i64::from(crate::util::to_local(crate::util::now()).year());
     let year = q.year.filter(|y| (1990..=2200).contains(y)).unwrap_or(this_year);
     let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-        "SELECT u.username, u.email, COALESCE(SUM(h.hours), 0), COUNT(h.id) FROM org_users ou JOIN users u ON u.id = ou.user_id \
+        "SELECT u.username, u.email, CAST(COALESCE(SUM(h.hours), 0) AS BIGINT), COUNT(h.id) FROM org_users ou JOIN users u ON u.id = ou.user_id \
          LEFT JOIN training_hours h ON h.user_id = ou.user_id AND h.year = $2 WHERE ou.org_id = $1 GROUP BY u.username, u.email ORDER BY u.username",
     )
     .bind(org.id)
