@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(api_list, api_create, api_enrol, api_cancel, super::attendance::api_check_in, super::attendance::api_my_hours), components(schemas(super::model::SessionKind, super::model::SessionStatus, EnrolmentStatus)))]
+#[openapi(paths(api_list, api_get, api_create, api_enrol, api_cancel, super::attendance::api_check_in, super::attendance::api_my_hours), components(schemas(super::model::SessionKind, super::model::SessionStatus, EnrolmentStatus)))]
 pub struct ApiDoc;
 
 pub fn routes() -> Routes {
@@ -31,6 +31,7 @@ pub fn routes() -> Routes {
         .get("/training/{id}/org", Access::User, org_page)
         .post("/training/{id}/org", Access::User, org_enrol)
         .get("/api/v1/trainings", Access::Public, api_list)
+        .get("/api/v1/trainings/{id}", Access::Public, api_get)
         .post("/api/v1/trainings", Access::Staff, api_create)
         .post("/api/v1/trainings/{id}/enrolments", Access::User, api_enrol)
         .delete("/api/v1/trainings/{id}/enrolments/me", Access::User, api_cancel)
@@ -152,9 +153,7 @@ async fn org_enrol(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f
     let by = ctx.require_user()?.id;
     let mut sorted = picked;
     sorted.sort_unstable();
-    for u in sorted {
-        store::enrol(&app, &ctx, id, u, Some((by, org.id))).await?;
-    }
+    store::enrol_many(&app, &ctx, id, &sorted, (by, org.id)).await?;
     Ok(redirect_with_flash(&app, &format!("/training/{id}/org"), "training_org_enrolled"))
 }
 
@@ -233,6 +232,14 @@ pub async fn api_list(State(app): State<App>, ctx: Ctx, Query(q): Query<ApiListP
     }
     let items = store::list(&app, q.kind.as_deref(), When::Upcoming, 500).await?;
     Ok(Json(TrainingList { items: items.iter().map(TrainingOut::from).collect() }))
+}
+
+/// One session (drafts: staff only; 404 to others).
+#[utoipa::path(get, path = "/api/v1/trainings/{id}", tag = "training", params(("id" = i64, Path)), responses((status = 200, body = TrainingOut), (status = 404)))]
+pub async fn api_get(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Json<TrainingOut>> {
+    let s = store::get(&app, id).await?;
+    policy::may_read(&ctx, &s)?;
+    Ok(Json(TrainingOut::from(&s)))
 }
 
 /// Creates a session (staff), as a draft unless `publish` is true.

@@ -25,6 +25,7 @@ pub fn routes() -> Routes {
         .post("/staff/trainings/{id}/step", Access::Staff, staff_step)
         .post("/staff/trainings/{id}/teachers", Access::Staff, assign_teacher)
         .post("/staff/trainings/{id}/teachers/remove", Access::Staff, remove_teacher)
+        .post("/staff/trainings/{id}/remove", Access::Staff, remove_person)
         // Staff and the session's teachers (the policy decides).
         .get("/training/{id}/roster", Access::User, roster)
         .get("/training/{id}/roster.xlsx", Access::User, roster_xlsx)
@@ -178,4 +179,18 @@ async fn remove_teacher(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, F
     }
     tx.commit().await?;
     Ok(redirect_with_flash(&app, &format!("/training/{id}"), "training_teacher"))
+}
+
+#[derive(Deserialize)]
+struct PersonForm {
+    user: Option<i64>,
+}
+
+/// Takes a person off the roster or the waiting list (staff; past the deadline too). The
+/// seat goes to the first person waiting, as when they cancel themselves.
+async fn remove_person(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<PersonForm>) -> AppResult<Response> {
+    store::get(&app, id).await?;
+    let user = f.user.ok_or_else(|| AppError::invalid("user", ctx.t("training.err_pick")))?;
+    store::cancel_for(&app, &ctx, id, user).await?;
+    Ok(redirect_with_flash(&app, &format!("/training/{id}/roster"), "training_removed"))
 }

@@ -252,6 +252,18 @@ pub async fn enrol(app: &App, ctx: &Ctx, session: i64, user: i64, by: Option<(i6
     Ok(out)
 }
 
+/// Enrols several users for an organisation in one transaction: all of them or, on a
+/// refusal, none.
+pub async fn enrol_many(app: &App, ctx: &Ctx, session: i64, users: &[i64], by: (i64, i64)) -> AppResult<Vec<Outcome>> {
+    let mut tx = app.db.begin().await?;
+    let mut out = Vec::with_capacity(users.len());
+    for &u in users {
+        out.push(enrol_tx(&mut tx, app, ctx, session, u, Some(by)).await?);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
 async fn enrol_tx(tx: &mut Tx, app: &App, ctx: &Ctx, session: i64, user: i64, by: Option<(i64, i64)>) -> AppResult<Outcome> {
     let s = lock(tx, session).await?;
     let now = crate::util::now();
@@ -325,6 +337,16 @@ async fn enrol_tx(tx: &mut Tx, app: &App, ctx: &Ctx, session: i64, user: i64, by
 /// until the session's deadline; the seat goes at once to the first person waiting, who is
 /// told by mail. Answers 404 when the user holds no place.
 pub async fn cancel(app: &App, ctx: &Ctx, session: i64, user: i64) -> AppResult<()> {
+    cancel_as(app, ctx, session, user, false).await
+}
+
+/// Cancels for someone else (staff taking a person off the roster): the deadline does not
+/// apply, and the person is told.
+pub async fn cancel_for(app: &App, ctx: &Ctx, session: i64, user: i64) -> AppResult<()> {
+    cancel_as(app, ctx, session, user, true).await
+}
+
+async fn cancel_as(app: &App, ctx: &Ctx, session: i64, user: i64, by_staff: bool) -> AppResult<()> {
     let mut tx = app.db.begin().await?;
     let s = lock(&mut tx, session).await?;
     let mine: Option<(i64, String)> = sqlx::query_as("SELECT id, status FROM training_enrolments WHERE session_id = $1 AND user_id = $2 AND status IN ('enrolled','waitlisted')")
@@ -334,15 +356,22 @@ pub async fn cancel(app: &App, ctx: &Ctx, session: i64, user: i64) -> AppResult<
         .await?;
     let (id, status) = mine.ok_or(AppError::NotFound)?;
     let now = crate::util::now();
-    if status == "enrolled" && now > s.cancel_until.unwrap_or(s.starts_at) {
+    if !by_staff && status == "enrolled" && now > s.cancel_until.unwrap_or(s.starts_at) {
         let deadline = crate::util::fmt_datetime(s.cancel_until.unwrap_or(s.starts_at));
         return Err(AppError::Conflict(ctx.tf("training.err_cancel_closed", &[("deadline", &deadline)])));
     }
-    sqlx::query("UPDATE training_enrolments SET status = 'cancelled', updated_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE training_enrolments SET status = 'cancelled', attended_at = NULL, updated_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM training_hours WHERE user_id = $1 AND session_id = $2").bind(user).bind(session).execute(&mut *tx).await?;
+    if by_staff {
+        let (title, when) = notice_args(&s.title, s.starts_at);
+        let link = format!("/training/{session}");
+        let args = [("title", title.as_str()), ("when", when.as_str())];
+        notify::send(&mut tx, app, user, Notice { kind: "training", key: "training.notice_removed", args: &args, link: &link, mail: true }).await?;
+    }
     if status == "enrolled" && s.status == "published" {
         fill_seats(&mut tx, app, session).await?;
     }
-    crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "training.cancel", target: format!("training:{session}"), detail: format!("user:{user} {status}") })
+    crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "training.cancel", target: format!("training:{session}"), detail: format!("user:{user} {status}{}", if by_staff { " by staff" } else { "" }) })
         .await?;
     tx.commit().await?;
     Ok(())

@@ -45,6 +45,8 @@ scenario!(staff_make_a_session_and_the_public_sees_it_once_published, |t: TestAp
     assert_eq!(visitor.get(&format!("/training/{id}")).await.status, StatusCode::NOT_FOUND);
     assert!(!visitor.get("/training").await.text.contains("《标准化工作导则》宣贯会"));
     assert_eq!(visitor.get("/api/v1/trainings").await.json()["items"].as_array().unwrap().len(), 0);
+    assert_eq!(visitor.get(&format!("/api/v1/trainings/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(staff.get(&format!("/api/v1/trainings/{id}")).await.json()["status"], "draft");
     // Publishing takes the version read; a stale one is refused.
     let r = staff.post_form(&format!("/staff/trainings/{id}/step"), &[("action", "publish"), ("version", "7")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
@@ -186,6 +188,14 @@ scenario!(enrolled_people_cancel_only_until_the_deadline, |t: TestApp| async mov
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.json()["error"]["message"].as_str().unwrap().contains("截止"));
     assert_eq!(u.post_form(&format!("/training/{id}/cancel"), &[]).await.status, StatusCode::CONFLICT);
+    // Staff may still take the person off the roster; they are told, and the seat counts drop.
+    let uid = t.user_id("dl_user").await.to_string();
+    assert_eq!(u.post_form(&format!("/staff/trainings/{id}/remove"), &[("user", &uid)]).await.status, StatusCode::FORBIDDEN);
+    let r = staff.post_form(&format!("/staff/trainings/{id}/remove"), &[("user", &uid)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(t.last_mail("dl_user@example.com").await.0.contains("报名已取消"));
+    let one = t.client().get(&format!("/api/v1/trainings/{id}")).await.json();
+    assert_eq!((one["id"].as_i64(), one["enrolled"].as_i64()), (Some(id), Some(0)));
     // A deadline after the start is refused when the session is made.
     let r = staff.api(Method::POST, "/api/v1/trainings", Some(json!({"title": "x", "kind": "continuing", "starts_at": local_in(2), "ends_at": local_in(3), "location": "y", "cancel_until": local_in(4)}))).await;
     assert_eq!(r.json()["error"]["field"], "cancel_until");
@@ -246,6 +256,10 @@ scenario!(an_organisation_administrator_enrols_the_organisations_users, |t: Test
     assert!(t.last_mail("org_tr_worker@example.com").await.0.contains("报名成功"));
     let roster = staff.get(&format!("/training/{id}/roster")).await.text;
     assert!(roster.contains("org_tr_worker") && roster.contains("广州某某科技有限公司"));
+    // Enrolling people who hold a place already changes nothing; a closed session refuses all.
+    let r = org.admin.post_form(&format!("/training/{id}/org"), &[(&format!("u{worker}"), "1")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.count("SELECT COUNT(*) FROM training_enrolments").await, 1);
     // A user who administers no organisation is refused.
     assert_eq!(outsider.get(&format!("/training/{id}/org")).await.status, StatusCode::FORBIDDEN);
     let page = outsider.get("/training/org-hours").await;
