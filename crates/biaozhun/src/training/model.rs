@@ -81,50 +81,42 @@ pub static SESSION_MOVES: [Move; 6] = [
     Move::new("published", "cancel", "cancelled", STAFF).with_note(),
 ];
 
-/// A session as staff write it (the editor's form and the API's body). Times are local
-/// (Asia/Shanghai) `YYYY-MM-DDTHH:MM` in forms, or RFC 3339 in the API.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+/// A session as staff write it in the editor (the API's body converts to it). Times are
+/// local (Asia/Shanghai) `YYYY-MM-DDTHH:MM`, or RFC 3339.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SessionInput {
     /// 1–200 characters.
-    #[schema(max_length = 200)]
     pub title: String,
     /// `promotion` (宣贯), `engineer`, `supervisor` or `continuing`.
     #[serde(default)]
     pub kind: String,
     #[serde(default)]
-    #[schema(max_length = 4000)]
     pub summary: String,
     pub starts_at: String,
     pub ends_at: String,
     /// The place (address); a place or an online link is required.
     #[serde(default)]
-    #[schema(max_length = 300)]
     pub location: String,
     /// An `https://` link for an online session.
     #[serde(default)]
     pub online_url: String,
     /// Seats; empty or absent: no limit.
     #[serde(default, deserialize_with = "crate::training::model::opt_number")]
-    #[schema(value_type = Option<i64>, minimum = 1, maximum = 100000)]
     pub capacity: Option<String>,
     /// The fee in yuan, recorded and shown (the platform does not charge it).
     #[serde(default, deserialize_with = "crate::training::model::opt_number")]
-    #[schema(value_type = Option<String>, example = "800.00")]
     pub fee: Option<String>,
     /// Teachers' names, one line or comma-separated.
     #[serde(default)]
-    #[schema(max_length = 500)]
     pub teachers: String,
     /// Continuing-education hours credited for attending (0–200).
     #[serde(default, deserialize_with = "crate::training::model::opt_number")]
-    #[schema(value_type = Option<i64>, minimum = 0, maximum = 200)]
     pub hours: Option<String>,
     /// Enrolled people may cancel until this time; absent: until the session starts.
     #[serde(default)]
     pub cancel_until: String,
     /// The version read, when editing (409 when someone saved first).
     #[serde(default, deserialize_with = "crate::training::model::opt_number")]
-    #[schema(value_type = Option<i64>)]
     pub version: Option<String>,
 }
 

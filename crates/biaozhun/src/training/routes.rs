@@ -245,7 +245,7 @@ pub async fn api_get(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> A
 /// Creates a session (staff), as a draft unless `publish` is true.
 #[utoipa::path(post, path = "/api/v1/trainings", tag = "training", request_body = CreateIn, responses((status = 201, body = TrainingOut), (status = 422)))]
 pub async fn api_create(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<CreateIn>) -> AppResult<Response> {
-    let id = store::create(&app, &ctx, &input.session).await?;
+    let id = store::create(&app, &ctx, &input.session()).await?;
     if input.publish {
         store::step(&app, &ctx, id, 0, "publish", "").await?;
     }
@@ -253,14 +253,67 @@ pub async fn api_create(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<
     Ok((StatusCode::CREATED, Json(TrainingOut::from(&s))).into_response())
 }
 
-/// The API's body for a new session: its fields and whether to publish it at once.
+/// The API's body for a new session: its fields, typed as JSON types them, and whether to
+/// publish it at once.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreateIn {
-    #[serde(flatten)]
-    pub session: SessionInput,
+    /// 1–200 characters.
+    #[schema(max_length = 200)]
+    pub title: String,
+    pub kind: super::model::SessionKind,
+    #[serde(default)]
+    #[schema(max_length = 4000)]
+    pub summary: String,
+    /// RFC 3339, or local (Beijing) `YYYY-MM-DDTHH:MM`.
+    pub starts_at: String,
+    /// After `starts_at`.
+    pub ends_at: String,
+    /// The venue; a venue or an online link is required.
+    #[serde(default)]
+    #[schema(max_length = 300)]
+    pub location: String,
+    /// An `https://` or `http://` link for an online session.
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub online_url: String,
+    /// Seats; absent or null: no limit.
+    #[schema(minimum = 1, maximum = 100000)]
+    pub capacity: Option<i64>,
+    /// The fee in yuan with at most two decimals (recorded, not charged).
+    #[schema(example = "800.00")]
+    pub fee: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub teachers: String,
+    /// Continuing-education hours credited for attending.
+    #[schema(minimum = 0, maximum = 200)]
+    pub hours: Option<i64>,
+    /// Enrolled people may cancel until then (not after `starts_at`); absent: until the start.
+    #[serde(default)]
+    pub cancel_until: String,
     /// Publish at once (enrolment opens); default false (a draft).
     #[serde(default)]
     pub publish: bool,
+}
+
+impl CreateIn {
+    fn session(&self) -> SessionInput {
+        SessionInput {
+            title: self.title.clone(),
+            kind: self.kind.as_str().to_string(),
+            summary: self.summary.clone(),
+            starts_at: self.starts_at.clone(),
+            ends_at: self.ends_at.clone(),
+            location: self.location.clone(),
+            online_url: self.online_url.clone(),
+            capacity: self.capacity.map(|c| c.to_string()),
+            fee: self.fee.clone(),
+            teachers: self.teachers.clone(),
+            hours: self.hours.map(|h| h.to_string()),
+            cancel_until: self.cancel_until.clone(),
+            version: None,
+        }
+    }
 }
 
 /// Enrols the caller; when the session is full they join the waiting list.

@@ -101,6 +101,10 @@ scenario!(staff_make_a_session_and_the_public_sees_it_once_published, |t: TestAp
     let r = staff.api(Method::POST, "/api/v1/trainings", Some(bad)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["error"]["field"], "online_url");
+    // JSON types its numbers: a capacity written as text is refused, not guessed.
+    let mut text = body.clone();
+    text["capacity"] = json!("30");
+    assert!(staff.api(Method::POST, "/api/v1/trainings", Some(text)).await.status.is_client_error());
     let r = staff.api(Method::POST, "/api/v1/trainings", Some(body)).await;
     assert_eq!(r.status, StatusCode::CREATED);
     assert_eq!(r.json()["status"], "draft");
