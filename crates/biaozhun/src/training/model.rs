@@ -264,6 +264,33 @@ impl SessionInput {
     }
 }
 
+/// Reads an uploaded list of people (one a line; cells split by tabs, commas or spaces)
+/// against `known` (account name or e-mail address, compared without case, → user id).
+/// Answers the users found, in the list's order without repeats, and the lines that name
+/// nobody known, with their line number. A first line that names nobody is taken for a
+/// heading.
+pub fn match_people(text: &str, known: &[(String, i64)]) -> (Vec<i64>, Vec<(usize, String)>) {
+    let mut found = Vec::new();
+    let mut refused = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let hit = line
+            .split(|c: char| c == '\t' || c == ',' || c == ';' || c == '，' || c == '；' || c.is_whitespace())
+            .map(|w| w.trim().to_lowercase())
+            .find_map(|w| known.iter().find(|(k, _)| !w.is_empty() && *k == w).map(|(_, id)| *id));
+        match hit {
+            Some(id) if !found.contains(&id) => found.push(id),
+            Some(_) => {}
+            None if i == 0 => {}
+            None => refused.push((i + 1, line.chars().take(100).collect())),
+        }
+    }
+    (found, refused)
+}
+
 /// The local `YYYY-MM-DDTHH:MM` of a time, as a `datetime-local` field shows it.
 pub fn local_input(ts: i64) -> String {
     let t = crate::util::to_local(ts);
@@ -318,6 +345,14 @@ mod tests {
         assert_eq!(parse_fee("1.234"), None);
         assert_eq!(parse_fee("-3"), None);
         assert_eq!(fmt_fee(1250), "12.50");
+    }
+
+    #[test]
+    fn lists_of_people_match_accounts_and_addresses() {
+        let known = vec![("li_gong".to_string(), 1), ("li@example.org".to_string(), 1), ("wang".to_string(), 2), ("wang@example.org".to_string(), 2)];
+        let (found, refused) = match_people("账号,邮箱\nLI_GONG\n\n王工，wang@example.org\nzhao\nli@example.org\n", &known);
+        assert_eq!(found, vec![1, 2]);
+        assert_eq!(refused, vec![(5, "zhao".to_string())]);
     }
 
     #[test]

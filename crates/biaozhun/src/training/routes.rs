@@ -30,6 +30,7 @@ pub fn routes() -> Routes {
         .post("/training/{id}/cancel", Access::User, cancel)
         .get("/training/{id}/org", Access::User, org_page)
         .post("/training/{id}/org", Access::User, org_enrol)
+        .post("/training/{id}/org/list", Access::User, org_enrol_list)
         .get("/api/v1/trainings", Access::Public, api_list)
         .get("/api/v1/trainings/{id}", Access::Public, api_get)
         .post("/api/v1/trainings", Access::Staff, api_create)
@@ -120,6 +121,10 @@ async fn cancel(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppRes
 // An organisation administrator enrols the organisation's users
 
 async fn org_view(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Option<String>) -> AppResult<Response> {
+    org_view_with(app, ctx, id, status, error, None).await
+}
+
+async fn org_view_with(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Option<String>, report: Option<serde_json::Value>) -> AppResult<Response> {
     let s = store::get(app, id).await?;
     policy::may_read(ctx, &s)?;
     let org = policy::must_administer(app, ctx).await?;
@@ -130,7 +135,7 @@ async fn org_view(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Opti
         .iter()
         .map(|u| serde_json::json!({ "id": u.user_id, "username": u.username, "email": u.email, "status": places.get(&u.user_id) }))
         .collect();
-    ctx.render_status(app, status, "training/org.html", context! { s => view(&s), org => org, people => people, open => s.open(crate::util::now()), error => error })
+    ctx.render_status(app, status, "training/org.html", context! { s => view(&s), org => org, people => people, open => s.open(crate::util::now()), error => error, report => report })
 }
 
 async fn org_page(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
@@ -155,6 +160,30 @@ async fn org_enrol(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f
     sorted.sort_unstable();
     store::enrol_many(&app, &ctx, id, &sorted, (by, org.id)).await?;
     Ok(redirect_with_flash(&app, &format!("/training/{id}/org"), "training_org_enrolled"))
+}
+
+/// An uploaded list (TXT, CSV, XLSX or DOCX; one person a line, by account name or e-mail
+/// address): the users of the organisation it names are enrolled in one transaction, and the
+/// page lists the lines that name nobody of the organisation.
+async fn org_enrol_list(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, mut mp: axum::extract::Multipart) -> AppResult<Response> {
+    let s = store::get(&app, id).await?;
+    policy::may_read(&ctx, &s)?;
+    let org = policy::must_administer(&app, &ctx).await?;
+    let file = crate::web::upload::one_file(&mut mp, &ctx.t("training.err_no_file")).await?;
+    let limits = app.config.imports.clone();
+    let text = crate::imports::off_thread(move || crate::imports::file_text(&file.data, &limits)).await.map_err(|r| r.to_app_error(ctx.lang))?;
+    let users = crate::orgs::store::users_of(&app, org.id).await?;
+    let known: Vec<(String, i64)> = users.iter().flat_map(|u| [(u.username.to_lowercase(), u.user_id), (u.email.to_lowercase(), u.user_id)]).collect();
+    let (found, refused) = super::model::match_people(&text, &known);
+    let by = ctx.require_user()?.id;
+    let outcomes = if found.is_empty() { vec![] } else { store::enrol_many(&app, &ctx, id, &found, (by, org.id)).await? };
+    let enrolled = outcomes.iter().filter(|o| o.status == EnrolmentStatus::Enrolled).count();
+    let report = serde_json::json!({
+        "enrolled": enrolled, "waitlisted": outcomes.len() - enrolled,
+        "refused": refused.iter().map(|(line, text)| serde_json::json!({ "line": line, "text": text })).collect::<Vec<_>>(),
+    });
+    let status = if found.is_empty() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    org_view_with(&app, &ctx, id, status, None, Some(report)).await
 }
 
 // ---------------------------------------------------------------------------------------

@@ -264,6 +264,17 @@ scenario!(an_organisation_administrator_enrols_the_organisations_users, |t: Test
     let r = org.admin.post_form(&format!("/training/{id}/org"), &[(&format!("u{worker}"), "1")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(t.count("SELECT COUNT(*) FROM training_enrolments").await, 1);
+    // Or a list: the organisation's people named in it are enrolled, the other lines listed.
+    t.org_member(&org, "org_tr_second").await;
+    let csv = "账号,备注\norg_tr_second@example.com,第二位\norg_tr_outsider,外单位\norg_tr_worker,已报名\n";
+    let csrf = org.admin.csrf().await;
+    let part = reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("名单.csv");
+    let r = org.admin.http.post(org.admin.url(&format!("/training/{id}/org/list?_csrf={csrf}"))).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("已报名 2 人，进入候补 0 人") && page.contains("第 3 行: org_tr_outsider,外单位"), "{page}");
+    assert_eq!(t.count("SELECT COUNT(*) FROM training_enrolments WHERE status = 'enrolled'").await, 2);
+    assert!(t.last_mail("org_tr_second@example.com").await.0.contains("报名成功"));
     // A user who administers no organisation is refused.
     assert_eq!(outsider.get(&format!("/training/{id}/org")).await.status, StatusCode::FORBIDDEN);
     let page = outsider.get("/training/org-hours").await;
