@@ -25,7 +25,16 @@ pub static FLOW: crate::workflow::Flow = crate::workflow::Flow::new("training_se
     .messages("training.")
     .notices(store::tell_participants);
 
-static FLOWS: [&crate::workflow::Flow; 1] = [&FLOW];
+/// An enrolment's lifecycle (enrolled, waitlisted, cancelled), moved under the session's
+/// roster lock (`store::enrol`, `store::cancel`).
+pub static ENROLMENT_FLOW: crate::workflow::Flow = crate::workflow::Flow::new("training_enrolment", "training_enrolments", &model::ENROLMENT_MOVES)
+    .state_column("status")
+    .owner_column("user_id")
+    .touch_column("updated_at")
+    .labels("training.estate_", "training.eaction_")
+    .messages("training.");
+
+static FLOWS: [&crate::workflow::Flow; 2] = [&FLOW, &ENROLMENT_FLOW];
 
 /// The room as the house installs it.
 pub fn install() -> crate::web::Domain {

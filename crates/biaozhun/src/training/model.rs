@@ -81,6 +81,24 @@ pub static SESSION_MOVES: [Move; 6] = [
     Move::new("published", "cancel", "cancelled", STAFF).with_note(),
 ];
 
+const PERSON: &[Who] = &[Who::Owner, Who::Scope("org_admin"), Who::Role(Role::Staff)];
+const LEAVER: &[Who] = &[Who::Owner, Who::Role(Role::Staff)];
+const PLATFORM: &[Who] = &[Who::System];
+
+/// An enrolment's lifecycle: the person (or their organisation's administrator, a scope the
+/// caller establishes) takes a seat or a place on the waiting list; the platform moves the
+/// first person waiting up when a seat frees; the person or staff cancel; a cancelled person
+/// may come back.
+pub static ENROLMENT_MOVES: [Move; 7] = [
+    Move::new(START, "enrol", "enrolled", PERSON),
+    Move::new(START, "waitlist", "waitlisted", PERSON),
+    Move::new("waitlisted", "promote", "enrolled", PLATFORM),
+    Move::new("enrolled", "cancel", "cancelled", LEAVER),
+    Move::new("waitlisted", "cancel", "cancelled", LEAVER),
+    Move::new("cancelled", "enrol", "enrolled", PERSON),
+    Move::new("cancelled", "waitlist", "waitlisted", PERSON),
+];
+
 /// A session as staff write it in the editor (the API's body converts to it). Times are
 /// local (Asia/Shanghai) `YYYY-MM-DDTHH:MM`, or RFC 3339.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -273,14 +273,14 @@ async fn enrol_tx(tx: &mut Tx, app: &App, ctx: &Ctx, session: i64, user: i64, by
     if now >= s.starts_at {
         return Err(AppError::Conflict(ctx.t("training.err_started")));
     }
-    let mine: Option<(i64, String, i64)> = sqlx::query_as("SELECT id, status, queue_no FROM training_enrolments WHERE session_id = $1 AND user_id = $2")
+    let mine: Option<(i64, String, i64, i64)> = sqlx::query_as("SELECT id, status, queue_no, version FROM training_enrolments WHERE session_id = $1 AND user_id = $2")
         .bind(session)
         .bind(user)
         .fetch_optional(&mut **tx)
         .await?;
     match &mine {
-        Some((_, st, _)) if st == "enrolled" => return Ok(Outcome { status: EnrolmentStatus::Enrolled, position: None }),
-        Some((_, st, q)) if st == "waitlisted" => {
+        Some((_, st, _, _)) if st == "enrolled" => return Ok(Outcome { status: EnrolmentStatus::Enrolled, position: None }),
+        Some((_, st, q, _)) if st == "waitlisted" => {
             return Ok(Outcome { status: EnrolmentStatus::Waitlisted, position: Some(position(tx, session, *q).await?) });
         }
         _ => {}
@@ -291,10 +291,14 @@ async fn enrol_tx(tx: &mut Tx, app: &App, ctx: &Ctx, session: i64, user: i64, by
     let status = if seat { EnrolmentStatus::Enrolled } else { EnrolmentStatus::Waitlisted };
     let queue_no: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(queue_no), 0) + 1 FROM training_enrolments WHERE session_id = $1").bind(session).fetch_one(&mut **tx).await?;
     let (by_user, org) = (by.map(|b| b.0), by.map(|b| b.1));
+    // The person themselves, or their organisation's administrator (the caller checked that
+    // the user belongs to the organisation the administrator acts for).
+    let actor = if by.is_some() { Actor::of(ctx)?.with_scope("org_admin") } else { Actor::of(ctx)? };
+    let action = if seat { "enrol" } else { "waitlist" };
     match mine {
-        Some((id, _, _)) => {
-            sqlx::query("UPDATE training_enrolments SET status = $1, queue_no = $2, enrolled_by = $3, org_id = $4, updated_at = $5 WHERE id = $6")
-                .bind(status.as_str())
+        Some((id, _, _, version)) => {
+            workflow::transition(tx, app, &super::ENROLMENT_FLOW, id, version, &actor, Step::action(action)).await?;
+            sqlx::query("UPDATE training_enrolments SET queue_no = $1, enrolled_by = $2, org_id = $3, updated_at = $4 WHERE id = $5")
                 .bind(queue_no)
                 .bind(by_user)
                 .bind(org)
@@ -304,8 +308,8 @@ async fn enrol_tx(tx: &mut Tx, app: &App, ctx: &Ctx, session: i64, user: i64, by
                 .await?;
         }
         None => {
-            sqlx::query(
-                "INSERT INTO training_enrolments (session_id, user_id, status, queue_no, enrolled_by, org_id, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$7)",
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO training_enrolments (session_id, user_id, status, queue_no, enrolled_by, org_id, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$7) RETURNING id",
             )
             .bind(session)
             .bind(user)
@@ -314,8 +318,9 @@ async fn enrol_tx(tx: &mut Tx, app: &App, ctx: &Ctx, session: i64, user: i64, by
             .bind(by_user)
             .bind(org)
             .bind(now)
-            .execute(&mut **tx)
+            .fetch_one(&mut **tx)
             .await?;
+            workflow::start(tx, app, &super::ENROLMENT_FLOW, id, &actor, Step::action(action)).await?;
         }
     }
     let pos = if seat { None } else { Some(position(tx, session, queue_no).await?) };
@@ -349,18 +354,19 @@ pub async fn cancel_for(app: &App, ctx: &Ctx, session: i64, user: i64) -> AppRes
 async fn cancel_as(app: &App, ctx: &Ctx, session: i64, user: i64, by_staff: bool) -> AppResult<()> {
     let mut tx = app.db.begin().await?;
     let s = lock(&mut tx, session).await?;
-    let mine: Option<(i64, String)> = sqlx::query_as("SELECT id, status FROM training_enrolments WHERE session_id = $1 AND user_id = $2 AND status IN ('enrolled','waitlisted')")
+    let mine: Option<(i64, String, i64)> = sqlx::query_as("SELECT id, status, version FROM training_enrolments WHERE session_id = $1 AND user_id = $2 AND status IN ('enrolled','waitlisted')")
         .bind(session)
         .bind(user)
         .fetch_optional(&mut *tx)
         .await?;
-    let (id, status) = mine.ok_or(AppError::NotFound)?;
+    let (id, status, version) = mine.ok_or(AppError::NotFound)?;
     let now = crate::util::now();
     if !by_staff && status == "enrolled" && now > s.cancel_until.unwrap_or(s.starts_at) {
         let deadline = crate::util::fmt_datetime(s.cancel_until.unwrap_or(s.starts_at));
         return Err(AppError::Conflict(ctx.tf("training.err_cancel_closed", &[("deadline", &deadline)])));
     }
-    sqlx::query("UPDATE training_enrolments SET status = 'cancelled', attended_at = NULL, updated_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *tx).await?;
+    workflow::transition(&mut tx, app, &super::ENROLMENT_FLOW, id, version, &Actor::of(ctx)?, Step::action("cancel")).await?;
+    sqlx::query("UPDATE training_enrolments SET attended_at = NULL, checked_in_by = NULL WHERE id = $1").bind(id).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM training_hours WHERE user_id = $1 AND session_id = $2").bind(user).bind(session).execute(&mut *tx).await?;
     if by_staff {
         let (title, when) = notice_args(&s.title, s.starts_at);
@@ -390,12 +396,14 @@ async fn fill_seats(tx: &mut Tx, app: &App, session: i64) -> AppResult<()> {
         if capacity.is_some_and(|c| enrolled >= c) {
             return Ok(());
         }
-        let next: Option<(i64, i64)> = sqlx::query_as("SELECT id, user_id FROM training_enrolments WHERE session_id = $1 AND status = 'waitlisted' ORDER BY queue_no LIMIT 1")
-            .bind(session)
-            .fetch_optional(&mut **tx)
-            .await?;
-        let Some((id, user)) = next else { return Ok(()) };
-        sqlx::query("UPDATE training_enrolments SET status = 'enrolled', updated_at = $1 WHERE id = $2").bind(crate::util::now()).bind(id).execute(&mut **tx).await?;
+        let next: Option<(i64, i64, i64)> =
+            sqlx::query_as("SELECT id, user_id, version FROM training_enrolments WHERE session_id = $1 AND status = 'waitlisted' ORDER BY queue_no LIMIT 1")
+                .bind(session)
+                .fetch_optional(&mut **tx)
+                .await?;
+        let Some((id, user, version)) = next else { return Ok(()) };
+        let platform = Actor::system(crate::web::Lang::default());
+        workflow::transition(tx, app, &super::ENROLMENT_FLOW, id, version, &platform, Step::action("promote")).await?;
         let (t, when) = notice_args(&title, starts_at);
         let link = format!("/training/{session}");
         let args = [("title", t.as_str()), ("when", when.as_str())];

@@ -143,6 +143,17 @@ scenario!(a_full_session_keeps_a_waiting_list_that_moves_up_by_itself, |t: TestA
     assert_eq!(link.as_deref(), Some(format!("/training/{id}").as_str()));
     assert!(b.get(&format!("/training/{id}")).await.text.contains("id=\"my-place\">已报名"));
     assert!(c.get(&format!("/training/{id}")).await.text.contains("候补第 1 位"));
+    // Each step is in the workflow's event log: the move up is the platform's, with no actor.
+    let steps: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT e.action, e.from_state, e.to_state, e.actor_id FROM workflow_events e JOIN training_enrolments r ON r.id = e.record_id \
+         WHERE e.kind = 'training_enrolment' AND r.user_id = $1 ORDER BY e.id",
+    )
+    .bind(t.user_id("wl_b").await)
+    .fetch_all(&t.app.db.pool)
+    .await
+    .unwrap();
+    let b_id = t.user_id("wl_b").await;
+    assert_eq!(steps, vec![("waitlist".into(), "".into(), "waitlisted".into(), Some(b_id)), ("promote".into(), "waitlisted".into(), "enrolled".into(), None)]);
     assert_eq!(a.api(Method::DELETE, &format!("/api/v1/trainings/{id}/enrolments/me"), None).await.status, StatusCode::NOT_FOUND);
     // A comes back at the end of the line.
     assert_eq!(enrol(&a).await.json(), json!({"status": "waitlisted", "position": 2}));
