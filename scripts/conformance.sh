@@ -20,11 +20,11 @@ bz migrate >/dev/null
 bz import standards crates/biaozhun/tests/data/samples/cn_standards_examples.jsonl >/dev/null
 bz import tbt crates/biaozhun/seed/tbt_notifications_examples.jsonl >/dev/null
 ROLES="user member expert staff admin"
-# The CLI makes administrators only; the roles are then set to what each account is for.
-# The member is a registered user whose membership application staff approve (below).
+# Confirmed ordinary accounts from the CLI; the roles are then set to what each account is
+# for. The member is a registered user whose membership application staff approve (below).
 USER_IDS=()
 for role in $ROLES; do
-  out=$(echo "Conformance-$role-$RANDOM-pw" | bz user create --admin "conf_$role" --email "conf_$role@example.org")
+  out=$(echo "Conformance-$role-$RANDOM-pw" | bz user create "conf_$role" --email "conf_$role@example.org")
   USER_IDS+=("$(sed -n 's/.*(id \([0-9]*\)).*/\1/p' <<<"$out")")
 done
 bz user roles conf_user --set "" --reason "conformance run" >/dev/null
@@ -51,6 +51,9 @@ app=$(api POST /api/v1/membership/applications member \
 id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$app")
 api POST "/api/v1/membership/applications/$id/decision" staff '{"decision":"approve","version":1}' >/dev/null
 api GET /api/v1/me member | grep -q '"member":true' || { echo "the member account is not a member" >&2; exit 1; }
+# A published training session with two seats, for the enrolment operations.
+api POST /api/v1/trainings staff \
+  '{"title":"一致性测试培训","kind":"promotion","starts_at":"2031-03-02T09:00","ends_at":"2031-03-02T17:00","location":"天河区","capacity":2,"publish":true}' >/dev/null
 
 # Real identifiers for the detail operations, offered to the generator beside its own values
 # (half the time): otherwise nearly every generated article key, standard number or TBT
@@ -71,6 +74,7 @@ values = {
     "tbt_symbols": [n["symbol"] for n in get("/api/v1/tbt/notifications")["items"]],
     "application_ids": [a["id"] for a in get("/api/v1/membership/applications?status=")],
     "user_ids": [int(i) for i in user_ids.split()],
+    "training_ids": [t["id"] for t in get("/api/v1/trainings")["items"]],
 }
 for name, vals in values.items():
     if not vals:
@@ -84,6 +88,10 @@ for op, param, name in [
     ("POST /api/v1/standards/watchlist", "body.numbers", "standard_numbers"),
     ("GET /api/v1/tbt/notifications/{symbol}", "path.symbol", "tbt_symbols"),
     ("POST /api/v1/membership/applications/{id}/decision", "path.id", "application_ids"),
+    ("GET /api/v1/trainings/{id}", "path.id", "training_ids"),
+    ("POST /api/v1/trainings/{id}/enrolments", "path.id", "training_ids"),
+    ("DELETE /api/v1/trainings/{id}/enrolments/me", "path.id", "training_ids"),
+    ("POST /api/v1/trainings/{id}/attendance", "path.id", "training_ids"),
     # The admin run comes after the other roles', so role changes it makes spoil no other run.
     ("PUT /api/v1/users/{id}/roles", "path.id", "user_ids"),
 ]:

@@ -130,6 +130,18 @@ test('staff and member pages pass axe (WCAG 2.1 A/AA, best practices)', async ()
   await page.fill('#ctext', 'GB/T 20223-2006\nGB/T 19001\nXYZ 123');
   await Promise.all([page.waitForNavigation(), page.click('form.form button.primary')]);
   const report = await auditHere(page, 'admin');
+  // A training session (a draft, with its staff section), and its roster.
+  await page.goto(`${BASE}/staff/trainings/new`);
+  await page.fill('#title', '标准化良好行为宣贯会');
+  await page.fill('#starts_at', '2031-03-02T09:00');
+  await page.fill('#ends_at', '2031-03-02T17:00');
+  await page.fill('#location', '天河区');
+  await Promise.all([page.waitForNavigation(), page.click('form.panel button.primary')]);
+  report.push(...await auditHere(page, 'admin'));
+  const session = new URL(page.url()).pathname;
+  report.push(...await auditAll(page, [
+    `${session}/roster`, '/staff/trainings', '/staff/trainings/new', '/training/hours', '/training/org-hours',
+  ], 'admin'));
   report.push(...await auditAll(page, [
     '/', '/membership', '/membership?kind=organisation', '/membership?kind=individual', '/notifications', '/account', '/orgs', '/standards/watchlist', '/standards/checks', '/tbt/profile',
     '/staff', '/staff/memberships', '/staff/articles', '/staff/articles/new',

@@ -83,10 +83,11 @@ enum ImportCmd {
 
 #[derive(Subcommand)]
 enum UserCmd {
-    /// Create a confirmed account; the password is read from standard input.
+    /// Create a confirmed account (ordinary, or an administrator with --admin); the password
+    /// is read from standard input.
     Create {
         name: String,
-        /// Make it an administrator (and staff).
+        /// Make it an administrator (and staff); without it the account has no roles.
         #[arg(long)]
         admin: bool,
         #[arg(long)]
@@ -182,12 +183,14 @@ async fn main() -> anyhow::Result<()> {
             }
             let app = App::init_command(cfg).await?.app;
             let email = email.unwrap_or_else(|| format!("{name}@localhost"));
-            if !admin {
-                anyhow::bail!("only --admin accounts are created here; people register on the site");
+            let id = biaozhun::auth::store::create_confirmed(&app, &name, &email, &pw, admin).await?;
+            let action = if admin { "user.create_admin" } else { "user.create" };
+            biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("user:{id}"), format!("{name} <{email}>")).await?;
+            if admin {
+                println!("created administrator {name} (id {id})");
+            } else {
+                println!("created account {name} (id {id}), confirmed, no roles");
             }
-            let id = biaozhun::auth::store::create_admin(&app, &name, &email, &pw).await?;
-            biaozhun::auth::audit::log_command_line(&app.db.pool, "user.create_admin", format!("user:{id}"), format!("{name} <{email}>")).await?;
-            println!("created administrator {name} (id {id})");
         }
         Cmd::User { cmd: UserCmd::Roles { name, set, reason } } => {
             let app = App::init_command(cfg).await?.app;

@@ -21,10 +21,12 @@ pub enum ScopedRole {
     CommitteeSecretary,
     /// A reviewer or expert assigned to one record (an application, a TBT comment).
     Reviewer,
+    /// A teacher of one training session (its roster and attendance).
+    Teacher,
 }
 
 impl ScopedRole {
-    pub const ALL: [ScopedRole; 4] = [ScopedRole::Department, ScopedRole::District, ScopedRole::CommitteeSecretary, ScopedRole::Reviewer];
+    pub const ALL: [ScopedRole; 5] = [ScopedRole::Department, ScopedRole::District, ScopedRole::CommitteeSecretary, ScopedRole::Reviewer, ScopedRole::Teacher];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -32,6 +34,7 @@ impl ScopedRole {
             ScopedRole::District => "district",
             ScopedRole::CommitteeSecretary => "committee_secretary",
             ScopedRole::Reviewer => "reviewer",
+            ScopedRole::Teacher => "teacher",
         }
     }
 

@@ -400,6 +400,13 @@ pub async fn ensure_admin(app: &App) -> anyhow::Result<Option<(String, String)>>
 
 /// Creates a confirmed administrator (CLI `user create --admin`).
 pub async fn create_admin(app: &App, username: &str, email: &str, password: &str) -> anyhow::Result<i64> {
+    create_confirmed(app, username, email, password, true).await
+}
+
+/// Creates a confirmed account from the command line: an administrator (and staff) with
+/// `admin`, else an ordinary account (operators bring in trainees and staff from lists).
+/// The audit row is written with it (`user.create_admin` or `user.create`).
+pub async fn create_confirmed(app: &App, username: &str, email: &str, password: &str, admin: bool) -> anyhow::Result<i64> {
     check_username(username).map_err(|k| anyhow::anyhow!(crate::web::i18n::t(Lang::En, k)))?;
     let hash = super::password::hash(password)?;
     let mut tx = app.db.begin().await?;
@@ -410,9 +417,15 @@ pub async fn create_admin(app: &App, username: &str, email: &str, password: &str
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    set_roles(&mut tx, id, &[Role::Admin, Role::Staff], None).await?;
-    sqlx::query("INSERT INTO audit_log (at, action, target, detail) VALUES ($1, 'user.create_admin', $2, 'command line or first start')")
+    let action = if admin {
+        set_roles(&mut tx, id, &[Role::Admin, Role::Staff], None).await?;
+        "user.create_admin"
+    } else {
+        "user.create"
+    };
+    sqlx::query("INSERT INTO audit_log (at, action, target, detail) VALUES ($1, $2, $3, 'command line or first start')")
         .bind(crate::util::now())
+        .bind(action)
         .bind(format!("user:{id}"))
         .execute(&mut *tx)
         .await?;

@@ -26,5 +26,6 @@ mod tbt_comments;
 mod tbt_imports;
 mod tbt_stats;
 mod tokens;
+mod training;
 mod uploads;
 mod workflow;
