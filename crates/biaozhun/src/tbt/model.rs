@@ -416,38 +416,7 @@ pub fn expand_markets(chosen: &[String]) -> Vec<String> {
 }
 
 // ---------------------------------------------------------------------------------------
-// iCalendar (RFC 5545)
-
-pub fn ics_escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => o.push_str("\\\\"),
-            ';' => o.push_str("\\;"),
-            ',' => o.push_str("\\,"),
-            '\n' => o.push_str("\\n"),
-            '\r' => {}
-            c if c.is_control() => {}
-            c => o.push(c),
-        }
-    }
-    o
-}
-
-/// Folds a content line at 75 octets without splitting a character.
-fn fold(line: &str, out: &mut String) {
-    let mut count = 0;
-    for c in line.chars() {
-        let n = c.len_utf8();
-        if count + n > 75 {
-            out.push_str("\r\n ");
-            count = 1;
-        }
-        out.push(c);
-        count += n;
-    }
-    out.push_str("\r\n");
-}
+// iCalendar (RFC 5545), written with web::ical
 
 pub struct CalEvent {
     pub uid: String,
@@ -458,48 +427,28 @@ pub struct CalEvent {
 }
 
 pub fn calendar(name: &str, events: &[CalEvent], stamp: i64) -> String {
-    let mut out = String::new();
-    let dt = time::OffsetDateTime::from_unix_timestamp(stamp).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let dtstamp = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    );
-    for l in [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//biaozhun//TBT deadlines//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-    ] {
-        fold(l, &mut out);
-    }
-    fold(&format!("X-WR-CALNAME:{}", ics_escape(name)), &mut out);
+    use crate::web::ical::{escape, utc, Calendar};
+    let mut out = Calendar::new("TBT deadlines", name);
+    let dtstamp = utc(stamp);
     for e in events {
         let Some(d) = day_number(&e.date) else { continue };
         let start = e.date.replace('-', "");
         let end = iso_of_day(d + 1).replace('-', "");
-        fold("BEGIN:VEVENT", &mut out);
-        fold(&format!("UID:{}", ics_escape(&e.uid)), &mut out);
-        fold(&format!("DTSTAMP:{dtstamp}"), &mut out);
-        fold(&format!("DTSTART;VALUE=DATE:{start}"), &mut out);
-        fold(&format!("DTEND;VALUE=DATE:{end}"), &mut out);
-        fold(&format!("SUMMARY:{}", ics_escape(&e.summary)), &mut out);
-        fold(&format!("DESCRIPTION:{}", ics_escape(&e.description)), &mut out);
+        out.line("BEGIN:VEVENT");
+        out.line(&format!("UID:{}", escape(&e.uid)));
+        out.line(&format!("DTSTAMP:{dtstamp}"));
+        out.line(&format!("DTSTART;VALUE=DATE:{start}"));
+        out.line(&format!("DTEND;VALUE=DATE:{end}"));
+        out.line(&format!("SUMMARY:{}", escape(&e.summary)));
+        out.line(&format!("DESCRIPTION:{}", escape(&e.description)));
         if !e.url.is_empty() {
-            fold(&format!("URL:{}", e.url), &mut out);
+            out.line(&format!("URL:{}", e.url));
         }
-        fold("TRANSP:TRANSPARENT", &mut out);
-        fold("END:VEVENT", &mut out);
+        out.line("TRANSP:TRANSPARENT");
+        out.line("END:VEVENT");
     }
-    fold("END:VCALENDAR", &mut out);
-    out
+    out.finish()
 }
-
 
 #[cfg(test)]
 mod tests {

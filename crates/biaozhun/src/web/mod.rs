@@ -11,6 +11,7 @@ pub mod download;
 pub mod error;
 pub mod form;
 pub mod i18n;
+pub mod ical;
 pub mod openapi;
 pub mod pager;
 pub mod ratelimit;
