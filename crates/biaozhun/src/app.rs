@@ -138,7 +138,7 @@ pub fn installed() -> Vec<web::Domain> {
         crate::auth::install(),
         crate::orgs::install(),
         crate::jobs::install(),
-        crate::auth::membership::install(),
+        crate::membership::install(),
         crate::content::install(),
         crate::training::install(),
         crate::standards::install(),

@@ -34,7 +34,7 @@ pub fn install() -> crate::web::Domain {
         jobs: Some(register_jobs),
         search: Some(SEARCH_SOURCE),
         flows: &FLOWS,
-        hooks: crate::web::Hooks { home: Some(hooks::home_hook), staff: Some(hooks::staff_hook), member: Some(hooks::member_hook), search: Some(hooks::SEARCH) },
+        hooks: crate::web::Hooks { home: Some(hooks::home_hook), staff: Some(hooks::staff_hook), member: Some(hooks::member_hook), search: Some(hooks::SEARCH), ..crate::web::Hooks::NONE },
         ..crate::web::Domain::new("tbt", routes::routes)
     }
 }

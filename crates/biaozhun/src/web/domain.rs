@@ -40,12 +40,16 @@ pub struct Hooks {
     pub staff: Option<for<'a> fn(&'a App, &'a Ctx) -> Fut<'a, Vec<Todo>>>,
     /// Sections of the member area.
     pub member: Option<for<'a> fn(&'a App, &'a Ctx) -> Fut<'a, Vec<Panel>>>,
+    /// What the account page (`/account`) shows of the domain for the signed-in user:
+    /// `Place::Side` panels are lines of the account's facts (a `<dt>`/`<dd>` pair),
+    /// `Place::Main` panels are sections after them.
+    pub account: Option<for<'a> fn(&'a App, &'a Ctx) -> Fut<'a, Vec<Panel>>>,
     /// A section of the site search's results.
     pub search: Option<SearchHook>,
 }
 
 impl Hooks {
-    pub const NONE: Hooks = Hooks { home: None, staff: None, member: None, search: None };
+    pub const NONE: Hooks = Hooks { home: None, staff: None, member: None, account: None, search: None };
 }
 
 /// Where a home-page box goes.
