@@ -288,7 +288,7 @@ pub fn date_ts(y: i32, m: u8, d: u8) -> i64 {
 }
 
 /// Parses a date cell; a bare year is read as 1 January. `Ok(None)` for an empty cell.
-pub fn parse_date_cell(s: &str) -> Result<Option<i64>, String> {
+pub fn parse_date_cell(s: &str) -> Result<Option<i64>, stdnum::date::DateError> {
     let t = s.trim();
     if t.is_empty() || t == "-" || t == "—" || t == "/" {
         return Ok(None);
@@ -299,7 +299,7 @@ pub fn parse_date_cell(s: &str) -> Result<Option<i64>, String> {
     }
     match stdnum::date::parse_date(t) {
         Ok((y, m, d)) => Ok(Some(date_ts(y, m, d))),
-        Err(e) => Err(format!("{e}")),
+        Err(e) => Err(e),
     }
 }
 

@@ -3,7 +3,7 @@
 //! Templates call `t("key")`; Rust code calls [`t`]. zh-CN is the default language.
 
 use include_dir::{Dir, include_dir};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 static DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/locales");
@@ -98,6 +98,42 @@ pub fn explain(lang: Lang, e: &dyn stdnum::explain::Explain) -> String {
     let args = e.args();
     let pairs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
     tf(lang, &format!("stdnum.{}", e.key()), &pairs)
+}
+
+/// A row problem of an import (`imports::Problem`) in words of `lang`: the text of
+/// `problem.<code>` with its values, `{cause}` being the parser's reason (a key under
+/// `stdnum.` and its values) in the same language.
+pub fn problem(lang: Lang, code: &str, args: &BTreeMap<String, String>, cause: Option<(&str, &BTreeMap<String, String>)>) -> String {
+    let mut pairs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let reason = cause.map(|(key, a)| {
+        let a: Vec<(&str, &str)> = a.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        tf(lang, &format!("stdnum.{key}"), &a)
+    });
+    if let Some(r) = &reason {
+        pairs.push(("cause", r.as_str()));
+    }
+    tf(lang, &format!("problem.{code}"), &pairs)
+}
+
+/// Words again, in `lang`, the row problems a job's result keeps (`errors` and `warnings`,
+/// each an `imports::Problem` as JSON): `message` becomes the reader's language. Problems
+/// kept before they had a code keep the message they have.
+pub fn word_problems(lang: Lang, result: &mut serde_json::Value) {
+    fn map(v: Option<&serde_json::Value>) -> BTreeMap<String, String> {
+        v.and_then(|v| v.as_object())
+            .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect())
+            .unwrap_or_default()
+    }
+    for part in ["errors", "warnings"] {
+        let Some(list) = result.get_mut(part).and_then(|l| l.as_array_mut()) else { continue };
+        for p in list.iter_mut() {
+            let Some(code) = p.get("code").and_then(|c| c.as_str()).map(str::to_string) else { continue };
+            let args = map(p.get("args"));
+            let cause = p.get("cause").and_then(|c| Some((c.get("key")?.as_str()?.to_string(), map(c.get("args")))));
+            let text = problem(lang, &code, &args, cause.as_ref().map(|(k, a)| (k.as_str(), a)));
+            p["message"] = serde_json::Value::String(text);
+        }
+    }
 }
 
 /// Every key of a language (for the completeness test).
