@@ -368,6 +368,7 @@ pub async fn add_attachment(app: &App, ctx: &crate::web::Ctx, article_id: i64, f
     Ok(id)
 }
 
+#[derive(sqlx::FromRow)]
 pub struct Download {
     pub filename: String,
     pub content_type: String,
@@ -376,12 +377,11 @@ pub struct Download {
 }
 
 pub async fn attachment(app: &App, id: i64) -> AppResult<Download> {
-    let r = sqlx::query("SELECT filename, content_type, data, article_id FROM attachments WHERE id = $1")
+    sqlx::query_as::<_, Download>("SELECT filename, content_type, data, article_id FROM attachments WHERE id = $1")
         .bind(id)
         .fetch_optional(&app.db.pool)
         .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Download { filename: r.try_get("filename")?, content_type: r.try_get("content_type")?, data: r.try_get("data")?, article_id: r.try_get("article_id")? })
+        .ok_or(AppError::NotFound)
 }
 
 pub async fn delete_attachment(app: &App, ctx: &crate::web::Ctx, id: i64) -> AppResult<i64> {
