@@ -39,7 +39,11 @@ pub struct ApiDoc;
 
 /// Accounts as the house installs them.
 pub fn install() -> crate::web::Domain {
-    crate::web::Domain { api: Some(|| <ApiDoc as utoipa::OpenApi>::openapi()), ..crate::web::Domain::new("auth", routes::routes) }
+    crate::web::Domain {
+        api: Some(|| <ApiDoc as utoipa::OpenApi>::openapi()),
+        migrations: &["0006_identity_scopes", "0031_scoped_roles", "0035_email_change"],
+        ..crate::web::Domain::new("auth", routes::routes)
+    }
 }
 
 /// Roles an administrator grants. "Member" is not a role: it follows from an active

@@ -22,12 +22,16 @@ pub struct Domain {
     /// Lifecycles run by the workflow engine.
     pub flows: &'static [&'static crate::workflow::Flow],
     pub hooks: Hooks,
+    /// The room's files under `migrations/`, by name without `.sql` (`"0020_tbt"`). The
+    /// files stay one folder applied in number order for both backends; this says whose
+    /// each is, and a test checks that every file is claimed by exactly one room.
+    pub migrations: &'static [&'static str],
 }
 
 impl Domain {
     /// A domain with routes only; fill in the rest with struct update syntax.
     pub const fn new(name: &'static str, routes: fn() -> Routes) -> Domain {
-        Domain { name, routes, api: None, jobs: None, search: None, flows: &[], hooks: Hooks::NONE }
+        Domain { name, routes, api: None, jobs: None, search: None, flows: &[], hooks: Hooks::NONE, migrations: &[] }
     }
 }
 
