@@ -127,11 +127,12 @@ pub async fn concern_attachment(app: &App, id: i64) -> AppResult<(String, String
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Comment {
     pub id: i64,
     pub notification_id: i64,
     pub symbol: String,
+    #[sqlx(rename = "ntitle")]
     pub notification_title: String,
     pub comment_deadline: Option<String>,
     pub domestic_deadline: Option<String>,
@@ -146,53 +147,32 @@ pub struct Comment {
 
 const COMMENT_COLS: &str = "c.id, c.notification_id, n.symbol, n.title AS ntitle, n.comment_deadline, n.domestic_deadline, c.state, c.title, c.body, c.version, c.created_by, c.created_at, c.updated_at";
 
-fn comment_from(r: &crate::db::Row) -> Result<Comment, sqlx::Error> {
-    Ok(Comment {
-        id: r.try_get("id")?,
-        notification_id: r.try_get("notification_id")?,
-        symbol: r.try_get("symbol")?,
-        notification_title: r.try_get("ntitle")?,
-        comment_deadline: r.try_get("comment_deadline")?,
-        domestic_deadline: r.try_get("domestic_deadline")?,
-        state: r.try_get("state")?,
-        title: r.try_get("title")?,
-        body: r.try_get("body")?,
-        version: r.try_get("version")?,
-        created_by: r.try_get("created_by")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
-}
-
 pub async fn get_comment(app: &App, id: i64) -> AppResult<Comment> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+    sqlx::query_as::<_, Comment>(sqlx::AssertSqlSafe(format!(
         "SELECT {COMMENT_COLS} FROM tbt_comments c JOIN tbt_notifications n ON n.id = c.notification_id WHERE c.id = $1"
     )))
     .bind(id)
     .fetch_optional(&app.db.pool)
     .await?
-    .ok_or(AppError::NotFound)?;
-    Ok(comment_from(&r)?)
+    .ok_or(AppError::NotFound)
 }
 
 pub async fn comments_of(app: &App, notification_id: i64) -> AppResult<Vec<Comment>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    Ok(sqlx::query_as::<_, Comment>(sqlx::AssertSqlSafe(format!(
         "SELECT {COMMENT_COLS} FROM tbt_comments c JOIN tbt_notifications n ON n.id = c.notification_id WHERE c.notification_id = $1 ORDER BY c.id"
     )))
     .bind(notification_id)
     .fetch_all(&app.db.pool)
-    .await?;
-    Ok(rows.iter().map(comment_from).collect::<Result<_, _>>()?)
+    .await?)
 }
 
 /// Comments not closed, for the staff queue, by state.
 pub async fn comments_by_state(app: &App) -> AppResult<Vec<Comment>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    Ok(sqlx::query_as::<_, Comment>(sqlx::AssertSqlSafe(format!(
         "SELECT {COMMENT_COLS} FROM tbt_comments c JOIN tbt_notifications n ON n.id = c.notification_id ORDER BY c.state, c.updated_at DESC LIMIT 500"
     )))
     .fetch_all(&app.db.pool)
-    .await?;
-    Ok(rows.iter().map(comment_from).collect::<Result<_, _>>()?)
+    .await?)
 }
 
 /// The comment's steps, oldest first.
