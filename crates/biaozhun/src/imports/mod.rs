@@ -33,7 +33,7 @@ use tokio::sync::Semaphore;
 /// `problem.<code>` (shared codes in `locales/imports.*`, a domain's in its own locale files),
 /// with `{cause}` standing for a parser's explanation (`stdnum::explain`). `message` is the
 /// English wording, kept for the command line and logs; pages and the API word the problem in
-/// the reader's language from the code (`web::i18n::word_problems`).
+/// the reader's language from the code (`web::i18n::word_result`).
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     pub line: usize,

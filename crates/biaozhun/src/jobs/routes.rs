@@ -20,7 +20,7 @@ pub fn routes() -> Routes {
 async fn page(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     let mut job = get(&app, id).await?.ok_or(AppError::NotFound)?;
     // An import's row problems in the reader's language.
-    crate::web::i18n::word_problems(ctx.lang, &mut job.result);
+    crate::web::i18n::word_result(ctx.lang, &mut job.result);
     let running = job.status == "queued" || job.status == "running";
     let percent = if job.progress_total > 0 { (job.progress_done * 100 / job.progress_total).min(100) } else { 0 };
     ctx.render(&app, "jobs/progress.html", context! { job => job, running => running, percent => percent })
@@ -49,7 +49,7 @@ pub async fn api_get(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> A
     let mut j: JobView = get(&app, id).await?.ok_or(AppError::NotFound)?;
     // Each row problem keeps its stable `code` and `args`; its `message` is in the caller's
     // language, as the API's error messages are.
-    crate::web::i18n::word_problems(ctx.lang, &mut j.result);
+    crate::web::i18n::word_result(ctx.lang, &mut j.result);
     Ok(Json(JobStatus {
         id: j.id,
         kind: j.kind,

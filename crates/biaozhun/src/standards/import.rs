@@ -28,16 +28,17 @@ pub struct Report {
 }
 
 impl Report {
+    /// The counts in English (the command line).
     pub fn summary(&self) -> String {
-        format!(
-            "{} rows: {} created, {} updated, {} unchanged, {} merged into other records, {} problems",
-            self.rows,
-            self.created,
-            self.updated,
-            self.unchanged,
-            self.merged,
-            self.errors.len()
-        )
+        crate::web::i18n::said(crate::web::Lang::En, &self.said())
+    }
+    /// The counts as an i18n key and its values (`standards.import_summary`), for the job's
+    /// page to word in its reader's language.
+    pub fn said(&self) -> Value {
+        serde_json::json!({"key": "standards.import_summary", "args": {
+            "rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "merged": self.merged, "problems": self.errors.len(),
+        }})
     }
 }
 
@@ -420,7 +421,7 @@ pub async fn job(app: App, job_id: i64, payload: Value) -> anyhow::Result<()> {
             // The problems go with their codes, so the job's page words them in its reader's
             // language (a table of line, column and reason under the summary).
             let errors: Vec<&Problem> = report.errors.iter().take(200).collect();
-            serde_json::json!({"summary": report.summary(), "link": "/standards", "report": report, "errors": errors})
+            serde_json::json!({"summary": report.summary(), "said": report.said(), "link": "/standards", "report": report, "errors": errors})
         }
         Err(e) => serde_json::json!({"summary": format!("import failed: {e}")}),
     };

@@ -26,16 +26,17 @@ pub struct Report {
 }
 
 impl Report {
+    /// The counts in English (the command line).
     pub fn summary(&self) -> String {
-        format!(
-            "{} rows: {} created, {} updated, {} unchanged, {} refused, {} warnings",
-            self.rows,
-            self.created,
-            self.updated,
-            self.unchanged,
-            self.errors.len(),
-            self.warnings.len()
-        )
+        crate::web::i18n::said(crate::web::Lang::En, &self.said())
+    }
+    /// The counts as an i18n key and its values (`tbt.import_summary`), for the job's page to
+    /// word in its reader's language.
+    pub fn said(&self) -> serde_json::Value {
+        serde_json::json!({"key": "tbt.import_summary", "args": {
+            "rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "refused": self.errors.len(), "warnings": self.warnings.len(),
+        }})
     }
 }
 
@@ -522,6 +523,8 @@ pub async fn job(app: App, job_id: i64, payload: serde_json::Value) -> anyhow::R
                 job_id,
                 &serde_json::json!({
                     "summary": format!("{name}: {}", report.summary()),
+                    "file": name,
+                    "said": report.said(),
                     "link": "/tbt",
                     "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
                     "errors": report.errors.iter().take(500).collect::<Vec<_>>(),

@@ -115,14 +115,33 @@ pub fn problem(lang: Lang, code: &str, args: &BTreeMap<String, String>, cause: O
     tf(lang, &format!("problem.{code}"), &pairs)
 }
 
-/// Words again, in `lang`, the row problems a job's result keeps (`errors` and `warnings`,
-/// each an `imports::Problem` as JSON): `message` becomes the reader's language. Problems
-/// kept before they had a code keep the message they have.
-pub fn word_problems(lang: Lang, result: &mut serde_json::Value) {
-    fn map(v: Option<&serde_json::Value>) -> BTreeMap<String, String> {
-        v.and_then(|v| v.as_object())
-            .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect())
-            .unwrap_or_default()
+fn args_of(v: Option<&serde_json::Value>) -> BTreeMap<String, String> {
+    v.and_then(|v| v.as_object())
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect())
+        .unwrap_or_default()
+}
+
+/// A sentence kept as data, `{"key": "…", "args": {"name": value, …}}`, in words of `lang`.
+pub fn said(lang: Lang, v: &serde_json::Value) -> String {
+    let args = args_of(v.get("args"));
+    let pairs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    tf(lang, v.get("key").and_then(|k| k.as_str()).unwrap_or_default(), &pairs)
+}
+
+/// Words again, in `lang`, what a job's result keeps as data: the summary (`said`, a
+/// sentence as [`said`] reads it, after the uploaded `file`'s name when there is one) and
+/// the row problems (`errors` and `warnings`, each an `imports::Problem` as JSON), whose
+/// `message` becomes the reader's language. Results kept before they had codes keep the
+/// words they have.
+pub fn word_result(lang: Lang, result: &mut serde_json::Value) {
+    let map = |v: Option<&serde_json::Value>| args_of(v);
+    if let Some(s) = result.get("said").filter(|s| s.get("key").is_some()) {
+        let text = said(lang, s);
+        let text = match result.get("file").and_then(|f| f.as_str()) {
+            Some(f) => format!("{f}: {text}"),
+            None => text,
+        };
+        result["summary"] = serde_json::Value::String(text);
     }
     for part in ["errors", "warnings"] {
         let Some(list) = result.get_mut(part).and_then(|l| l.as_array_mut()) else { continue };

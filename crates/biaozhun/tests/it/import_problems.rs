@@ -38,6 +38,8 @@ scenario!(import_problems_speak_the_readers_language, |t: TestApp| async move {
     let reason = zh.split("不是日期：2020-13-45（").nth(1).expect("the bad date, quoted").split('）').next().unwrap();
     assert!(!reason.is_empty() && !reason.chars().any(|c| c.is_ascii_alphabetic()), "the reason in Chinese: {reason}");
     assert!(!zh.contains("unknown ICS code") && !zh.contains("not a date"), "no English on the Chinese page: {zh}");
+    // The counts above them too.
+    assert!(zh.contains("共 2 行：新增 2 条，更新 0 条，未变 0 条，并入其他记录 0 条，问题 3 处"), "{zh}");
 
     // The same job read in English.
     assert_eq!(desk.get("/lang/en?next=/").await.status, StatusCode::SEE_OTHER);
@@ -45,6 +47,7 @@ scenario!(import_problems_speak_the_readers_language, |t: TestApp| async move {
     assert!(en.contains("unknown ICS code: 99.999") && en.contains("unknown status: 某种状态"), "{en}");
     assert!(en.contains("not a date: 2020-13-45 ("), "{en}");
     assert!(!en.contains("无法识别的 ICS 分类号"), "{en}");
+    assert!(en.contains("2 rows: 2 created, 0 updated, 0 unchanged, 0 merged into other records, 3 problems"), "{en}");
 
     // The API keeps a stable code and the values beside the message in the caller's language.
     let id = job.rsplit('/').next().unwrap();
