@@ -111,8 +111,9 @@ pub fn status_rank(s: &str) -> u8 {
     }
 }
 
-/// A standard as read from a file (one row), before it is stored.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// A standard as read from a file (one row), before it is stored; also as read back from
+/// `standards` (the columns of `store::COLS`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Record {
     pub number: String,
     pub norm: String,
@@ -121,6 +122,8 @@ pub struct Record {
     pub prefix: String,
     pub part: String,
     pub year: Option<i64>,
+    /// Stored as 0/1 (read by `store::record_from_row`).
+    #[sqlx(skip)]
     pub is_amendment: bool,
     pub title_zh: String,
     pub title_en: String,
