@@ -235,6 +235,8 @@ async fn health(axum::extract::State(app): axum::extract::State<App>) -> axum::r
 
 #[cfg(test)]
 mod tests {
+    use crate::web::{Lang, i18n};
+
     /// Every file under `migrations/` belongs to exactly one installed room, and every name a
     /// room gives is a file: a new migration must be named in its room's `install()`.
     #[test]
@@ -262,4 +264,44 @@ mod tests {
         }
         assert!(faults.is_empty(), "{}", faults.join("\n"));
     }
+
+    /// The codes the importers name where they make a problem (the last argument of
+    /// `problem(…)` or `Problem::new(…)` when it is a literal).
+    fn codes_in(source: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for token in ["problem(", "Problem::new("] {
+            for (at, _) in source.match_indices(token) {
+                let rest = &source[at + token.len()..];
+                let mut depth = 1;
+                let Some(end) = rest.char_indices().find_map(|(i, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    (depth == 0).then_some(i)
+                }) else {
+                    continue;
+                };
+                let args = rest[..end].trim_end();
+                if let Some(lit) = args.strip_suffix('"').and_then(|a| a.rsplit_once('"')).map(|(_, l)| l) {
+                    out.push(lit.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_import_problem_code_is_worded_in_both_languages() {
+        let sources = [include_str!("imports/table.rs"), include_str!("standards/import.rs"), include_str!("tbt/import.rs")];
+        let codes: Vec<String> = sources.iter().flat_map(|s| codes_in(s)).collect();
+        assert!(codes.len() >= 15, "the scan finds the importers' codes: {codes:?}");
+        for code in &codes {
+            for lang in Lang::ALL {
+                assert!(i18n::lookup(lang, &format!("problem.{code}")).is_some(), "problem.{code} has no {} text", lang.code());
+            }
+        }
+    }
+
 }

@@ -114,3 +114,20 @@ pub async fn stage_upload(app: &App, ctx: &Ctx, mp: &mut Multipart, kind: &str, 
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/jobs/{job}")).into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Problem;
+    use crate::web::Lang;
+
+    #[test]
+    fn a_problem_is_worded_per_language_with_its_cause() {
+        let e = stdnum::date::parse_date("2024-13-45").unwrap_err();
+        let p = Problem::new(3, "发布日期", "not_a_date").arg("text", "2024-13-45").cause(&e);
+        assert!(p.message.starts_with("not a date: 2024-13-45 ("), "{}", p.message);
+        let zh = p.worded(Lang::Zh);
+        assert!(zh.starts_with("不是日期：2024-13-45（") && !zh.contains("not"), "{zh}");
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!((json["code"].as_str(), json["args"]["text"].as_str()), (Some("not_a_date"), Some("2024-13-45")));
+    }
+}

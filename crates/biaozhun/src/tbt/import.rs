@@ -294,9 +294,9 @@ fn to_record(row: &RawRow, warnings: &mut Vec<Problem>) -> Result<Record, Vec<Pr
     let unknown = ct.is_empty() || ["n/a", "na", "-", "not stated", "待定", "无", "to be determined", "tbd"].contains(&ct.as_str());
     if r.comment_deadline.is_none() && !unknown {
         let relative = stdnum::date::parse_relative_days(&r.comment_text).is_some();
-        let code = if relative { "deadline_relative" } else { "date_kept" };
         if relative || looks_like_date(&r.comment_text) {
-            warnings.push(problem(row, F::FinalDate, code).arg("text", &r.comment_text));
+            let p = if relative { problem(row, F::FinalDate, "deadline_relative") } else { problem(row, F::FinalDate, "date_kept") };
+            warnings.push(p.arg("text", &r.comment_text));
         }
     }
     r.language = {

@@ -134,7 +134,6 @@ pub fn said(lang: Lang, v: &serde_json::Value) -> String {
 /// `message` becomes the reader's language. Results kept before they had codes keep the
 /// words they have.
 pub fn word_result(lang: Lang, result: &mut serde_json::Value) {
-    let map = |v: Option<&serde_json::Value>| args_of(v);
     if let Some(s) = result.get("said").filter(|s| s.get("key").is_some()) {
         let text = said(lang, s);
         let text = match result.get("file").and_then(|f| f.as_str()) {
@@ -147,8 +146,8 @@ pub fn word_result(lang: Lang, result: &mut serde_json::Value) {
         let Some(list) = result.get_mut(part).and_then(|l| l.as_array_mut()) else { continue };
         for p in list.iter_mut() {
             let Some(code) = p.get("code").and_then(|c| c.as_str()).map(str::to_string) else { continue };
-            let args = map(p.get("args"));
-            let cause = p.get("cause").and_then(|c| Some((c.get("key")?.as_str()?.to_string(), map(c.get("args")))));
+            let args = args_of(p.get("args"));
+            let cause = p.get("cause").and_then(|c| Some((c.get("key")?.as_str()?.to_string(), args_of(c.get("args")))));
             let text = problem(lang, &code, &args, cause.as_ref().map(|(k, a)| (k.as_str(), a)));
             p["message"] = serde_json::Value::String(text);
         }
