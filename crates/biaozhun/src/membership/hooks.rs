@@ -36,3 +36,9 @@ pub fn account_hook<'a>(app: &'a App, ctx: &'a Ctx) -> Fut<'a, Vec<Panel>> {
         Ok::<_, crate::web::AppError>(vec![Panel::new("membership/account_fact.html", Place::Side, 10, json!({ "summary": summary }))])
     })
 }
+
+/// The end of the membership in force that makes the user a member (their own, or of any
+/// organisation they belong to, whichever one they act for); `None` when there is none.
+pub fn member_until(app: &App, user_id: i64) -> Fut<'_, Option<i64>> {
+    Box::pin(async move { store::member_until(app, user_id).await })
+}

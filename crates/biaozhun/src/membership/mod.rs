@@ -26,6 +26,7 @@ pub fn install() -> Domain {
         jobs: Some(jobs),
         flows: &FLOWS,
         hooks: Hooks { staff: Some(hooks::staff_hook), member: Some(hooks::member_hook), account: Some(hooks::account_hook), ..Hooks::NONE },
+        member_until: Some(hooks::member_until),
         ..Domain::new("membership", routes::routes)
     }
 }

@@ -230,6 +230,20 @@ pub async fn queue(app: &App, status: &str) -> AppResult<Vec<Application>> {
     Ok(rows.into_iter().map(named).collect())
 }
 
+/// The end of the latest membership in force covering the user: their own, or one of an
+/// organisation they belong to.
+pub async fn member_until(app: &App, user_id: i64) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT MAX(ends_at) FROM memberships WHERE status = 'active' AND starts_at <= $2 AND \
+         (user_id = $1 OR org_id IN ({}))",
+        crate::orgs::store::org_ids_of_user_sql("$1")
+    )))
+    .bind(user_id)
+    .bind(crate::util::now())
+    .fetch_one(&app.db.pool)
+    .await?)
+}
+
 pub async fn pending_count(app: &App) -> AppResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM membership_applications WHERE status = 'pending'").fetch_one(&app.db.pool).await?)
 }

@@ -26,12 +26,16 @@ pub struct Domain {
     /// files stay one folder applied in number order for both backends; this says whose
     /// each is, and a test checks that every file is claimed by exactly one room.
     pub migrations: &'static [&'static str],
+    /// Until when a user is a member of the association (the end of a membership in force,
+    /// their own or an organisation's they belong to), asked for every signed-in request: it
+    /// decides `Access::Member`. The membership room answers; the kernel names no domain.
+    pub member_until: Option<for<'a> fn(&'a App, i64) -> Fut<'a, Option<i64>>>,
 }
 
 impl Domain {
     /// A domain with routes only; fill in the rest with struct update syntax.
     pub const fn new(name: &'static str, routes: fn() -> Routes) -> Domain {
-        Domain { name, routes, api: None, jobs: None, search: None, flows: &[], hooks: Hooks::NONE, migrations: &[] }
+        Domain { name, routes, api: None, jobs: None, search: None, flows: &[], hooks: Hooks::NONE, migrations: &[], member_until: None }
     }
 }
 
