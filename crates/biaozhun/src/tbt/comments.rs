@@ -11,7 +11,6 @@ use crate::web::{AppError, AppResult};
 use crate::workflow::{self, Actor, Event, EventView, Flow, Step};
 use futures_util::future::BoxFuture;
 use serde::Serialize;
-use sqlx::Row;
 
 /// The comment lifecycle: records in `tbt_comments` (`state`, `version`), created by the
 /// staff member in `created_by`; participants are told of every step.
@@ -22,7 +21,7 @@ pub static FLOW: Flow = Flow::new("tbt_comment", "tbt_comments", &model::COMMENT
     .messages("tbt.")
     .notices(tell_participants);
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Concern {
     pub id: i64,
     pub notification_id: i64,
@@ -81,28 +80,12 @@ pub async fn add_concern(app: &App, ctx: &crate::web::Ctx, notification_id: i64,
 }
 
 const CONCERN_COLS: &str =
-    "c.id, c.notification_id, c.user_id, u.username, u.display_name, c.body, c.clauses, c.trade_impact, c.attachment_name, c.comment_id, c.created_at";
-
-fn concern_from(r: &crate::db::Row) -> Result<Concern, sqlx::Error> {
-    let dn: String = r.try_get("display_name")?;
-    let un: String = r.try_get("username")?;
-    Ok(Concern {
-        id: r.try_get("id")?,
-        notification_id: r.try_get("notification_id")?,
-        user_id: r.try_get("user_id")?,
-        author: if dn.is_empty() { un } else { dn },
-        body: r.try_get("body")?,
-        clauses: r.try_get("clauses")?,
-        trade_impact: r.try_get("trade_impact")?,
-        attachment_name: r.try_get("attachment_name")?,
-        comment_id: r.try_get("comment_id")?,
-        created_at: r.try_get("created_at")?,
-    })
-}
+    "c.id, c.notification_id, c.user_id, CASE WHEN u.display_name = '' THEN u.username ELSE u.display_name END AS author, \
+     c.body, c.clauses, c.trade_impact, c.attachment_name, c.comment_id, c.created_at";
 
 /// Concerns on a notification: all for staff, the user's own otherwise.
 pub async fn concerns(app: &App, notification_id: i64, viewer: Option<i64>, staff: bool) -> AppResult<Vec<Concern>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = sqlx::query_as::<_, Concern>(sqlx::AssertSqlSafe(format!(
         "SELECT {CONCERN_COLS} FROM tbt_concerns c JOIN users u ON u.id = c.user_id WHERE c.notification_id = $1 AND ($2 = 1 OR c.user_id = $3) ORDER BY c.id"
     )))
     .bind(notification_id)
@@ -110,7 +93,7 @@ pub async fn concerns(app: &App, notification_id: i64, viewer: Option<i64>, staf
     .bind(viewer.unwrap_or(-1))
     .fetch_all(&app.db.pool)
     .await?;
-    Ok(rows.iter().map(concern_from).collect::<Result<_, _>>()?)
+    Ok(rows)
 }
 
 /// The attachment of a concern (the caller checked `policy::Concern::Attachment`).
@@ -222,13 +205,12 @@ pub async fn create_comment(app: &App, actor: &Actor, notification_id: i64) -> A
         .fetch_optional(&mut *tx)
         .await?;
     let (symbol, title) = n.ok_or(AppError::NotFound)?;
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let concerns = sqlx::query_as::<_, Concern>(sqlx::AssertSqlSafe(format!(
         "SELECT {CONCERN_COLS} FROM tbt_concerns c JOIN users u ON u.id = c.user_id WHERE c.notification_id = $1 AND c.comment_id IS NULL ORDER BY c.id"
     )))
     .bind(notification_id)
     .fetch_all(&mut *tx)
     .await?;
-    let concerns: Vec<Concern> = rows.iter().map(concern_from).collect::<Result<_, _>>()?;
     let mut body = String::new();
     for (i, c) in concerns.iter().enumerate() {
         body.push_str(&format!("{}. {}\n", i + 1, c.body.trim()));
