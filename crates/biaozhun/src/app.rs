@@ -135,10 +135,11 @@ async fn not_found() -> web::AppError {
 /// domains. Adding a domain is one line here (its `install()` gives the rest).
 pub fn installed() -> Vec<web::Domain> {
     vec![
+        house(),
         crate::auth::install(),
         crate::orgs::install(),
         crate::jobs::install(),
-        crate::auth::membership::install(),
+        crate::membership::install(),
         crate::content::install(),
         crate::training::install(),
         crate::standards::install(),
@@ -170,11 +171,23 @@ pub fn routes() -> Routes {
     routes_of(&installed())
 }
 
+/// The house itself: the health check, the static files, the API document, and the
+/// migrations shared by the kernel (the first schema, from before the rooms had files of
+/// their own, which still holds the first tables of accounts, jobs, organisations,
+/// membership and content; the search change log and uploads; the rate counts; the
+/// workflow event log).
+fn house() -> web::Domain {
+    fn routes() -> Routes {
+        Routes::new()
+            .get("/healthz", Access::Public, health)
+            .get("/static/{*path}", Access::Public, web::assets::serve)
+            .get("/api/v1/openapi.json", Access::Public, crate::web::openapi::document)
+    }
+    web::Domain { migrations: &["0001_foundation", "0003_search", "0004_rate_counts", "0007_workflow"], ..web::Domain::new("house", routes) }
+}
+
 fn routes_of(domains: &[web::Domain]) -> Routes {
-    let mut r = Routes::new()
-        .get("/healthz", Access::Public, health)
-        .get("/static/{*path}", Access::Public, web::assets::serve)
-        .get("/api/v1/openapi.json", Access::Public, crate::web::openapi::document);
+    let mut r = Routes::new();
     for d in domains {
         r = r.merge((d.routes)());
     }
@@ -217,4 +230,77 @@ async fn health(axum::extract::State(app): axum::extract::State<App>) -> axum::r
             resp
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::web::{Lang, i18n};
+
+    /// Every file under `migrations/` belongs to exactly one installed room, and every name a
+    /// room gives is a file: a new migration must be named in its room's `install()`.
+    #[test]
+    fn every_migration_is_claimed_by_exactly_one_room() {
+        let domains = super::installed();
+        let mut owner: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        for d in &domains {
+            for m in d.migrations {
+                owner.entry(*m).or_default().push(d.name);
+            }
+        }
+        let files: Vec<&str> = crate::db::MIGRATIONS.iter().map(|m| m.name).collect();
+        let mut faults = Vec::new();
+        for f in &files {
+            match owner.get(f).map(Vec::as_slice) {
+                None | Some([]) => faults.push(format!("{f}.sql is claimed by no room: list it in its room's install() (`migrations`)")),
+                Some([_]) => {}
+                Some(rooms) => faults.push(format!("{f}.sql is claimed by {}", rooms.join(" and "))),
+            }
+        }
+        for (name, rooms) in &owner {
+            if !files.contains(name) {
+                faults.push(format!("{} names {name}, which is no file under migrations/", rooms.join(", ")));
+            }
+        }
+        assert!(faults.is_empty(), "{}", faults.join("\n"));
+    }
+
+    /// The codes the importers name where they make a problem (the last argument of
+    /// `problem(…)` or `Problem::new(…)` when it is a literal).
+    fn codes_in(source: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for token in ["problem(", "Problem::new("] {
+            for (at, _) in source.match_indices(token) {
+                let rest = &source[at + token.len()..];
+                let mut depth = 1;
+                let Some(end) = rest.char_indices().find_map(|(i, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    (depth == 0).then_some(i)
+                }) else {
+                    continue;
+                };
+                let args = rest[..end].trim_end();
+                if let Some(lit) = args.strip_suffix('"').and_then(|a| a.rsplit_once('"')).map(|(_, l)| l) {
+                    out.push(lit.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_import_problem_code_is_worded_in_both_languages() {
+        let sources = [include_str!("imports/table.rs"), include_str!("standards/import.rs"), include_str!("tbt/import.rs")];
+        let codes: Vec<String> = sources.iter().flat_map(|s| codes_in(s)).collect();
+        assert!(codes.len() >= 15, "the scan finds the importers' codes: {codes:?}");
+        for code in &codes {
+            for lang in Lang::ALL {
+                assert!(i18n::lookup(lang, &format!("problem.{code}")).is_some(), "problem.{code} has no {} text", lang.code());
+            }
+        }
+    }
+
 }

@@ -13,6 +13,7 @@ pub mod db;
 pub mod imports;
 pub mod indexer;
 pub mod jobs;
+pub mod membership;
 pub mod orgs;
 pub mod portal;
 pub mod standards;

@@ -138,10 +138,6 @@ pub fn ct_eq_bytes(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
-/// What an import reports of a cell that held a NUL character (U+0000), which PostgreSQL
-/// cannot store in text: the character is dropped, the rest of the cell kept.
-pub const NUL_REMOVED: &str = "contained a NUL character (U+0000), which was removed";
-
 /// Text of an uploaded file: UTF-8 (with or without BOM), UTF-16 with BOM, or else GB18030
 /// (the superset of GBK and GB 2312 that spreadsheet programs on Chinese systems save CSV
 /// and TXT in). `None` for binary data or bytes that are none of these.

@@ -1,11 +1,11 @@
 //! The auth room: accounts, sessions, captcha, password reset, throttling, roles, API
-//! tokens, the audit log, and membership (入会申请).
+//! tokens, scoped roles and the audit log. Membership (入会申请) is a domain of its own
+//! (`crate::membership`) that this room does not name.
 
 pub mod account;
 pub mod audit;
 pub mod captcha;
 pub mod identity;
-pub mod membership;
 pub mod password;
 pub mod register;
 pub mod routes;
@@ -37,9 +37,13 @@ use serde::{Deserialize, Serialize};
 ))]
 pub struct ApiDoc;
 
-/// Accounts as the house installs them (membership is installed on its own).
+/// Accounts as the house installs them.
 pub fn install() -> crate::web::Domain {
-    crate::web::Domain { api: Some(|| <ApiDoc as utoipa::OpenApi>::openapi()), ..crate::web::Domain::new("auth", routes::routes) }
+    crate::web::Domain {
+        api: Some(|| <ApiDoc as utoipa::OpenApi>::openapi()),
+        migrations: &["0006_identity_scopes", "0031_scoped_roles", "0035_email_change"],
+        ..crate::web::Domain::new("auth", routes::routes)
+    }
 }
 
 /// Roles an administrator grants. "Member" is not a role: it follows from an active

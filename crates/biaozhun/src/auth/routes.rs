@@ -381,9 +381,17 @@ pub(super) async fn account_page_with(app: &App, ctx: &Ctx, status: axum::http::
     let user = ctx.require_user()?;
     let tokens = tokens::list(app, user.id).await?;
     let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
-    let membership = super::membership::store::summary_for(app, user.id).await?;
     let orgs = crate::orgs::routes::panel(app, user.id).await?;
-    let base = context! { tokens => tokens, roles => roles, email => &user.email, membership => membership, orgs => orgs };
+    // What the domains show of this user here (a membership's number and term, …).
+    let mut panels: Vec<crate::web::domain::Panel> = Vec::new();
+    for d in app.domains.iter() {
+        if let Some(hook) = d.hooks.account {
+            panels.extend(hook(app, ctx).await?);
+        }
+    }
+    panels.sort_by_key(|p| p.order);
+    let (facts, sections): (Vec<_>, Vec<_>) = panels.into_iter().partition(|p| p.place == crate::web::domain::Place::Side);
+    let base = context! { tokens => tokens, roles => roles, email => &user.email, orgs => orgs, facts => facts, sections => sections };
     ctx.render_status(app, status, "auth/account.html", context! { ..extra, ..base })
 }
 

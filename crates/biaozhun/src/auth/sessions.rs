@@ -85,7 +85,6 @@ pub async fn load(app: &App, token: &str) -> Result<Option<CurrentUser>, AppErro
 
 /// Everything the request context needs to know about a user, in three small queries.
 pub async fn load_user(app: &App, user_id: i64) -> Result<Option<CurrentUser>, AppError> {
-    let now = crate::util::now();
     let row = sqlx::query(
         "SELECT id, username, display_name, email, \
          (SELECT COUNT(*) FROM notifications n WHERE n.user_id = users.id AND n.read_at IS NULL) AS unread \
@@ -99,16 +98,11 @@ pub async fn load_user(app: &App, user_id: i64) -> Result<Option<CurrentUser>, A
         .bind(user_id)
         .fetch_all(&app.db.pool)
         .await?;
-    // A member through any of the user's organisations, whichever one they act for.
-    let member_until: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT MAX(ends_at) FROM memberships WHERE status = 'active' AND starts_at <= $2 AND \
-         (user_id = $1 OR org_id IN ({}))",
-        crate::orgs::store::org_ids_of_user_sql("$1")
-    )))
-    .bind(user_id)
-    .bind(now)
-    .fetch_one(&app.db.pool)
-    .await?;
+    // Membership is a domain's: the installed rooms that know it answer (the latest end wins).
+    let mut member_until: Option<i64> = None;
+    for ask in app.domains.iter().filter_map(|d| d.member_until) {
+        member_until = member_until.max(ask(app, user_id).await?);
+    }
     let roles: Vec<Role> = roles.iter().filter_map(|r| Role::parse(r)).collect();
     let staff = roles.iter().any(|r| matches!(r, Role::Staff | Role::Admin));
     let outbox = if staff && app.config.smtp.host.is_empty() {

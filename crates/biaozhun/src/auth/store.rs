@@ -5,7 +5,6 @@ use super::{Role, identity};
 use crate::App;
 use crate::db::Tx;
 use crate::web::{AppError, Lang};
-use sqlx::Row;
 
 pub struct Account {
     pub id: i64,
@@ -163,41 +162,52 @@ pub async fn fill_skeletons(app: &App) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-fn account_from(r: &crate::db::Row) -> Result<Account, sqlx::Error> {
-    let confirmed: Option<i64> = r.try_get("email_confirmed_at")?;
-    let status: String = r.try_get("status")?;
-    let locale: String = r.try_get("locale")?;
-    Ok(Account {
-        id: r.try_get("id")?,
-        username: r.try_get("username")?,
-        email: r.try_get("email")?,
-        password_hash: r.try_get("password_hash")?,
-        confirmed: confirmed.is_some(),
-        active: status == "active",
-        locale: Lang::parse(&locale).unwrap_or_default(),
-    })
+/// A `users` row as [`ACCOUNT_COLS`] reads it.
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    username: String,
+    email: String,
+    password_hash: String,
+    email_confirmed_at: Option<i64>,
+    status: String,
+    locale: String,
+}
+
+impl From<AccountRow> for Account {
+    fn from(r: AccountRow) -> Account {
+        Account {
+            id: r.id,
+            username: r.username,
+            email: r.email,
+            password_hash: r.password_hash,
+            confirmed: r.email_confirmed_at.is_some(),
+            active: r.status == "active",
+            locale: Lang::parse(&r.locale).unwrap_or_default(),
+        }
+    }
 }
 
 const ACCOUNT_COLS: &str = "id, username, email, password_hash, email_confirmed_at, status, locale";
 
 /// Finds an account by user name or mail address (case-insensitive).
 pub async fn find_by_account(app: &App, account: &str) -> Result<Option<Account>, AppError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(format!(
         "SELECT {ACCOUNT_COLS} FROM users WHERE username_key = $1 OR email_key = $2 LIMIT 1"
     )))
     .bind(identity::key(account))
     .bind(account.trim().to_lowercase())
     .fetch_optional(&app.db.pool)
     .await?;
-    Ok(row.as_ref().map(account_from).transpose()?)
+    Ok(row.map(Account::from))
 }
 
 pub async fn find_by_id(app: &App, id: i64) -> Result<Option<Account>, AppError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ACCOUNT_COLS} FROM users WHERE id = $1")))
+    let row = sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(format!("SELECT {ACCOUNT_COLS} FROM users WHERE id = $1")))
         .bind(id)
         .fetch_optional(&app.db.pool)
         .await?;
-    Ok(row.as_ref().map(account_from).transpose()?)
+    Ok(row.map(Account::from))
 }
 
 pub async fn set_password(tx: &mut Tx, user_id: i64, hash: &str) -> Result<(), sqlx::Error> {
@@ -332,46 +342,49 @@ pub enum TokenState {
     Unknown,
 }
 
+/// An `email_tokens` row: whose, until when, and whether it was used.
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    user_id: i64,
+    expires_at: i64,
+    used_at: Option<i64>,
+}
+
+impl TokenRow {
+    fn state(&self, now: i64) -> TokenState {
+        if self.used_at.is_some() {
+            TokenState::Used
+        } else if self.expires_at < now {
+            TokenState::Expired
+        } else {
+            TokenState::Valid(self.user_id)
+        }
+    }
+}
+
 /// Looks a token up without using it (to show the form).
 pub async fn peek_token(app: &App, token: &str, purpose: Purpose) -> Result<TokenState, AppError> {
-    let row = sqlx::query("SELECT user_id, expires_at, used_at FROM email_tokens WHERE token_hash = $1 AND purpose = $2")
+    let row = sqlx::query_as::<_, TokenRow>("SELECT user_id, expires_at, used_at FROM email_tokens WHERE token_hash = $1 AND purpose = $2")
         .bind(crate::util::sha256_hex(token))
         .bind(purpose.as_str())
         .fetch_optional(&app.db.pool)
         .await?;
-    Ok(match row {
-        None => TokenState::Unknown,
-        Some(r) => {
-            let used: Option<i64> = r.try_get("used_at")?;
-            let expires: i64 = r.try_get("expires_at")?;
-            if used.is_some() {
-                TokenState::Used
-            } else if expires < crate::util::now() {
-                TokenState::Expired
-            } else {
-                TokenState::Valid(r.try_get("user_id")?)
-            }
-        }
-    })
+    Ok(row.map_or(TokenState::Unknown, |r| r.state(crate::util::now())))
 }
 
 /// Uses a token inside the caller's transaction; a second use finds it used.
 pub async fn consume_token(tx: &mut Tx, token: &str, purpose: Purpose) -> Result<TokenState, sqlx::Error> {
     let hash = crate::util::sha256_hex(token);
     let now = crate::util::now();
-    let row = sqlx::query("SELECT user_id, expires_at, used_at FROM email_tokens WHERE token_hash = $1 AND purpose = $2")
+    let row = sqlx::query_as::<_, TokenRow>("SELECT user_id, expires_at, used_at FROM email_tokens WHERE token_hash = $1 AND purpose = $2")
         .bind(&hash)
         .bind(purpose.as_str())
         .fetch_optional(&mut **tx)
         .await?;
     let Some(r) = row else { return Ok(TokenState::Unknown) };
-    let used: Option<i64> = r.try_get("used_at")?;
-    let expires: i64 = r.try_get("expires_at")?;
-    if used.is_some() {
-        return Ok(TokenState::Used);
-    }
-    if expires < now {
-        return Ok(TokenState::Expired);
+    let state = r.state(now);
+    if !matches!(state, TokenState::Valid(_)) {
+        return Ok(state);
     }
     let n = sqlx::query("UPDATE email_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
         .bind(now)
@@ -382,7 +395,7 @@ pub async fn consume_token(tx: &mut Tx, token: &str, purpose: Purpose) -> Result
     if n == 0 {
         return Ok(TokenState::Used);
     }
-    Ok(TokenState::Valid(r.try_get("user_id")?))
+    Ok(state)
 }
 
 /// On first start, creates an `admin` account with a random password and returns it,

@@ -15,7 +15,7 @@ pub fn install() -> Domain {
     Domain {
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
         search: Some(store::SEARCH_SOURCE),
-        hooks: Hooks { home: Some(hooks::home_hook), staff: Some(hooks::staff_hook), member: Some(hooks::member_hook), search: Some(hooks::SEARCH) },
+        hooks: Hooks { home: Some(hooks::home_hook), staff: Some(hooks::staff_hook), member: Some(hooks::member_hook), search: Some(hooks::SEARCH), ..crate::web::Hooks::NONE },
         ..Domain::new("content", routes::routes)
     }
 }

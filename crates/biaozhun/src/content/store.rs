@@ -8,7 +8,7 @@ use sqlx::Row;
 
 pub use super::model::KINDS;
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct ArticleSummary {
     pub id: i64,
     pub kind: String,
@@ -16,6 +16,8 @@ pub struct ArticleSummary {
     pub title: String,
     pub summary: String,
     pub status: String,
+    /// Stored as 0/1 (read by `summary_from`).
+    #[sqlx(skip)]
     pub members_only: bool,
     pub published_at: Option<i64>,
     pub updated_at: i64,
@@ -53,19 +55,13 @@ pub struct Page<T> {
 
 const SUMMARY_COLS: &str = "id, kind, slug, title, summary, status, members_only, published_at, updated_at";
 
+/// An article's head (the columns of [`SUMMARY_COLS`]); the 0/1 flag is read apart, as the
+/// database keeps booleans as BIGINT.
 fn summary_from(r: &crate::db::Row) -> Result<ArticleSummary, sqlx::Error> {
-    let mo: i64 = r.try_get("members_only")?;
-    Ok(ArticleSummary {
-        id: r.try_get("id")?,
-        kind: r.try_get("kind")?,
-        slug: r.try_get("slug")?,
-        title: r.try_get("title")?,
-        summary: r.try_get("summary")?,
-        status: r.try_get("status")?,
-        members_only: mo != 0,
-        published_at: r.try_get("published_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
+    use sqlx::FromRow;
+    let mut head = ArticleSummary::from_row(r)?;
+    head.members_only = r.try_get::<i64, _>("members_only")? != 0;
+    Ok(head)
 }
 
 /// Published articles of a kind (or all kinds), newest first. Members-only articles are
@@ -368,6 +364,7 @@ pub async fn add_attachment(app: &App, ctx: &crate::web::Ctx, article_id: i64, f
     Ok(id)
 }
 
+#[derive(sqlx::FromRow)]
 pub struct Download {
     pub filename: String,
     pub content_type: String,
@@ -376,12 +373,11 @@ pub struct Download {
 }
 
 pub async fn attachment(app: &App, id: i64) -> AppResult<Download> {
-    let r = sqlx::query("SELECT filename, content_type, data, article_id FROM attachments WHERE id = $1")
+    sqlx::query_as::<_, Download>("SELECT filename, content_type, data, article_id FROM attachments WHERE id = $1")
         .bind(id)
         .fetch_optional(&app.db.pool)
         .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Download { filename: r.try_get("filename")?, content_type: r.try_get("content_type")?, data: r.try_get("data")?, article_id: r.try_get("article_id")? })
+        .ok_or(AppError::NotFound)
 }
 
 pub async fn delete_attachment(app: &App, ctx: &crate::web::Ctx, id: i64) -> AppResult<i64> {

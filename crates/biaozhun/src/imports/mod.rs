@@ -23,21 +23,66 @@ use crate::web::{AppResult, Ctx};
 use axum::extract::Multipart;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use tokio::sync::Semaphore;
 
 /// A problem with one row of a file: the 1-based line (of a CSV or JSON Lines file; the
-/// sheet row of a workbook), the column as the file names it, and what is wrong.
+/// sheet row of a workbook), the column as the file names it, and what is wrong as a stable
+/// `code` with the values it quotes (`args`), worded per language when shown: the i18n key
+/// `problem.<code>` (shared codes in `locales/imports.*`, a domain's in its own locale files),
+/// with `{cause}` standing for a parser's explanation (`stdnum::explain`). `message` is the
+/// English wording, kept for the command line and logs; pages and the API word the problem in
+/// the reader's language from the code (`web::i18n::word_result`).
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     pub line: usize,
     pub column: String,
+    /// What is wrong, as a stable word (`unknown_ics`, `date_kept`, …).
+    pub code: String,
+    /// The values the message quotes, by name.
+    pub args: BTreeMap<String, String>,
+    /// The parser's reason, when one gave it (its key under `stdnum.` and its values).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
+    /// The problem in English.
     pub message: String,
 }
 
+/// A parser error as a key and its values (see `stdnum::explain::Explain`).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Cause {
+    pub key: String,
+    pub args: BTreeMap<String, String>,
+}
+
 impl Problem {
-    pub fn new(line: usize, column: impl Into<String>, message: impl Into<String>) -> Problem {
-        Problem { line, column: column.into(), message: message.into() }
+    /// A problem of `code` (an i18n key under `problem.`) without values; add them with
+    /// [`Problem::arg`] and [`Problem::cause`].
+    pub fn new(line: usize, column: impl Into<String>, code: &'static str) -> Problem {
+        let mut p = Problem { line, column: column.into(), code: code.to_string(), args: BTreeMap::new(), cause: None, message: String::new() };
+        p.reword();
+        p
+    }
+    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Problem {
+        self.args.insert(name.to_string(), value.to_string());
+        self.reword();
+        self
+    }
+    /// The parser's reason, worded where the message says `{cause}`.
+    pub fn cause(mut self, e: &dyn stdnum::explain::Explain) -> Problem {
+        let args = e.args().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        self.cause = Some(Cause { key: e.key().to_string(), args });
+        self.reword();
+        self
+    }
+    /// The problem in `lang`.
+    pub fn worded(&self, lang: crate::web::Lang) -> String {
+        let cause = self.cause.as_ref().map(|c| (c.key.as_str(), &c.args));
+        crate::web::i18n::problem(lang, &self.code, &self.args, cause)
+    }
+    fn reword(&mut self) {
+        self.message = self.worded(crate::web::Lang::En);
     }
 }
 
@@ -68,4 +113,21 @@ pub async fn stage_upload(app: &App, ctx: &Ctx, mp: &mut Multipart, kind: &str, 
     let job = crate::jobs::enqueue_returning(&mut tx, kind, serde_json::json!({"upload_id": upload})).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/jobs/{job}")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Problem;
+    use crate::web::Lang;
+
+    #[test]
+    fn a_problem_is_worded_per_language_with_its_cause() {
+        let e = stdnum::date::parse_date("2024-13-45").unwrap_err();
+        let p = Problem::new(3, "发布日期", "not_a_date").arg("text", "2024-13-45").cause(&e);
+        assert!(p.message.starts_with("not a date: 2024-13-45 ("), "{}", p.message);
+        let zh = p.worded(Lang::Zh);
+        assert!(zh.starts_with("不是日期：2024-13-45（") && !zh.contains("not"), "{zh}");
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!((json["code"].as_str(), json["args"]["text"].as_str()), (Some("not_a_date"), Some("2024-13-45")));
+    }
 }

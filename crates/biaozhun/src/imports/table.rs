@@ -89,7 +89,7 @@ fn read_csv(text: &str, budget: &mut Budget) -> Result<(Vec<Row>, Vec<Problem>),
             }
             // Without the header nothing can be read.
             Err(e) if i == 0 => return Err(Refusal::Damaged(e.to_string())),
-            Err(e) => problems.push(Problem::new(i + 1, "", e.to_string())),
+            Err(e) => problems.push(Problem::new(i + 1, "", "unreadable_line").arg("detail", e)),
         }
     }
     Ok((rows, problems))

@@ -18,7 +18,9 @@ pub fn routes() -> Routes {
 }
 
 async fn page(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let job = get(&app, id).await?.ok_or(AppError::NotFound)?;
+    let mut job = get(&app, id).await?.ok_or(AppError::NotFound)?;
+    // An import's row problems in the reader's language.
+    crate::web::i18n::word_result(ctx.lang, &mut job.result);
     let running = job.status == "queued" || job.status == "running";
     let percent = if job.progress_total > 0 { (job.progress_done * 100 / job.progress_total).min(100) } else { 0 };
     ctx.render(&app, "jobs/progress.html", context! { job => job, running => running, percent => percent })
@@ -34,15 +36,20 @@ pub struct JobStatus {
     pub progress_total: i64,
     pub last_error: String,
     #[schema(value_type = Object)]
-    /// What the job found (null until it has finished).
+    /// What the job found (null until it has finished). An import's `errors` and `warnings`
+    /// are row problems: `line`, `column`, a stable `code` with its `args` (and a parser's
+    /// `cause`), and `message`, worded in the request's language.
     #[schema(value_type = Object, nullable = true)]
     pub result: serde_json::Value,
 }
 
 /// Progress and result of a background job (staff).
 #[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs", params(("id" = i64, Path)), responses((status = 200, body = JobStatus), (status = 404)))]
-pub async fn api_get(State(app): State<App>, Path(id): Path<i64>) -> AppResult<Json<JobStatus>> {
-    let j: JobView = get(&app, id).await?.ok_or(AppError::NotFound)?;
+pub async fn api_get(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Json<JobStatus>> {
+    let mut j: JobView = get(&app, id).await?.ok_or(AppError::NotFound)?;
+    // Each row problem keeps its stable `code` and `args`; its `message` is in the caller's
+    // language, as the API's error messages are.
+    crate::web::i18n::word_result(ctx.lang, &mut j.result);
     Ok(Json(JobStatus {
         id: j.id,
         kind: j.kind,

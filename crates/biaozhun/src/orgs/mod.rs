@@ -40,5 +40,9 @@ pub use store::{acting, acting_org, acting_owner, members_of};
 
 /// The organisation pages and API as the house installs them.
 pub fn install() -> crate::web::Domain {
-    crate::web::Domain { api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()), ..crate::web::Domain::new("orgs", routes::routes) }
+    crate::web::Domain {
+        api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
+        migrations: &["0005_orgs"],
+        ..crate::web::Domain::new("orgs", routes::routes)
+    }
 }

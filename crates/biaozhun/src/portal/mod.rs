@@ -8,5 +8,6 @@ pub mod routes;
 use crate::web::Domain;
 
 pub fn install() -> Domain {
-    Domain::new("portal", routes::routes)
+    // 0030: the indexes the home page's lists read, and the outline's publication date.
+    Domain { migrations: &["0030_portal"], ..Domain::new("portal", routes::routes) }
 }

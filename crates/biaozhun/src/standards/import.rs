@@ -28,16 +28,17 @@ pub struct Report {
 }
 
 impl Report {
+    /// The counts in English (the command line).
     pub fn summary(&self) -> String {
-        format!(
-            "{} rows: {} created, {} updated, {} unchanged, {} merged into other records, {} problems",
-            self.rows,
-            self.created,
-            self.updated,
-            self.unchanged,
-            self.merged,
-            self.errors.len()
-        )
+        crate::web::i18n::said(crate::web::Lang::En, &self.said())
+    }
+    /// The counts as an i18n key and its values (`standards.import_summary`), for the job's
+    /// page to word in its reader's language.
+    pub fn said(&self) -> Value {
+        serde_json::json!({"key": "standards.import_summary", "args": {
+            "rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "merged": self.merged, "problems": self.errors.len(),
+        }})
     }
 }
 
@@ -127,7 +128,7 @@ fn parse_jsonl(name: &str, text: &str) -> (Vec<Row>, Vec<Problem>) {
         let obj: serde_json::Map<String, Value> = match serde_json::from_str(line) {
             Ok(v) => v,
             Err(e) => {
-                errors.push(Problem::new(line_no, "", format!("not a JSON object: {e}")));
+                errors.push(Problem::new(line_no, "", "not_json").arg("detail", e));
                 continue;
             }
         };
@@ -193,15 +194,20 @@ impl Builder {
         Builder { line, rec, replaces: vec![], replaced_by: vec![], adopts: vec![], errors: vec![], number_col: String::new() }
     }
 
-    fn err(&mut self, column: &str, message: String) {
-        self.errors.push(Problem::new(self.line, column, message));
+    /// A problem of `code` (`problem.<code>` in the locale files) in a column of this row.
+    fn problem(&self, column: &str, code: &'static str) -> Problem {
+        Problem::new(self.line, column, code)
+    }
+
+    fn err(&mut self, p: Problem) {
+        self.errors.push(p);
     }
 
     fn date(&mut self, col: &str, cell: &str) -> Option<i64> {
         match model::parse_date_cell(cell) {
             Ok(v) => v,
             Err(e) => {
-                self.err(col, format!("not a date: {} ({e})", cell.trim()));
+                self.err(self.problem(col, "not_a_date").arg("text", cell.trim()).cause(&e));
                 None
             }
         }
@@ -210,7 +216,7 @@ impl Builder {
     fn set(&mut self, f: Field, col: &str, cell: &str) {
         // A NUL character (U+0000) cannot be stored by PostgreSQL: the rest of the cell is kept.
         let text = if cell.contains('\0') {
-            self.err(col, crate::util::NUL_REMOVED.into());
+            self.err(self.problem(col, "nul_removed"));
             cell.replace('\0', "").trim().to_string()
         } else {
             cell.trim().to_string()
@@ -228,7 +234,7 @@ impl Builder {
             Field::TitleFr => self.rec.title_fr = text,
             Field::Status => match model::parse_status(&text) {
                 Some(s) => self.rec.status = s.to_string(),
-                None => self.err(col, format!("unknown status: {text}")),
+                None => self.err(self.problem(col, "unknown_status").arg("text", &text)),
             },
             Field::Published => self.rec.published_at = self.date(col, &text),
             Field::Implemented => self.rec.implemented_at = self.date(col, &text),
@@ -236,7 +242,7 @@ impl Builder {
             Field::Ics => {
                 let (ok, bad) = model::split_ics(&text);
                 for b in bad {
-                    self.err(col, format!("unknown ICS code: {b}"));
+                    self.err(self.problem(col, "unknown_ics").arg("code", &b));
                 }
                 self.rec.ics = ok.join(" ");
             }
@@ -247,7 +253,7 @@ impl Builder {
                     if model::ccs_known(&c) {
                         ok.push(c);
                     } else {
-                        self.err(col, format!("unknown CCS code: {p}"));
+                        self.err(self.problem(col, "unknown_ccs").arg("code", &p));
                     }
                 }
                 self.rec.ccs = ok.join(" ");
@@ -259,7 +265,7 @@ impl Builder {
                     self.adopts.push((n.normalized(), d.map(|d| d.as_str().to_string()).unwrap_or_default()));
                 }
                 if self.adopts.is_empty() {
-                    self.err(col, format!("no standard number found in: {text}"));
+                    self.err(self.problem(col, "no_number_found").arg("text", &text));
                 }
             }
             Field::CompetentDept => self.rec.competent_dept = text,
@@ -284,7 +290,7 @@ impl Builder {
     fn finish(mut self, rows: &mut Vec<Row>, errors: &mut Vec<Problem>) {
         let Some(id) = model::ident(&self.rec.number) else {
             let col = if self.number_col.is_empty() { "标准号".to_string() } else { self.number_col.clone() };
-            self.err(&col, "the standard number is missing".into());
+            self.err(self.problem(&col, "number_missing"));
             errors.append(&mut self.errors);
             return;
         };
@@ -412,13 +418,10 @@ pub async fn job(app: App, job_id: i64, payload: Value) -> anyhow::Result<()> {
     let Some((name, bytes)) = crate::jobs::files::load(&app, upload).await? else { anyhow::bail!("the uploaded file is gone") };
     let result = match import_bytes(&app, &name, &bytes, Progress::Job(job_id)).await {
         Ok(report) => {
-            let errors: Vec<String> = report.errors.iter().take(200).map(|e| format!("line {}: {}: {}", e.line, e.column, e.message)).collect();
-            let mut summary = report.summary();
-            for e in errors.iter().take(20) {
-                summary.push_str("; ");
-                summary.push_str(e);
-            }
-            serde_json::json!({"summary": summary, "link": "/standards", "report": report, "errors": errors})
+            // The problems go with their codes, so the job's page words them in its reader's
+            // language (a table of line, column and reason under the summary).
+            let errors: Vec<&Problem> = report.errors.iter().take(200).collect();
+            serde_json::json!({"summary": report.summary(), "said": report.said(), "link": "/standards", "report": report, "errors": errors})
         }
         Err(e) => serde_json::json!({"summary": format!("import failed: {e}")}),
     };

@@ -31,6 +31,7 @@ pub fn install() -> crate::web::Domain {
         jobs: Some(register_jobs),
         search: Some(SEARCH_SOURCE),
         hooks: crate::web::Hooks { home: Some(hooks::home_hook), search: Some(hooks::SEARCH), ..crate::web::Hooks::NONE },
+        migrations: &["0010_standards", "0011_standard_patents", "0012_private_check_reports"],
         ..crate::web::Domain::new("standards", routes::routes)
     }
 }

@@ -111,8 +111,9 @@ pub fn status_rank(s: &str) -> u8 {
     }
 }
 
-/// A standard as read from a file (one row), before it is stored.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// A standard as read from a file (one row), before it is stored; also as read back from
+/// `standards` (the columns of `store::COLS`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Record {
     pub number: String,
     pub norm: String,
@@ -121,6 +122,8 @@ pub struct Record {
     pub prefix: String,
     pub part: String,
     pub year: Option<i64>,
+    /// Stored as 0/1 (read by `store::record_from_row`).
+    #[sqlx(skip)]
     pub is_amendment: bool,
     pub title_zh: String,
     pub title_en: String,
@@ -288,7 +291,7 @@ pub fn date_ts(y: i32, m: u8, d: u8) -> i64 {
 }
 
 /// Parses a date cell; a bare year is read as 1 January. `Ok(None)` for an empty cell.
-pub fn parse_date_cell(s: &str) -> Result<Option<i64>, String> {
+pub fn parse_date_cell(s: &str) -> Result<Option<i64>, stdnum::date::DateError> {
     let t = s.trim();
     if t.is_empty() || t == "-" || t == "—" || t == "/" {
         return Ok(None);
@@ -299,7 +302,7 @@ pub fn parse_date_cell(s: &str) -> Result<Option<i64>, String> {
     }
     match stdnum::date::parse_date(t) {
         Ok((y, m, d)) => Ok(Some(date_ts(y, m, d))),
-        Err(e) => Err(format!("{e}")),
+        Err(e) => Err(e),
     }
 }
 

@@ -20,37 +20,13 @@ const NCOLS: usize = 28;
 /// either database's limit).
 const ROWS_PER_STATEMENT: usize = 200;
 
+/// A stored standard (the columns of [`COLS`]); the 0/1 flag is read apart, as the database
+/// keeps booleans as BIGINT.
 pub fn record_from_row(r: &crate::db::Row) -> Result<Record, sqlx::Error> {
-    Ok(Record {
-        number: r.try_get("number")?,
-        norm: r.try_get("norm")?,
-        base: r.try_get("base")?,
-        kind: r.try_get("kind")?,
-        prefix: r.try_get("prefix")?,
-        part: r.try_get("part")?,
-        year: r.try_get("year")?,
-        is_amendment: r.try_get::<i64, _>("is_amendment")? != 0,
-        title_zh: r.try_get("title_zh")?,
-        title_en: r.try_get("title_en")?,
-        title_fr: r.try_get("title_fr")?,
-        status: r.try_get("status")?,
-        published_at: r.try_get("published_at")?,
-        implemented_at: r.try_get("implemented_at")?,
-        withdrawn_at: r.try_get("withdrawn_at")?,
-        ics: r.try_get("ics")?,
-        ccs: r.try_get("ccs")?,
-        competent_dept: r.try_get("competent_dept")?,
-        committee: r.try_get("committee")?,
-        issuer: r.try_get("issuer")?,
-        drafting_orgs: r.try_get("drafting_orgs")?,
-        drafters: r.try_get("drafters")?,
-        patents: r.try_get("patents")?,
-        scope: r.try_get("scope")?,
-        remark: r.try_get("remark")?,
-        fulltext_url: r.try_get("fulltext_url")?,
-        source: r.try_get("source")?,
-        flags: r.try_get("flags")?,
-    })
+    use sqlx::FromRow;
+    let mut rec = Record::from_row(r)?;
+    rec.is_amendment = r.try_get::<i64, _>("is_amendment")? != 0;
+    Ok(rec)
 }
 
 /// Bases of every watched standard (small: what the users follow).

@@ -11,7 +11,6 @@ use crate::web::{AppError, AppResult};
 use crate::workflow::{self, Actor, Event, EventView, Flow, Step};
 use futures_util::future::BoxFuture;
 use serde::Serialize;
-use sqlx::Row;
 
 /// The comment lifecycle: records in `tbt_comments` (`state`, `version`), created by the
 /// staff member in `created_by`; participants are told of every step.
@@ -22,7 +21,7 @@ pub static FLOW: Flow = Flow::new("tbt_comment", "tbt_comments", &model::COMMENT
     .messages("tbt.")
     .notices(tell_participants);
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Concern {
     pub id: i64,
     pub notification_id: i64,
@@ -81,28 +80,12 @@ pub async fn add_concern(app: &App, ctx: &crate::web::Ctx, notification_id: i64,
 }
 
 const CONCERN_COLS: &str =
-    "c.id, c.notification_id, c.user_id, u.username, u.display_name, c.body, c.clauses, c.trade_impact, c.attachment_name, c.comment_id, c.created_at";
-
-fn concern_from(r: &crate::db::Row) -> Result<Concern, sqlx::Error> {
-    let dn: String = r.try_get("display_name")?;
-    let un: String = r.try_get("username")?;
-    Ok(Concern {
-        id: r.try_get("id")?,
-        notification_id: r.try_get("notification_id")?,
-        user_id: r.try_get("user_id")?,
-        author: if dn.is_empty() { un } else { dn },
-        body: r.try_get("body")?,
-        clauses: r.try_get("clauses")?,
-        trade_impact: r.try_get("trade_impact")?,
-        attachment_name: r.try_get("attachment_name")?,
-        comment_id: r.try_get("comment_id")?,
-        created_at: r.try_get("created_at")?,
-    })
-}
+    "c.id, c.notification_id, c.user_id, CASE WHEN u.display_name = '' THEN u.username ELSE u.display_name END AS author, \
+     c.body, c.clauses, c.trade_impact, c.attachment_name, c.comment_id, c.created_at";
 
 /// Concerns on a notification: all for staff, the user's own otherwise.
 pub async fn concerns(app: &App, notification_id: i64, viewer: Option<i64>, staff: bool) -> AppResult<Vec<Concern>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = sqlx::query_as::<_, Concern>(sqlx::AssertSqlSafe(format!(
         "SELECT {CONCERN_COLS} FROM tbt_concerns c JOIN users u ON u.id = c.user_id WHERE c.notification_id = $1 AND ($2 = 1 OR c.user_id = $3) ORDER BY c.id"
     )))
     .bind(notification_id)
@@ -110,7 +93,7 @@ pub async fn concerns(app: &App, notification_id: i64, viewer: Option<i64>, staf
     .bind(viewer.unwrap_or(-1))
     .fetch_all(&app.db.pool)
     .await?;
-    Ok(rows.iter().map(concern_from).collect::<Result<_, _>>()?)
+    Ok(rows)
 }
 
 /// The attachment of a concern (the caller checked `policy::Concern::Attachment`).
@@ -127,11 +110,12 @@ pub async fn concern_attachment(app: &App, id: i64) -> AppResult<(String, String
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Comment {
     pub id: i64,
     pub notification_id: i64,
     pub symbol: String,
+    #[sqlx(rename = "ntitle")]
     pub notification_title: String,
     pub comment_deadline: Option<String>,
     pub domestic_deadline: Option<String>,
@@ -146,53 +130,32 @@ pub struct Comment {
 
 const COMMENT_COLS: &str = "c.id, c.notification_id, n.symbol, n.title AS ntitle, n.comment_deadline, n.domestic_deadline, c.state, c.title, c.body, c.version, c.created_by, c.created_at, c.updated_at";
 
-fn comment_from(r: &crate::db::Row) -> Result<Comment, sqlx::Error> {
-    Ok(Comment {
-        id: r.try_get("id")?,
-        notification_id: r.try_get("notification_id")?,
-        symbol: r.try_get("symbol")?,
-        notification_title: r.try_get("ntitle")?,
-        comment_deadline: r.try_get("comment_deadline")?,
-        domestic_deadline: r.try_get("domestic_deadline")?,
-        state: r.try_get("state")?,
-        title: r.try_get("title")?,
-        body: r.try_get("body")?,
-        version: r.try_get("version")?,
-        created_by: r.try_get("created_by")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
-}
-
 pub async fn get_comment(app: &App, id: i64) -> AppResult<Comment> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+    sqlx::query_as::<_, Comment>(sqlx::AssertSqlSafe(format!(
         "SELECT {COMMENT_COLS} FROM tbt_comments c JOIN tbt_notifications n ON n.id = c.notification_id WHERE c.id = $1"
     )))
     .bind(id)
     .fetch_optional(&app.db.pool)
     .await?
-    .ok_or(AppError::NotFound)?;
-    Ok(comment_from(&r)?)
+    .ok_or(AppError::NotFound)
 }
 
 pub async fn comments_of(app: &App, notification_id: i64) -> AppResult<Vec<Comment>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    Ok(sqlx::query_as::<_, Comment>(sqlx::AssertSqlSafe(format!(
         "SELECT {COMMENT_COLS} FROM tbt_comments c JOIN tbt_notifications n ON n.id = c.notification_id WHERE c.notification_id = $1 ORDER BY c.id"
     )))
     .bind(notification_id)
     .fetch_all(&app.db.pool)
-    .await?;
-    Ok(rows.iter().map(comment_from).collect::<Result<_, _>>()?)
+    .await?)
 }
 
 /// Comments not closed, for the staff queue, by state.
 pub async fn comments_by_state(app: &App) -> AppResult<Vec<Comment>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    Ok(sqlx::query_as::<_, Comment>(sqlx::AssertSqlSafe(format!(
         "SELECT {COMMENT_COLS} FROM tbt_comments c JOIN tbt_notifications n ON n.id = c.notification_id ORDER BY c.state, c.updated_at DESC LIMIT 500"
     )))
     .fetch_all(&app.db.pool)
-    .await?;
-    Ok(rows.iter().map(comment_from).collect::<Result<_, _>>()?)
+    .await?)
 }
 
 /// The comment's steps, oldest first.
@@ -242,13 +205,12 @@ pub async fn create_comment(app: &App, actor: &Actor, notification_id: i64) -> A
         .fetch_optional(&mut *tx)
         .await?;
     let (symbol, title) = n.ok_or(AppError::NotFound)?;
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let concerns = sqlx::query_as::<_, Concern>(sqlx::AssertSqlSafe(format!(
         "SELECT {CONCERN_COLS} FROM tbt_concerns c JOIN users u ON u.id = c.user_id WHERE c.notification_id = $1 AND c.comment_id IS NULL ORDER BY c.id"
     )))
     .bind(notification_id)
     .fetch_all(&mut *tx)
     .await?;
-    let concerns: Vec<Concern> = rows.iter().map(concern_from).collect::<Result<_, _>>()?;
     let mut body = String::new();
     for (i, c) in concerns.iter().enumerate() {
         body.push_str(&format!("{}. {}\n", i + 1, c.body.trim()));

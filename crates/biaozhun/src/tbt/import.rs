@@ -26,16 +26,17 @@ pub struct Report {
 }
 
 impl Report {
+    /// The counts in English (the command line).
     pub fn summary(&self) -> String {
-        format!(
-            "{} rows: {} created, {} updated, {} unchanged, {} refused, {} warnings",
-            self.rows,
-            self.created,
-            self.updated,
-            self.unchanged,
-            self.errors.len(),
-            self.warnings.len()
-        )
+        crate::web::i18n::said(crate::web::Lang::En, &self.said())
+    }
+    /// The counts as an i18n key and its values (`tbt.import_summary`), for the job's page to
+    /// word in its reader's language.
+    pub fn said(&self) -> serde_json::Value {
+        serde_json::json!({"key": "tbt.import_summary", "args": {
+            "rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "refused": self.errors.len(), "warnings": self.warnings.len(),
+        }})
     }
 }
 
@@ -158,7 +159,7 @@ impl RawRow {
             if !has(v) {
                 continue;
             }
-            warnings.push(Problem::new(self.line, col.clone(), crate::util::NUL_REMOVED));
+            warnings.push(Problem::new(self.line, col.clone(), "nul_removed"));
             match v {
                 V::Text(s) => *s = s.replace('\0', ""),
                 V::List(l) => l.iter_mut().for_each(|s| *s = s.replace('\0', "")),
@@ -171,12 +172,9 @@ impl RawRow {
     }
 }
 
-fn problem(row: &RawRow, f: F, message: impl Into<String>) -> Problem {
-    Problem {
-        line: row.line,
-        column: row.column(f),
-        message: message.into(),
-    }
+/// A problem of `code` (`problem.<code>` in the locale files) in the column of `f`.
+fn problem(row: &RawRow, f: F, code: &'static str) -> Problem {
+    Problem::new(row.line, row.column(f), code)
 }
 
 /// Turns one raw row into a record, or the reasons it cannot be one.
@@ -188,7 +186,7 @@ fn to_record(row: &RawRow, warnings: &mut Vec<Problem>) -> Result<Record, Vec<Pr
     let mut r = Record::default();
     let sym_text = row.list(F::Symbol, true).join(", ");
     if sym_text.trim().is_empty() {
-        errs.push(problem(row, F::Symbol, "missing symbol"));
+        errs.push(problem(row, F::Symbol, "symbol_missing"));
     } else {
         match model::parse_symbols(&sym_text) {
             Ok(v) => {
@@ -199,7 +197,8 @@ fn to_record(row: &RawRow, warnings: &mut Vec<Problem>) -> Result<Record, Vec<Pr
                     }
                 }
             }
-            Err(e) => errs.push(problem(row, F::Symbol, e)),
+            Err(Some(e)) => errs.push(problem(row, F::Symbol, "symbol_invalid").arg("text", sym_text.trim()).cause(&e)),
+            Err(None) => errs.push(problem(row, F::Symbol, "symbol_not_tbt").arg("text", sym_text.trim())),
         }
     }
     // Members: the named ones, else those of the symbols.
@@ -225,7 +224,7 @@ fn to_record(row: &RawRow, warnings: &mut Vec<Problem>) -> Result<Record, Vec<Pr
     }
     match r.members.first() {
         Some(m) => r.member = m.clone(),
-        None if !r.symbols.is_empty() => errs.push(problem(row, F::Member, format!("unknown member `{}`", r.member_text))),
+        None if !r.symbols.is_empty() => errs.push(problem(row, F::Member, "member_unknown").arg("text", &r.member_text)),
         None => {}
     }
     // A date that cannot be read never costs the notification: it is kept as written.
@@ -234,7 +233,7 @@ fn to_record(row: &RawRow, warnings: &mut Vec<Problem>) -> Result<Record, Vec<Pr
         match model::iso_date(&dist) {
             Some(d) => r.distribution_date = Some(d),
             None => {
-                warnings.push(problem(row, F::Distribution, format!("`{dist}` could not be read as a date; kept as written")));
+                warnings.push(problem(row, F::Distribution, "date_kept").arg("text", &dist));
                 r.distribution_raw = dist;
             }
         }
@@ -271,7 +270,7 @@ fn to_record(row: &RawRow, warnings: &mut Vec<Problem>) -> Result<Record, Vec<Pr
             }
         }
         for b in bad {
-            warnings.push(problem(row, f, format!("`{b}` is not an HS 2022 or ICS code; dropped")));
+            warnings.push(problem(row, f, "code_dropped").arg("code", &b));
         }
     }
     r.title = row.text(F::Title);
@@ -286,7 +285,7 @@ fn to_record(row: &RawRow, warnings: &mut Vec<Problem>) -> Result<Record, Vec<Pr
     r.entry_into_force_date = model::iso_date(&r.proposed_entry_into_force);
     for (f, text, date) in [(F::Adoption, &r.proposed_adoption, &r.adoption_date), (F::EntryIntoForce, &r.proposed_entry_into_force, &r.entry_into_force_date)] {
         if date.is_none() && looks_like_date(text) {
-            warnings.push(problem(row, f, format!("`{text}` could not be read as a date; kept as written")));
+            warnings.push(problem(row, f, "date_kept").arg("text", text));
         }
     }
     r.comment_text = row.text(F::FinalDate);
@@ -295,13 +294,9 @@ fn to_record(row: &RawRow, warnings: &mut Vec<Problem>) -> Result<Record, Vec<Pr
     let unknown = ct.is_empty() || ["n/a", "na", "-", "not stated", "待定", "无", "to be determined", "tbd"].contains(&ct.as_str());
     if r.comment_deadline.is_none() && !unknown {
         let relative = stdnum::date::parse_relative_days(&r.comment_text).is_some();
-        let why = if relative {
-            "counts from the distribution date, which is not known"
-        } else {
-            "could not be read as a date"
-        };
         if relative || looks_like_date(&r.comment_text) {
-            warnings.push(problem(row, F::FinalDate, format!("`{}` {why}; kept as written", r.comment_text)));
+            let p = if relative { problem(row, F::FinalDate, "deadline_relative") } else { problem(row, F::FinalDate, "date_kept") };
+            warnings.push(p.arg("text", &r.comment_text));
         }
     }
     r.language = {
@@ -432,7 +427,7 @@ fn read_jsonl(text: &str) -> (Vec<RawRow>, Vec<Problem>) {
                 }
                 rows.push(RawRow { line: line_no, values });
             }
-            Err(e) => errs.push(Problem::new(line_no, "", format!("not a JSON object: {e}"))),
+            Err(e) => errs.push(Problem::new(line_no, "", "not_json").arg("detail", e)),
         }
     }
     (rows, errs)
@@ -528,6 +523,8 @@ pub async fn job(app: App, job_id: i64, payload: serde_json::Value) -> anyhow::R
                 job_id,
                 &serde_json::json!({
                     "summary": format!("{name}: {}", report.summary()),
+                    "file": name,
+                    "said": report.said(),
                     "link": "/tbt",
                     "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
                     "errors": report.errors.iter().take(500).collect::<Vec<_>>(),

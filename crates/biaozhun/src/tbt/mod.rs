@@ -34,7 +34,8 @@ pub fn install() -> crate::web::Domain {
         jobs: Some(register_jobs),
         search: Some(SEARCH_SOURCE),
         flows: &FLOWS,
-        hooks: crate::web::Hooks { home: Some(hooks::home_hook), staff: Some(hooks::staff_hook), member: Some(hooks::member_hook), search: Some(hooks::SEARCH) },
+        hooks: crate::web::Hooks { home: Some(hooks::home_hook), staff: Some(hooks::staff_hook), member: Some(hooks::member_hook), search: Some(hooks::SEARCH), ..crate::web::Hooks::NONE },
+        migrations: &["0020_tbt", "0021_raw_dates_and_number_parts", "0022_tbt_comment_events"],
         ..crate::web::Domain::new("tbt", routes::routes)
     }
 }

@@ -165,13 +165,12 @@ pub fn days_left(iso: Option<&str>, today: &str) -> Option<i64> {
 }
 
 /// Reads the joint symbols of a cell; an error names the bad piece.
-pub fn parse_symbols(cell: &str) -> Result<Vec<Symbol>, String> {
+/// Without one: the parser's reason, or `None` when the text is a symbol but not of a TBT
+/// notification.
+pub fn parse_symbols(cell: &str) -> Result<Vec<Symbol>, Option<stdnum::wto::ParseError>> {
     let found = stdnum::wto::find_symbols(cell);
     if found.is_empty() {
-        return Err(match stdnum::wto::parse_symbol(cell) {
-            Err(e) => format!("{}: {e}", cell.trim()),
-            Ok(_) => format!("{}: not a TBT notification symbol", cell.trim()),
-        });
+        return Err(stdnum::wto::parse_symbol(cell).err());
     }
     Ok(found)
 }

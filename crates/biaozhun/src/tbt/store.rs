@@ -313,54 +313,91 @@ const SEL: &str = "id, symbol, root_symbol, parent_id, doc_kind, member, members
     title, description, objectives, keywords, regions, notification_type, proposed_adoption, adoption_date, proposed_entry_into_force, \
     entry_into_force_date, comment_text, comment_deadline, domestic_deadline, language, link_notification, link_summary, links_full, source_url";
 
-fn from_row(r: &crate::db::Row, lang: &str, today: &str) -> Result<Notification, sqlx::Error> {
-    let member: String = r.try_get("member")?;
-    let deadline: Option<String> = r.try_get("comment_deadline")?;
-    let days_left = model::days_left(deadline.as_deref(), today);
-    let symbol: String = r.try_get("symbol")?;
-    Ok(Notification {
-        id: r.try_get("id")?,
-        symbols: vec![symbol.clone()],
-        symbol,
-        root_symbol: r.try_get("root_symbol")?,
-        parent_id: r.try_get("parent_id")?,
-        doc_kind: r.try_get("doc_kind")?,
-        member: member_ref(&member, lang),
-        members: list(&r.try_get::<String, _>("members")?).iter().map(|m| member_ref(m, lang)).collect(),
-        distribution_date: r.try_get("distribution_date")?,
-        distribution_raw: r.try_get("distribution_raw")?,
-        agency: r.try_get("agency")?,
-        notified_under: list(&r.try_get::<String, _>("notified_under")?),
-        products_text: r.try_get("products_text")?,
-        hs: list(&r.try_get::<String, _>("hs")?)
-            .into_iter()
-            .map(|c| HsRef {
-                description: codes::hs_description(&c).unwrap_or("").to_string(),
-                code: c,
-            })
-            .collect(),
-        ics: list(&r.try_get::<String, _>("ics")?),
-        title: r.try_get("title")?,
-        description: r.try_get("description")?,
-        objectives: list(&r.try_get::<String, _>("objectives")?),
-        keywords: list(&r.try_get::<String, _>("keywords")?),
-        regions: r.try_get("regions")?,
-        notification_type: r.try_get("notification_type")?,
-        proposed_adoption: r.try_get("proposed_adoption")?,
-        adoption_date: r.try_get("adoption_date")?,
-        proposed_entry_into_force: r.try_get("proposed_entry_into_force")?,
-        entry_into_force_date: r.try_get("entry_into_force_date")?,
-        comment_text: r.try_get("comment_text")?,
-        open: days_left.is_some_and(|d| d >= 0),
-        days_left,
-        comment_deadline: deadline,
-        domestic_deadline: r.try_get("domestic_deadline")?,
-        language: r.try_get("language")?,
-        link_notification: r.try_get("link_notification")?,
-        link_summary: r.try_get("link_summary")?,
-        links_full: list(&r.try_get::<String, _>("links_full")?),
-        source_url: r.try_get("source_url")?,
-    })
+/// A `tbt_notifications` row as stored (lists as `;`-joined text); [`NotificationRow::view`]
+/// makes the [`Notification`] shown, in a language and as of a day.
+#[derive(sqlx::FromRow)]
+struct NotificationRow {
+    id: i64,
+    symbol: String,
+    root_symbol: String,
+    parent_id: Option<i64>,
+    doc_kind: String,
+    member: String,
+    members: String,
+    distribution_date: Option<String>,
+    distribution_raw: String,
+    agency: String,
+    notified_under: String,
+    products_text: String,
+    hs: String,
+    ics: String,
+    title: String,
+    description: String,
+    objectives: String,
+    keywords: String,
+    regions: String,
+    notification_type: String,
+    proposed_adoption: String,
+    adoption_date: Option<String>,
+    proposed_entry_into_force: String,
+    entry_into_force_date: Option<String>,
+    comment_text: String,
+    comment_deadline: Option<String>,
+    domestic_deadline: Option<String>,
+    language: String,
+    link_notification: String,
+    link_summary: String,
+    links_full: String,
+    source_url: String,
+}
+
+impl NotificationRow {
+    fn view(self, lang: &str, today: &str) -> Notification {
+        let days_left = model::days_left(self.comment_deadline.as_deref(), today);
+        Notification {
+            id: self.id,
+            symbols: vec![self.symbol.clone()],
+            symbol: self.symbol,
+            root_symbol: self.root_symbol,
+            parent_id: self.parent_id,
+            doc_kind: self.doc_kind,
+            member: member_ref(&self.member, lang),
+            members: list(&self.members).iter().map(|m| member_ref(m, lang)).collect(),
+            distribution_date: self.distribution_date,
+            distribution_raw: self.distribution_raw,
+            agency: self.agency,
+            notified_under: list(&self.notified_under),
+            products_text: self.products_text,
+            hs: list(&self.hs)
+                .into_iter()
+                .map(|c| HsRef {
+                    description: codes::hs_description(&c).unwrap_or("").to_string(),
+                    code: c,
+                })
+                .collect(),
+            ics: list(&self.ics),
+            title: self.title,
+            description: self.description,
+            objectives: list(&self.objectives),
+            keywords: list(&self.keywords),
+            regions: self.regions,
+            notification_type: self.notification_type,
+            proposed_adoption: self.proposed_adoption,
+            adoption_date: self.adoption_date,
+            proposed_entry_into_force: self.proposed_entry_into_force,
+            entry_into_force_date: self.entry_into_force_date,
+            comment_text: self.comment_text,
+            open: days_left.is_some_and(|d| d >= 0),
+            days_left,
+            comment_deadline: self.comment_deadline,
+            domestic_deadline: self.domestic_deadline,
+            language: self.language,
+            link_notification: self.link_notification,
+            link_summary: self.link_summary,
+            links_full: list(&self.links_full),
+            source_url: self.source_url,
+        }
+    }
 }
 
 /// Notifications by id, in the order asked, with all their symbols.
@@ -373,12 +410,12 @@ pub async fn by_ids(app: &App, ids: &[i64], lang: &str) -> Result<Vec<Notificati
     let mut syms: HashMap<i64, Vec<String>> = HashMap::new();
     for chunk in ids.chunks(1000) {
         let sql = format!("SELECT {SEL} FROM tbt_notifications WHERE id IN ({})", app.db.kind.params(1, chunk.len()));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query_as::<_, NotificationRow>(sqlx::AssertSqlSafe(sql));
         for id in chunk {
             q = q.bind(*id);
         }
         for r in q.fetch_all(&app.db.pool).await? {
-            let n = from_row(&r, lang, &today)?;
+            let n = r.view(lang, &today);
             found.insert(n.id, n);
         }
         let sql = format!(

@@ -39,6 +39,7 @@ static FLOWS: [&crate::workflow::Flow; 2] = [&FLOW, &ENROLMENT_FLOW];
 /// The room as the house installs it.
 pub fn install() -> crate::web::Domain {
     crate::web::Domain {
+        migrations: &["0002_training", "0055_training_sessions", "0056_training_attendance", "0057_training_enrolment_flow"],
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
         jobs: Some(register_jobs),
         flows: &FLOWS,

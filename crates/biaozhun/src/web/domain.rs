@@ -22,12 +22,20 @@ pub struct Domain {
     /// Lifecycles run by the workflow engine.
     pub flows: &'static [&'static crate::workflow::Flow],
     pub hooks: Hooks,
+    /// The room's files under `migrations/`, by name without `.sql` (`"0020_tbt"`). The
+    /// files stay one folder applied in number order for both backends; this says whose
+    /// each is, and a test checks that every file is claimed by exactly one room.
+    pub migrations: &'static [&'static str],
+    /// Until when a user is a member of the association (the end of a membership in force,
+    /// their own or an organisation's they belong to), asked for every signed-in request: it
+    /// decides `Access::Member`. The membership room answers; the kernel names no domain.
+    pub member_until: Option<for<'a> fn(&'a App, i64) -> Fut<'a, Option<i64>>>,
 }
 
 impl Domain {
     /// A domain with routes only; fill in the rest with struct update syntax.
     pub const fn new(name: &'static str, routes: fn() -> Routes) -> Domain {
-        Domain { name, routes, api: None, jobs: None, search: None, flows: &[], hooks: Hooks::NONE }
+        Domain { name, routes, api: None, jobs: None, search: None, flows: &[], hooks: Hooks::NONE, migrations: &[], member_until: None }
     }
 }
 
@@ -40,12 +48,16 @@ pub struct Hooks {
     pub staff: Option<for<'a> fn(&'a App, &'a Ctx) -> Fut<'a, Vec<Todo>>>,
     /// Sections of the member area.
     pub member: Option<for<'a> fn(&'a App, &'a Ctx) -> Fut<'a, Vec<Panel>>>,
+    /// What the account page (`/account`) shows of the domain for the signed-in user:
+    /// `Place::Side` panels are lines of the account's facts (a `<dt>`/`<dd>` pair),
+    /// `Place::Main` panels are sections after them.
+    pub account: Option<for<'a> fn(&'a App, &'a Ctx) -> Fut<'a, Vec<Panel>>>,
     /// A section of the site search's results.
     pub search: Option<SearchHook>,
 }
 
 impl Hooks {
-    pub const NONE: Hooks = Hooks { home: None, staff: None, member: None, search: None };
+    pub const NONE: Hooks = Hooks { home: None, staff: None, member: None, account: None, search: None };
 }
 
 /// Where a home-page box goes.

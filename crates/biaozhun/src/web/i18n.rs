@@ -3,7 +3,7 @@
 //! Templates call `t("key")`; Rust code calls [`t`]. zh-CN is the default language.
 
 use include_dir::{Dir, include_dir};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 static DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/locales");
@@ -98,6 +98,60 @@ pub fn explain(lang: Lang, e: &dyn stdnum::explain::Explain) -> String {
     let args = e.args();
     let pairs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
     tf(lang, &format!("stdnum.{}", e.key()), &pairs)
+}
+
+/// A row problem of an import (`imports::Problem`) in words of `lang`: the text of
+/// `problem.<code>` with its values, `{cause}` being the parser's reason (a key under
+/// `stdnum.` and its values) in the same language.
+pub fn problem(lang: Lang, code: &str, args: &BTreeMap<String, String>, cause: Option<(&str, &BTreeMap<String, String>)>) -> String {
+    let mut pairs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let reason = cause.map(|(key, a)| {
+        let a: Vec<(&str, &str)> = a.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        tf(lang, &format!("stdnum.{key}"), &a)
+    });
+    if let Some(r) = &reason {
+        pairs.push(("cause", r.as_str()));
+    }
+    tf(lang, &format!("problem.{code}"), &pairs)
+}
+
+fn args_of(v: Option<&serde_json::Value>) -> BTreeMap<String, String> {
+    v.and_then(|v| v.as_object())
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect())
+        .unwrap_or_default()
+}
+
+/// A sentence kept as data, `{"key": "…", "args": {"name": value, …}}`, in words of `lang`.
+pub fn said(lang: Lang, v: &serde_json::Value) -> String {
+    let args = args_of(v.get("args"));
+    let pairs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    tf(lang, v.get("key").and_then(|k| k.as_str()).unwrap_or_default(), &pairs)
+}
+
+/// Words again, in `lang`, what a job's result keeps as data: the summary (`said`, a
+/// sentence as [`said`] reads it, after the uploaded `file`'s name when there is one) and
+/// the row problems (`errors` and `warnings`, each an `imports::Problem` as JSON), whose
+/// `message` becomes the reader's language. Results kept before they had codes keep the
+/// words they have.
+pub fn word_result(lang: Lang, result: &mut serde_json::Value) {
+    if let Some(s) = result.get("said").filter(|s| s.get("key").is_some()) {
+        let text = said(lang, s);
+        let text = match result.get("file").and_then(|f| f.as_str()) {
+            Some(f) => format!("{f}: {text}"),
+            None => text,
+        };
+        result["summary"] = serde_json::Value::String(text);
+    }
+    for part in ["errors", "warnings"] {
+        let Some(list) = result.get_mut(part).and_then(|l| l.as_array_mut()) else { continue };
+        for p in list.iter_mut() {
+            let Some(code) = p.get("code").and_then(|c| c.as_str()).map(str::to_string) else { continue };
+            let args = args_of(p.get("args"));
+            let cause = p.get("cause").and_then(|c| Some((c.get("key")?.as_str()?.to_string(), args_of(c.get("args")))));
+            let text = problem(lang, &code, &args, cause.as_ref().map(|(k, a)| (k.as_str(), a)));
+            p["message"] = serde_json::Value::String(text);
+        }
+    }
 }
 
 /// Every key of a language (for the completeness test).

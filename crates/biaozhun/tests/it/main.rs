@@ -13,6 +13,7 @@ mod content;
 mod downloads;
 mod faults;
 mod first_hour;
+mod import_problems;
 mod membership;
 mod ops;
 mod orgs;

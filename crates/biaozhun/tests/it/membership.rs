@@ -38,6 +38,9 @@ scenario!(organisation_joins_and_adds_staff, |t: TestApp| async move {
     // A second application while one is pending is refused.
     assert_eq!(apply(&owner, USCC).await.status, StatusCode::CONFLICT);
     assert_eq!(owner.get("/member").await.status, StatusCode::FORBIDDEN);
+    // The account page (the kernel's) offers the way in through membership's account hook.
+    let account = owner.get("/account").await;
+    assert!(account.text.contains("href=\"/membership\"") && account.text.contains("入会申请"), "{}", account.text);
 
     let staff = t.user_with_roles("assoc_staff", &[Role::Staff]).await;
     let queue = staff.get("/staff/memberships").await;
@@ -61,6 +64,9 @@ scenario!(organisation_joins_and_adds_staff, |t: TestApp| async move {
     let member = owner.get("/member").await;
     assert_eq!(member.status, StatusCode::OK);
     assert!(member.text.contains("GZT2026-0001"));
+    // The account page names the member number and the end of the term.
+    let account = owner.get("/account").await;
+    assert!(account.text.contains("GZT2026-0001 · 2027-12-31"), "{}", account.text);
 
     // The organisation invites an existing user and a new address; each joins only by
     // accepting (the instant add of the security finding is gone).

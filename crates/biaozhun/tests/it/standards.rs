@@ -232,7 +232,8 @@ scenario!(standards_watchlist_and_staff, |t: TestApp| async move {
     assert!(loc.starts_with("/staff/jobs/"));
     t.run_jobs().await;
     let page = s.get(&loc).await;
-    assert!(page.text.contains("1 created"), "{}", page.text);
+    // The counts in the page's language.
+    assert!(page.text.contains("新增 1 条"), "{}", page.text);
 });
 
 scenario!(superseded_numbers_missing_from_the_catalogue_still_resolve, |t: TestApp| async move {

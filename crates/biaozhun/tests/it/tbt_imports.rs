@@ -53,7 +53,10 @@ scenario!(tbt_desk_imports_an_eping_export_and_reads_the_report, |t: TestApp| as
     t.run_jobs().await;
     let report = text(&desk.get(&job).await.text);
     assert!(report.contains(&i18n::t(Lang::Zh, "jobs.status_done")), "{report}");
-    assert!(report.contains("eping.csv: 7 rows: 6 created, 0 updated, 0 unchanged, 1 refused, 1 warnings"), "{report}");
+    let counts = |rows: &str, created: &str, unchanged: &str, refused: &str, warnings: &str| {
+        i18n::tf(Lang::Zh, "tbt.import_summary", &[("rows", rows), ("created", created), ("updated", "0"), ("unchanged", unchanged), ("refused", refused), ("warnings", warnings)])
+    };
+    assert!(report.contains(&format!("eping.csv: {}", counts("7", "6", "0", "1", "1"))), "the counts, in Chinese: {report}");
     assert!(report.contains(&i18n::tf(Lang::Zh, "jobs.rows_refused", &[("n", "1")])), "{report}");
     assert!(report.contains("<td>6</td><td>Symbol</td>") && report.contains("G/TBT/X/1"), "the refused row names its line and column: {report}");
     assert!(report.contains(&i18n::tf(Lang::Zh, "jobs.rows_warnings", &[("n", "1")])), "{report}");
@@ -79,7 +82,7 @@ scenario!(tbt_desk_imports_an_eping_export_and_reads_the_report, |t: TestApp| as
     let (_, again) = send(&desk, "eping.csv", eping_csv().into_bytes()).await;
     t.run_jobs().await;
     let report = desk.get(&again).await.text;
-    assert!(report.contains("0 created, 0 updated, 6 unchanged"), "{report}");
+    assert!(report.contains(&counts("7", "0", "6", "1", "1")), "{report}");
     assert_eq!(t.count("SELECT COUNT(*) FROM tbt_notifications").await, 6);
 });
 
@@ -103,7 +106,8 @@ scenario!(tbt_desk_is_told_what_is_wrong_with_a_file_that_is_no_export, |t: Test
     let (_, job) = send(&desk, "eping.xlsx", crate::tbt::eping_xlsx()).await;
     t.run_jobs().await;
     let report = desk.get(&job).await.text;
-    assert!(report.contains("eping.xlsx: 2 rows: 2 created"), "{report}");
+    let counts = i18n::tf(Lang::Zh, "tbt.import_summary", &[("rows", "2"), ("created", "2"), ("updated", "0"), ("unchanged", "0"), ("refused", "0"), ("warnings", "0")]);
+    assert!(report.contains(&format!("eping.xlsx: {counts}")), "{report}");
     let j = t.client().get(&format!("/api/v1/tbt/notifications/{}", enc("G/TBT/N/THA/700"))).await.json();
     assert_eq!((j["distribution_date"].as_str(), j["hs"][0]["code"].as_str()), (Some("2024-06-03"), Some("8415")), "{j}");
 });

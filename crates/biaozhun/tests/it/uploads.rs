@@ -277,7 +277,7 @@ scenario!(hostile_files_are_refused_within_bounded_memory, |t: TestApp| async mo
     let r = post_file(&staff, "/staff/standards/import", "ok.csv.gz", &e.finish().unwrap()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     t.run_jobs().await;
-    assert!(staff.get(&r.location()).await.text.contains("1 created"));
+    assert!(staff.get(&r.location()).await.text.contains("新增 1 条"), "the counts, in the page's language");
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     ws.write_string(0, 0, "list").unwrap();

