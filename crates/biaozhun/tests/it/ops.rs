@@ -353,21 +353,9 @@ scenario!(a_resent_mail_carries_the_same_message_id, |t: TestApp| async move {
 scenario!(command_line_acts_are_audited, |t: TestApp| async move {
     // Every privileged act done from the command line leaves an audit row, as the web's do.
     let cli = |args: &[&str], stdin: &str| {
-        use std::io::Write;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
-            .args(args)
-            .env("BIAOZHUN_DATA_DIR", &t.app.config.data_dir)
-            .env("BIAOZHUN_DATABASE_URL", t.app.config.effective_database_url())
-            .env("RUST_LOG", "warn")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).to_string()
+        let (ok, out, err) = t.cli(args, stdin);
+        assert!(ok, "{args:?}: {err}");
+        out
     };
     cli(&["user", "create", "--admin", "cli_admin", "--email", "cli@example.org"], "Command-line 2026 pw\n");
     cli(&["user", "roles", "cli_admin", "--set", "staff", "--reason", "交接"], "");

@@ -525,3 +525,24 @@ impl TestApp {
         c
     }
 }
+
+impl TestApp {
+    /// Runs the `biaozhun` binary on the scenario's data directory and database, with `stdin`
+    /// as its standard input (a password, say); returns (success, stdout, stderr).
+    pub fn cli(&self, args: &[&str], stdin: &str) -> (bool, String, String) {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
+            .args(args)
+            .env("BIAOZHUN_DATA_DIR", &self.app.config.data_dir)
+            .env("BIAOZHUN_DATABASE_URL", self.app.config.effective_database_url())
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run biaozhun");
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+    }
+}

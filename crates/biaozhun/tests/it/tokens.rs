@@ -150,14 +150,8 @@ scenario!(tokens_made_by_a_token_die_with_it, |t: TestApp| async move {
 scenario!(command_line_tokens_have_the_scopes_asked_for, |t: TestApp| async move {
     t.user_with_roles("scope_cli", &[Role::Staff]).await;
     let cli = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
-            .args(args)
-            .env("BIAOZHUN_DATA_DIR", &t.app.config.data_dir)
-            .env("BIAOZHUN_DATABASE_URL", t.app.config.effective_database_url())
-            .env("RUST_LOG", "warn")
-            .output()
-            .unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).trim().to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+        let (ok, out, err) = t.cli(args, "");
+        (ok, out.trim().to_string(), err)
     };
     // By default everything the account may do (the scripts in scripts/ rely on it).
     let (ok, full, err) = cli(&["user", "token", "scope_cli", "--label", "default"]);

@@ -301,20 +301,8 @@ scenario!(an_organisation_administrator_enrols_the_organisations_users, |t: Test
 });
 
 scenario!(the_command_line_creates_ordinary_confirmed_accounts, |t: TestApp| async move {
-    use std::io::Write;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
-        .args(["user", "create", "trainee_1", "--email", "trainee1@example.org"])
-        .env("BIAOZHUN_DATA_DIR", &t.app.config.data_dir)
-        .env("BIAOZHUN_DATABASE_URL", t.app.config.effective_database_url())
-        .env("RUST_LOG", "warn")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(PASSWORD.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (ok, _, err) = t.cli(&["user", "create", "trainee_1", "--email", "trainee1@example.org"], PASSWORD);
+    assert!(ok, "{err}");
     let c = t.client();
     assert_eq!(c.login("trainee_1", PASSWORD).await.status, StatusCode::SEE_OTHER, "confirmed: logs in at once");
     let me = c.api(Method::GET, "/api/v1/me", None).await;
