@@ -23,6 +23,8 @@ pub const EMAIL_CHANGE_TTL: i64 = 24 * 3600;
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct PasswordChange {
     pub current_password: String,
+    /// 10–128 characters, not a common password, not the user name.
+    #[schema(min_length = 10, max_length = 128)]
     pub new_password: String,
     /// Must equal `new_password` (forms only; the API may omit it).
     #[serde(default)]
@@ -58,6 +60,7 @@ async fn change_password_core(app: &App, ctx: &Ctx, input: &PasswordChange) -> A
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct EmailChange {
+    #[schema(max_length = 254, pattern = "^[^@\\s]+@[^@\\s]+$")]
     pub email: String,
     /// The current password, so that an unattended session cannot take over the account.
     pub password: String,

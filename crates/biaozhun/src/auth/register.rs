@@ -25,10 +25,14 @@ use serde::{Deserialize, Serialize};
 pub struct RegisterInput {
     /// 3–32 characters; stored in NFKC form, compared without case; may not mix scripts
     /// (beyond Chinese, Japanese or Korean with Latin) nor look like an existing name.
+    #[schema(min_length = 3, max_length = 32)]
     pub username: String,
+    #[schema(max_length = 254, pattern = "^[^@\\s]+@[^@\\s]+$")]
     pub email: String,
     #[serde(default)]
     pub mobile: Option<String>,
+    /// 10–128 characters, not a common password, not the user name.
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
     /// Must equal `password` (forms only; the API may omit it).
     #[serde(default)]

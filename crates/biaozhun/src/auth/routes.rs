@@ -397,6 +397,8 @@ pub(super) async fn account_page_with(app: &App, ctx: &Ctx, status: axum::http::
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct TokenInput {
+    /// 1–80 characters.
+    #[schema(min_length = 1, max_length = 80)]
     pub name: String,
     /// What the token may do: `read` (always), `write` (any change), `admin` (administrator
     /// routes if you are an administrator, and token management). Default: `["read"]`. A

@@ -2,7 +2,7 @@
 
 use crate::scenario;
 use crate::support::*;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use std::collections::BTreeSet;
 
 scenario!(health_reports_database_and_schema, |t: TestApp| async move {
@@ -34,6 +34,27 @@ scenario!(openapi_documents_every_api_route, |t: TestApp| async move {
         .map(|r| format!("{} {}", r.method, r.path))
         .collect();
     assert_eq!(documented, routed);
+});
+
+scenario!(request_schemas_carry_the_limits_the_handlers_check, |t: TestApp| async move {
+    // The document is the validation: its bounds are the ones the handlers enforce, and a
+    // request one past a bound is refused naming the field.
+    let doc = t.client().get("/api/v1/openapi.json").await.json();
+    let prop = |schema: &str, field: &str| doc["components"]["schemas"][schema]["properties"][field].clone();
+    let name = prop("RegisterInput", "username");
+    assert_eq!(name["minLength"], biaozhun::auth::identity::MIN_CHARS as u64, "{name}");
+    assert_eq!(name["maxLength"], biaozhun::auth::identity::MAX_CHARS as u64, "{name}");
+    for (schema, field) in [("RegisterInput", "password"), ("PasswordChange", "new_password")] {
+        let p = prop(schema, field);
+        assert_eq!(p["minLength"], biaozhun::auth::password::MIN_LEN as u64, "{schema}.{field}: {p}");
+        assert_eq!(p["maxLength"], biaozhun::auth::password::MAX_LEN as u64, "{schema}.{field}: {p}");
+    }
+    assert_eq!(prop("ArticleInput", "title")["maxLength"], 200);
+    assert_eq!(prop("TokenInput", "name")["maxLength"], 80);
+    let c = t.user("limits_user").await;
+    let r = c.api(Method::POST, "/api/v1/me/tokens", Some(serde_json::json!({"name": "x".repeat(81)}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.json()["error"]["field"], "name", "{}", r.text);
 });
 
 // Conformance (scripts/conformance.sh): every error answer an operation lists comes with the

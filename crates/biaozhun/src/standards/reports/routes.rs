@@ -108,6 +108,7 @@ pub struct CheckIn {
     /// Free text; standard numbers are found anywhere in it. At most 2,000 entries (numbers,
     /// and short lines with digits but no number) without login, 10,000 logged in; more is
     /// a 422 naming the limit.
+    #[schema(max_length = 2000000)]
     pub text: String,
 }
 
