@@ -160,3 +160,25 @@ scenario!(expiry_reminders_go_out_once_at_60_and_7_days, |t: TestApp| async move
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
+
+// Guessing numbers draws on the search budget: the API and the page both run out.
+scenario!(verification_is_rate_limited_as_a_search, |t: TestApp| async move {
+    let limit = t.app.config.rate_limit.search_per_minute as usize;
+    let c = t.client_from("203.0.113.88");
+    let started = std::time::Instant::now();
+    let mut n = 0i64;
+    loop {
+        let guess = biaozhun::training::cert_store::format_number(2026, n + 1);
+        let r = c.get(&format!("/api/v1/certificates/{guess}")).await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        n += 1;
+        let refill = (started.elapsed().as_secs_f64() * limit as f64 / 60.0).ceil() as usize;
+        assert!(n as usize <= limit + refill, "never throttled ({n} answered)");
+    }
+    assert!(n as usize >= limit, "throttled early: {n}");
+    assert_eq!(c.get("/certificates/GZBA-2026-000001-X").await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(c.get("/certificates/verify?number=GZBA-2026-000001-X").await.status, StatusCode::TOO_MANY_REQUESTS);
+});
