@@ -104,6 +104,7 @@ scenario!(staff_issue_and_the_public_verifies, |t: TestApp| async move {
     let sid_s = sid.to_string();
     let r = staff.post_form("/staff/certificates", &[("kind", "completion"), ("holder", "ce_holder"), ("title", "宣贯结业"), ("session", "999999")]).await;
     assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY && r.text.contains("id=\"err-session\""), "{}", r.text);
+    assert!(staff.get(&format!("/training/{sid}")).await.text.contains(&format!("href=\"/staff/certificates?session={sid}\"")), "the session's page offers to issue");
     assert!(staff.get(&format!("/staff/certificates?session={sid}")).await.text.contains("value=\"标准化法宣贯\""), "the session's title is offered");
     let (old_id, old) = issue(&t, &staff, &[("kind", "completion"), ("holder", "ce_holder"), ("title", "宣贯结业"), ("issued_on", "2020-01-10"), ("expires_on", "2021-01-09"), ("session", &sid_s)]).await;
     let linked: Option<i64> = sqlx::query_scalar("SELECT session_id FROM training_certificates WHERE id = $1").bind(old_id).fetch_one(&t.app.db.pool).await.unwrap();
