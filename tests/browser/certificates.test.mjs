@@ -87,3 +87,21 @@ test('a visitor types the number and sees it is valid, with the holder\'s name',
   assert.equal(await page.getByLabel('证书编号').inputValue(), typo);
   await page.context().close();
 });
+
+test('the holder finds the certificate on the hours page and opens its printable page', async () => {
+  const page = await phone('198.51.100.32');
+  await page.goto(`${BASE}/login`);
+  await page.fill('#account', 'trainee_zhao');
+  await page.fill('#password', 'Certificates 2026!');
+  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
+  await page.goto(`${BASE}/training/hours`);
+  if (process.env.SHOT) await page.screenshot({ path: process.env.SHOT + '.hours.png', fullPage: true });
+  const link = page.getByRole('link', { name: '标准化工程师（初级）考试合格' });
+  await visibleWithin(link, PHONE.width);
+  await Promise.all([page.waitForNavigation(), link.click()]);
+  const sheet = page.locator('.certificate-sheet');
+  assert.match(await sheet.textContent(), new RegExp(number));
+  await visibleWithin(page.getByRole('img', { name: '扫码查验本证书' }), PHONE.width);
+  if (process.env.SHOT) await page.screenshot({ path: process.env.SHOT, fullPage: true });
+  await page.context().close();
+});

@@ -131,7 +131,16 @@ async fn printable(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> App
         return Err(AppError::Forbidden);
     }
     let verify_url = format!("{}/certificates/{}", app.config.base_url.trim_end_matches('/'), c.number);
-    ctx.render(&app, "training/certificate.html", context! { c => view(&c, crate::util::now()), verify_url => verify_url, staff => staff })
+    let qr = qr_svg(&verify_url);
+    ctx.render(&app, "training/certificate.html", context! { c => view(&c, crate::util::now()), verify_url => verify_url, qr => qr, staff => staff })
+}
+
+/// The verification address as a QR code, an inline SVG drawn on the server (no script).
+pub fn qr_svg(url: &str) -> Option<String> {
+    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M).ok()?;
+    let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(140, 140).quiet_zone(true).build();
+    // Inline in HTML: drop the XML declaration.
+    Some(svg.find("<svg").map_or(svg.clone(), |i| svg[i..].to_string()))
 }
 
 #[derive(Deserialize, Default)]

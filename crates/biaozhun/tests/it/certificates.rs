@@ -94,7 +94,8 @@ scenario!(staff_issue_and_the_public_verifies, |t: TestApp| async move {
     assert!(hours.contains(&number) && hours.contains(&format!("/training/certificates/{id}")), "{hours}");
     let sheet = holder.get(&format!("/training/certificates/{id}")).await;
     assert_eq!(sheet.status, StatusCode::OK);
-    assert!(sheet.text.contains("张伟") && sheet.text.contains("certificate-sheet") && sheet.text.contains(&format!("/certificates/{number}")));
+    assert!(sheet.text.contains("兹证明 张伟 通过「标准化工程师（初级）」考核") && sheet.text.contains("certificate-sheet") && sheet.text.contains(&format!("/certificates/{number}")));
+    assert!(sheet.text.contains("class=\"cert-qr\"") && sheet.text.contains("<svg") && !sheet.text.contains("<?xml"), "a QR code drawn on the server");
     assert_eq!(other.get(&format!("/training/certificates/{id}")).await.status, StatusCode::FORBIDDEN);
     assert_eq!(holder.post_form(&format!("/staff/certificates/{id}/revoke"), &[("reason", "x")]).await.status, StatusCode::FORBIDDEN);
 
