@@ -95,7 +95,6 @@ test('the holder finds the certificate on the hours page and opens its printable
   await page.fill('#password', 'Certificates 2026!');
   await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
   await page.goto(`${BASE}/training/hours`);
-  if (process.env.SHOT) await page.screenshot({ path: process.env.SHOT + '.hours.png', fullPage: true });
   const link = page.getByRole('link', { name: '标准化工程师（初级）考试合格' });
   await visibleWithin(link, PHONE.width);
   await Promise.all([page.waitForNavigation(), link.click()]);
@@ -103,5 +102,11 @@ test('the holder finds the certificate on the hours page and opens its printable
   assert.match(await sheet.textContent(), new RegExp(number));
   await visibleWithin(page.getByRole('img', { name: '扫码查验本证书' }), PHONE.width);
   if (process.env.SHOT) await page.screenshot({ path: process.env.SHOT, fullPage: true });
+  // Printed on A4 the sheet takes one page, without the site's frame.
+  await page.emulateMedia({ media: 'print' });
+  assert.ok(!(await page.locator('header.top, .top').first().isVisible()), 'the site frame is not printed');
+  await visibleWithin(sheet, PHONE.width);
+  const pdf = (await page.pdf({ format: 'A4', printBackground: true })).toString('latin1');
+  assert.equal((pdf.match(/\/Type\s*\/Page[^s]/g) || []).length, 1, 'one A4 page');
   await page.context().close();
 });
