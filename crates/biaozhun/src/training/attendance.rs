@@ -146,8 +146,10 @@ async fn ledger_page(app: &App, ctx: &Ctx, user: i64, year: Option<i64>) -> AppR
     let all = ledger(app, user).await?;
     let years: Vec<i64> = all.iter().map(|y| y.year).collect();
     let shown: Vec<&HoursYear> = all.iter().filter(|y| year.is_none_or(|w| w == y.year)).collect();
+    let now = crate::util::now();
+    let certificates: Vec<_> = super::cert_store::of_user(app, user).await?.iter().map(|c| super::certificates::view(c, now)).collect();
     ctx.render(app, "training/hours.html", context! {
-        person => if display_name.is_empty() { username.clone() } else { display_name }, username => username,
+        certificates => certificates, person => if display_name.is_empty() { username.clone() } else { display_name }, username => username,
         years => years, year => year, ledger => shown, printed => crate::util::fmt_date(crate::util::now()),
     })
 }

@@ -2,9 +2,12 @@
 //! implementation supervisor training, continuing education) with their lifecycle, the
 //! public list and calendars, and enrolment with a waiting list that moves up by itself.
 //! Attendance credits continuing-education hours to a ledger per person and year.
-//! Examinations and certificates come later (docs/training.md).
+//! Staff issue certificates, which anyone verifies by number; examinations come later
+//! (docs/training.md).
 
 pub mod attendance;
+pub mod cert_store;
+pub mod certificates;
 pub mod hooks;
 pub mod ical;
 pub mod model;
@@ -39,7 +42,7 @@ static FLOWS: [&crate::workflow::Flow; 2] = [&FLOW, &ENROLMENT_FLOW];
 /// The room as the house installs it.
 pub fn install() -> crate::web::Domain {
     crate::web::Domain {
-        migrations: &["0002_training", "0055_training_sessions", "0056_training_attendance", "0057_training_enrolment_flow"],
+        migrations: &["0002_training", "0055_training_sessions", "0056_training_attendance", "0057_training_enrolment_flow", "0065_training_certificates"],
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
         jobs: Some(register_jobs),
         flows: &FLOWS,
@@ -51,4 +54,6 @@ pub fn install() -> crate::web::Domain {
 pub fn register_jobs(r: &mut crate::jobs::Registry) {
     r.on("training_reminders", attendance::reminders_job);
     r.every("training_reminders", 3600);
+    r.on("certificate_reminders", cert_store::reminders_job);
+    r.every("certificate_reminders", 3600);
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(api_list, api_get, api_create, api_enrol, api_cancel, super::attendance::api_check_in, super::attendance::api_my_hours), components(schemas(super::model::SessionKind, super::model::SessionStatus, EnrolmentStatus)))]
+#[openapi(paths(api_list, api_get, api_create, api_enrol, api_cancel, super::attendance::api_check_in, super::attendance::api_my_hours, super::certificates::api_verify), components(schemas(super::certificates::CertificateOut, super::model::SessionKind, super::model::SessionStatus, EnrolmentStatus)))]
 pub struct ApiDoc;
 
 pub fn routes() -> Routes {
@@ -38,6 +38,7 @@ pub fn routes() -> Routes {
         .delete("/api/v1/trainings/{id}/enrolments/me", Access::User, api_cancel)
         .merge(super::staff::routes())
         .merge(super::attendance::routes())
+        .merge(super::certificates::routes())
 }
 
 /// A session as templates show it: the stored fields with the fee in yuan.

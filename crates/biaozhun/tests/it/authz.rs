@@ -186,3 +186,33 @@ scenario!(scoped_roles_hold_on_their_scope_only, |t: TestApp| async move {
         assert!(!scopes::holds(pool, id, *role, scope).await.unwrap(), "{role:?} revoked");
     }
 });
+
+// A certificate's printable page is its holder's and the staff's; verification is public;
+// issuing and revoking are the staff's.
+scenario!(a_certificate_sheet_is_the_holders_and_the_staffs, |t: TestApp| async move {
+    let staff = t.staff("az_cert_staff").await;
+    let holder = t.user("az_cert_holder").await;
+    let other = t.user("az_cert_other").await;
+    let expert = t.user_with_roles("az_cert_expert", &[Role::Expert]).await;
+    let r = staff.post_form("/staff/certificates", &[("kind", "supervisor"), ("holder", "az_cert_holder"), ("title", "监督员")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let sheet = r.location();
+    let number: String = sqlx::query_scalar("SELECT number FROM training_certificates").fetch_one(&t.app.db.pool).await.unwrap();
+    assert_eq!(holder.get(&sheet).await.status, StatusCode::OK);
+    assert_eq!(staff.get(&sheet).await.status, StatusCode::OK);
+    assert_eq!(other.get(&sheet).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(expert.get(&sheet).await.status, StatusCode::FORBIDDEN);
+    let anon = t.client();
+    let r = anon.get(&sheet).await;
+    assert!(r.status == StatusCode::SEE_OTHER && r.location().starts_with("/login?next="), "{}", r.status);
+    assert_eq!(anon.get(&format!("/certificates/{number}")).await.status, StatusCode::OK);
+    assert_eq!(anon.get(&format!("/api/v1/certificates/{number}")).await.status, StatusCode::OK);
+    for c in [&holder, &other, &expert] {
+        assert_eq!(c.post_form("/staff/certificates", &[("kind", "supervisor"), ("holder", "az_cert_other"), ("title", "x")]).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(c.post_form(&format!("{}/revoke", sheet.replace("/training/", "/staff/")), &[("reason", "x")]).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(c.get("/staff/certificates").await.status, StatusCode::FORBIDDEN);
+    }
+    // Without the CSRF token nothing is issued.
+    assert_eq!(staff.post_form_no_csrf("/staff/certificates", &[("kind", "supervisor"), ("holder", "az_cert_other"), ("title", "x")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.count("SELECT COUNT(*) FROM training_certificates").await, 1);
+});

@@ -7,6 +7,7 @@ mod support;
 mod accounts;
 mod auth_security;
 mod catalogue;
+mod certificates;
 mod authz;
 mod check_reports;
 mod content;
