@@ -8,6 +8,7 @@ use crate::jobs::notify::{self, Notice};
 use crate::web::{AppError, AppResult, Ctx};
 use crate::workflow::{self, Actor, Step};
 use serde::Serialize;
+use sqlx::Row;
 
 /// A session as lists, pages and the API show it, with its seat counts.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -100,30 +101,37 @@ pub async fn create(app: &App, ctx: &Ctx, input: &super::model::SessionInput) ->
     let actor = Actor::of(ctx)?;
     let now = crate::util::now();
     let mut tx = app.db.begin().await?;
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = bind_values(sqlx::query(
         "INSERT INTO training_sessions (title, kind, summary, location, online_url, starts_at, ends_at, capacity, fee_fen, teachers, hours, \
          cancel_until, status, created_at, created_by, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'draft',$13,$14,$13) RETURNING id",
-    )
-    .bind(&v.title)
-    .bind(v.kind.as_str())
-    .bind(&v.summary)
-    .bind(&v.location)
-    .bind(&v.online_url)
-    .bind(v.starts_at)
-    .bind(v.ends_at)
-    .bind(v.capacity)
-    .bind(v.fee_fen)
-    .bind(&v.teachers)
-    .bind(v.hours)
-    .bind(v.cancel_until)
+    ), &v)
     .bind(now)
     .bind(actor.user_id())
     .fetch_one(&mut *tx)
-    .await?;
+    .await?
+    .try_get("id")?;
     workflow::start(&mut tx, app, &super::FLOW, id, &actor, Step::action("create")).await?;
     crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "training.create", target: format!("training:{id}"), detail: v.title.clone() }).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Binds a session's values as `$1`…`$12` (title, kind, summary, location, online link,
+/// start, end, capacity, fee, teachers, hours, cancellation deadline), as the INSERT and the
+/// UPDATE list them.
+fn bind_values<'q>(q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>, v: &'q SessionValues) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(&v.title)
+        .bind(v.kind.as_str())
+        .bind(&v.summary)
+        .bind(&v.location)
+        .bind(&v.online_url)
+        .bind(v.starts_at)
+        .bind(v.ends_at)
+        .bind(v.capacity)
+        .bind(v.fee_fen)
+        .bind(&v.teachers)
+        .bind(v.hours)
+        .bind(v.cancel_until)
 }
 
 /// Saves the editor's text over the version read (409 when someone saved or moved it first).
@@ -133,23 +141,11 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &super::model::Session
     let version: i64 = input.version.as_deref().and_then(|s| s.trim().parse().ok()).ok_or_else(|| AppError::invalid("version", ctx.t("training.err_version")))?;
     let mut tx = app.db.begin().await?;
     lock(&mut tx, id).await?;
-    let done = sqlx::query(
+    let done = bind_values(sqlx::query(
         "UPDATE training_sessions SET title = $1, kind = $2, summary = $3, location = $4, online_url = $5, starts_at = $6, ends_at = $7, \
          capacity = $8, fee_fen = $9, teachers = $10, hours = $11, cancel_until = $12, updated_at = $13, version = version + 1 \
          WHERE id = $14 AND version = $15",
-    )
-    .bind(&v.title)
-    .bind(v.kind.as_str())
-    .bind(&v.summary)
-    .bind(&v.location)
-    .bind(&v.online_url)
-    .bind(v.starts_at)
-    .bind(v.ends_at)
-    .bind(v.capacity)
-    .bind(v.fee_fen)
-    .bind(&v.teachers)
-    .bind(v.hours)
-    .bind(v.cancel_until)
+    ), &v)
     .bind(crate::util::now())
     .bind(id)
     .bind(version)
