@@ -186,3 +186,13 @@ pub fn xml_escape(s: &str) -> String {
     }
     out
 }
+
+/// At most `n` characters of `s`, with an ellipsis when cut (chart labels, notice subjects).
+pub fn shorten(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(n).collect();
+    out.push('…');
+    out
+}

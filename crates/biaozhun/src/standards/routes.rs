@@ -168,7 +168,7 @@ fn page_of(p: &SearchParams) -> usize {
 async fn search_page(State(app): State<App>, ctx: Ctx, Query(p): Query<SearchParams>) -> AppResult<Response> {
     let page = page_of(&p);
     let out = run_search(&app, &p, (page - 1) * PER_PAGE, PER_PAGE, true).await?;
-    let pages = out.total.div_ceil(PER_PAGE).clamp(1, search::MAX_WINDOW / PER_PAGE);
+    let pages = crate::web::pager::Pager::new(out.total as i64, page as i64, PER_PAGE as i64).capped((search::MAX_WINDOW / PER_PAGE) as i64).pages;
     // The query string without `page`, for pagination and export links.
     let mut keep = p.clone();
     keep.page = None;

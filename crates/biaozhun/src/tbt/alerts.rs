@@ -355,7 +355,7 @@ pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
             let symbol: String = r.try_get("symbol")?;
             let dl = r.try_get::<Option<String>, _>("comment_deadline")?.unwrap_or_else(|| "—".into());
             let dd = r.try_get::<Option<String>, _>("domestic_deadline")?.unwrap_or_else(|| "—".into());
-            let t = model::shorten(&title, 120);
+            let t = crate::util::shorten(&title, 120);
             let link = link_of(&symbol);
             let mut told = std::collections::HashSet::new();
             for (sub, reason) in found {
@@ -423,7 +423,7 @@ pub async fn digest_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::R
     for (mid, user, org, reason, symbol, title, dl, dd) in rows {
         let line = format!(
             "- {symbol} {} — {reason}; WTO {} / {}",
-            model::shorten(&title, 80),
+            crate::util::shorten(&title, 80),
             dl.unwrap_or_else(|| "—".into()),
             dd.unwrap_or_else(|| "—".into())
         );

@@ -226,7 +226,7 @@ pub async fn create_comment(app: &App, actor: &Actor, notification_id: i64) -> A
         "INSERT INTO tbt_comments (notification_id, state, title, body, version, created_by, created_at, updated_at) VALUES ($1,'draft',$2,$3,1,$4,$5,$5) RETURNING id",
     )
     .bind(notification_id)
-    .bind(format!("Comments on {symbol}: {}", model::shorten(&title, 120)))
+    .bind(format!("Comments on {symbol}: {}", crate::util::shorten(&title, 120)))
     .bind(body)
     .bind(staff_id)
     .bind(now)

@@ -330,7 +330,7 @@ impl Matcher {
         if !s.hs.is_empty() {
             let (p, _) = s.hs.iter().flat_map(|p| t.hs.iter().map(move |h| (p, h))).find(|(p, h)| prefix_match(p, h))?;
             match codes::hs_description(p) {
-                Some(d) => parts.push(format!("HS {p} ({})", shorten(d, 60))),
+                Some(d) => parts.push(format!("HS {p} ({})", crate::util::shorten(d, 60))),
                 None => parts.push(format!("HS {p}")),
             }
         }
@@ -349,14 +349,6 @@ impl Matcher {
     }
 }
 
-pub fn shorten(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(n).collect();
-    out.push('…');
-    out
-}
 
 /// Normalises a list of HS prefixes typed or picked: digits only, even length 2..6
 /// (or longer national lines), and known to HS 2022. Returns (kept, refused).

@@ -2,7 +2,7 @@
 
 use super::alerts::{self, SubscriptionInput};
 use super::store::{self, Filters};
-use super::{codes, comments, members, model};
+use super::{codes, comments, members};
 use crate::App;
 use crate::web::{Access, AppError, AppResult, Ctx, JsonIn, Routes, download};
 use crate::web::ratelimit::Class;
@@ -85,7 +85,7 @@ fn facet_list(f: &std::collections::BTreeMap<String, Vec<(String, u64)>>, key: &
                     let label = match key {
                         "member" => members::name(val, l),
                         "group" => members::group_name(val, l),
-                        "hs" => format!("{val} {}", model::shorten(codes::hs_name(val, l).unwrap_or(""), 30)),
+                        "hs" => format!("{val} {}", crate::util::shorten(codes::hs_name(val, l).unwrap_or(""), 30)),
                         "objective" => codes::objective_label(val, l),
                         _ => val.clone(),
                     };

@@ -1,15 +1,6 @@
 //! Charts as inline SVG, drawn on the server (no script), every label escaped: a horizontal
 //! bar chart and a line chart. Templates insert the result with `Value::from_safe_string`.
 
-/// At most `n` characters, with an ellipsis when cut.
-fn shorten(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(n).collect();
-    out.push('…');
-    out
-}
 
 fn open(title: &str, width: usize, height: usize) -> String {
     let t = crate::util::xml_escape(title);
@@ -34,7 +25,7 @@ pub fn bar(title: &str, bars: &[(String, i64, bool)]) -> String {
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"12\" fill=\"#333\">{}</text>",
             label_w - 6,
             y + 14,
-            crate::util::xml_escape(&shorten(label, 32))
+            crate::util::xml_escape(&crate::util::shorten(label, 32))
         ));
         s.push_str(&format!("<rect x=\"{label_w}\" y=\"{}\" width=\"{}\" height=\"16\" fill=\"{fill}\"/>", y + 2, w.max(1)));
         s.push_str(&format!("<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#333\">{v}</text>", label_w as i64 + w + 4, y + 14));
@@ -76,7 +67,7 @@ pub fn line(title: &str, points: &[(String, i64)]) -> String {
         let (x, y) = xy(i, *v);
         s.push_str(&format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"#2c6fad\"><title>{}: {v}</title></circle>", crate::util::xml_escape(label)));
         if i % every == 0 || i + 1 == points.len() {
-            s.push_str(&format!("<text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\" font-size=\"12\" fill=\"#333\">{}</text>", h - bottom + 16, crate::util::xml_escape(&shorten(label, 10))));
+            s.push_str(&format!("<text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\" font-size=\"12\" fill=\"#333\">{}</text>", h - bottom + 16, crate::util::xml_escape(&crate::util::shorten(label, 10))));
         }
     }
     s.push_str("</svg>");
