@@ -55,7 +55,7 @@ enum Cmd {
     /// Measure the figures named in the issues (see docs/benchmarks.md).
     Bench {
         /// Which figures: foundation (home page, login, memory), standards, relevance (the
-        /// judged queries alone), tbt.
+        /// judged queries alone), tbt, training (certificate verification).
         #[arg(long, default_value = "foundation")]
         suite: String,
         /// Seconds each load phase runs.
@@ -79,6 +79,10 @@ enum ImportCmd {
     Standards { file: PathBuf },
     /// WTO TBT notifications: the ePing export (CSV or XLSX) or JSONL.
     Tbt { file: PathBuf },
+    /// People (trainees, organisations' staff): CSV or XLSX of name, e-mail and organisation
+    /// credit code (Chinese or English headings); confirmed ordinary accounts, attached to the
+    /// organisation, an existing address matched; refused rows reported.
+    People { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -244,6 +248,7 @@ async fn main() -> anyhow::Result<()> {
             let (action, summary, file) = match what {
                 ImportCmd::Standards { file } => ("standards.import", biaozhun::standards::import::run_cli(&app, &file).await?, file),
                 ImportCmd::Tbt { file } => ("tbt.import", biaozhun::tbt::import::run_cli(&app, &file).await?, file),
+                ImportCmd::People { file } => ("people.import", biaozhun::training::people_import::run_cli(&app, &file).await?, file),
             };
             biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
             if app.indexer.left_to_server() {
@@ -260,7 +265,8 @@ async fn main() -> anyhow::Result<()> {
                 "standards" => biaozhun::standards::bench::bench(seconds).await?,
                 "relevance" => biaozhun::standards::bench::relevance_only().await?,
                 "tbt" => biaozhun::tbt::bench::bench(seconds).await?,
-                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt)"),
+                "training" => biaozhun::training::bench::bench(seconds, clients).await?,
+                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training)"),
             }
         }
     }

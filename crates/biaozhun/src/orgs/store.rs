@@ -290,6 +290,18 @@ pub(super) async fn join(tx: &mut Tx, org_id: i64, user_id: i64, role: OrgRole) 
     Ok(())
 }
 
+/// Adds a user as staff of an organisation on an operator's word (`biaozhun import people`:
+/// the operator brings in the organisation's own list of its staff). Answers whether the
+/// user was not in it before.
+pub async fn add_by_operator(tx: &mut Tx, org_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
+    let already = role_in(&mut **tx, org_id, user_id).await?;
+    if already.is_some() {
+        return Ok(false);
+    }
+    join(tx, org_id, user_id, OrgRole::Staff).await?;
+    Ok(true)
+}
+
 /// The caller's role in an organisation; 404 for an organisation they do not belong to
 /// (it is none of their business whether it exists).
 pub async fn require_role<'e, E>(ex: E, org_id: i64, user_id: i64) -> AppResult<OrgRole>

@@ -76,7 +76,7 @@ async fn verify_page(State(app): State<App>, ctx: Ctx, Path(number): Path<String
             if c.number != number {
                 return Ok(Redirect::to(&format!("/certificates/{}", c.number)).into_response());
             }
-            ctx.render(&app, "training/certificate_public.html", context! { c => public_view(&c) })
+            Ok(cacheable(ctx.render(&app, "training/certificate_public.html", context! { c => public_view(&c) })?, "private, max-age=60"))
         }
         Err(error) => ctx.render_status(&app, StatusCode::NOT_FOUND, "training/certificate_verify.html", context! { typed => number, error => Some(error) }),
     }
@@ -108,22 +108,36 @@ pub struct CertificateOut {
 /// Verifies a certificate number (spaces and case tolerated); public, rate-limited as a search.
 #[utoipa::path(get, path = "/api/v1/certificates/{number}", tag = "training", params(("number" = String, Path, example = "GZBA-2026-000123-7")),
     responses((status = 200, body = CertificateOut), (status = 404, description = "unknown number, or a typo caught by the check character")))]
-pub async fn api_verify(State(app): State<App>, Path(number): Path<String>) -> AppResult<Json<CertificateOut>> {
+pub async fn api_verify(State(app): State<App>, Path(number): Path<String>) -> AppResult<Response> {
     // A typo caught by the check character is an unknown number too.
     let n = cs::parse_number(&number).map_err(|_| AppError::NotFound)?;
     let c = cs::by_number(&app, &n).await?.ok_or(AppError::NotFound)?;
-    Ok(Json(CertificateOut {
+    let out = Json(CertificateOut {
         number: c.number.clone(),
         holder: c.holder_name.clone(),
         title: c.title.clone(),
         issued_on: crate::util::fmt_date(c.issued_on),
         expires_on: crate::util::fmt_date(c.expires_on),
         status: c.status(crate::util::now()).into(),
-    }))
+    });
+    Ok(cacheable(out.into_response(), "public, max-age=60"))
 }
 
-/// The holder's (or staff's) printable A4 page of one certificate.
-async fn printable(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+/// A verification answer may be kept a minute (a revocation shows within it): shared caches
+/// may keep the API's JSON, which holds nothing of the asker; the page only the browser, as
+/// it carries the visitor's own header.
+fn cacheable(mut r: Response, policy: &'static str) -> Response {
+    r.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static(policy));
+    r
+}
+
+/// The holder's (or staff's) printable A4 page of one certificate; `{number}.pdf` is its PDF
+/// (`cert_pdf.rs`).
+async fn printable(State(app): State<App>, ctx: Ctx, Path(key): Path<String>) -> AppResult<Response> {
+    if let Some(number) = key.strip_suffix(".pdf") {
+        return super::cert_pdf::download(&app, &ctx, number).await;
+    }
+    let id: i64 = key.parse().map_err(|_| AppError::NotFound)?;
     let user = ctx.require_user()?;
     let c = cs::get(&app, id).await?;
     let staff = user.has(Role::Staff);
@@ -132,7 +146,8 @@ async fn printable(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> App
     }
     let verify_url = format!("{}/certificates/{}", app.config.base_url.trim_end_matches('/'), c.number);
     let qr = qr_svg(&verify_url);
-    ctx.render(&app, "training/certificate.html", context! { c => view(&c, crate::util::now()), verify_url => verify_url, qr => qr, staff => staff })
+    let pdf_fits = super::pdf::covers(&c.holder_name);
+    ctx.render(&app, "training/certificate.html", context! { c => view(&c, crate::util::now()), verify_url => verify_url, qr => qr, staff => staff, pdf_fits => pdf_fits })
 }
 
 /// The verification address as a QR code, an inline SVG drawn on the server (no script).

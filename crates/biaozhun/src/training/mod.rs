@@ -6,11 +6,17 @@
 //! (docs/training.md).
 
 pub mod attendance;
+pub mod bench;
+pub mod cert_pdf;
 pub mod cert_store;
 pub mod certificates;
+pub mod checkin;
 pub mod hooks;
 pub mod ical;
+pub mod materials;
 pub mod model;
+pub mod pdf;
+pub mod people_import;
 pub mod policy;
 pub mod routes;
 pub mod staff;
@@ -42,7 +48,7 @@ static FLOWS: [&crate::workflow::Flow; 2] = [&FLOW, &ENROLMENT_FLOW];
 /// The room as the house installs it.
 pub fn install() -> crate::web::Domain {
     crate::web::Domain {
-        migrations: &["0002_training", "0055_training_sessions", "0056_training_attendance", "0057_training_enrolment_flow", "0065_training_certificates"],
+        migrations: &["0002_training", "0055_training_sessions", "0056_training_attendance", "0057_training_enrolment_flow", "0065_training_certificates", "0066_training_materials"],
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
         jobs: Some(register_jobs),
         flows: &FLOWS,
