@@ -29,5 +29,6 @@ mod tbt_imports;
 mod tbt_stats;
 mod tokens;
 mod training;
+mod training_more;
 mod uploads;
 mod workflow;
