@@ -9,17 +9,21 @@
 use super::policy::SessionAct;
 use super::store;
 use crate::App;
-use crate::web::{Access, AppError, AppResult, Ctx, Form, Routes};
+use crate::web::{Access, AppError, AppResult, Ctx, Form, JsonIn, Routes};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use hmac::{Hmac, Mac};
 use minijinja::context;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
 pub fn routes() -> Routes {
-    Routes::new().get("/training/{id}/checkin", Access::User, page).post("/training/{id}/checkin", Access::User, submit)
+    Routes::new()
+        .get("/training/{id}/checkin", Access::User, page)
+        .post("/training/{id}/checkin", Access::User, submit)
+        .post("/api/v1/trainings/{id}/checkin", Access::User, api_check_in_by_code)
 }
 
 /// Hex digits of the signature in a code (48 bits).
@@ -116,20 +120,35 @@ async fn page(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Query(q): Q
     render(&app, &ctx, id, StatusCode::OK, &typed, None, None).await
 }
 
-async fn submit(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<CodeQuery>) -> AppResult<Response> {
-    ctx.must(&app, &SessionAct::Teach, id).await?;
-    let refuse = |key: &str, args: &[(&str, &str)]| ctx.tf(key, args);
-    let Some(code) = parse(&f.code) else {
-        let msg = if f.code.trim().is_empty() { ctx.t("checkin.err_empty") } else { refuse("checkin.err_malformed", &[]) };
-        return render(&app, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, &f.code, Some(msg), None).await;
+/// A code redeemed: who was checked in, the hours credited, and when they had been checked
+/// in already (a second scan credits nothing).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CheckedIn {
+    pub user_id: i64,
+    /// The display name, or the account name when there is none.
+    pub name: String,
+    pub username: String,
+    /// The session's hours credited to the person (once).
+    pub hours: i64,
+    /// Unix seconds of the earlier check-in, when the code had been used already.
+    pub already_at: Option<i64>,
+}
+
+/// Checks in the holder of `typed` at session `id`: 422 on `code` for no code, a code with a
+/// wrong signature or a code of another session (named); 409 for someone no longer enrolled
+/// or before check-in opens. The caller has checked the session's Teach policy.
+pub async fn redeem(app: &App, ctx: &Ctx, id: i64, typed: &str) -> AppResult<CheckedIn> {
+    let Some(code) = parse(typed) else {
+        let key = if typed.trim().is_empty() { "checkin.err_empty" } else { "checkin.err_malformed" };
+        return Err(AppError::invalid("code", ctx.t(key)));
     };
     if !code.signed(&app.secret) {
-        return render(&app, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, &f.code, Some(ctx.t("checkin.err_forged")), None).await;
+        return Err(AppError::invalid("code", ctx.t("checkin.err_forged")));
     }
     if code.session != id {
         let title: Option<String> = sqlx::query_scalar("SELECT title FROM training_sessions WHERE id = $1").bind(code.session).fetch_optional(&app.db.pool).await?;
         let msg = ctx.tf("checkin.err_other_session", &[("title", title.as_deref().unwrap_or("?")), ("id", &code.session.to_string())]);
-        return render(&app, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, &f.code, Some(msg), None).await;
+        return Err(AppError::invalid("code", msg));
     }
     let row: Option<(i64, String, String, Option<i64>)> = sqlx::query_as(
         "SELECT e.user_id, u.username, u.display_name, e.attended_at FROM training_enrolments e JOIN users u ON u.id = e.user_id WHERE e.id = $1 AND e.session_id = $2",
@@ -138,19 +157,46 @@ async fn submit(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f): 
     .bind(id)
     .fetch_optional(&app.db.pool)
     .await?;
-    let Some((user, username, display_name, attended_at)) = row else {
-        return render(&app, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, &f.code, Some(ctx.t("checkin.err_forged")), None).await;
-    };
+    let (user_id, username, display_name, already_at) = row.ok_or_else(|| AppError::invalid("code", ctx.t("checkin.err_forged")))?;
     let name = if display_name.trim().is_empty() { username.clone() } else { display_name };
-    if let Err(e) = super::attendance::check_in(&app, &ctx, id, user, true).await {
-        return match e {
-            AppError::Conflict(msg) => render(&app, &ctx, id, StatusCode::CONFLICT, &f.code, Some(format!("{name}: {msg}")), None).await,
-            e => Err(e),
-        };
+    super::attendance::check_in(app, ctx, id, user_id, true).await.map_err(|e| match e {
+        AppError::Conflict(msg) => AppError::Conflict(format!("{name}: {msg}")),
+        e => e,
+    })?;
+    let hours: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(hours), 0) FROM training_hours WHERE user_id = $1 AND session_id = $2").bind(user_id).bind(id).fetch_one(&app.db.pool).await?;
+    Ok(CheckedIn { user_id, name, username, hours, already_at })
+}
+
+async fn submit(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<CodeQuery>) -> AppResult<Response> {
+    ctx.must(&app, &SessionAct::Teach, id).await?;
+    match redeem(&app, &ctx, id, &f.code).await {
+        Ok(done) => {
+            let done = serde_json::json!({ "name": done.name, "username": done.username, "already": done.already_at, "hours": done.hours });
+            render(&app, &ctx, id, StatusCode::OK, "", None, Some(done)).await
+        }
+        Err(AppError::Invalid { message, .. }) => render(&app, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, &f.code, Some(message), None).await,
+        Err(AppError::Conflict(message)) => render(&app, &ctx, id, StatusCode::CONFLICT, &f.code, Some(message), None).await,
+        Err(e) => Err(e),
     }
-    let hours: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(hours), 0) FROM training_hours WHERE user_id = $1 AND session_id = $2").bind(user).bind(id).fetch_one(&app.db.pool).await?;
-    let done = serde_json::json!({ "name": name, "username": username, "already": attended_at, "hours": hours });
-    render(&app, &ctx, id, StatusCode::OK, "", None, Some(done)).await
+}
+
+/// A check-in code as the API takes it.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CodeIn {
+    /// The code (`12-345-7F3A9C2B1D0E`) or the check-in address holding it.
+    #[schema(max_length = 300)]
+    pub code: String,
+}
+
+/// Checks a person in by their signed check-in code (staff and the session's teachers), as
+/// the phone page does.
+#[utoipa::path(post, path = "/api/v1/trainings/{id}/checkin", tag = "training", params(("id" = i64, Path)), request_body = CodeIn,
+    responses((status = 200, body = CheckedIn), (status = 403), (status = 404),
+        (status = 409, description = "no longer enrolled, or before check-in opens"),
+        (status = 422, description = "no code, a forged code, or another session's code")))]
+pub async fn api_check_in_by_code(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, JsonIn(input): JsonIn<CodeIn>) -> AppResult<Json<CheckedIn>> {
+    ctx.must(&app, &SessionAct::Teach, id).await?;
+    Ok(Json(redeem(&app, &ctx, id, &input.code).await?))
 }
 
 #[cfg(test)]

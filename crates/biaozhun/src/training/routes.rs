@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(api_list, api_get, api_create, api_enrol, api_cancel, super::attendance::api_check_in, super::attendance::api_my_hours, super::certificates::api_verify), components(schemas(super::certificates::CertificateOut, super::model::SessionKind, super::model::SessionStatus, EnrolmentStatus)))]
+#[openapi(paths(api_list, api_get, api_create, api_enrol, api_cancel, super::attendance::api_check_in, super::checkin::api_check_in_by_code, super::attendance::api_my_hours, super::certificates::api_verify), components(schemas(super::checkin::CodeIn, super::checkin::CheckedIn, super::certificates::CertificateOut, super::model::SessionKind, super::model::SessionStatus, EnrolmentStatus)))]
 pub struct ApiDoc;
 
 pub fn routes() -> Routes {

@@ -155,6 +155,12 @@ scenario!(a_signed_code_checks_a_person_in_once_and_forged_or_foreign_codes_are_
     assert!(r.text.contains("另一场培训") && r.text.contains("不能在本场签到"), "{}", r.text);
     assert_eq!(t.count("SELECT COUNT(*) FROM training_hours").await, 0, "nothing credited by a refused code");
 
+    // The API says the same, on the field `code`; a teacher of another session is refused.
+    let r = teacher.api(Method::POST, &format!("/api/v1/trainings/{id}/checkin"), Some(json!({"code": b_code}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"]["field"], "code");
+    assert_eq!(other_teacher.api(Method::POST, &format!("/api/v1/trainings/{id}/checkin"), Some(json!({"code": code}))).await.status, StatusCode::FORBIDDEN);
+
     // The genuine code (pasted as the scanned address, in lower case) checks the person in.
     let r = teacher.post_form(&format!("/training/{id}/checkin"), &[("code", &scanned.to_lowercase().replace(&t.base.to_lowercase(), &t.base))]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -163,6 +169,11 @@ scenario!(a_signed_code_checks_a_person_in_once_and_forged_or_foreign_codes_are_
     let r = teacher.post_form(&format!("/training/{id}/checkin"), &[("code", &code)]).await;
     assert!(r.text.contains("已于") && r.text.contains("学时不重复计入"), "{}", r.text);
     assert_eq!(t.count("SELECT COUNT(*) FROM training_hours").await, 1);
+    let r = staff.api(Method::POST, &format!("/api/v1/trainings/{id}/checkin"), Some(json!({"code": code}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!((r.json()["username"].as_str(), r.json()["hours"].as_i64()), (Some("ck_a"), Some(6)));
+    assert!(r.json()["already_at"].is_i64(), "{}", r.text);
+    assert_eq!(t.count("SELECT COUNT(*) FROM training_hours").await, 1);
     let hours = a.api(Method::GET, "/api/v1/me/training-hours", None).await.json();
     assert_eq!(hours["years"][0]["total"], 6);
     let roster = staff.get(&format!("/training/{id}/roster")).await.text;
@@ -170,7 +181,7 @@ scenario!(a_signed_code_checks_a_person_in_once_and_forged_or_foreign_codes_are_
     assert!(a.get(&format!("/training/{id}")).await.text.contains("您已于"));
     // Audited as the roster's check-in is.
     let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'training.attendance'").fetch_one(&t.app.db.pool).await.unwrap();
-    assert_eq!(audited, 2);
+    assert_eq!(audited, 3);
 });
 
 async fn upload(c: &Client, id: i64, name: &str, data: &[u8], public: bool) -> Resp {
