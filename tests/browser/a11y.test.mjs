@@ -140,7 +140,7 @@ test('staff and member pages pass axe (WCAG 2.1 A/AA, best practices)', async ()
   report.push(...await auditHere(page, 'admin'));
   const session = new URL(page.url()).pathname;
   report.push(...await auditAll(page, [
-    `${session}/roster`, '/staff/trainings', '/staff/trainings/new', '/training/hours', '/training/org-hours',
+    `${session}/roster`, `${session}/checkin`, '/staff/trainings', '/staff/trainings/new', '/training/hours', '/training/org-hours',
   ], 'admin'));
   report.push(...await auditAll(page, [
     '/', '/membership', '/membership?kind=organisation', '/membership?kind=individual', '/notifications', '/account', '/orgs', '/standards/watchlist', '/standards/checks', '/tbt/profile',

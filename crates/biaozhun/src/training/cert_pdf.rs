@@ -74,3 +74,40 @@ pub fn render(c: &Certificate, verify_url: &str, now: i64) -> Option<Vec<u8>> {
         title: &title,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn certificate(holder: &str) -> Certificate {
+        Certificate {
+            id: 1,
+            number: "GZBA-2026-000123-7".into(),
+            kind: "supervisor".into(),
+            user_id: 1,
+            holder_name: holder.into(),
+            title: "标准实施监督员培训考核（2026 年第二期，含《标准化法》《广东省标准化条例》及团体标准实施监督实务）".into(),
+            session_id: None,
+            issued_on: 1_780_000_000,
+            expires_on: 1_870_000_000,
+            revoked_at: Some(1_790_000_000),
+            revoke_reason: Some("持证人申请注销".into()),
+        }
+    }
+
+    #[test]
+    fn a_revoked_sheet_says_so_and_names_characters_the_font_lacks() {
+        let pdf = render(&certificate("王堃"), "https://example.org/certificates/GZBA-2026-000123-7", 1_800_000_000).unwrap();
+        if let Some(out) = std::env::var_os("BIAOZHUN_PDF_OUT2") {
+            std::fs::write(out, &pdf).unwrap();
+        }
+        let text = String::from_utf8_lossy(&pdf);
+        // The revocation (撤销) and its reason (注销), and the foot note (字体) are on the page.
+        for c in ['撤', '销', '注', '字', '体'] {
+            assert!(text.contains(&format!("<{:04X}>", u32::from(c))), "{c}");
+        }
+        // 堃 has no glyph: it is not claimed by the ToUnicode map.
+        assert!(!text.contains("<5803>"));
+        assert!(pdf.len() < 80_000, "{}", pdf.len());
+    }
+}

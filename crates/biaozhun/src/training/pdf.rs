@@ -82,6 +82,9 @@ struct Writer {
 
 const FONT_RES: Name<'static> = Name(b"F1");
 
+/// Punctuation that may not begin a line.
+const NO_LINE_START: &str = "，。、；：？！）》」』】〕”’…,.;:?!)";
+
 impl Writer {
     fn encode(&mut self, s: &str) -> (Vec<u8>, f32) {
         let mut bytes = Vec::with_capacity(s.len() * 2);
@@ -119,7 +122,12 @@ impl Writer {
         for c in s.chars() {
             let mut next = line.clone();
             next.push(c);
-            if self.width(&next, size) > max && !line.is_empty() {
+            // Closing punctuation never starts a line: it hangs past the margin instead
+            // (the common rule of Chinese typesetting).
+            if self.width(&next, size) > max && !line.is_empty() && NO_LINE_START.contains(c) {
+                line = next;
+                lines.push(std::mem::take(&mut line));
+            } else if self.width(&next, size) > max && !line.is_empty() {
                 // Prefer the last space of a Latin run, if it is in the line's second half.
                 match line.rfind(' ').filter(|i| *i > line.len() / 2 && c.is_ascii_alphanumeric()) {
                     Some(i) => {
@@ -366,5 +374,10 @@ mod tests {
         assert!(lines.len() > 1);
         assert!(lines.iter().all(|l| w.width(l, 14.0) <= 300.0));
         assert_eq!(lines.concat(), "标准".repeat(60));
+        // A comma that would begin a line hangs at the end of the one before.
+        let text = format!("{}，成绩合格", "标".repeat(40));
+        let lines = w.wrap(&text, 14.0, w.width(&"标".repeat(10), 14.0));
+        assert!(lines.iter().all(|l| !l.starts_with('，')), "{lines:?}");
+        assert_eq!(lines.concat(), text);
     }
 }
