@@ -112,7 +112,7 @@ scenario!(a_signed_code_checks_a_person_in_once_and_forged_or_foreign_codes_are_
     let staff = t.staff("ck_staff").await;
     let id = session(&staff, "标准化法继续教育（签到）", 2 * 3600, 6).await;
     let other_id = session(&staff, "另一场培训", 2 * 3600, 3).await;
-    let a = t.user("ck_a").await;
+    let a = t.member("ck_a", &staff).await;
     let b = t.user("ck_b").await;
     assert_eq!(a.api(Method::POST, &format!("/api/v1/trainings/{id}/enrolments"), None).await.json()["status"], "enrolled");
     assert_eq!(b.api(Method::POST, &format!("/api/v1/trainings/{other_id}/enrolments"), None).await.json()["status"], "enrolled");
@@ -125,6 +125,7 @@ scenario!(a_signed_code_checks_a_person_in_once_and_forged_or_foreign_codes_are_
     let code = page.split("id=\"my-checkin-code\">").nth(1).unwrap().split('<').next().unwrap().to_string();
     assert!(code.starts_with(&format!("{id}-")), "{code}");
     assert!(!t.client().get(&format!("/training/{id}")).await.text.contains("my-checkin-code"));
+    assert!(a.get("/member").await.text.contains(&format!("href=\"/training/{id}#my-checkin\"")), "the member area leads to the code");
     assert!(!staff.get(&format!("/training/{id}")).await.text.contains("my-checkin-code"));
     let b_page = b.get(&format!("/training/{other_id}")).await.text;
     let b_code = b_page.split("id=\"my-checkin-code\">").nth(1).unwrap().split('<').next().unwrap().to_string();
