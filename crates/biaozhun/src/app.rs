@@ -145,6 +145,7 @@ pub fn installed() -> Vec<web::Domain> {
         crate::standards::install(),
         crate::tbt::install(),
         crate::portal::install(),
+        crate::signs::install(),
     ]
 }
 

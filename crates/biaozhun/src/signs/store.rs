@@ -1,0 +1,360 @@
+//! Reads and writes of the signs room. Every write is one transaction that also keeps the
+//! per-district counts (`sign_district_counts`) current, so the statistics read 11 rows
+//! whatever the size of the register.
+
+use super::model::{Checked, Finding, RECTIFY_DAYS, district_name};
+use crate::App;
+use crate::auth::audit::{self, Entry};
+use crate::db::Tx;
+use crate::jobs::notify::{self, Notice};
+use crate::orgs::Owner;
+use crate::web::{AppError, AppResult, Ctx};
+use crate::workflow::{self, Actor, Step};
+use serde::Serialize;
+
+/// A sign as stored.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Sign {
+    pub id: i64,
+    pub code: String,
+    pub set_name: String,
+    pub district: String,
+    pub street: String,
+    pub address: String,
+    pub lat_e6: Option<i64>,
+    pub lon_e6: Option<i64>,
+    #[serde(rename = "type")]
+    pub sign_type: String,
+    pub standard: String,
+    pub owner_org: Option<i64>,
+    pub conforming: i64,
+    pub inspected_at: Option<i64>,
+    pub created_at: i64,
+}
+
+const SIGN_COLS: &str = "id, code, set_name, district, street, address, lat_e6, lon_e6, sign_type, standard, owner_org, conforming, inspected_at, created_at";
+
+/// Adds to a district's counts (in the caller's transaction).
+pub async fn bump(tx: &mut Tx, district: &str, signs: i64, conforming: i64, inspections: i64, open_cases: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sign_district_counts (district, signs, conforming, inspections, open_cases) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (district) DO UPDATE SET signs = sign_district_counts.signs + excluded.signs, \
+         conforming = sign_district_counts.conforming + excluded.conforming, inspections = sign_district_counts.inspections + excluded.inspections, \
+         open_cases = sign_district_counts.open_cases + excluded.open_cases",
+    )
+    .bind(district)
+    .bind(signs)
+    .bind(conforming)
+    .bind(inspections)
+    .bind(open_cases)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The owner's organisation id from its credit code, or 422 on `owner`.
+pub async fn owner_id(tx: &mut Tx, uscc: Option<&str>) -> AppResult<Option<i64>> {
+    let Some(code) = uscc else { return Ok(None) };
+    let id = crate::orgs::store::id_by_uscc(&mut **tx, code).await?;
+    id.map(Some).ok_or_else(|| AppError::invalid("owner", format!("no organisation with the credit code {code}")))
+}
+
+/// What a write of a sign did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    Added(i64),
+    Updated(i64),
+}
+
+/// Inserts a sign, or (when `replace` and its code is known) updates the one with that code;
+/// a known code without `replace` is 409. Counts and the audit line go in the same
+/// transaction, which the caller commits.
+pub async fn save(tx: &mut Tx, ctx: &Ctx, s: &Checked, replace: bool) -> AppResult<Saved> {
+    let owner = owner_id(tx, s.owner_uscc.as_deref()).await?;
+    let now = crate::util::now();
+    let existing: Option<(i64, String, i64)> = match &s.code {
+        Some(code) => sqlx::query_as("SELECT id, district, conforming FROM signs WHERE code = $1").bind(code).fetch_optional(&mut **tx).await?,
+        None => None,
+    };
+    if let Some((id, old_district, conforming)) = existing {
+        if !replace {
+            return Err(AppError::Conflict(format!("a sign with the code {} is registered", s.code.as_deref().unwrap_or(""))));
+        }
+        sqlx::query(
+            "UPDATE signs SET set_name = $1, district = $2, street = $3, address = $4, lat_e6 = $5, lon_e6 = $6, sign_type = $7, standard = $8, owner_org = $9, updated_at = $10 WHERE id = $11",
+        )
+        .bind(&s.set_name)
+        .bind(&s.district)
+        .bind(&s.street)
+        .bind(&s.address)
+        .bind(s.lat_e6)
+        .bind(s.lon_e6)
+        .bind(&s.sign_type)
+        .bind(&s.standard)
+        .bind(owner)
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        if old_district != s.district {
+            let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_cases WHERE sign_id = $1 AND state IN ('open','rectified')").bind(id).fetch_one(&mut **tx).await?;
+            let inspections: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_inspections WHERE sign_id = $1").bind(id).fetch_one(&mut **tx).await?;
+            sqlx::query("UPDATE sign_cases SET district = $1 WHERE sign_id = $2").bind(&s.district).bind(id).execute(&mut **tx).await?;
+            bump(tx, &old_district, -1, -conforming, -inspections, -open).await?;
+            bump(tx, &s.district, 1, conforming, inspections, open).await?;
+        }
+        audit::log_tx(tx, ctx, Entry { action: "signs.update", target: format!("sign:{id}"), detail: s.district.clone() }).await?;
+        return Ok(Saved::Updated(id));
+    }
+    let code = s.code.clone().unwrap_or_else(|| format!("S{}-{}", s.district, crate::util::random_token(5).to_uppercase()));
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO signs (code, set_name, district, street, address, lat_e6, lon_e6, sign_type, standard, owner_org, conforming, created_by, created_at, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,0,$11,$12,$12) RETURNING id",
+    )
+    .bind(&code)
+    .bind(&s.set_name)
+    .bind(&s.district)
+    .bind(&s.street)
+    .bind(&s.address)
+    .bind(s.lat_e6)
+    .bind(s.lon_e6)
+    .bind(&s.sign_type)
+    .bind(&s.standard)
+    .bind(owner)
+    .bind(ctx.user_id())
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    bump(tx, &s.district, 1, 0, 0, 0).await?;
+    audit::log_tx(tx, ctx, Entry { action: "signs.create", target: format!("sign:{id}"), detail: format!("{} {}", code, s.district) }).await?;
+    Ok(Saved::Added(id))
+}
+
+pub async fn get(app: &App, id: i64) -> AppResult<Sign> {
+    let sql = format!("SELECT {SIGN_COLS} FROM signs WHERE id = $1");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&app.db.pool).await?.ok_or(AppError::NotFound)
+}
+
+/// Signs of a district (or all), by id, after `after`.
+pub async fn list(app: &App, district: Option<&str>, after: i64, limit: i64) -> AppResult<Vec<Sign>> {
+    let sql = format!("SELECT {SIGN_COLS} FROM signs WHERE ($1 = '' OR district = $1) AND id > $2 ORDER BY id LIMIT $3");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(district.unwrap_or("")).bind(after).bind(limit).fetch_all(&app.db.pool).await?)
+}
+
+/// One district's figures.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DistrictStats {
+    pub code: String,
+    pub name: String,
+    pub signs: i64,
+    pub conforming: i64,
+    pub inspections: i64,
+    pub open_cases: i64,
+}
+
+/// Every Guangzhou district's figures from the counts table (zeros where nothing is yet).
+pub async fn stats(app: &App) -> AppResult<Vec<DistrictStats>> {
+    let rows: Vec<(String, i64, i64, i64, i64)> =
+        sqlx::query_as("SELECT district, signs, conforming, inspections, open_cases FROM sign_district_counts").fetch_all(&app.db.pool).await?;
+    Ok(super::model::districts()
+        .into_iter()
+        .map(|(code, name)| {
+            let r = rows.iter().find(|r| r.0 == code);
+            DistrictStats {
+                code: code.to_string(),
+                name: name.to_string(),
+                signs: r.map_or(0, |r| r.1),
+                conforming: r.map_or(0, |r| r.2),
+                inspections: r.map_or(0, |r| r.3),
+                open_cases: r.map_or(0, |r| r.4),
+            }
+        })
+        .collect())
+}
+
+/// A photo as it came through the upload checks.
+pub struct Photo {
+    pub name: String,
+    pub content_type: &'static str,
+    pub data: Vec<u8>,
+}
+
+/// An inspection as recorded.
+pub struct Inspection<'a> {
+    pub findings: &'a [Finding],
+    pub note: &'a str,
+    pub photos: Vec<Photo>,
+}
+
+/// What an inspection did to the sign's case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Recorded {
+    pub inspection: i64,
+    pub case: Option<i64>,
+    #[schema(value_type = Option<String>)]
+    pub case_state: Option<&'static str>,
+}
+
+/// Records an inspection with its photos, the sign's standing, the counts and the case
+/// (opened, reopened or closed) in one transaction: all of it or nothing. The caller has
+/// checked that the actor may inspect this sign.
+pub async fn inspect(app: &App, ctx: &Ctx, sign: &Sign, i: Inspection<'_>) -> AppResult<Recorded> {
+    use sha2::Digest;
+    let inspector = ctx.require_user()?.id;
+    let conforming = i.findings.is_empty();
+    let now = crate::util::now();
+    let mut tx = app.db.begin().await?;
+    let findings = serde_json::to_string(i.findings).map_err(|e| AppError::Internal(e.into()))?;
+    let iid: i64 = sqlx::query_scalar("INSERT INTO sign_inspections (sign_id, inspector, conforming, findings, note, created_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id")
+        .bind(sign.id)
+        .bind(inspector)
+        .bind(i64::from(conforming))
+        .bind(&findings)
+        .bind(i.note)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+    for p in i.photos {
+        sqlx::query("INSERT INTO sign_photos (inspection_id, filename, content_type, size, sha256, data, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7)")
+            .bind(iid)
+            .bind(&p.name)
+            .bind(p.content_type)
+            .bind(p.data.len() as i64)
+            .bind(hex::encode(sha2::Sha256::digest(&p.data)))
+            .bind(p.data)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    // The sign's standing, read under the write so two inspections count once each.
+    let before: i64 = sqlx::query_scalar("SELECT conforming FROM signs WHERE id = $1").bind(sign.id).fetch_one(&mut *tx).await?;
+    sqlx::query("UPDATE signs SET conforming = $1, inspected_at = $2, updated_at = $2 WHERE id = $3").bind(i64::from(conforming)).bind(now).bind(sign.id).execute(&mut *tx).await?;
+    let actor = Actor::of(ctx)?.with_scope("inspector");
+    let case: Option<(i64, String, i64)> =
+        sqlx::query_as("SELECT id, state, version FROM sign_cases WHERE sign_id = $1 AND state IN ('open','rectified') ORDER BY id DESC LIMIT 1")
+            .bind(sign.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let mut open_delta = 0;
+    let recorded = match (case, conforming) {
+        (Some((cid, _, version)), true) => {
+            workflow::transition(&mut tx, app, &super::CASE_FLOW, cid, version, &actor, Step::action("close")).await?;
+            open_delta = -1;
+            Recorded { inspection: iid, case: Some(cid), case_state: Some("closed") }
+        }
+        (Some((cid, state, version)), false) => {
+            if state == "rectified" {
+                workflow::transition(&mut tx, app, &super::CASE_FLOW, cid, version, &actor, Step::action("reopen")).await?;
+                sqlx::query("UPDATE sign_cases SET inspection_id = $1, due_at = $2 WHERE id = $3").bind(iid).bind(now + RECTIFY_DAYS * 86400).bind(cid).execute(&mut *tx).await?;
+                tell_owner(&mut tx, app, sign, cid, now + RECTIFY_DAYS * 86400, i.findings).await?;
+            }
+            Recorded { inspection: iid, case: Some(cid), case_state: Some("open") }
+        }
+        (None, false) => {
+            let due = now + RECTIFY_DAYS * 86400;
+            let cid: i64 = sqlx::query_scalar(
+                "INSERT INTO sign_cases (sign_id, inspection_id, district, owner_org, state, version, due_at, created_at, updated_at) VALUES ($1,$2,$3,$4,'open',0,$5,$6,$6) RETURNING id",
+            )
+            .bind(sign.id)
+            .bind(iid)
+            .bind(&sign.district)
+            .bind(sign.owner_org)
+            .bind(due)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            workflow::start(&mut tx, app, &super::CASE_FLOW, cid, &actor, Step::action("open")).await?;
+            tell_owner(&mut tx, app, sign, cid, due, i.findings).await?;
+            open_delta = 1;
+            Recorded { inspection: iid, case: Some(cid), case_state: Some("open") }
+        }
+        (None, true) => Recorded { inspection: iid, case: None, case_state: None },
+    };
+    bump(&mut tx, &sign.district, 0, i64::from(conforming) - before, 1, open_delta).await?;
+    let detail = format!("inspection:{iid} {}", if conforming { "conforming" } else { "nonconforming" });
+    audit::log_tx(&mut tx, ctx, Entry { action: "signs.inspect", target: format!("sign:{}", sign.id), detail }).await?;
+    tx.commit().await?;
+    Ok(recorded)
+}
+
+/// Tells every user of the owning organisation what to rectify and by when.
+async fn tell_owner(tx: &mut Tx, app: &App, sign: &Sign, case: i64, due: i64, findings: &[Finding]) -> AppResult<()> {
+    let Some(org) = sign.owner_org else { return Ok(()) };
+    let clauses = findings.iter().map(|f| f.clause.as_str()).collect::<Vec<_>>().join(", ");
+    let due = crate::util::fmt_date(due);
+    let link = format!("/signs/cases/{case}");
+    let args = [("code", sign.code.as_str()), ("address", sign.address.as_str()), ("clauses", clauses.as_str()), ("due", due.as_str())];
+    for u in crate::orgs::store::recipients(&mut **tx, Owner::Org(org)).await? {
+        notify::send(tx, app, u, Notice { kind: "signs", key: "signs.notice_case", args: &args, link: &link, mail: true }).await?;
+    }
+    Ok(())
+}
+
+/// A case as its page shows it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Case {
+    pub id: i64,
+    pub sign_id: i64,
+    pub inspection_id: i64,
+    pub district: String,
+    pub owner_org: Option<i64>,
+    pub state: String,
+    pub version: i64,
+    pub due_at: i64,
+    pub created_at: i64,
+}
+
+pub async fn case(app: &App, id: i64) -> AppResult<Case> {
+    sqlx::query_as("SELECT id, sign_id, inspection_id, district, owner_org, state, version, due_at, created_at FROM sign_cases WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&app.db.pool)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The owner marks a case rectified (with what was done); the counts do not move until a
+/// re-inspection closes it.
+pub async fn rectify(app: &App, ctx: &Ctx, actor: &Actor, id: i64, version: i64, note: &str) -> AppResult<()> {
+    let mut tx = app.db.begin().await?;
+    workflow::transition(&mut tx, app, &super::CASE_FLOW, id, version, actor, Step::action("rectify").note(note)).await?;
+    audit::log_tx(&mut tx, ctx, Entry { action: "signs.rectify", target: format!("sign_case:{id}"), detail: String::new() }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An inspection as listed on a sign's page.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct InspectionRow {
+    pub id: i64,
+    pub conforming: i64,
+    pub findings: String,
+    pub note: String,
+    pub created_at: i64,
+    pub inspector_name: String,
+    #[sqlx(skip)]
+    pub photos: Vec<(i64, String)>,
+}
+
+pub async fn inspections(app: &App, sign: i64) -> AppResult<Vec<InspectionRow>> {
+    let mut rows: Vec<InspectionRow> = sqlx::query_as(
+        "SELECT i.id, i.conforming, i.findings, i.note, i.created_at, COALESCE(u.username, '') AS inspector_name FROM sign_inspections i \
+         LEFT JOIN users u ON u.id = i.inspector WHERE i.sign_id = $1 ORDER BY i.id DESC LIMIT 50",
+    )
+    .bind(sign)
+    .fetch_all(&app.db.pool)
+    .await?;
+    for r in &mut rows {
+        r.photos = sqlx::query_as("SELECT id, filename FROM sign_photos WHERE inspection_id = $1 ORDER BY id").bind(r.id).fetch_all(&app.db.pool).await?;
+    }
+    Ok(rows)
+}
+
+/// Cases past their due date and still open (for the staff queue).
+pub async fn overdue(app: &App) -> AppResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sign_cases WHERE state = 'open' AND due_at < $1").bind(crate::util::now()).fetch_one(&app.db.pool).await?)
+}
+
+/// The name of a district code for pages (the code itself if unknown).
+pub fn district_label(code: &str) -> String {
+    district_name(code).map(str::to_string).unwrap_or_else(|| code.to_string())
+}
