@@ -166,6 +166,7 @@ scenario!(scoped_roles_hold_on_their_scope_only, |t: TestApp| async move {
         (ScopedRole::CommitteeSecretary, Scope::new("committee", "GZ/TC 12")),
         (ScopedRole::Reviewer, Scope::new("tbt_comment", 7)),
         (ScopedRole::Teacher, Scope::new("training_session", 3)),
+        (ScopedRole::Inspector, Scope::new("district", "440104")),
     ];
     for (i, (role, scope)) in scopes_of.iter().enumerate() {
         let name = format!("scoped_{i}");

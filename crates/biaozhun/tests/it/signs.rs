@@ -1,0 +1,174 @@
+//! The signs room through HTTP: registering signs by place and standard (API, with the
+//! fields named on 422), the register and the district statistics (JSON and the page with
+//! its chart), inspectors scoped to one district, an inspection from the phone form with a
+//! photo, the owner told and rectifying, re-inspection closing the case, photos refused
+//! unless they are images, and the counts the dashboard reads.
+
+use crate::scenario;
+use crate::support::*;
+use biaozhun::auth::scopes::{Scope, ScopedRole};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+const PNG: &[u8] = include_bytes!("../../../../tests/browser/fixtures/sign.png");
+const USCC: &str = "91440101MA59ABCD1D";
+
+fn sign(district: &str, code: &str) -> serde_json::Value {
+    json!({"code": code, "district": district, "street": "", "address": "体育东路 1 号", "type": "direction", "standard": "GB/T 15566.1-2020"})
+}
+
+/// Posts the phone form of an inspection with the given photos (name, bytes).
+async fn inspect_form(c: &Client, id: i64, result: &str, findings: &str, files: &[(&str, &[u8])]) -> Resp {
+    let csrf = c.csrf().await;
+    let mut form = reqwest::multipart::Form::new().text("result", result.to_string()).text("findings", findings.to_string()).text("note", "现场检查");
+    for (name, data) in files {
+        form = form.part("file", reqwest::multipart::Part::bytes(data.to_vec()).file_name(name.to_string()));
+    }
+    let r = c.http.post(c.url(&format!("/signs/{id}/inspections?_csrf={csrf}"))).multipart(form).send().await.unwrap();
+    let status = r.status();
+    let headers = r.headers().clone();
+    Resp { status, headers, text: r.text().await.unwrap_or_default() }
+}
+
+async fn stats_of(c: &Client, code: &str) -> serde_json::Value {
+    let s = c.get("/api/v1/signs/stats").await.json();
+    assert_eq!(s["districts"].as_array().unwrap().len(), 11, "every Guangzhou district");
+    s["districts"].as_array().unwrap().iter().find(|d| d["code"] == code).cloned().unwrap()
+}
+
+scenario!(signs_are_registered_by_place_and_standard_and_counted_by_district, |t: TestApp| async move {
+    let staff = t.staff("sg_staff").await;
+    let visitor = t.client();
+    let mut body = sign("440106", "TH-0001");
+    body["street"] = json!("天河南街道");
+    body["lat"] = json!(23.1375);
+    body["lon"] = json!(113.3271);
+    let r = staff.api(Method::POST, "/api/v1/signs", Some(body.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(r.json()["district_name"], "天河区");
+    assert_eq!(r.json()["lat"], 23.1375);
+    assert_eq!(r.json()["standard"].as_str().unwrap().starts_with("GB/T 15566.1"), true, "{}", r.text);
+    // The same code again is a conflict; each field at fault is named.
+    assert_eq!(staff.api(Method::POST, "/api/v1/signs", Some(body.clone())).await.status, StatusCode::CONFLICT);
+    for (field, value) in [
+        ("district", json!("110101")),
+        ("street", json!("沙面街道")),
+        ("standard", json!("GB/T 1.1-2020")),
+        ("type", json!("billboard")),
+        ("lat", json!(95.0)),
+        ("address", json!("")),
+    ] {
+        let mut bad = sign("440106", "TH-BAD");
+        bad[field] = value;
+        if field == "lat" {
+            bad["lon"] = json!(113.0);
+        }
+        let r = staff.api(Method::POST, "/api/v1/signs", Some(bad)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", r.text);
+        assert_eq!(r.json()["error"]["field"], field, "{}", r.text);
+    }
+    for (d, code) in [("440106", "TH-0002"), ("440104", "YX-0001")] {
+        assert_eq!(staff.api(Method::POST, "/api/v1/signs", Some(sign(d, code))).await.status, StatusCode::CREATED);
+    }
+    // A plain user may not register; a visitor is sent to log in.
+    let user = t.user("sg_user").await;
+    assert_eq!(user.api(Method::POST, "/api/v1/signs", Some(sign("440106", "TH-9"))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(visitor.api(Method::POST, "/api/v1/signs", Some(sign("440106", "TH-9"))).await.status, StatusCode::UNAUTHORIZED);
+    // The register by district, and the statistics from the counts.
+    let list = visitor.get("/api/v1/signs?district=440106").await.json();
+    let codes: Vec<_> = list["items"].as_array().unwrap().iter().map(|s| s["code"].as_str().unwrap().to_string()).collect();
+    assert_eq!(codes, vec!["TH-0001", "TH-0002"]);
+    assert_eq!(visitor.get("/api/v1/signs?district=110101").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let th = stats_of(&visitor, "440106").await;
+    assert_eq!((th["name"].as_str(), th["signs"].as_i64(), th["inspections"].as_i64(), th["open_cases"].as_i64()), (Some("天河区"), Some(2), Some(0), Some(0)));
+    assert_eq!(stats_of(&visitor, "440104").await["signs"], 1);
+    assert_eq!(stats_of(&visitor, "440103").await["signs"], 0);
+    // The page: the table, the chart and the district's register, in Chinese and English.
+    let page = visitor.get("/signs?district=440106").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for want in ["公共信息标志", "天河区", "<svg", "TH-0001", "导向标志", "天河南街道", "纲要基数 106000 块"] {
+        assert!(page.text.contains(want), "{want} in {}", page.text);
+    }
+    let sign_page = visitor.get(&format!("/signs/{id}")).await.text;
+    assert!(sign_page.contains("TH-0001") && sign_page.contains("尚未检查") && !sign_page.contains("记录检查"), "{sign_page}");
+    let counts = biaozhun::signs::counts(&t.app).await.unwrap();
+    assert_eq!((counts.signs, counts.conforming, counts.baseline), (3, 0, 106_000));
+});
+
+scenario!(an_inspector_inspects_in_their_district_and_the_owner_rectifies, |t: TestApp| async move {
+    let staff = t.staff("in_staff").await;
+    let org = t.org_with_admin("in_owner", "广州甲公共设施有限公司", USCC).await;
+    let outsider = t.user("in_outsider").await;
+    let inspector = t.user_scoped("in_inspector", &[], ScopedRole::Inspector, Scope::new("district", "440106")).await;
+    // An inspector registers in their district only.
+    let mut body = sign("440106", "TH-1001");
+    body["owner"] = json!(USCC);
+    let r = inspector.api(Method::POST, "/api/v1/signs", Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(inspector.api(Method::POST, "/api/v1/signs", Some(sign("440104", "YX-1001"))).await.status, StatusCode::FORBIDDEN);
+    let mut unknown_owner = sign("440106", "TH-1002");
+    unknown_owner["owner"] = json!("91440106MA5CXYW12B");
+    assert_eq!(inspector.api(Method::POST, "/api/v1/signs", Some(unknown_owner)).await.json()["error"]["field"], "owner");
+    let other = staff.api(Method::POST, "/api/v1/signs", Some(sign("440104", "YX-1002"))).await.json()["id"].as_i64().unwrap();
+    // Not in another district, nor as a plain user.
+    assert_eq!(inspect_form(&inspector, other, "conforming", "", &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(inspector.api(Method::POST, &format!("/api/v1/signs/{other}/inspections"), Some(json!({}))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(inspect_form(&outsider, id, "conforming", "", &[]).await.status, StatusCode::FORBIDDEN);
+    // The phone form is on the sign's page for the inspector.
+    assert!(inspector.get(&format!("/signs/{id}")).await.text.contains("记录检查"));
+    // A file that is not an image is refused and nothing is written.
+    let r = inspect_form(&inspector, id, "nonconforming", "4.2 字体不符合要求", &[("sign.png", b"<html>not a png</html>".as_slice())]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("id=\"err-file\"") && r.text.contains("不是 PNG、JPEG 或 GIF 图片"), "{}", r.text);
+    assert_eq!(t.count("SELECT COUNT(*) FROM sign_inspections").await, 0);
+    // A nonconforming result needs its clauses.
+    let r = inspect_form(&inspector, id, "nonconforming", "", &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("id=\"err-findings\""));
+    // The inspection with a photo opens a case and tells the owner.
+    let r = inspect_form(&inspector, id, "nonconforming", "4.2 字体不符合要求\n5.1：颜色褪色", &[("现场.png", PNG)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(t.count("SELECT COUNT(*) FROM sign_photos").await, 1);
+    let page = inspector.get(&format!("/signs/{id}")).await.text;
+    assert!(page.contains("条款 4.2：字体不符合要求") && page.contains("现场.png") && page.contains("待整改"), "{page}");
+    let pid: i64 = sqlx::query_scalar("SELECT id FROM sign_photos").fetch_one(&t.app.db.pool).await.unwrap();
+    let photo = inspector.get(&format!("/signs/photos/{pid}")).await;
+    assert_eq!(photo.status, StatusCode::OK);
+    assert_eq!(photo.headers["content-type"], "image/png");
+    assert_eq!(outsider.get(&format!("/signs/photos/{pid}")).await.status, StatusCode::NOT_FOUND);
+    let (subject, mail_body, link) = t.last_mail("in_owner@example.com").await;
+    assert!(subject.contains("TH-1001") && mail_body.contains("4.2, 5.1"), "{subject} {mail_body}");
+    let case_path = link.expect("a link to the case");
+    let th = stats_of(&outsider, "440106").await;
+    assert_eq!((th["inspections"].as_i64(), th["open_cases"].as_i64()), (Some(1), Some(1)));
+    // Only the owner's users, the district's inspectors and staff see the case.
+    assert_eq!(outsider.get(&case_path).await.status, StatusCode::NOT_FOUND);
+    let case = org.admin.get(&case_path).await.text;
+    assert!(case.contains("待整改") && case.contains("报告已整改"), "{case}");
+    let cid: i64 = case_path.rsplit('/').next().unwrap().parse().unwrap();
+    assert_eq!(outsider.post_form(&format!("/signs/cases/{cid}/rectify"), &[("version", "0"), ("note", "x")]).await.status, StatusCode::NOT_FOUND);
+    // The staff queue lists the open case (not overdue yet).
+    assert!(staff.get("/signs/cases").await.text.contains(&format!("整改案件 {cid}")));
+    assert!(!staff.get("/signs/cases?overdue=1").await.text.contains(&format!("整改案件 {cid}")));
+    // The owner reports the rectification (a note is required; the version guards).
+    assert_eq!(org.admin.post_form(&format!("/signs/cases/{cid}/rectify"), &[("version", "0"), ("note", "")]).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = org.admin.post_form(&format!("/signs/cases/{cid}/rectify"), &[("version", "0"), ("note", "已更换标志面板")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(org.admin.post_form(&format!("/signs/cases/{cid}/rectify"), &[("version", "1"), ("note", "again")]).await.status, StatusCode::CONFLICT);
+    assert!(org.admin.get(&case_path).await.text.contains("已整改待复查"));
+    // A failing re-inspection reopens it; a passing one closes it.
+    let r = inspector.api(Method::POST, &format!("/api/v1/signs/{id}/inspections"), Some(json!({"findings": [{"clause": "4.2", "note": "仍不符合"}]}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json()["case_state"], "open");
+    let r = inspect_form(&inspector, id, "conforming", "", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(org.admin.get(&case_path).await.text.contains("已结案"));
+    let th = stats_of(&outsider, "440106").await;
+    assert_eq!((th["signs"].as_i64(), th["conforming"].as_i64(), th["inspections"].as_i64(), th["open_cases"].as_i64()), (Some(1), Some(1), Some(3), Some(0)));
+    // The counts agree with the records they roll up.
+    assert_eq!(t.count("SELECT COUNT(*) FROM sign_inspections").await, 3);
+    let counts = biaozhun::signs::counts(&t.app).await.unwrap();
+    assert_eq!((counts.signs, counts.conforming, counts.inspections, counts.open_cases), (2, 1, 3, 0));
+});
