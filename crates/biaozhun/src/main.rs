@@ -83,6 +83,10 @@ enum ImportCmd {
     /// credit code (Chinese or English headings); confirmed ordinary accounts, attached to the
     /// organisation, an existing address matched; refused rows reported.
     People { file: PathBuf },
+    /// Public information signs: CSV or XLSX of code, district, street, address, type,
+    /// standard, latitude, longitude, sign set and owner's credit code; a known code updates
+    /// its sign; refused rows reported with their line and column.
+    Signs { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -249,6 +253,7 @@ async fn main() -> anyhow::Result<()> {
                 ImportCmd::Standards { file } => ("standards.import", biaozhun::standards::import::run_cli(&app, &file).await?, file),
                 ImportCmd::Tbt { file } => ("tbt.import", biaozhun::tbt::import::run_cli(&app, &file).await?, file),
                 ImportCmd::People { file } => ("people.import", biaozhun::training::people_import::run_cli(&app, &file).await?, file),
+                ImportCmd::Signs { file } => ("signs.import", biaozhun::signs::import::run_cli(&app, &file).await?, file),
             };
             biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
             if app.indexer.left_to_server() {

@@ -6,6 +6,7 @@
 //! rolled-up counts in the same transaction as the records (docs/signs.md).
 
 pub mod hooks;
+pub mod import;
 pub mod model;
 pub mod policy;
 pub mod routes;

@@ -104,7 +104,7 @@ pub async fn api_create(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<
         return Err(AppError::Forbidden);
     }
     let mut tx = app.db.begin().await?;
-    let id = match store::save(&mut tx, &ctx, &checked, false).await? {
+    let id = match store::save(&mut tx, Some(&ctx), &checked, false).await? {
         Saved::Added(id) | Saved::Updated(id) => id,
     };
     tx.commit().await?;

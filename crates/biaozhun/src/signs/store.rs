@@ -69,7 +69,7 @@ pub enum Saved {
 /// Inserts a sign, or (when `replace` and its code is known) updates the one with that code;
 /// a known code without `replace` is 409. Counts and the audit line go in the same
 /// transaction, which the caller commits.
-pub async fn save(tx: &mut Tx, ctx: &Ctx, s: &Checked, replace: bool) -> AppResult<Saved> {
+pub async fn save(tx: &mut Tx, ctx: Option<&Ctx>, s: &Checked, replace: bool) -> AppResult<Saved> {
     let owner = owner_id(tx, s.owner_uscc.as_deref()).await?;
     let now = crate::util::now();
     let existing: Option<(i64, String, i64)> = match &s.code {
@@ -103,7 +103,7 @@ pub async fn save(tx: &mut Tx, ctx: &Ctx, s: &Checked, replace: bool) -> AppResu
             bump(tx, &old_district, -1, -conforming, -inspections, -open).await?;
             bump(tx, &s.district, 1, conforming, inspections, open).await?;
         }
-        audit::log_tx(tx, ctx, Entry { action: "signs.update", target: format!("sign:{id}"), detail: s.district.clone() }).await?;
+        log(tx, ctx, "signs.update", id, s.district.clone()).await?;
         return Ok(Saved::Updated(id));
     }
     let code = s.code.clone().unwrap_or_else(|| format!("S{}-{}", s.district, crate::util::random_token(5).to_uppercase()));
@@ -121,13 +121,21 @@ pub async fn save(tx: &mut Tx, ctx: &Ctx, s: &Checked, replace: bool) -> AppResu
     .bind(&s.sign_type)
     .bind(&s.standard)
     .bind(owner)
-    .bind(ctx.user_id())
+    .bind(ctx.and_then(Ctx::user_id))
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
     bump(tx, &s.district, 1, 0, 0, 0).await?;
-    audit::log_tx(tx, ctx, Entry { action: "signs.create", target: format!("sign:{id}"), detail: format!("{} {}", code, s.district) }).await?;
+    log(tx, ctx, "signs.create", id, format!("{} {}", code, s.district)).await?;
     Ok(Saved::Added(id))
+}
+
+/// The audit line of a write: the request's actor, or the command line.
+async fn log(tx: &mut Tx, ctx: Option<&Ctx>, action: &str, id: i64, detail: String) -> Result<(), sqlx::Error> {
+    match ctx {
+        Some(ctx) => audit::log_tx(tx, ctx, Entry { action, target: format!("sign:{id}"), detail }).await,
+        None => audit::log_command_line(&mut **tx, action, format!("sign:{id}"), detail).await,
+    }
 }
 
 pub async fn get(app: &App, id: i64) -> AppResult<Sign> {

@@ -172,3 +172,44 @@ scenario!(an_inspector_inspects_in_their_district_and_the_owner_rectifies, |t: T
     let counts = biaozhun::signs::counts(&t.app).await.unwrap();
     assert_eq!((counts.signs, counts.conforming, counts.inspections, counts.open_cases), (2, 1, 3, 0));
 });
+
+scenario!(a_register_is_imported_from_csv_or_xlsx_by_sign_code_with_problems_by_row_and_column, |t: TestApp| async move {
+    t.org_with_admin("im_owner", "广州乙物业管理有限公司", USCC).await;
+    let csv = format!(
+        "编号,区,街道,地址,类型,执行标准,纬度,经度,设置单位统一社会信用代码\n\
+         GZ-0001,天河区,天河南街道,体育西路 2 号,导向标志,GB/T 15566.1-2020,23.1375,113.3271,{USCC}\n\
+         GZ-0002,440104,,北京路 1 号,位置标志,GB/T 10001.1-2023,,,\n\
+         GZ-0003,北京市东城区,,王府井,位置标志,GB/T 10001.1-2023,,,\n\
+         GZ-0004,越秀区,,中山五路,位置标志,GB/T 1.1-2020,,,\n\
+         GZ-0005,越秀区,,中山五路,位置标志,GB/T 10001.1-2023,north,113,\n\
+         GZ-0006,海珠区,,江南西,提示标志,GB/T 20501.1-2013,,,91440106MA5CXYW12B\n"
+    );
+    let path = t.dir.path().join("signs.csv");
+    std::fs::write(&path, csv).unwrap();
+    let (ok, out, err) = t.cli(&["import", "signs", path.to_str().unwrap()], "");
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("6 rows: 2 signs added, 0 updated, 4 rows refused"), "{out}");
+    assert!(out.contains("line 4, column 区: 北京市东城区 is not a GB/T 2260 code of a Guangzhou district"), "{out}");
+    assert!(out.contains("line 5, column 执行标准:"), "{out}");
+    assert!(out.contains("line 6, column 纬度: \"north\" is not a coordinate in degrees"), "{out}");
+    assert!(out.contains("line 7, column 设置单位统一社会信用代码: no organisation"), "{out}");
+    let visitor = t.client();
+    assert_eq!(stats_of(&visitor, "440106").await["signs"], 1);
+    assert_eq!(stats_of(&visitor, "440104").await["signs"], 1);
+    // Again: the codes are known, nothing is added; a changed district moves its count.
+    let (ok, out, _) = t.cli(&["import", "signs", path.to_str().unwrap()], "");
+    assert!(ok && out.contains("0 signs added, 2 updated"), "{out}");
+    let xlsx = biaozhun::web::download::xlsx(
+        &["Code", "District", "Street", "Address", "Type", "Standard"],
+        &[vec!["GZ-0002".into(), "440105".into(), "".into(), "江南大道中 1 号".into(), "location".into(), "GB/T 10001.1-2023".into()]],
+    )
+    .unwrap();
+    let path = t.dir.path().join("signs.xlsx");
+    std::fs::write(&path, xlsx).unwrap();
+    let (ok, out, err) = t.cli(&["import", "signs", path.to_str().unwrap()], "");
+    assert!(ok && out.contains("1 rows: 0 signs added, 1 updated"), "{out}\n{err}");
+    assert_eq!(t.count("SELECT COUNT(*) FROM signs").await, 2);
+    assert_eq!(stats_of(&visitor, "440104").await["signs"], 0);
+    assert_eq!(stats_of(&visitor, "440105").await["signs"], 1);
+    assert_eq!(t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'signs.import'").await, 3);
+});

@@ -1,0 +1,236 @@
+//! `biaozhun import signs FILE`: a register of signs (CSV or XLSX through the `imports/` table
+//! reader), headed in Chinese or English. Every row names the sign's code, which makes the
+//! import idempotent: a known code updates that sign, a new one adds it, running a file twice
+//! changes nothing. A row that cannot be kept is reported with its line, the column as the
+//! file names it and the reason (a district outside Guangzhou, a street not in the district,
+//! a standard outside GB/T 10001, GB/T 20501 and GB/T 15566, coordinates outside WGS-84, an
+//! owner not registered here). The good rows go in one transaction with the district counts.
+
+use super::model::{self, SignIn};
+use super::store::{self, Saved};
+use crate::App;
+use crate::imports::{self, Problem, Row, Table};
+use crate::web::AppError;
+
+/// The columns, by the headings a file may use (compared without case, spaces and `_`).
+const COLUMNS: &[(&str, &[&str])] = &[
+    ("code", &["编号", "标志编号", "code", "signcode"]),
+    ("district", &["区", "所在区", "行政区", "district", "districtcode"]),
+    ("street", &["街道", "街道（镇）", "街镇", "street"]),
+    ("address", &["地址", "设置地点", "address"]),
+    ("type", &["类型", "标志类型", "type"]),
+    ("standard", &["执行标准", "标准", "standard"]),
+    ("lat", &["纬度", "lat", "latitude"]),
+    ("lon", &["经度", "lon", "lng", "longitude"]),
+    ("set_name", &["标志组", "所属标志组", "set", "signset"]),
+    ("owner", &["设置单位统一社会信用代码", "统一社会信用代码", "信用代码", "owner", "ownercreditcode", "uscc"]),
+];
+
+/// The columns the file must have.
+const REQUIRED: [&str; 5] = ["code", "district", "address", "type", "standard"];
+
+fn heading_key(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace() && *c != '_').collect::<String>().to_lowercase()
+}
+
+/// Where each column is: (field, index, heading as written).
+fn find_columns(rows: &[Row]) -> Option<(usize, Vec<(&'static str, usize, String)>)> {
+    for (i, r) in rows.iter().enumerate().take(10) {
+        let found: Vec<_> = COLUMNS
+            .iter()
+            .filter_map(|(field, names)| r.cells.iter().position(|c| names.contains(&heading_key(c).as_str())).map(|p| (*field, p, r.cells[p].trim().to_string())))
+            .collect();
+        if REQUIRED.iter().all(|f| found.iter().any(|c| c.0 == *f)) {
+            return Some((i, found));
+        }
+    }
+    None
+}
+
+/// A district cell: the GB/T 2260 code, or the name with or without 区.
+fn district_code(cell: &str) -> String {
+    let cell = cell.trim();
+    model::districts()
+        .into_iter()
+        .find(|(code, name)| *code == cell || *name == cell || name.trim_end_matches('区') == cell)
+        .map(|(c, _)| c.to_string())
+        .unwrap_or_else(|| cell.to_string())
+}
+
+/// A type cell: the code, or its Chinese name.
+fn type_code(cell: &str) -> String {
+    let cell = cell.trim();
+    let zh = [("位置标志", "location"), ("导向标志", "direction"), ("平面示意图", "plan"), ("信息索引标志", "information"), ("提示标志", "notice")];
+    zh.iter().find(|(n, _)| *n == cell).map(|(_, c)| c.to_string()).unwrap_or_else(|| cell.to_lowercase())
+}
+
+/// A row to keep.
+pub struct Entry {
+    pub line: usize,
+    pub sign: SignIn,
+    /// The heading of each field, for the problems the checks find.
+    pub headings: Vec<(&'static str, String)>,
+}
+
+pub struct Parsed {
+    pub entries: Vec<Entry>,
+    pub problems: Vec<Problem>,
+}
+
+/// Reads the file (no database).
+pub fn parse(data: &[u8], limits: &crate::config::ImportLimits) -> anyhow::Result<Parsed> {
+    let read = imports::read(data, limits, cell)?;
+    let Table::Rows(rows) = read.table else {
+        return Ok(Parsed { entries: vec![], problems: vec![Problem::new(1, "", "signs_no_header")] });
+    };
+    let mut problems = read.problems;
+    let Some((head, cols)) = find_columns(&rows) else {
+        problems.push(Problem::new(rows.first().map_or(1, |r| r.line), "", "signs_no_header"));
+        return Ok(Parsed { entries: vec![], problems });
+    };
+    let headings: Vec<(&'static str, String)> = cols.iter().map(|(f, _, h)| (*f, h.clone())).collect();
+    let mut entries = Vec::new();
+    for r in &rows[head + 1..] {
+        let get = |field: &str| cols.iter().find(|c| c.0 == field).and_then(|c| r.cells.get(c.1)).map(|s| s.trim().to_string()).unwrap_or_default();
+        if r.cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let heading = |field: &str| headings.iter().find(|h| h.0 == field).map(|h| h.1.clone()).unwrap_or_default();
+        let code = get("code");
+        if code.is_empty() {
+            problems.push(Problem::new(r.line, heading("code"), "signs_no_code"));
+            continue;
+        }
+        let mut bad = false;
+        let mut degree = |field: &str| -> Option<f64> {
+            let v = get(field);
+            if v.is_empty() {
+                return None;
+            }
+            match v.parse::<f64>() {
+                Ok(x) => Some(x),
+                Err(_) => {
+                    problems.push(Problem::new(r.line, heading(field), "signs_degree").arg("text", &v));
+                    bad = true;
+                    None
+                }
+            }
+        };
+        let (lat, lon) = (degree("lat"), degree("lon"));
+        if bad {
+            continue;
+        }
+        let sign = SignIn {
+            code: Some(code),
+            district: district_code(&get("district")),
+            street: get("street"),
+            address: get("address"),
+            sign_type: type_code(&get("type")),
+            standard: get("standard"),
+            lat,
+            lon,
+            set_name: Some(get("set_name")),
+            owner: Some(get("owner")),
+        };
+        entries.push(Entry { line: r.line, sign, headings: headings.clone() });
+    }
+    Ok(Parsed { entries, problems })
+}
+
+fn cell(d: &calamine::Data) -> String {
+    use calamine::Data;
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Report {
+    pub rows: usize,
+    pub added: usize,
+    pub updated: usize,
+    pub refused: Vec<Problem>,
+}
+
+impl Report {
+    pub fn summary(&self) -> String {
+        let refused_rows = self.refused.iter().map(|p| p.line).collect::<std::collections::BTreeSet<_>>().len();
+        format!("{} rows: {} signs added, {} updated, {} rows refused", self.rows, self.added, self.updated, refused_rows)
+    }
+}
+
+/// Imports a file; `progress(done, total)` is called as rows are stored.
+pub async fn import_bytes(app: &App, data: &[u8], mut progress: impl FnMut(usize, usize)) -> anyhow::Result<Report> {
+    let limits = app.config.imports.clone();
+    let owned = data.to_vec();
+    let Parsed { entries, problems: mut refused } = tokio::task::spawn_blocking(move || parse(&owned, &limits)).await??;
+    let mut report = Report { rows: entries.len() + refused.iter().map(|p| p.line).collect::<std::collections::BTreeSet<_>>().len(), ..Default::default() };
+    let total = entries.len();
+    let mut tx = app.db.begin().await?;
+    for (done, e) in entries.iter().enumerate() {
+        let heading = |field: &str| e.headings.iter().find(|h| h.0 == field).map(|h| h.1.clone()).unwrap_or_else(|| field.to_string());
+        let saved = match e.sign.check() {
+            Ok(checked) => store::save(&mut tx, None, &checked, true).await,
+            Err(err) => Err(err),
+        };
+        match saved {
+            Ok(Saved::Added(_)) => report.added += 1,
+            Ok(Saved::Updated(_)) => report.updated += 1,
+            Err(AppError::Invalid { field, message }) => {
+                let field = field.unwrap_or_default();
+                refused.push(Problem::new(e.line, heading(&field), "signs_field").arg("text", message));
+            }
+            Err(other) => return Err(anyhow::anyhow!("line {}: {other}", e.line)),
+        }
+        progress(done + 1, total);
+    }
+    tx.commit().await?;
+    refused.sort_by_key(|p| p.line);
+    report.refused = refused;
+    Ok(report)
+}
+
+/// The command line: a progress bar, the summary and the refused rows.
+pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String> {
+    let data = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} signs ({per_sec}, {eta})").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    let started = std::time::Instant::now();
+    let b = bar.clone();
+    let report = import_bytes(app, &data, move |done, total| {
+        b.set_length(total as u64);
+        b.set_position(done as u64);
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!("{} in {:.1}s", report.summary(), started.elapsed().as_secs_f64());
+    for p in &report.refused {
+        println!("line {}, column {}: {}", p.line, if p.column.is_empty() { "-" } else { &p.column }, p.message);
+    }
+    Ok(report.summary())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_read_under_chinese_headings() {
+        let csv = "编号,区,街道,地址,类型,执行标准,纬度,经度\nA-1,天河区,天河南街道,体育东路 1 号,导向标志,GB/T 15566.1-2020,23.13,113.32\n,越秀,,x,notice,GB/T 10001.1-2023,,\nA-3,越秀,,x,notice,GB/T 10001.1-2023,north,\n";
+        let Parsed { entries, problems } = parse(csv.as_bytes(), &Default::default()).unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].sign.district, "440106");
+        assert_eq!(entries[0].sign.sign_type, "direction");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!((problems[0].line, problems[0].column.as_str(), problems[0].code.as_str()), (3, "编号", "signs_no_code"));
+        assert_eq!((problems[1].line, problems[1].column.as_str()), (4, "纬度"));
+        assert!(entries[0].sign.check().is_ok());
+    }
+}
