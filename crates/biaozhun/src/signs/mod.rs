@@ -7,6 +7,7 @@
 
 pub mod hooks;
 pub mod import;
+pub mod inspectors;
 pub mod model;
 pub mod policy;
 pub mod routes;

@@ -35,6 +35,7 @@ pub fn routes() -> Routes {
         .post("/api/v1/signs", Access::User, api_create)
         .get("/api/v1/signs/stats", Access::Public, api_stats)
         .post("/api/v1/signs/{id}/inspections", Access::User, api_inspect)
+        .merge(super::inspectors::routes())
 }
 
 /// A sign as the API gives it.
@@ -192,6 +193,7 @@ async fn stats_page(State(app): State<App>, ctx: Ctx, Query(q): Query<PageQuery>
     ctx.render(&app, "signs/stats.html", context! {
         rows => rows, chart => minijinja::Value::from_safe_string(chart), district => district, district_name => district.map(store::district_label),
         signs => signs, total => total, conforming => conforming, baseline => super::BASELINE,
+        manages => ctx.user.as_deref().is_some_and(|u| u.has(crate::auth::Role::Staff)),
     })
 }
 
