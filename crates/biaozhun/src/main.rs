@@ -55,7 +55,8 @@ enum Cmd {
     /// Measure the figures named in the issues (see docs/benchmarks.md).
     Bench {
         /// Which figures: foundation (home page, login, memory), standards, relevance (the
-        /// judged queries alone), tbt, training (certificate verification).
+        /// judged queries alone), tbt, training (certificate verification), signs (district
+        /// statistics over 200,000 signs).
         #[arg(long, default_value = "foundation")]
         suite: String,
         /// Seconds each load phase runs.
@@ -271,7 +272,8 @@ async fn main() -> anyhow::Result<()> {
                 "relevance" => biaozhun::standards::bench::relevance_only().await?,
                 "tbt" => biaozhun::tbt::bench::bench(seconds).await?,
                 "training" => biaozhun::training::bench::bench(seconds, clients).await?,
-                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training)"),
+                "signs" => biaozhun::signs::bench::bench(seconds, clients).await?,
+                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, signs)"),
             }
         }
     }

@@ -5,6 +5,7 @@
 //! cases for the owning organisation on the workflow engine; district statistics kept as
 //! rolled-up counts in the same transaction as the records (docs/signs.md).
 
+pub mod bench;
 pub mod hooks;
 pub mod import;
 pub mod inspectors;
