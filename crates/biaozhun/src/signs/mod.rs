@@ -41,7 +41,8 @@ pub struct Counts {
 /// The city's totals, from the per-district counts.
 pub async fn counts(app: &crate::App) -> crate::web::AppResult<Counts> {
     let (signs, conforming, inspections, open_cases): (i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT COALESCE(SUM(signs), 0), COALESCE(SUM(conforming), 0), COALESCE(SUM(inspections), 0), COALESCE(SUM(open_cases), 0) FROM sign_district_counts",
+        "SELECT CAST(COALESCE(SUM(signs), 0) AS BIGINT), CAST(COALESCE(SUM(conforming), 0) AS BIGINT), CAST(COALESCE(SUM(inspections), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(open_cases), 0) AS BIGINT) FROM sign_district_counts",
     )
     .fetch_one(&app.db.pool)
     .await?;
