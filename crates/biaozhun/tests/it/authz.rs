@@ -37,6 +37,8 @@ scenario!(every_route_enforces_its_rule_for_every_role, |t: TestApp| async move 
         (Who::Expert, t.user_with_roles("m_expert", &[Role::Expert]).await),
         // An expert with a scoped role reaches the routes any expert reaches, no more.
         (Who::Expert, t.user_scoped("m_reviewer", &[Role::Expert], biaozhun::auth::scopes::ScopedRole::Reviewer, biaozhun::tbt::policy::comment_scope(1)).await),
+        // A district's sign inspector reaches the routes any user reaches, no more.
+        (Who::User, t.user_scoped("m_inspector", &[], biaozhun::auth::scopes::ScopedRole::Inspector, biaozhun::auth::scopes::Scope::new("district", "440106")).await),
         (Who::Staff, staff),
         (Who::Admin, t.user_with_roles("m_admin", &[Role::Admin]).await),
     ];
@@ -216,4 +218,28 @@ scenario!(a_certificate_sheet_is_the_holders_and_the_staffs, |t: TestApp| async 
     // Without the CSRF token nothing is issued.
     assert_eq!(staff.post_form_no_csrf("/staff/certificates", &[("kind", "supervisor"), ("holder", "az_cert_other"), ("title", "x")]).await.status, StatusCode::FORBIDDEN);
     assert_eq!(t.count("SELECT COUNT(*) FROM training_certificates").await, 1);
+});
+
+// A sign inspector holds on their district only: they register and inspect signs there, not
+// in another district; staff do both everywhere (docs/signs.md).
+scenario!(a_sign_inspector_acts_in_their_district_only, |t: TestApp| async move {
+    use biaozhun::auth::scopes::{Scope, ScopedRole};
+    let staff = t.staff("ai_staff").await;
+    let inspector = t.user_scoped("ai_inspector", &[], ScopedRole::Inspector, Scope::new("district", "440106")).await;
+    let body = |d: &str, code: &str| serde_json::json!({"code": code, "district": d, "address": "x 路 1 号", "type": "location", "standard": "GB/T 10001.1-2023"});
+    let mine = inspector.api(Method::POST, "/api/v1/signs", Some(body("440106", "AI-1"))).await;
+    assert_eq!(mine.status, StatusCode::CREATED, "{}", mine.text);
+    assert_eq!(inspector.api(Method::POST, "/api/v1/signs", Some(body("440104", "AI-2"))).await.status, StatusCode::FORBIDDEN);
+    let theirs = staff.api(Method::POST, "/api/v1/signs", Some(body("440104", "AI-3"))).await.json()["id"].as_i64().unwrap();
+    let mine = mine.json()["id"].as_i64().unwrap();
+    let finding = serde_json::json!({"findings": [{"clause": "4.2", "note": "x"}]});
+    assert_eq!(inspector.api(Method::POST, &format!("/api/v1/signs/{mine}/inspections"), Some(finding.clone())).await.status, StatusCode::CREATED);
+    assert_eq!(inspector.api(Method::POST, &format!("/api/v1/signs/{theirs}/inspections"), Some(finding.clone())).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(staff.api(Method::POST, &format!("/api/v1/signs/{theirs}/inspections"), Some(finding)).await.status, StatusCode::CREATED);
+    assert_eq!(inspector.get("/signs/inspectors").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(inspector.get("/signs/cases").await.status, StatusCode::FORBIDDEN);
+    // The case of the other district's sign is not theirs to see.
+    let case: i64 = sqlx::query_scalar("SELECT id FROM sign_cases WHERE district = '440104'").fetch_one(&t.app.db.pool).await.unwrap();
+    assert_eq!(inspector.get(&format!("/signs/cases/{case}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(staff.get(&format!("/signs/cases/{case}")).await.status, StatusCode::OK);
 });
