@@ -212,6 +212,9 @@ pub async fn inspect(app: &App, ctx: &Ctx, sign: &Sign, i: Inspection<'_>) -> Ap
     let conforming = i.findings.is_empty();
     let now = crate::util::now();
     let mut tx = app.db.begin().await?;
+    // Take the sign's row first: a second inspection of the same sign waits here, then reads
+    // the standing and the case this one left (counted once, one case).
+    sqlx::query("UPDATE signs SET updated_at = $1 WHERE id = $2").bind(now).bind(sign.id).execute(&mut *tx).await?;
     let findings = serde_json::to_string(i.findings).map_err(|e| AppError::Internal(e.into()))?;
     let iid: i64 = sqlx::query_scalar("INSERT INTO sign_inspections (sign_id, inspector, conforming, findings, note, created_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id")
         .bind(sign.id)
@@ -234,7 +237,7 @@ pub async fn inspect(app: &App, ctx: &Ctx, sign: &Sign, i: Inspection<'_>) -> Ap
             .execute(&mut *tx)
             .await?;
     }
-    // The sign's standing, read under the write so two inspections count once each.
+    // The sign's standing, read under the row lock so two inspections count once each.
     let before: i64 = sqlx::query_scalar("SELECT conforming FROM signs WHERE id = $1").bind(sign.id).fetch_one(&mut *tx).await?;
     sqlx::query("UPDATE signs SET conforming = $1, inspected_at = $2, updated_at = $2 WHERE id = $3").bind(i64::from(conforming)).bind(now).bind(sign.id).execute(&mut *tx).await?;
     let actor = Actor::of(ctx)?.with_scope("inspector");

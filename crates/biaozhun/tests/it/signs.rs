@@ -152,6 +152,12 @@ scenario!(an_inspector_inspects_in_their_district_and_the_owner_rectifies, |t: T
     // The staff queue lists the open case (not overdue yet).
     assert!(staff.get("/signs/cases").await.text.contains(&format!("整改案件 {cid}")));
     assert!(!staff.get("/signs/cases?overdue=1").await.text.contains(&format!("整改案件 {cid}")));
+    // Past its due date it is on the staff queue as overdue, and marked so on its page.
+    sqlx::query("UPDATE sign_cases SET due_at = $1 WHERE id = $2").bind(biaozhun::util::now() - 86400).bind(cid).execute(&t.app.db.pool).await.unwrap();
+    let queue = staff.get("/staff").await.text;
+    assert!(queue.contains("<a href=\"&#x2f;signs&#x2f;cases?overdue=1\">逾期未整改的标志</a> <span class=\"badge\">1</span>"), "{queue}");
+    assert!(staff.get("/signs/cases?overdue=1").await.text.contains(&format!("整改案件 {cid}")));
+    assert!(org.admin.get(&case_path).await.text.contains("已逾期"));
     // The owner reports the rectification (a note is required; the version guards).
     assert_eq!(org.admin.post_form(&format!("/signs/cases/{cid}/rectify"), &[("version", "0"), ("note", "")]).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = org.admin.post_form(&format!("/signs/cases/{cid}/rectify"), &[("version", "0"), ("note", "已更换标志面板")]).await;
