@@ -94,6 +94,21 @@ scenario!(signs_are_registered_by_place_and_standard_and_counted_by_district, |t
     assert!(sign_page.contains("TH-0001") && sign_page.contains("尚未检查") && !sign_page.contains("记录检查"), "{sign_page}");
     let counts = biaozhun::signs::counts(&t.app).await.unwrap();
     assert_eq!((counts.signs, counts.conforming, counts.baseline), (3, 0, 106_000));
+    // In English too.
+    let english = t.client();
+    english.get("/lang/en").await;
+    let page = english.get("/signs?district=440106").await.text;
+    for want in ["Public information signs", "Direction sign", "outline baseline 106000", "Registered signs by district"] {
+        assert!(page.contains(want), "{want} in {page}");
+    }
+    // Two inspections of one sign at once: each counted once, one case between them.
+    let finding = json!({"findings": [{"clause": "4.2", "note": "字体不符"}]});
+    let path = format!("/api/v1/signs/{id}/inspections");
+    let (a, b) = tokio::join!(staff.api(Method::POST, &path, Some(finding.clone())), staff.api(Method::POST, &path, Some(finding.clone())));
+    assert_eq!((a.status, b.status), (StatusCode::CREATED, StatusCode::CREATED), "{} {}", a.text, b.text);
+    assert_eq!(a.json()["case"], b.json()["case"]);
+    let th = stats_of(&visitor, "440106").await;
+    assert_eq!((th["inspections"].as_i64(), th["open_cases"].as_i64(), th["conforming"].as_i64()), (Some(2), Some(1), Some(0)));
 });
 
 scenario!(an_inspector_inspects_in_their_district_and_the_owner_rectifies, |t: TestApp| async move {
