@@ -97,7 +97,7 @@ const PUBLIC = [
   '/', '/login', '/register', '/password/forgot',
   '/news', '/notices', '/policies', OUTLINE, '/search?q=%E6%A0%87%E5%87%86', '/search?q=GB',
   '/standards', '/standards?q=GB', '/standards/check', '/standards/check/verify', '/tbt', '/tbt?q=seed', '/tbt/stats', '/training',
-  '/membership', '/membership?kind=organisation',
+  '/membership', '/membership?kind=organisation', '/signs', '/signs?district=440106',
 ];
 
 for (const lang of ['zh-CN', 'en']) {
@@ -146,7 +146,7 @@ test('staff and member pages pass axe (WCAG 2.1 A/AA, best practices)', async ()
     '/', '/membership', '/membership?kind=organisation', '/membership?kind=individual', '/notifications', '/account', '/orgs', '/standards/watchlist', '/standards/checks', '/tbt/profile',
     '/staff', '/staff/memberships', '/staff/articles', '/staff/articles/new',
     '/staff/standards/import', '/staff/tbt', '/staff/tbt/import',
-    '/admin/users/1', '/admin/outbox',
+    '/admin/users/1', '/admin/outbox', '/signs/inspectors', '/signs/cases',
   ], 'admin'));
   assert.deepEqual(report, [], '\n' + report.join('\n'));
 });
