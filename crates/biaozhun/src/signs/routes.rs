@@ -25,6 +25,7 @@ pub struct ApiDoc;
 pub fn routes() -> Routes {
     Routes::new()
         .get("/signs", Access::Public, stats_page)
+        .post("/signs", Access::User, register)
         .get("/signs/{id}", Access::Public, sign_page)
         .post("/signs/{id}/inspections", Access::User, inspect_form)
         .get("/signs/photos/{pid}", Access::User, photo)
@@ -181,20 +182,98 @@ struct PageQuery {
 }
 
 async fn stats_page(State(app): State<App>, ctx: Ctx, Query(q): Query<PageQuery>) -> AppResult<Response> {
-    let rows = store::stats(&app).await?;
+    stats_view(&app, &ctx, q.district.as_deref(), StatusCode::OK, serde_json::json!({}), None).await
+}
+
+/// The statistics page with a district's register and, for those who inspect there, the
+/// form to register a sign (`form`: the values to show again, `error`: the field and message).
+pub async fn stats_view(app: &App, ctx: &Ctx, district: Option<&str>, status: StatusCode, form: serde_json::Value, error: Option<(String, String)>) -> AppResult<Response> {
+    let rows = store::stats(app).await?;
     let chart = crate::web::chart::bar(&ctx.t("signs.chart_title"), &rows.iter().map(|d| (d.name.clone(), d.signs, false)).collect::<Vec<_>>());
-    let district = q.district.as_deref().filter(|d| super::model::district_name(d).is_some());
+    let district = district.filter(|d| super::model::district_name(d).is_some());
     let signs: Vec<SignOut> = match district {
-        Some(d) => store::list(&app, Some(d), 0, 200).await?.iter().map(SignOut::from).collect(),
+        Some(d) => store::list(app, Some(d), 0, 200).await?.iter().map(SignOut::from).collect(),
         None => vec![],
     };
+    let registers = match (district, ctx.user.as_deref()) {
+        (Some(d), Some(u)) => policy::inspects_in(app, u, d).await?,
+        _ => false,
+    };
+    let streets: Vec<&str> = district.map(|d| super::model::STREETS.iter().filter(|s| s.district == d).map(|s| s.name.as_str()).collect()).unwrap_or_default();
     let total: i64 = rows.iter().map(|d| d.signs).sum();
     let conforming: i64 = rows.iter().map(|d| d.conforming).sum();
-    ctx.render(&app, "signs/stats.html", context! {
+    let (error_field, error) = error.unzip();
+    let mut r = ctx.render(app, "signs/stats.html", context! {
         rows => rows, chart => minijinja::Value::from_safe_string(chart), district => district, district_name => district.map(store::district_label),
         signs => signs, total => total, conforming => conforming, baseline => super::BASELINE,
         manages => ctx.user.as_deref().is_some_and(|u| u.has(crate::auth::Role::Staff)),
-    })
+        registers => registers, streets => streets, types => super::model::TYPES, form => form, error_field => error_field, error => error,
+    })?;
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+#[derive(Deserialize, Serialize, Default)]
+struct RegisterForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    district: String,
+    #[serde(default)]
+    street: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default, rename = "type")]
+    sign_type: String,
+    #[serde(default)]
+    standard: String,
+    #[serde(default)]
+    lat: String,
+    #[serde(default)]
+    lon: String,
+    #[serde(default)]
+    set_name: String,
+    #[serde(default)]
+    owner: String,
+}
+
+/// Registers a sign from the form on a district's page (staff, or an inspector of the
+/// district); on 422 the form comes back with the field named and the values kept.
+async fn register(State(app): State<App>, ctx: Ctx, Form(f): Form<RegisterForm>) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let again = |field: &str| Some((field.to_string(), ctx.t(&format!("signs.err_field_{field}"))));
+    let values = serde_json::to_value(&f).unwrap_or_default();
+    let degree = |v: &str| if v.trim().is_empty() { Ok(None) } else { v.trim().parse::<f64>().map(Some) };
+    let (lat, lon) = match (degree(&f.lat), degree(&f.lon)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(_), _) => return stats_view(&app, &ctx, Some(&f.district), StatusCode::UNPROCESSABLE_ENTITY, values, again("lat")).await,
+        (_, Err(_)) => return stats_view(&app, &ctx, Some(&f.district), StatusCode::UNPROCESSABLE_ENTITY, values, again("lon")).await,
+    };
+    let opt = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+    let input = SignIn {
+        code: opt(&f.code), district: f.district.trim().to_string(), street: f.street.clone(), address: f.address.clone(), sign_type: f.sign_type.clone(),
+        standard: f.standard.clone(), lat, lon, set_name: opt(&f.set_name), owner: opt(&f.owner),
+    };
+    let checked = match input.check() {
+        Ok(c) => c,
+        Err(AppError::Invalid { field, .. }) => {
+            let field = field.unwrap_or_default();
+            return stats_view(&app, &ctx, Some(&f.district), StatusCode::UNPROCESSABLE_ENTITY, values, again(&field)).await;
+        }
+        Err(e) => return Err(e),
+    };
+    if !policy::inspects_in(&app, user, &checked.district).await? {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = app.db.begin().await?;
+    let saved = match store::save(&mut tx, Some(&ctx), &checked, false).await {
+        Ok(Saved::Added(id) | Saved::Updated(id)) => id,
+        Err(AppError::Invalid { .. }) => return stats_view(&app, &ctx, Some(&f.district), StatusCode::UNPROCESSABLE_ENTITY, values, again("owner")).await,
+        Err(AppError::Conflict(_)) => return stats_view(&app, &ctx, Some(&f.district), StatusCode::CONFLICT, values, again("code_taken")).await,
+        Err(e) => return Err(e),
+    };
+    tx.commit().await?;
+    Ok(redirect_with_flash(&app, &format!("/signs/{saved}"), "sign_registered"))
 }
 
 async fn sign_view(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Option<(String, String)>) -> AppResult<Response> {

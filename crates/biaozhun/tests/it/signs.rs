@@ -127,6 +127,24 @@ scenario!(an_inspector_inspects_in_their_district_and_the_owner_rectifies, |t: T
     unknown_owner["owner"] = json!("91440106MA5CXYW12B");
     assert_eq!(inspector.api(Method::POST, "/api/v1/signs", Some(unknown_owner)).await.json()["error"]["field"], "owner");
     let other = staff.api(Method::POST, "/api/v1/signs", Some(sign("440104", "YX-1002"))).await.json()["id"].as_i64().unwrap();
+    // The form on the district's page, for the district's inspectors: errors name the field
+    // and keep the text.
+    assert!(inspector.get("/signs?district=440106").await.text.contains("id=\"register-sign\""));
+    assert!(!inspector.get("/signs?district=440104").await.text.contains("id=\"register-sign\""));
+    assert!(!outsider.get("/signs?district=440106").await.text.contains("id=\"register-sign\""));
+    let mut form = vec![("district", "440106"), ("code", "TH-1003"), ("street", "天河南街道"), ("address", "天河路 385 号"), ("type", "plan"), ("standard", "GB/T 1.1-2020"), ("lat", ""), ("lon", "")];
+    let r = inspector.post_form("/signs", &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("id=\"err-standard\"") && r.text.contains("天河路 385 号"), "{}", r.text);
+    form[5] = ("standard", "GB/T 10001.1-2023");
+    let r = inspector.post_form("/signs", &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(inspector.get(&r.location()).await.text.contains("平面示意图"));
+    assert_eq!(inspector.post_form("/signs", &form).await.status, StatusCode::CONFLICT);
+    form[0] = ("district", "440104");
+    form[1] = ("code", "YX-1003");
+    form[2] = ("street", "");
+    assert_eq!(inspector.post_form("/signs", &form).await.status, StatusCode::FORBIDDEN);
     // Not in another district, nor as a plain user.
     assert_eq!(inspect_form(&inspector, other, "conforming", "", &[]).await.status, StatusCode::FORBIDDEN);
     assert_eq!(inspector.api(Method::POST, &format!("/api/v1/signs/{other}/inspections"), Some(json!({}))).await.status, StatusCode::FORBIDDEN);
@@ -187,11 +205,11 @@ scenario!(an_inspector_inspects_in_their_district_and_the_owner_rectifies, |t: T
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     assert!(org.admin.get(&case_path).await.text.contains("已结案"));
     let th = stats_of(&outsider, "440106").await;
-    assert_eq!((th["signs"].as_i64(), th["conforming"].as_i64(), th["inspections"].as_i64(), th["open_cases"].as_i64()), (Some(1), Some(1), Some(3), Some(0)));
+    assert_eq!((th["signs"].as_i64(), th["conforming"].as_i64(), th["inspections"].as_i64(), th["open_cases"].as_i64()), (Some(2), Some(1), Some(3), Some(0)));
     // The counts agree with the records they roll up.
     assert_eq!(t.count("SELECT COUNT(*) FROM sign_inspections").await, 3);
     let counts = biaozhun::signs::counts(&t.app).await.unwrap();
-    assert_eq!((counts.signs, counts.conforming, counts.inspections, counts.open_cases), (2, 1, 3, 0));
+    assert_eq!((counts.signs, counts.conforming, counts.inspections, counts.open_cases), (3, 1, 3, 0));
 });
 
 scenario!(a_register_is_imported_from_csv_or_xlsx_by_sign_code_with_problems_by_row_and_column, |t: TestApp| async move {
