@@ -79,6 +79,8 @@ enum ImportCmd {
     Standards { file: PathBuf },
     /// WTO TBT notifications: the ePing export (CSV or XLSX) or JSONL.
     Tbt { file: PathBuf },
+    /// An existing expert pool: XLSX or CSV, matched by e-mail address or identity number.
+    Experts { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -244,6 +246,7 @@ async fn main() -> anyhow::Result<()> {
             let (action, summary, file) = match what {
                 ImportCmd::Standards { file } => ("standards.import", biaozhun::standards::import::run_cli(&app, &file).await?, file),
                 ImportCmd::Tbt { file } => ("tbt.import", biaozhun::tbt::import::run_cli(&app, &file).await?, file),
+                ImportCmd::Experts { file } => ("experts.import", biaozhun::experts::import::run_cli(&app, &file).await?, file),
             };
             biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
             if app.indexer.left_to_server() {
