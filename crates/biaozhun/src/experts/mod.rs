@@ -4,6 +4,7 @@
 //! the random draw of review panels with a recorded seed and snapshot that an auditor can
 //! replay (docs/experts.md).
 
+pub mod bench;
 pub mod draw;
 pub mod hooks;
 pub mod import;
