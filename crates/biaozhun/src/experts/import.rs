@@ -218,10 +218,10 @@ enum Done {
 /// in the pool), an identical one is left.
 async fn store_row(tx: &mut crate::db::Tx, app: &App, actor: &Actor, r: &Row) -> anyhow::Result<Done> {
     let p = &r.profile;
-    let found: Option<store::Expert> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let found: Option<store::Expert> = sqlx::query_as(
         "SELECT id, user_id, name, title, org_id, org_name, org_uscc, fields, industry, qualifications, languages, intl_roles, committees, email, phone, \
-         id_number, status, tier, version, updated_at FROM experts WHERE ($1 <> '' AND email_key = $1) OR ($1 = '' AND $2 <> '' AND id_number = $2) ORDER BY id LIMIT 1"
-    )))
+         id_number, status, tier, version, updated_at FROM experts WHERE ($1 <> '' AND email_key = $1) OR ($1 = '' AND $2 <> '' AND id_number = $2) ORDER BY id LIMIT 1",
+    )
     .bind(&p.email_key)
     .bind(&p.id_number)
     .fetch_optional(&mut **tx)

@@ -233,12 +233,11 @@ pub async fn step(app: &App, ctx: &Ctx, id: i64, version: i64, action: &str, not
     let actor = Actor::of(ctx)?;
     let mut tx = app.db.begin().await?;
     let ev = workflow::transition(&mut tx, app, &super::PROFILE_FLOW, id, version, &actor, Step::action(action).note(note)).await?;
-    if let Some(user_id) = sqlx::query_scalar::<_, Option<i64>>("SELECT user_id FROM experts WHERE id = $1").bind(id).fetch_one(&mut *tx).await? {
-        if actor.user_id() != Some(user_id) {
-            let state = crate::web::i18n::t(ctx.lang, &super::PROFILE_FLOW.state_key(&ev.to_state));
-            let n = crate::jobs::notify::Notice { kind: "experts_profile", key: "experts.notice_profile", args: &[("state", &state), ("note", &ev.note)], link: "/experts/me", mail: true };
-            crate::jobs::notify::send(&mut tx, app, user_id, n).await?;
-        }
+    let owner: Option<i64> = sqlx::query_scalar("SELECT user_id FROM experts WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    if let Some(user_id) = owner.filter(|u| actor.user_id() != Some(*u)) {
+        let state = crate::web::i18n::t(ctx.lang, &super::PROFILE_FLOW.state_key(&ev.to_state));
+        let n = crate::jobs::notify::Notice { kind: "experts_profile", key: "experts.notice_profile", args: &[("state", &state), ("note", &ev.note)], link: "/experts/me", mail: true };
+        crate::jobs::notify::send(&mut tx, app, user_id, n).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -165,7 +165,6 @@ scenario!(a_draw_avoids_invites_and_replays_after_the_pool_changed, |t: TestApp|
         assert_ne!(*e, pool[1], "the avoided expert is not drawn");
         assert_ne!(*e, outsider);
     }
-    // The same seed over the same pool: the same panel (a second draw, then undone by hand).
     // The invitations went out by mail with an answer link; backups wait.
     assert_eq!(t.count("SELECT COUNT(*) FROM expert_invitations WHERE status = 'invited'").await, 7);
     assert_eq!(t.count("SELECT COUNT(*) FROM expert_invitations WHERE status = 'reserve'").await, 3);
@@ -215,10 +214,23 @@ scenario!(a_draw_avoids_invites_and_replays_after_the_pool_changed, |t: TestApp|
     assert_eq!(staff.api(Method::POST, "/api/v1/experts/draws/999999/replay", None).await.status, StatusCode::NOT_FOUND);
 
     // Experts invited in the last draw are avoided on request, and so is an unavailable one.
-    let r = staff.api(Method::POST, "/api/v1/experts/draws", Some(json!({"fields": ["13.020"], "count": 5, "avoid_recent_draws": 1}))).await;
+    let away = backups[0];
+    sqlx::query("INSERT INTO expert_unavailable (expert_id, from_day, to_day) VALUES ($1, $2, $2)")
+        .bind(away)
+        .bind(biaozhun::util::parse_local_date("2031-06-01").unwrap())
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    let r = staff.api(Method::POST, "/api/v1/experts/draws", Some(json!({"fields": ["13.020"], "count": 5, "avoid_recent_draws": 1, "date": "2031-06-01"}))).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let second = ids(&r.json()["panel"]);
-    assert!(second.iter().all(|e| !panel.contains(e)), "{second:?} {panel:?}");
+    assert!(second.iter().all(|e| !panel.contains(e) && *e != away), "{second:?} {panel:?}");
+    let snap: String = sqlx::query_scalar("SELECT snapshot FROM expert_draws WHERE id = $1").bind(r.json()["id"].as_i64().unwrap()).fetch_one(&t.app.db.pool).await.unwrap();
+    let snap: serde_json::Value = serde_json::from_str(&snap).unwrap();
+    let why = |id: i64| snap["excluded"].as_array().unwrap().iter().find(|e| e["id"] == id).map(|e| e["why"].as_str().unwrap().to_string());
+    assert_eq!(why(away).as_deref(), Some("unavailable"));
+    assert_eq!(why(panel[4]).as_deref(), Some("recent"));
+    assert_eq!(why(panel[0]), None, "a suspended expert is not in the pool at all");
     assert_ne!(r.json()["seed"].as_u64(), Some(20261130), "a fresh seed");
     assert!(r.json()["seed"].as_u64().unwrap() < 1 << 53, "exact in JSON readers");
 });
@@ -404,3 +416,63 @@ fn write_expert_pool_file() {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(format!("{dir}/pool.xlsx"), bytes).unwrap();
 }
+
+// The authorization rows of the room on real records: visitors, users, an expert (their own
+// profile and invitations only), staff and administrators.
+scenario!(who_reaches_what_in_the_expert_pool, |t: TestApp| async move {
+    let staff = t.staff("az_staff").await;
+    let admin = t.user_with_roles("az_admin", &[Role::Admin]).await;
+    let owner = t.user_with_roles("az_owner", &[Role::Expert]).await;
+    let other = t.user_with_roles("az_other", &[Role::Expert]).await;
+    let user = t.user("az_user").await;
+    let anon = t.client();
+    for (who, c) in [("az_owner", &owner), ("az_other", &other)] {
+        let form = [("name", who), ("fields", "13.020"), ("email", "x@example.com"), ("phone", "13600000000")];
+        assert_eq!(c.post_form("/experts/me", &form).await.status, StatusCode::SEE_OTHER);
+        c.post_form("/experts/me/submit", &[]).await;
+    }
+    let owner_id: i64 = sqlx::query_scalar("SELECT id FROM experts WHERE name = 'az_owner'").fetch_one(&t.app.db.pool).await.unwrap();
+    let other_id: i64 = sqlx::query_scalar("SELECT id FROM experts WHERE name = 'az_other'").fetch_one(&t.app.db.pool).await.unwrap();
+    for id in [owner_id, other_id] {
+        assert_eq!(staff.post_form(&format!("/staff/experts/{id}/step"), &[("action", "approve")]).await.status, StatusCode::SEE_OTHER);
+    }
+    let r = admin.api(Method::POST, "/api/v1/experts/draws", Some(json!({"fields": ["13.020"], "count": 2}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "administrators draw too: {}", r.text);
+    let draw = r.json()["id"].as_i64().unwrap();
+    let inv: i64 = sqlx::query_scalar("SELECT id FROM expert_invitations WHERE expert_id = $1").bind(owner_id).fetch_one(&t.app.db.pool).await.unwrap();
+    let inv_page = format!("/experts/invitations/{inv}");
+    let profile = format!("/staff/experts/{owner_id}");
+    let draw_page = format!("/staff/experts/draws/{draw}");
+    let login = |r: &Resp| r.status == StatusCode::SEE_OTHER && r.location().starts_with("/login");
+
+    // Visitors: the public list only.
+    assert_eq!(anon.get("/experts").await.status, StatusCode::OK);
+    for path in ["/experts/me", profile.as_str(), draw_page.as_str(), inv_page.as_str()] {
+        assert!(login(&anon.get(path).await), "{path}");
+    }
+    assert_eq!(anon.api(Method::POST, "/api/v1/experts/draws", Some(json!({"fields": ["13.020"], "count": 1}))).await.status, StatusCode::UNAUTHORIZED);
+    // Users without the Expert role: no profile, no staff pages, no one's invitation.
+    assert_eq!(user.get("/experts/me").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(user.get(&profile).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(user.get(&inv_page).await.status, StatusCode::NOT_FOUND);
+    // An expert: their own profile and invitation; not another's, not the staff pages.
+    assert!(owner.get("/experts/me").await.text.contains("az_owner"));
+    assert!(!other.get("/experts/me").await.text.contains("az_owner"));
+    assert_eq!(owner.get(&inv_page).await.status, StatusCode::OK);
+    assert_eq!(other.get(&inv_page).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(other.post_form(&inv_page, &[("answer", "decline")]).await.status, StatusCode::NOT_FOUND);
+    for path in [profile.as_str(), draw_page.as_str(), "/staff/experts", "/staff/experts/draws", "/staff/experts/tiers"] {
+        assert_eq!(owner.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(owner.post_form(&format!("/staff/experts/{other_id}/step"), &[("action", "suspend"), ("note", "x")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(owner.api(Method::POST, &format!("/api/v1/experts/draws/{draw}/replay"), None).await.status, StatusCode::FORBIDDEN);
+    let seen = owner.get("/api/v1/experts").await.json();
+    assert!(seen["items"].as_array().unwrap().iter().all(|e| e.get("phone").is_none()), "an expert sees the public fields of others");
+    // Staff and administrators: everything.
+    for c in [&staff, &admin] {
+        for path in [profile.as_str(), draw_page.as_str(), inv_page.as_str(), "/staff/experts", "/staff/experts/tiers"] {
+            assert_eq!(c.get(path).await.status, StatusCode::OK, "{path}");
+        }
+        assert!(c.get("/api/v1/experts").await.text.contains("13600000000"));
+    }
+});
