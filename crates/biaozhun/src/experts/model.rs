@@ -359,6 +359,10 @@ impl DrawRequest {
         if self.avoid_organisations.len() > 200 || self.avoid_experts.len() > 1000 {
             return Err(("avoid_organisations", "experts.err_draw_avoid"));
         }
+        // A mistyped code would avoid no one: every code must be a valid one.
+        if self.avoid_organisations.iter().any(|o| !stdnum::uscc::is_valid(o.trim())) {
+            return Err(("avoid_organisations", "experts.err_uscc"));
+        }
         if too_long(&self.title, 200) {
             return Err(("title", "experts.err_long"));
         }

@@ -143,6 +143,8 @@ scenario!(a_draw_avoids_invites_and_replays_after_the_pool_changed, |t: TestApp|
     let r = bad(json!({"fields": ["13.020"], "count": 30})).await;
     assert_eq!((r.status, r.json()["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("count")), "more than the pool holds");
     assert!(r.text.contains("24"), "{}", r.text);
+    let r = bad(json!({"fields": ["13.020"], "count": 3, "avoid_organisations": ["91350100MA00000000"]})).await;
+    assert_eq!((r.status, r.json()["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("avoid_organisations")), "a mistyped code would avoid no one");
     assert_eq!(t.count("SELECT COUNT(*) FROM expert_draws").await, 0);
 
     let avoid_org = uscc(0);
