@@ -102,9 +102,15 @@ pub async fn draw_in(tx: &mut Tx, app: &App, req: &DrawRequest, review_day: Opti
     let data = serde_json::json!({ "seed": seed.to_string(), "panel": panel, "backups": backups, "pool": snapshot.pool.len(), "snapshot_sha256": sha });
     workflow::start(tx, app, &super::DRAW_FLOW, id, actor, Step::action("draw").data(data)).await?;
     let system = Actor::system(lang);
-    for (i, expert) in panel.iter().chain(backups.iter()).enumerate() {
+    // Whom to write to, read once for the whole panel and its backups.
+    let drawn: Vec<i64> = panel.iter().chain(backups.iter()).copied().collect();
+    let list = drawn.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    let people: Vec<(i64, Option<i64>, String, String)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT id, user_id, name, email FROM experts WHERE id IN ({list})"))).fetch_all(&mut **tx).await?;
+    let title = req.title.trim();
+    for (i, expert) in drawn.iter().enumerate() {
         let on_panel = i < panel.len();
-        let user_id: Option<i64> = sqlx::query_scalar("SELECT user_id FROM experts WHERE id = $1").bind(expert).fetch_one(&mut **tx).await?;
+        let (_, user_id, name, email) = people.iter().find(|p| p.0 == *expert).cloned().ok_or(AppError::NotFound)?;
         let inv: i64 = sqlx::query_scalar(
             "INSERT INTO expert_invitations (draw_id, expert_id, user_id, position, role, status, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id",
         )
@@ -120,31 +126,35 @@ pub async fn draw_in(tx: &mut Tx, app: &App, req: &DrawRequest, review_day: Opti
         let action = if on_panel { "invite" } else { "reserve" };
         workflow::start(tx, app, &super::INVITATION_FLOW, inv, &system, Step::action(action).data(serde_json::json!({ "draw": id, "position": i + 1 }))).await?;
         if on_panel {
-            send_invitation(tx, app, inv, now + days * 86400).await?;
+            let to = Invitee { name: &name, email: &email, user_id, title };
+            send_invitation(tx, app, inv, now + days * 86400, &to).await?;
         }
     }
     Ok(Draw { id, seed, panel, backups })
 }
 
+/// Who an invitation goes to, and for what.
+struct Invitee<'a> {
+    name: &'a str,
+    email: &'a str,
+    user_id: Option<i64>,
+    title: &'a str,
+}
+
 /// Gives an invitation its answer link and deadline, and sends it: a mail to the expert's
 /// address with the link, and a notice to their account if they have one.
-async fn send_invitation(tx: &mut Tx, app: &App, inv: i64, deadline: i64) -> AppResult<()> {
+async fn send_invitation(tx: &mut Tx, app: &App, inv: i64, deadline: i64, to: &Invitee<'_>) -> AppResult<()> {
     let token = crate::util::random_token(24);
     sqlx::query("UPDATE expert_invitations SET token_hash = $1, deadline = $2 WHERE id = $3").bind(crate::util::sha256_hex(&token)).bind(deadline).bind(inv).execute(&mut **tx).await?;
-    let (name, email, user_id, title): (String, String, Option<i64>, String) = sqlx::query_as(
-        "SELECT e.name, e.email, e.user_id, d.title FROM expert_invitations i JOIN experts e ON e.id = i.expert_id JOIN expert_draws d ON d.id = i.draw_id WHERE i.id = $1",
-    )
-    .bind(inv)
-    .fetch_one(&mut **tx)
-    .await?;
+    let Invitee { name, email, user_id, title } = *to;
     let base = app.config.base_url.trim_end_matches('/');
     let link = format!("{base}/experts/invitations/{inv}?token={token}");
     let due = crate::util::fmt_datetime(deadline);
-    let args = [("name", name.as_str()), ("title", title.as_str()), ("deadline", due.as_str()), ("link", link.as_str())];
+    let args = [("name", name), ("title", title), ("deadline", due.as_str()), ("link", link.as_str())];
     if !email.is_empty() {
         let subject = crate::web::i18n::tf(Lang::Zh, "experts.mail_invite.title", &args);
         let body = crate::web::i18n::tf(Lang::Zh, "experts.mail_invite.body", &args);
-        crate::jobs::mail::enqueue(tx, &email, &subject, &body).await?;
+        crate::jobs::mail::enqueue(tx, email, &subject, &body).await?;
     }
     if let Some(u) = user_id {
         let n = crate::jobs::notify::Notice { kind: "experts_invitation", key: "experts.notice_invite", args: &args, link: "/experts/me", mail: email.is_empty() };
@@ -243,8 +253,15 @@ pub async fn replace(tx: &mut Tx, app: &App, draw_id: i64, gone: i64, lang: Lang
     let system = Actor::system(lang);
     workflow::transition(tx, app, &super::INVITATION_FLOW, inv, version, &system, Step::action("replace").data(serde_json::json!({ "replaces": gone }))).await?;
     sqlx::query("UPDATE expert_invitations SET replaces = $1 WHERE id = $2").bind(gone).bind(inv).execute(&mut **tx).await?;
-    let days: i64 = sqlx::query_scalar("SELECT answer_days FROM expert_draws WHERE id = $1").bind(draw_id).fetch_one(&mut **tx).await?;
-    send_invitation(tx, app, inv, crate::util::now() + days * 86400).await?;
+    let (days, name, email, user_id, title): (i64, String, String, Option<i64>, String) = sqlx::query_as(
+        "SELECT d.answer_days, e.name, e.email, e.user_id, d.title FROM expert_invitations i JOIN experts e ON e.id = i.expert_id \
+         JOIN expert_draws d ON d.id = i.draw_id WHERE i.id = $1",
+    )
+    .bind(inv)
+    .fetch_one(&mut **tx)
+    .await?;
+    let to = Invitee { name: &name, email: &email, user_id, title: &title };
+    send_invitation(tx, app, inv, crate::util::now() + days * 86400, &to).await?;
     Ok(Some(inv))
 }
 
