@@ -112,6 +112,12 @@ scenario!(an_expert_keeps_a_profile_and_staff_approve_it, |t: TestApp| async mov
     assert_eq!(counts, json!([{"tier": "high_end", "count": 0, "target": 100}, {"tier": "expert", "count": 1, "target": 1000}, {"tier": "backbone", "count": 0, "target": 10000}]));
     let talent = t.client().get("/experts/talent").await.text;
     assert!(talent.contains("<svg") && talent.contains("专家人才（千）"), "{talent}");
+    // In English on request.
+    let en = t.client();
+    en.get("/lang/en?next=/experts").await;
+    let talent = en.get("/experts/talent").await.text;
+    assert!(talent.contains("Expert talent (thousand)") && talent.contains("Recognised against target") && !talent.contains("专家人才"), "{talent}");
+    assert!(en.get("/experts").await.text.contains("Expert pool"));
     let by_fn = biaozhun::experts::tier_counts(&t.app).await.unwrap();
     assert_eq!(by_fn.iter().map(|c| c.count).collect::<Vec<_>>(), vec![0, 1, 0]);
     assert_eq!(t.client().get("/api/v1/experts?tier=expert").await.json()["total"], 1);
