@@ -116,7 +116,11 @@ async fn talent(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
 
 async fn me_view(app: &App, ctx: &Ctx, status: StatusCode, form: Option<&ProfileInput>, error: Option<AppError>) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let expert = store::of_user(app, user.id).await?;
+    let expert = match store::of_user(app, user.id).await? {
+        Some(e) => Some(e),
+        // Kept for them already (entered or imported under their address): shown to take over.
+        None => store::unclaimed_for(app, &user.email).await?,
+    };
     let (error_field, error) = crate::web::form::field_error(error);
     let form = match (form, &expert) {
         (Some(f), _) => f.clone(),
@@ -132,10 +136,11 @@ async fn me_view(app: &App, ctx: &Ctx, status: StatusCode, form: Option<&Profile
         ),
         None => (vec![], vec![], vec![], vec![]),
     };
-    let may_submit = expert.as_ref().is_some_and(|e| e.status == "draft" || e.status == "returned");
+    let claimable = expert.as_ref().is_some_and(|e| e.user_id.is_none());
+    let may_submit = !claimable && expert.as_ref().is_some_and(|e| e.status == "draft" || e.status == "returned");
     ctx.render_status(app, status, "experts/me.html", context! {
         expert => expert, form => form, error => error, error_field => error_field, history => history, away => away,
-        tiers => tiers, invitations => invitations, may_submit => may_submit, tier_names => TIERS.map(|t| t.as_str()),
+        tiers => tiers, invitations => invitations, may_submit => may_submit, claimable => claimable, tier_names => TIERS.map(|t| t.as_str()),
         roles => super::model::INTL_ROLES, now => crate::util::now(),
     })
 }

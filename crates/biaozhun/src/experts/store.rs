@@ -179,14 +179,38 @@ pub async fn overwrite(tx: &mut Tx, id: i64, version: i64, p: &Profile) -> AppRe
     Ok(true)
 }
 
-/// Saves the caller's own profile: creates it as a draft, or saves the text over the version
-/// read. Answers the profile's id.
+/// A profile kept without an account (entered by staff or imported) under the account's
+/// confirmed address: the expert takes it over on their first save instead of starting a
+/// second one.
+pub async fn unclaimed_for(app: &App, email: &str) -> AppResult<Option<Expert>> {
+    let key = email.trim().to_lowercase();
+    if key.is_empty() {
+        return Ok(None);
+    }
+    let sql = format!("SELECT {COLUMNS} FROM experts WHERE user_id IS NULL AND email_key = $1 ORDER BY id LIMIT 1");
+    Ok(sqlx::query_as::<_, Expert>(sqlx::AssertSqlSafe(sql)).bind(key).fetch_optional(&app.db.pool).await?)
+}
+
+/// Saves the caller's own profile: creates it as a draft (or takes over the profile kept
+/// under their address without an account), or saves the text over the version read.
+/// Answers the profile's id.
 pub async fn save_own(app: &App, ctx: &Ctx, input: &ProfileInput) -> AppResult<i64> {
     let user = ctx.require_user()?;
     let p = input.check().map_err(|e| invalid(ctx, e))?;
     let actor = Actor::of(ctx)?;
+    let claim = unclaimed_for(app, &user.email).await?;
     let mut tx = app.db.begin().await?;
-    let existing: Option<(i64, i64)> = sqlx::query_as("SELECT id, version FROM experts WHERE user_id = $1").bind(user.id).fetch_optional(&mut *tx).await?;
+    let mut existing: Option<(i64, i64)> = sqlx::query_as("SELECT id, version FROM experts WHERE user_id = $1").bind(user.id).fetch_optional(&mut *tx).await?;
+    if let (None, Some(c)) = (existing, &claim) {
+        let n = sqlx::query("UPDATE experts SET user_id = $1 WHERE id = $2 AND user_id IS NULL").bind(user.id).bind(c.id).execute(&mut *tx).await?.rows_affected();
+        if n == 0 {
+            return Err(AppError::Conflict(ctx.t("experts.err_stale")));
+        }
+        sqlx::query("UPDATE expert_invitations SET user_id = $1 WHERE expert_id = $2").bind(user.id).bind(c.id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE expert_tier_applications SET user_id = $1 WHERE expert_id = $2").bind(user.id).bind(c.id).execute(&mut *tx).await?;
+        crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "experts.claim", target: format!("expert:{}", c.id), detail: user.email.clone() }).await?;
+        existing = Some((c.id, c.version));
+    }
     let id = match existing {
         None => {
             let id = insert(&mut tx, &p, Some(user.id), "draft", Some(user.id)).await?;

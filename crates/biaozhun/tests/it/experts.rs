@@ -484,3 +484,30 @@ scenario!(who_reaches_what_in_the_expert_pool, |t: TestApp| async move {
         assert!(c.get("/api/v1/experts").await.text.contains("13600000000"));
     }
 });
+
+// An expert entered by staff (or imported) under an address takes the profile over when the
+// account of that address, with the Expert role, saves it: no second profile.
+scenario!(an_expert_takes_over_the_profile_kept_under_their_address, |t: TestApp| async move {
+    let staff = t.staff("cl_staff").await;
+    let body = json!({"name": "郑华", "title": "研究员", "fields": "13.020", "email": "Cl_Zheng@example.com"});
+    let r = staff.api(Method::POST, "/api/v1/experts", Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json()["id"].as_i64().unwrap();
+    let r = staff.api(Method::POST, "/api/v1/experts/draws", Some(json!({"fields": ["13.020"], "count": 1}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let zheng = t.user_with_roles("cl_zheng", &[Role::Expert]).await;
+    let page = zheng.get("/experts/me").await.text;
+    assert!(page.contains("郑华") && page.contains("claim-hint") && page.contains("已入库"), "{page}");
+    let r = zheng.post_form("/experts/me", &[("name", "郑华"), ("title", "教授级高级工程师"), ("fields", "13.020"), ("email", "cl_zheng@example.com")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(t.count("SELECT COUNT(*) FROM experts").await, 1, "no second profile");
+    let (user_id, status, title): (Option<i64>, String, String) = sqlx::query_as("SELECT user_id, status, title FROM experts WHERE id = $1").bind(id).fetch_one(&t.app.db.pool).await.unwrap();
+    assert_eq!((user_id, status.as_str(), title.as_str()), (Some(t.user_id("cl_zheng").await), "approved", "教授级高级工程师"));
+    // The invitation of the draw is theirs now, answered on their page.
+    let inv: i64 = sqlx::query_scalar("SELECT id FROM expert_invitations WHERE expert_id = $1").bind(id).fetch_one(&t.app.db.pool).await.unwrap();
+    assert!(zheng.get("/experts/me").await.text.contains(&format!("/experts/invitations/{inv}")));
+    assert_eq!(zheng.post_form(&format!("/experts/invitations/{inv}"), &[("answer", "accept"), ("back", "me")]).await.status, StatusCode::SEE_OTHER);
+    // Someone else's address claims nothing.
+    let other = t.user_with_roles("cl_other", &[Role::Expert]).await;
+    assert!(!other.get("/experts/me").await.text.contains("郑华"));
+});
