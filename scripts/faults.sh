@@ -4,10 +4,10 @@
 # PostgreSQL cluster for the outage drill; both are skipped with a note when unavailable.
 #
 #   CARGO_TARGET_DIR=/var/tmp/biaozhun-target cargo build -p biaozhun
-#   scripts/faults.sh [import] [mail] [membership] [pg] [disk] [pgdisk]   # default: all
-#   FAULTS_BACKEND=postgres scripts/faults.sh import mail membership
+#   scripts/faults.sh [import] [mail] [membership] [draw] [pg] [disk] [pgdisk]   # default: all
+#   FAULTS_BACKEND=postgres scripts/faults.sh import mail membership draw
 #
-# The kill drills (import, mail, membership) run on SQLite, or with FAULTS_BACKEND=postgres on
+# The kill drills (import, mail, membership, draw) run on SQLite, or with FAULTS_BACKEND=postgres on
 # a new PostgreSQL database per drill (on FAULTS_PG_URL), dropped at the end.
 #
 # Every drill prints PASS or FAIL lines; the exit status is 1 when any check failed.
@@ -409,7 +409,67 @@ PY
   check "approval mails (one each)" "$n" "$(sql "$data" "SELECT COUNT(*) FROM mail_outbox WHERE subject || body_text LIKE '%D000%'")"
 }
 
-drills=("$@"); [ ${#drills[@]} -eq 0 ] && drills=(import mail membership pg disk pgdisk)
+drill_draw() {
+  echo "== (d) kill -9 while expert panels are drawn ($BACKEND)"
+  local data="$WORK/draw" port n="${FAULTS_DRAWS:-60}" pw="Drill-$(date +%s)-pw"
+  port=$(free_port)
+  new_db "$data"
+  bz_at "$data" migrate >/dev/null 2>&1
+  echo "$pw" | bz_at "$data" user create --admin drill_staff --email drill_staff@example.org >/dev/null 2>&1
+  bz_at "$data" user token drill_staff --label drill 2>/dev/null >"$WORK/draw-token.txt"
+  # A pool of 2,000 experts in the field 13.020 (fictional people), imported by the CLI.
+  python3 -c '
+import sys
+print("姓名,电子邮箱,职称,专业领域")
+for i in range(2000): print(f"专家{i},e{i}@drill.example,高级工程师,13.020.{10 * (1 + i % 5)}")' >"$WORK/pool.csv"
+  bz_at "$data" import experts "$WORK/pool.csv" >/dev/null 2>&1 || { fail "pool import"; return; }
+  check "pool imported" 2000 "$(sql "$data" "SELECT COUNT(*) FROM experts WHERE status = 'approved'")"
+  start_server "$data" "$port" || { fail "server did not start"; return; }
+  cat > "$WORK/draw.py" <<'PY'
+import json, sys, urllib.request
+token, base, n = open(sys.argv[1]).read().strip(), sys.argv[2], int(sys.argv[3])
+def call(method, path, body=None):
+    req = urllib.request.Request(base + path, data=None if body is None else json.dumps(body).encode(), method=method,
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    return json.load(urllib.request.urlopen(req))
+for i in range(n):
+    d = call("POST", "/api/v1/experts/draws", {"fields": ["13.020"], "count": 7, "backups": 3, "title": f"drill {i}"})
+    print(d["id"], d["seed"], ",".join(map(str, d["panel"] + d["backups"])), flush=True)
+PY
+  : >"$WORK/drawn.txt"
+  python3 "$WORK/draw.py" "$WORK/draw-token.txt" "http://127.0.0.1:$port" "$n" >>"$WORK/drawn.txt" 2>/dev/null &
+  local loop=$!
+  while [ "$(wc -l <"$WORK/drawn.txt")" -lt $((n / 3)) ]; do sleep 0.05; done
+  kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; wait "$loop" 2>/dev/null
+  local draws
+  draws=$(sql "$data" "SELECT COUNT(*) FROM expert_draws")
+  echo "      killed after $draws of $n draws"
+  [ "$draws" -gt 0 ] && [ "$draws" -lt "$n" ] && pass "kill landed in the middle of the draws" || fail "kill did not land mid-way ($draws)"
+  check "integrity after kill -9" ok "$(integrity "$data")"
+  check "draws without their 10 invitations, their event, or 7 invitation mails" 0 "$(sql "$data" "
+    SELECT COUNT(*) FROM expert_draws d WHERE
+      (SELECT COUNT(*) FROM expert_invitations i WHERE i.draw_id = d.id) <> 10
+      OR (SELECT COUNT(*) FROM expert_invitations i WHERE i.draw_id = d.id AND i.status = 'invited') <> 7
+      OR NOT EXISTS (SELECT 1 FROM workflow_events e WHERE e.kind = 'expert_draw' AND e.record_id = d.id)
+      OR (SELECT COUNT(*) FROM mail_outbox o WHERE o.subject LIKE '%' || d.title) <> 7")"
+  check "invitations or invitation events without a draw" 0 "$(sql "$data" "
+    SELECT (SELECT COUNT(*) FROM expert_invitations i WHERE NOT EXISTS (SELECT 1 FROM expert_draws d WHERE d.id = i.draw_id))
+         + (SELECT COUNT(*) FROM workflow_events e WHERE e.kind = 'expert_invitation' AND NOT EXISTS (SELECT 1 FROM expert_invitations i WHERE i.id = e.record_id))")"
+  start_server "$data" "$port" || { fail "restart"; return; }
+  # Every draw the client heard of replays to the same panel after the restart.
+  local bad=0 id seed ids got
+  while read -r id seed ids; do
+    got=$(curl -sf -X POST -H "Authorization: Bearer $(cat "$WORK/draw-token.txt")" "http://127.0.0.1:$port/api/v1/experts/draws/$id/replay" \
+      | python3 -c 'import json,sys; d=json.load(sys.stdin); print(",".join(map(str, d["panel"] + d["backups"])))')
+    [ "$got" = "$ids" ] || bad=$((bad + 1))
+  done <"$WORK/drawn.txt"
+  check "draws answered before the kill that replay differently" 0 "$bad"
+  python3 "$WORK/draw.py" "$WORK/draw-token.txt" "http://127.0.0.1:$port" 5 >/dev/null || fail "drawing after the restart"
+  kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+  check "draws after the restart whole" 0 "$(sql "$data" "SELECT COUNT(*) FROM expert_draws d WHERE (SELECT COUNT(*) FROM expert_invitations i WHERE i.draw_id = d.id) <> 10")"
+}
+
+drills=("$@"); [ ${#drills[@]} -eq 0 ] && drills=(import mail membership draw pg disk pgdisk)
 for d in "${drills[@]}"; do "drill_$d"; done
 echo "== exam answer saves: not applicable yet (training exams are not built)"
 [ "$FAILED" = 0 ] && echo "ALL PASS" || echo "SOME CHECKS FAILED"

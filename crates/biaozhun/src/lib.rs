@@ -10,6 +10,7 @@ pub mod bench;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod experts;
 pub mod imports;
 pub mod indexer;
 pub mod jobs;

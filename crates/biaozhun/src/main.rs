@@ -55,7 +55,7 @@ enum Cmd {
     /// Measure the figures named in the issues (see docs/benchmarks.md).
     Bench {
         /// Which figures: foundation (home page, login, memory), standards, relevance (the
-        /// judged queries alone), tbt, training (certificate verification).
+        /// judged queries alone), tbt, training (certificate verification), experts.
         #[arg(long, default_value = "foundation")]
         suite: String,
         /// Seconds each load phase runs.
@@ -83,6 +83,8 @@ enum ImportCmd {
     /// credit code (Chinese or English headings); confirmed ordinary accounts, attached to the
     /// organisation, an existing address matched; refused rows reported.
     People { file: PathBuf },
+    /// An existing expert pool: XLSX or CSV, matched by e-mail address or identity number.
+    Experts { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -249,6 +251,7 @@ async fn main() -> anyhow::Result<()> {
                 ImportCmd::Standards { file } => ("standards.import", biaozhun::standards::import::run_cli(&app, &file).await?, file),
                 ImportCmd::Tbt { file } => ("tbt.import", biaozhun::tbt::import::run_cli(&app, &file).await?, file),
                 ImportCmd::People { file } => ("people.import", biaozhun::training::people_import::run_cli(&app, &file).await?, file),
+                ImportCmd::Experts { file } => ("experts.import", biaozhun::experts::import::run_cli(&app, &file).await?, file),
             };
             biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
             if app.indexer.left_to_server() {
@@ -266,7 +269,8 @@ async fn main() -> anyhow::Result<()> {
                 "relevance" => biaozhun::standards::bench::relevance_only().await?,
                 "tbt" => biaozhun::tbt::bench::bench(seconds).await?,
                 "training" => biaozhun::training::bench::bench(seconds, clients).await?,
-                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training)"),
+                "experts" => biaozhun::experts::bench::bench(seconds).await?,
+                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, experts)"),
             }
         }
     }

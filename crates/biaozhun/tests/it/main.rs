@@ -12,6 +12,7 @@ mod authz;
 mod check_reports;
 mod content;
 mod downloads;
+mod experts;
 mod faults;
 mod first_hour;
 mod import_problems;
