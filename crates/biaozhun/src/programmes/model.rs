@@ -379,6 +379,11 @@ pub fn check_form(c: &Config, answers: &BTreeMap<String, String>, complete: bool
         if v.chars().count() > 500 || v.chars().any(char::is_control) {
             return Err(FieldProblem::new(&k, "programmes.err_too_long").arg("max", 500));
         }
+        // A link the page shows: a web address or a path of this site, nothing a browser runs.
+        let site = v.starts_with('/') && !v.starts_with("//") && !v.contains('\\');
+        if !(site || v.starts_with("https://") || v.starts_with("http://")) || v.contains(char::is_whitespace) {
+            return Err(FieldProblem::new(&k, "programmes.err_link"));
+        }
         out.insert(k, v.to_string());
     }
     Ok(out)

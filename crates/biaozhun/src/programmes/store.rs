@@ -252,7 +252,8 @@ pub async fn create(app: &App, ctx: &Ctx, code: &str, answers: &BTreeMap<String,
     Ok(id)
 }
 
-/// Saves a draft's answers (the applicant, on the version read).
+/// Saves a draft's answers (the applicant, on the version read): the fields sent replace
+/// their answers, the others keep theirs.
 pub async fn update(app: &App, ctx: &Ctx, id: i64, version: i64, answers: &BTreeMap<String, String>) -> AppResult<()> {
     ctx.must(app, &policy::Application::Apply, id).await?;
     let mut tx = app.db.begin().await?;
@@ -264,7 +265,10 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, version: i64, answers: &BTree
         return Err(AppError::Conflict(ctx.t("programmes.err_stale")));
     }
     let t = type_by_id(&mut *tx, a.type_id).await?;
-    let data = model::check_form(&t.config, answers, false).map_err(|p| problem(ctx, p))?;
+    // A field the form does not send keeps its answer; one sent empty is cleared.
+    let mut merged = a.answers();
+    merged.extend(answers.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let data = model::check_form(&t.config, &merged, false).map_err(|p| problem(ctx, p))?;
     let work = model::work_key(&t.config, &data);
     not_funded_twice(&mut tx, ctx, work.as_deref(), id).await?;
     let json = serde_json::to_string(&data).map_err(|e| AppError::Internal(e.into()))?;
