@@ -68,11 +68,16 @@ fn rfc(t: i64) -> String {
 }
 
 pub async fn out(app: &App, a: &Application) -> AppResult<ApplicationOut> {
-    let t = store::type_by_id(&app.db.pool, a.type_id).await?;
-    Ok(ApplicationOut {
+    let version: i64 = sqlx::query_scalar("SELECT version FROM programme_types WHERE id = $1").bind(a.type_id).fetch_one(&app.db.pool).await?;
+    Ok(out_with(a, version))
+}
+
+/// The API's form of an application made under a type version.
+pub fn out_with(a: &Application, type_version: i64) -> ApplicationOut {
+    ApplicationOut {
         id: a.id,
         programme: a.programme.clone(),
-        programme_version: t.config.version,
+        programme_version: type_version,
         org_id: a.org_id,
         org_name: a.org_name.clone(),
         title: a.title.clone(),
@@ -86,7 +91,7 @@ pub async fn out(app: &App, a: &Application) -> AppResult<ApplicationOut> {
         notice_until: a.notice_until.map(rfc),
         valid_until: a.valid_until.map(rfc),
         updated_at: rfc(a.updated_at),
-    })
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -147,10 +152,9 @@ pub async fn applications(State(app): State<App>, ctx: Ctx, Query(q): Query<List
         }
     };
     let pager = Pager::new(total, pager.page, per_page);
-    let mut items = Vec::with_capacity(rows.len());
-    for r in &rows {
-        items.push(out(&app, r).await?);
-    }
+    // The versions of the types, read once for the page.
+    let versions: std::collections::HashMap<i64, i64> = sqlx::query_as("SELECT id, version FROM programme_types").fetch_all(&app.db.pool).await?.into_iter().collect();
+    let items = rows.iter().map(|r| out_with(r, versions.get(&r.type_id).copied().unwrap_or(0))).collect();
     Ok(Json(ApplicationList { items, total, page: pager.page, pages: pager.pages }))
 }
 

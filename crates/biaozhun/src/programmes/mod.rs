@@ -8,6 +8,7 @@
 //! (docs/programmes.md).
 
 pub mod api;
+pub mod bench;
 pub mod hooks;
 pub mod model;
 pub mod pages;
