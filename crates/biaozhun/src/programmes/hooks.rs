@@ -86,7 +86,7 @@ pub async fn send_reminders(app: &App) -> AppResult<usize> {
     for (id, org, title, until, type_id) in graded {
         let mut tx = app.db.begin().await?;
         if until <= now {
-            let version: i64 = sqlx::query_scalar("SELECT version FROM applications WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+            let version = store::current_version(&mut tx, id).await?;
             crate::workflow::transition(&mut tx, app, &super::FLOW, id, version, &crate::workflow::Actor::system(crate::web::Lang::Zh), crate::workflow::Step::action("expire")).await?;
         } else {
             let c = store::type_by_id(&mut *tx, type_id).await?.config;

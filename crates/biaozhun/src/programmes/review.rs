@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 pub async fn assign_panel(tx: &mut Tx, app: &App, ctx: &Ctx, id: i64, panel: &[i64]) -> AppResult<Vec<i64>> {
     let (actor, _) = policy::actor(app, ctx, id).await?;
     let by = actor.user_id();
+    let version = store::current_version(tx, id).await?;
     let a = store::get(&mut **tx, id).await?;
     if a.state != "expert_review" {
         return Err(AppError::Conflict(ctx.t("programmes.err_not_in_review")));
@@ -52,7 +53,6 @@ pub async fn assign_panel(tx: &mut Tx, app: &App, ctx: &Ctx, id: i64, panel: &[i
         added.push(user);
     }
     if !added.is_empty() {
-        let version: i64 = sqlx::query_scalar("SELECT version FROM applications WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
         workflow::transition(tx, app, &super::FLOW, id, version, &actor, Step::action("assign").data(serde_json::json!({ "reviewers": added }))).await?;
     }
     Ok(added)
@@ -87,6 +87,7 @@ pub async fn declare(app: &App, ctx: &Ctx, id: i64, conflict: bool, note: &str) 
     }
     let user = ctx.require_user()?.id;
     let mut tx = app.db.begin().await?;
+    let version = store::current_version(&mut tx, id).await?;
     let coi = if conflict { "conflict" } else { "none" };
     let n = sqlx::query("UPDATE application_reviewers SET coi = $1, coi_note = $2, declared_at = $3 WHERE application_id = $4 AND user_id = $5 AND coi = 'pending'")
         .bind(coi)
@@ -99,7 +100,6 @@ pub async fn declare(app: &App, ctx: &Ctx, id: i64, conflict: bool, note: &str) 
     if n.rows_affected() == 0 {
         return Err(AppError::Conflict(ctx.t("programmes.err_declared")));
     }
-    let version: i64 = sqlx::query_scalar("SELECT version FROM applications WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
     workflow::transition(&mut tx, app, &super::FLOW, id, version, &actor, Step::action("declare").note(note).data(serde_json::json!({ "coi": coi }))).await?;
     if conflict {
         scopes::revoke(&mut tx, user, ScopedRole::Reviewer, &policy::application_scope(id)).await?;
@@ -119,6 +119,7 @@ pub async fn score(app: &App, ctx: &Ctx, id: i64, given: &BTreeMap<String, (Stri
     let t = store::type_by_id(&app.db.pool, a.type_id).await?;
     let (lines, sheet) = model::check_sheet(&t.config, given).map_err(|p| store::problem(ctx, p))?;
     let mut tx = app.db.begin().await?;
+    let version = store::current_version(&mut tx, id).await?;
     sqlx::query("DELETE FROM application_scores WHERE application_id = $1 AND user_id = $2").bind(id).bind(user).execute(&mut *tx).await?;
     for l in &lines {
         sqlx::query("INSERT INTO application_scores (application_id, user_id, criterion, points, na, comment) VALUES ($1,$2,$3,$4,$5,$6)")
@@ -139,7 +140,6 @@ pub async fn score(app: &App, ctx: &Ctx, id: i64, given: &BTreeMap<String, (Stri
         .bind(user)
         .execute(&mut *tx)
         .await?;
-    let version: i64 = sqlx::query_scalar("SELECT version FROM applications WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
     let data = serde_json::json!({ "base": sheet.base, "bonus": sheet.bonus });
     workflow::transition(&mut tx, app, &super::FLOW, id, version, &actor, Step::action("score").data(data)).await?;
     tx.commit().await?;

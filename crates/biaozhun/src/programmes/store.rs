@@ -257,6 +257,7 @@ pub async fn create(app: &App, ctx: &Ctx, code: &str, answers: &BTreeMap<String,
 pub async fn update(app: &App, ctx: &Ctx, id: i64, version: i64, answers: &BTreeMap<String, String>) -> AppResult<()> {
     ctx.must(app, &policy::Application::Apply, id).await?;
     let mut tx = app.db.begin().await?;
+    current_version(&mut tx, id).await?;
     let a = get(&mut *tx, id).await?;
     if a.state != "draft" {
         return Err(AppError::Conflict(ctx.t("programmes.err_not_draft")));
@@ -302,13 +303,14 @@ pub async fn step(app: &App, ctx: &Ctx, id: i64, version: Option<i64>, action: &
     let (actor, standing) = policy::actor(app, ctx, id).await?;
     // Who may see the application at all (the notice's objection is for anyone signed in).
     let mut tx = app.db.begin().await?;
+    let current = current_version(&mut tx, id).await?;
     let a = get(&mut *tx, id).await?;
     let public = model::PUBLIC_STATES.contains(&a.state.as_str());
     if !(standing.staff || standing.org_user || standing.reviewer || standing.assigned || public) {
         return Err(AppError::Forbidden);
     }
     if let Some(v) = version {
-        if v != a.version {
+        if v != current {
             return Err(AppError::Conflict(ctx.t("programmes.err_stale")));
         }
     }
@@ -394,9 +396,15 @@ async fn take_step(tx: &mut Tx, app: &App, ctx: &Ctx, actor: &Actor, a: &Applica
     Ok(())
 }
 
-/// The record's version inside the transaction (the domain's own writes above bump nothing,
-/// but a step read under another transaction's change must see the current one).
-async fn current_version(tx: &mut Tx, id: i64) -> AppResult<i64> {
+/// The record's version inside the transaction, its row locked to the end of it (a no-op
+/// update takes the lock on both backends; on PostgreSQL a second step waits here for the
+/// first to commit and then reads its version, instead of failing on a version it read
+/// before). Every step on an application reads its version through this.
+pub async fn current_version(tx: &mut Tx, id: i64) -> AppResult<i64> {
+    let n = sqlx::query("UPDATE applications SET version = version WHERE id = $1").bind(id).execute(&mut **tx).await?;
+    if n.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
     Ok(sqlx::query_scalar("SELECT version FROM applications WHERE id = $1").bind(id).fetch_one(&mut **tx).await?)
 }
 

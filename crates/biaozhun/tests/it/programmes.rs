@@ -307,3 +307,86 @@ scenario!(reviewers_see_only_what_they_are_assigned_and_staff_see_all, |t: TestA
     assert!(q.contains("授权测试企业"), "{q}");
     assert_eq!(org.admin.get("/staff/applications").await.status, StatusCode::FORBIDDEN);
 });
+
+// Kill -9 during expert score submission: reviewers send sheets in a loop to a second
+// server (this binary, a child process on the same database) that is killed mid-way. Each
+// sheet is one transaction (its lines, the reviewer's totals, the step's event and the
+// record's version): afterwards every reviewer has a whole sheet or none, the totals are
+// the sum of the lines, and the record's version counts its events.
+scenario!(kill_9_during_score_submission_leaves_whole_sheets_or_none, |t: TestApp| async move {
+    use std::io::BufRead;
+    let staff = t.staff("kf_staff").await;
+    let org = t.org_with_admin("kf_admin", "断电演练企业", "91440101MA59KILL1X").await;
+    let id = in_review(&org, &staff).await;
+    let mut experts = Vec::new();
+    for i in 0..4 {
+        let name = format!("kf_e{i}");
+        let c = expert(&t, &name).await;
+        assign(&staff, id, &name).await;
+        assert_eq!(declare(&c, id, false, "").await.status, StatusCode::NO_CONTENT);
+        experts.push(c);
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("BIAOZHUN_DATA_DIR", &t.app.config.data_dir)
+        .env("BIAOZHUN_DATABASE_URL", t.app.config.effective_database_url())
+        .env("BIAOZHUN_RUN_JOBS", "false")
+        .env("BIAOZHUN_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the server to kill");
+    let line = std::io::BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok).find(|l| l.contains("listening on")).expect("it starts");
+    let base = line.split_whitespace().find(|w| w.starts_with("http://")).expect("its address").to_string();
+    let sheets: Vec<Value> = vec![sheet(&experts[0], 390, 60, false).await, sheet(&experts[0], 381, 77, true).await, sheet(&experts[0], 300, 20, false).await];
+    let mut tasks = Vec::new();
+    for (i, c) in experts.iter().enumerate() {
+        let (c, sheets, path) = (c.on(&base), sheets.clone(), format!("/api/v1/applications/{id}/scores"));
+        tasks.push(tokio::spawn(async move {
+            let mut ok = 0;
+            for n in 0.. {
+                let r = c.http.post(c.url(&path)).header("x-csrf-token", c.cookie("bz_csrf").unwrap_or_default()).json(&sheets[(i + n) % sheets.len()]).send().await;
+                match r {
+                    Ok(r) if r.status().is_success() => ok += 1,
+                    Ok(r) => panic!("a sheet refused before the kill: {}", r.status()),
+                    Err(_) => break, // the server is gone
+                }
+            }
+            ok
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    std::process::Command::new("kill").args(["-9", &child.id().to_string()]).status().expect("kill -9");
+    let _ = child.wait();
+    let mut sent = 0;
+    for task in tasks {
+        sent += task.await.expect("the loop ends when the server dies");
+    }
+    assert!(sent > 0, "the kill came while sheets were being sent");
+    for i in 0..4 {
+        let uid = t.user_id(&format!("kf_e{i}")).await;
+        let (lines, sum): (i64, Option<i64>) = sqlx::query_as("SELECT COUNT(*), CAST(SUM(points) AS BIGINT) FROM application_scores WHERE application_id = $1 AND user_id = $2")
+            .bind(id).bind(uid).fetch_one(&t.app.db.pool).await.unwrap();
+        let (base, bonus, at): (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as("SELECT total_base, total_bonus, scored_at FROM application_reviewers WHERE application_id = $1 AND user_id = $2")
+            .bind(id).bind(uid).fetch_one(&t.app.db.pool).await.unwrap();
+        let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workflow_events WHERE kind = 'application' AND record_id = $1 AND action = 'score' AND actor_id = $2")
+            .bind(id).bind(uid).fetch_one(&t.app.db.pool).await.unwrap();
+        if at.is_some() {
+            assert_eq!(lines, 12, "reviewer {i}: a whole sheet");
+            assert_eq!(sum, Some(base.unwrap() + bonus.unwrap()), "reviewer {i}: the totals are the lines'");
+            assert!(events > 0, "reviewer {i}: the sheet's event");
+        } else {
+            assert_eq!((lines, events), (0, 0), "reviewer {i}: no half sheet");
+        }
+    }
+    let (version, events): (i64, i64) = sqlx::query_as("SELECT a.version, (SELECT COUNT(*) FROM workflow_events e WHERE e.kind = 'application' AND e.record_id = a.id) FROM applications a WHERE a.id = $1")
+        .bind(id).fetch_one(&t.app.db.pool).await.unwrap();
+    assert_eq!(version, events - 1, "every move has its event and no event its lost move");
+    // The application goes on: the review closes once every reviewer's sheet is in.
+    let scored = t.count("SELECT COUNT(*) FROM application_reviewers WHERE scored_at IS NOT NULL").await;
+    if scored == 4 {
+        ok_act(&staff, id, "close_review", "").await;
+    } else {
+        assert_eq!(act(&staff, id, "close_review", "").await.status, StatusCode::CONFLICT, "a reviewer without a sheet holds the review open");
+    }
+});
