@@ -65,7 +65,8 @@ pub async fn send_reminders(app: &App) -> AppResult<usize> {
         if closes < now || !c.remind_days.contains(&days) {
             continue;
         }
-        let drafts: Vec<(i64, i64, String)> = sqlx::query_as("SELECT id, org_id, title FROM applications WHERE programme = $1 AND state = 'draft'").bind(&c.code).fetch_all(&app.db.pool).await?;
+        // Drafts made under this version: an older version's drafts follow their own call.
+        let drafts: Vec<(i64, i64, String)> = sqlx::query_as("SELECT id, org_id, title FROM applications WHERE type_id = $1 AND state = 'draft'").bind(t.id).fetch_all(&app.db.pool).await?;
         let mut tx = app.db.begin().await?;
         for (id, org, title) in drafts {
             let link = format!("/applications/{id}");

@@ -34,9 +34,15 @@ fn gb_answers() -> Value {
 /// A sheet of the good-behaviour programme worth `base` + `bonus`, the measurement item
 /// ruled not applicable when `na` (counted at full marks).
 async fn sheet(c: &Client, base: i64, bonus: i64, na: bool) -> Value {
+    sheet_of(c, "good_behaviour", 400, base, bonus, na).await
+}
+
+/// A sheet of programme `code` (whose base part is worth `full_base`) worth `base` + `bonus`.
+async fn sheet_of(c: &Client, code: &str, full_base: i64, base: i64, bonus: i64, na: bool) -> Value {
     let types = c.get("/api/v1/programmes").await.json();
-    let gb = types["items"].as_array().unwrap().iter().find(|p| p["code"] == "good_behaviour").unwrap().clone();
-    let (mut short_base, mut short_bonus) = (400 - base, 100 - bonus);
+    let gb = types["items"].as_array().unwrap().iter().find(|p| p["code"] == code).unwrap().clone();
+    let full_bonus: i64 = gb["criteria"].as_array().unwrap().iter().filter(|c| c["part"] == "bonus").map(|c| c["max"].as_i64().unwrap()).sum();
+    let (mut short_base, mut short_bonus) = (full_base - base, full_bonus - bonus);
     let mut out = serde_json::Map::new();
     for cr in gb["criteria"].as_array().unwrap() {
         let max = cr["max"].as_i64().unwrap();
@@ -389,4 +395,75 @@ scenario!(kill_9_during_score_submission_leaves_whole_sheets_or_none, |t: TestAp
     } else {
         assert_eq!(act(&staff, id, "close_review", "").await.status, StatusCode::CONFLICT, "a reviewer without a sheet holds the review open");
     }
+});
+
+scenario!(a_demonstration_project_runs_to_acceptance_with_a_trimmed_mean, |t: TestApp| async move {
+    let staff = t.staff("dm_staff").await;
+    let org = t.member_org("dm_admin", "示范项目承担单位", "911522010783762860", &staff).await;
+    let answers = json!({ "project": "社区养老服务标准化试点", "level": "city", "field": "services", "months": "24", "plan": "建立养老服务标准体系并实施" });
+    let r = org.admin.api(Method::POST, "/api/v1/applications", Some(json!({ "programme": "demonstration", "answers": answers, "submit": true }))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json()["id"].as_i64().unwrap();
+    // The member area and the staff queue say where it is.
+    let member = org.admin.get("/member").await.text;
+    assert!(member.contains("member-programmes") && member.contains("社区养老服务标准化试点") && member.contains("等待形式审查"), "{member}");
+    let queue = staff.get("/staff").await.text;
+    assert!(queue.contains("申报：已提交"), "{queue}");
+    ok_act(&staff, id, "start_check", "").await;
+    ok_act(&staff, id, "pass_check", "").await;
+    let mut panel = Vec::new();
+    for (i, total) in [60, 80, 100].into_iter().enumerate() {
+        let name = format!("dm_e{i}");
+        let c = expert(&t, &name).await;
+        assign(&staff, id, &name).await;
+        assert_eq!(declare(&c, id, false, "").await.status, StatusCode::NO_CONTENT);
+        let r = c.api(Method::POST, &format!("/api/v1/applications/{id}/scores"), Some(sheet_of(&c, "demonstration", 100, total, 0, false).await)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        panel.push(c);
+    }
+    let d = ok_act(&staff, id, "close_review", "").await;
+    assert_eq!((d["score_base"].as_str(), d["grade"].as_str()), (Some("80"), Some("")), "the mean without the highest and lowest sheet");
+    ok_act(&staff, id, "approve", "").await;
+    sqlx::query("UPDATE applications SET notice_until = $1 WHERE id = $2").bind(biaozhun::util::now() - 1).bind(id).execute(&t.app.db.pool).await.unwrap();
+    ok_act(&staff, id, "finalise", "").await;
+    assert_eq!(ok_act(&staff, id, "start_follow_up", "").await["state"], "follow_up");
+    assert!(org.admin.get(&format!("/applications/{id}")).await.text.contains("中期评估"), "the applicant sees the follow-up");
+    ok_act(&staff, id, "pass_midterm", "").await;
+    assert_eq!(act(&staff, id, "fail_acceptance", "").await.status, StatusCode::UNPROCESSABLE_ENTITY, "a failure says why");
+    assert_eq!(ok_act(&staff, id, "pass_acceptance", "").await["state"], "completed");
+    assert_eq!(biaozhun::programmes::counts(&t.app).await.unwrap().demonstrations, 1);
+    // A programme without a follow-up refuses one.
+    let other = t.org_with_admin("dm_gb", "良好行为企业", "91440101MA59DEMO2X").await;
+    let gb = in_review(&other, &staff).await;
+    ok_act(&staff, gb, "return", "补充材料").await;
+    assert_eq!(act(&staff, gb, "start_follow_up", "").await.status, StatusCode::CONFLICT);
+});
+
+scenario!(a_new_version_of_a_type_leaves_earlier_applications_on_theirs_and_reminds_its_drafts, |t: TestApp| async move {
+    let a = t.org_with_admin("vr_a", "版本甲公司", "91440101MA59VERA1X").await;
+    let b = t.org_with_admin("vr_b", "版本乙公司", "91440101MA59VERB1X").await;
+    let draft = |work: &str| json!({ "programme": "subsidy", "answers": { "item": "group_lead", "level": "group", "work": work } });
+    let r = a.admin.api(Method::POST, "/api/v1/applications", Some(draft("T/GDBZ 1-2026"))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let first = r.json()["id"].as_i64().unwrap();
+    // Version 2 of the subsidy type, as data: its call closes in seven days, with a reminder then.
+    let mut v2 = a.admin.get("/api/v1/programmes").await.json()["items"].as_array().unwrap().iter().find(|p| p["code"] == "subsidy").unwrap().clone();
+    let closes = biaozhun::util::fmt_date(biaozhun::util::now() + 7 * 86400);
+    v2["version"] = json!(2);
+    v2["closes"] = json!(closes);
+    v2["remind_days"] = json!([7]);
+    let closes_at = biaozhun::util::parse_local_date(&closes).unwrap() + 86399;
+    sqlx::query("INSERT INTO programme_types (code, version, kind, title_zh, title_en, config, opens_at, closes_at, created_at) VALUES ('subsidy', 2, 'subsidy', $1, $2, $3, NULL, $4, $5)")
+        .bind(v2["title_zh"].as_str().unwrap()).bind(v2["title_en"].as_str().unwrap()).bind(v2.to_string()).bind(closes_at).bind(biaozhun::util::now())
+        .execute(&t.app.db.pool).await.unwrap();
+    let r = b.admin.api(Method::POST, "/api/v1/applications", Some(draft("T/GDBZ 2-2026"))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json()["programme_version"], 2);
+    let second = r.json()["id"].as_i64().unwrap();
+    assert_eq!(a.admin.get(&format!("/api/v1/applications/{first}")).await.json()["programme_version"], 1, "the first keeps its version");
+    let sent = biaozhun::programmes::hooks::send_reminders(&t.app).await.unwrap();
+    assert_eq!(sent, 1, "only the draft under the closing version");
+    let (subject, body, link) = t.last_mail("vr_b@example.com").await;
+    assert!(subject.contains("即将截止") && body.contains("7 天后截止"), "{subject} {body}");
+    assert_eq!(link.as_deref(), Some(format!("/applications/{second}").as_str()));
 });
