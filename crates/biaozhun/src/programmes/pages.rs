@@ -187,12 +187,13 @@ async fn page(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Option<A
         .collect();
     let history = crate::workflow::history(&app.db, &super::FLOW, id).await?;
     let (panel, objections) = if standing.staff { (review::panel(app, id).await?, store::objections(app, id).await?) } else { (vec![], vec![]) };
+    let untrustworthy = standing.staff && crate::orgs::store::untrustworthy(&app.db.pool, a.org_id).await?;
     let (error_field, error) = crate::web::form::field_error(error);
     let answers = answers.unwrap_or_else(|| a.answers());
     ctx.render_status(app, status, "programmes/application.html", context! {
         a => app_view(&a), p => type_view(c, ctx.lang), form => fields_view(c, ctx.lang, &answers),
         editable => a.state == "draft" && standing.org_admin, applicant => standing.org_user, staff => standing.staff,
-        actions => actions, history => history, panel => panel, objections => objections,
+        actions => actions, history => history, panel => panel, objections => objections, untrustworthy => untrustworthy,
         error_field => error_field, error => error,
     })
 }
