@@ -271,9 +271,19 @@ scenario!(subsidies_refuse_duplicate_funding_and_untrustworthy_applicants, |t: T
     ok_act(&staff, first, "skip_review", "").await;
     let approved = ok_act(&staff, first, "approve", "").await;
     assert_eq!(approved["amount"], "200000.00");
+    let staff_page = staff.get(&format!("/applications/{first}")).await.text;
+    assert!(staff_page.contains("甲标准化研究院 未被标记为严重失信主体"), "the trust panel: {staff_page}");
     let x = staff.get("/staff/programmes/payments.xlsx").await;
     assert_eq!(x.status, StatusCode::OK);
     assert!(x.headers["content-type"].to_str().unwrap().contains("spreadsheet"));
+    let bytes = staff.http.get(staff.url("/staff/programmes/payments.xlsx")).send().await.unwrap().bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut cells = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/sharedStrings.xml").unwrap(), &mut cells).unwrap();
+    for want in ["甲标准化研究院", "91440101MA59SUBA1X", "主导制定国家（行业）标准", "GB/T 1.1-2020", "200000.00", "合计 1 项，200000.00 元。"] {
+        assert!(cells.contains(want), "{want} in the payments list: {cells}");
+    }
+    assert_eq!(a.admin.get("/staff/programmes/payments.xlsx").await.status, StatusCode::FORBIDDEN);
     // Withdrawn work frees the key: b may apply once a's is rejected.
     ok_act(&staff, first, "reject", "公示期间发现重复申报").await;
     let r = b.admin.api(Method::POST, "/api/v1/applications", Some(body("GB/T 1.1-2020"))).await;
@@ -308,6 +318,11 @@ scenario!(reviewers_see_only_what_they_are_assigned_and_staff_see_all, |t: TestA
     assert_eq!(declare(&assigned, id, false, "").await.status, StatusCode::NO_CONTENT);
     assert_eq!(assigned.get(&page).await.status, StatusCode::OK, "expert assigned, after COI");
     assert_eq!(stranger.get(&format!("/api/v1/applications/{id}")).await.status, StatusCode::FORBIDDEN);
+    // In English, the same pages speak English (labels of the type's configuration too).
+    let en = t.client();
+    en.get("/lang/en").await;
+    let page = en.get("/programmes/good_behaviour").await.text;
+    assert!(page.contains("Standardization good-behaviour enterprises") && page.contains("Grade thresholds") && page.contains("Technical standards system"), "{page}");
     // The staff queue and its pager.
     let q = staff.get("/staff/applications?state=expert_review").await.text;
     assert!(q.contains("授权测试企业"), "{q}");
