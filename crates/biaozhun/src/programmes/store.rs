@@ -350,6 +350,9 @@ async fn take_step(tx: &mut Tx, app: &App, ctx: &Ctx, actor: &Actor, a: &Applica
                     return Err(refuse(ctx, if c.notice_days > 0 { "programmes.err_notice_stage" } else { "programmes.err_no_notice_stage" }));
                 }
                 trustworthy(tx, ctx, c, a.org_id).await?;
+                if c.kind == ProgrammeKind::Grading && a.grade.is_empty() {
+                    return Err(refuse(ctx, "programmes.err_no_grade"));
+                }
                 let amount = if c.kind == ProgrammeKind::Subsidy {
                     let ans = a.answers();
                     let (item, level) = (ans.get("item").map(String::as_str).unwrap_or(""), ans.get("level").map(String::as_str).unwrap_or(""));

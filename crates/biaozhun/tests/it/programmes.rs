@@ -240,6 +240,9 @@ scenario!(grades_follow_the_shipped_rules_with_na_items_at_full_marks, |t: TestA
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         let d = ok_act(&staff, id, "close_review", "").await;
         assert_eq!(d["grade"], want, "base {base} bonus {bonus}");
+        if want.is_empty() {
+            assert_eq!(act(&staff, id, "approve", "").await.status, StatusCode::CONFLICT, "no grade reached: nothing to approve");
+        }
         let lines: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM application_scores WHERE application_id = $1 AND na = 1").bind(id).fetch_one(&t.app.db.pool).await.unwrap();
         assert_eq!(lines, i64::from(na));
     }
