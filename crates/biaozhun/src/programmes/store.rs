@@ -543,8 +543,12 @@ pub async fn list(app: &App, whose: Whose<'_>, state: Option<&str>, programme: O
         q = q.bind(b.clone());
     }
     let total = q.fetch_one(&app.db.pool).await?;
+    // The page's ids first, from the index alone (a deep page skips index entries, not
+    // joined rows), then their rows.
     let sql = number(format!(
-        "SELECT {COLUMNS} FROM applications a JOIN organisations o ON o.id = a.org_id WHERE {wh} ORDER BY a.updated_at DESC, a.id DESC LIMIT {} OFFSET {}",
+        "SELECT {COLUMNS} FROM applications a JOIN organisations o ON o.id = a.org_id WHERE a.id IN \
+         (SELECT a.id FROM applications a WHERE {wh} ORDER BY a.updated_at DESC, a.id DESC LIMIT {} OFFSET {}) \
+         ORDER BY a.updated_at DESC, a.id DESC",
         pager.per_page,
         pager.offset()
     ));
