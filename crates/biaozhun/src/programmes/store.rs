@@ -316,6 +316,12 @@ pub async fn step(app: &App, ctx: &Ctx, id: i64, version: Option<i64>, action: &
     }
     let t = type_by_id(&mut *tx, a.type_id).await?;
     take_step(&mut tx, app, ctx, &actor, &a, &t.config, action, note).await?;
+    if standing.staff {
+        // A staff decision is a privileged write: audited with the step (the routes are open
+        // to applicants too, so the staff routes' generic record does not cover them).
+        let entry = crate::auth::audit::Entry { action: "programmes.step", target: format!("application:{id}"), detail: format!("{action} ({} → next)", a.state) };
+        crate::auth::audit::log_tx(&mut tx, ctx, entry).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -211,6 +211,7 @@ scenario!(apply_check_review_decide_notice_object_and_final, |t: TestApp| async 
     let fin = ok_act(&staff, id, "finalise", "").await;
     assert_eq!(fin["state"], "final");
     assert!(fin["valid_until"].as_str().is_some(), "the certificate's validity");
+    assert!(t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'programmes.step' AND detail LIKE 'finalise%'").await == 1, "staff decisions are audited");
     let counts = biaozhun::programmes::counts(&t.app).await.unwrap();
     assert_eq!(counts.grade("AAAA"), 1);
     // Every step is an event; the applicant's page shows the history without names.
