@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod membership;
 pub mod orgs;
 pub mod portal;
+pub mod programmes;
 pub mod standards;
 pub mod tbt;
 pub mod training;

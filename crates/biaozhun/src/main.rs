@@ -55,7 +55,8 @@ enum Cmd {
     /// Measure the figures named in the issues (see docs/benchmarks.md).
     Bench {
         /// Which figures: foundation (home page, login, memory), standards, relevance (the
-        /// judged queries alone), tbt, training (certificate verification), experts.
+        /// judged queries alone), tbt, training (certificate verification), experts,
+        /// programmes (the staff application list).
         #[arg(long, default_value = "foundation")]
         suite: String,
         /// Seconds each load phase runs.
@@ -270,7 +271,8 @@ async fn main() -> anyhow::Result<()> {
                 "tbt" => biaozhun::tbt::bench::bench(seconds).await?,
                 "training" => biaozhun::training::bench::bench(seconds, clients).await?,
                 "experts" => biaozhun::experts::bench::bench(seconds).await?,
-                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, experts)"),
+                "programmes" => biaozhun::programmes::bench::bench(seconds).await?,
+                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, experts, programmes)"),
             }
         }
     }

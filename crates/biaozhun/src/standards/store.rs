@@ -672,3 +672,18 @@ pub async fn feed(app: &App, which: &str, kind: Option<&str>, ics: Option<&str>)
         })
         .collect()
 }
+
+/// Standards whose drafting organisations (起草单位) name the organisation: (number, Chinese
+/// title), newest first. For forms that the platform fills in (the programmes room).
+pub async fn drafted_by(app: &App, org_name: &str, limit: i64) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let name = org_name.trim();
+    if name.chars().count() < 2 {
+        return Ok(vec![]);
+    }
+    let pattern = format!("%{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    sqlx::query_as("SELECT number, title_zh FROM standards WHERE drafting_orgs LIKE $1 ESCAPE '\\' ORDER BY id DESC LIMIT $2")
+        .bind(pattern)
+        .bind(limit)
+        .fetch_all(&app.db.pool)
+        .await
+}

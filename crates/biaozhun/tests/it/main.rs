@@ -20,6 +20,7 @@ mod membership;
 mod ops;
 mod orgs;
 mod portal;
+mod programmes;
 mod security;
 mod scaleout;
 mod standards;
