@@ -180,8 +180,9 @@ scenario!(a_candidate_takes_an_exam_across_reloads_and_tabs_and_earns_a_certific
     // The reloaded page shows the saved answers and the time left.
     let page = cand.get(&format!("/training/attempts/{aid}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    let key0 = right_answer(&t, first).await;
-    assert!(page.text.contains(&format!("name=\"q{first}\" value=\"{key0}\" checked")), "{}", page.text);
+    let single = qs.iter().find(|q| q["kind"] == "single").unwrap()["id"].as_i64().unwrap();
+    let key0 = right_answer(&t, single).await;
+    assert!(page.text.contains(&format!("name=\"q{single}\" value=\"{key0}\" checked")), "{}", page.text);
     assert!(page.text.contains("剩余时间") && page.text.contains("data-remaining=\"17") || page.text.contains("data-remaining=\"18"), "{}", page.text);
     // The no-script form saves what changed; the page's old value does not undo a newer save.
     let tf = qs.iter().find(|q| q["kind"] == "truefalse").unwrap()["id"].as_i64().unwrap();
@@ -209,7 +210,7 @@ scenario!(a_candidate_takes_an_exam_across_reloads_and_tabs_and_earns_a_certific
     // Passed: no further attempt.
     assert_eq!(cand.api(Method::POST, &format!("/api/v1/exams/{eid}/attempts"), None).await.status, StatusCode::CONFLICT);
     let result = cand.get(&format!("/training/attempts/{aid}")).await.text;
-    assert!(result.contains("考试通过！得分 11 / 11。") && result.contains(&number), "{result}");
+    assert!(result.contains("考试通过！得分 11（满分 11）。") && result.contains(&number), "{result}");
     // After the window closes, each question's right and wrong are shown.
     sqlx::query("UPDATE exams SET closes_at = $1 WHERE id = $2").bind(biaozhun::util::now() - 1).bind(eid).execute(&t.app.db.pool).await.unwrap();
     let after = cand.get(&format!("/api/v1/attempts/{aid}")).await.json();
