@@ -18,7 +18,7 @@ use std::collections::HashMap;
 pub fn routes() -> Routes {
     Routes::new()
         .get("/training/exam-banks", Access::User, banks_page)
-        .post("/training/exam-banks", Access::User, create_bank)
+        .post("/training/exam-banks", Access::Staff, create_bank)
         .get("/training/exam-banks/{id}", Access::User, bank_page)
         .post("/training/exam-banks/{id}/import", Access::User, import)
         .post("/training/exam-banks/{id}/questions", Access::User, add_question)
@@ -28,15 +28,19 @@ pub fn routes() -> Routes {
         .post("/staff/exams", Access::Staff, create_exam)
 }
 
+/// The banks, for staff and teachers; anyone else is told whom the page is for.
 async fn banks_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
-    ctx.must(&app, &BankAct::Edit, 0).await?;
+    if !ctx.can(&app, &BankAct::Edit, 0).await? {
+        return ctx.render(&app, "training/exam_banks.html", context! { closed => true });
+    }
     banks_view(&app, &ctx, StatusCode::OK, None).await
 }
 
 async fn banks_view(app: &App, ctx: &Ctx, status: StatusCode, error: Option<AppError>) -> AppResult<Response> {
     let (error_field, error) = crate::web::form::field_error(error);
     let banks: Vec<_> = bank::banks(app).await?.into_iter().map(|(b, n)| serde_json::json!({ "id": b.id, "title": b.title, "questions": n, "updated_at": b.updated_at })).collect();
-    ctx.render_status(app, status, "training/exam_banks.html", context! { banks => banks, error => error, error_field => error_field })
+    let staff = ctx.user.as_deref().is_some_and(|u| u.has(crate::auth::Role::Staff));
+    ctx.render_status(app, status, "training/exam_banks.html", context! { banks => banks, staff => staff, error => error, error_field => error_field })
 }
 
 #[derive(Deserialize)]
@@ -45,8 +49,8 @@ struct BankForm {
     title: String,
 }
 
+/// A new bank (staff; teachers keep the banks' questions).
 async fn create_bank(State(app): State<App>, ctx: Ctx, Form(f): Form<BankForm>) -> AppResult<Response> {
-    ctx.must(&app, &BankAct::Edit, 0).await?;
     match bank::create_bank(&app, &ctx, &f.title).await {
         Ok(id) => Ok(redirect_with_flash(&app, &format!("/training/exam-banks/{id}"), "exam_bank_created")),
         Err(e @ AppError::Invalid { .. }) => banks_view(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(e)).await,

@@ -361,7 +361,11 @@ scenario!(who_may_do_what_with_exams, |t: TestApp| async move {
         assert_eq!(c.get(&marking).await.status.as_u16(), teach_s, "{who} marking");
         assert_eq!(c.get(&stats).await.status.as_u16(), teach_s, "{who} stats");
         assert_eq!(c.get(&bank_page).await.status.as_u16(), bank_s, "{who} bank");
-        assert_eq!(c.get("/training/exam-banks").await.status.as_u16(), bank_s, "{who} banks");
+        let list = c.get("/training/exam-banks").await;
+        assert_eq!(list.status, StatusCode::OK, "{who} banks");
+        assert_eq!(list.text.contains("题库由协会工作人员和培训的授课老师维护"), bank_s == 403, "{who}: the list or whom it is for");
+        let created = c.post_form("/training/exam-banks", &[("title", "新题库")]).await.status.as_u16();
+        assert_eq!(created, if new_s == 200 { 303 } else { 403 }, "{who} new bank");
         assert_eq!(c.get(&format!("/staff/exams/new?session={sid}")).await.status.as_u16(), new_s, "{who} new exam");
         if who != "candidate" {
             assert_eq!(c.api(Method::POST, &format!("/api/v1/attempts/{aid}/submit"), None).await.status.as_u16(), 403, "{who} submit");
