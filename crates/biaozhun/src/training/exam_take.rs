@@ -339,9 +339,13 @@ pub async fn submit(app: &App, ctx: &Ctx, attempt: i64, auto: bool) -> AppResult
     let mut last = None;
     // Two certificates issued in the same instant on PostgreSQL take the same serial: the
     // later transaction is rolled back whole and made again.
-    for _ in 0..4 {
+    for round in 0..20u64 {
         match submit_once(app, ctx, attempt, auto).await {
-            Err(AppError::Conflict(msg)) if msg == ctx.t("certificate.err_busy") => last = Some(AppError::Conflict(msg)),
+            Err(AppError::Conflict(msg)) if msg == ctx.t("certificate.err_busy") => {
+                last = Some(AppError::Conflict(msg));
+                let jitter = rand::Rng::gen_range(&mut rand::thread_rng(), 0..10 + 5 * round);
+                tokio::time::sleep(std::time::Duration::from_millis(jitter)).await;
+            }
             other => return other,
         }
     }
@@ -406,7 +410,9 @@ async fn finish_if_marked(tx: &mut crate::db::Tx, app: &App, ctx: &Ctx, attempt:
     if status != "submitted" {
         return Ok(());
     }
-    let exam = exam_paper::get(app, exam_id).await?;
+    // Read in the transaction: a second connection from the pool while this one holds the
+    // write lock would wait on the other writers' transactions doing the same.
+    let exam: Exam = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {} FROM exams WHERE id = $1", exam_paper::COLUMNS))).bind(exam_id).fetch_one(&mut **tx).await?;
     let passed = score >= exam.pass_mark;
     let mut certificate = None;
     if passed && let Some(kind) = &exam.cert_kind {

@@ -9,6 +9,7 @@ pub mod attendance;
 pub mod cert_store;
 pub mod certificates;
 pub mod exam_bank;
+pub mod exam_bench;
 pub mod exam_model;
 pub mod exam_paper;
 pub mod exam_policy;
