@@ -417,6 +417,28 @@ mod tests {
         assert_eq!(got, vec![(5, "题型", "exam_bad_kind"), (6, "选项B", "exam_few_options"), (7, "答案", "exam_answer_range"), (9, "题干", "exam_duplicate")]);
     }
 
+    /// The fuzz target's seeds read as expected (an XLSX sheet, CSV, TSV), and truncated or
+    /// flipped copies of them never panic (the fuzz target's property, on stable).
+    #[test]
+    fn the_fuzz_seeds_read_and_damaged_copies_do_not_panic() {
+        let limits = ImportLimits::default();
+        let seeds: [(&[u8], usize, usize); 3] = [
+            (include_bytes!("../../fuzz/seeds/exam_bank_import/basic.xlsx"), 4, 1),
+            (include_bytes!("../../fuzz/seeds/exam_bank_import/basic.csv"), 4, 1),
+            (include_bytes!("../../fuzz/seeds/exam_bank_import/english.tsv"), 2, 1),
+        ];
+        for (bytes, kept, refused) in seeds {
+            let (rows, problems) = parse(bytes, &limits).unwrap();
+            assert_eq!((rows.len(), problems.len()), (kept, refused), "{rows:?} {problems:?}");
+            for cut in (0..bytes.len()).step_by(97) {
+                let _ = parse(&bytes[..cut], &limits);
+                let mut flipped = bytes.to_vec();
+                flipped[cut] ^= 0x5a;
+                let _ = parse(&flipped, &limits);
+            }
+        }
+    }
+
     #[test]
     fn english_headings_and_no_header() {
         let csv = "Type,Question,Option A,Option B,Answer,Points,Topic\nsingle,Q1,x,y,b,1,t\ntrue/false,Q2,,,F,1,t\n";
