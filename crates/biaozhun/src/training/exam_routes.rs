@@ -118,8 +118,15 @@ async fn attempt_page(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> 
 /// another tab does not undo what this one saved.
 async fn save_form(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(fields): Form<Vec<(String, String)>>) -> AppResult<Response> {
     ctx.must(&app, &AttemptAct::Take, id).await?;
-    save_fields(&app, &ctx, id, &fields).await?;
-    Ok(redirect_with_flash(&app, &format!("/training/attempts/{id}"), "exam_saved"))
+    match save_fields(&app, &ctx, id, &fields).await {
+        Ok(()) => Ok(redirect_with_flash(&app, &format!("/training/attempts/{id}"), "exam_saved")),
+        // Past the deadline: the attempt is submitted with what was saved, and its page says so.
+        Err(AppError::Conflict(_)) => {
+            take::current(&app, &ctx, id).await?;
+            Ok(redirect_with_flash(&app, &format!("/training/attempts/{id}"), "exam_too_late"))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn save_fields(app: &App, ctx: &Ctx, id: i64, fields: &[(String, String)]) -> AppResult<()> {

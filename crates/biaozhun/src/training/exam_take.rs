@@ -488,6 +488,23 @@ pub async fn marking_queue(app: &App, exam: i64) -> AppResult<Vec<Pending>> {
     .await?)
 }
 
+/// The staff work queue's line: short answers waiting for a teacher's marks, linked to the
+/// marking queue of the exam with the oldest.
+pub async fn staff_todo(app: &App, ctx: &Ctx) -> AppResult<crate::web::domain::Todo> {
+    let (count, oldest): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(t.submitted_at) FROM exam_answers a JOIN exam_attempts t ON t.id = a.attempt_id WHERE t.status = 'submitted' AND a.awarded IS NULL",
+    )
+    .fetch_one(&app.db.pool)
+    .await?;
+    let exam: Option<i64> = match oldest {
+        Some(at) => sqlx::query_scalar("SELECT exam_id FROM exam_attempts WHERE status = 'submitted' AND submitted_at = $1 ORDER BY id LIMIT 1").bind(at).fetch_optional(&app.db.pool).await?,
+        None => None,
+    };
+    let href = exam.map_or_else(|| "/training/exam-banks".to_string(), |e| format!("/training/exams/{e}/marking"));
+    let note = oldest.map(|t| ctx.tf("exam.todo_oldest", &[("date", &crate::util::fmt_datetime(t))]));
+    Ok(crate::web::domain::Todo { label: ctx.t("exam.todo_marking"), count, href, note, also: None, order: 42 })
+}
+
 /// The context jobs act in: no signed-in person, the default language.
 pub fn system_ctx() -> Ctx {
     Ctx {

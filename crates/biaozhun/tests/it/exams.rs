@@ -241,6 +241,12 @@ scenario!(the_servers_clock_decides_the_deadline, |t: TestApp| async move {
     sqlx::query("UPDATE exam_attempts SET deadline = $1 WHERE id = $2").bind(now - 1).bind(aid).execute(&t.app.db.pool).await.unwrap();
     let r = cand.api(Method::PUT, &format!("/api/v1/attempts/{aid}/answers/{q}"), Some(json!({"answer": "0"}))).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    // The paper's form after the deadline: not saved, and the page shows the result.
+    let other = if key == "0" { "1" } else { "0" };
+    let r = cand.post_form(&format!("/training/attempts/{aid}/save"), &[(&format!("was{q}"), key.as_str()), (&format!("q{q}"), other)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = cand.get(&format!("/training/attempts/{aid}")).await.text;
+    assert!(page.contains("考试时间已到，最后这次保存未被接受") && page.contains("考试时间到，系统已按保存的答案自动交卷"), "{page}");
     let done = cand.get(&format!("/api/v1/attempts/{aid}")).await.json();
     assert_eq!((done["status"].as_str(), done["auto_submitted"].as_bool(), done["result"]["score"].as_i64()), (Some("marked"), Some(true), Some(3)));
     assert_eq!(done["result"]["passed"], true);
@@ -288,6 +294,9 @@ scenario!(short_answers_go_to_the_teacher_and_the_last_mark_issues_the_certifica
     let r = cand.api(Method::POST, &format!("/api/v1/attempts/{aid}/submit"), None).await.json();
     assert_eq!((r["status"].as_str(), r["result"]["score"].as_i64()), (Some("submitted"), None));
     assert!(cand.get(&format!("/training/attempts/{aid}")).await.text.contains("简答题待老师评分"));
+    // The staff's work queue counts the short answers to mark and leads to the exam's queue.
+    let todo = staff.get("/staff").await.text;
+    assert!(todo.contains(&format!("&#x2f;training&#x2f;exams&#x2f;{eid}&#x2f;marking\">待评分的简答题</a> <span class=\"badge\">2</span>")), "{todo}");
     // The queue is the session's teachers' and the staff's.
     let queue = format!("/training/exams/{eid}/marking");
     assert_eq!(stranger.get(&queue).await.status, StatusCode::FORBIDDEN);
