@@ -187,6 +187,11 @@ scenario!(a_candidate_takes_an_exam_across_reloads_and_tabs_and_earns_a_certific
     let key0 = right_answer(&t, single).await;
     assert!(page.text.contains(&format!("name=\"q{single}\" value=\"{key0}\" checked")), "{}", page.text);
     assert!(page.text.contains("剩余时间") && page.text.contains("data-remaining=\"17") || page.text.contains("data-remaining=\"18"), "{}", page.text);
+    // The same paper in English.
+    cand.get("/lang/en?next=/").await;
+    let en = cand.get(&format!("/training/attempts/{aid}")).await.text;
+    assert!(en.contains("Time left") && en.contains("Single choice") && en.contains(">Submit</button>"), "{en}");
+    cand.get("/lang/zh-CN?next=/").await;
     // The no-script form saves what changed; the page's old value does not undo a newer save.
     let tf = qs.iter().find(|q| q["kind"] == "truefalse").unwrap()["id"].as_i64().unwrap();
     let r = cand.post_form(&format!("/training/attempts/{aid}/save"), &[(&format!("was{tf}"), "true"), (&format!("q{tf}"), "true")]).await;
