@@ -4,10 +4,10 @@
 # PostgreSQL cluster for the outage drill; both are skipped with a note when unavailable.
 #
 #   CARGO_TARGET_DIR=/var/tmp/biaozhun-target cargo build -p biaozhun
-#   scripts/faults.sh [import] [mail] [membership] [draw] [pg] [disk] [pgdisk]   # default: all
-#   FAULTS_BACKEND=postgres scripts/faults.sh import mail membership draw
+#   scripts/faults.sh [import] [mail] [membership] [draw] [exam] [pg] [disk] [pgdisk]   # default: all
+#   FAULTS_BACKEND=postgres scripts/faults.sh import mail membership draw exam
 #
-# The kill drills (import, mail, membership, draw) run on SQLite, or with FAULTS_BACKEND=postgres on
+# The kill drills (import, mail, membership, draw, exam) run on SQLite, or with FAULTS_BACKEND=postgres on
 # a new PostgreSQL database per drill (on FAULTS_PG_URL), dropped at the end.
 #
 # Every drill prints PASS or FAIL lines; the exit status is 1 when any check failed.
@@ -469,8 +469,10 @@ PY
   check "draws after the restart whole" 0 "$(sql "$data" "SELECT COUNT(*) FROM expert_draws d WHERE (SELECT COUNT(*) FROM expert_invitations i WHERE i.draw_id = d.id) <> 10")"
 }
 
-drills=("$@"); [ ${#drills[@]} -eq 0 ] && drills=(import mail membership draw pg disk pgdisk)
+# The exam drill (e) lives in its own file.
+. scripts/lib/faults_exam.sh
+
+drills=("$@"); [ ${#drills[@]} -eq 0 ] && drills=(import mail membership draw exam pg disk pgdisk)
 for d in "${drills[@]}"; do "drill_$d"; done
-echo "== exam answer saves: not applicable yet (training exams are not built)"
 [ "$FAILED" = 0 ] && echo "ALL PASS" || echo "SOME CHECKS FAILED"
 exit "$FAILED"

@@ -55,8 +55,8 @@ enum Cmd {
     /// Measure the figures named in the issues (see docs/benchmarks.md).
     Bench {
         /// Which figures: foundation (home page, login, memory), standards, relevance (the
-        /// judged queries alone), tbt, training (certificate verification), experts,
-        /// programmes (the staff application list).
+        /// judged queries alone), tbt, training (exam answer saves, certificate verification),
+        /// experts, programmes (the staff application list).
         #[arg(long, default_value = "foundation")]
         suite: String,
         /// Seconds each load phase runs.
@@ -269,7 +269,10 @@ async fn main() -> anyhow::Result<()> {
                 "standards" => biaozhun::standards::bench::bench(seconds).await?,
                 "relevance" => biaozhun::standards::bench::relevance_only().await?,
                 "tbt" => biaozhun::tbt::bench::bench(seconds).await?,
-                "training" => biaozhun::training::bench::bench(seconds, clients).await?,
+                "training" => {
+                    biaozhun::training::exam_bench::bench(seconds, clients).await?;
+                    biaozhun::training::bench::bench(seconds, clients).await?
+                }
                 "experts" => biaozhun::experts::bench::bench(seconds).await?,
                 "programmes" => biaozhun::programmes::bench::bench(seconds).await?,
                 other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, experts, programmes)"),

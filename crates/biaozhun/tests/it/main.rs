@@ -11,6 +11,7 @@ mod certificates;
 mod authz;
 mod check_reports;
 mod content;
+mod exams;
 mod downloads;
 mod experts;
 mod faults;
