@@ -77,8 +77,10 @@ enum ImportCmd {
     /// Standards: CSV, XLSX or JSONL (plain or .gz), Chinese or English column names,
     /// and the relaton ISO/IEC catalogues.
     Standards { file: PathBuf },
-    /// WTO TBT notifications: the ePing export (CSV or XLSX) or JSONL.
+    /// WTO TBT and SPS notifications: the ePing export (CSV or XLSX) or JSONL.
     Tbt { file: PathBuf },
+    /// Specific trade concerns raised in the WTO TBT and SPS committees: CSV, XLSX or JSONL.
+    TradeConcerns { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -244,6 +246,7 @@ async fn main() -> anyhow::Result<()> {
             let (action, summary, file) = match what {
                 ImportCmd::Standards { file } => ("standards.import", biaozhun::standards::import::run_cli(&app, &file).await?, file),
                 ImportCmd::Tbt { file } => ("tbt.import", biaozhun::tbt::import::run_cli(&app, &file).await?, file),
+                ImportCmd::TradeConcerns { file } => ("tbt.trade_concerns_import", biaozhun::tbt::stc::run_cli(&app, &file).await?, file),
             };
             biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
             if app.indexer.left_to_server() {
