@@ -20,6 +20,7 @@ mod ops;
 mod orgs;
 mod portal;
 mod security;
+mod sps;
 mod scaleout;
 mod standards;
 mod tbt;
