@@ -188,6 +188,15 @@ scenario!(sps_notifications_search_api_and_trade_concerns, |t: TestApp| async mo
     assert!(csv.contains("\ngroup,ASEAN,"), "{csv}");
     assert_eq!(anon.get("/tbt/stats?agreement=x").await.status, StatusCode::UNPROCESSABLE_ENTITY);
 
+    // Concerns as JSON Lines: member names in Chinese, the status in Chinese, the symbols as a list.
+    let jsonl = r#"{"number": "STC 700", "agreement": "SPS", "title": "Philippine ban on poultry from HPAI areas", "raised by": ["泰国"], "notifications": ["G/SPS/N/PHL/560"], "meetings": ["2025-11-05"], "status": "已解决"}"#;
+    let r = upload_concerns(&t, &staff, "stc.jsonl", format!("{jsonl}\n").into_bytes()).await;
+    assert_eq!(r["created"], 1, "{r}");
+    let j = anon.get(&format!("/api/v1/tbt/notifications/{}", enc("G/SPS/N/PHL/560"))).await.json();
+    let c = &j["trade_concerns"][0];
+    assert_eq!((c["number"].as_str(), c["status"].as_str(), c["raising"][0]["code"].as_str(), c["maintaining"][0]["code"].as_str()), (Some("700"), Some("resolved"), Some("THA"), Some("PHL")), "{j}");
+    assert_eq!(c["first_raised"], "2025-11-05");
+
     // The command line imports concerns as the staff page does.
     let path = format!("{DATA}/trade_concerns.csv");
     let (ok, out, err) = t.cli(&["import", "trade-concerns", &path], "");
@@ -220,6 +229,14 @@ scenario!(sps_alerts_keep_to_the_agreement_and_objective_and_reach_the_calendar,
     let colleague = t.user("chn_watcher").await;
     let r = colleague.post_form("/tbt/profile", &[("markets", "CHN"), ("hs", "0306"), ("frequency", "immediate")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    // A third keeps the profile to SPS animal health (the ticks of the profile form).
+    let vet = t.user("vet_watcher").await;
+    let r = vet.post_form("/tbt/profile", &[("markets", "CHN"), ("hs", "0306"), ("agreements", "sps"), ("sps_objectives", "animal_health"), ("frequency", "immediate")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let subs = vet.api(Method::GET, "/api/v1/tbt/subscriptions", None).await.json();
+    assert_eq!((subs[0]["agreements"][0].as_str(), subs[0]["sps_objectives"][0].as_str(), subs[0]["from_profile"].as_bool()), (Some("sps"), Some("animal_health"), Some(true)), "{subs}");
+    let page = vet.get("/tbt/profile").await.text;
+    assert!(page.contains(r#"value="animal_health" checked"#) && !page.contains(r#"value="food_safety" checked"#), "the profile form keeps the ticks");
 
     let d = day(-1);
     let csv = week(&[
@@ -235,6 +252,8 @@ scenario!(sps_alerts_keep_to_the_agreement_and_objective_and_reach_the_calendar,
     assert!(!notices.contains("G/SPS/N/CHN/1401") && !notices.contains("G/TBT/N/CHN/2000"), "the objective and the agreement narrow the alerts: {notices}");
     let (_, body, _) = t.last_mail("shrimp_exporter@example.com").await;
     assert!(body.contains("SPS · Food safety · CHN · HS 0306"), "the reason names agreement and objective: {body}");
+    let vet_notices = text(&vet.get("/notifications").await.text);
+    assert!(vet_notices.contains("G/SPS/N/CHN/1401") && !vet_notices.contains("G/SPS/N/CHN/1400") && !vet_notices.contains("G/TBT/N/CHN/2000"), "{vet_notices}");
     let both = text(&colleague.get("/notifications").await.text);
     assert!(both.contains("G/SPS/N/CHN/1400") && both.contains("G/SPS/N/CHN/1401") && both.contains("G/TBT/N/CHN/2000"), "{both}");
 
