@@ -434,6 +434,29 @@ mod tests {
         assert_eq!(Agreement::parse("x"), None);
     }
 
+    /// The fuzz target's properties (fuzz/fuzz_targets/wto_symbol.rs) on its seeds, so the
+    /// ordinary suite runs them too.
+    #[test]
+    fn fuzz_seeds_keep_the_properties() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/wto_symbol");
+        let mut parsed = 0;
+        for e in std::fs::read_dir(dir).unwrap() {
+            let s = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            if let Ok(sym) = parse_symbol(&s) {
+                parsed += 1;
+                let text = sym.to_string();
+                assert_eq!(parse_symbol(&text).as_ref(), Ok(&sym));
+                if let Some(p) = sym.parent() {
+                    assert_eq!(p.agreement, sym.agreement);
+                }
+                assert_eq!(sym.root().agreement, sym.agreement);
+                assert_eq!(find_symbols(&format!("see {text}.")).first(), Some(&sym), "{text}");
+            }
+            let _ = find_symbols(&s);
+        }
+        assert!(parsed >= 10, "{parsed} seeds parse");
+    }
+
     #[test]
     fn legacy_symbols() {
         let s = parse_symbol("G/TBT/Notif.97.323").unwrap();

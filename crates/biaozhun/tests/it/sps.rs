@@ -204,6 +204,43 @@ scenario!(sps_notifications_search_api_and_trade_concerns, |t: TestApp| async mo
     assert!(out.contains("0 created") && out.contains("4 unchanged") && out.contains("line 6, column Status"), "{out}");
 });
 
+/// An ePing SPS export saved as a workbook: a title row above the headings, the date as an
+/// Excel date, the HS code as a number.
+fn eping_sps_xlsx() -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "ePing SPS notifications export").unwrap();
+    let head = ["Symbol", "Notifying Member", "Title", "Distribution date", "HS Code(s)", "Objectives", "International standard", "Conformity", "Notification type", "Enquiry point"];
+    for (i, h) in head.iter().enumerate() {
+        ws.write_string(1, i as u16, *h).unwrap();
+    }
+    ws.write_string(2, 0, "G/SPS/N/MYS/90").unwrap();
+    ws.write_string(2, 1, "马来西亚").unwrap();
+    ws.write_string(2, 2, "Import conditions for fresh durian").unwrap();
+    let fmt = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    ws.write_datetime_with_format(2, 3, &rust_xlsxwriter::ExcelDateTime::from_ymd(2025, 8, 20).unwrap(), &fmt).unwrap();
+    ws.write_number(2, 4, 81060.0).unwrap();
+    ws.write_string(2, 5, "Plant protection").unwrap();
+    ws.write_string(2, 6, "International Plant Protection Convention (IPPC)").unwrap();
+    ws.write_string(2, 7, "No").unwrap();
+    ws.write_string(2, 8, "Regular").unwrap();
+    ws.write_string(2, 9, "Department of Agriculture Malaysia").unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+scenario!(sps_eping_workbook, |t: TestApp| async move {
+    let desk = t.staff("sps_xlsx_desk").await;
+    let r = upload(&t, &desk, "eping_sps.xlsx", eping_sps_xlsx()).await;
+    assert_eq!(r["created"], 1, "{r}");
+    let j = t.client().get(&format!("/api/v1/tbt/notifications/{}", enc("G/SPS/N/MYS/90"))).await.json();
+    assert_eq!((j["agreement"].as_str(), j["member"]["code"].as_str(), j["distribution_date"].as_str()), (Some("sps"), Some("MYS"), Some("2025-08-20")));
+    assert_eq!(j["hs"][0]["code"], "081060");
+    assert_eq!((j["intl_standards"][0].as_str(), j["conformity"].as_str(), j["emergency"].as_bool()), (Some("ippc"), Some("no"), Some(false)));
+    assert_eq!(j["enquiry_point"], "Department of Agriculture Malaysia");
+    let again = upload(&t, &desk, "eping_sps.xlsx", eping_sps_xlsx()).await;
+    assert_eq!(again["unchanged"], 1, "{again}");
+});
+
 async fn j_id(c: &Client, symbol: &str) -> i64 {
     c.get(&format!("/api/v1/tbt/notifications/{}", enc(symbol))).await.json()["id"].as_i64().unwrap()
 }
