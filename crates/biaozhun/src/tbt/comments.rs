@@ -288,6 +288,7 @@ pub async fn move_comment(app: &App, actor: &Actor, id: i64, version: i64, step:
 pub fn markdown(c: &Comment, n: &super::store::Notification, concerns: &[Concern], hist: &[EventView]) -> String {
     let mut s = format!("# {}\n\n", c.title);
     s.push_str(&format!("- Notification: {}\n", n.symbols.join(", ")));
+    s.push_str(&format!("- Agreement: {}{}\n", n.agreement.to_uppercase(), if n.emergency { " (emergency measure)" } else { "" }));
     s.push_str(&format!("- Member: {} ({})\n", n.member.name_en, n.member.code));
     s.push_str(&format!("- Title: {}\n", n.title));
     s.push_str(&format!("- Distribution date: {}\n", n.distribution_date.clone().unwrap_or_default()));

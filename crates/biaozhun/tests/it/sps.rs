@@ -178,6 +178,8 @@ scenario!(sps_notifications_search_api_and_trade_concerns, |t: TestApp| async mo
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let comment = text(&staff.get(&r.location()).await.text);
     assert!(comment.contains("SPS STC 600") && comment.contains("regionalisation"), "{comment}");
+    let md = staff.get(&format!("{}/export.md", r.location())).await.text;
+    assert!(md.contains("- Agreement: SPS (emergency measure)") && md.contains("SPS STC 600 \"US import restrictions on poultry products related to HPAI\""), "{md}");
 
     // Statistics by agreement and member group, with a chart each; the CSV has them too.
     let page = anon.get("/tbt/stats?agreement=sps").await.text;
