@@ -4,10 +4,10 @@
 # PostgreSQL cluster for the outage drill; both are skipped with a note when unavailable.
 #
 #   CARGO_TARGET_DIR=/var/tmp/biaozhun-target cargo build -p biaozhun
-#   scripts/faults.sh [import] [mail] [membership] [draw] [exam] [pg] [disk] [pgdisk]   # default: all
-#   FAULTS_BACKEND=postgres scripts/faults.sh import mail membership draw exam
+#   scripts/faults.sh [import] [tbtmixed] [mail] [membership] [draw] [exam] [pg] [disk] [pgdisk]   # default: all
+#   FAULTS_BACKEND=postgres scripts/faults.sh import tbtmixed mail membership draw exam
 #
-# The kill drills (import, mail, membership, draw, exam) run on SQLite, or with FAULTS_BACKEND=postgres on
+# The kill drills (import, tbtmixed, mail, membership, draw, exam) run on SQLite, or with FAULTS_BACKEND=postgres on
 # a new PostgreSQL database per drill (on FAULTS_PG_URL), dropped at the end.
 #
 # Every drill prints PASS or FAIL lines; the exit status is 1 when any check failed.
@@ -126,6 +126,63 @@ drill_import() {
   check "standards after re-import equal the full import" "$n_full" "$n_after"
   check "duplicate numbers" 0 "$(sql "$cut" "SELECT COUNT(*) FROM (SELECT norm FROM standards GROUP BY norm HAVING COUNT(*) > 1) d")"
   check "integrity after re-import" ok "$(integrity "$cut")"
+}
+
+# ------------------------------------------------------------------------------------------
+drill_tbtmixed() {
+  local n="${FAULTS_TBT_ROWS:-30000}"
+  echo "== (a2) kill -9 during 'import tbt' of a mixed TBT + SPS file of $n notifications ($BACKEND)"
+  local full="$WORK/tbt-full" cut="$WORK/tbt-cut" file="$WORK/mixed.csv"
+  # ePing-shaped rows: every other one an SPS notification (some emergency), every tenth an
+  # addendum of an earlier one, members and HS codes from real lists.
+  python3 - "$n" >"$file" <<'PY'
+import sys
+n = int(sys.argv[1])
+members = ["USA", "EU", "CHN", "JPN", "KOR", "VNM", "THA", "IDN", "MYS", "PHL", "SGP", "BRA", "IND", "AUS", "CAN"]
+hs = ["0207", "0306", "0401", "0805", "1006", "8414", "8516", "3808", "9503", "6403"]
+objs = ["Food safety", "Animal health", "Plant protection", "Protect humans from animal/plant pest or disease"]
+print("Symbol,Notifying Member,Title,Distribution date,HS Code(s),Objectives,Final date for comments,Notification type")
+def root(j):
+    series = "SPS" if j % 2 == 1 else "TBT"
+    return f"G/{series}/N/{members[j % len(members)]}/{5000 + j}"
+for i in range(n):
+    sps = i % 2 == 1
+    m = members[i % len(members)]
+    # Row i % 10 == 9 is the addendum of the SPS notification two rows above it.
+    sym = root(i - 2) + "/Add.1" if i % 10 == 9 else root(i)
+    kind = "Addendum" if i % 10 == 9 else ("Emergency" if sps and i % 7 == 1 else "Regular")
+    obj = objs[i % len(objs)] if sps else "Protection of human health or safety"
+    print(f"{sym},{m},Drill notification {i},2025-{1 + i % 12:02d}-{1 + i % 28:02d},{hs[i % len(hs)]},{obj},60 days from notification,{kind}")
+PY
+  local t0 t1 n_full n_cut n_after
+  new_db "$full"; new_db "$cut"
+  t0=$(date +%s.%N)
+  bz_at "$full" import tbt "$file" >"$full.log" 2>&1 || { fail "full import: $(tail -3 "$full.log")"; return; }
+  t1=$(date +%s.%N)
+  n_full=$(sql "$full" "SELECT COUNT(*) FROM tbt_notifications")
+  echo "      full import: $n_full notifications ($(sql "$full" "SELECT COUNT(*) FROM tbt_notifications WHERE agreement = 'sps'") SPS) in $(python3 -c "print(round($t1-$t0,1))")s"
+  bz_at "$cut" migrate >/dev/null 2>&1
+  bz_at "$cut" import tbt "$file" >"$cut.log" 2>&1 &
+  local pid=$! waited=0
+  while [ "$(sql "$cut" "SELECT COUNT(*) FROM tbt_notifications" 2>/dev/null || echo 0)" = 0 ] && [ "$waited" -lt 1500 ]; do
+    sleep 0.1; waited=$((waited + 1))
+  done
+  sleep "${FAULTS_KILL_DELAY:-0.3}"
+  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  n_cut=$(sql "$cut" "SELECT COUNT(*) FROM tbt_notifications")
+  echo "      killed while storing, with $n_cut of $n_full notifications stored"
+  if [ "$n_cut" -lt "$n_full" ]; then pass "kill landed in the middle of the mixed import"; else fail "kill came after the import had stored everything"; fi
+  check "integrity after kill -9" ok "$(integrity "$cut")"
+  check "every stored notification has its symbol row" 0 "$(sql "$cut" "SELECT COUNT(*) FROM tbt_notifications n WHERE NOT EXISTS (SELECT 1 FROM tbt_symbols s WHERE s.notification_id = n.id)")"
+  bz_at "$cut" import tbt "$file" >>"$cut.log" 2>&1 || fail "re-import: $(tail -3 "$cut.log")"
+  n_after=$(sql "$cut" "SELECT COUNT(*) FROM tbt_notifications")
+  check "notifications after re-import equal the full import" "$n_full" "$n_after"
+  check "SPS notifications after re-import" "$(sql "$full" "SELECT COUNT(*) FROM tbt_notifications WHERE agreement = 'sps'")" "$(sql "$cut" "SELECT COUNT(*) FROM tbt_notifications WHERE agreement = 'sps'")"
+  check "emergency measures after re-import" "$(sql "$full" "SELECT COUNT(*) FROM tbt_notifications WHERE emergency = 1")" "$(sql "$cut" "SELECT COUNT(*) FROM tbt_notifications WHERE emergency = 1")"
+  check "addenda linked to their notification" 0 "$(sql "$cut" "SELECT COUNT(*) FROM tbt_notifications WHERE doc_kind = 'addendum' AND parent_id IS NULL")"
+  check "integrity after re-import" ok "$(integrity "$cut")"
+  bz_at "$cut" import tbt "$file" >>"$cut.log" 2>&1
+  if grep -q "0 created, 0 updated, $n_full unchanged" "$cut.log"; then pass "a third run changes nothing"; else fail "a third run changed something: $(tail -1 "$cut.log")"; fi
 }
 
 # ------------------------------------------------------------------------------------------
@@ -472,7 +529,7 @@ PY
 # The exam drill (e) lives in its own file.
 . scripts/lib/faults_exam.sh
 
-drills=("$@"); [ ${#drills[@]} -eq 0 ] && drills=(import mail membership draw exam pg disk pgdisk)
+drills=("$@"); [ ${#drills[@]} -eq 0 ] && drills=(import tbtmixed mail membership draw exam pg disk pgdisk)
 for d in "${drills[@]}"; do "drill_$d"; done
 [ "$FAILED" = 0 ] && echo "ALL PASS" || echo "SOME CHECKS FAILED"
 exit "$FAILED"

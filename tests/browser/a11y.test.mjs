@@ -96,7 +96,7 @@ async function firstHref(page, path, selector) {
 const PUBLIC = [
   '/', '/login', '/register', '/password/forgot',
   '/news', '/notices', '/policies', OUTLINE, '/search?q=%E6%A0%87%E5%87%86', '/search?q=GB',
-  '/standards', '/standards?q=GB', '/standards/check', '/standards/check/verify', '/tbt', '/tbt?q=seed', '/tbt/stats', '/training', '/experts', '/experts/talent',
+  '/standards', '/standards?q=GB', '/standards/check', '/standards/check/verify', '/tbt', '/tbt?q=seed', '/tbt/stats', '/trade-concerns', '/training', '/experts', '/experts/talent',
   '/membership', '/membership?kind=organisation',
 ];
 

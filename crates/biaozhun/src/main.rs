@@ -78,7 +78,7 @@ enum ImportCmd {
     /// Standards: CSV, XLSX or JSONL (plain or .gz), Chinese or English column names,
     /// and the relaton ISO/IEC catalogues.
     Standards { file: PathBuf },
-    /// WTO TBT notifications: the ePing export (CSV or XLSX) or JSONL.
+    /// WTO TBT and SPS notifications: the ePing export (CSV or XLSX) or JSONL.
     Tbt { file: PathBuf },
     /// People (trainees, organisations' staff): CSV or XLSX of name, e-mail and organisation
     /// credit code (Chinese or English headings); confirmed ordinary accounts, attached to the
@@ -86,6 +86,8 @@ enum ImportCmd {
     People { file: PathBuf },
     /// An existing expert pool: XLSX or CSV, matched by e-mail address or identity number.
     Experts { file: PathBuf },
+    /// Specific trade concerns raised in the WTO TBT and SPS committees: CSV, XLSX or JSONL.
+    TradeConcerns { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -253,6 +255,7 @@ async fn main() -> anyhow::Result<()> {
                 ImportCmd::Tbt { file } => ("tbt.import", biaozhun::tbt::import::run_cli(&app, &file).await?, file),
                 ImportCmd::People { file } => ("people.import", biaozhun::training::people_import::run_cli(&app, &file).await?, file),
                 ImportCmd::Experts { file } => ("experts.import", biaozhun::experts::import::run_cli(&app, &file).await?, file),
+                ImportCmd::TradeConcerns { file } => ("tbt.trade_concerns_import", biaozhun::tbt::stc::run_cli(&app, &file).await?, file),
             };
             biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
             if app.indexer.left_to_server() {

@@ -23,6 +23,7 @@ mod orgs;
 mod portal;
 mod programmes;
 mod security;
+mod sps;
 mod scaleout;
 mod standards;
 mod tbt;
