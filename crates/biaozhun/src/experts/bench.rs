@@ -81,6 +81,7 @@ pub fn request(i: usize, review_day: i64) -> DrawRequest {
         seed: Some(i as u64),
         title: format!("bench {i}"),
         answer_days: None,
+        online: false,
     }
 }
 

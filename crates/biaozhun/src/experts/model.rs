@@ -339,6 +339,11 @@ pub struct DrawRequest {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 60)]
     pub answer_days: Option<u32>,
+    /// Only experts who keep their profile with an account here (a review held on the
+    /// platform, where the panel signs in to declare and score); the others are left out as
+    /// `no_account`.
+    #[serde(default)]
+    pub online: bool,
 }
 
 impl DrawRequest {

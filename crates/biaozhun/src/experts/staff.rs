@@ -151,6 +151,7 @@ impl DrawForm {
             seed,
             title: self.title.clone(),
             answer_days: if self.answer_days.trim().is_empty() { None } else { Some(num("answer_days", &self.answer_days, 7)?.min(u32::MAX as u64) as u32) },
+            online: false,
         })
     }
 }

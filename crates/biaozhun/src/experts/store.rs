@@ -340,14 +340,18 @@ pub async fn eligible(tx: &mut Tx, req: &DrawRequest, review_day: Option<i64>) -
     let mut keys: Vec<String> = req.fields.iter().map(|f| f.trim()).filter(|f| !f.is_empty()).map(model::draw_key).collect();
     keys.dedup();
     let mut by_id: BTreeMap<i64, Eligible> = BTreeMap::new();
+    let mut offline: HashSet<i64> = HashSet::new();
     for key in &keys {
-        let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT e.id, e.org_uscc FROM expert_fields f JOIN experts e ON e.id = f.expert_id WHERE f.field = $1 AND e.status = 'approved'",
+        let rows: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
+            "SELECT e.id, e.org_uscc, e.user_id FROM expert_fields f JOIN experts e ON e.id = f.expert_id WHERE f.field = $1 AND e.status = 'approved'",
         )
         .bind(key)
         .fetch_all(&mut **tx)
         .await?;
-        for (id, org) in rows {
+        for (id, org, user) in rows {
+            if req.online && user.is_none() {
+                offline.insert(id);
+            }
             let shown = key.strip_prefix("industry:").unwrap_or(key).to_string();
             by_id.entry(id).or_insert_with(|| Eligible { id, fields: Vec::new(), org }).fields.push(shown);
         }
@@ -387,6 +391,8 @@ pub async fn eligible(tx: &mut Tx, req: &DrawRequest, review_day: Option<i64>) -
             Some("recent")
         } else if away.contains(&id) {
             Some("unavailable")
+        } else if offline.contains(&id) {
+            Some("no_account")
         } else {
             None
         };
@@ -396,6 +402,28 @@ pub async fn eligible(tx: &mut Tx, req: &DrawRequest, review_day: Option<i64>) -
         }
     }
     Ok((pool, left))
+}
+
+/// The accounts of these experts (those who keep their profile here): expert id → user id.
+pub async fn accounts(tx: &mut Tx, experts: &[i64]) -> AppResult<BTreeMap<i64, i64>> {
+    let mut out = BTreeMap::new();
+    for id in experts {
+        if let Some(Some(user)) = sqlx::query_scalar::<_, Option<i64>>("SELECT user_id FROM experts WHERE id = $1").bind(id).fetch_optional(&mut **tx).await? {
+            out.insert(*id, user);
+        }
+    }
+    Ok(out)
+}
+
+/// The expert profiles these accounts keep: their expert ids.
+pub async fn of_accounts(tx: &mut Tx, users: &[i64]) -> AppResult<Vec<i64>> {
+    let mut out = Vec::new();
+    for u in users {
+        if let Some(id) = sqlx::query_scalar::<_, i64>("SELECT id FROM experts WHERE user_id = $1").bind(u).fetch_optional(&mut **tx).await? {
+            out.push(id);
+        }
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -74,6 +74,55 @@ pub async fn assign_named(app: &App, ctx: &Ctx, id: i64, username: &str) -> AppR
     Ok(())
 }
 
+/// What staff ask when they draw a panel for an application from the expert pool.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct DrawForm {
+    /// ICS codes or industries, separated by `;`, `,` or spaces.
+    #[serde(default)]
+    pub fields: String,
+    #[serde(default)]
+    pub count: u32,
+    #[serde(default)]
+    pub backups: u32,
+    /// The review's date (`YYYY-MM-DD`): experts away then are left out.
+    #[serde(default)]
+    pub date: String,
+}
+
+/// Staff draw the panel from the expert pool (the experts room's replayable draw, recorded
+/// there with its seed and snapshot): the applicant's organisation and the experts already
+/// on this application's panel are avoided, only experts who keep their profile here are
+/// eligible (they sign in to declare and score), and the panel drawn becomes the
+/// application's reviewers through [`assign_panel`] in the same transaction. Answers the
+/// draw's id.
+pub async fn draw_panel(app: &App, ctx: &Ctx, id: i64, f: &DrawForm) -> AppResult<i64> {
+    ctx.must(app, &Act::Manage, id).await?;
+    let a = store::get(&app.db.pool, id).await?;
+    let org = crate::orgs::store::get(&app.db.pool, a.org_id).await?;
+    let mut tx = app.db.begin().await?;
+    let current: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM application_reviewers WHERE application_id = $1").bind(id).fetch_all(&mut *tx).await?;
+    let req = crate::experts::model::DrawRequest {
+        fields: f.fields.split([';', ',', '；', '，', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+        count: f.count,
+        backups: f.backups,
+        avoid_organisations: if org.uscc.is_empty() { vec![] } else { vec![org.uscc.clone()] },
+        avoid_experts: crate::experts::store::of_accounts(&mut tx, &current).await?,
+        date: Some(f.date.trim().to_string()).filter(|d| !d.is_empty()),
+        title: crate::util::shorten(&format!("{} · {}", a.org_name, a.title), 200),
+        online: true,
+        ..Default::default()
+    };
+    let review_day = req.check().map_err(|e| crate::experts::store::invalid(ctx, e))?;
+    let actor = Actor::of(ctx)?;
+    let d = crate::experts::draw::draw_in(&mut tx, app, &req, review_day, &actor, ctx.lang).await?;
+    let accounts = crate::experts::store::accounts(&mut tx, &d.panel).await?;
+    let users: Vec<i64> = d.panel.iter().filter_map(|e| accounts.get(e).copied()).collect();
+    assign_panel(&mut tx, app, ctx, id, &users).await?;
+    crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "programmes.reviewer_draw", target: format!("application:{id}"), detail: format!("expert_draw:{} users {:?}", d.id, users) }).await?;
+    tx.commit().await?;
+    Ok(d.id)
+}
+
 /// An assigned expert declares: no conflict (they may then read and score), or a conflict
 /// with its reason (they leave the panel: the scoped role is taken back).
 pub async fn declare(app: &App, ctx: &Ctx, id: i64, conflict: bool, note: &str) -> AppResult<()> {

@@ -22,6 +22,7 @@ pub fn routes() -> Routes {
         .post("/review/applications/{id}/score", Access::Expert, pages::score)
         .get("/staff/applications", Access::Staff, staff::queue)
         .post("/staff/applications/{id}/reviewers", Access::Staff, staff::assign)
+        .post("/staff/applications/{id}/draw", Access::Staff, staff::draw)
         .post("/staff/applications/{id}/objections/{objection}", Access::Staff, staff::resolve)
         .get("/staff/programmes/payments.xlsx", Access::Staff, staff::payments)
         .post("/staff/orgs/{id}/untrustworthy", Access::Staff, staff::untrustworthy)

@@ -47,6 +47,13 @@ pub async fn assign(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(
     Ok(redirect_with_flash(&app, &format!("/applications/{id}"), "programme_reviewer_assigned"))
 }
 
+/// Draws the application's panel from the expert pool (422 naming the field for too few
+/// eligible experts or a bad field).
+pub async fn draw(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<super::review::DrawForm>) -> AppResult<Response> {
+    super::review::draw_panel(&app, &ctx, id, &f).await?;
+    Ok(redirect_with_flash(&app, &format!("/applications/{id}"), "programme_panel_drawn"))
+}
+
 #[derive(Deserialize, Default)]
 pub struct ResolveForm {
     /// `upheld` or `dismissed`.

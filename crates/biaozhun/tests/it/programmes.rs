@@ -486,3 +486,64 @@ scenario!(a_new_version_of_a_type_leaves_earlier_applications_on_theirs_and_remi
     assert!(subject.contains("即将截止") && body.contains("7 天后截止"), "{subject} {body}");
     assert_eq!(link.as_deref(), Some(format!("/applications/{second}").as_str()));
 });
+
+/// An expert with an account keeps a profile in `field`, approved into the pool by staff;
+/// answers the profile's id.
+async fn pooled(t: &TestApp, staff: &Client, name: &str, org_uscc: &str, field: &str) -> (Client, i64) {
+    let c = expert(t, name).await;
+    let form = [("name", name), ("title", "高级工程师"), ("org_name", "某单位"), ("org_uscc", org_uscc), ("fields", field), ("email", &format!("{name}@example.com")), ("phone", "13912345678")];
+    let r = c.post_form("/experts/me", &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(c.post_form("/experts/me/submit", &[]).await.status, StatusCode::SEE_OTHER);
+    let id: i64 = sqlx::query_scalar("SELECT id FROM experts WHERE name = $1").bind(name).fetch_one(&t.app.db.pool).await.unwrap();
+    assert_eq!(staff.post_form(&format!("/staff/experts/{id}/step"), &[("action", "approve")]).await.status, StatusCode::SEE_OTHER);
+    (c, id)
+}
+
+scenario!(a_panel_drawn_from_the_expert_pool_becomes_the_reviewers, |t: TestApp| async move {
+    let staff = t.staff("dr_staff").await;
+    let code = crate::experts::uscc(4401);
+    let org = t.org_with_admin("dr_admin", "广州市抽取评审电子有限公司", &code).await;
+    // Four experts of the field with accounts, one of them from the applicant's organisation;
+    // one more in the pool without an account (entered by staff).
+    let (own, _) = pooled(&t, &staff, "dr_own", &code, "03.120").await;
+    let mut others = Vec::new();
+    for name in ["dr_a", "dr_b", "dr_c"] {
+        others.push((name, pooled(&t, &staff, name, "", "03.120.10").await.0));
+    }
+    let r = staff.api(Method::POST, "/api/v1/experts", Some(json!({"name": "无账号专家", "title": "研究员", "org_name": "外单位", "fields": "03.120", "email": "offline@experts.example.com"}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let offline = r.json()["id"].as_i64().unwrap();
+    staff.post_form(&format!("/staff/experts/{offline}/step"), &[("action", "approve")]).await;
+
+    let id = in_review(&org, &staff).await;
+    let reviewers_of = || async { sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM application_reviewers WHERE application_id = $1").bind(id).fetch_one(&t.app.db.pool).await.unwrap() };
+    let page = staff.get(&format!("/applications/{id}")).await.text;
+    assert!(page.contains("随机抽取评审专家"), "staff are offered the draw: {page}");
+    // Too many asked for the eligible pool: the field is named and nothing is assigned.
+    let r = staff.post_form(&format!("/staff/applications/{id}/draw"), &[("fields", "03.120"), ("count", "4"), ("backups", "0")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(reviewers_of().await, 0);
+    assert_eq!(own.post_form(&format!("/staff/applications/{id}/draw"), &[("fields", "03.120"), ("count", "2")]).await.status, StatusCode::FORBIDDEN);
+    // Two of the three eligible: never the applicant's own expert nor the one without an account.
+    let r = staff.post_form(&format!("/staff/applications/{id}/draw"), &[("fields", "03.120"), ("count", "2"), ("backups", "1")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let (draw_id, snapshot): (i64, String) = sqlx::query_as("SELECT id, snapshot FROM expert_draws ORDER BY id DESC LIMIT 1").fetch_one(&t.app.db.pool).await.unwrap();
+    assert!(snapshot.contains("no_account") && snapshot.contains("organisation"), "the snapshot says why each was left out: {snapshot}");
+    let reviewers: Vec<String> = sqlx::query_scalar("SELECT u.username FROM application_reviewers r JOIN users u ON u.id = r.user_id WHERE r.application_id = $1 ORDER BY u.username")
+        .bind(id).fetch_all(&t.app.db.pool).await.unwrap();
+    assert_eq!(reviewers.len(), 2, "{reviewers:?}");
+    assert!(reviewers.iter().all(|r| r.starts_with("dr_") && r != "dr_own"), "{reviewers:?}");
+    // The draw replays to the same panel; the assigned experts find the application to declare.
+    let replay = staff.api(Method::POST, &format!("/api/v1/experts/draws/{draw_id}/replay"), None).await;
+    assert_eq!(replay.status, StatusCode::OK, "{}", replay.text);
+    let first = others.iter().find(|(name, _)| reviewers[0] == *name).unwrap();
+    assert!(declare(&first.1, id, false, "").await.status.is_success());
+    // A second draw avoids those already on the panel: one expert is left.
+    let r = staff.post_form(&format!("/staff/applications/{id}/draw"), &[("fields", "03.120"), ("count", "1")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(reviewers_of().await, 3);
+    let events: Vec<String> = sqlx::query_scalar("SELECT action FROM workflow_events WHERE kind = 'application' AND record_id = $1 AND action = 'assign'")
+        .bind(id).fetch_all(&t.app.db.pool).await.unwrap();
+    assert_eq!(events.len(), 2, "each draw is a step of the application");
+});
