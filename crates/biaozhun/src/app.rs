@@ -142,6 +142,7 @@ pub fn installed() -> Vec<web::Domain> {
         crate::membership::install(),
         crate::content::install(),
         crate::training::install(),
+        crate::committees::install(),
         crate::standards::install(),
         crate::tbt::install(),
         crate::portal::install(),

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod auth;
 pub mod bench;
+pub mod committees;
 pub mod config;
 pub mod content;
 pub mod db;

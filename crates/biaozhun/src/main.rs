@@ -79,6 +79,9 @@ enum ImportCmd {
     Standards { file: PathBuf },
     /// WTO TBT notifications: the ePing export (CSV or XLSX) or JSONL.
     Tbt { file: PathBuf },
+    /// Technical committees: the ISO/IEC committee list (iso_technical_committees.csv) or a
+    /// CSV/XLSX of national, provincial and city committees.
+    Committees { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -244,6 +247,7 @@ async fn main() -> anyhow::Result<()> {
             let (action, summary, file) = match what {
                 ImportCmd::Standards { file } => ("standards.import", biaozhun::standards::import::run_cli(&app, &file).await?, file),
                 ImportCmd::Tbt { file } => ("tbt.import", biaozhun::tbt::import::run_cli(&app, &file).await?, file),
+                ImportCmd::Committees { file } => ("committees.import", biaozhun::committees::import::run_cli(&app, &file).await?, file),
             };
             biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
             if app.indexer.left_to_server() {

@@ -672,3 +672,45 @@ pub async fn feed(app: &App, which: &str, kind: Option<&str>, ics: Option<&str>)
         })
         .collect()
 }
+
+/// A standard a committee is responsible for (the catalogue's `committee` field), as the
+/// committees room lists it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ByCommittee {
+    pub number: String,
+    pub norm: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub status: String,
+}
+
+/// Standards whose `committee` field names `number` (`ISO/TC 176` matches `ISO/TC 176`
+/// and `ISO/TC 176/SC 2` but not `ISO/TC 17` nor `ISO/TC 1760`), newest first, at most
+/// `limit`; with `developing` only those under development (the committee's projects).
+pub async fn by_committee(app: &App, number: &str, developing: bool, limit: usize) -> Result<Vec<ByCommittee>, sqlx::Error> {
+    let number = number.trim();
+    if number.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pattern = format!("%{}%", number.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let status = if developing { "developing" } else { "" };
+    let rows: Vec<(ByCommittee, String)> = sqlx::query_as::<_, (String, String, String, String, String, String)>(
+        "SELECT number, norm, title_zh, title_en, status, committee FROM standards WHERE committee LIKE $1 ESCAPE '\\' \
+         AND ($2 = '' OR status = $2) ORDER BY COALESCE(published_at, 0) DESC, norm LIMIT 5000",
+    )
+    .bind(pattern)
+    .bind(status)
+    .fetch_all(&app.db.pool)
+    .await?
+    .into_iter()
+    .map(|(number, norm, title_zh, title_en, status, committee)| (ByCommittee { number, norm, title_zh, title_en, status }, committee))
+    .collect();
+    let bounded = |field: &str| {
+        field.match_indices(number).any(|(i, _)| {
+            let after = field[i + number.len()..].chars().next();
+            let before = field[..i].chars().next_back();
+            !after.is_some_and(|c| c.is_ascii_alphanumeric()) && !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '/')
+        })
+    };
+    Ok(rows.into_iter().filter(|(_, c)| bounded(c)).map(|(b, _)| b).take(limit).collect())
+}
