@@ -56,7 +56,7 @@ fn header_field(h: &str) -> Option<Field> {
         "parent" | "上级" | "上级委员会" => Field::Parent,
         "term" | "届" | "届次" => Field::Term,
         "guidingunit" | "指导单位" | "业务指导单位" => Field::GuidingUnit,
-        "mirror" | "mirrornumber" | "对口国际" | "对口国际组织" | "国际对口" => Field::Mirror,
+        "mirror" | "mirrornumber" | "对口国际" | "对口国际委员会" | "对口国际组织" | "国际对口" => Field::Mirror,
         "secretariat" | "secretariat.acronym" | "秘书处" | "秘书处承担单位" | "秘书处单位" => Field::Secretariat,
         "uscc" | "creditcode" | "统一社会信用代码" | "秘书处信用代码" => Field::Uscc,
         "district" | "所在区" | "区" | "秘书处所在地" | "地址" => Field::District,

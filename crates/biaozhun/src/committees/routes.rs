@@ -61,7 +61,7 @@ async fn list(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) -> A
     let level = f.level.map(|l| l.as_str()).unwrap_or("");
     let href = format!("/committees?q={}&level={level}&", percent_encoding::utf8_percent_encode(&f.q, percent_encoding::NON_ALPHANUMERIC));
     let levels: Vec<&str> = Level::ALL.iter().map(|l| l.as_str()).collect();
-    ctx.render(&app, "committees/list.html", context! { items => items, pager => pager, q => f.q, level => level, levels => levels, href => href })
+    ctx.render(&app, "committees/list.html", context! { items => items, pg => pager, q => f.q, level => level, levels => levels, href => href })
 }
 
 /// A standard a committee is responsible for.

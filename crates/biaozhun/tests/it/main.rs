@@ -8,6 +8,7 @@ mod accounts;
 mod auth_security;
 mod catalogue;
 mod certificates;
+mod committees;
 mod authz;
 mod check_reports;
 mod content;
