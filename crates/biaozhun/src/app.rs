@@ -143,6 +143,7 @@ pub fn installed() -> Vec<web::Domain> {
         crate::content::install(),
         crate::training::install(),
         crate::committees::install(),
+        crate::specs::install(),
         crate::standards::install(),
         crate::tbt::install(),
         crate::portal::install(),

@@ -20,6 +20,7 @@ pub mod portal;
 pub mod standards;
 pub mod tbt;
 pub mod training;
+pub mod specs;
 pub mod util;
 pub mod web;
 pub mod workflow;

@@ -1,9 +1,10 @@
 //! The committees registry's pages and API: the list (search by number or name, level
 //! filter, pager), one committee with its members, subcommittees, the standards it is
-//! responsible for and its projects, and a secretary's work page.
+//! responsible for and its projects. (The secretary's work page is the specs room's:
+//! it shows the committee's specifications at every stage.)
 
 use super::model::Level;
-use super::policy::{self, CommitteeAct};
+use super::policy::CommitteeAct;
 use super::store::{self, Committee, Counts, Filter, Member};
 use crate::App;
 use crate::web::pager::Pager;
@@ -24,7 +25,6 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/committees", Access::Public, list)
         .get("/committees/{id}", Access::Public, page)
-        .get("/committees/{id}/work", Access::User, work)
         .get("/api/v1/committees", Access::Public, api_list)
         .get("/api/v1/committees/{id}", Access::Public, api_get)
 }
@@ -95,7 +95,7 @@ fn refs(rows: Vec<crate::standards::store::ByCommittee>) -> Vec<StandardRef> {
         .collect()
 }
 
-async fn full(app: &App, id: i64) -> AppResult<CommitteeOut> {
+pub async fn full(app: &App, id: i64) -> AppResult<CommitteeOut> {
     let c = store::get(app, id).await?;
     let parent = match c.parent_id {
         Some(p) => Some(store::get(app, p).await?),
@@ -113,16 +113,6 @@ async fn page(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResul
     let c = full(&app, id).await?;
     let runs = ctx.can(&app, &CommitteeAct::Run, id).await?;
     ctx.render(&app, "committees/committee.html", context! { c => c, runs => runs })
-}
-
-/// The secretary's page: the committee's members, standards and projects, and its local
-/// technical specifications at every stage.
-async fn work(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    ctx.must(&app, &CommitteeAct::Run, id).await?;
-    let c = full(&app, id).await?;
-    let secretaries = crate::auth::scopes::holders(&app.db.pool, crate::auth::scopes::ScopedRole::CommitteeSecretary, &policy::committee_scope(id)).await?;
-    let secretaries: Vec<String> = secretaries.into_iter().map(|(_, n)| n).collect();
-    ctx.render(&app, "committees/work.html", context! { c => c, secretaries => secretaries })
 }
 
 /// A page of committees.
