@@ -73,12 +73,12 @@ pub fn diff(old: &str, new: &str) -> Vec<Run> {
                 ops.push(("same", am[i]));
                 i += 1;
                 j += 1;
-            } else if j < bm.len() && (i == am.len() || lcs[i * w + j + 1] >= lcs[(i + 1) * w + j]) {
-                ops.push(("insert", bm[j]));
-                j += 1;
-            } else {
+            } else if i < am.len() && (j == bm.len() || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1]) {
                 ops.push(("delete", am[i]));
                 i += 1;
+            } else {
+                ops.push(("insert", bm[j]));
+                j += 1;
             }
         }
     }
@@ -109,7 +109,7 @@ mod tests {
     fn chinese_text_differs_by_character_runs() {
         assert_eq!(tokens("电梯 ISO 9001:2015 维保"), vec!["电", "梯", " ", "ISO", " ", "9001", ":", "2015", " ", "维", "保"]);
         let d = diff("电梯维护保养应每月一次。", "电梯维护保养应每十五日一次，并记录。");
-        assert_eq!(show(&d), "电梯维护保养应每[-月][+十五日]一次[-。][+，并记录。]");
+        assert_eq!(show(&d), "电梯维护保养应每[-月][+十五日]一次[+，并记录]。");
         let d = diff("The lift is checked monthly.", "The lift is checked weekly.");
         assert_eq!(show(&d), "The lift is checked [-monthly][+weekly].");
         assert_eq!(diff("相同", "相同"), vec![Run { op: "same", text: "相同".into() }]);

@@ -23,6 +23,7 @@ pub async fn clock_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
 
 /// What one run of the clock did: reminders sent, proposals flagged, steps taken.
 pub async fn clock(app: &App, now: i64) -> anyhow::Result<(usize, usize, usize)> {
+    let stall = stall_days(app).await?;
     let mut tx = app.db.begin().await?;
     let due: Vec<(i64, String, Option<i64>, i64)> = sqlx::query_as(
         "SELECT id, title, stage_owner_id, created_by FROM specs WHERE stage_due_at < $1 AND (reminded_at IS NULL OR reminded_at < $2) ORDER BY id LIMIT 500",
@@ -37,7 +38,6 @@ pub async fn clock(app: &App, now: i64) -> anyhow::Result<(usize, usize, usize)>
         notify::send(&mut tx, app, owner.unwrap_or(*creator), Notice { kind: "specs", key: "specs.notice_overdue", args: &args, link: &link, mail: true }).await?;
         sqlx::query("UPDATE specs SET reminded_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *tx).await?;
     }
-    let stall = stall_days(app).await?;
     let flagged = sqlx::query("UPDATE specs SET flagged_at = $1 WHERE stage = 'proposal' AND flagged_at IS NULL AND updated_at < $2")
         .bind(now)
         .bind(now - stall * 86400)

@@ -139,3 +139,13 @@ mod tests {
         assert!(in_progress("consultation") && !in_progress("in_force"));
     }
 }
+
+#[cfg(test)]
+mod number_tests {
+    #[test]
+    fn the_catalogue_reads_a_spec_number() {
+        let id = crate::standards::model::ident(&super::spec_number(12, 2026)).expect("a standard number");
+        assert!(id.norm.starts_with("DB4401/T 12"), "{}", id.norm);
+        assert_eq!(id.year, Some(2026));
+    }
+}

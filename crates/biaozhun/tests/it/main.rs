@@ -22,6 +22,7 @@ mod orgs;
 mod portal;
 mod security;
 mod scaleout;
+mod specs;
 mod standards;
 mod tbt;
 mod tbt_alerts;
