@@ -254,3 +254,29 @@ scenario!(overdue_stages_are_reminded_and_stalled_proposals_flagged, |t: TestApp
     assert!(queue.text.contains("长期未推进、建议撤销的立项申请"), "{}", queue.text);
     assert_eq!(act(&staff, id, "cancel", "长期未推进").await.json()["stage"], "cancelled");
 });
+
+scenario!(a_stage_change_cut_off_midway_leaves_neither_the_event_nor_the_stage, |t: TestApp| async move {
+    let staff = t.staff("sk_staff").await;
+    let id = propose(&staff, "中断的阶段变更", json!({})).await.json()["id"].as_i64().unwrap();
+    let before = stage(&t, id).await;
+    // The step is taken inside its transaction (stage moved, event written), then the task
+    // holding it dies before the commit, as a process killed with -9 would.
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let app = t.app.clone();
+    let task = tokio::spawn(async move {
+        let mut tx = app.db.begin().await.unwrap();
+        let actor = biaozhun::workflow::Actor::user(1, &[Role::Staff], biaozhun::web::Lang::Zh);
+        let e = biaozhun::workflow::transition(&mut tx, &app, &biaozhun::specs::FLOW, id, 0, &actor, biaozhun::workflow::Step::action("approve_plan")).await.unwrap();
+        assert_eq!(e.to_state, "approved");
+        let _ = ready_tx.send(());
+        std::future::pending::<()>().await;
+        drop(tx);
+    });
+    ready_rx.await.unwrap();
+    task.abort();
+    let _ = task.await;
+    assert_eq!(stage(&t, id).await, before, "neither the stage nor its event survived");
+    // The record is whole: the same step is taken again, once.
+    assert_eq!(act(&staff, id, "approve_plan", "").await.json()["stage"], "approved");
+    assert_eq!(stage(&t, id).await, ("approved".to_string(), 2));
+});
