@@ -12,14 +12,18 @@ use crate::web::pager::Pager;
 use crate::web::{Access, AppError, AppResult, Ctx, Form, Routes};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::Deserialize;
 
 pub fn routes() -> Routes {
     Routes::new()
         .get("/specs", Access::Public, list)
+        .get("/specs/new", Access::User, new_form)
+        .post("/specs/new", Access::User, create)
         .get("/specs/{id}", Access::Public, page)
+        .post("/specs/{id}/step", Access::User, step)
+        .post("/specs/{id}/drafts", Access::User, draft)
         .post("/specs/{id}/comments", Access::User, comment)
         .get("/specs/{id}/disposition.xlsx", Access::Public, disposition)
         .get("/committees/{id}/work", Access::User, dashboard)
@@ -46,7 +50,8 @@ async fn page_with(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Opt
         None => None,
     };
     let novelty: serde_json::Value = serde_json::from_str(&s.spec.novelty).unwrap_or_default();
-    ctx.render_status(app, status, "specs/spec.html", context! { s => s, comments => comments, diff => diff, novelty => novelty, error => error, field => field })
+    let may_draft = matches!(s.spec.stage.as_str(), "drafting" | "reviewed") && super::policy::must_draft(app, ctx, &s.spec).await.is_ok();
+    ctx.render_status(app, status, "specs/spec.html", context! { s => s, comments => comments, diff => diff, novelty => novelty, error => error, field => field, may_draft => may_draft })
 }
 
 async fn page(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
@@ -114,4 +119,83 @@ async fn dashboard(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> App
     let (specs, total) = store::list(&app, None, Some(id), false, 0, 50).await?;
     let now = crate::util::now();
     ctx.render(&app, "specs/dashboard.html", context! { c => c, secretaries => secretaries, stages => stages, specs => specs, total => total, now => now })
+}
+
+#[derive(Deserialize, Default)]
+struct NewForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    related_numbers: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    drafting_orgs: String,
+    #[serde(default)]
+    replaces: String,
+}
+
+fn new_page(app: &App, ctx: &Ctx, status: StatusCode, f: &NewForm, error: Option<(Option<String>, String)>) -> AppResult<Response> {
+    let (field, message) = error.map(|(f, m)| (f, Some(m))).unwrap_or((None, None));
+    ctx.render_status(app, status, "specs/new.html", context! {
+        f => context! { title => f.title, related_numbers => f.related_numbers, scope => f.scope, drafting_orgs => f.drafting_orgs, replaces => f.replaces },
+        field => field, error => message,
+    })
+}
+
+async fn new_form(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    super::policy::must_propose(&ctx)?;
+    new_page(&app, &ctx, StatusCode::OK, &NewForm::default(), None)
+}
+
+async fn create(State(app): State<App>, ctx: Ctx, Form(f): Form<NewForm>) -> AppResult<Response> {
+    super::policy::must_propose(&ctx)?;
+    let input = super::routes::CreateIn {
+        title: f.title.clone(), scope: f.scope.clone(), related_numbers: f.related_numbers.clone(), drafting_orgs: f.drafting_orgs.clone(), replaces: f.replaces.clone(), committee_id: None,
+    };
+    let new = match super::routes::new_spec(&app, &ctx, &input).await {
+        Ok(n) => n,
+        Err(AppError::Invalid { field, message }) => return new_page(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, &f, Some((field, message))),
+        Err(e) => return Err(e),
+    };
+    let id = store::create(&app, &ctx, &new).await?;
+    Ok(axum::response::Redirect::to(&format!("/specs/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct StepForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn step(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<StepForm>) -> AppResult<Response> {
+    let spec = store::get(&app, id).await?;
+    super::policy::may_read(&app, &ctx, &spec).await?;
+    match store::act(&app, &ctx, id, f.action.trim(), &f.note).await {
+        Ok(_) => Ok(axum::response::Redirect::to(&format!("/specs/{id}")).into_response()),
+        Err(AppError::Invalid { field, message }) => page_with(&app, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, Some(message), field).await,
+        Err(AppError::Conflict(message)) => page_with(&app, &ctx, id, StatusCode::CONFLICT, Some(message), Some("action".into())).await,
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct DraftForm {
+    #[serde(default)]
+    body: String,
+}
+
+async fn draft(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<DraftForm>) -> AppResult<Response> {
+    let spec = store::get(&app, id).await?;
+    super::policy::may_read(&app, &ctx, &spec).await?;
+    super::policy::must_draft(&app, &ctx, &spec).await?;
+    let body = match super::model::check_text("body", &f.body, true, 500_000, ctx.lang) {
+        Ok(b) => b,
+        Err(AppError::Invalid { field, message }) => return page_with(&app, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, Some(message), field).await,
+        Err(e) => return Err(e),
+    };
+    store::add_draft(&app, &ctx, id, &body).await?;
+    Ok(axum::response::Redirect::to(&format!("/specs/{id}")).into_response())
 }
