@@ -55,7 +55,7 @@ enum Cmd {
     /// Measure the figures named in the issues (see docs/benchmarks.md).
     Bench {
         /// Which figures: foundation (home page, login, memory), standards, relevance (the
-        /// judged queries alone), tbt.
+        /// judged queries alone), tbt, specs.
         #[arg(long, default_value = "foundation")]
         suite: String,
         /// Seconds each load phase runs.
@@ -264,7 +264,8 @@ async fn main() -> anyhow::Result<()> {
                 "standards" => biaozhun::standards::bench::bench(seconds).await?,
                 "relevance" => biaozhun::standards::bench::relevance_only().await?,
                 "tbt" => biaozhun::tbt::bench::bench(seconds).await?,
-                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt)"),
+                "specs" => biaozhun::specs::bench::bench(seconds).await?,
+                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, specs)"),
             }
         }
     }

@@ -7,6 +7,7 @@
 //! periodic review at most every five years (docs/specs.md). Each stage has an owner, a due
 //! date and reminders; stalled proposals are flagged for cancellation.
 
+pub mod bench;
 pub mod diff;
 pub mod hooks;
 pub mod jobs;

@@ -89,23 +89,24 @@ async fn comment(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f):
 async fn disposition(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     let s = spec_out(&app, &ctx, id).await?;
     let comments = store::comments(&app, id).await?;
-    let bytes = disposition_xlsx(&ctx, &s.spec, &comments)?;
+    let bytes = disposition_xlsx(ctx.lang, &s.spec.title, &comments)?;
     let name = format!("{}-{}.xlsx", ctx.t("specs.disposition_file"), id);
     Ok(crate::web::download::attachment(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &name))
 }
 
-pub fn disposition_xlsx(ctx: &Ctx, s: &store::Spec, comments: &[store::Comment]) -> AppResult<Vec<u8>> {
-    let head: Vec<String> = ["no", "clause", "kind", "comment", "proposed", "author", "answer", "reason"].iter().map(|k| ctx.t(&format!("specs.col_{k}"))).collect();
+pub fn disposition_xlsx(lang: crate::web::Lang, title: &str, comments: &[store::Comment]) -> AppResult<Vec<u8>> {
+    let t = |k: &str| crate::web::i18n::t(lang, k);
+    let head: Vec<String> = ["no", "clause", "kind", "comment", "proposed", "author", "answer", "reason"].iter().map(|k| t(&format!("specs.col_{k}"))).collect();
     let rows: Vec<Vec<String>> = comments
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let answer = if c.answer.is_empty() { ctx.t("specs.unanswered") } else { ctx.t(&format!("specs.answer_{}", c.answer)) };
-            vec![(i + 1).to_string(), c.clause.clone(), ctx.t(&format!("specs.kind_{}", c.kind)), c.body.clone(), c.proposed.clone(), c.author.clone(), answer, c.reason.clone()]
+            let answer = if c.answer.is_empty() { t("specs.unanswered") } else { t(&format!("specs.answer_{}", c.answer)) };
+            vec![(i + 1).to_string(), c.clause.clone(), t(&format!("specs.kind_{}", c.kind)), c.body.clone(), c.proposed.clone(), c.author.clone(), answer, c.reason.clone()]
         })
         .collect();
-    let facts = vec![(ctx.t("specs.spec_title"), s.title.clone()), (ctx.t("specs.comments_n"), comments.len().to_string())];
-    crate::web::download::xlsx_document(&ctx.t("specs.disposition"), &facts, &head, &rows, &[])
+    let facts = vec![(t("specs.spec_title"), title.to_string()), (t("specs.comments_n"), comments.len().to_string())];
+    crate::web::download::xlsx_document(&t("specs.disposition"), &facts, &head, &rows, &[])
 }
 
 /// A committee secretary's dashboard: the committee, its standards and projects, and its
