@@ -19,8 +19,8 @@ use serde::Deserialize;
 pub fn routes() -> Routes {
     Routes::new()
         .get("/specs", Access::Public, list)
-        .get("/specs/new", Access::User, new_form)
-        .post("/specs/new", Access::User, create)
+        .get("/specs/new", Access::Member, new_form)
+        .post("/specs/new", Access::Member, create)
         .get("/specs/{id}", Access::Public, page)
         .post("/specs/{id}/step", Access::User, step)
         .post("/specs/{id}/drafts", Access::User, draft)

@@ -24,7 +24,7 @@ pub struct ApiDoc;
 pub fn routes() -> Routes {
     Routes::new()
         .get("/api/v1/specs", Access::Public, api_list)
-        .post("/api/v1/specs", Access::User, api_create)
+        .post("/api/v1/specs", Access::Member, api_create)
         .get("/api/v1/specs/{id}", Access::Public, api_get)
         .post("/api/v1/specs/{id}/actions", Access::User, api_act)
         .post("/api/v1/specs/{id}/drafts", Access::User, api_draft)
