@@ -278,4 +278,25 @@ mod tests {
         assert_eq!((problems[0].line, problems[0].column.as_str(), problems[0].code.as_str()), (4, "编号", "committee_number"));
         assert_eq!((problems[1].line, problems[1].column.as_str(), problems[1].code.as_str()), (5, "级别", "committee_level"));
     }
+
+    #[test]
+    fn a_workbook_reads_like_a_csv() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in ["number", "name_zh", "level", "secretariat", "district", "members"].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        for (c, v) in ["gz/tc12", "广州市质量管理标准化技术委员会", "city", "广州质量研究院", "番禺区", "陈主任:主任委员"].iter().enumerate() {
+            ws.write_string(1, c as u16, *v).unwrap();
+        }
+        ws.write_string(2, 0, "GZ/TC 14").unwrap();
+        ws.write_string(2, 2, "town").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let (rows, problems, count) = parse(&bytes, &crate::config::ImportLimits::default()).unwrap();
+        assert_eq!((count, rows.len()), (2, 1));
+        assert_eq!(rows[0].1.number, "GZ/TC 12");
+        assert_eq!(rows[0].1.district_code, "440113");
+        assert_eq!(rows[0].1.members[0].role, "chair");
+        assert_eq!((problems[0].line, problems[0].column.as_str(), problems[0].code.as_str()), (3, "level", "committee_level"));
+    }
 }
