@@ -24,6 +24,9 @@ CREATE TABLE specs (
     number TEXT NOT NULL DEFAULT '',
     serial BIGINT,
     published_at BIGINT,
+    -- When the published specification was written into the standards catalogue (the clock
+    -- retries until it is).
+    catalogued_at BIGINT,
     review_due_at BIGINT,
     flagged_at BIGINT,
     created_at BIGINT NOT NULL,

@@ -45,6 +45,7 @@ pub async fn clock(app: &App, now: i64) -> anyhow::Result<(usize, usize, usize)>
         .await?
         .rows_affected() as usize;
     tx.commit().await?;
+    super::publish::catch_up(app).await?;
     let mut steps = 0;
     let into_force: Vec<i64> = sqlx::query_scalar("SELECT id FROM specs WHERE stage = 'published' AND published_at < $1").bind(now - 30 * 86400).fetch_all(&app.db.pool).await?;
     for id in into_force {

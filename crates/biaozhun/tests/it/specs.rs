@@ -156,6 +156,13 @@ scenario!(a_specification_goes_from_proposal_to_the_catalogue, |t: TestApp| asyn
     assert!(std.text.contains("广州市特种设备检测研究院") && std.text.contains("电梯维护保养技术规范"), "{}", std.text);
     let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM standard_events WHERE kind = 'replaced'").fetch_one(&t.app.db.pool).await.unwrap();
     assert!(events >= 1, "a change event for the replaced standard");
+    let catalogued: Option<i64> = sqlx::query_scalar("SELECT catalogued_at FROM specs WHERE id = $1").bind(id).fetch_one(&t.app.db.pool).await.unwrap();
+    assert!(catalogued.is_some());
+    // Had the process stopped between the publish step and the catalogue write, the clock
+    // writes it: the catalogue record comes back.
+    sqlx::query("UPDATE specs SET catalogued_at = NULL WHERE id = $1").bind(id).execute(&t.app.db.pool).await.unwrap();
+    assert_eq!(biaozhun::specs::publish::catch_up(&t.app).await.unwrap(), 1);
+    assert_eq!(biaozhun::specs::publish::catch_up(&t.app).await.unwrap(), 0);
 
     // The clock brings it into force after 30 days and under review after five years.
     let now = biaozhun::util::now();
