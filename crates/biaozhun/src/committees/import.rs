@@ -22,7 +22,13 @@ pub struct Report {
 
 impl Report {
     pub fn summary(&self) -> String {
-        format!("{} rows: {} created, {} updated, {} unchanged, {} problems", self.rows, self.created, self.updated, self.unchanged, self.problems.len())
+        crate::web::i18n::said(crate::web::Lang::En, &self.said())
+    }
+    /// The counts as an i18n key and its values, for the job's page to word in its reader's language.
+    pub fn said(&self) -> serde_json::Value {
+        serde_json::json!({"key": "committees.import_summary", "args": {
+            "rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged, "problems": self.problems.len(),
+        }})
     }
 }
 
@@ -207,6 +213,10 @@ fn members(cell: &str) -> Result<Vec<IncomingMember>, String> {
 
 /// Parses and stores a file, in batches of one transaction each, parents linked at the end.
 pub async fn import_bytes(app: &App, bytes: &[u8], bar: Option<&indicatif::ProgressBar>) -> anyhow::Result<Report> {
+    import_with(app, bytes, bar, None).await
+}
+
+async fn import_with(app: &App, bytes: &[u8], bar: Option<&indicatif::ProgressBar>, job: Option<i64>) -> anyhow::Result<Report> {
     let (rows, problems, count) = parse(bytes, &app.config.imports)?;
     let mut report = Report { rows: count, problems, ..Default::default() };
     if let Some(b) = bar {
@@ -215,6 +225,8 @@ pub async fn import_bytes(app: &App, bytes: &[u8], bar: Option<&indicatif::Progr
     // Parents first, so a subcommittee finds its committee in the same run.
     let mut rows = rows;
     rows.sort_by_key(|(_, c)| c.number.matches('/').count());
+    let total = rows.len() as i64;
+    let mut done = 0;
     for chunk in rows.chunks(200) {
         let mut tx = app.db.begin().await?;
         for (_, c) in chunk {
@@ -227,6 +239,10 @@ pub async fn import_bytes(app: &App, bytes: &[u8], bar: Option<&indicatif::Progr
         tx.commit().await?;
         if let Some(b) = bar {
             b.inc(chunk.len() as u64);
+        }
+        done += chunk.len() as i64;
+        if let Some(j) = job {
+            crate::jobs::progress(app, j, done, total).await?;
         }
     }
     let mut tx = app.db.begin().await?;
@@ -248,6 +264,21 @@ pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String
         println!("line {}: {}: {}", p.line, p.column, p.message);
     }
     Ok(report.summary())
+}
+
+/// The `committees_import` job: a file staff uploaded (`/staff/committees/import`).
+pub async fn job(app: App, job_id: i64, payload: serde_json::Value) -> anyhow::Result<()> {
+    let upload = payload.get("upload_id").and_then(serde_json::Value::as_i64).ok_or_else(|| anyhow::anyhow!("no upload_id"))?;
+    let Some((_name, bytes)) = crate::jobs::files::load(&app, upload).await? else { anyhow::bail!("the uploaded file is gone") };
+    let result = match import_with(&app, &bytes, None, Some(job_id)).await {
+        Ok(report) => {
+            let errors: Vec<&Problem> = report.problems.iter().take(200).collect();
+            serde_json::json!({"summary": report.summary(), "said": report.said(), "link": "/committees", "errors": errors})
+        }
+        Err(e) => serde_json::json!({"summary": format!("import failed: {e}")}),
+    };
+    crate::jobs::set_result(&app, job_id, &result).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -18,6 +18,9 @@ pub fn install() -> crate::web::Domain {
     crate::web::Domain {
         migrations: &["0080_committees"],
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
+        jobs: Some(|r: &mut crate::jobs::Registry| {
+            r.on("committees_import", import::job);
+        }),
         ..crate::web::Domain::new("committees", routes::routes)
     }
 }

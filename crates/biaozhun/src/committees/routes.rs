@@ -25,6 +25,8 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/committees", Access::Public, list)
         .get("/committees/{id}", Access::Public, page)
+        .get("/staff/committees/import", Access::Staff, import_page)
+        .post("/staff/committees/import", Access::Staff, import_upload)
         .get("/api/v1/committees", Access::Public, api_list)
         .get("/api/v1/committees/{id}", Access::Public, api_get)
 }
@@ -139,4 +141,13 @@ pub async fn api_list(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuer
 #[utoipa::path(get, path = "/api/v1/committees/{id}", tag = "committees", params(("id" = i64, Path)), responses((status = 200, body = CommitteeOut), (status = 404)))]
 pub async fn api_get(State(app): State<App>, Path(id): Path<i64>) -> AppResult<Json<CommitteeOut>> {
     Ok(Json(full(&app, id).await?))
+}
+
+async fn import_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+    ctx.render(&app, "committees/import.html", context! { max_upload_mb => app.config.max_upload_bytes / (1024 * 1024) })
+}
+
+/// The file goes to a job (`committees_import`); its page shows the progress and the problems.
+async fn import_upload(State(app): State<App>, ctx: Ctx, mut mp: axum::extract::Multipart) -> AppResult<Response> {
+    crate::imports::stage_upload(&app, &ctx, &mut mp, "committees_import", &ctx.t("committees.err_no_file")).await
 }

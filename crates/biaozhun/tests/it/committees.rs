@@ -138,3 +138,29 @@ scenario!(a_secretary_sees_the_work_of_their_committee_only, |t: TestApp| async 
     assert_eq!(theirs.get(&format!("/committees/{other}/work")).await.status, StatusCode::OK);
     assert_eq!(staff.get("/committees/999999/work").await.status, StatusCode::NOT_FOUND);
 });
+
+scenario!(staff_upload_a_committee_list_and_read_the_report, |t: TestApp| async move {
+    use biaozhun::web::{Lang, i18n};
+    let staff = t.staff("ci_staff").await;
+    let user = t.user("ci_user").await;
+    let bytes = std::fs::read(data("national.csv")).unwrap();
+    let send = |who: Client, bytes: Vec<u8>| async move {
+        let csrf = who.csrf().await;
+        let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name("national.csv"));
+        let r = who.http.post(who.url(&format!("/staff/committees/import?_csrf={csrf}"))).multipart(form).send().await.unwrap();
+        (r.status(), r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string())
+    };
+    assert_eq!(user.get("/staff/committees/import").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(user, bytes.clone()).await.0, StatusCode::FORBIDDEN);
+    let page = staff.get("/staff/committees/import").await;
+    assert!(page.text.contains("导入委员会名录"), "{}", page.text);
+    let (status, job) = send(staff.clone(), bytes).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(job.starts_with("/staff/jobs/"), "{job}");
+    t.run_jobs().await;
+    let report = staff.get(&job).await.text.replace("&#x2f;", "/");
+    let counts = i18n::tf(Lang::Zh, "committees.import_summary", &[("rows", "7"), ("created", "5"), ("updated", "0"), ("unchanged", "0"), ("problems", "4")]);
+    assert!(report.contains(&counts), "{counts} in {report}");
+    assert!(report.contains("级别“县级”无法识别"), "the problem in Chinese with its row: {report}");
+    assert_eq!(t.count("SELECT COUNT(*) FROM committees").await, 5);
+});
