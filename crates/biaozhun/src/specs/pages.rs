@@ -24,6 +24,7 @@ pub fn routes() -> Routes {
         .get("/specs/{id}", Access::Public, page)
         .post("/specs/{id}/step", Access::User, step)
         .post("/specs/{id}/drafts", Access::User, draft)
+        .post("/specs/{id}/comments/{cid}/answer", Access::User, answer)
         .post("/specs/{id}/comments", Access::User, comment)
         .get("/specs/{id}/disposition.xlsx", Access::Public, disposition)
         .get("/committees/{id}/work", Access::User, dashboard)
@@ -50,8 +51,12 @@ async fn page_with(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Opt
         None => None,
     };
     let novelty: serde_json::Value = serde_json::from_str(&s.spec.novelty).unwrap_or_default();
-    let may_draft = matches!(s.spec.stage.as_str(), "drafting" | "reviewed") && super::policy::must_draft(app, ctx, &s.spec).await.is_ok();
-    ctx.render_status(app, status, "specs/spec.html", context! { s => s, comments => comments, diff => diff, novelty => novelty, error => error, field => field, may_draft => may_draft })
+    let drafter = super::policy::must_draft(app, ctx, &s.spec).await.is_ok();
+    let may_draft = drafter && matches!(s.spec.stage.as_str(), "drafting" | "reviewed");
+    let may_answer = drafter && matches!(s.spec.stage.as_str(), "consultation" | "review_submitted");
+    ctx.render_status(app, status, "specs/spec.html", context! {
+        s => s, comments => comments, diff => diff, novelty => novelty, error => error, field => field, may_draft => may_draft, may_answer => may_answer,
+    })
 }
 
 async fn page(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
@@ -199,4 +204,35 @@ async fn draft(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f): F
     };
     store::add_draft(&app, &ctx, id, &body).await?;
     Ok(axum::response::Redirect::to(&format!("/specs/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct AnswerForm {
+    #[serde(default)]
+    answer: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The working group answers one comment from the specification's page.
+async fn answer(State(app): State<App>, ctx: Ctx, Path((id, cid)): Path<(i64, i64)>, Form(f): Form<AnswerForm>) -> AppResult<Response> {
+    let spec = store::get(&app, id).await?;
+    super::policy::may_read(&app, &ctx, &spec).await?;
+    super::policy::must_draft(&app, &ctx, &spec).await?;
+    let answer = match f.answer.as_str() {
+        "accepted" => super::model::Answer::Accepted,
+        "partly" => super::model::Answer::Partly,
+        "not_accepted" => super::model::Answer::NotAccepted,
+        _ => return page_with(&app, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, Some(ctx.t("specs.err_answer")), Some("answer".into())).await,
+    };
+    let reason = match super::model::check_text("reason", &f.reason, false, 2000, ctx.lang) {
+        Ok(r) => r,
+        Err(AppError::Invalid { field, message }) => return page_with(&app, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, Some(message), field).await,
+        Err(e) => return Err(e),
+    };
+    match store::answer(&app, &ctx, id, cid, answer, &reason).await {
+        Ok(()) => Ok(axum::response::Redirect::to(&format!("/specs/{id}#comments")).into_response()),
+        Err(AppError::Invalid { field, message }) => page_with(&app, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, Some(message), field).await,
+        Err(e) => Err(e),
+    }
 }

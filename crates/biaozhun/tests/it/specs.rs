@@ -119,8 +119,17 @@ scenario!(a_specification_goes_from_proposal_to_the_catalogue, |t: TestApp| asyn
     let r = wg.api(Method::POST, &path, Some(json!({ "answer": "not_accepted" }))).await;
     assert_eq!(r.json()["error"]["field"], "reason");
     assert_eq!(wg.api(Method::POST, &path, Some(json!({ "answer": "partly", "reason": "改为每十日一次" }))).await.status, StatusCode::NO_CONTENT);
+    // On the page: the second comment answered through its form; a refusal without a reason comes back.
+    let second = t.client().get(&format!("/api/v1/specs/{id}/comments")).await.json()[1]["id"].as_i64().unwrap();
+    let form = format!("/specs/{id}/comments/{second}/answer");
+    let r = wg.post_form(&form, &[("answer", "not_accepted"), ("reason", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("id=\"err-reason\""), "{}", r.text);
+    assert_eq!(commenter.post_form(&form, &[("answer", "accepted"), ("reason", "")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(wg.post_form(&form, &[("answer", "accepted"), ("reason", "")]).await.status, StatusCode::SEE_OTHER);
     let comments = t.client().get(&format!("/api/v1/specs/{id}/comments")).await.json();
     assert_eq!(comments.as_array().unwrap().len(), 2);
+    assert_eq!(comments[1]["answer"], "accepted");
     assert_eq!(comments[0]["answer"], "partly");
     assert_eq!(comments[0]["author"], "sp_commenter");
     // The disposition table.
