@@ -143,6 +143,8 @@ pub fn installed() -> Vec<web::Domain> {
         crate::content::install(),
         crate::training::install(),
         crate::programmes::install(),
+        crate::committees::install(),
+        crate::specs::install(),
         crate::standards::install(),
         crate::tbt::install(),
         crate::experts::install(),

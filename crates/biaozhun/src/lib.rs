@@ -7,6 +7,7 @@
 pub mod app;
 pub mod auth;
 pub mod bench;
+pub mod committees;
 pub mod config;
 pub mod content;
 pub mod db;
@@ -21,6 +22,7 @@ pub mod programmes;
 pub mod standards;
 pub mod tbt;
 pub mod training;
+pub mod specs;
 pub mod util;
 pub mod web;
 pub mod workflow;

@@ -56,7 +56,7 @@ enum Cmd {
     Bench {
         /// Which figures: foundation (home page, login, memory), standards, relevance (the
         /// judged queries alone), tbt, training (exam answer saves, certificate verification),
-        /// experts, programmes (the staff application list).
+        /// experts, programmes (the staff application list), specs.
         #[arg(long, default_value = "foundation")]
         suite: String,
         /// Seconds each load phase runs.
@@ -88,6 +88,9 @@ enum ImportCmd {
     Experts { file: PathBuf },
     /// Specific trade concerns raised in the WTO TBT and SPS committees: CSV, XLSX or JSONL.
     TradeConcerns { file: PathBuf },
+    /// Technical committees: the ISO/IEC committee list (iso_technical_committees.csv) or a
+    /// CSV/XLSX of national, provincial and city committees.
+    Committees { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -256,6 +259,7 @@ async fn main() -> anyhow::Result<()> {
                 ImportCmd::People { file } => ("people.import", biaozhun::training::people_import::run_cli(&app, &file).await?, file),
                 ImportCmd::Experts { file } => ("experts.import", biaozhun::experts::import::run_cli(&app, &file).await?, file),
                 ImportCmd::TradeConcerns { file } => ("tbt.trade_concerns_import", biaozhun::tbt::stc::run_cli(&app, &file).await?, file),
+                ImportCmd::Committees { file } => ("committees.import", biaozhun::committees::import::run_cli(&app, &file).await?, file),
             };
             biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
             if app.indexer.left_to_server() {
@@ -278,7 +282,8 @@ async fn main() -> anyhow::Result<()> {
                 }
                 "experts" => biaozhun::experts::bench::bench(seconds).await?,
                 "programmes" => biaozhun::programmes::bench::bench(seconds).await?,
-                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, experts, programmes)"),
+                "specs" => biaozhun::specs::bench::bench(seconds).await?,
+                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, experts, programmes, specs)"),
             }
         }
     }

@@ -23,10 +23,12 @@ pub enum ScopedRole {
     Reviewer,
     /// A teacher of one training session (its roster and attendance).
     Teacher,
+    /// A member of the working group drafting one local technical specification.
+    WorkingGroup,
 }
 
 impl ScopedRole {
-    pub const ALL: [ScopedRole; 5] = [ScopedRole::Department, ScopedRole::District, ScopedRole::CommitteeSecretary, ScopedRole::Reviewer, ScopedRole::Teacher];
+    pub const ALL: [ScopedRole; 6] = [ScopedRole::Department, ScopedRole::District, ScopedRole::CommitteeSecretary, ScopedRole::Reviewer, ScopedRole::Teacher, ScopedRole::WorkingGroup];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,6 +37,7 @@ impl ScopedRole {
             ScopedRole::CommitteeSecretary => "committee_secretary",
             ScopedRole::Reviewer => "reviewer",
             ScopedRole::Teacher => "teacher",
+            ScopedRole::WorkingGroup => "working_group",
         }
     }
 
