@@ -64,6 +64,20 @@ pub async fn draw(app: &App, req: &DrawRequest, ctx: &Ctx) -> AppResult<Draw> {
     Ok(d)
 }
 
+/// A draw for a review held on the platform, in the caller's transaction: only experts who
+/// keep their profile here are eligible (`online`), and the answer carries the panel's
+/// accounts in the order drawn, for the calling room to seat (a programme's or a
+/// specification's review panel).
+pub async fn draw_accounts(tx: &mut Tx, app: &App, ctx: &Ctx, mut req: DrawRequest) -> AppResult<(Draw, Vec<i64>)> {
+    req.online = true;
+    let review_day = req.check().map_err(|e| store::invalid(ctx, e))?;
+    let actor = Actor::of(ctx)?;
+    let d = draw_in(tx, app, &req, review_day, &actor, ctx.lang).await?;
+    let accounts = store::accounts(tx, &d.panel).await?;
+    let users = d.panel.iter().filter_map(|e| accounts.get(e).copied()).collect();
+    Ok((d, users))
+}
+
 /// The draw's writes in the caller's transaction (a programme's review may add its own).
 pub async fn draw_in(tx: &mut Tx, app: &App, req: &DrawRequest, review_day: Option<i64>, actor: &Actor, lang: Lang) -> AppResult<Draw> {
     let (pool, excluded) = store::eligible(tx, req, review_day).await?;

@@ -109,14 +109,9 @@ pub async fn draw_panel(app: &App, ctx: &Ctx, id: i64, f: &DrawForm) -> AppResul
         avoid_experts: crate::experts::store::of_accounts(&mut tx, &current).await?,
         date: Some(f.date.trim().to_string()).filter(|d| !d.is_empty()),
         title: crate::util::shorten(&format!("{} · {}", a.org_name, a.title), 200),
-        online: true,
         ..Default::default()
     };
-    let review_day = req.check().map_err(|e| crate::experts::store::invalid(ctx, e))?;
-    let actor = Actor::of(ctx)?;
-    let d = crate::experts::draw::draw_in(&mut tx, app, &req, review_day, &actor, ctx.lang).await?;
-    let accounts = crate::experts::store::accounts(&mut tx, &d.panel).await?;
-    let users: Vec<i64> = d.panel.iter().filter_map(|e| accounts.get(e).copied()).collect();
+    let (d, users) = crate::experts::draw::draw_accounts(&mut tx, app, ctx, req).await?;
     assign_panel(&mut tx, app, ctx, id, &users).await?;
     crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "programmes.reviewer_draw", target: format!("application:{id}"), detail: format!("expert_draw:{} users {:?}", d.id, users) }).await?;
     tx.commit().await?;

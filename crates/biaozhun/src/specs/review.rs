@@ -9,8 +9,29 @@ use crate::web::{AppError, AppResult, Ctx};
 
 /// Seats the panel of a specification's review: each user must hold the Expert role; the
 /// specification must be submitted for review. Replaces an earlier panel; one transaction.
-/// The lead wires the expert pool's replayable draw to this function at merge.
 pub async fn assign_panel(app: &App, ctx: &Ctx, spec_id: i64, experts: &[i64]) -> AppResult<()> {
+    let mut tx = app.db.begin().await?;
+    assign_panel_in(&mut tx, app, ctx, spec_id, experts).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Draws the panel from the expert pool (the experts room's replayable draw, only experts
+/// who keep their profile here) and seats it, in one transaction: a refused seating leaves
+/// no draw behind. Answers the draw's id.
+pub async fn draw_panel(app: &App, ctx: &Ctx, spec_id: i64, mut req: crate::experts::model::DrawRequest) -> AppResult<i64> {
+    let spec = super::store::get(app, spec_id).await?;
+    if req.title.trim().is_empty() {
+        req.title = crate::util::shorten(&spec.title, 200);
+    }
+    let mut tx = app.db.begin().await?;
+    let (d, users) = crate::experts::draw::draw_accounts(&mut tx, app, ctx, req).await?;
+    assign_panel_in(&mut tx, app, ctx, spec_id, &users).await?;
+    tx.commit().await?;
+    Ok(d.id)
+}
+
+async fn assign_panel_in(tx: &mut crate::db::Tx, app: &App, ctx: &Ctx, spec_id: i64, experts: &[i64]) -> AppResult<()> {
     let spec = super::store::get(app, spec_id).await?;
     if spec.stage != "review_submitted" {
         return Err(AppError::Conflict(ctx.t("specs.err_panel_stage")));
@@ -23,18 +44,16 @@ pub async fn assign_panel(app: &App, ctx: &Ctx, spec_id: i64, experts: &[i64]) -
             return Err(AppError::invalid("experts", ctx.tf("specs.err_not_expert", &[("id", &u.to_string())])));
         }
     }
-    let mut tx = app.db.begin().await?;
-    sqlx::query("DELETE FROM spec_panel WHERE spec_id = $1").bind(spec_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM spec_panel WHERE spec_id = $1").bind(spec_id).execute(&mut **tx).await?;
     let now = crate::util::now();
     for &u in experts {
         sqlx::query("INSERT INTO spec_panel (spec_id, user_id, assigned_by, assigned_at) VALUES ($1,$2,$3,$4) ON CONFLICT (spec_id, user_id) DO NOTHING")
             .bind(spec_id).bind(u).bind(ctx.user_id()).bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        scopes::grant(&mut tx, u, ScopedRole::Reviewer, &super::policy::spec_scope(spec_id), ctx.user_id()).await?;
+        scopes::grant(tx, u, ScopedRole::Reviewer, &super::policy::spec_scope(spec_id), ctx.user_id()).await?;
     }
-    crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "spec.panel", target: format!("spec:{spec_id}"), detail: format!("{experts:?}") }).await?;
-    tx.commit().await?;
+    crate::auth::audit::log_tx(tx, ctx, crate::auth::audit::Entry { action: "spec.panel", target: format!("spec:{spec_id}"), detail: format!("{experts:?}") }).await?;
     Ok(())
 }
 

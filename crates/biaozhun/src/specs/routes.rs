@@ -275,16 +275,28 @@ pub async fn api_answer(State(app): State<App>, ctx: Ctx, Path((id, cid)): Path<
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PanelIn {
-    /// User ids of experts (the Expert role), 1 to 30.
+    /// User ids of experts (the Expert role), 1 to 30; or
+    #[serde(default)]
     pub experts: Vec<i64>,
+    /// a draw from the expert pool (`POST /api/v1/experts/draws`'s request; only experts
+    /// with an account here are drawn), whose panel is seated.
+    #[serde(default)]
+    pub draw: Option<crate::experts::model::DrawRequest>,
 }
 
-/// Seats the technical review meeting's panel (staff; see `specs::review::assign_panel`).
+/// Seats the technical review meeting's panel (staff): the experts named, or a panel drawn
+/// from the pool in the same transaction (`draw_id` in the answer).
 #[utoipa::path(post, path = "/api/v1/specs/{id}/panel", tag = "specs", params(("id" = i64, Path)), request_body = PanelIn,
-    responses((status = 204), (status = 409), (status = 422)))]
-pub async fn api_panel(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, JsonIn(input): JsonIn<PanelIn>) -> AppResult<StatusCode> {
-    super::review::assign_panel(&app, &ctx, id, &input.experts).await?;
-    Ok(StatusCode::NO_CONTENT)
+    responses((status = 200, description = "{\"draw_id\": N} for a drawn panel, null otherwise"), (status = 409), (status = 422)))]
+pub async fn api_panel(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, JsonIn(input): JsonIn<PanelIn>) -> AppResult<axum::Json<serde_json::Value>> {
+    let draw_id = match input.draw {
+        Some(req) => Some(super::review::draw_panel(&app, &ctx, id, req).await?),
+        None => {
+            super::review::assign_panel(&app, &ctx, id, &input.experts).await?;
+            None
+        }
+    };
+    Ok(axum::Json(serde_json::json!({ "draw_id": draw_id })))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -143,7 +143,25 @@ scenario!(a_specification_goes_from_proposal_to_the_catalogue, |t: TestApp| asyn
     assert_eq!(act(&staff, id, "review_pass", "通过").await.status, StatusCode::CONFLICT);
     let r = staff.api(Method::POST, &format!("/api/v1/specs/{id}/panel"), Some(json!({ "experts": [wg_id] }))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(staff.api(Method::POST, &format!("/api/v1/specs/{id}/panel"), Some(json!({ "experts": [expert_id] }))).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(staff.api(Method::POST, &format!("/api/v1/specs/{id}/panel"), Some(json!({ "experts": [expert_id] }))).await.status, StatusCode::OK);
+    // Or drawn from the expert pool: none of the field yet, so nothing is drawn nor seated.
+    let draw = json!({ "draw": { "fields": ["03.080"], "count": 1 } });
+    let r = staff.api(Method::POST, &format!("/api/v1/specs/{id}/panel"), Some(draw.clone())).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(t.count("SELECT COUNT(*) FROM expert_draws").await, 0);
+    // The expert keeps a profile in the field and staff approve it: the draw seats them.
+    let form = [("name", "审查专家"), ("title", "研究员"), ("org_name", "某研究院"), ("fields", "03.080.01"), ("email", "sp_expert@example.com"), ("phone", "13912345678")];
+    assert_eq!(expert.post_form("/experts/me", &form).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(expert.post_form("/experts/me/submit", &[]).await.status, StatusCode::SEE_OTHER);
+    let profile: i64 = sqlx::query_scalar("SELECT id FROM experts WHERE name = '审查专家'").fetch_one(&t.app.db.pool).await.unwrap();
+    assert_eq!(staff.post_form(&format!("/staff/experts/{profile}/step"), &[("action", "approve")]).await.status, StatusCode::SEE_OTHER);
+    let r = staff.api(Method::POST, &format!("/api/v1/specs/{id}/panel"), Some(draw)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let draw_id = r.json()["draw_id"].as_i64().unwrap();
+    let replay = staff.api(Method::POST, &format!("/api/v1/experts/draws/{draw_id}/replay"), None).await.json();
+    assert_eq!(replay["panel"], json!([profile]));
+    let seated: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM spec_panel WHERE spec_id = $1").bind(id).fetch_all(&t.app.db.pool).await.unwrap();
+    assert_eq!(seated, vec![expert_id]);
     let r = act(&staff, id, "review_pass", "").await;
     assert_eq!(r.json()["error"]["field"], "note", "the decision is recorded");
     assert_eq!(act(&staff, id, "review_pass", "专家组一致同意通过审查").await.json()["stage"], "reviewed");
