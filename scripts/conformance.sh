@@ -19,6 +19,8 @@ command -v schemathesis >/dev/null || { echo "schemathesis is not installed (pip
 bz migrate >/dev/null
 bz import standards crates/biaozhun/tests/data/samples/cn_standards_examples.jsonl >/dev/null
 bz import tbt crates/biaozhun/seed/tbt_notifications_examples.jsonl >/dev/null
+bz import tbt crates/biaozhun/tests/data/sps/sps_notifications.jsonl >/dev/null
+bz import trade-concerns crates/biaozhun/tests/data/sps/trade_concerns.csv >/dev/null
 ROLES="user member expert staff admin"
 # Confirmed ordinary accounts from the CLI; the roles are then set to what each account is
 # for. The member is a registered user whose membership application staff approve (below).
@@ -71,7 +73,8 @@ values = {
     "article_keys": [a["slug"] for a in articles if a["slug"]] + [str(a["id"]) for a in articles],
     "article_ids": [a["id"] for a in articles],
     "standard_numbers": [s["number"] for s in get("/api/v1/standards")["items"]],
-    "tbt_symbols": [n["symbol"] for n in get("/api/v1/tbt/notifications")["items"]],
+    "tbt_symbols": [n["symbol"] for n in get("/api/v1/tbt/notifications?per_page=100")["items"]],
+    "trade_concern_ids": [c["id"] for c in get("/api/v1/trade-concerns")["items"]],
     "application_ids": [a["id"] for a in get("/api/v1/membership/applications?status=")],
     "user_ids": [int(i) for i in user_ids.split()],
     "training_ids": [t["id"] for t in get("/api/v1/trainings")["items"]],
@@ -87,6 +90,7 @@ for op, param, name in [
     ("DELETE /api/v1/standards/watchlist", "query.number", "standard_numbers"),
     ("POST /api/v1/standards/watchlist", "body.numbers", "standard_numbers"),
     ("GET /api/v1/tbt/notifications/{symbol}", "path.symbol", "tbt_symbols"),
+    ("GET /api/v1/trade-concerns/{id}", "path.id", "trade_concern_ids"),
     ("POST /api/v1/membership/applications/{id}/decision", "path.id", "application_ids"),
     ("GET /api/v1/trainings/{id}", "path.id", "training_ids"),
     ("POST /api/v1/trainings/{id}/enrolments", "path.id", "training_ids"),

@@ -96,7 +96,7 @@ async function firstHref(page, path, selector) {
 const PUBLIC = [
   '/', '/login', '/register', '/password/forgot',
   '/news', '/notices', '/policies', OUTLINE, '/search?q=%E6%A0%87%E5%87%86', '/search?q=GB',
-  '/standards', '/standards?q=GB', '/standards/check', '/standards/check/verify', '/tbt', '/tbt?q=seed', '/tbt/stats', '/training',
+  '/standards', '/standards?q=GB', '/standards/check', '/standards/check/verify', '/tbt', '/tbt?q=seed', '/tbt/stats', '/trade-concerns', '/training', '/experts', '/experts/talent',
   '/membership', '/membership?kind=organisation', '/signs', '/signs?district=440106',
 ];
 
@@ -145,7 +145,7 @@ test('staff and member pages pass axe (WCAG 2.1 A/AA, best practices)', async ()
   report.push(...await auditAll(page, [
     '/', '/membership', '/membership?kind=organisation', '/membership?kind=individual', '/notifications', '/account', '/orgs', '/standards/watchlist', '/standards/checks', '/tbt/profile',
     '/staff', '/staff/memberships', '/staff/articles', '/staff/articles/new',
-    '/staff/standards/import', '/staff/tbt', '/staff/tbt/import',
+    '/staff/standards/import', '/staff/tbt', '/staff/tbt/import', '/staff/experts', '/staff/experts/draws', '/staff/experts/tiers',
     '/admin/users/1', '/admin/outbox', '/signs/inspectors', '/signs/cases',
   ], 'admin'));
   assert.deepEqual(report, [], '\n' + report.join('\n'));

@@ -142,8 +142,12 @@ pub fn installed() -> Vec<web::Domain> {
         crate::membership::install(),
         crate::content::install(),
         crate::training::install(),
+        crate::programmes::install(),
+        crate::committees::install(),
+        crate::specs::install(),
         crate::standards::install(),
         crate::tbt::install(),
+        crate::experts::install(),
         crate::portal::install(),
         crate::signs::install(),
     ]

@@ -55,7 +55,8 @@ enum Cmd {
     /// Measure the figures named in the issues (see docs/benchmarks.md).
     Bench {
         /// Which figures: foundation (home page, login, memory), standards, relevance (the
-        /// judged queries alone), tbt, training (certificate verification), signs (district
+        /// judged queries alone), tbt, training (exam answer saves, certificate verification),
+        /// experts, programmes (the staff application list), specs, signs (district
         /// statistics over 200,000 signs).
         #[arg(long, default_value = "foundation")]
         suite: String,
@@ -78,12 +79,19 @@ enum ImportCmd {
     /// Standards: CSV, XLSX or JSONL (plain or .gz), Chinese or English column names,
     /// and the relaton ISO/IEC catalogues.
     Standards { file: PathBuf },
-    /// WTO TBT notifications: the ePing export (CSV or XLSX) or JSONL.
+    /// WTO TBT and SPS notifications: the ePing export (CSV or XLSX) or JSONL.
     Tbt { file: PathBuf },
     /// People (trainees, organisations' staff): CSV or XLSX of name, e-mail and organisation
     /// credit code (Chinese or English headings); confirmed ordinary accounts, attached to the
     /// organisation, an existing address matched; refused rows reported.
     People { file: PathBuf },
+    /// An existing expert pool: XLSX or CSV, matched by e-mail address or identity number.
+    Experts { file: PathBuf },
+    /// Specific trade concerns raised in the WTO TBT and SPS committees: CSV, XLSX or JSONL.
+    TradeConcerns { file: PathBuf },
+    /// Technical committees: the ISO/IEC committee list (iso_technical_committees.csv) or a
+    /// CSV/XLSX of national, provincial and city committees.
+    Committees { file: PathBuf },
     /// Public information signs: CSV or XLSX of code, district, street, address, type,
     /// standard, latitude, longitude, sign set and owner's credit code; a known code updates
     /// its sign; refused rows reported with their line and column.
@@ -254,6 +262,9 @@ async fn main() -> anyhow::Result<()> {
                 ImportCmd::Standards { file } => ("standards.import", biaozhun::standards::import::run_cli(&app, &file).await?, file),
                 ImportCmd::Tbt { file } => ("tbt.import", biaozhun::tbt::import::run_cli(&app, &file).await?, file),
                 ImportCmd::People { file } => ("people.import", biaozhun::training::people_import::run_cli(&app, &file).await?, file),
+                ImportCmd::Experts { file } => ("experts.import", biaozhun::experts::import::run_cli(&app, &file).await?, file),
+                ImportCmd::TradeConcerns { file } => ("tbt.trade_concerns_import", biaozhun::tbt::stc::run_cli(&app, &file).await?, file),
+                ImportCmd::Committees { file } => ("committees.import", biaozhun::committees::import::run_cli(&app, &file).await?, file),
                 ImportCmd::Signs { file } => ("signs.import", biaozhun::signs::import::run_cli(&app, &file).await?, file),
             };
             biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
@@ -271,9 +282,15 @@ async fn main() -> anyhow::Result<()> {
                 "standards" => biaozhun::standards::bench::bench(seconds).await?,
                 "relevance" => biaozhun::standards::bench::relevance_only().await?,
                 "tbt" => biaozhun::tbt::bench::bench(seconds).await?,
-                "training" => biaozhun::training::bench::bench(seconds, clients).await?,
+                "training" => {
+                    biaozhun::training::exam_bench::bench(seconds, clients).await?;
+                    biaozhun::training::bench::bench(seconds, clients).await?
+                }
+                "experts" => biaozhun::experts::bench::bench(seconds).await?,
+                "programmes" => biaozhun::programmes::bench::bench(seconds).await?,
+                "specs" => biaozhun::specs::bench::bench(seconds).await?,
                 "signs" => biaozhun::signs::bench::bench(seconds, clients).await?,
-                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, signs)"),
+                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, experts, programmes, specs, signs)"),
             }
         }
     }

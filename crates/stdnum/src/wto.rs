@@ -1,6 +1,42 @@
-//! WTO TBT notification symbols such as `G/TBT/N/USA/1436/Add.2`.
+//! WTO notification symbols: TBT (`G/TBT/N/USA/1436/Add.2`, legacy `G/TBT/Notif.97.323`)
+//! and SPS (`G/SPS/N/CHN/1234/Rev.1/Add.2`).
 
 use std::fmt;
+
+/// The WTO agreement a notification is made under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Agreement {
+    /// Technical Barriers to Trade (`G/TBT/…`).
+    #[default]
+    Tbt,
+    /// Sanitary and Phytosanitary Measures (`G/SPS/…`).
+    Sps,
+}
+
+impl Agreement {
+    /// `tbt` or `sps`, as stored and in URLs.
+    pub fn code(self) -> &'static str {
+        match self {
+            Agreement::Tbt => "tbt",
+            Agreement::Sps => "sps",
+        }
+    }
+    /// The series letters of the symbol: `TBT` or `SPS`.
+    pub fn series(self) -> &'static str {
+        match self {
+            Agreement::Tbt => "TBT",
+            Agreement::Sps => "SPS",
+        }
+    }
+    /// `tbt`/`sps` in any case (also `TBT`, `SPS`).
+    pub fn parse(s: &str) -> Option<Agreement> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "tbt" => Some(Agreement::Tbt),
+            "sps" => Some(Agreement::Sps),
+            _ => None,
+        }
+    }
+}
 
 /// What kind of follow-up document a suffix denotes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,9 +70,11 @@ pub struct Suffix {
     pub n: u32,
 }
 
-/// A TBT notification symbol.
+/// A TBT or SPS notification symbol.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Symbol {
+    /// `G/TBT/…` or `G/SPS/…`.
+    pub agreement: Agreement,
     /// Member code as written in the symbol (`USA`, `EU`, `TPKM`); empty for
     /// legacy symbols, which do not name the member.
     pub member: String,
@@ -53,7 +91,7 @@ pub struct Symbol {
 pub enum ParseError {
     #[error("the input is empty")]
     Empty,
-    #[error("a TBT notification symbol starts with G/TBT/N/ or G/TBT/Notif.")]
+    #[error("a notification symbol starts with G/TBT/N/, G/SPS/N/ or G/TBT/Notif.")]
     NotTbt,
     #[error("the member code (such as USA or EU) is missing or malformed")]
     BadMember,
@@ -91,7 +129,7 @@ impl fmt::Display for Symbol {
             let yy = self.year.map_or(0, |y| y % 100);
             write!(f, "G/TBT/Notif.{yy:02}.{}", self.number)?;
         } else {
-            write!(f, "G/TBT/N/{}/{}", self.member, self.number)?;
+            write!(f, "G/{}/N/{}/{}", self.agreement.series(), self.member, self.number)?;
         }
         for s in &self.suffixes {
             write!(f, "/{}.{}", s.kind.as_str(), s.n)?;
@@ -153,11 +191,15 @@ fn read_at(s: &[char], i: usize) -> Result<(Symbol, usize), ParseError> {
     if starts(s, j, "G/") {
         j += 2;
     }
-    if !starts(s, j, "TBT/") {
+    let agreement = if starts(s, j, "TBT/") {
+        Agreement::Tbt
+    } else if starts(s, j, "SPS/") {
+        Agreement::Sps
+    } else {
         return Err(ParseError::NotTbt);
-    }
+    };
     j += 4;
-    let mut sym = if starts(s, j, "NOTIF") {
+    let mut sym = if agreement == Agreement::Tbt && starts(s, j, "NOTIF") {
         // Legacy: G/TBT/Notif.97.323
         j += 5;
         if s.get(j) == Some(&'.') {
@@ -174,6 +216,7 @@ fn read_at(s: &[char], i: usize) -> Result<(Symbol, usize), ParseError> {
         j = e;
         let year = if yy <= 30 { 2000 + yy } else { 1900 + yy } as u16;
         Symbol {
+            agreement,
             member: String::new(),
             number: n,
             legacy: true,
@@ -194,6 +237,7 @@ fn read_at(s: &[char], i: usize) -> Result<(Symbol, usize), ParseError> {
         let n = n.ok_or(ParseError::BadNumber)?;
         j = e;
         Symbol {
+            agreement,
             member,
             number: n,
             legacy: false,
@@ -263,11 +307,11 @@ pub fn find_symbols(text: &str) -> Vec<Symbol> {
     while i < s.len() {
         let at_boundary = i == 0 || !s[i - 1].is_ascii_alphanumeric();
         if at_boundary
-            && (s[i] == 'G' || s[i] == 'T')
+            && (s[i] == 'G' || s[i] == 'T' || s[i] == 'S')
             && let Ok((sym, end)) = read_at(&s, i)
         {
             let mut j = end;
-            let legacy = sym.legacy;
+            let (legacy, agreement) = (sym.legacy, sym.agreement);
             out.push(sym);
             // Abbreviated joint members: ", BHR/456"
             if !legacy {
@@ -296,6 +340,7 @@ pub fn find_symbols(text: &str) -> Vec<Symbol> {
                     };
                     let member: String = s[m0..k].iter().collect();
                     out.push(Symbol {
+                        agreement,
                         member,
                         number: n,
                         legacy: false,
@@ -365,6 +410,54 @@ mod tests {
     }
 
     #[test]
+    fn sps_symbols() {
+        let s = parse_symbol("G/SPS/N/CHN/1234").unwrap();
+        assert_eq!((s.agreement, s.member.as_str(), s.number), (Agreement::Sps, "CHN", 1234));
+        assert_eq!(s.to_string(), "G/SPS/N/CHN/1234");
+        assert_eq!(p("g/sps/n/eu/780/add.1"), "G/SPS/N/EU/780/Add.1");
+        assert_eq!(p("G/SPS/N/USA/3456/Corr.1"), "G/SPS/N/USA/3456/Corr.1");
+        assert_eq!(p("G/SPS/N/BRA/2100/Rev.1"), "G/SPS/N/BRA/2100/Rev.1");
+        assert_eq!(p(" G / SPS / N / JPN / 1200 / Rev. 1 / Add. 2 "), "G/SPS/N/JPN/1200/Rev.1/Add.2");
+        assert_eq!(p("Ｇ／ＳＰＳ／Ｎ／ＣＨＮ／１２３４／Ａｄｄ．１"), "G/SPS/N/CHN/1234/Add.1");
+        let r = parse_symbol("G/SPS/N/JPN/1200/Rev.1/Add.2/Corr.1").unwrap();
+        assert_eq!(r.parent().unwrap().to_string(), "G/SPS/N/JPN/1200/Rev.1/Add.2");
+        assert_eq!(r.root().to_string(), "G/SPS/N/JPN/1200");
+        assert_eq!(r.root().agreement, Agreement::Sps);
+        // The same member and number under the two agreements are two documents.
+        assert_ne!(parse_symbol("G/SPS/N/USA/1").unwrap(), parse_symbol("G/TBT/N/USA/1").unwrap());
+        let v: Vec<String> = find_symbols("G/SPS/N/ARE/123, BHR/456; G/TBT/N/USA/9 and G/SPS/N/EU/5/Add.1")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(v, ["G/SPS/N/ARE/123", "G/SPS/N/BHR/456", "G/TBT/N/USA/9", "G/SPS/N/EU/5/Add.1"]);
+        assert_eq!(Agreement::parse("SPS"), Some(Agreement::Sps));
+        assert_eq!(Agreement::parse("x"), None);
+    }
+
+    /// The fuzz target's properties (fuzz/fuzz_targets/wto_symbol.rs) on its seeds, so the
+    /// ordinary suite runs them too.
+    #[test]
+    fn fuzz_seeds_keep_the_properties() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/wto_symbol");
+        let mut parsed = 0;
+        for e in std::fs::read_dir(dir).unwrap() {
+            let s = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            if let Ok(sym) = parse_symbol(&s) {
+                parsed += 1;
+                let text = sym.to_string();
+                assert_eq!(parse_symbol(&text).as_ref(), Ok(&sym));
+                if let Some(p) = sym.parent() {
+                    assert_eq!(p.agreement, sym.agreement);
+                }
+                assert_eq!(sym.root().agreement, sym.agreement);
+                assert_eq!(find_symbols(&format!("see {text}.")).first(), Some(&sym), "{text}");
+            }
+            let _ = find_symbols(&s);
+        }
+        assert!(parsed >= 10, "{parsed} seeds parse");
+    }
+
+    #[test]
     fn legacy_symbols() {
         let s = parse_symbol("G/TBT/Notif.97.323").unwrap();
         assert!(s.legacy);
@@ -376,7 +469,8 @@ mod tests {
     #[test]
     fn errors() {
         assert_eq!(parse_symbol(""), Err(ParseError::Empty));
-        assert_eq!(parse_symbol("G/SPS/N/USA/1"), Err(ParseError::NotTbt));
+        assert_eq!(parse_symbol("G/SCM/N/USA/1"), Err(ParseError::NotTbt));
+        assert!(parse_symbol("G/SPS/Notif.97.1").is_err(), "SPS has no legacy Notif. series");
         assert_eq!(parse_symbol("G/TBT/N/U/1"), Err(ParseError::BadMember));
         assert_eq!(parse_symbol("G/TBT/N/USA/"), Err(ParseError::BadNumber));
         assert!(matches!(

@@ -23,12 +23,15 @@ pub enum ScopedRole {
     Reviewer,
     /// A teacher of one training session (its roster and attendance).
     Teacher,
+    /// A member of the working group drafting one local technical specification.
+    WorkingGroup,
     /// An inspector of public information signs in one district (scope `district`).
     Inspector,
 }
 
 impl ScopedRole {
-    pub const ALL: [ScopedRole; 6] = [ScopedRole::Department, ScopedRole::District, ScopedRole::CommitteeSecretary, ScopedRole::Reviewer, ScopedRole::Teacher, ScopedRole::Inspector];
+    pub const ALL: [ScopedRole; 7] =
+        [ScopedRole::Department, ScopedRole::District, ScopedRole::CommitteeSecretary, ScopedRole::Reviewer, ScopedRole::Teacher, ScopedRole::WorkingGroup, ScopedRole::Inspector];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -37,6 +40,7 @@ impl ScopedRole {
             ScopedRole::CommitteeSecretary => "committee_secretary",
             ScopedRole::Reviewer => "reviewer",
             ScopedRole::Teacher => "teacher",
+            ScopedRole::WorkingGroup => "working_group",
             ScopedRole::Inspector => "inspector",
         }
     }

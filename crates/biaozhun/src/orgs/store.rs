@@ -426,3 +426,31 @@ pub async fn set_role(app: &App, ctx: &Ctx, org_id: i64, user_id: i64, role: Org
     tx.commit().await?;
     Ok(())
 }
+
+/// Whether staff marked the organisation seriously untrustworthy (严重失信; migration 0076).
+pub async fn untrustworthy<'e, E>(ex: E, org_id: i64) -> Result<bool, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let flag: Option<i64> = sqlx::query_scalar("SELECT untrustworthy FROM organisations WHERE id = $1").bind(org_id).fetch_optional(ex).await?;
+    Ok(flag.unwrap_or(0) != 0)
+}
+
+/// Staff mark or clear the flag, with the reason (the list or decision that says so); audited.
+pub async fn set_untrustworthy(app: &App, ctx: &Ctx, org_id: i64, flag: bool, note: &str) -> AppResult<()> {
+    let mut tx = app.db.begin().await?;
+    let n = sqlx::query("UPDATE organisations SET untrustworthy = $1, untrustworthy_note = $2, updated_at = $3 WHERE id = $4")
+        .bind(i64::from(flag))
+        .bind(crate::util::shorten(note.trim(), 500))
+        .bind(crate::util::now())
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+    if n.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    let entry = crate::auth::audit::Entry { action: "org.untrustworthy", target: format!("org:{org_id}"), detail: format!("{}: {}", if flag { "set" } else { "cleared" }, note.trim()) };
+    crate::auth::audit::log_tx(&mut tx, ctx, entry).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -363,9 +363,18 @@ pub async fn import_bytes(app: &App, name: &str, bytes: &[u8], progress: Progres
     if let Progress::Bar(b) = &progress {
         b.set_length(total as u64);
     }
+    // The records of one document (its editions, stages, amendments) go in one batch: which
+    // of them leads is then settled once, and each is indexed once rather than again when a
+    // later batch brings a newer edition.
+    let families: Vec<String> = merged.iter().map(|r| super::ranking::family(&r.record)).collect();
+    let mut order: Vec<usize> = (0..merged.len()).collect();
+    order.sort_by(|a, b| families[*a].cmp(&families[*b]));
+    let mut slots: Vec<Option<Row>> = merged.into_iter().map(Some).collect();
+    let merged: Vec<Row> = order.iter().filter_map(|i| slots[*i].take()).collect();
+    let families: Vec<&String> = order.iter().map(|i| &families[*i]).collect();
     let watched = store::watched_bases(app).await?;
     let mut done = 0;
-    for chunk in merged.chunks(4000) {
+    for chunk in batches(&families, BATCH).map(|r| &merged[r]) {
         let c = store::upsert_batch(app, chunk, &watched).await?;
         report.created += c.0;
         report.updated += c.1;
@@ -383,6 +392,26 @@ pub async fn import_bytes(app: &App, name: &str, bytes: &[u8], progress: Progres
     report.errors.sort_by_key(|e| e.line);
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Records stored per transaction.
+const BATCH: usize = 4000;
+
+/// Ranges of about `size` consecutive items, never splitting a run of equal keys.
+fn batches<'a, K: PartialEq>(keys: &'a [K], size: usize) -> impl Iterator<Item = std::ops::Range<usize>> + 'a {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= keys.len() {
+            return None;
+        }
+        let mut end = (start + size).min(keys.len());
+        while end < keys.len() && keys[end] == keys[end - 1] {
+            end += 1;
+        }
+        let r = start..end;
+        start = end;
+        Some(r)
+    })
 }
 
 /// `biaozhun import standards FILE`.
@@ -427,4 +456,19 @@ pub async fn job(app: App, job_id: i64, payload: Value) -> anyhow::Result<()> {
     };
     crate::jobs::set_result(&app, job_id, &result).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::batches;
+
+    #[test]
+    fn batches_keep_runs_of_one_key_together() {
+        let keys = ["a", "a", "b", "b", "b", "c", "d", "d"];
+        let got: Vec<_> = batches(&keys, 3).collect();
+        assert_eq!(got, vec![0..5, 5..8]);
+        let got: Vec<_> = batches(&keys, 1).collect();
+        assert_eq!(got, vec![0..2, 2..5, 5..6, 6..8]);
+        assert_eq!(batches::<&str>(&[], 4).count(), 0);
+    }
 }

@@ -23,6 +23,11 @@ pub struct Subscription {
     /// ICS prefixes; empty = any.
     pub ics: Vec<String>,
     pub keywords: Vec<String>,
+    /// `tbt`, `sps`; empty = both agreements.
+    pub agreements: Vec<String>,
+    /// SPS objectives followed (`food_safety`, `animal_health`, `plant_protection`,
+    /// `human_pests`, `territory`); empty = any.
+    pub sps_objectives: Vec<String>,
     /// `immediate` or `daily`.
     pub frequency: String,
     /// Made from the enterprise profile.
@@ -49,6 +54,13 @@ pub struct SubscriptionInput {
     /// the first 30 are kept.
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// `tbt` and/or `sps`; empty = both agreements.
+    #[serde(default)]
+    pub agreements: Vec<String>,
+    /// SPS objectives (`food_safety`, `animal_health`, `plant_protection`, `human_pests`,
+    /// `territory`, or their ePing wording); they narrow SPS notifications only.
+    #[serde(default)]
+    pub sps_objectives: Vec<String>,
     #[serde(default)]
     #[schema(value_type = Option<super::model::AlertFrequency>)]
     pub frequency: Option<String>,
@@ -84,11 +96,28 @@ pub fn clean(input: &SubscriptionInput) -> AppResult<SubscriptionInput> {
         .filter(|k| !k.is_empty())
         .take(30)
         .collect();
+    let mut agreements: Vec<String> = Vec::new();
+    for a in input.agreements.iter().flat_map(|a| stdnum::cell::split_multi(a)) {
+        let a = stdnum::wto::Agreement::parse(&a).ok_or_else(|| AppError::invalid("agreements", format!("`{a}`: tbt or sps")))?;
+        if !agreements.iter().any(|x| x == a.code()) {
+            agreements.push(a.code().to_string());
+        }
+    }
+    if agreements.len() == 2 {
+        agreements.clear();
+    }
+    let mut sps_objectives: Vec<String> = Vec::new();
+    for o in input.sps_objectives.iter().filter(|o| !o.trim().is_empty()) {
+        let k = super::sps::objective_key(o).ok_or_else(|| AppError::invalid("sps_objectives", format!("`{o}` is not an SPS objective")))?;
+        if !sps_objectives.iter().any(|x| x == k) {
+            sps_objectives.push(k.to_string());
+        }
+    }
     let frequency = input.frequency.clone().unwrap_or_else(|| "immediate".into());
     if super::model::AlertFrequency::parse(&frequency).is_none() {
         return Err(AppError::invalid("frequency", "immediate or daily"));
     }
-    if members.is_empty() && hs.is_empty() && ics.is_empty() && keywords.is_empty() {
+    if members.is_empty() && hs.is_empty() && ics.is_empty() && keywords.is_empty() && sps_objectives.is_empty() {
         return Err(AppError::invalid("members", "choose at least a market, a product, an ICS field or a keyword"));
     }
     Ok(SubscriptionInput {
@@ -97,6 +126,8 @@ pub fn clean(input: &SubscriptionInput) -> AppResult<SubscriptionInput> {
         hs,
         ics,
         keywords,
+        agreements,
+        sps_objectives,
         frequency: Some(frequency),
     })
 }
@@ -109,6 +140,8 @@ fn sub_from(r: &crate::db::Row) -> Result<Subscription, sqlx::Error> {
         hs: list(&r.try_get::<String, _>("hs")?),
         ics: list(&r.try_get::<String, _>("ics")?),
         keywords: list(&r.try_get::<String, _>("keywords")?),
+        agreements: list(&r.try_get::<String, _>("agreements")?),
+        sps_objectives: list(&r.try_get::<String, _>("sps_objectives")?),
         frequency: r.try_get("frequency")?,
         from_profile: r.try_get::<Option<i64>, _>("profile_id")?.is_some(),
         created_at: r.try_get("created_at")?,
@@ -128,7 +161,7 @@ fn owned_by(owner: Owner) -> &'static str {
 /// The subscriptions of an owner (whom the user acts for).
 pub async fn subscriptions_of(app: &App, owner: Owner) -> AppResult<Vec<Subscription>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT s.id, s.name, s.members, s.hs, s.ics, s.keywords, s.frequency, s.profile_id, s.created_at FROM tbt_subscriptions s WHERE {} ORDER BY s.id",
+        "SELECT s.id, s.name, s.members, s.hs, s.ics, s.keywords, s.agreements, s.sps_objectives, s.frequency, s.profile_id, s.created_at FROM tbt_subscriptions s WHERE {} ORDER BY s.id",
         owned_by(owner)
     )))
     .bind(owner.id())
@@ -141,8 +174,8 @@ pub async fn subscriptions_of(app: &App, owner: Owner) -> AppResult<Vec<Subscrip
 pub async fn create_subscription(app: &App, user_id: i64, owner: Owner, input: &SubscriptionInput, profile_id: Option<i64>) -> AppResult<i64> {
     let c = clean(input)?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO tbt_subscriptions (user_id, org_id, name, members, hs, ics, keywords, frequency, profile_id, created_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id",
+        "INSERT INTO tbt_subscriptions (user_id, org_id, name, members, hs, ics, keywords, frequency, profile_id, created_at, agreements, sps_objectives) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id",
     )
     .bind(user_id)
     .bind(owner.org_id())
@@ -154,6 +187,8 @@ pub async fn create_subscription(app: &App, user_id: i64, owner: Owner, input: &
     .bind(c.frequency.unwrap_or_default())
     .bind(profile_id)
     .bind(crate::util::now())
+    .bind(js(&c.agreements))
+    .bind(js(&c.sps_objectives))
     .fetch_one(&app.db.pool)
     .await?;
     Ok(id)
@@ -181,6 +216,8 @@ pub struct Profile {
     pub hs: Vec<store::HsRef>,
     pub markets: Vec<String>,
     pub keywords: Vec<String>,
+    pub agreements: Vec<String>,
+    pub sps_objectives: Vec<String>,
     pub frequency: String,
     /// May this user change it (an organisation's profile: its administrators).
     pub editable: bool,
@@ -189,7 +226,7 @@ pub struct Profile {
 /// The profile of whom the user acts for: an organisation's is edited by its administrators.
 pub async fn profile(app: &App, acting: &Acting) -> AppResult<Profile> {
     let owner = acting.owner();
-    let row = sqlx::query("SELECT id, hs, markets, keywords, frequency FROM tbt_profiles WHERE owner_kind = $1 AND owner_id = $2")
+    let row = sqlx::query("SELECT id, hs, markets, keywords, agreements, sps_objectives, frequency FROM tbt_profiles WHERE owner_kind = $1 AND owner_id = $2")
         .bind(owner.kind())
         .bind(owner.id())
         .fetch_optional(&app.db.pool)
@@ -213,6 +250,8 @@ pub async fn profile(app: &App, acting: &Acting) -> AppResult<Profile> {
             .collect();
         p.markets = list(&r.try_get::<String, _>("markets")?);
         p.keywords = list(&r.try_get::<String, _>("keywords")?);
+        p.agreements = list(&r.try_get::<String, _>("agreements")?);
+        p.sps_objectives = list(&r.try_get::<String, _>("sps_objectives")?);
         p.frequency = r.try_get("frequency")?;
     }
     Ok(p)
@@ -228,8 +267,8 @@ pub async fn save_profile(app: &App, acting: &Acting, input: &SubscriptionInput)
     let now = crate::util::now();
     let mut tx = app.db.begin().await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO tbt_profiles (owner_kind, owner_id, hs, markets, keywords, frequency, updated_by, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) \
-         ON CONFLICT (owner_kind, owner_id) DO UPDATE SET hs = $3, markets = $4, keywords = $5, frequency = $6, updated_by = $7, updated_at = $8 RETURNING id",
+        "INSERT INTO tbt_profiles (owner_kind, owner_id, hs, markets, keywords, frequency, updated_by, updated_at, agreements, sps_objectives) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) \
+         ON CONFLICT (owner_kind, owner_id) DO UPDATE SET hs = $3, markets = $4, keywords = $5, frequency = $6, updated_by = $7, updated_at = $8, agreements = $9, sps_objectives = $10 RETURNING id",
     )
     .bind(owner.kind())
     .bind(owner.id())
@@ -239,6 +278,8 @@ pub async fn save_profile(app: &App, acting: &Acting, input: &SubscriptionInput)
     .bind(c.frequency.clone().unwrap_or_default())
     .bind(user_id)
     .bind(now)
+    .bind(js(&c.agreements))
+    .bind(js(&c.sps_objectives))
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query("DELETE FROM tbt_subscriptions WHERE profile_id = $1")
@@ -248,8 +289,8 @@ pub async fn save_profile(app: &App, acting: &Acting, input: &SubscriptionInput)
     // The profile's subscription: markets × products; keywords widen it only when no
     // product is given (they are the way to describe products without a code).
     sqlx::query(
-        "INSERT INTO tbt_subscriptions (user_id, org_id, name, members, hs, ics, keywords, frequency, profile_id, created_at) \
-         VALUES ($1,$2,$3,$4,$5,'[]',$6,$7,$8,$9)",
+        "INSERT INTO tbt_subscriptions (user_id, org_id, name, members, hs, ics, keywords, frequency, profile_id, created_at, agreements, sps_objectives) \
+         VALUES ($1,$2,$3,$4,$5,'[]',$6,$7,$8,$9,$10,$11)",
     )
     .bind(user_id)
     .bind(owner.org_id())
@@ -260,6 +301,8 @@ pub async fn save_profile(app: &App, acting: &Acting, input: &SubscriptionInput)
     .bind(c.frequency.unwrap_or_default())
     .bind(id)
     .bind(now)
+    .bind(js(&c.agreements))
+    .bind(js(&c.sps_objectives))
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -279,23 +322,28 @@ fn audience(user: i64, org: Option<i64>, orgs: &std::collections::HashMap<i64, V
 
 /// Every subscription, for the matcher, with who hears of its matches and how often.
 pub async fn load_matcher(app: &App) -> anyhow::Result<(Matcher, std::collections::HashMap<i64, (i64, Vec<i64>, String)>)> {
-    let rows: Vec<(i64, i64, Option<i64>, String, String, String, String, String)> =
-        sqlx::query_as("SELECT id, user_id, org_id, members, hs, ics, keywords, frequency FROM tbt_subscriptions")
-            .fetch_all(&app.db.pool)
-            .await?;
+    let rows = sqlx::query("SELECT id, user_id, org_id, members, hs, ics, keywords, frequency, agreements, sps_objectives FROM tbt_subscriptions")
+        .fetch_all(&app.db.pool)
+        .await?;
     // Who hears of an organisation's matches: every user of it, as for its watchlist.
     let orgs = crate::orgs::store::members_by_org(app).await?;
     let mut subs = Vec::with_capacity(rows.len());
     let mut owners = std::collections::HashMap::new();
-    for (id, user, org, members, hs, ics, kw, freq) in rows {
-        let chosen = list(&members);
+    for r in rows {
+        let id: i64 = r.try_get("id")?;
+        let user: i64 = r.try_get("user_id")?;
+        let org: Option<i64> = r.try_get("org_id")?;
+        let freq: String = r.try_get("frequency")?;
+        let chosen = list(&r.try_get::<String, _>("members")?);
         subs.push(Sub {
             id,
             members: model::expand_markets(&chosen),
             chosen,
-            hs: list(&hs),
-            ics: list(&ics),
-            keywords: list(&kw).into_iter().map(|k| k.to_lowercase()).collect(),
+            hs: list(&r.try_get::<String, _>("hs")?),
+            ics: list(&r.try_get::<String, _>("ics")?),
+            keywords: list(&r.try_get::<String, _>("keywords")?).into_iter().map(|k| k.to_lowercase()).collect(),
+            agreements: list(&r.try_get::<String, _>("agreements")?),
+            sps_objectives: list(&r.try_get::<String, _>("sps_objectives")?),
         });
         owners.insert(id, (user, audience(user, org, &orgs), freq));
     }
@@ -314,7 +362,7 @@ pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
     let (matcher, owners) = load_matcher(&app).await?;
     loop {
         let rows = sqlx::query(
-            "SELECT id, symbol, members, hs, ics, title, description, products_text, keywords, comment_deadline, domestic_deadline \
+            "SELECT id, symbol, members, hs, ics, title, description, products_text, keywords, comment_deadline, domestic_deadline, agreement, objectives, emergency \
              FROM tbt_notifications WHERE matched = 0 ORDER BY id LIMIT 2000",
         )
         .fetch_all(&app.db.pool)
@@ -343,7 +391,12 @@ pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
                 kw.join("\n")
             )
             .to_lowercase();
+            let agreement: String = r.try_get("agreement")?;
+            let objectives = list(&r.try_get::<String, _>("objectives")?);
+            let objective_keys = super::sps::objective_keys(&objectives);
             let found = matcher.matches(&Target {
+                agreement: &agreement,
+                sps_objectives: &objective_keys,
                 members: &members,
                 hs: &hs,
                 ics: &ics,
@@ -353,9 +406,11 @@ pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
                 continue;
             }
             let symbol: String = r.try_get("symbol")?;
+            let emergency = r.try_get::<i64, _>("emergency")? != 0;
             let dl = r.try_get::<Option<String>, _>("comment_deadline")?.unwrap_or_else(|| "—".into());
             let dd = r.try_get::<Option<String>, _>("domestic_deadline")?.unwrap_or_else(|| "—".into());
-            let t = crate::util::shorten(&title, 120);
+            // An emergency measure applies at once: the alert says so before the title.
+            let t = if emergency { format!("[EMERGENCY 紧急] {}", crate::util::shorten(&title, 120)) } else { crate::util::shorten(&title, 120) };
             let link = link_of(&symbol);
             let mut told = std::collections::HashSet::new();
             for (sub, reason) in found {
@@ -547,7 +602,7 @@ fn events_of(app: &App, rows: Vec<(String, String, Option<String>, Option<String
             out.push(model::CalEvent {
                 uid: format!("{symbol}/wto@biaozhun"),
                 date: d,
-                summary: format!("WTO TBT {symbol}: final date for comments"),
+                summary: format!("WTO {} {symbol}: final date for comments", if symbol.starts_with("G/SPS/") { "SPS" } else { "TBT" }),
                 description: title.clone(),
                 url: format!("{base}{}", link_of(&symbol)),
             });

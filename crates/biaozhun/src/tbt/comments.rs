@@ -199,6 +199,9 @@ fn tell_participants<'a>(tx: &'a mut Tx, app: &'a App, ev: &'a Event) -> BoxFutu
 pub async fn create_comment(app: &App, actor: &Actor, notification_id: i64) -> AppResult<i64> {
     let staff_id = actor.user_id().ok_or(AppError::Forbidden)?;
     let now = crate::util::now();
+    // The specific trade concerns already raised about it are cited in the draft.
+    let n = super::store::get(app, notification_id, "en").await?;
+    let stcs = super::stc::of_notification(app, &n.symbols, &n.root_symbol, "en").await?;
     let mut tx = app.db.begin().await?;
     let n: Option<(String, String)> = sqlx::query_as("SELECT symbol, title FROM tbt_notifications WHERE id = $1")
         .bind(notification_id)
@@ -221,6 +224,12 @@ pub async fn create_comment(app: &App, actor: &Actor, notification_id: i64) -> A
             body.push_str(&format!("   Trade impact / 贸易影响: {}\n", c.trade_impact.trim()));
         }
         body.push('\n');
+    }
+    if !stcs.is_empty() {
+        body.push_str("Specific trade concerns raised / 已提出的特别贸易关注:\n");
+        for c in &stcs {
+            body.push_str(&format!("- {}\n", super::stc::citation(c)));
+        }
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO tbt_comments (notification_id, state, title, body, version, created_by, created_at, updated_at) VALUES ($1,'draft',$2,$3,1,$4,$5,$5) RETURNING id",
@@ -279,6 +288,7 @@ pub async fn move_comment(app: &App, actor: &Actor, id: i64, version: i64, step:
 pub fn markdown(c: &Comment, n: &super::store::Notification, concerns: &[Concern], hist: &[EventView]) -> String {
     let mut s = format!("# {}\n\n", c.title);
     s.push_str(&format!("- Notification: {}\n", n.symbols.join(", ")));
+    s.push_str(&format!("- Agreement: {}{}\n", n.agreement.to_uppercase(), if n.emergency { " (emergency measure)" } else { "" }));
     s.push_str(&format!("- Member: {} ({})\n", n.member.name_en, n.member.code));
     s.push_str(&format!("- Title: {}\n", n.title));
     s.push_str(&format!("- Distribution date: {}\n", n.distribution_date.clone().unwrap_or_default()));

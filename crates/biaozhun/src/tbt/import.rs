@@ -66,16 +66,21 @@ enum F {
     EntryIntoForce,
     Language,
     Source,
+    IntlStandard,
+    Conformity,
+    EnquiryPoint,
+    Emergency,
 }
 
 fn field_of(header: &str) -> Option<F> {
     let h: String = header.trim().trim_start_matches('\u{feff}').to_lowercase();
     let h = h.as_str();
     Some(match h {
-        "symbol" | "symbols" | "document symbol" | "notification symbol" | "通报号" | "通报编号" | "文件编号" => F::Symbol,
+        "symbol" | "symbols" | "document symbol" | "document symbol(s)" | "notification symbol" | "通报号" | "通报编号" | "文件编号" => F::Symbol,
         "notifying member(s)"
         | "notifying member"
         | "notifying_member"
+        | "notifying country"
         | "member"
         | "members"
         | "通报成员"
@@ -86,13 +91,13 @@ fn field_of(header: &str) -> Option<F> {
         "title" | "标题" | "通报标题" | "名称" => F::Title,
         "description of content" | "description" | "内容描述" | "内容简述" | "内容摘要" => F::Description,
         "distribution date" | "distribution_date" | "date of distribution" | "通报日期" | "分发日期" | "发布日期" => F::Distribution,
-        "products (free text)" | "products" | "products_text" | "product" | "产品" | "覆盖产品" | "产品范围" => F::Products,
+        "products (free text)" | "products" | "products_text" | "product" | "products covered" | "产品" | "覆盖产品" | "产品范围" => F::Products,
         "products (hs/ics code)" | "hs/ics" | "hs/ics code" | "products (hs code)" | "产品编码" | "hs/ics编码" => F::Codes,
-        "hs" | "hs code" | "hs codes" | "hs编码" | "hs 编码" => F::Hs,
+        "hs" | "hs code" | "hs codes" | "hs code(s)" | "hs编码" | "hs 编码" => F::Hs,
         "ics" | "ics code" | "ics codes" | "ics编码" | "ics 编码" => F::Ics,
-        "objectives" | "objective" | "目标" | "目的" | "目标和理由" | "目的和理由" => F::Objectives,
+        "objectives" | "objective" | "objective and rationale" | "objectives / rationale" | "objective(s)" | "目标" | "目的" | "目标和理由" | "目的和理由" => F::Objectives,
         "keywords" | "keyword" | "关键词" => F::Keywords,
-        "regions or countries affected" | "regions" | "影响地区" | "影响的国家或地区" => F::Regions,
+        "regions or countries affected" | "regions or countries likely to be affected" | "regions" | "影响地区" | "可能受影响的地区或国家" | "影响的国家或地区" => F::Regions,
         "final date for comments" | "final_date_for_comments" | "comment deadline" | "评议截止日期" | "意见反馈截止日期" | "评议期" => {
             F::FinalDate
         }
@@ -106,6 +111,12 @@ fn field_of(header: &str) -> Option<F> {
         "proposed date of entry into force" | "proposed_entry_into_force" | "拟生效日期" => F::EntryIntoForce,
         "language" | "record_language" | "语言" => F::Language,
         "source_url" | "source" | "来源" => F::Source,
+        "international standard" | "international standards" | "international standard(s)" | "relevant international standard" | "intl_standards"
+        | "international_standard" | "相关国际标准" | "国际标准" => F::IntlStandard,
+        "conformity" | "conformity to international standard" | "conforms" | "conformity_to_standard"
+        | "does this proposed regulation conform to the relevant international standard?" | "是否符合国际标准" | "符合国际标准" => F::Conformity,
+        "enquiry point" | "enquiry_point" | "咨询点" | "可获得文本的机构" => F::EnquiryPoint,
+        "emergency" | "emergency measure" | "紧急措施" => F::Emergency,
         _ => return None,
     })
 }
@@ -276,9 +287,18 @@ fn to_record(row: &RawRow, warnings: &mut Vec<Problem>) -> Result<Record, Vec<Pr
     r.title = row.text(F::Title);
     r.description = row.text(F::Description);
     r.objectives = row.list(F::Objectives, false);
+    let agreement = super::sps::agreement_of(&r.symbols);
+    if agreement == stdnum::wto::Agreement::Sps {
+        // One wording per SPS objective, so facets, statistics and subscriptions agree.
+        r.objectives = super::sps::normalise_objectives(std::mem::take(&mut r.objectives));
+    }
+    r.intl_standards = super::sps::intl_standards(&row.text(F::IntlStandard));
+    r.conformity = super::sps::conformity(&row.text(F::Conformity)).to_string();
+    r.enquiry_point = row.text(F::EnquiryPoint);
     r.keywords = row.list(F::Keywords, false);
     r.regions = row.text(F::Regions);
     r.notification_type = row.text(F::Type);
+    r.emergency = super::sps::is_emergency(agreement, &r.notification_type, &row.text(F::Emergency), &r.notified_under);
     r.proposed_adoption = row.text(F::Adoption);
     r.adoption_date = model::iso_date(&r.proposed_adoption);
     r.proposed_entry_into_force = row.text(F::EntryIntoForce);
@@ -335,7 +355,7 @@ fn looks_like_date(s: &str) -> bool {
 // Formats
 
 /// A workbook cell as ePing exports read: whole numbers without a decimal point, dates in ISO form.
-fn xlsx_cell(d: &calamine::Data) -> String {
+pub(super) fn xlsx_cell(d: &calamine::Data) -> String {
     use calamine::Data;
     match d {
         Data::Empty => String::new(),

@@ -1,5 +1,6 @@
-//! The TBT room: WTO TBT notifications (import, search, families), enterprise profiles,
-//! subscriptions and alerts, the comment workflow (通报评议) and statistics.
+//! The TBT room: WTO TBT and SPS notifications (import, search, families), specific trade
+//! concerns, enterprise profiles, subscriptions and alerts, the comment workflow (通报评议)
+//! and statistics.
 
 pub mod alerts;
 pub mod bench;
@@ -12,8 +13,12 @@ pub mod model;
 pub mod policy;
 pub mod review;
 pub mod routes;
+pub mod search;
+pub mod sps;
 pub mod staff;
 pub mod stats;
+pub mod stc;
+pub mod stc_routes;
 pub mod store;
 
 /// Search domain of this room.
@@ -35,13 +40,14 @@ pub fn install() -> crate::web::Domain {
         search: Some(SEARCH_SOURCE),
         flows: &FLOWS,
         hooks: crate::web::Hooks { home: Some(hooks::home_hook), staff: Some(hooks::staff_hook), member: Some(hooks::member_hook), search: Some(hooks::SEARCH), ..crate::web::Hooks::NONE },
-        migrations: &["0020_tbt", "0021_raw_dates_and_number_parts", "0022_tbt_comment_events"],
+        migrations: &["0020_tbt", "0021_raw_dates_and_number_parts", "0022_tbt_comment_events", "0023_sps_trade_concerns"],
         ..crate::web::Domain::new("tbt", routes::routes)
     }
 }
 
 pub fn register_jobs(r: &mut crate::jobs::Registry) {
     r.on("tbt_import", import::job);
+    r.on("tbt_stc_import", stc::job);
     r.on("tbt_match", alerts::match_job);
     r.on("tbt_digest", alerts::digest_job);
     r.every("tbt_digest", 24 * 3600);

@@ -78,9 +78,26 @@ pub struct Record {
     pub link_summary: String,
     pub links_full: Vec<String>,
     pub source_url: String,
+    // SPS fields (also an emergency TBT measure). Left out of the fingerprint when empty, so
+    // the TBT records imported before they existed stay unchanged.
+    /// An emergency measure (SPS Art. 6 / Annex B para. 6, TBT 2.10 / 5.7).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub emergency: bool,
+    /// `codex`, `woah`, `ippc`, `none` (`sps::STANDARDS`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intl_standards: Vec<String>,
+    /// Conforms to the international standard: `yes`, `no` or empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub conformity: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub enquiry_point: String,
 }
 
 impl Record {
+    /// `tbt` or `sps`, from the first symbol.
+    pub fn agreement(&self) -> &'static str {
+        super::sps::agreement_of(&self.symbols).code()
+    }
     pub fn root_symbol(&self) -> String {
         self.symbols
             .first()
@@ -236,10 +253,19 @@ pub struct Sub {
     pub keywords: Vec<String>,
     /// The member/group codes as chosen, for the reason text.
     pub chosen: Vec<String>,
+    /// `tbt`, `sps`; empty = both agreements.
+    pub agreements: Vec<String>,
+    /// SPS objective keys (`sps::OBJECTIVES`); empty = any. A subscription with objectives
+    /// matches SPS notifications with one of them, and TBT notifications as before.
+    pub sps_objectives: Vec<String>,
 }
 
 /// What a notification offers to the matcher.
 pub struct Target<'a> {
+    /// `tbt` or `sps`.
+    pub agreement: &'a str,
+    /// The SPS objective keys of the notification.
+    pub sps_objectives: &'a [&'a str],
     pub members: &'a [String],
     pub hs: &'a [String],
     pub ics: &'a [String],
@@ -316,6 +342,16 @@ impl Matcher {
 
     fn check(&self, s: &Sub, t: &Target) -> Option<String> {
         let mut parts = Vec::new();
+        if !s.agreements.is_empty() && !s.agreements.iter().any(|a| a == t.agreement) {
+            return None;
+        }
+        if t.agreement == "sps" {
+            parts.push("SPS".to_string());
+            if !s.sps_objectives.is_empty() {
+                let o = s.sps_objectives.iter().find(|o| t.sps_objectives.contains(&o.as_str()))?;
+                parts.push(super::sps::objective_text(o).unwrap_or(o).to_string());
+            }
+        }
         if !s.members.is_empty() {
             let m = t.members.iter().find(|m| s.members.contains(m))?;
             // Name the group when the subscription chose one.
@@ -342,7 +378,7 @@ impl Matcher {
             let k = s.keywords.iter().find(|k| !k.is_empty() && t.text.contains(k.as_str()))?;
             parts.push(format!("keyword '{k}'"));
         }
-        if parts.is_empty() {
+        if parts.is_empty() || parts == ["SPS"] {
             parts.push("*".into());
         }
         Some(parts.join(" · "))
@@ -492,6 +528,8 @@ mod tests {
         let m = Matcher::new(subs);
         let text = "cooker hoods and range hood fans";
         let found = m.matches(&Target {
+            agreement: "tbt",
+            sps_objectives: &[],
             members: &["VNM".into()],
             hs: &["841460".into()],
             ics: &[],
@@ -500,6 +538,30 @@ mod tests {
         let ids: Vec<i64> = found.iter().map(|x| x.0).collect();
         assert!(ids.contains(&1) && ids.contains(&2) && !ids.contains(&3));
         assert!(found.iter().any(|(_, r)| r.starts_with("ASEAN (VNM) · HS 8414")), "{found:?}");
+    }
+
+    #[test]
+    fn matcher_keeps_to_agreements_and_sps_objectives() {
+        let subs = vec![
+            Sub { id: 1, members: vec!["CHN".into()], agreements: vec!["sps".into()], ..Default::default() },
+            Sub { id: 2, members: vec!["CHN".into()], sps_objectives: vec!["food_safety".into()], hs: vec!["0306".into()], ..Default::default() },
+            Sub { id: 3, members: vec!["CHN".into()], agreements: vec!["tbt".into()], ..Default::default() },
+        ];
+        let m = Matcher::new(subs);
+        let ids = |agreement: &str, objs: &[&str]| -> Vec<i64> {
+            let mut v: Vec<i64> = m
+                .matches(&Target { agreement, sps_objectives: objs, members: &["CHN".into()], hs: &["030617".into()], ics: &[], text: "" })
+                .into_iter()
+                .map(|x| x.0)
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(ids("sps", &["food_safety"]), [1, 2]);
+        assert_eq!(ids("sps", &["animal_health"]), [1]);
+        assert_eq!(ids("tbt", &[]), [2, 3], "an objective of SPS does not narrow TBT");
+        let reason = m.matches(&Target { agreement: "sps", sps_objectives: &["food_safety"], members: &["CHN".into()], hs: &["030617".into()], ics: &[], text: "" });
+        assert!(reason.iter().any(|(id, r)| *id == 2 && r.starts_with("SPS · Food safety · CHN · HS 0306")), "{reason:?}");
     }
 
     #[test]

@@ -15,7 +15,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
-#[openapi(paths(api_list, api_get, api_subscriptions, api_create_subscription, api_delete_subscription))]
+#[openapi(paths(
+    api_list,
+    api_get,
+    api_subscriptions,
+    api_create_subscription,
+    api_delete_subscription,
+    super::stc_routes::api_concerns,
+    super::stc_routes::api_concern
+))]
 pub struct ApiDoc;
 
 pub fn routes() -> Routes {
@@ -37,6 +45,7 @@ pub fn routes() -> Routes {
         .get("/api/v1/tbt/subscriptions", Access::User, api_subscriptions)
         .post("/api/v1/tbt/subscriptions", Access::User, api_create_subscription)
         .delete("/api/v1/tbt/subscriptions/{id}", Access::User, api_delete_subscription)
+        .merge(super::stc_routes::routes())
         .merge(super::staff::routes())
         .merge(super::review::routes())
 }
@@ -87,6 +96,7 @@ fn facet_list(f: &std::collections::BTreeMap<String, Vec<(String, u64)>>, key: &
                         "group" => members::group_name(val, l),
                         "hs" => format!("{val} {}", crate::util::shorten(codes::hs_name(val, l).unwrap_or(""), 30)),
                         "objective" => codes::objective_label(val, l),
+                        "agreement" => val.to_uppercase(),
                         _ => val.clone(),
                     };
                     serde_json::json!({"value": val, "label": label, "count": n})
@@ -110,6 +120,7 @@ async fn browse(State(app): State<App>, ctx: Ctx, Query(f): Query<Filters>) -> A
     let pages = crate::web::pager::Pager::new(total, page, per_page).pages;
     let facets = found.as_ref().map(|x| {
         serde_json::json!({
+            "agreement": facet_list(&x.facets, "agreement", l),
             "member": facet_list(&x.facets, "member", l),
             "group": facet_list(&x.facets, "group", l),
             "objective": facet_list(&x.facets, "objective", l),
@@ -121,6 +132,8 @@ async fn browse(State(app): State<App>, ctx: Ctx, Query(f): Query<Filters>) -> A
     let mut qs: Vec<(String, String)> = Vec::new();
     for (k, v) in [
         ("q", &f.q),
+        ("agreement", &f.agreement),
+        ("emergency", &f.emergency),
         ("member", &f.member),
         ("hs", &f.hs),
         ("ics", &f.ics),
@@ -143,7 +156,7 @@ async fn browse(State(app): State<App>, ctx: Ctx, Query(f): Query<Filters>) -> A
         status,
         "tbt/list.html",
         context! {
-            f => &f, open => f.is_open(), items => items, total => total, page => page, pages => pages, base_qs => base_qs,
+            f => &f, open => f.is_open(), emergency => f.is_emergency(), items => items, total => total, page => page, pages => pages, base_qs => base_qs,
             facets => facets, groups => groups, all_members => all_members,
             error => error.as_ref().map(|e| e.1.clone()), error_field => error.and_then(|e| e.0),
         },
@@ -161,6 +174,8 @@ async fn notification(State(app): State<App>, ctx: Ctx, Path(symbol): Path<Strin
     let staff = ctx.can(&app, &super::policy::Notification::Consolidate, id).await?;
     let concerns = comments::concerns(&app, id, ctx.user_id(), staff).await?;
     let comment_list = if staff { comments::comments_of(&app, id).await? } else { Vec::new() };
+    // Specific trade concerns other members raised about it (or its family).
+    let stcs = super::stc::of_notification(&app, &n.symbols, &n.root_symbol, lang(&ctx)).await?;
     // Chapters and the usual objectives in the page's language (codes::hs_name, objective_label).
     for h in &mut n.hs {
         if let Some(name) = codes::hs_name(&h.code, lang(&ctx)) {
@@ -176,7 +191,7 @@ async fn notification(State(app): State<App>, ctx: Ctx, Path(symbol): Path<Strin
     ctx.render(
         &app,
         "tbt/notification.html",
-        context! { n => &n, family => family, concerns => concerns, comments => comment_list, staff => staff, ics => ics, url => sym_url(&n.symbol),
+        context! { n => &n, family => family, concerns => concerns, comments => comment_list, staff => staff, ics => ics, url => sym_url(&n.symbol), stcs => stcs,
         max_upload_mb => app.config.max_upload_bytes / (1024 * 1024) },
     )
 }
@@ -296,6 +311,10 @@ struct ProfileForm {
     name: String,
     #[serde(default)]
     ics: String,
+    #[serde(default)]
+    agreements: Vec<String>,
+    #[serde(default)]
+    sps_objectives: Vec<String>,
 }
 
 fn parse_multi_form(body: &[u8]) -> ProfileForm {
@@ -311,6 +330,8 @@ fn parse_multi_form(body: &[u8]) -> ProfileForm {
             "hs_open" => f.hs_open = Some(v),
             "name" => f.name = v,
             "ics" => f.ics = v,
+            "agreements" => f.agreements.push(v),
+            "sps_objectives" => f.sps_objectives.push(v),
             _ => {}
         }
     }
@@ -338,6 +359,8 @@ fn input_of(f: &ProfileForm) -> SubscriptionInput {
         hs: hs.into_iter().filter(|s| !s.trim().is_empty()).collect(),
         ics: vec![f.ics.clone()].into_iter().filter(|s| !s.trim().is_empty()).collect(),
         keywords: vec![f.keywords.clone()],
+        agreements: f.agreements.clone(),
+        sps_objectives: f.sps_objectives.clone(),
         frequency: f.frequency.clone(),
     }
 }
@@ -355,6 +378,8 @@ async fn save_profile(State(app): State<App>, ctx: Ctx, body: axum::body::Bytes)
         let kept = ProfileForm {
             hs: keep.trim_start_matches("; ").to_string(),
             keywords: f.keywords.clone(),
+            agreements: f.agreements.clone(),
+            sps_objectives: f.sps_objectives.clone(),
             ..Default::default()
         };
         return profile_page(&app, &ctx, StatusCode::OK, Some(open), None, Some(&kept)).await;
@@ -416,9 +441,23 @@ fn highlighted(code: &str) -> bool {
     members::ASEAN.contains(&code) || members::group("GZ").is_some_and(|g| g.members.contains(&code))
 }
 
-async fn stats(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+#[derive(Deserialize, Default)]
+struct StatsQuery {
+    /// `tbt` or `sps`; empty = both.
+    agreement: Option<String>,
+}
+
+/// A (key, year → count, total) series as a table: the name and the count of every year.
+fn year_table(s: &store::Stats, series: &super::stats::Series, name: impl Fn(&str) -> String) -> Vec<serde_json::Value> {
+    series
+        .iter()
+        .map(|(k, y, t)| serde_json::json!({"code": k, "name": name(k), "years": s.years.iter().map(|yy| y.get(yy).copied().unwrap_or(0)).collect::<Vec<_>>(), "total": t}))
+        .collect()
+}
+
+async fn stats(State(app): State<App>, ctx: Ctx, Query(q): Query<StatsQuery>) -> AppResult<Response> {
     let l = lang(&ctx);
-    let s = store::stats(&app).await?;
+    let s = store::stats(&app, q.agreement.as_deref()).await?;
     let members_chart = crate::web::chart::bar(
         &ctx.t("tbt.stats_by_member"),
         &s.by_member
@@ -431,13 +470,21 @@ async fn stats(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
         &ctx.t("tbt.stats_by_year"),
         &s.by_year.iter().map(|(y, n)| (y.clone(), *n, false)).collect::<Vec<_>>(),
     );
+    let agreement_chart = crate::web::chart::bar(
+        &ctx.t("sps.stats_by_agreement"),
+        &s.by_agreement.iter().map(|(a, _, n)| (ctx.t(&format!("sps.agreement_{a}")), *n, a == "sps")).collect::<Vec<_>>(),
+    );
+    let group_chart = crate::web::chart::bar(
+        &ctx.t("sps.stats_by_group"),
+        &s.by_group.iter().map(|(g, _, n)| (members::group_name(g, l), *n, g == "ASEAN")).collect::<Vec<_>>(),
+    );
     let obj_chart = crate::web::chart::bar(
         &ctx.t("tbt.stats_by_objective"),
-        &s.by_objective.iter().take(20).map(|(o, n)| (codes::objective_label(o, l), *n, false)).collect::<Vec<_>>(),
+        &s.by_objective.iter().take(20).map(|(o, _, n)| (codes::objective_label(o, l), *n, false)).collect::<Vec<_>>(),
     );
     let sec_chart = crate::web::chart::bar(
         &ctx.t("tbt.stats_by_section"),
-        &s.by_section.iter().map(|(c, name, n)| (format!("{c} {}", codes::hs_name(c, l).unwrap_or(name)), *n, false)).collect::<Vec<_>>(),
+        &s.by_section.iter().map(|(c, name, _, n)| (format!("{c} {}", codes::hs_name(c, l).unwrap_or(name)), *n, false)).collect::<Vec<_>>(),
     );
     let asean: i64 = s.by_member.iter().filter(|m| members::ASEAN.contains(&m.0.as_str())).map(|m| m.2).sum();
     let main: i64 = s.by_member.iter().filter(|m| highlighted(&m.0)).map(|m| m.2).sum();
@@ -449,38 +496,67 @@ async fn stats(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
             serde_json::json!({"code": m, "name": members::name(m, l), "years": s.years.iter().map(|yy| y.get(yy).copied().unwrap_or(0)).collect::<Vec<_>>(), "total": t, "hi": highlighted(m), "asean": members::ASEAN.contains(&m.as_str())})
         })
         .collect();
+    let groups = year_table(&s, &s.by_group, |g| members::group_name(g, l));
+    let agreements = year_table(&s, &s.by_agreement, |a| ctx.t(&format!("sps.agreement_{a}")));
+    let objectives = year_table(&s, &s.by_objective, |o| codes::objective_label(o, l));
+    let sections: Vec<serde_json::Value> = s
+        .by_section
+        .iter()
+        .map(|(c, name, y, t)| serde_json::json!({"code": c, "name": codes::hs_name(c, l).unwrap_or(name), "years": s.years.iter().map(|yy| y.get(yy).copied().unwrap_or(0)).collect::<Vec<_>>(), "total": t}))
+        .collect();
     // The charts are built in Rust with every label escaped (web::chart::bar).
     ctx.render(
         &app,
         "tbt/stats.html",
         context! {
             s => &s, table => table, asean => asean, main => main,
+            groups => groups, agreements => agreements, objectives => objectives, sections => sections,
             members_chart => minijinja::Value::from_safe_string(members_chart),
             years_chart => minijinja::Value::from_safe_string(years_chart),
+            agreement_chart => minijinja::Value::from_safe_string(agreement_chart),
+            group_chart => minijinja::Value::from_safe_string(group_chart),
             obj_chart => minijinja::Value::from_safe_string(obj_chart),
             sec_chart => minijinja::Value::from_safe_string(sec_chart),
         },
     )
 }
 
-async fn stats_csv(State(app): State<App>) -> AppResult<Response> {
-    let s = store::stats(&app).await?;
+async fn stats_csv(State(app): State<App>, Query(q): Query<StatsQuery>) -> AppResult<Response> {
+    let s = store::stats(&app, q.agreement.as_deref()).await?;
     let mut csv = download::Csv::new(&["dimension", "key", "name", "year", "count"])?;
     for (m, years, _) in &s.by_member {
         for (y, n) in years {
             csv.row(["member", m.as_str(), &members::name(m, "en"), y.as_str(), &n.to_string()])?;
         }
     }
-    for (o, n) in &s.by_objective {
+    // Totals first (year empty), then the same per year.
+    for (o, _, n) in &s.by_objective {
         csv.row(["objective", o.as_str(), "", "", &n.to_string()])?;
     }
-    for (c, name, n) in &s.by_section {
+    for (c, name, _, n) in &s.by_section {
         csv.row(["hs_section", c.as_str(), name.as_str(), "", &n.to_string()])?;
     }
     for (y, n) in &s.by_year {
         csv.row(["year", y.as_str(), "", y.as_str(), &n.to_string()])?;
     }
-    Ok(download::csv_file(csv.finish()?, "tbt-stats.csv"))
+    for (dim, series) in [("agreement", &s.by_agreement), ("group", &s.by_group), ("objective", &s.by_objective)] {
+        for (k, years, n) in series.iter() {
+            let name = if dim == "group" { members::group_name(k, "en") } else { String::new() };
+            if dim != "objective" {
+                csv.row([dim, k.as_str(), &name, "", &n.to_string()])?;
+            }
+            for (y, n) in years {
+                csv.row([dim, k.as_str(), &name, y.as_str(), &n.to_string()])?;
+            }
+        }
+    }
+    for (c, name, years, _) in &s.by_section {
+        for (y, n) in years {
+            csv.row(["hs_section", c.as_str(), name.as_str(), y.as_str(), &n.to_string()])?;
+        }
+    }
+    let file = if s.agreement.is_empty() { "tbt-stats.csv".to_string() } else { format!("{}-stats.csv", s.agreement) };
+    Ok(download::csv_file(csv.finish()?, &file))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -499,9 +575,11 @@ pub struct NotificationDetail {
     pub notification: store::Notification,
     /// The root notification and its addenda, corrigenda and revisions, oldest first.
     pub family: Vec<store::FamilyItem>,
+    /// Specific trade concerns raised about it or its family (`/api/v1/trade-concerns/{id}`).
+    pub trade_concerns: Vec<super::stc::TradeConcern>,
 }
 
-/// Search notifications (newest first without `q`).
+/// Search TBT and SPS notifications (newest first without `q`); `agreement=sps|tbt` keeps to one.
 #[utoipa::path(get, path = "/api/v1/tbt/notifications", tag = "tbt", params(Filters), responses((status = 200, body = NotificationPage), (status = 422)))]
 pub async fn api_list(State(app): State<App>, ctx: Ctx, Query(f): Query<Filters>) -> AppResult<Json<NotificationPage>> {
     let found = store::search(&app, &f, lang(&ctx), false).await?;
@@ -512,14 +590,16 @@ pub async fn api_list(State(app): State<App>, ctx: Ctx, Query(f): Query<Filters>
     }))
 }
 
-/// One notification by any of its symbols (URL-encoded), with its family.
-#[utoipa::path(get, path = "/api/v1/tbt/notifications/{symbol}", tag = "tbt", params(("symbol" = String, Path, description = "any of the notification's symbols, URL-encoded (G%2FTBT%2FN%2FUSA%2F1436)", example = "G/TBT/N/USA/1436")),
+/// One TBT or SPS notification by any of its symbols (URL-encoded), with its family and the
+/// trade concerns raised about it.
+#[utoipa::path(get, path = "/api/v1/tbt/notifications/{symbol}", tag = "tbt", params(("symbol" = String, Path, description = "any of the notification's symbols, URL-encoded (G%2FTBT%2FN%2FUSA%2F1436, G%2FSPS%2FN%2FCHN%2F1234)", example = "G/SPS/N/CHN/1234")),
     responses((status = 200, body = NotificationDetail), (status = 404)))]
 pub async fn api_get(State(app): State<App>, ctx: Ctx, Path(symbol): Path<String>) -> AppResult<Json<NotificationDetail>> {
     let id = store::id_by_symbol(&app, &symbol).await?;
     let n = store::get(&app, id, lang(&ctx)).await?;
     let family = store::family(&app, &n).await?;
-    Ok(Json(NotificationDetail { notification: n, family }))
+    let trade_concerns = super::stc::of_notification(&app, &n.symbols, &n.root_symbol, lang(&ctx)).await?;
+    Ok(Json(NotificationDetail { notification: n, family, trade_concerns }))
 }
 
 /// The subscriptions of whom the caller acts for (themselves or their organisation; `/api/v1/orgs`).

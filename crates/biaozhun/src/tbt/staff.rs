@@ -17,6 +17,7 @@ pub fn routes() -> Routes {
         .get("/staff/tbt", Access::Staff, queue)
         .get("/staff/tbt/import", Access::Staff, import_page)
         .post("/staff/tbt/import", Access::Staff, import_upload)
+        .post("/staff/tbt/trade-concerns/import", Access::Staff, stc_upload)
         .post("/staff/tbt/notifications/{id}/domestic", Access::Staff, set_domestic)
         .post("/staff/tbt/notifications/{id}/comments", Access::Staff, create_comment)
         .get("/staff/tbt/comments/{id}", Access::Staff, comment_page)
@@ -43,6 +44,11 @@ async fn import_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
 
 async fn import_upload(State(app): State<App>, ctx: Ctx, mut mp: Multipart) -> AppResult<Response> {
     crate::imports::stage_upload(&app, &ctx, &mut mp, "tbt_import", &ctx.t("tbt.err_file")).await
+}
+
+/// A file of specific trade concerns (job `tbt_stc_import`).
+async fn stc_upload(State(app): State<App>, ctx: Ctx, mut mp: Multipart) -> AppResult<Response> {
+    crate::imports::stage_upload(&app, &ctx, &mut mp, "tbt_stc_import", &ctx.t("tbt.err_file")).await
 }
 
 #[derive(Deserialize)]

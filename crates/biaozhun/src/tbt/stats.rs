@@ -84,62 +84,97 @@ pub async fn queue(app: &App, days: i64, lang: &str) -> AppResult<Vec<QueueItem>
     Ok(out)
 }
 
+/// Counts per key and year, with the total: (key, year → count, total), largest first.
+pub type Series = Vec<(String, BTreeMap<String, i64>, i64)>;
+
 #[derive(Debug, Default, Serialize)]
 pub struct Stats {
+    /// `tbt`, `sps`, or empty for both.
+    pub agreement: String,
     pub years: Vec<String>,
     /// (member code, per year counts, total)
-    pub by_member: Vec<(String, BTreeMap<String, i64>, i64)>,
-    pub by_objective: Vec<(String, i64)>,
-    /// (section, name, count)
-    pub by_section: Vec<(String, String, i64)>,
+    pub by_member: Series,
+    /// Member groups (ASEAN, EU, RCEP, Guangzhou's markets) per year.
+    pub by_group: Series,
+    /// TBT and SPS per year.
+    pub by_agreement: Series,
+    /// Objectives per year (SPS objectives in the ePing wording).
+    pub by_objective: Series,
+    /// (section, name, per year counts, count)
+    pub by_section: Vec<(String, String, BTreeMap<String, i64>, i64)>,
     pub by_year: Vec<(String, i64)>,
     pub total: i64,
 }
 
-/// Counts over every notification (not addenda), computed in one pass.
-pub async fn stats(app: &App) -> AppResult<Stats> {
-    let rows: Vec<(Option<String>, String, String, String)> =
-        sqlx::query_as("SELECT distribution_date, members, objectives, hs FROM tbt_notifications WHERE doc_kind = 'notification'")
-            .fetch_all(&app.db.pool)
-            .await?;
+fn series(m: HashMap<String, BTreeMap<String, i64>>) -> Series {
+    let mut v: Series = m
+        .into_iter()
+        .map(|(k, y)| {
+            let t = y.values().sum();
+            (k, y, t)
+        })
+        .collect();
+    v.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    v
+}
+
+/// Counts over every notification (not addenda) of one agreement or both, in one pass.
+pub async fn stats(app: &App, agreement: Option<&str>) -> AppResult<Stats> {
+    let agreement = match agreement.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(a) => stdnum::wto::Agreement::parse(a).ok_or_else(|| AppError::invalid("agreement", "tbt or sps"))?.code(),
+        None => "",
+    };
+    let rows: Vec<(Option<String>, String, String, String, String)> = sqlx::query_as(
+        "SELECT distribution_date, members, objectives, hs, agreement FROM tbt_notifications WHERE doc_kind = 'notification' AND ($1 = '' OR agreement = $1)",
+    )
+    .bind(agreement)
+    .fetch_all(&app.db.pool)
+    .await?;
     let mut by_member: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
-    let mut by_obj: HashMap<String, i64> = HashMap::new();
-    let mut by_sec: HashMap<String, i64> = HashMap::new();
+    let mut by_group: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
+    let mut by_agr: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
+    let mut by_obj: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
+    let mut by_sec: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
     let mut by_year: BTreeMap<String, i64> = BTreeMap::new();
-    for (date, ms, objs, hs) in &rows {
+    for (date, ms, objs, hs, agr) in &rows {
         let year = date.as_deref().and_then(|d| d.get(..4)).unwrap_or("?").to_string();
+        let bump = |m: &mut HashMap<String, BTreeMap<String, i64>>, k: String| *m.entry(k).or_default().entry(year.clone()).or_default() += 1;
         *by_year.entry(year.clone()).or_default() += 1;
-        for m in list(ms) {
-            *by_member.entry(m).or_default().entry(year.clone()).or_default() += 1;
+        bump(&mut by_agr, agr.clone());
+        let ms = list(ms);
+        for g in members::GROUPS {
+            if ms.iter().any(|m| g.members.contains(&m.as_str())) {
+                bump(&mut by_group, g.code.to_string());
+            }
+        }
+        for m in ms {
+            bump(&mut by_member, m);
         }
         for o in list(objs) {
-            *by_obj.entry(o).or_default() += 1;
+            bump(&mut by_obj, o);
         }
         let secs: HashSet<&str> = list(hs).iter().filter_map(|h| codes::hs_section(h)).collect();
         for s in secs {
-            *by_sec.entry(s.to_string()).or_default() += 1;
+            bump(&mut by_sec, s.to_string());
         }
     }
-    let mut bm: Vec<(String, BTreeMap<String, i64>, i64)> = by_member
-        .into_iter()
-        .map(|(m, y)| {
-            let t = y.values().sum();
-            (m, y, t)
-        })
-        .collect();
-    bm.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
-    let mut bo: Vec<(String, i64)> = by_obj.into_iter().collect();
-    bo.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let by_section = codes::HS
         .section_order
         .iter()
-        .filter_map(|s| by_sec.get(s).map(|n| (s.clone(), codes::HS.sections.get(s).cloned().unwrap_or_default(), *n)))
+        .filter_map(|s| {
+            by_sec
+                .get(s)
+                .map(|y| (s.clone(), codes::HS.sections.get(s).cloned().unwrap_or_default(), y.clone(), y.values().sum()))
+        })
         .collect();
     Ok(Stats {
+        agreement: agreement.to_string(),
         years: by_year.keys().cloned().collect(),
         by_year: by_year.into_iter().collect(),
-        by_member: bm,
-        by_objective: bo,
+        by_member: series(by_member),
+        by_group: series(by_group),
+        by_agreement: series(by_agr),
+        by_objective: series(by_obj),
         by_section,
         total: rows.len() as i64,
     })

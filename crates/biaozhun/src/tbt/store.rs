@@ -7,7 +7,7 @@ use crate::App;
 use crate::web::{AppError, AppResult};
 use serde::Serialize;
 use sqlx::Row;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 /// Rows per multi-row statement: sqlx binds SQLite parameters in time growing with the
 /// square of their count, so statements stay small (see standards::store).
@@ -33,8 +33,9 @@ pub(super) fn list(s: &str) -> Vec<String> {
 const COLS: &str = "symbol, root_symbol, doc_kind, member, members, member_text, distribution_date, distribution_raw, agency, notified_under, products_text, \
     hs, ics, title, description, objectives, keywords, regions, notification_type, proposed_adoption, adoption_date, \
     proposed_entry_into_force, entry_into_force_date, comment_text, comment_deadline, domestic_deadline, language, \
-    link_notification, link_summary, links_full, source_url, content_hash, created_at, updated_at";
-const NCOLS: usize = 34;
+    link_notification, link_summary, links_full, source_url, content_hash, created_at, updated_at, \
+    agreement, emergency, intl_standards, conformity, enquiry_point";
+const NCOLS: usize = 39;
 
 fn bind_record<'q>(q: Q<'q>, r: &Record, hash: &str, now: i64) -> Q<'q> {
     q.bind(r.symbols[0].clone())
@@ -71,6 +72,11 @@ fn bind_record<'q>(q: Q<'q>, r: &Record, hash: &str, now: i64) -> Q<'q> {
         .bind(hash.to_string())
         .bind(now)
         .bind(now)
+        .bind(r.agreement())
+        .bind(i64::from(r.emergency))
+        .bind(json(&r.intl_standards))
+        .bind(r.conformity.clone())
+        .bind(r.enquiry_point.clone())
 }
 
 #[derive(Default)]
@@ -132,7 +138,8 @@ pub async fn upsert_batch(app: &App, recs: &[Record]) -> anyhow::Result<BatchRes
                     agency=$7, notified_under=$8, products_text=$9, hs=$10, ics=$11, title=$12, description=$13, objectives=$14, keywords=$15, \
                     regions=$16, notification_type=$17, proposed_adoption=$18, adoption_date=$19, proposed_entry_into_force=$20, \
                     entry_into_force_date=$21, comment_text=$22, comment_deadline=$23, domestic_deadline=CASE WHEN domestic_set = 1 THEN domestic_deadline ELSE $24 END, \
-                    language=$25, link_notification=$26, link_summary=$27, links_full=$28, source_url=$29, content_hash=$30, updated_at=$31, distribution_raw=$33 WHERE id=$32";
+                    language=$25, link_notification=$26, link_summary=$27, links_full=$28, source_url=$29, content_hash=$30, updated_at=$31, distribution_raw=$33, \
+                    agreement=$34, emergency=$35, intl_standards=$36, conformity=$37, enquiry_point=$38 WHERE id=$32";
                 let _ = domestic_set;
                 sqlx::query(sql)
                     .bind(r.root_symbol())
@@ -168,6 +175,11 @@ pub async fn upsert_batch(app: &App, recs: &[Record]) -> anyhow::Result<BatchRes
                     .bind(now)
                     .bind(id)
                     .bind(r.distribution_raw.clone())
+                    .bind(r.agreement())
+                    .bind(i64::from(r.emergency))
+                    .bind(json(&r.intl_standards))
+                    .bind(r.conformity.clone())
+                    .bind(r.enquiry_point.clone())
                     .execute(&mut *tx)
                     .await?;
                 for s in &r.symbols {
@@ -268,6 +280,16 @@ pub struct FamilyItem {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Notification {
     pub id: i64,
+    /// `tbt` or `sps`: the WTO agreement the notification is made under.
+    pub agreement: String,
+    /// An emergency measure (SPS Art. 6 / Annex B para. 6, TBT 2.10 / 5.7): in force at once.
+    pub emergency: bool,
+    /// SPS: the relevant international standard-setting bodies: `codex`, `woah` (OIE), `ippc`, `none`.
+    pub intl_standards: Vec<String>,
+    /// SPS: conforms to the international standard: `yes`, `no` or empty when not said.
+    pub conformity: String,
+    /// The enquiry point that answers comments and gives the text.
+    pub enquiry_point: String,
     pub symbol: String,
     pub symbols: Vec<String>,
     pub root_symbol: String,
@@ -311,7 +333,8 @@ pub struct Notification {
 
 const SEL: &str = "id, symbol, root_symbol, parent_id, doc_kind, member, members, distribution_date, distribution_raw, agency, notified_under, products_text, hs, ics, \
     title, description, objectives, keywords, regions, notification_type, proposed_adoption, adoption_date, proposed_entry_into_force, \
-    entry_into_force_date, comment_text, comment_deadline, domestic_deadline, language, link_notification, link_summary, links_full, source_url";
+    entry_into_force_date, comment_text, comment_deadline, domestic_deadline, language, link_notification, link_summary, links_full, source_url, \
+    agreement, emergency, intl_standards, conformity, enquiry_point";
 
 /// A `tbt_notifications` row as stored (lists as `;`-joined text); [`NotificationRow::view`]
 /// makes the [`Notification`] shown, in a language and as of a day.
@@ -349,6 +372,11 @@ struct NotificationRow {
     link_summary: String,
     links_full: String,
     source_url: String,
+    agreement: String,
+    emergency: i64,
+    intl_standards: String,
+    conformity: String,
+    enquiry_point: String,
 }
 
 impl NotificationRow {
@@ -356,6 +384,11 @@ impl NotificationRow {
         let days_left = model::days_left(self.comment_deadline.as_deref(), today);
         Notification {
             id: self.id,
+            agreement: self.agreement,
+            emergency: self.emergency != 0,
+            intl_standards: list(&self.intl_standards),
+            conformity: self.conformity,
+            enquiry_point: self.enquiry_point,
             symbols: vec![self.symbol.clone()],
             symbol: self.symbol,
             root_symbol: self.root_symbol,
@@ -532,6 +565,13 @@ pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Optio
             facets.extend(deadline_facets(d).into_iter().map(|v| ("dl".to_string(), v)));
         }
         facets.push(("kind".into(), n.doc_kind.clone()));
+        facets.push(("agreement".into(), n.agreement.clone()));
+        if n.emergency {
+            facets.push(("emergency".into(), "1".into()));
+        }
+        for k in super::sps::objective_keys(&n.objectives) {
+            facets.push(("sps_objective".into(), k.into()));
+        }
         let names: Vec<String> = n.members.iter().flat_map(|m| [m.name_en.clone(), m.name_zh.clone()]).collect();
         let doc = search::Doc {
             key: crate::indexer::key(DOMAIN, n.id),
@@ -539,7 +579,8 @@ pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Optio
             code: n.symbols.join(" "),
             title: n.title.clone(),
             body: format!(
-                "{}\n{}\n{}\n{}\n{}\n{}",
+                "{}\n{}\n{}\n{}\n{}\n{}\n{}",
+                n.enquiry_point,
                 n.description,
                 n.products_text,
                 n.keywords.join(" "),
@@ -568,168 +609,7 @@ pub async fn all_ids(app: &App) -> anyhow::Result<Vec<i64>> {
         .await?)
 }
 
-// ---------------------------------------------------------------------------------------
-// Search
-
-#[derive(Debug, Default, Clone, serde::Deserialize, Serialize, utoipa::IntoParams)]
-pub struct Filters {
-    /// Free text, English or Chinese.
-    pub q: Option<String>,
-    /// A member (USA, 欧盟, Republic of Korea…) or a group (ASEAN, EU, RCEP, GZ).
-    pub member: Option<String>,
-    /// HS prefix: chapter, heading or subheading (84, 8414, 841460).
-    pub hs: Option<String>,
-    /// ICS prefix (97, 97.040, 97.040.20).
-    pub ics: Option<String>,
-    pub objective: Option<String>,
-    /// Distribution date from (YYYY-MM-DD).
-    pub from: Option<String>,
-    /// Distribution date to (YYYY-MM-DD).
-    pub to: Option<String>,
-    /// `1`/`true`: only notifications still open for comments.
-    pub open: Option<String>,
-    pub page: Option<i64>,
-    pub per_page: Option<i64>,
-}
-
-impl Filters {
-    pub fn is_open(&self) -> bool {
-        matches!(self.open.as_deref().map(str::trim), Some("1" | "true" | "on" | "yes"))
-    }
-}
-
-pub struct Found {
-    pub items: Vec<Notification>,
-    pub total: usize,
-    pub facets: BTreeMap<String, Vec<(String, u64)>>,
-}
-
-/// The index query for a set of filters (errors name the bad field).
-pub async fn build_query(app: &App, f: &Filters) -> AppResult<search::Query> {
-    let mut q = search::Query {
-        domain: DOMAIN.into(),
-        text: f.q.clone().unwrap_or_default().chars().take(200).collect(),
-        ..Default::default()
-    };
-    if let Some(m) = f.member.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        if let Some(g) = members::group(m) {
-            q.filters.push(("group".into(), g.code.into()));
-        } else if let Some(code) = members::normalise(m) {
-            q.filters.push(("member".into(), code));
-        } else {
-            return Err(AppError::invalid("member", "unknown member"));
-        }
-    }
-    if let Some(h) = f.hs.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let digits: String = h.chars().filter(|c| c.is_ascii_digit()).collect();
-        if digits.len() < 2 || digits.len() > 10 || digits.len() % 2 == 1 {
-            return Err(AppError::invalid("hs", "HS prefix: 2, 4 or 6 digits"));
-        }
-        q.filters.push(("hs".into(), digits));
-    }
-    if let Some(i) = f.ics.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        if !i.chars().all(|c| c.is_ascii_digit() || c == '.') {
-            return Err(AppError::invalid("ics", "ICS prefix such as 97.040"));
-        }
-        q.filters.push(("ics".into(), i.to_string()));
-    }
-    if let Some(o) = f.objective.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        q.filters.push(("objective".into(), o.to_string()));
-    }
-    for (field, v, slot) in [("from", &f.from, 0), ("to", &f.to, 1)] {
-        if let Some(s) = v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            let ts = crate::util::parse_local_date(s).ok_or_else(|| AppError::invalid(field, "YYYY-MM-DD"))?;
-            if slot == 0 {
-                q.date_from = Some(ts);
-            } else {
-                q.date_to = Some(ts + 86399);
-            }
-        }
-    }
-    if f.is_open() {
-        // The comment deadline is indexed at three grains (day, month, year), so "open" is
-        // the rest of this month by day, the rest of this year by month, then whole years
-        // up to the latest deadline known: a few dozen terms at most.
-        let today = model::today();
-        let max: Option<String> = sqlx::query_scalar("SELECT MAX(comment_deadline) FROM tbt_notifications")
-            .fetch_one(&app.db.pool)
-            .await?;
-        let (Some(t), Some(m)) = (model::day_number(&today), max.as_deref().and_then(model::day_number)) else {
-            q.filters.push(("dl".into(), "none".into()));
-            return Ok(q);
-        };
-        if m < t {
-            q.filters.push(("dl".into(), "none".into()));
-        } else {
-            let max = model::iso_of_day(m);
-            q.filters.extend(open_deadline_terms(&today, &max).into_iter().map(|v| ("dl".to_string(), v)));
-        }
-    }
-    if q.text.trim().is_empty() {
-        q.sort = search::Sort::DateDesc;
-    }
-    Ok(q)
-}
-
-/// Facet values of a comment deadline `YYYY-MM-DD`: the day, `m:YYYY-MM` and `y:YYYY`.
-pub fn deadline_facets(d: &str) -> Vec<String> {
-    let mut out = vec![d.to_string()];
-    if d.len() == 10 {
-        out.push(format!("m:{}", &d[..7]));
-        out.push(format!("y:{}", &d[..4]));
-    }
-    out
-}
-
-/// The `dl` values that together match every deadline from `today` to `max` (both
-/// `YYYY-MM-DD`, `today <= max`): the remaining days of this month, the remaining months
-/// of this year, then the following years through `max`'s.
-pub fn open_deadline_terms(today: &str, max: &str) -> Vec<String> {
-    let (Ok((y, m, d)), Ok((my, _, _))) = (stdnum::date::parse_date(today), stdnum::date::parse_date(max)) else {
-        return vec!["none".into()];
-    };
-    let mut out = Vec::new();
-    let start = stdnum::date::days_from_civil(y, m, d);
-    let mut day = start;
-    loop {
-        let (yy, mm, _) = stdnum::date::civil_from_days(day);
-        if (yy, mm) != (y, m) {
-            break;
-        }
-        out.push(model::iso_of_day(day));
-        day += 1;
-    }
-    for month in m + 1..=12 {
-        out.push(format!("m:{y:04}-{month:02}"));
-    }
-    for year in y + 1..=my {
-        out.push(format!("y:{year:04}"));
-    }
-    out
-}
-
-/// The facets the search page shows.
-pub const FACETS: [&str; 5] = ["member", "group", "objective", "hs", "year"];
-
-pub async fn search(app: &App, f: &Filters, lang: &str, facets: bool) -> AppResult<Found> {
-    let mut q = build_query(app, f).await?;
-    let per_page = f.per_page.unwrap_or(20).clamp(1, 100) as usize;
-    let page = f.page.unwrap_or(1).clamp(1, 500) as usize;
-    q.offset = (page - 1) * per_page;
-    q.limit = per_page;
-    if facets {
-        q.facet_fields = FACETS.iter().map(|s| s.to_string()).collect();
-    }
-    let res = app.indexer.search(q).await?;
-    let ids: Vec<i64> = res.hits.iter().filter_map(|h| crate::indexer::id_of(DOMAIN, &h.key)).collect();
-    let items = by_ids(app, &ids, lang).await?;
-    Ok(Found {
-        items,
-        total: res.total,
-        facets: res.facets,
-    })
-}
-
+pub use super::search::{Filters, Found, FACETS, build_query, deadline_facets, open_deadline_terms, search};
 pub use super::stats::{QueueItem, Stats, queue, set_domestic, stats};
 
 #[cfg(test)]

@@ -133,6 +133,16 @@ pub struct IssueInput {
 /// Issues a certificate in one transaction (number allocated per year, audited); answers it.
 pub async fn issue(app: &App, ctx: &Ctx, input: &IssueInput) -> AppResult<Certificate> {
     let staff = ctx.require_user()?.id;
+    let mut tx = app.db.begin().await?;
+    let (id, _) = issue_in(&mut tx, app, ctx, input, Some(staff)).await?;
+    tx.commit().await?;
+    get(app, id).await
+}
+
+/// Issues a certificate within the caller's transaction (an exam's final mark issues it in
+/// the transaction that records the pass); `issued_by` is `None` when no person issues it.
+/// Answers its id and number.
+pub async fn issue_in(tx: &mut crate::db::Tx, app: &App, ctx: &Ctx, input: &IssueInput, issued_by: Option<i64>) -> AppResult<(i64, String)> {
     let years = default_years(&input.kind).ok_or_else(|| AppError::invalid("kind", ctx.t("certificate.err_kind")))?;
     let who = input.holder.trim();
     if who.is_empty() {
@@ -140,7 +150,7 @@ pub async fn issue(app: &App, ctx: &Ctx, input: &IssueInput) -> AppResult<Certif
     }
     let holder: Option<(i64, String, String)> = sqlx::query_as("SELECT id, username, display_name FROM users WHERE LOWER(username) = LOWER($1) OR LOWER(email) = LOWER($1)")
         .bind(who)
-        .fetch_optional(&app.db.pool)
+        .fetch_optional(&mut **tx)
         .await?;
     let (user_id, username, display_name) = holder.ok_or_else(|| AppError::invalid("holder", ctx.tf("certificate.err_no_account", &[("who", who)])))?;
     let title = input.title.trim();
@@ -165,13 +175,12 @@ pub async fn issue(app: &App, ctx: &Ctx, input: &IssueInput) -> AppResult<Certif
         "" => None,
         s => Some(s.parse::<i64>().map_err(|_| AppError::invalid("session", ctx.t("certificate.err_session")))?),
     };
-    let mut tx = app.db.begin().await?;
     if let Some(sid) = session {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM training_sessions WHERE id = $1").bind(sid).fetch_optional(&mut *tx).await?;
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM training_sessions WHERE id = $1").bind(sid).fetch_optional(&mut **tx).await?;
         found.ok_or_else(|| AppError::invalid("session", ctx.t("certificate.err_session")))?;
     }
     let year = i64::from(crate::util::to_local(issued_on).year());
-    let serial: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(serial), 0) + 1 AS BIGINT) FROM training_certificates WHERE year = $1").bind(year).fetch_one(&mut *tx).await?;
+    let serial: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(serial), 0) + 1 AS BIGINT) FROM training_certificates WHERE year = $1").bind(year).fetch_one(&mut **tx).await?;
     let number = format_number(year, serial);
     let name = if display_name.trim().is_empty() { username } else { display_name };
     let id: i64 = sqlx::query_scalar(
@@ -188,9 +197,9 @@ pub async fn issue(app: &App, ctx: &Ctx, input: &IssueInput) -> AppResult<Certif
     .bind(session)
     .bind(issued_on)
     .bind(expires_on)
-    .bind(staff)
+    .bind(issued_by)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await
     .map_err(|e| match e {
         // Two staff issuing in the same instant took the same serial: the later one retries.
@@ -199,10 +208,9 @@ pub async fn issue(app: &App, ctx: &Ctx, input: &IssueInput) -> AppResult<Certif
     })?;
     let link = format!("/training/certificates/{id}");
     let args = [("title", title), ("number", number.as_str())];
-    notify::send(&mut tx, app, user_id, Notice { kind: "training", key: "certificate.notice_issued", args: &args, link: &link, mail: true }).await?;
-    crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "certificate.issue", target: format!("certificate:{id}"), detail: format!("{number} user:{user_id}") }).await?;
-    tx.commit().await?;
-    get(app, id).await
+    notify::send(tx, app, user_id, Notice { kind: "training", key: "certificate.notice_issued", args: &args, link: &link, mail: true }).await?;
+    crate::auth::audit::log_tx(tx, ctx, crate::auth::audit::Entry { action: "certificate.issue", target: format!("certificate:{id}"), detail: format!("{number} user:{user_id}") }).await?;
+    Ok((id, number))
 }
 
 /// Revokes a certificate with a reason, in one transaction (audited). A revoked one stays so.

@@ -49,7 +49,9 @@ pub fn staff_hook<'a>(app: &'a App, ctx: &'a Ctx) -> Fut<'a, Vec<Todo>> {
                 .await?;
         let drafts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM training_sessions WHERE status = 'draft'").fetch_one(&app.db.pool).await?;
         let note = first.map(|t| ctx.tf("training.todo_first", &[("date", &crate::util::fmt_datetime(t))]));
+        let marking = super::exam_take::staff_todo(app, ctx).await?;
         Ok::<_, crate::web::AppError>(vec![
+            marking,
             Todo { label: ctx.t("training.todo_soon"), count: soon, href: "/staff/trainings".into(), note, also: None, order: 40 },
             Todo {
                 label: ctx.t("training.todo_drafts"),

@@ -2,8 +2,8 @@
 //! implementation supervisor training, continuing education) with their lifecycle, the
 //! public list and calendars, and enrolment with a waiting list that moves up by itself.
 //! Attendance credits continuing-education hours to a ledger per person and year.
-//! Staff issue certificates, which anyone verifies by number; examinations come later
-//! (docs/training.md).
+//! Staff issue certificates, which anyone verifies by number; exams drawn from question
+//! banks issue them on passing (`exam_*`, docs/training.md).
 
 pub mod attendance;
 pub mod bench;
@@ -11,6 +11,15 @@ pub mod cert_pdf;
 pub mod cert_store;
 pub mod certificates;
 pub mod checkin;
+pub mod exam_bank;
+pub mod exam_bench;
+pub mod exam_model;
+pub mod exam_paper;
+pub mod exam_policy;
+pub mod exam_routes;
+pub mod exam_staff;
+pub mod exam_stats;
+pub mod exam_take;
 pub mod hooks;
 pub mod ical;
 pub mod materials;
@@ -48,8 +57,12 @@ static FLOWS: [&crate::workflow::Flow; 2] = [&FLOW, &ENROLMENT_FLOW];
 /// The room as the house installs it.
 pub fn install() -> crate::web::Domain {
     crate::web::Domain {
-        migrations: &["0002_training", "0055_training_sessions", "0056_training_attendance", "0057_training_enrolment_flow", "0065_training_certificates", "0066_training_materials"],
-        api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
+        migrations: &["0002_training", "0055_training_sessions", "0056_training_attendance", "0057_training_enrolment_flow", "0058_training_exams", "0065_training_certificates", "0066_training_materials"],
+        api: Some(|| {
+            let mut doc = <routes::ApiDoc as utoipa::OpenApi>::openapi();
+            doc.merge(<exam_routes::ApiDoc as utoipa::OpenApi>::openapi());
+            doc
+        }),
         jobs: Some(register_jobs),
         flows: &FLOWS,
         hooks: crate::web::Hooks { home: Some(hooks::home_hook), member: Some(hooks::member_hook), staff: Some(hooks::staff_hook), ..crate::web::Hooks::NONE },
@@ -62,4 +75,6 @@ pub fn register_jobs(r: &mut crate::jobs::Registry) {
     r.every("training_reminders", 3600);
     r.on("certificate_reminders", cert_store::reminders_job);
     r.every("certificate_reminders", 3600);
+    r.on("exam_deadlines", exam_take::deadlines_job);
+    r.every("exam_deadlines", 60);
 }

@@ -41,6 +41,7 @@ pub fn routes() -> Routes {
         .merge(super::certificates::routes())
         .merge(super::checkin::routes())
         .merge(super::materials::routes())
+        .merge(super::exam_routes::routes())
 }
 
 /// A session as templates show it: the stored fields with the fee in yuan.
@@ -81,9 +82,10 @@ async fn page(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResul
     let teachers = if manages { crate::auth::scopes::holders(&app.db.pool, crate::auth::scopes::ScopedRole::Teacher, &policy::session_scope(id)).await? } else { vec![] };
     let teachers: Vec<String> = teachers.into_iter().map(|(_, name)| name).collect();
     let more = super::materials::session_extras(&app, &ctx, id).await?;
+    let exams = super::exam_routes::session_exams(&app, id).await?;
     ctx.render(&app, "training/session.html", context! { more => more,
         s => view(&s), place => place, open => s.open(now), may_cancel => now <= s.cancel_deadline(),
-        org => org, manages => manages, history => history, teaches => teaches, teacher_accounts => teachers,
+        org => org, manages => manages, history => history, teaches => teaches, teacher_accounts => teachers, exams => exams,
     })
 }
 

@@ -45,7 +45,7 @@ scenario!(tbt_statistics_count_notifications_by_year_member_objective_and_sectio
     for heading in ["tbt.stats_by_year", "tbt.stats_by_member", "tbt.stats_by_objective", "tbt.stats_by_section"] {
         assert!(page.contains(&i18n::t(Lang::Zh, heading)), "{heading}");
     }
-    assert_eq!(page.matches("<svg").count(), 4, "a chart per dimension");
+    assert_eq!(page.matches("<svg").count(), 6, "a chart per dimension (year, agreement, member group, member, objective, HS section)");
     assert!(page.contains("(VNM)") && page.contains("(ARE)") && page.contains("(BHR)"), "the member table: {page}");
     assert!(!page.contains("style="), "charts styled by the stylesheet (the CSP forbids inline styles)");
 

@@ -1,0 +1,42 @@
+//! The specs room: local technical specifications (地方技术规范) from the proposal with its
+//! 查新 report through plan approval, drafting by a working group (drafts as versions with
+//! character-run differences), the public consultation with comments by clause and the
+//! working group's answers (the disposition table as XLSX), review submission, the
+//! technical review meeting's panel and decision, approval submission, numbering
+//! (DB4401/T NNN—YYYY) and publication into the standards catalogue, entry into force and
+//! periodic review at most every five years (docs/specs.md). Each stage has an owner, a due
+//! date and reminders; stalled proposals are flagged for cancellation.
+
+pub mod bench;
+pub mod diff;
+pub mod hooks;
+pub mod jobs;
+pub mod model;
+pub mod pages;
+pub mod policy;
+pub mod publish;
+pub mod review;
+pub mod routes;
+pub mod store;
+
+/// A specification's lifecycle on the workflow engine.
+pub static FLOW: crate::workflow::Flow = crate::workflow::Flow::new("spec", "specs", &model::MOVES)
+    .state_column("stage")
+    .owner_column("created_by")
+    .touch_column("updated_at")
+    .labels("specs.stage_", "specs.action_")
+    .messages("specs.");
+
+static FLOWS: [&crate::workflow::Flow; 1] = [&FLOW];
+
+/// The room as the house installs it.
+pub fn install() -> crate::web::Domain {
+    crate::web::Domain {
+        migrations: &["0081_specs"],
+        api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
+        jobs: Some(jobs::register),
+        flows: &FLOWS,
+        hooks: crate::web::Hooks { staff: Some(hooks::staff_hook), member: Some(hooks::member_hook), ..crate::web::Hooks::NONE },
+        ..crate::web::Domain::new("specs", routes::routes)
+    }
+}
