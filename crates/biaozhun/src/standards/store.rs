@@ -687,3 +687,12 @@ pub async fn drafted_by(app: &App, org_name: &str, limit: i64) -> Result<Vec<(St
         .fetch_all(&app.db.pool)
         .await
 }
+
+/// Standards led or joined by Guangzhou organisations, for the strategy dashboard: records
+/// whose drafting organisations (`drafting_orgs`, as the catalogue has them) name an
+/// organisation in Guangzhou, read as a name containing “广州” (an organisation located in
+/// Guangzhou carries the city in its registered name; one registered without it is not
+/// counted). Withdrawn and replaced editions count too: they were drafted all the same.
+pub async fn guangzhou_drafted(app: &App) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM standards WHERE drafting_orgs LIKE '%广州%'").fetch_one(&app.db.pool).await
+}
