@@ -88,6 +88,9 @@ enum ImportCmd {
     Experts { file: PathBuf },
     /// Specific trade concerns raised in the WTO TBT and SPS committees: CSV, XLSX or JSONL.
     TradeConcerns { file: PathBuf },
+    /// A standardization strategy outline as structure (TOML or JSON, as
+    /// seed/strategy/guangzhou-2013-2020.toml): goals, tasks, departments, indicators.
+    Outline { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -256,6 +259,7 @@ async fn main() -> anyhow::Result<()> {
                 ImportCmd::People { file } => ("people.import", biaozhun::training::people_import::run_cli(&app, &file).await?, file),
                 ImportCmd::Experts { file } => ("experts.import", biaozhun::experts::import::run_cli(&app, &file).await?, file),
                 ImportCmd::TradeConcerns { file } => ("tbt.trade_concerns_import", biaozhun::tbt::stc::run_cli(&app, &file).await?, file),
+                ImportCmd::Outline { file } => ("strategy.import", biaozhun::strategy::store::run_cli(&app, &file).await?, file),
             };
             biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
             if app.indexer.left_to_server() {

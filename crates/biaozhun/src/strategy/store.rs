@@ -232,3 +232,25 @@ pub async fn history(app: &App, outline_key: &str, indicator: &str, limit: i64) 
 pub fn fmt_day(day: i64) -> String {
     crate::util::fmt_date(day * 86400 - 8 * 3600 + 3600)
 }
+
+/// `biaozhun import outline FILE`: loads the outline; an error names the entry and field.
+pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let (o, new) = match import(app, &text).await {
+        Ok(r) => r,
+        Err(AppError::Invalid { message, .. }) => anyhow::bail!("{}: {message}", file.display()),
+        Err(e) => return Err(e.into()),
+    };
+    let said = format!(
+        "outline {} {} ({}–{}): {} goals, {} tasks, {} indicators",
+        o.key,
+        if new { "loaded" } else { "reloaded" },
+        o.from,
+        o.to,
+        o.goals.len(),
+        o.tasks.len(),
+        o.indicators.len()
+    );
+    println!("{said}");
+    Ok(said)
+}
