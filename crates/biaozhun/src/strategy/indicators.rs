@@ -10,7 +10,7 @@ use super::model::{Indicator, Outline};
 use super::store;
 use crate::App;
 use crate::web::AppResult;
-use crate::web::domain::{Fut, IndicatorSource, Measure};
+use crate::web::domain::{Fut, Href, IndicatorSource, Measure};
 use serde::Serialize;
 
 /// Computed from the records, or filed by a department.
@@ -68,14 +68,14 @@ pub static OWN: [IndicatorSource; 6] = [
 fn demonstrations(app: &App) -> Fut<'_, Option<Measure>> {
     Box::pin(async move {
         let c = crate::programmes::counts(app).await?;
-        Ok(Some(Measure { value: c.demonstrations, href: "/programmes/notices".into() }))
+        Ok(Some(Measure { value: c.demonstrations, href: Href::new("/programmes/notices", "") }))
     })
 }
 
 fn grade_aaaa(app: &App) -> Fut<'_, Option<Measure>> {
     Box::pin(async move {
         let c = crate::programmes::counts(app).await?;
-        Ok(Some(Measure { value: c.grade("AAAA"), href: "/programmes/notices".into() }))
+        Ok(Some(Measure { value: c.grade("AAAA"), href: Href::new("/programmes/notices", "") }))
     })
 }
 
@@ -83,7 +83,7 @@ fn tier(app: &App, tier: crate::experts::model::Tier) -> Fut<'_, Option<Measure>
     Box::pin(async move {
         let counts = crate::experts::store::tier_counts(app).await?;
         let n = counts.iter().find(|c| c.tier == tier).map_or(0, |c| c.count);
-        Ok(Some(Measure { value: n, href: format!("/experts?tier={}", tier.as_str()) }))
+        Ok(Some(Measure { value: n, href: Href::new("/experts?tier=", tier.as_str()) }))
     })
 }
 
@@ -100,7 +100,7 @@ fn tier_backbone(app: &App) -> Fut<'_, Option<Measure>> {
 fn guangzhou_drafted(app: &App) -> Fut<'_, Option<Measure>> {
     Box::pin(async move {
         let n = crate::standards::store::guangzhou_drafted(app).await?;
-        Ok(Some(Measure { value: n, href: "/standards?q=%E5%B9%BF%E5%B7%9E".into() }))
+        Ok(Some(Measure { value: n, href: Href::new("/standards?q=", "广州") }))
     })
 }
 
@@ -118,7 +118,7 @@ fn percent(value: Option<i64>, target: Option<i64>) -> Option<i64> {
 
 fn value_of(ind: &Indicator, outline: &str, computed: Option<Measure>, reported: Option<&store::Reported>) -> Value {
     let (value, source, as_of, href) = match (computed, reported) {
-        (Some(m), _) => (Some(m.value), Source::Computed, Some(crate::util::now()), m.href),
+        (Some(m), _) => (Some(m.value), Source::Computed, Some(crate::util::now()), m.href.as_str().to_string()),
         (None, Some(r)) => (Some(r.value), Source::Reported, Some(r.as_of), indicator_href(outline, &ind.key)),
         (None, None) => (None, Source::Reported, None, indicator_href(outline, &ind.key)),
     };

@@ -120,9 +120,9 @@ pub async fn file(app: &App, ctx: &Ctx, input: &ReportInput) -> AppResult<i64> {
     let user = ctx.require_user()?;
     let key = input.outline.clone().filter(|k| !k.is_empty()).unwrap_or_else(|| model::GUANGZHOU_KEY.to_string());
     let (o, _) = super::store::outline(app, &key).await?;
-    let kind = UnitKind::parse(&input.unit_kind);
+    let kind = UnitKind::parse(&input.unit_kind).ok_or_else(|| AppError::invalid("unit_kind", ctx.t("strategy.err_unit_kind")))?;
     // Who acts comes before what is wrong with the text: another unit's officer learns nothing.
-    if !matches!(kind, Some(k) if policy::acts_for(app, user, k, input.unit_key.trim()).await?) {
+    if !policy::acts_for(app, user, kind, input.unit_key.trim()).await? {
         return Err(AppError::Forbidden);
     }
     let (kind, unit) = check(&o, ctx, input)?;

@@ -21,10 +21,6 @@ async fn my_view(app: &App, ctx: &Ctx, key: &str, status: StatusCode, form: Opti
     let user = ctx.require_user()?;
     let (o, loaded) = store::outline(app, key).await?;
     let units = policy::units_of(app, user).await?;
-    let staff = policy::is_staff(user);
-    if units.is_empty() && !staff {
-        return Err(AppError::Forbidden);
-    }
     let tasks = reports::task_statuses(app, &o, loaded).await?;
     let answers: Vec<serde_json::Value> = units
         .iter()

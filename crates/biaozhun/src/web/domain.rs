@@ -71,7 +71,7 @@ pub struct IndicatorSource {
 #[derive(Debug, Clone, Serialize)]
 pub struct Measure {
     pub value: i64,
-    pub href: String,
+    pub href: Href,
 }
 
 impl Hooks {

@@ -26,6 +26,7 @@ mod security;
 mod sps;
 mod scaleout;
 mod standards;
+mod strategy;
 mod tbt;
 mod tbt_alerts;
 mod tbt_comments;
