@@ -282,7 +282,8 @@ async fn main() -> anyhow::Result<()> {
                 }
                 "experts" => biaozhun::experts::bench::bench(seconds).await?,
                 "programmes" => biaozhun::programmes::bench::bench(seconds).await?,
-                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, experts, programmes)"),
+                "strategy" => biaozhun::strategy::bench::bench(seconds).await?,
+                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, experts, programmes, strategy)"),
             }
         }
     }

@@ -8,6 +8,7 @@
 //! public and internal dashboards, the yearly assessment and the API (docs/strategy.md).
 
 pub mod api;
+pub mod bench;
 pub mod hooks;
 pub mod indicators;
 pub mod model;

@@ -15,8 +15,9 @@ use axum::response::Response;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-/// Ten years of daily values, read one point a week.
+/// Ten years of daily values, read one point a month (30 days).
 const TREND_DAYS: i64 = 3660;
+const TREND_EVERY: i64 = 30;
 
 fn safe(svg: String) -> minijinja::Value {
     minijinja::Value::from_safe_string(svg)
@@ -37,7 +38,7 @@ struct Shown {
 
 async fn shown(app: &App, ctx: &Ctx, o: &Outline) -> AppResult<(Vec<Shown>, minijinja::Value)> {
     let values = indicators::values(app, o).await?;
-    let trends = store::trends(app, &o.key, TREND_DAYS).await?;
+    let trends = store::trends(app, &o.key, TREND_DAYS, TREND_EVERY).await?;
     let mut bars = Vec::new();
     let mut out = Vec::new();
     for v in values {

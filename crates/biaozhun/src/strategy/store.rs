@@ -199,16 +199,18 @@ pub async fn snapshot_job(app: App, _id: i64, _payload: serde_json::Value) -> an
     Ok(())
 }
 
-/// The trend of every indicator of the outline over the last `days`, one point a week (the
-/// last day kept in each week), read by (outline, indicator, day) from the snapshot.
-pub async fn trends(app: &App, outline_key: &str, days: i64) -> AppResult<HashMap<String, Vec<(i64, i64)>>> {
+/// The trend of every indicator of the outline over the last `days`, one point every
+/// `every` days counted back from today, read by (outline, indicator, day) from the
+/// snapshot (its primary key): the page never rescans the records.
+pub async fn trends(app: &App, outline_key: &str, days: i64, every: i64) -> AppResult<HashMap<String, Vec<(i64, i64)>>> {
     let today = day_of(crate::util::now());
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT indicator, day, value FROM strategy_values WHERE outline = $1 AND day > $2 AND (day - $3) % 7 = 0 ORDER BY indicator, day",
+        "SELECT indicator, day, value FROM strategy_values WHERE outline = $1 AND day > $2 AND (day - $3) % $4 = 0 ORDER BY indicator, day",
     )
     .bind(outline_key)
     .bind(today - days)
     .bind(today)
+    .bind(every.max(1))
     .fetch_all(&app.db.pool)
     .await?;
     let mut out: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
