@@ -36,8 +36,8 @@ struct Shown {
     chart: Option<minijinja::Value>,
 }
 
-async fn shown(app: &App, ctx: &Ctx, o: &Outline) -> AppResult<(Vec<Shown>, minijinja::Value)> {
-    let values = indicators::values(app, o).await?;
+async fn shown(app: &App, ctx: &Ctx, o: &Outline, only: Option<&str>) -> AppResult<(Vec<Shown>, minijinja::Value)> {
+    let values: Vec<Value> = indicators::values(app, o).await?.into_iter().filter(|v| only.is_none_or(|k| k == v.key)).collect();
     let trends = store::trends(app, &o.key, TREND_DAYS, TREND_EVERY).await?;
     let mut bars = Vec::new();
     let mut out = Vec::new();
@@ -59,7 +59,7 @@ async fn shown(app: &App, ctx: &Ctx, o: &Outline) -> AppResult<(Vec<Shown>, mini
 pub async fn dashboard(State(app): State<App>, ctx: Ctx, Query(q): Query<OutlineQuery>) -> AppResult<Response> {
     let (o, loaded) = store::outline(&app, &q.key()).await?;
     let outlines = store::outlines(&app).await?;
-    let (items, chart) = shown(&app, &ctx, &o).await?;
+    let (items, chart) = shown(&app, &ctx, &o, None).await?;
     let tasks = reports::task_statuses(&app, &o, loaded).await?;
     let mut by_status: Vec<(String, i64)> = Vec::new();
     for s in ["accepted", "filed", "returned", "not_reported", "overdue"] {
@@ -118,7 +118,7 @@ pub async fn task(State(app): State<App>, ctx: Ctx, Path(no): Path<i64>, Query(q
 pub async fn indicator(State(app): State<App>, ctx: Ctx, Path(key): Path<String>, Query(q): Query<OutlineQuery>) -> AppResult<Response> {
     let (o, _) = store::outline(&app, &q.key()).await?;
     let ind = o.indicators.iter().find(|i| i.key == key).ok_or(AppError::NotFound)?.clone();
-    let (items, _) = shown(&app, &ctx, &o).await?;
+    let (items, _) = shown(&app, &ctx, &o, Some(&key)).await?;
     let item = items.into_iter().find(|s| s.v.key == key).ok_or(AppError::NotFound)?;
     let history: Vec<(String, i64, String)> = store::history(&app, &o.key, &key, 60).await?.into_iter().map(|(d, v, s)| (store::fmt_day(d), v, s)).collect();
     let reported = store::reported_of(&app, &o.key, &key).await?;

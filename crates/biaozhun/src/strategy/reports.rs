@@ -281,18 +281,71 @@ pub fn expected_period(loaded_at: i64, now: i64) -> Option<String> {
     (p >= from && model::due_of(&p).is_some_and(|d| now > d)).then_some(p)
 }
 
-/// Every task with its status, from the outline's reports.
+/// The outline's reports rolled up by task and unit (a few hundred rows at most, whatever
+/// the number of reports): counts, the state of the latest period, and who filed for the
+/// expected period. Read through the unique index (outline, task, unit, period).
+struct Tally {
+    /// (task, kind, key, reports, accepted, latest period's state)
+    lines: Vec<(i64, String, String, i64, i64, String)>,
+    /// (task, kind, key) with a report for the expected period.
+    expected: Option<Vec<(i64, String, String)>>,
+}
+
+impl Tally {
+    fn line(&self, task: i64, kind: &str, key: &str) -> Option<&(i64, String, String, i64, i64, String)> {
+        self.lines.iter().find(|l| l.0 == task && l.1 == kind && l.2 == key)
+    }
+    fn overdue(&self, task: i64, kind: &str, key: &str) -> bool {
+        self.expected.as_ref().is_some_and(|e| !e.iter().any(|x| x.0 == task && x.1 == kind && x.2 == key))
+    }
+}
+
+async fn tally(app: &App, o: &Outline, loaded_at: i64) -> AppResult<Tally> {
+    let counts: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT task_no, unit_kind, unit_key, COUNT(*), SUM(CASE WHEN state = 'accepted' THEN 1 ELSE 0 END) FROM strategy_reports \
+         WHERE outline = $1 GROUP BY task_no, unit_kind, unit_key",
+    )
+    .bind(&o.key)
+    .fetch_all(&app.db.pool)
+    .await?;
+    let latest: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT r.task_no, r.unit_kind, r.unit_key, r.state FROM strategy_reports r WHERE r.outline = $1 AND r.period = \
+         (SELECT MAX(x.period) FROM strategy_reports x WHERE x.outline = r.outline AND x.task_no = r.task_no AND x.unit_kind = r.unit_kind AND x.unit_key = r.unit_key)",
+    )
+    .bind(&o.key)
+    .fetch_all(&app.db.pool)
+    .await?;
+    let lines = counts
+        .into_iter()
+        .map(|(t, k, u, n, a)| {
+            let state = latest.iter().find(|l| l.0 == t && l.1 == k && l.2 == u).map(|l| l.3.clone()).unwrap_or_default();
+            (t, k, u, n, a, state)
+        })
+        .collect();
+    let expected = match expected_period(loaded_at, crate::util::now()) {
+        Some(p) => Some(
+            sqlx::query_as("SELECT task_no, unit_kind, unit_key FROM strategy_reports WHERE outline = $1 AND period = $2")
+                .bind(&o.key)
+                .bind(&p)
+                .fetch_all(&app.db.pool)
+                .await?,
+        ),
+        None => None,
+    };
+    Ok(Tally { lines, expected })
+}
+
+/// Every task with its status: its lead's latest report, or overdue when the lead has not
+/// filed for the expected period.
 pub async fn task_statuses(app: &App, o: &Outline, loaded_at: i64) -> AppResult<Vec<TaskStatus>> {
-    let rows: Vec<(i64, String, String, String, String)> =
-        sqlx::query_as("SELECT task_no, unit_kind, unit_key, period, state FROM strategy_reports WHERE outline = $1 ORDER BY period, id").bind(&o.key).fetch_all(&app.db.pool).await?;
-    let expected = expected_period(loaded_at, crate::util::now());
+    let tally = tally(app, o, loaded_at).await?;
     Ok(o.tasks
         .iter()
         .map(|t| {
-            let mine: Vec<_> = rows.iter().filter(|r| r.0 == t.no).collect();
-            let lead: Vec<_> = mine.iter().filter(|r| r.1 == "department" && r.2 == t.lead).collect();
-            let overdue = expected.as_ref().is_some_and(|p| !lead.iter().any(|r| &r.3 == p));
-            let status = if overdue { "overdue".to_string() } else { lead.last().map_or("not_reported".to_string(), |r| r.4.clone()) };
+            let lead = tally.line(t.no, "department", &t.lead);
+            let status = if tally.overdue(t.no, "department", &t.lead) { "overdue".to_string() } else { lead.map_or("not_reported".to_string(), |l| l.5.clone()) };
+            let mine = tally.lines.iter().filter(|l| l.0 == t.no);
+            let (reports, accepted) = mine.fold((0, 0), |(n, a), l| (n + l.3, a + l.4));
             TaskStatus {
                 no: t.no,
                 name: t.name.clone(),
@@ -303,8 +356,8 @@ pub async fn task_statuses(app: &App, o: &Outline, loaded_at: i64) -> AppResult<
                 support: t.support.clone(),
                 districts: t.districts.clone(),
                 status,
-                reports: mine.len() as i64,
-                accepted: mine.iter().filter(|r| r.4 == "accepted").count() as i64,
+                reports,
+                accepted,
             }
         })
         .collect())
@@ -324,32 +377,19 @@ pub struct UnitLine {
 }
 
 pub async fn units(app: &App, o: &Outline, loaded_at: i64) -> AppResult<Vec<UnitLine>> {
-    let rows: Vec<(i64, String, String, String, String)> =
-        sqlx::query_as("SELECT task_no, unit_kind, unit_key, period, state FROM strategy_reports WHERE outline = $1").bind(&o.key).fetch_all(&app.db.pool).await?;
-    let expected = expected_period(loaded_at, crate::util::now());
+    let tally = tally(app, o, loaded_at).await?;
     let mut units: Vec<(UnitKind, String, String)> = o.departments.iter().map(|d| (UnitKind::Department, d.key.clone(), d.name.clone())).collect();
     let mut districts: Vec<String> = o.tasks.iter().flat_map(|t| t.districts.iter().cloned()).collect();
     districts.sort();
     districts.dedup();
-    units.extend(districts.into_iter().map(|c| (UnitKind::District, super::store::district_name(&c), c)).map(|(k, n, c)| (k, c, n)));
+    units.extend(districts.into_iter().map(|c| (UnitKind::District, c.clone(), super::store::district_name(&c))));
     Ok(units
         .into_iter()
         .map(|(kind, key, name)| {
             let tasks: Vec<i64> = o.tasks.iter().filter(|t| o.responsible(t, kind, &key)).map(|t| t.no).collect();
-            let mine: Vec<_> = rows.iter().filter(|r| r.1 == kind.as_str() && r.2 == key).collect();
-            let overdue = match &expected {
-                Some(p) => tasks.iter().filter(|n| !mine.iter().any(|r| r.0 == **n && &r.3 == p)).count() as i64,
-                None => 0,
-            };
-            UnitLine {
-                kind: kind.as_str().into(),
-                key,
-                name,
-                tasks: tasks.len() as i64,
-                filed: mine.len() as i64,
-                accepted: mine.iter().filter(|r| r.4 == "accepted").count() as i64,
-                overdue,
-            }
+            let (filed, accepted) = tally.lines.iter().filter(|l| l.1 == kind.as_str() && l.2 == key).fold((0, 0), |(n, a), l| (n + l.3, a + l.4));
+            let overdue = tasks.iter().filter(|n| tally.overdue(**n, kind.as_str(), &key)).count() as i64;
+            UnitLine { kind: kind.as_str().into(), key, name, tasks: tasks.len() as i64, filed, accepted, overdue }
         })
         .collect())
 }
