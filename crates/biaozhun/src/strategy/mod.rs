@@ -12,6 +12,7 @@ pub mod bench;
 pub mod hooks;
 pub mod indicators;
 pub mod model;
+pub mod officers;
 pub mod pages;
 pub mod policy;
 pub mod reports;

@@ -2,7 +2,7 @@
 //! comparison and yearly assessment (`pages.rs`); the units' reports and the staff's
 //! dashboard (`staff.rs`); the JSON API (`api.rs`).
 
-use super::{api, pages, staff};
+use super::{api, officers, pages, staff};
 use crate::web::{Access, Routes};
 
 pub fn routes() -> Routes {
@@ -21,6 +21,8 @@ pub fn routes() -> Routes {
         .post("/strategy/values", Access::User, staff::value_form)
         .get("/staff/strategy", Access::Staff, staff::dashboard)
         .post("/staff/strategy/reports/{id}/step", Access::Staff, staff::step)
+        .post("/staff/strategy/officers", Access::Staff, officers::grant)
+        .post("/staff/strategy/officers/remove", Access::Staff, officers::revoke)
         .get("/api/v1/strategy/goals", Access::Public, api::goals)
         .get("/api/v1/strategy/tasks", Access::Public, api::tasks)
         .get("/api/v1/strategy/indicators", Access::Public, api::indicators_list)

@@ -159,8 +159,9 @@ pub async fn dashboard(State(app): State<App>, ctx: Ctx, Query(q): Query<StaffQu
     let tasks = reports::task_statuses(&app, &o, loaded).await?;
     let values = super::indicators::values(&app, &o).await?;
     let outlines = store::outlines(&app).await?;
+    let officers = super::officers::list(&app, &o).await?;
     ctx.render(&app, "strategy/staff.html", context! {
-        o => o, reports => list, state => state, units => units, tasks => tasks, values => values, outlines => outlines,
+        officers => officers, o => o, reports => list, state => state, units => units, tasks => tasks, values => values, outlines => outlines,
         expected => reports::expected_period(loaded, crate::util::now()),
     })
 }

@@ -292,3 +292,25 @@ scenario!(the_yearly_assessment_prints_and_downloads, |t: TestApp| async move {
     let page = en.get("/strategy").await.text;
     assert!(page.contains("National standardization demonstration (pilot) projects") && page.contains("Leading industry"), "English names");
 });
+
+scenario!(staff_name_and_remove_the_officers_of_a_unit, |t: TestApp| async move {
+    let staff = t.staff("sf_staff").await;
+    let user = t.user("sf_officer").await;
+    let body = json!({"task": 8, "unit_kind": "district", "unit_key": "440113", "period": "2026-Q3", "body": "番禺区节能标准宣贯"});
+    assert_eq!(user.api(Method::POST, "/api/v1/strategy/reports", Some(body.clone())).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(user.post_form("/staff/strategy/officers", &[("username", "sf_officer"), ("unit", "district:440113")]).await.status, StatusCode::FORBIDDEN);
+    let r = staff.post_form("/staff/strategy/officers", &[("username", "nobody"), ("unit", "district:440113")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = staff.post_form("/staff/strategy/officers", &[("username", "sf_officer"), ("unit", "district:999999")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = staff.post_form("/staff/strategy/officers", &[("username", "sf_officer"), ("unit", "district:440113")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(staff.get("/staff/strategy").await.text.contains("sf_officer"));
+    assert!(user.get("/strategy/reports").await.text.contains("番禺区"));
+    assert_eq!(user.api(Method::POST, "/api/v1/strategy/reports", Some(body.clone())).await.status, StatusCode::CREATED);
+    assert_eq!(t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'strategy.officer_grant'").await, 1);
+    let r = staff.post_form("/staff/strategy/officers/remove", &[("username", "sf_officer"), ("unit", "district:440113")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let again = json!({"task": 8, "unit_kind": "district", "unit_key": "440113", "period": "2026-Q2", "body": "x"});
+    assert_eq!(user.api(Method::POST, "/api/v1/strategy/reports", Some(again)).await.status, StatusCode::FORBIDDEN);
+});
