@@ -4,7 +4,7 @@
 # PostgreSQL cluster for the outage drill; both are skipped with a note when unavailable.
 #
 #   CARGO_TARGET_DIR=/var/tmp/biaozhun-target cargo build -p biaozhun
-#   scripts/faults.sh [import] [tbtmixed] [mail] [membership] [draw] [exam] [pg] [disk] [pgdisk]   # default: all
+#   scripts/faults.sh [import] [tbtmixed] [mail] [membership] [draw] [exam] [strategy] [pg] [disk] [pgdisk]   # default: all
 #   FAULTS_BACKEND=postgres scripts/faults.sh import tbtmixed mail membership draw exam
 #
 # The kill drills (import, tbtmixed, mail, membership, draw, exam) run on SQLite, or with FAULTS_BACKEND=postgres on
@@ -528,8 +528,10 @@ PY
 
 # The exam drill (e) lives in its own file.
 . scripts/lib/faults_exam.sh
+# So does the strategy drill (f).
+. scripts/lib/faults_strategy.sh
 
-drills=("$@"); [ ${#drills[@]} -eq 0 ] && drills=(import tbtmixed mail membership draw exam pg disk pgdisk)
+drills=("$@"); [ ${#drills[@]} -eq 0 ] && drills=(import tbtmixed mail membership draw exam strategy pg disk pgdisk)
 for d in "${drills[@]}"; do "drill_$d"; done
 [ "$FAILED" = 0 ] && echo "ALL PASS" || echo "SOME CHECKS FAILED"
 exit "$FAILED"

@@ -148,6 +148,7 @@ pub fn installed() -> Vec<web::Domain> {
         crate::standards::install(),
         crate::tbt::install(),
         crate::experts::install(),
+        crate::strategy::install(),
         crate::portal::install(),
     ]
 }

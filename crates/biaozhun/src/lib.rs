@@ -20,6 +20,7 @@ pub mod orgs;
 pub mod portal;
 pub mod programmes;
 pub mod standards;
+pub mod strategy;
 pub mod tbt;
 pub mod training;
 pub mod specs;

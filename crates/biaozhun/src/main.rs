@@ -91,6 +91,9 @@ enum ImportCmd {
     /// Technical committees: the ISO/IEC committee list (iso_technical_committees.csv) or a
     /// CSV/XLSX of national, provincial and city committees.
     Committees { file: PathBuf },
+    /// A standardization strategy outline as structure (TOML or JSON, as
+    /// seed/strategy/guangzhou-2013-2020.toml): goals, tasks, departments, indicators.
+    Outline { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -260,6 +263,7 @@ async fn main() -> anyhow::Result<()> {
                 ImportCmd::Experts { file } => ("experts.import", biaozhun::experts::import::run_cli(&app, &file).await?, file),
                 ImportCmd::TradeConcerns { file } => ("tbt.trade_concerns_import", biaozhun::tbt::stc::run_cli(&app, &file).await?, file),
                 ImportCmd::Committees { file } => ("committees.import", biaozhun::committees::import::run_cli(&app, &file).await?, file),
+                ImportCmd::Outline { file } => ("strategy.import", biaozhun::strategy::store::run_cli(&app, &file).await?, file),
             };
             biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
             if app.indexer.left_to_server() {
@@ -283,7 +287,8 @@ async fn main() -> anyhow::Result<()> {
                 "experts" => biaozhun::experts::bench::bench(seconds).await?,
                 "programmes" => biaozhun::programmes::bench::bench(seconds).await?,
                 "specs" => biaozhun::specs::bench::bench(seconds).await?,
-                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, experts, programmes, specs)"),
+                "strategy" => biaozhun::strategy::bench::bench(seconds).await?,
+                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, experts, programmes, specs, strategy)"),
             }
         }
     }

@@ -28,6 +28,7 @@ mod sps;
 mod scaleout;
 mod specs;
 mod standards;
+mod strategy;
 mod tbt;
 mod tbt_alerts;
 mod tbt_comments;
