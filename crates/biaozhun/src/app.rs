@@ -144,6 +144,7 @@ pub fn installed() -> Vec<web::Domain> {
         crate::training::install(),
         crate::standards::install(),
         crate::tbt::install(),
+        crate::registry::install(),
         crate::portal::install(),
     ]
 }

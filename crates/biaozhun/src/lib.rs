@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod membership;
 pub mod orgs;
 pub mod portal;
+pub mod registry;
 pub mod standards;
 pub mod tbt;
 pub mod training;

@@ -83,6 +83,14 @@ enum ImportCmd {
     /// credit code (Chinese or English headings); confirmed ordinary accounts, attached to the
     /// organisation, an existing address matched; refused rows reported.
     People { file: PathBuf },
+    /// Products of an organisation (registry): CSV or XLSX of name, model, GTIN, HS code and
+    /// standards followed; each row saved once under (organisation, name, model).
+    Products {
+        file: PathBuf,
+        /// The organisation's unified social credit code.
+        #[arg(long)]
+        org: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -249,6 +257,7 @@ async fn main() -> anyhow::Result<()> {
                 ImportCmd::Standards { file } => ("standards.import", biaozhun::standards::import::run_cli(&app, &file).await?, file),
                 ImportCmd::Tbt { file } => ("tbt.import", biaozhun::tbt::import::run_cli(&app, &file).await?, file),
                 ImportCmd::People { file } => ("people.import", biaozhun::training::people_import::run_cli(&app, &file).await?, file),
+                ImportCmd::Products { file, org } => ("products.import", biaozhun::registry::import::run_cli(&app, &file, &org).await?, file),
             };
             biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
             if app.indexer.left_to_server() {

@@ -241,6 +241,12 @@ pub async fn record_event(tx: &mut Tx, app: &App, standard_id: i64, norm: &str, 
     Ok(())
 }
 
+/// Change events after `after` (id, base, kind, norm, successor), oldest first: for rooms
+/// that follow the catalogue's changes (the registry flags declarations with them).
+pub async fn events_since(app: &App, after: i64, limit: i64) -> Result<Vec<(i64, String, String, String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, base, kind, norm, successor FROM standard_events WHERE id > $1 ORDER BY id LIMIT $2").bind(after).bind(limit).fetch_all(&app.db.pool).await
+}
+
 // ---------------------------------------------------------------------------------------
 // Reading
 

@@ -1,0 +1,30 @@
+//! The registry room: the products of organisations (name, model, GTIN, HS code) and the
+//! standards each follows with the indicators declared; public self-declarations
+//! (自我声明公开) searchable by company, product, GTIN and standard, each with its history,
+//! flagged when a cited standard is replaced or withdrawn (docs/registry.md).
+//! Organisations themselves live in the kernel's `orgs/` room.
+
+pub mod declarations;
+pub mod import;
+pub mod model;
+pub mod policy;
+pub mod routes;
+pub mod store;
+
+/// The room as the house installs it.
+pub fn install() -> crate::web::Domain {
+    crate::web::Domain {
+        migrations: &["0090_registry"],
+        api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
+        jobs: Some(register_jobs),
+        ..crate::web::Domain::new("registry", routes::routes)
+    }
+}
+
+pub fn register_jobs(r: &mut crate::jobs::Registry) {
+    r.on("registry_recheck", declarations::recheck_job);
+    r.every("registry_recheck", 86_400);
+    r.on("registry_follow", declarations::follow_job);
+    r.every("registry_follow", 60);
+    r.on("registry_import", import::job);
+}
