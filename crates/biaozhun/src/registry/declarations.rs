@@ -226,3 +226,16 @@ pub async fn recheck_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::
     recheck_products(&app, &ids).await?;
     Ok(())
 }
+
+/// Bases of the standards cited by public declarations (the catalogue records change events
+/// for them).
+pub fn declared_bases(app: &App) -> futures_util::future::BoxFuture<'_, Result<std::collections::HashSet<String>, sqlx::Error>> {
+    Box::pin(async move {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT s.base FROM registry_product_standards s JOIN registry_declarations d ON d.product_id = s.product_id WHERE d.status = 'public'",
+        )
+        .fetch_all(&app.db.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
+    })
+}

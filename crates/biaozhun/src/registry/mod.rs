@@ -13,6 +13,7 @@ pub mod store;
 
 /// The room as the house installs it.
 pub fn install() -> crate::web::Domain {
+    crate::standards::store::follow_changes(declarations::declared_bases, "registry_follow");
     crate::web::Domain {
         migrations: &["0090_registry"],
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),

@@ -19,6 +19,7 @@ mod membership;
 mod ops;
 mod orgs;
 mod portal;
+mod registry;
 mod security;
 mod scaleout;
 mod standards;

@@ -1,0 +1,155 @@
+//! The registry room through HTTP: products added by an organisation's administrators (and
+//! staff), refused for bad fields and other organisations; the product search by GTIN,
+//! standard and organisation; an organisation's public part; self-declarations, public and
+//! searchable, flagged when a cited standard is replaced; the product import, re-run.
+
+use crate::scenario;
+use crate::support::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+const USCC_A: &str = "91440101MA59ABCD1D";
+const USCC_B: &str = "9144030071526726XG";
+const USCC_UNKNOWN: &str = "91110000600037341L";
+const USCC_BAD_CHECK: &str = "91440101MA59ABCD1E";
+
+async fn catalogue(t: &TestApp, csv: &str) {
+    biaozhun::standards::import::import_bytes(&t.app, "c.csv", csv.as_bytes(), biaozhun::standards::import::Progress::None).await.expect("import");
+}
+
+const CATALOGUE: &str = "标准号,中文标准名称,标准状态,发布日期,实施日期\n\
+GB 4706.1-2005,家用和类似用途电器的安全 第1部分：通用要求,现行,2005-08-26,2006-08-01\n\
+GB 4706.19-2008,家用和类似用途电器的安全 液体加热器的特殊要求,现行,2008-12-30,2010-02-01\n";
+
+fn product(org: &str, name: &str, gtin: &str, standards: &[&str]) -> serde_json::Value {
+    json!({"organisation": org, "name": name, "model": "K-17", "gtin": gtin, "hs": "8516.79", "standards": standards})
+}
+
+scenario!(registry_products_declarations_and_flags, |t: TestApp| async move {
+    catalogue(&t, CATALOGUE).await;
+    let a = t.org_with_admin("reg_a", "广州甲电器有限公司", USCC_A).await;
+    let b = t.org_with_admin("reg_b", "广州乙电器有限公司", USCC_B).await;
+    let a_staff = t.org_member(&a, "reg_a_staff").await;
+    let staff = t.staff("reg_staff").await;
+    let visitor = t.client();
+
+    // Fields are checked and named.
+    let r = a.admin.api(Method::POST, "/api/v1/products", Some(product(USCC_A, "电热水壶", "6901234567893", &["GB 4706.1-2005"]))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.json()["error"]["field"], "gtin", "{}", r.text);
+    for code in [USCC_BAD_CHECK, USCC_UNKNOWN] {
+        let r = a.admin.api(Method::POST, "/api/v1/products", Some(product(code, "电热水壶", "6901234567892", &[]))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{code}: {}", r.text);
+        assert_eq!(r.json()["error"]["field"], "organisation", "{}", r.text);
+    }
+    let mut bad_hs = product(USCC_A, "电热水壶", "6901234567892", &[]);
+    bad_hs["hs"] = json!("9999.99");
+    let r = a.admin.api(Method::POST, "/api/v1/products", Some(bad_hs)).await;
+    assert_eq!(r.json()["error"]["field"], "hs", "{}", r.text);
+
+    // One organisation never adds to another's products; its plain users do not either.
+    let kettle = product(USCC_A, "电热水壶", "6901234567892", &["GB 4706.1-2005", "gb4706.19—2008", "Q/GZJ 001-2024"]);
+    assert_eq!(b.admin.api(Method::POST, "/api/v1/products", Some(kettle.clone())).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(a_staff.api(Method::POST, "/api/v1/products", Some(kettle.clone())).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(visitor.api(Method::POST, "/api/v1/products", Some(kettle.clone())).await.status, StatusCode::UNAUTHORIZED);
+    let r = a.admin.api(Method::POST, "/api/v1/products", Some(kettle.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let p = r.json();
+    let pid = p["id"].as_i64().unwrap();
+    assert_eq!((p["gtin"].as_str(), p["hs"].as_str(), p["organisation"].as_str()), (Some("6901234567892"), Some("851679"), Some(USCC_A)));
+    let cited = p["standards"].as_array().unwrap();
+    assert_eq!(cited.len(), 3, "{p}");
+    let gb1 = cited.iter().find(|c| c["norm"] == "GB 4706.1-2005").unwrap();
+    assert_eq!((gb1["status"].as_str(), gb1["current"].as_str()), (Some("in_force"), Some("GB 4706.1-2005")));
+    let own = cited.iter().find(|c| c["number"] == "Q/GZJ 001-2024").unwrap();
+    assert_eq!(own["status"], "unknown");
+    // The same product again is a conflict; its GTIN on another product is refused.
+    assert_eq!(a.admin.api(Method::POST, "/api/v1/products", Some(kettle.clone())).await.status, StatusCode::CONFLICT);
+    let r = staff.api(Method::POST, "/api/v1/products", Some(product(USCC_B, "电饭锅", "6901234567892", &[]))).await;
+    assert_eq!(r.json()["error"]["field"], "gtin", "{}", r.text);
+    // Staff add for any organisation.
+    let r = staff.api(Method::POST, "/api/v1/products", Some(product(USCC_B, "电饭锅", "4006381333931", &["GB 4706.1"]))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+
+    // Search by GTIN, standard (with or without the year) and organisation.
+    let ids = |v: serde_json::Value| v["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(ids(visitor.get("/api/v1/products?gtin=6901234567892").await.json()), vec!["电热水壶"]);
+    assert_eq!(visitor.get("/api/v1/products?gtin=6901234567891").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(ids(visitor.get("/api/v1/products?standard=GB%204706.1").await.json()), vec!["电饭锅", "电热水壶"]);
+    assert_eq!(ids(visitor.get("/api/v1/products?standard=GB%204706.19-2008").await.json()), vec!["电热水壶"]);
+    assert_eq!(ids(visitor.get(&format!("/api/v1/products?organisation={USCC_B}")).await.json()), vec!["电饭锅"]);
+    assert_eq!(ids(visitor.get(&format!("/api/v1/products?organisation={USCC_UNKNOWN}")).await.json()), Vec::<String>::new());
+
+    // An organisation's public part.
+    let o = visitor.get(&format!("/api/v1/organisations/{USCC_A}")).await;
+    assert_eq!(o.status, StatusCode::OK, "{}", o.text);
+    let o = o.json();
+    assert_eq!((o["name"].as_str(), o["district_code"].as_str(), o["declarations"].as_i64()), (Some("广州甲电器有限公司"), Some("440113"), Some(0)));
+    assert!(!o["district"].as_str().unwrap().is_empty());
+    assert!(o.get("contact_phone").is_none(), "the contact stays private: {o}");
+    assert_eq!(visitor.get(&format!("/api/v1/organisations/{USCC_BAD_CHECK}")).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(visitor.get(&format!("/api/v1/organisations/{USCC_UNKNOWN}")).await.status, StatusCode::NOT_FOUND);
+
+    // Declaring: only the organisation's administrators (or staff).
+    assert_eq!(b.admin.api(Method::POST, "/api/v1/declarations", Some(json!({"product": pid}))).await.status, StatusCode::FORBIDDEN);
+    assert!(visitor.get("/api/v1/declarations?standard=GB%204706.1-2005").await.json()["items"].as_array().unwrap().is_empty(), "nothing declared yet");
+    let r = a.admin.api(Method::POST, "/api/v1/declarations", Some(json!({"product": pid}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let did = r.json()["id"].as_i64().unwrap();
+    let found = visitor.get("/api/v1/declarations?standard=GB%204706.1-2005").await.json();
+    let items = found["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{found}");
+    assert_eq!(items[0]["product"], "电热水壶");
+    let s = items[0]["standards"].as_array().unwrap().iter().find(|c| c["number"] == "GB 4706.1-2005").unwrap();
+    assert_eq!((s["status"].as_str(), s["current"].as_str()), (Some("in_force"), Some("GB 4706.1-2005")));
+    assert!(items[0]["flags"].as_array().unwrap().is_empty());
+    assert_eq!(visitor.get("/api/v1/declarations?q=甲电器").await.json()["items"].as_array().unwrap().len(), 1);
+    assert_eq!(visitor.get("/api/v1/declarations?gtin=4006381333931").await.json()["items"].as_array().unwrap().len(), 0, "not declared");
+    assert_eq!(visitor.get(&format!("/api/v1/organisations/{USCC_A}")).await.json()["declarations"], 1);
+
+    // The catalogue changes: a new edition replaces the cited one. The declaration is
+    // flagged with the successor named, its history says so and the organisation hears.
+    catalogue(&t, "标准号,中文标准名称,标准状态,发布日期,实施日期,代替标准\nGB 4706.1-2024,家用和类似用途电器的安全 第1部分：通用要求,现行,2024-03-15,2024-06-01,GB 4706.1-2005\n").await;
+    t.run_jobs().await;
+    let found = visitor.get("/api/v1/declarations?standard=GB%204706.1-2005").await.json();
+    let d = &found["items"][0];
+    let s = d["standards"].as_array().unwrap().iter().find(|c| c["number"] == "GB 4706.1-2005").unwrap();
+    assert_eq!((s["status"].as_str(), s["current"].as_str()), (Some("replaced"), Some("GB 4706.1-2024")), "{d}");
+    assert_eq!(d["flags"][0], "GB 4706.1-2005 → GB 4706.1-2024", "{d}");
+    let h = visitor.get(&format!("/api/v1/declarations/{did}/history")).await.json();
+    let kinds: Vec<&str> = h.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, vec!["declared", "flagged"], "{h}");
+    assert!(h[1]["detail"].as_str().unwrap().contains("GB 4706.1-2024"));
+    let told = t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'registry'").await;
+    assert_eq!(told, 2, "both users of the organisation are told");
+    let (subject, body, _) = t.last_mail("reg_a@example.com").await;
+    assert!(subject.contains("电热水壶") && body.contains("GB 4706.1-2024"), "{subject} {body}");
+    // The daily re-check finds nothing new to tell.
+    biaozhun::registry::declarations::recheck_job(t.app.clone(), 0, json!({})).await.unwrap();
+    assert_eq!(t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'registry'").await, 2);
+});
+
+const PRODUCTS_CSV: &str = "产品名称,型号,商品条码,HS编码,执行标准\n\
+电热水壶,K-17,6901234567892,8516.79,GB 4706.1-2005；GB 4706.19-2008\n\
+电饭锅,R-2,6901234567893,8516.60,GB 4706.1-2005\n\
+吹风机,H-1,,9999,\n\
+电暖器,N-1,4006381333931,8516.29,GB 4706.23-2007\n";
+
+scenario!(registry_product_import_reports_rows_and_reruns_change_nothing, |t: TestApp| async move {
+    let a = t.org_with_admin("imp_a", "广州甲电器有限公司", USCC_A).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("products.csv");
+    std::fs::write(&file, PRODUCTS_CSV).unwrap();
+    let path = file.to_string_lossy().to_string();
+    let (ok, out, err) = t.cli(&["import", "products", &path, "--org", USCC_A], "");
+    assert!(ok, "{out} {err}");
+    assert!(out.contains("4 rows: 2 created, 0 updated, 0 unchanged, 2 problems"), "{out}");
+    assert!(out.contains("line 3: 商品条码") && out.contains("line 4: HS编码"), "{out}");
+    let (ok, out, _) = t.cli(&["import", "products", &path, "--org", USCC_A], "");
+    assert!(ok && out.contains("0 created, 0 updated, 2 unchanged"), "{out}");
+    assert_eq!(t.count("SELECT COUNT(*) FROM registry_products").await, 2);
+    let (ok, _, err) = t.cli(&["import", "products", &path, "--org", USCC_BAD_CHECK], "");
+    assert!(!ok && err.contains("--org"), "{err}");
+    let items = a.admin.get(&format!("/api/v1/products?organisation={USCC_A}")).await.json();
+    assert_eq!(items["items"].as_array().unwrap().len(), 2, "{items}");
+});
