@@ -55,7 +55,7 @@ enum Cmd {
     /// Measure the figures named in the issues (see docs/benchmarks.md).
     Bench {
         /// Which figures: foundation (home page, login, memory), standards, relevance (the
-        /// judged queries alone), tbt, training (certificate verification).
+        /// judged queries alone), tbt, training (certificate verification), registry (affected products, declaration search).
         #[arg(long, default_value = "foundation")]
         suite: String,
         /// Seconds each load phase runs.
@@ -275,7 +275,8 @@ async fn main() -> anyhow::Result<()> {
                 "relevance" => biaozhun::standards::bench::relevance_only().await?,
                 "tbt" => biaozhun::tbt::bench::bench(seconds).await?,
                 "training" => biaozhun::training::bench::bench(seconds, clients).await?,
-                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training)"),
+                "registry" => biaozhun::registry::bench::bench(seconds).await?,
+                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, registry)"),
             }
         }
     }

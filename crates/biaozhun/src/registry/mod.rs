@@ -4,6 +4,7 @@
 //! flagged when a cited standard is replaced or withdrawn (docs/registry.md).
 //! Organisations themselves live in the kernel's `orgs/` room.
 
+pub mod bench;
 pub mod declarations;
 pub mod import;
 pub mod model;
