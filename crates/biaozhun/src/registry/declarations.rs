@@ -28,6 +28,8 @@ pub struct DeclarationOut {
     /// The problems found with cited standards (empty when none).
     pub flags: Vec<String>,
     pub declared_at: i64,
+    /// Conformity and certification results recorded for the product.
+    pub results: Vec<super::results::ResultOut>,
 }
 
 /// One event of a declaration's history.
@@ -139,6 +141,7 @@ fn view(id: i64, declared_at: i64, p: ProductOut) -> DeclarationOut {
         standards: p.standards,
         flags,
         declared_at,
+        results: p.results,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod declarations;
 pub mod import;
 pub mod model;
 pub mod policy;
+pub mod results;
 pub mod routes;
 pub mod store;
 
@@ -16,7 +17,7 @@ pub mod store;
 pub fn install() -> crate::web::Domain {
     crate::standards::store::follow_changes(declarations::declared_bases, "registry_follow");
     crate::web::Domain {
-        migrations: &["0090_registry"],
+        migrations: &["0090_registry", "0091_registry_results"],
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
         jobs: Some(register_jobs),
         ..crate::web::Domain::new("registry", routes::routes)

@@ -182,6 +182,8 @@ pub struct ProductOut {
     pub hs: String,
     pub standards: Vec<CitedOut>,
     pub declared: bool,
+    /// Conformity and certification results recorded for the product.
+    pub results: Vec<super::results::ResultOut>,
 }
 
 /// A cited standard with its state in the catalogue.
@@ -273,6 +275,10 @@ pub async fn list(app: &App, f: &Filter, limit: i64, offset: i64) -> AppResult<V
     let links = links_of(&app.db.pool, &ids).await?;
     let all: Vec<&Cited> = links.values().flatten().collect();
     let judged = judge(app, &all).await?;
+    let mut results: HashMap<i64, Vec<super::results::ResultOut>> = HashMap::new();
+    for r in super::results::of_products(app, &ids).await? {
+        results.entry(r.product_id).or_default().push(r);
+    }
     let mut out = Vec::new();
     for r in rows {
         let id: i64 = r.try_get("id")?;
@@ -298,6 +304,7 @@ pub async fn list(app: &App, f: &Filter, limit: i64, offset: i64) -> AppResult<V
             hs: r.try_get("hs")?,
             standards,
             declared: declared > 0,
+            results: results.remove(&id).unwrap_or_default(),
         });
     }
     Ok(out)

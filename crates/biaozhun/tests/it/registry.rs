@@ -153,3 +153,44 @@ scenario!(registry_product_import_reports_rows_and_reruns_change_nothing, |t: Te
     let items = a.admin.get(&format!("/api/v1/products?organisation={USCC_A}")).await.json();
     assert_eq!(items["items"].as_array().unwrap().len(), 2, "{items}");
 });
+
+scenario!(registry_bodies_record_results_shown_on_products_and_declarations, |t: TestApp| async move {
+    catalogue(&t, CATALOGUE).await;
+    let maker = t.org_with_admin("res_maker", "广州甲电器有限公司", USCC_A).await;
+    let lab = t.org_with_admin("res_lab", "广州检测中心", USCC_B).await;
+    let staff = t.staff("res_staff").await;
+    let r = maker.admin.api(Method::POST, "/api/v1/products", Some(product(USCC_A, "电热水壶", "6901234567892", &["GB 4706.1-2005", "GB 4706.19-2008"]))).await;
+    let pid = r.json()["id"].as_i64().unwrap();
+    maker.admin.api(Method::POST, "/api/v1/declarations", Some(json!({"product": pid}))).await;
+    let result = json!({"body": USCC_B, "product": pid, "standard": "GB 4706.1-2005", "outcome": "pass", "report_no": "GZ-2026-0001", "tested_on": "2026-03-01", "valid_until": "2029-02-28"});
+    // Not yet a body.
+    let r = lab.admin.api(Method::POST, "/api/v1/results", Some(result.clone())).await;
+    assert_eq!((r.status, r.json()["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("body")), "{}", r.text);
+    // Staff register the body with its scope; only staff may.
+    let body = json!({"organisation": USCC_B, "accreditation": "CNAS L0001", "scope": ["GB 4706.1"]});
+    assert_eq!(lab.admin.api(Method::POST, "/api/v1/bodies", Some(body.clone())).await.status, StatusCode::FORBIDDEN);
+    let r = staff.api(Method::POST, "/api/v1/bodies", Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let bid = r.json()["id"].as_i64().unwrap();
+    assert_eq!(r.json()["accepted"], false);
+    // The maker cannot record results in the body's name; the body cannot go beyond its scope.
+    assert_eq!(maker.admin.api(Method::POST, "/api/v1/results", Some(result.clone())).await.status, StatusCode::FORBIDDEN);
+    let mut out_of_scope = result.clone();
+    out_of_scope["standard"] = json!("GB 4706.19-2008");
+    assert_eq!(lab.admin.api(Method::POST, "/api/v1/results", Some(out_of_scope)).await.json()["error"]["field"], "standard");
+    let mut bad_date = result.clone();
+    bad_date["valid_until"] = json!("2025-01-01");
+    assert_eq!(lab.admin.api(Method::POST, "/api/v1/results", Some(bad_date)).await.json()["error"]["field"], "valid_until");
+    let r = lab.admin.api(Method::POST, "/api/v1/results", Some(result.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(lab.admin.api(Method::POST, "/api/v1/results", Some(result.clone())).await.status, StatusCode::CONFLICT, "the same report twice");
+    // Staff mark the body accepted; the product and its declaration show the result.
+    assert_eq!(staff.api(Method::POST, &format!("/api/v1/bodies/{bid}/accepted"), Some(json!({"accepted": true}))).await.json()["accepted"], true);
+    let p = t.client().get("/api/v1/products?gtin=6901234567892").await.json();
+    let res = &p["items"][0]["results"][0];
+    assert_eq!((res["outcome"].as_str(), res["report_no"].as_str(), res["tested_on"].as_str(), res["valid_until"].as_str(), res["body_accepted"].as_bool()),
+        (Some("pass"), Some("GZ-2026-0001"), Some("2026-03-01"), Some("2029-02-28"), Some(true)), "{p}");
+    let d = t.client().get("/api/v1/declarations?gtin=6901234567892").await.json();
+    assert_eq!(d["items"][0]["results"][0]["body"], "广州检测中心", "{d}");
+    assert_eq!(t.client().get("/api/v1/bodies").await.json()[0]["scope"][0], "GB 4706.1");
+});
