@@ -242,3 +242,17 @@ pub fn declared_bases(app: &App) -> futures_util::future::BoxFuture<'_, Result<s
         Ok(rows.into_iter().collect())
     })
 }
+
+/// Ids of public declarations that changed since a time: declared or re-declared, flagged
+/// or cleared, or with a result recorded for their product.
+pub async fn changed_since(app: &App, since: i64) -> AppResult<std::collections::HashSet<i64>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM registry_declarations WHERE status = 'public' AND updated_at >= $1 \
+         UNION SELECT declaration_id FROM registry_declaration_events WHERE created_at >= $1 \
+         UNION SELECT d.id FROM registry_declarations d JOIN registry_results r ON r.product_id = d.product_id WHERE r.created_at >= $1",
+    )
+    .bind(since)
+    .fetch_all(&app.db.pool)
+    .await?;
+    Ok(ids.into_iter().collect())
+}

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod declarations;
 pub mod import;
 pub mod model;
+pub mod open_data;
 pub mod policy;
 pub mod results;
 pub mod routes;

@@ -194,3 +194,31 @@ scenario!(registry_bodies_record_results_shown_on_products_and_declarations, |t:
     assert_eq!(d["items"][0]["results"][0]["body"], "广州检测中心", "{d}");
     assert_eq!(t.client().get("/api/v1/bodies").await.json()[0]["scope"][0], "GB 4706.1");
 });
+
+scenario!(registry_open_data_exports_declarations_whole_and_since_a_day, |t: TestApp| async move {
+    catalogue(&t, CATALOGUE).await;
+    let a = t.org_with_admin("od_a", "广州甲电器有限公司", USCC_A).await;
+    let mut ids = vec![];
+    for (name, gtin) in [("电热水壶", "6901234567892"), ("电饭锅", "4006381333931")] {
+        let r = a.admin.api(Method::POST, "/api/v1/products", Some(product(USCC_A, name, gtin, &["GB 4706.1-2005", "Q/GZJ 001-2024"]))).await;
+        ids.push(r.json()["id"].as_i64().unwrap());
+    }
+    a.admin.api(Method::POST, "/api/v1/declarations", Some(json!({"product": ids[0]}))).await;
+    let visitor = t.client();
+    let csv = visitor.get("/api/v1/open/declarations/export.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let lines: Vec<&str> = csv.text.trim_start_matches('\u{feff}').lines().collect();
+    assert!(lines[0].starts_with("declaration_id,credit_code,organisation,product"), "{}", csv.text);
+    assert_eq!(lines.len(), 3, "one line per cited standard of the one declaration: {}", csv.text);
+    assert!(csv.text.contains("电热水壶") && !csv.text.contains("电饭锅") && csv.text.contains("GB 4706.1-2005,in_force"), "{}", csv.text);
+    let jl = visitor.get("/api/v1/open/declarations/export.jsonl").await;
+    let first: serde_json::Value = serde_json::from_str(jl.text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["gtin"], "6901234567892");
+    assert_eq!(jl.text.lines().count(), 1);
+    // Changes since a day: today's declaration is in, a day in the future has nothing.
+    let today = biaozhun::util::fmt_date(biaozhun::util::now());
+    assert_eq!(visitor.get(&format!("/api/v1/open/declarations/export.jsonl?since={today}")).await.text.lines().count(), 1);
+    assert_eq!(visitor.get("/api/v1/open/declarations/export.jsonl?since=2099-01-01").await.text.lines().count(), 0);
+    assert_eq!(visitor.get("/api/v1/open/declarations/export.csv?since=2026-13-45").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+});
