@@ -99,6 +99,10 @@ pub async fn declare(app: &App, ctx: &Ctx, product_id: i64) -> AppResult<i64> {
     if !flag.is_empty() {
         event(&mut tx, id, "flagged", &flag, None).await?;
     }
+    let p = product.as_ref();
+    let data = serde_json::json!({"declaration": id, "product": product_id, "gtin": p.map(|p| p.gtin.clone()), "organisation": p.map(|p| p.organisation.clone()),
+        "standards": p.map(|p| p.standards.iter().map(|s| serde_json::json!({"number": s.number, "status": s.status, "current": s.current})).collect::<Vec<_>>())});
+    super::webhooks::emit(&mut tx, "declaration.declared", data).await?;
     crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "registry.declare", target: format!("declaration:{id}"), detail: product_id.to_string() }).await?;
     tx.commit().await?;
     Ok(id)
@@ -188,6 +192,9 @@ pub async fn recheck_products(app: &App, product_ids: &[i64]) -> anyhow::Result<
             }
             sqlx::query("UPDATE registry_declarations SET flag = $1, updated_at = $2 WHERE id = $3").bind(&flag).bind(crate::util::now()).bind(id).execute(&mut *tx).await?;
             event(&mut tx, id, if flag.is_empty() { "cleared" } else { "flagged" }, &flag, None).await?;
+            let data = serde_json::json!({"declaration": id, "product": product_id, "flag": flag,
+                "standards": cited.iter().map(|s| serde_json::json!({"number": s.number, "status": s.status, "current": s.current})).collect::<Vec<_>>()});
+            super::webhooks::emit(&mut tx, if flag.is_empty() { "declaration.cleared" } else { "declaration.flagged" }, data).await?;
             if !flag.is_empty() {
                 flagged += 1;
                 let link = format!("/api/v1/declarations/{id}/history");

@@ -13,12 +13,13 @@ pub mod policy;
 pub mod results;
 pub mod routes;
 pub mod store;
+pub mod webhooks;
 
 /// The room as the house installs it.
 pub fn install() -> crate::web::Domain {
     crate::standards::store::follow_changes(declarations::declared_bases, "registry_follow");
     crate::web::Domain {
-        migrations: &["0090_registry", "0091_registry_results"],
+        migrations: &["0090_registry", "0091_registry_results", "0092_registry_webhooks"],
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
         jobs: Some(register_jobs),
         ..crate::web::Domain::new("registry", routes::routes)
@@ -31,4 +32,5 @@ pub fn register_jobs(r: &mut crate::jobs::Registry) {
     r.on("registry_follow", declarations::follow_job);
     r.every("registry_follow", 60);
     r.on("registry_import", import::job);
+    r.on("registry_webhook", webhooks::deliver_job);
 }

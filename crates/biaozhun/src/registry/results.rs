@@ -227,6 +227,9 @@ pub async fn api_result_record(State(app): State<App>, ctx: Ctx, JsonIn(input): 
     .fetch_optional(&mut *tx)
     .await?;
     let id = id.ok_or_else(|| AppError::Conflict(ctx.t("registry.err_report_exists")))?;
+    let data = serde_json::json!({"result": id, "product": input.product, "body": org.uscc, "standard": c.number, "outcome": outcome, "report_no": report,
+        "tested_on": ymd(tested), "valid_until": valid.map(ymd)});
+    super::webhooks::emit(&mut tx, "result.recorded", data).await?;
     crate::auth::audit::log_tx(&mut tx, &ctx, crate::auth::audit::Entry { action: "registry.result", target: format!("result:{id}"), detail: report.to_string() }).await?;
     tx.commit().await?;
     let r = of_products(&app, &[input.product]).await?.into_iter().find(|r| r.id == id).ok_or(AppError::NotFound)?;

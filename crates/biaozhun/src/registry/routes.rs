@@ -15,10 +15,12 @@ use serde::{Deserialize, Serialize};
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(api_product_create, api_products, api_organisation, api_declare, api_declarations, api_declaration_history,
+        super::webhooks::api_create, super::webhooks::api_list, super::webhooks::api_deliveries,
         super::open_data::declarations_csv, super::open_data::declarations_jsonl,
         super::results::api_bodies, super::results::api_body_register, super::results::api_body_accept, super::results::api_result_record),
     components(schemas(ProductIn, ProductOut, store::CitedOut, ProductsOut, OrganisationOut, DeclareIn, DeclarationOut, DeclarationsOut, Event,
-        super::results::BodyOut, super::results::BodyIn, super::results::AcceptIn, super::results::ResultIn, super::results::ResultOut))
+        super::results::BodyOut, super::results::BodyIn, super::results::AcceptIn, super::results::ResultIn, super::results::ResultOut,
+        super::webhooks::WebhookIn, super::webhooks::WebhookOut, super::webhooks::WebhookCreated, super::webhooks::DeliveryOut))
 )]
 pub struct ApiDoc;
 
@@ -32,6 +34,7 @@ pub fn routes() -> Routes {
         .get("/api/v1/declarations/{id}/history", Access::Public, api_declaration_history)
         .merge(super::results::routes())
         .merge(super::open_data::routes())
+        .merge(super::webhooks::routes())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

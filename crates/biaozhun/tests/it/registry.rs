@@ -222,3 +222,54 @@ scenario!(registry_open_data_exports_declarations_whole_and_since_a_day, |t: Tes
     assert_eq!(visitor.get("/api/v1/open/declarations/export.jsonl?since=2099-01-01").await.text.lines().count(), 0);
     assert_eq!(visitor.get("/api/v1/open/declarations/export.csv?since=2026-13-45").await.status, StatusCode::UNPROCESSABLE_ENTITY);
 });
+
+scenario!(registry_webhooks_are_signed_retried_with_the_same_id_and_logged, |t: TestApp| async move {
+    use std::sync::{Arc, Mutex};
+    // A subscriber that fails its first delivery and takes the next.
+    let seen: Arc<Mutex<Vec<(String, String, String, String)>>> = Arc::default();
+    let s2 = seen.clone();
+    let hook = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let seen = s2.clone();
+            async move {
+                let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                let mut l = seen.lock().unwrap();
+                l.push((h("x-biaozhun-delivery"), h("x-biaozhun-event"), h("x-biaozhun-signature"), body));
+                if l.len() == 1 { axum::http::StatusCode::INTERNAL_SERVER_ERROR } else { axum::http::StatusCode::OK }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, hook).await.unwrap() });
+
+    catalogue(&t, CATALOGUE).await;
+    let a = t.org_with_admin("wh_a", "广州甲电器有限公司", USCC_A).await;
+    let sub = t.user("wh_sub").await;
+    assert_eq!(sub.api(Method::POST, "/api/v1/webhooks", Some(json!({"url": "ftp://example.com/x"}))).await.json()["error"]["field"], "url");
+    let r = sub.api(Method::POST, "/api/v1/webhooks", Some(json!({"url": format!("http://{addr}/hook")}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let (hid, secret) = (r.json()["id"].as_i64().unwrap(), r.json()["secret"].as_str().unwrap().to_string());
+    assert_eq!(a.admin.get(&format!("/api/v1/webhooks/{hid}/deliveries")).await.status, StatusCode::NOT_FOUND, "another's log");
+
+    let pid = a.admin.api(Method::POST, "/api/v1/products", Some(product(USCC_A, "电热水壶", "6901234567892", &["GB 4706.1-2005"]))).await.json()["id"].as_i64().unwrap();
+    a.admin.api(Method::POST, "/api/v1/declarations", Some(json!({"product": pid}))).await;
+    t.run_jobs().await;
+    let log = sub.get(&format!("/api/v1/webhooks/{hid}/deliveries")).await.json();
+    assert_eq!((log[0]["status"].as_str(), log[0]["attempts"].as_i64(), log[0]["last_status"].as_i64()), (Some("retrying"), Some(1), Some(500)), "{log}");
+    // The queue retries later (backoff); here the time has come.
+    sqlx::query("UPDATE jobs SET run_at = 0 WHERE kind = 'registry_webhook' AND status = 'queued'").execute(&t.app.db.pool).await.unwrap();
+    t.run_jobs().await;
+    let log = sub.get(&format!("/api/v1/webhooks/{hid}/deliveries")).await.json();
+    assert_eq!((log[0]["status"].as_str(), log[0]["attempts"].as_i64(), log[0]["last_status"].as_i64()), (Some("delivered"), Some(2), Some(200)), "{log}");
+    let got = seen.lock().unwrap().clone();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].0, got[1].0, "the same delivery id on the retry");
+    assert_eq!(got[0].0, log[0]["id"].as_str().unwrap());
+    assert_eq!(got[1].1, "declaration.declared");
+    assert_eq!(got[1].2, biaozhun::registry::webhooks::sign(&secret, got[1].3.as_bytes()), "signed with the secret");
+    let body: serde_json::Value = serde_json::from_str(&got[1].3).unwrap();
+    assert_eq!(body["data"]["gtin"], "6901234567892");
+    assert_eq!(body["data"]["standards"][0]["status"], "in_force");
+});
