@@ -9,6 +9,7 @@ pub mod declarations;
 pub mod import;
 pub mod model;
 pub mod open_data;
+pub mod pages;
 pub mod policy;
 pub mod results;
 pub mod routes;

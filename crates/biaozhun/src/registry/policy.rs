@@ -23,3 +23,19 @@ pub async fn must_edit_org(app: &App, ctx: &Ctx, org_id: i64) -> AppResult<()> {
         _ => Err(AppError::Forbidden),
     }
 }
+
+/// The organisation the user acts for and administers, or `None` (the products page).
+pub async fn administered_org(app: &App, ctx: &Ctx) -> AppResult<Option<crate::orgs::OrgRef>> {
+    let Some(uid) = ctx.user_id() else { return Ok(None) };
+    let acting = crate::orgs::store::acting(app, uid).await?;
+    Ok(match acting.org {
+        Some(o) if acting.administers() => Some(o),
+        _ => None,
+    })
+}
+
+/// As [`administered_org`], 403 without one.
+pub async fn must_administer(app: &App, ctx: &Ctx) -> AppResult<crate::orgs::OrgRef> {
+    ctx.require_user()?;
+    administered_org(app, ctx).await?.ok_or(AppError::Forbidden)
+}

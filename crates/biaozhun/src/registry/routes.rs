@@ -35,6 +35,7 @@ pub fn routes() -> Routes {
         .merge(super::results::routes())
         .merge(super::open_data::routes())
         .merge(super::webhooks::routes())
+        .merge(super::pages::routes())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

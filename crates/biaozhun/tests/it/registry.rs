@@ -273,3 +273,28 @@ scenario!(registry_webhooks_are_signed_retried_with_the_same_id_and_logged, |t: 
     assert_eq!(body["data"]["gtin"], "6901234567892");
     assert_eq!(body["data"]["standards"][0]["status"], "in_force");
 });
+
+scenario!(registry_pages_add_declare_and_find_a_product, |t: TestApp| async move {
+    catalogue(&t, CATALOGUE).await;
+    let a = t.org_with_admin("pg_a", "广州甲电器有限公司", USCC_A).await;
+    let plain = t.user("pg_plain").await;
+    assert!(plain.get("/registry/products").await.text.contains("只有单位管理员"));
+    assert_eq!(plain.post_form("/registry/products", &[("name", "x")]).await.status, StatusCode::FORBIDDEN);
+    // A bad GTIN comes back at its field with the text kept.
+    let form = [("name", "电热水壶"), ("model", "K-17"), ("gtin", "6901234567893"), ("hs", "8516.79"), ("standards", "GB 4706.1-2005；Q/GZJ 001-2024")];
+    let r = a.admin.post_form("/registry/products", &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("id=\"err-gtin\"") && r.text.contains("电热水壶"), "{}", r.text);
+    let mut form = form;
+    form[2] = ("gtin", "6901234567892");
+    let r = a.admin.post_form("/registry/products", &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = a.admin.get("/registry/products").await.text;
+    assert!(page.contains("电热水壶") && page.contains("GB 4706.1-2005 — 现行") && page.contains("公开声明"), "{page}");
+    let pid = t.count("SELECT MAX(id) FROM registry_products").await;
+    assert_eq!(a.admin.post_form(&format!("/registry/products/{pid}/declare"), &[]).await.status, StatusCode::SEE_OTHER);
+    let found = t.client().get("/registry?standard=GB+4706.1").await.text;
+    assert!(found.contains("电热水壶") && found.contains("广州甲电器有限公司") && found.contains("现行"), "{found}");
+    assert!(t.client().get("/registry?q=乙公司").await.text.contains("没有符合条件的自我声明"));
+    assert!(t.client().get("/registry?gtin=123").await.text.contains("id=\"err-gtin\""));
+});
