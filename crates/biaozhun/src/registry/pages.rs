@@ -10,7 +10,7 @@ use crate::web::ctx::redirect_with_flash;
 use crate::web::{Access, AppError, AppResult, Ctx, Form, Routes};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
@@ -77,7 +77,8 @@ async fn products(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
 }
 
 async fn add(State(app): State<App>, ctx: Ctx, Form(form): Form<ProductForm>) -> AppResult<Response> {
-    let org = super::policy::must_administer(&app, &ctx).await?;
+    // Without an organisation to act for, the page itself says who may add products.
+    let Some(org) = super::policy::administered_org(&app, &ctx).await? else { return Ok(axum::response::Redirect::to("/registry/products").into_response()) };
     let o = crate::orgs::store::get(&app.db.pool, org.id).await?;
     let input = ProductIn { organisation: o.uscc, name: form.name.clone(), model: form.model.clone(), gtin: form.gtin.clone(), hs: form.hs.clone(), standards: split_numbers(&form.standards), indicators: Default::default() };
     match store::create(&app, &ctx, &input).await {

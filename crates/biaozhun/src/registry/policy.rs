@@ -34,8 +34,3 @@ pub async fn administered_org(app: &App, ctx: &Ctx) -> AppResult<Option<crate::o
     })
 }
 
-/// As [`administered_org`], 403 without one.
-pub async fn must_administer(app: &App, ctx: &Ctx) -> AppResult<crate::orgs::OrgRef> {
-    ctx.require_user()?;
-    administered_org(app, ctx).await?.ok_or(AppError::Forbidden)
-}
