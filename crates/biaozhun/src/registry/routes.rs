@@ -105,17 +105,29 @@ pub struct OrganisationOut {
     pub district_code: String,
     pub district: String,
     pub industry: String,
+    /// Names the organisation had before, oldest first.
+    pub former_names: Vec<String>,
     pub declarations: i64,
     pub products: i64,
 }
 
-/// An organisation by its unified social credit code: 422 when the check digit is wrong,
-/// 404 when no organisation is registered under it.
+/// An organisation by its unified social credit code (or a legacy 9-character organisation
+/// code, GB 11714): 422 when the check digit is wrong, 404 when no organisation is
+/// registered under it.
 #[utoipa::path(get, path = "/api/v1/organisations/{credit_code}", tag = "registry", params(("credit_code" = String, Path)), responses((status = 200, body = OrganisationOut), (status = 404), (status = 422)))]
 pub async fn api_organisation(State(app): State<App>, ctx: Ctx, Path(code): Path<String>) -> AppResult<Json<OrganisationOut>> {
-    let code = super::model::credit_code(&code, "credit_code").map_err(|e| store::invalid(&ctx, e))?;
-    let id = crate::orgs::store::id_by_uscc(&app.db.pool, &code).await?.ok_or(AppError::NotFound)?;
+    // Nine characters: a legacy organisation code (GB 11714), found inside the credit codes.
+    let squeezed: String = code.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
+    let id = if squeezed.chars().count() == 9 {
+        let legacy = stdnum::orgcode::validate(&code).map_err(|e| AppError::invalid("credit_code", ctx.tf("registry.err_org_code", &[("cause", &e.to_string())])))?;
+        crate::orgs::store::id_by_org_code(&app.db.pool, &legacy).await?
+    } else {
+        let code = super::model::credit_code(&code, "credit_code").map_err(|e| store::invalid(&ctx, e))?;
+        crate::orgs::store::id_by_uscc(&app.db.pool, &code).await?
+    };
+    let id = id.ok_or(AppError::NotFound)?;
     let o = crate::orgs::store::get(&app.db.pool, id).await?;
+    let former_names = crate::orgs::store::name_history(&app.db.pool, id).await?.into_iter().map(|(n, _)| n).collect();
     let products: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registry_products WHERE org_id = $1").bind(id).fetch_one(&app.db.pool).await?;
     Ok(Json(OrganisationOut {
         credit_code: o.uscc,
@@ -123,6 +135,7 @@ pub async fn api_organisation(State(app): State<App>, ctx: Ctx, Path(code): Path
         district: crate::membership::model::district_name(&o.district_code),
         district_code: o.district_code,
         industry: o.industry,
+        former_names,
         declarations: store::declarations_count(&app, id).await?,
         products,
     }))

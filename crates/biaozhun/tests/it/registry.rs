@@ -89,6 +89,13 @@ scenario!(registry_products_declarations_and_flags, |t: TestApp| async move {
     assert!(o.get("contact_phone").is_none(), "the contact stays private: {o}");
     assert_eq!(visitor.get(&format!("/api/v1/organisations/{USCC_BAD_CHECK}")).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(visitor.get(&format!("/api/v1/organisations/{USCC_UNKNOWN}")).await.status, StatusCode::NOT_FOUND);
+    // A legacy organisation code (GB 11714) finds the organisation whose credit code embeds it.
+    assert_eq!(visitor.get("/api/v1/organisations/MA59ABCD-1").await.json()["credit_code"], USCC_A);
+    assert_eq!(visitor.get("/api/v1/organisations/MA59ABCD2").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A new name keeps the old one.
+    t.org_with_admin("reg_a2", "广州甲电器集团有限公司", USCC_A).await;
+    let o = visitor.get(&format!("/api/v1/organisations/{USCC_A}")).await.json();
+    assert_eq!((o["name"].as_str(), o["former_names"][0].as_str()), (Some("广州甲电器集团有限公司"), Some("广州甲电器有限公司")), "{o}");
 
     // Declaring: only the organisation's administrators (or staff).
     assert_eq!(b.admin.api(Method::POST, "/api/v1/declarations", Some(json!({"product": pid}))).await.status, StatusCode::FORBIDDEN);
@@ -121,12 +128,12 @@ scenario!(registry_products_declarations_and_flags, |t: TestApp| async move {
     assert_eq!(kinds, vec!["declared", "flagged"], "{h}");
     assert!(h[1]["detail"].as_str().unwrap().contains("GB 4706.1-2024"));
     let told = t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'registry'").await;
-    assert_eq!(told, 2, "both users of the organisation are told");
+    assert_eq!(told, 3, "the three users of the organisation are told (two administrators, one staff)");
     let (subject, body, _) = t.last_mail("reg_a@example.com").await;
     assert!(subject.contains("电热水壶") && body.contains("GB 4706.1-2024"), "{subject} {body}");
     // The daily re-check finds nothing new to tell.
     biaozhun::registry::declarations::recheck_job(t.app.clone(), 0, json!({})).await.unwrap();
-    assert_eq!(t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'registry'").await, 2);
+    assert_eq!(t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'registry'").await, 3);
 });
 
 const PRODUCTS_CSV: &str = "产品名称,型号,商品条码,HS编码,执行标准\n\
