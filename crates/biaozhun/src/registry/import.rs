@@ -168,6 +168,41 @@ pub async fn import_bytes(app: &App, org_id: i64, data: &[u8], actor: Option<i64
     Ok(report)
 }
 
+/// The staff page of the upload: the organisation's credit code and the file.
+pub async fn upload_page(
+    axum::extract::State(app): axum::extract::State<App>,
+    ctx: crate::web::Ctx,
+    axum::extract::Query(q): axum::extract::Query<UploadQuery>,
+) -> crate::web::AppResult<axum::response::Response> {
+    let (org, error) = if q.org.trim().is_empty() {
+        (None, None)
+    } else {
+        match store::org_of_code(&app, &ctx, &q.org, "org").await {
+            Ok(o) => (Some(o), None),
+            Err(e) => (None, Some(e.to_string())),
+        }
+    };
+    ctx.render(&app, "registry/import.html", minijinja::context! { org => org, org_code => q.org, error => error })
+}
+
+#[derive(serde::Deserialize)]
+pub struct UploadQuery {
+    #[serde(default)]
+    org: String,
+}
+
+/// Staff upload a product list for an organisation (`?org=CREDITCODE`, with the CSRF token in
+/// the query as multipart forms carry it); the job's page follows its progress and problems.
+pub async fn upload(
+    axum::extract::State(app): axum::extract::State<App>,
+    ctx: crate::web::Ctx,
+    axum::extract::Query(q): axum::extract::Query<UploadQuery>,
+    mut mp: axum::extract::Multipart,
+) -> crate::web::AppResult<axum::response::Response> {
+    let org = store::org_of_code(&app, &ctx, &q.org, "org").await?;
+    imports::stage_upload_with(&app, &ctx, &mut mp, "registry_import", &ctx.t("registry.err_no_file"), json!({"org_id": org.id, "user_id": ctx.user_id()})).await
+}
+
 /// `biaozhun import products FILE --org CREDITCODE`.
 pub async fn run_cli(app: &App, file: &std::path::Path, org: &str) -> anyhow::Result<String> {
     let code = stdnum::uscc::validate(org.trim()).map_err(|e| anyhow::anyhow!("--org {org}: {e}"))?;
@@ -187,9 +222,16 @@ pub async fn job(app: App, job_id: i64, payload: Value) -> anyhow::Result<()> {
     let org_id = payload.get("org_id").and_then(Value::as_i64).ok_or_else(|| anyhow::anyhow!("no org_id"))?;
     let actor = payload.get("user_id").and_then(Value::as_i64);
     let Some((_name, bytes)) = crate::jobs::files::load(&app, upload).await? else { anyhow::bail!("the uploaded file is gone") };
-    let report = import_bytes(&app, org_id, &bytes, actor, |_, _| {}).await?;
-    crate::jobs::progress(&app, job_id, report.rows as i64, report.rows as i64).await?;
-    let result = json!({"said": report.said(), "problems": report.problems});
+    let result = match import_bytes(&app, org_id, &bytes, actor, |_, _| {}).await {
+        Ok(report) => {
+            crate::jobs::progress(&app, job_id, report.rows as i64, report.rows as i64).await?;
+            // The problems go with their codes, so the job's page words them in its reader's
+            // language (line, column and reason under the summary).
+            let errors: Vec<&Problem> = report.problems.iter().take(200).collect();
+            json!({"summary": report.summary(), "said": report.said(), "link": "/registry", "errors": errors})
+        }
+        Err(e) => json!({"summary": format!("import failed: {e}")}),
+    };
     crate::jobs::set_result(&app, job_id, &result).await?;
     Ok(())
 }

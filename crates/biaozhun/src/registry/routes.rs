@@ -36,6 +36,8 @@ pub fn routes() -> Routes {
         .merge(super::open_data::routes())
         .merge(super::webhooks::routes())
         .merge(super::pages::routes())
+        .get("/staff/registry/import", Access::Staff, super::import::upload_page)
+        .post("/staff/registry/import", Access::Staff, super::import::upload)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -306,3 +306,21 @@ scenario!(registry_pages_add_declare_and_find_a_product, |t: TestApp| async move
     assert!(t.client().get("/registry?q=乙公司").await.text.contains("没有符合条件的自我声明"));
     assert!(t.client().get("/registry?gtin=123").await.text.contains("id=\"err-gtin\""));
 });
+
+scenario!(registry_staff_upload_a_product_list_and_read_its_problems_on_the_job_page, |t: TestApp| async move {
+    t.org_with_admin("up_a", "广州甲电器有限公司", USCC_A).await;
+    let staff = t.staff("up_staff").await;
+    let page = staff.get(&format!("/staff/registry/import?org={USCC_A}")).await.text;
+    assert!(page.contains("广州甲电器有限公司") && page.contains("id=\"registry-import\""), "{page}");
+    assert!(staff.get(&format!("/staff/registry/import?org={USCC_BAD_CHECK}")).await.text.contains("id=\"err-org\""));
+    let csrf = staff.csrf().await;
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(PRODUCTS_CSV.as_bytes().to_vec()).file_name("products.csv"));
+    let r = staff.http.post(staff.url(&format!("/staff/registry/import?org={USCC_A}&_csrf={csrf}"))).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let job = r.headers()["location"].to_str().unwrap().to_string();
+    t.run_jobs().await;
+    let text = staff.get(&job).await.text.replace("&#x2f;", "/").replace("&quot;", "\"");
+    assert!(text.contains("共 4 行：新增 2，更新 0，未变 0，问题 2"), "{text}");
+    assert!(text.contains("商品条码“6901234567893”有误") && text.contains("HS 编码“9999”不在 HS 2022 目录中"), "{text}");
+    assert_eq!(t.count("SELECT COUNT(*) FROM registry_products").await, 2);
+});
