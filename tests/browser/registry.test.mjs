@@ -95,7 +95,7 @@ test('an administrator adds and declares a product; the public finds it; a withd
     if (await visitor.locator('.flag').count()) flag = await visitor.locator('.flag').first().textContent();
     else await new Promise((r) => setTimeout(r, 500));
   }
-  assert.match(flag, /所引标准已变更：GB 4706\.1-2005 withdrawn/);
+  assert.match(flag, /所引标准 GB 4706\.1-2005 已废止，无代替标准/);
   assert.match(await visitor.locator('li.declaration').first().textContent(), /废止/);
   // The organisation's administrator is told (by the job that follows the catalogue).
   let told = '';

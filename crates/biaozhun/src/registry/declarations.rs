@@ -197,7 +197,7 @@ pub async fn recheck_products(app: &App, product_ids: &[i64]) -> anyhow::Result<
             super::webhooks::emit(&mut tx, if flag.is_empty() { "declaration.cleared" } else { "declaration.flagged" }, data).await?;
             if !flag.is_empty() {
                 flagged += 1;
-                let link = format!("/api/v1/declarations/{id}/history");
+                let link = format!("/registry/declarations/{id}");
                 for uid in crate::orgs::store::members_of(&mut *tx, org_id).await? {
                     let n = Notice { kind: "registry", key: "registry.notice_flagged", args: &[("product", &name), ("flag", &flag)], link: &link, mail: true };
                     notify::send(&mut tx, app, uid, n).await?;

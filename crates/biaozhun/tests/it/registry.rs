@@ -127,6 +127,10 @@ scenario!(registry_products_declarations_and_flags, |t: TestApp| async move {
     let kinds: Vec<&str> = h.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, vec!["declared", "flagged"], "{h}");
     assert!(h[1]["detail"].as_str().unwrap().contains("GB 4706.1-2024"));
+    let page = visitor.get(&format!("/registry/declarations/{did}")).await.text;
+    assert!(page.contains("所引标准 GB 4706.1-2005 已被代替，现行标准为 GB 4706.1-2024") && page.contains("标出所引标准变更") && page.contains("公开声明"), "{page}");
+    let search = visitor.get("/registry?standard=GB+4706.1-2005").await.text;
+    assert!(search.contains("所引标准 GB 4706.1-2005 已被代替，现行标准为 GB 4706.1-2024"), "{search}");
     let told = t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'registry'").await;
     assert_eq!(told, 3, "the three users of the organisation are told (two administrators, one staff)");
     let (subject, body, _) = t.last_mail("reg_a@example.com").await;
