@@ -9,6 +9,7 @@ pub mod declarations;
 pub mod import;
 pub mod model;
 pub mod open_data;
+pub mod own;
 pub mod pages;
 pub mod policy;
 pub mod results;
@@ -20,7 +21,7 @@ pub mod webhooks;
 pub fn install() -> crate::web::Domain {
     crate::standards::store::follow_changes(declarations::declared_bases, "registry_follow");
     crate::web::Domain {
-        migrations: &["0090_registry", "0091_registry_results", "0092_registry_webhooks"],
+        migrations: &["0090_registry", "0091_registry_results", "0092_registry_webhooks", "0094_registry_own_standards"],
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
         jobs: Some(register_jobs),
         ..crate::web::Domain::new("registry", routes::routes)

@@ -16,10 +16,11 @@ use serde::{Deserialize, Serialize};
 #[openapi(
     paths(api_product_create, api_products, api_organisation, api_declare, api_declarations, api_declaration_history,
         super::webhooks::api_create, super::webhooks::api_list, super::webhooks::api_deliveries,
+        super::own::api_upload, super::own::api_list,
         super::open_data::declarations_csv, super::open_data::declarations_jsonl,
         super::results::api_bodies, super::results::api_body_register, super::results::api_body_accept, super::results::api_result_record),
     components(schemas(ProductIn, ProductOut, store::CitedOut, ProductsOut, OrganisationOut, DeclareIn, DeclarationOut, DeclarationsOut, Event,
-        super::results::BodyOut, super::results::BodyIn, super::results::AcceptIn, super::results::ResultIn, super::results::ResultOut,
+        super::results::BodyOut, super::results::BodyIn, super::results::AcceptIn, super::results::ResultIn, super::results::ResultOut, super::own::OwnIn, super::own::OwnOut,
         super::webhooks::WebhookIn, super::webhooks::WebhookOut, super::webhooks::WebhookCreated, super::webhooks::DeliveryOut))
 )]
 pub struct ApiDoc;
@@ -36,6 +37,7 @@ pub fn routes() -> Routes {
         .merge(super::open_data::routes())
         .merge(super::webhooks::routes())
         .merge(super::pages::routes())
+        .merge(super::own::routes())
         .get("/staff/registry/import", Access::Staff, super::import::upload_page)
         .post("/staff/registry/import", Access::Staff, super::import::upload)
 }

@@ -217,6 +217,13 @@ pub async fn judge(app: &App, cited: &[&Cited]) -> AppResult<HashMap<String, (St
         };
         out.insert(c.norm.clone(), v);
     }
+    // An enterprise's own standard, uploaded: the enterprise publishes it.
+    let unknown: Vec<String> = out.iter().filter(|(n, (st, _))| st == "unknown" && n.starts_with("Q/")).map(|(n, _)| n.clone()).collect();
+    if !unknown.is_empty() {
+        for n in super::own::known(app, &unknown).await? {
+            out.insert(n.clone(), ("own".to_string(), Some(n)));
+        }
+    }
     Ok(out)
 }
 

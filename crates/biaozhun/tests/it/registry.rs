@@ -63,6 +63,17 @@ scenario!(registry_products_declarations_and_flags, |t: TestApp| async move {
     assert_eq!((gb1["status"].as_str(), gb1["current"].as_str()), (Some("in_force"), Some("GB 4706.1-2005")));
     let own = cited.iter().find(|c| c["number"] == "Q/GZJ 001-2024").unwrap();
     assert_eq!(own["status"], "unknown");
+    // The enterprise uploads its own standard with its indicators: now it is judged its own.
+    let own_std = json!({"organisation": USCC_A, "number": "Q/GZJ 001-2024", "title": "电热水壶企业标准", "indicators": "煮沸时间 ≤ 5 min"});
+    assert_eq!(b.admin.api(Method::POST, "/api/v1/own-standards", Some(own_std.clone())).await.status, StatusCode::FORBIDDEN);
+    let mut not_q = own_std.clone();
+    not_q["number"] = json!("GB 4706.1-2005");
+    assert_eq!(a.admin.api(Method::POST, "/api/v1/own-standards", Some(not_q)).await.json()["error"]["field"], "number");
+    assert_eq!(a.admin.api(Method::POST, "/api/v1/own-standards", Some(own_std)).await.status, StatusCode::CREATED);
+    assert_eq!(visitor.get(&format!("/api/v1/own-standards?organisation={USCC_A}")).await.json()[0]["indicators"], "煮沸时间 ≤ 5 min");
+    let p = visitor.get("/api/v1/products?gtin=6901234567892").await.json();
+    let own = p["items"][0]["standards"].as_array().unwrap().iter().find(|c| c["number"] == "Q/GZJ 001-2024").unwrap().clone();
+    assert_eq!((own["status"].as_str(), own["current"].as_str()), (Some("own"), Some("Q/GZJ 001-2024")), "{p}");
     // The same product again is a conflict; its GTIN on another product is refused.
     assert_eq!(a.admin.api(Method::POST, "/api/v1/products", Some(kettle.clone())).await.status, StatusCode::CONFLICT);
     let r = staff.api(Method::POST, "/api/v1/products", Some(product(USCC_B, "电饭锅", "6901234567892", &[]))).await;
