@@ -111,7 +111,10 @@ fn cell(d: &calamine::Data) -> String {
 }
 
 /// Where the columns are: name, model, GTIN, HS, standards (the name is required).
-fn find_columns(rows: &[Row]) -> Option<(usize, [Option<(usize, String)>; 5])> {
+/// A column's position and its heading as the file writes it.
+type Column = Option<(usize, String)>;
+
+fn find_columns(rows: &[Row]) -> Option<(usize, [Column; 5])> {
     for (i, r) in rows.iter().enumerate().take(10) {
         let find = |names: &[&str]| r.cells.iter().position(|c| names.contains(&heading_key(c).as_str())).map(|p| (p, r.cells[p].trim().to_string()));
         let name = find(NAME);

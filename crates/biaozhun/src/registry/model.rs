@@ -149,7 +149,7 @@ impl ProductIn {
 
 /// Splits a cell listing standards (`GB 4706.1-2005；GB/T 4214.1-2017`) into numbers.
 pub fn split_numbers(cell: &str) -> Vec<String> {
-    cell.split(|c| matches!(c, ';' | '；' | ',' | '，' | '、' | '\n' | '|')).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+    cell.split([';', '；', ',', '，', '、', '\n', '|']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
 }
 
 #[cfg(test)]

@@ -268,7 +268,7 @@ pub async fn list(app: &App, f: &Filter, limit: i64, offset: i64) -> AppResult<V
         sql.push_str(" AND EXISTS (SELECT 1 FROM registry_declarations d WHERE d.product_id = p.id AND d.status = 'public')");
     }
     if let Some(t) = &f.text {
-        binds.push(format!("%{}%", t.replace('%', "").replace('_', "")));
+        binds.push(format!("%{}%", t.replace(['%', '_'], "")));
         let n = binds.len();
         sql.push_str(&format!(" AND (p.name LIKE ${n} OR p.model LIKE ${n} OR o.name LIKE ${n} OR p.gtin LIKE ${n})"));
     }

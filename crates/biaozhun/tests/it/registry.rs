@@ -248,7 +248,9 @@ scenario!(registry_open_data_exports_declarations_whole_and_since_a_day, |t: Tes
 scenario!(registry_webhooks_are_signed_retried_with_the_same_id_and_logged, |t: TestApp| async move {
     use std::sync::{Arc, Mutex};
     // A subscriber that fails its first delivery and takes the next.
-    let seen: Arc<Mutex<Vec<(String, String, String, String)>>> = Arc::default();
+    // (delivery id, event, signature, body) of each request.
+    type Seen = Arc<Mutex<Vec<(String, String, String, String)>>>;
+    let seen: Seen = Arc::default();
     let s2 = seen.clone();
     let hook = axum::Router::new().route(
         "/hook",
