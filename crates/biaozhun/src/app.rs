@@ -149,6 +149,7 @@ pub fn installed() -> Vec<web::Domain> {
         crate::tbt::install(),
         crate::experts::install(),
         crate::strategy::install(),
+        crate::registry::install(),
         crate::portal::install(),
     ]
 }

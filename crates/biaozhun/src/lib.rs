@@ -19,6 +19,7 @@ pub mod membership;
 pub mod orgs;
 pub mod portal;
 pub mod programmes;
+pub mod registry;
 pub mod standards;
 pub mod strategy;
 pub mod tbt;

@@ -56,7 +56,8 @@ enum Cmd {
     Bench {
         /// Which figures: foundation (home page, login, memory), standards, relevance (the
         /// judged queries alone), tbt, training (exam answer saves, certificate verification),
-        /// experts, programmes (the staff application list), specs.
+        /// experts, programmes (the staff application list), specs, strategy, registry (affected
+        /// products, declaration search).
         #[arg(long, default_value = "foundation")]
         suite: String,
         /// Seconds each load phase runs.
@@ -94,6 +95,14 @@ enum ImportCmd {
     /// A standardization strategy outline as structure (TOML or JSON, as
     /// seed/strategy/guangzhou-2013-2020.toml): goals, tasks, departments, indicators.
     Outline { file: PathBuf },
+    /// Products of an organisation (registry): CSV or XLSX of name, model, GTIN, HS code and
+    /// standards followed; each row saved once under (organisation, name, model).
+    Products {
+        file: PathBuf,
+        /// The organisation's unified social credit code.
+        #[arg(long)]
+        org: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -264,6 +273,7 @@ async fn main() -> anyhow::Result<()> {
                 ImportCmd::TradeConcerns { file } => ("tbt.trade_concerns_import", biaozhun::tbt::stc::run_cli(&app, &file).await?, file),
                 ImportCmd::Committees { file } => ("committees.import", biaozhun::committees::import::run_cli(&app, &file).await?, file),
                 ImportCmd::Outline { file } => ("strategy.import", biaozhun::strategy::store::run_cli(&app, &file).await?, file),
+                ImportCmd::Products { file, org } => ("products.import", biaozhun::registry::import::run_cli(&app, &file, &org).await?, file),
             };
             biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
             if app.indexer.left_to_server() {
@@ -288,7 +298,8 @@ async fn main() -> anyhow::Result<()> {
                 "programmes" => biaozhun::programmes::bench::bench(seconds).await?,
                 "specs" => biaozhun::specs::bench::bench(seconds).await?,
                 "strategy" => biaozhun::strategy::bench::bench(seconds).await?,
-                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, experts, programmes, specs, strategy)"),
+                "registry" => biaozhun::registry::bench::bench(seconds).await?,
+                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, experts, programmes, specs, strategy, registry)"),
             }
         }
     }

@@ -23,6 +23,7 @@ mod ops;
 mod orgs;
 mod portal;
 mod programmes;
+mod registry;
 mod security;
 mod sps;
 mod scaleout;
