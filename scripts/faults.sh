@@ -4,7 +4,7 @@
 # PostgreSQL cluster for the outage drill; both are skipped with a note when unavailable.
 #
 #   CARGO_TARGET_DIR=/var/tmp/biaozhun-target cargo build -p biaozhun
-#   scripts/faults.sh [import] [tbtmixed] [mail] [membership] [draw] [exam] [signs] [pg] [disk] [pgdisk]   # default: all
+#   scripts/faults.sh [import] [tbtmixed] [mail] [membership] [draw] [exam] [strategy] [signs] [pg] [disk] [pgdisk]   # default: all
 #   FAULTS_BACKEND=postgres scripts/faults.sh import tbtmixed mail membership draw exam signs
 #
 # The kill drills (import, tbtmixed, mail, membership, draw, exam, signs) run on SQLite, or with FAULTS_BACKEND=postgres on
@@ -59,6 +59,10 @@ new_db() {
 db_url() { if [ "$BACKEND" = postgres ]; then echo "${PG_BASE%/*}/$(pg_name "$1")"; else echo "sqlite://$1/biaozhun.db"; fi; }
 # bz_at DATA_DIR ARGS… runs the binary on that data directory's database.
 bz_at() { local data=$1; shift; env BIAOZHUN_DATA_DIR="$data" BIAOZHUN_DATABASE_URL="$(db_url "$data")" "$BIN" "$@"; }
+# bz_bg DATA_DIR ARGS… → runs the binary in the background and sets BG_PID to the binary's
+# own process (`bz_at … &` would give the subshell's, and kill -9 would leave the binary
+# running).
+bz_bg() { local data=$1 url; shift; url=$(db_url "$data"); env BIAOZHUN_DATA_DIR="$data" BIAOZHUN_DATABASE_URL="$url" "$BIN" "$@" & BG_PID=$!; }
 
 # start_server DATA_DIR PORT [ENV=VALUE ...] → sets SERVER_PID, waits for /healthz
 start_server() {
@@ -108,8 +112,8 @@ drill_import() {
   echo "      full import: $n_full standards in ${secs}s"
 
   bz_at "$cut" migrate >/dev/null 2>&1
-  bz_at "$cut" import standards "$CATALOGUE" >"$cut.log" 2>&1 &
-  local pid=$!
+  bz_bg "$cut" import standards "$CATALOGUE" >"$cut.log" 2>&1
+  local pid=$BG_PID
   # Kill as soon as the first batches are committed, i.e. in the middle of storing.
   local waited=0
   while [ "$(sql "$cut" "SELECT COUNT(*) FROM standards" 2>/dev/null || echo 0)" = 0 ] && [ "$waited" -lt 1500 ]; do
@@ -162,8 +166,8 @@ PY
   n_full=$(sql "$full" "SELECT COUNT(*) FROM tbt_notifications")
   echo "      full import: $n_full notifications ($(sql "$full" "SELECT COUNT(*) FROM tbt_notifications WHERE agreement = 'sps'") SPS) in $(python3 -c "print(round($t1-$t0,1))")s"
   bz_at "$cut" migrate >/dev/null 2>&1
-  bz_at "$cut" import tbt "$file" >"$cut.log" 2>&1 &
-  local pid=$! waited=0
+  bz_bg "$cut" import tbt "$file" >"$cut.log" 2>&1
+  local pid=$BG_PID waited=0
   while [ "$(sql "$cut" "SELECT COUNT(*) FROM tbt_notifications" 2>/dev/null || echo 0)" = 0 ] && [ "$waited" -lt 1500 ]; do
     sleep 0.1; waited=$((waited + 1))
   done
@@ -528,10 +532,13 @@ PY
 
 # The exam drill (e) lives in its own file.
 . scripts/lib/faults_exam.sh
+# So does the strategy drill (f).
+. scripts/lib/faults_strategy.sh
+
 # The signs drill (inspections with photos) too.
 . scripts/lib/faults_signs.sh
 
-drills=("$@"); [ ${#drills[@]} -eq 0 ] && drills=(import tbtmixed mail membership draw exam signs pg disk pgdisk)
+drills=("$@"); [ ${#drills[@]} -eq 0 ] && drills=(import tbtmixed mail membership draw exam strategy signs pg disk pgdisk)
 for d in "${drills[@]}"; do "drill_$d"; done
 [ "$FAILED" = 0 ] && echo "ALL PASS" || echo "SOME CHECKS FAILED"
 exit "$FAILED"

@@ -148,6 +148,8 @@ pub fn installed() -> Vec<web::Domain> {
         crate::standards::install(),
         crate::tbt::install(),
         crate::experts::install(),
+        crate::strategy::install(),
+        crate::registry::install(),
         crate::portal::install(),
         crate::signs::install(),
     ]

@@ -56,8 +56,8 @@ enum Cmd {
     Bench {
         /// Which figures: foundation (home page, login, memory), standards, relevance (the
         /// judged queries alone), tbt, training (exam answer saves, certificate verification),
-        /// experts, programmes (the staff application list), specs, signs (district
-        /// statistics over 200,000 signs).
+        /// experts, programmes (the staff application list), specs, strategy, registry (affected
+        /// products, declaration search), signs (district statistics over 200,000 signs).
         #[arg(long, default_value = "foundation")]
         suite: String,
         /// Seconds each load phase runs.
@@ -92,6 +92,17 @@ enum ImportCmd {
     /// Technical committees: the ISO/IEC committee list (iso_technical_committees.csv) or a
     /// CSV/XLSX of national, provincial and city committees.
     Committees { file: PathBuf },
+    /// A standardization strategy outline as structure (TOML or JSON, as
+    /// seed/strategy/guangzhou-2013-2020.toml): goals, tasks, departments, indicators.
+    Outline { file: PathBuf },
+    /// Products of an organisation (registry): CSV or XLSX of name, model, GTIN, HS code and
+    /// standards followed; each row saved once under (organisation, name, model).
+    Products {
+        file: PathBuf,
+        /// The organisation's unified social credit code.
+        #[arg(long)]
+        org: String,
+    },
     /// Public information signs: CSV or XLSX of code, district, street, address, type,
     /// standard, latitude, longitude, sign set and owner's credit code; a known code updates
     /// its sign; refused rows reported with their line and column.
@@ -265,6 +276,8 @@ async fn main() -> anyhow::Result<()> {
                 ImportCmd::Experts { file } => ("experts.import", biaozhun::experts::import::run_cli(&app, &file).await?, file),
                 ImportCmd::TradeConcerns { file } => ("tbt.trade_concerns_import", biaozhun::tbt::stc::run_cli(&app, &file).await?, file),
                 ImportCmd::Committees { file } => ("committees.import", biaozhun::committees::import::run_cli(&app, &file).await?, file),
+                ImportCmd::Outline { file } => ("strategy.import", biaozhun::strategy::store::run_cli(&app, &file).await?, file),
+                ImportCmd::Products { file, org } => ("products.import", biaozhun::registry::import::run_cli(&app, &file, &org).await?, file),
                 ImportCmd::Signs { file } => ("signs.import", biaozhun::signs::import::run_cli(&app, &file).await?, file),
             };
             biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
@@ -289,8 +302,10 @@ async fn main() -> anyhow::Result<()> {
                 "experts" => biaozhun::experts::bench::bench(seconds).await?,
                 "programmes" => biaozhun::programmes::bench::bench(seconds).await?,
                 "specs" => biaozhun::specs::bench::bench(seconds).await?,
+                "strategy" => biaozhun::strategy::bench::bench(seconds).await?,
+                "registry" => biaozhun::registry::bench::bench(seconds).await?,
                 "signs" => biaozhun::signs::bench::bench(seconds, clients).await?,
-                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, experts, programmes, specs, signs)"),
+                other => anyhow::bail!("unknown suite {other:?} (foundation, standards, relevance, tbt, training, experts, programmes, specs, strategy, registry, signs)"),
             }
         }
     }

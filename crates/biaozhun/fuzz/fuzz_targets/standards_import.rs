@@ -5,7 +5,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     for name in ["upload.csv", "upload.jsonl.gz"] {
-        if let Ok((rows, errors)) = biaozhun::standards::import::parse(name, data) {
+        if let Ok((rows, errors)) = biaozhun::standards::import::parse(name, data, &biaozhun::config::ImportLimits::default()) {
             for r in &rows {
                 assert!(r.line >= 1, "row line numbers are 1-based");
             }

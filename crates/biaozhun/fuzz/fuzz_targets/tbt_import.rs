@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok((records, errors, warnings)) = biaozhun::tbt::import::parse(data) {
+    if let Ok((records, errors, warnings)) = biaozhun::tbt::import::parse(data, &biaozhun::config::ImportLimits::default()) {
         for (line, _) in &records {
             assert!(*line >= 1, "record line numbers are 1-based");
         }

@@ -21,6 +21,25 @@ pub fn install() -> crate::web::Domain {
         jobs: Some(|r: &mut crate::jobs::Registry| {
             r.on("committees_import", import::job);
         }),
+        hooks: crate::web::Hooks { indicators: &INDICATORS, ..crate::web::Hooks::NONE },
         ..crate::web::Domain::new("committees", routes::routes)
     }
 }
+
+/// The strategy dashboard's figures this room computes: committees with their secretariat
+/// in Guangzhou (a district recorded), all levels and the international ones; none while
+/// the registry is empty (a department's reported figure stands until then).
+static INDICATORS: [IndicatorSource; 2] = [
+    IndicatorSource { key: "committees.secretariats", read: |app| Box::pin(async move { Ok(measure(app, false).await?) }) },
+    IndicatorSource { key: "committees.international_secretariats", read: |app| Box::pin(async move { Ok(measure(app, true).await?) }) },
+];
+
+async fn measure(app: &crate::App, international: bool) -> crate::web::AppResult<Option<Measure>> {
+    let c = counts(app).await?;
+    Ok((c.total > 0).then(|| match international {
+        true => Measure { value: c.international_in_guangzhou, href: Href::new("/committees?level=", "international") },
+        false => Measure { value: c.in_guangzhou, href: Href::new("/committees", "") },
+    }))
+}
+
+use crate::web::domain::{Href, IndicatorSource, Measure};

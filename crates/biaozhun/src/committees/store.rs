@@ -321,6 +321,8 @@ pub struct Counts {
     pub by_district: Vec<(String, String, i64)>,
     /// Secretariats in Guangzhou, all levels.
     pub in_guangzhou: i64,
+    /// International committees (ISO, IEC) with their secretariat in Guangzhou.
+    pub international_in_guangzhou: i64,
     pub total: i64,
 }
 
@@ -333,5 +335,9 @@ pub async fn counts(app: &App) -> AppResult<Counts> {
     let in_guangzhou = districts.iter().map(|d| d.1).sum();
     let by_district = districts.into_iter().map(|(code, n)| (code.clone(), crate::membership::model::district_name(&code), n)).collect();
     let total = by_level.iter().map(|x| x.1).sum();
-    Ok(Counts { by_level, by_district, in_guangzhou, total })
+    let international_in_guangzhou = sqlx::query_scalar("SELECT COUNT(*) FROM committees WHERE level = $1 AND district_code <> ''")
+        .bind(Level::International.as_str())
+        .fetch_one(&app.db.pool)
+        .await?;
+    Ok(Counts { by_level, by_district, in_guangzhou, international_in_guangzhou, total })
 }

@@ -103,6 +103,12 @@ pub async fn off_thread<T: Send + 'static>(read: impl FnOnce() -> Result<T, Refu
 /// worker, and a job of `kind` queued with its id; the answer leads to the job's page.
 /// `missing` is the message when no file came.
 pub async fn stage_upload(app: &App, ctx: &Ctx, mp: &mut Multipart, kind: &str, missing: &str) -> AppResult<Response> {
+    stage_upload_with(app, ctx, mp, kind, missing, serde_json::json!({})).await
+}
+
+/// As [`stage_upload`], with more fields for the job's payload beside `upload_id` (the
+/// organisation a product list is for, say).
+pub async fn stage_upload_with(app: &App, ctx: &Ctx, mp: &mut Multipart, kind: &str, missing: &str, extra: serde_json::Value) -> AppResult<Response> {
     let user = ctx.require_user()?.id;
     let file = crate::web::upload::one_file(mp, missing).await?;
     let name = crate::web::upload::clean_filename(&file.name).unwrap_or_else(|| "upload".into());
@@ -110,7 +116,11 @@ pub async fn stage_upload(app: &App, ctx: &Ctx, mp: &mut Multipart, kind: &str, 
     let data = off_thread(move || check(&file.data, &limits).map(|_| file.data)).await.map_err(|r| r.to_app_error(ctx.lang))?;
     let mut tx = app.db.begin().await?;
     let upload = crate::jobs::files::store(&mut tx, &name, &data, Some(user)).await?;
-    let job = crate::jobs::enqueue_returning(&mut tx, kind, serde_json::json!({"upload_id": upload})).await?;
+    let mut payload = serde_json::json!({"upload_id": upload});
+    if let (Some(p), serde_json::Value::Object(more)) = (payload.as_object_mut(), extra) {
+        p.extend(more);
+    }
+    let job = crate::jobs::enqueue_returning(&mut tx, kind, payload).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/jobs/{job}")).into_response())
 }

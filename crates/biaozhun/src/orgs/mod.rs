@@ -42,7 +42,7 @@ pub use store::{acting, acting_org, acting_owner, members_of};
 pub fn install() -> crate::web::Domain {
     crate::web::Domain {
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
-        migrations: &["0005_orgs", "0076_org_untrustworthy"],
+        migrations: &["0005_orgs", "0076_org_untrustworthy", "0093_org_names"],
         ..crate::web::Domain::new("orgs", routes::routes)
     }
 }

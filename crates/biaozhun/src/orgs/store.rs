@@ -206,6 +206,23 @@ where
     sqlx::query_scalar("SELECT id FROM organisations WHERE uscc = $1").bind(uscc).fetch_optional(ex).await
 }
 
+/// The organisation whose credit code embeds a legacy organisation code (GB 11714, the
+/// credit code's characters 9–17), if any; `code` is as `stdnum::orgcode::validate` gives it.
+pub async fn id_by_org_code<'e, E>(ex: E, code: &str) -> Result<Option<i64>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query_scalar("SELECT id FROM organisations WHERE substr(uscc, 9, 9) = $1 ORDER BY id LIMIT 1").bind(code).fetch_optional(ex).await
+}
+
+/// The names an organisation had before its current one, oldest first: (name, until).
+pub async fn name_history<'e, E>(ex: E, org_id: i64) -> Result<Vec<(String, i64)>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query_as("SELECT name, until_at FROM org_name_history WHERE org_id = $1 ORDER BY id").bind(org_id).fetch_all(ex).await
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct OrgUser {
     pub user_id: i64,
@@ -245,6 +262,11 @@ pub struct NewOrg<'a> {
 /// Their first organisation becomes the one they act for; another one does not.
 pub async fn register(tx: &mut Tx, org: &NewOrg<'_>, admin: i64) -> Result<i64, sqlx::Error> {
     let now = crate::util::now();
+    // A new name keeps the old one in the organisation's name history.
+    let before: Option<(i64, String)> = sqlx::query_as("SELECT id, name FROM organisations WHERE uscc = $1").bind(org.uscc).fetch_optional(&mut **tx).await?;
+    if let Some((id, old)) = before.filter(|(_, n)| n != org.name) {
+        sqlx::query("INSERT INTO org_name_history (org_id, name, until_at) VALUES ($1,$2,$3)").bind(id).bind(old).bind(now).execute(&mut **tx).await?;
+    }
     let org_id: i64 = sqlx::query_scalar(
         "INSERT INTO organisations (name, uscc, contact_name, contact_phone, contact_email, address, district_code, \
          industry, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$9) \

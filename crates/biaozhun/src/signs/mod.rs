@@ -55,7 +55,20 @@ pub fn install() -> crate::web::Domain {
         migrations: &["0100_signs"],
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
         flows: &FLOWS,
-        hooks: crate::web::Hooks { staff: Some(hooks::staff_hook), ..crate::web::Hooks::NONE },
+        hooks: crate::web::Hooks { staff: Some(hooks::staff_hook), indicators: &INDICATORS, ..crate::web::Hooks::NONE },
         ..crate::web::Domain::new("signs", routes::routes)
     }
 }
+
+/// The strategy dashboard's figure this room computes (`signs.standardised`, the outline's
+/// 106,000 baseline): signs whose last inspection found them conforming; none while the
+/// register is empty (the department's reported figure stands until then).
+static INDICATORS: [crate::web::domain::IndicatorSource; 1] = [crate::web::domain::IndicatorSource {
+    key: "signs.standardised",
+    read: |app| {
+        Box::pin(async move {
+            let c = counts(app).await?;
+            Ok((c.signs > 0).then(|| crate::web::domain::Measure { value: c.conforming, href: crate::web::domain::Href::new("/signs", "") }))
+        })
+    },
+}];

@@ -36,7 +36,21 @@ pub fn install() -> crate::web::Domain {
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
         jobs: Some(jobs::register),
         flows: &FLOWS,
-        hooks: crate::web::Hooks { staff: Some(hooks::staff_hook), member: Some(hooks::member_hook), ..crate::web::Hooks::NONE },
+        hooks: crate::web::Hooks { staff: Some(hooks::staff_hook), member: Some(hooks::member_hook), indicators: &INDICATORS, ..crate::web::Hooks::NONE },
         ..crate::web::Domain::new("specs", routes::routes)
     }
 }
+
+/// The strategy dashboard's figure this room computes: Guangzhou's local technical
+/// specifications issued, as the catalogue holds them (`DB4401…`: those imported and those
+/// published here, which enter the catalogue on publication); none while the catalogue holds
+/// none of them (a department's reported figure stands until then).
+static INDICATORS: [crate::web::domain::IndicatorSource; 1] = [crate::web::domain::IndicatorSource {
+    key: "specs.issued",
+    read: |app| {
+        Box::pin(async move {
+            let n = crate::standards::store::count_numbered(app, "DB4401").await?;
+            Ok((n > 0).then(|| crate::web::domain::Measure { value: n, href: crate::web::domain::Href::new("/standards?q=", "DB4401") }))
+        })
+    },
+}];

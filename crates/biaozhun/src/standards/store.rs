@@ -29,10 +29,33 @@ pub fn record_from_row(r: &crate::db::Row) -> Result<Record, sqlx::Error> {
     Ok(rec)
 }
 
-/// Bases of every watched standard (small: what the users follow).
+/// Bases of every watched standard (small: what the users follow), and those the rooms
+/// that follow the catalogue's changes name ([`follow_changes`]).
 pub async fn watched_bases(app: &App) -> Result<HashSet<String>, sqlx::Error> {
     let rows: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT base FROM standard_watch").fetch_all(&app.db.pool).await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
+    let mut out: HashSet<String> = rows.into_iter().map(|r| r.0).collect();
+    let followers: Vec<Follower> = FOLLOWERS.lock().map(|f| f.clone()).unwrap_or_default();
+    for (bases, _) in followers {
+        out.extend(bases(app).await?);
+    }
+    Ok(out)
+}
+
+/// The bases a following room cares about (read at the start of each import).
+pub type BasesOf = for<'a> fn(&'a App) -> futures_util::future::BoxFuture<'a, Result<HashSet<String>, sqlx::Error>>;
+type Follower = (BasesOf, &'static str);
+static FOLLOWERS: std::sync::Mutex<Vec<Follower>> = std::sync::Mutex::new(Vec::new());
+
+/// A room above follows the catalogue's changes: change events are recorded for the bases
+/// it names as for watched ones, and each event queues its job `job_kind` in the importing
+/// transaction (at most one a second), which reads them with [`events_since`]. Called from
+/// the room's `install()`; a second call with the same job changes nothing.
+pub fn follow_changes(bases: BasesOf, job_kind: &'static str) {
+    if let Ok(mut f) = FOLLOWERS.lock()
+        && !f.iter().any(|(_, k)| *k == job_kind)
+    {
+        f.push((bases, job_kind));
+    }
 }
 
 /// Loads stored records by canonical number.
@@ -222,6 +245,11 @@ pub async fn record_event(tx: &mut Tx, app: &App, standard_id: i64, norm: &str, 
     .bind(base)
     .fetch_all(&mut **tx)
     .await?;
+    let jobs: Vec<&'static str> = FOLLOWERS.lock().map(|f| f.iter().map(|(_, k)| *k).collect()).unwrap_or_default();
+    for job in jobs {
+        let dedupe = format!("{job}:{}", crate::util::now());
+        crate::jobs::enqueue(tx, job, serde_json::json!({}), Some(&dedupe)).await?;
+    }
     let link = format!("/standards/{}", percent_encoding::utf8_percent_encode(norm, percent_encoding::NON_ALPHANUMERIC));
     let key = format!("standards.notice_{kind}");
     for (owner, freq) in owners {
@@ -239,6 +267,12 @@ pub async fn record_event(tx: &mut Tx, app: &App, standard_id: i64, norm: &str, 
         }
     }
     Ok(())
+}
+
+/// Change events after `after` (id, base, kind, norm, successor), oldest first: for rooms
+/// that follow the catalogue's changes (the registry flags declarations with them).
+pub async fn events_since(app: &App, after: i64, limit: i64) -> Result<Vec<(i64, String, String, String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, base, kind, norm, successor FROM standard_events WHERE id > $1 ORDER BY id LIMIT $2").bind(after).bind(limit).fetch_all(&app.db.pool).await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -784,4 +818,21 @@ pub async fn upsert_one(app: &App, p: &Published<'_>) -> anyhow::Result<()> {
     upsert_batch(app, &[Row { line: 0, record: rec, relations }], &watched).await?;
     app.indexer.kick();
     Ok(())
+}
+
+/// Standards led or joined by Guangzhou organisations, for the strategy dashboard: records
+/// whose drafting organisations (`drafting_orgs`, as the catalogue has them) name an
+/// organisation in Guangzhou, read as a name containing “广州” (an organisation located in
+/// Guangzhou carries the city in its registered name; one registered without it is not
+/// counted). Withdrawn and replaced editions count too: they were drafted all the same.
+pub async fn guangzhou_drafted(app: &App) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM standards WHERE drafting_orgs LIKE '%广州%'").fetch_one(&app.db.pool).await
+}
+
+/// Records of the catalogue whose number starts with `prefix` (`DB4401`: Guangzhou's local
+/// technical specifications, those imported and those published through the platform),
+/// every status: what has been issued.
+pub async fn count_numbered(app: &App, prefix: &str) -> Result<i64, sqlx::Error> {
+    let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    sqlx::query_scalar("SELECT COUNT(*) FROM standards WHERE norm LIKE $1 ESCAPE '\\'").bind(pattern).fetch_one(&app.db.pool).await
 }

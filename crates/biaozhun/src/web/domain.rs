@@ -54,10 +54,28 @@ pub struct Hooks {
     pub account: Option<for<'a> fn(&'a App, &'a Ctx) -> Fut<'a, Vec<Panel>>>,
     /// A section of the site search's results.
     pub search: Option<SearchHook>,
+    /// The strategy indicators the room computes from its records (a key such as
+    /// `"signs.standardised"`, named by an outline's indicator as its `source`).
+    pub indicators: &'static [IndicatorSource],
+}
+
+/// A figure a room computes live for the strategy dashboard: `None` when the room holds no
+/// data for it yet (the indicator then stays "reported").
+#[derive(Clone, Copy)]
+pub struct IndicatorSource {
+    pub key: &'static str,
+    pub read: for<'a> fn(&'a App) -> Fut<'a, Option<Measure>>,
+}
+
+/// A computed figure and the page that lists the records behind it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Measure {
+    pub value: i64,
+    pub href: Href,
 }
 
 impl Hooks {
-    pub const NONE: Hooks = Hooks { home: None, staff: None, member: None, account: None, search: None };
+    pub const NONE: Hooks = Hooks { home: None, staff: None, member: None, account: None, search: None, indicators: &[] };
 }
 
 /// Where a home-page box goes.

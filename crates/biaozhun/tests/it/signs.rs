@@ -252,3 +252,15 @@ scenario!(a_register_is_imported_from_csv_or_xlsx_by_sign_code_with_problems_by_
     assert_eq!(stats_of(&visitor, "440105").await["signs"], 1);
     assert_eq!(t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'signs.import'").await, 3);
 });
+
+scenario!(conforming_signs_feed_the_strategy_indicator, |t: TestApp| async move {
+    let staff = t.staff("si_staff").await;
+    let source = t.app.domains.iter().flat_map(|d| d.hooks.indicators.iter()).find(|i| i.key == "signs.standardised").expect("the signs room offers signs.standardised");
+    assert!((source.read)(&t.app).await.unwrap().is_none(), "no figure while the register is empty");
+    let id = staff.api(Method::POST, "/api/v1/signs", Some(sign("440106", "SI-1"))).await.json()["id"].as_i64().unwrap();
+    staff.api(Method::POST, "/api/v1/signs", Some(sign("440106", "SI-2"))).await;
+    assert_eq!((source.read)(&t.app).await.unwrap().unwrap().value, 0);
+    assert_eq!(staff.api(Method::POST, &format!("/api/v1/signs/{id}/inspections"), Some(json!({}))).await.status, StatusCode::CREATED);
+    let m = (source.read)(&t.app).await.unwrap().unwrap();
+    assert_eq!((m.value, m.href.as_str()), (1, "/signs"));
+});

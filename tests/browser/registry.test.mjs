@@ -1,0 +1,109 @@
+// Self-declaration as an enterprise and the public see it: an organisation's administrator
+// adds a product citing a standard on "本单位的产品", declares it, the public search finds it
+// by the standard's number, and once the catalogue withdraws the standard the declaration
+// shows the flag. The organisation is set up as an approved membership would leave it (a row
+// of `organisations` and its administrator); the catalogue comes in by `biaozhun import
+// standards`, beside the running server.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, portFor, run, startSite } from './harness.mjs';
+
+const PORT = portFor(26000);
+const BASE = `http://127.0.0.1:${PORT}`;
+const PASSWORD = 'Registry-room 2026!';
+const USCC = '91440101MA59ABCD1D';
+let site;
+
+function createUser(name) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(BIN, ['user', 'create', name, '--email', `${name}@example.org`, '--data', site.dataDir], {
+      env: { ...process.env, BIAOZHUN_DATABASE_URL: '' }, stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    p.stdin.end(PASSWORD + '\n');
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`user create ${name} exited ${code}`))));
+  });
+}
+
+function sql(text) {
+  return execFileSync('sqlite3', [join(site.dataDir, 'biaozhun.db'), text], { encoding: 'utf8' });
+}
+
+async function importStandards(name, csv) {
+  const file = join(site.dataDir, name);
+  writeFileSync(file, csv);
+  await run(['import', 'standards', file, '--data', site.dataDir]);
+}
+
+before(async () => {
+  site = await startSite({ name: 'registry', port: PORT, samples: false });
+  await createUser('reg_admin');
+  const now = Math.floor(Date.now() / 1000);
+  sql(`INSERT INTO organisations (name, uscc, district_code, industry, created_at, updated_at) VALUES ('广州甲电器有限公司', '${USCC}', '440113', 'C', ${now}, ${now});
+       INSERT INTO org_users (org_id, user_id, org_role, added_at) SELECT o.id, u.id, 'admin', ${now} FROM organisations o, users u WHERE o.uscc = '${USCC}' AND u.username = 'reg_admin';`);
+  await importStandards('catalogue.csv', '标准号,中文标准名称,标准状态,发布日期,实施日期\nGB 4706.1-2005,家用和类似用途电器的安全 第1部分：通用要求,现行,2005-08-26,2006-08-01\n');
+});
+
+after(async () => {
+  await site?.stop();
+});
+
+test('an administrator adds and declares a product; the public finds it; a withdrawal flags it', async () => {
+  const context = await site.browser.newContext({ extraHTTPHeaders: { 'X-Forwarded-For': '198.51.100.60' } });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/login`);
+  await page.fill('#account', 'reg_admin');
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
+
+  await page.goto(`${BASE}/registry/products`);
+  assert.match(await page.textContent('main'), /广州甲电器有限公司/);
+  // A mistyped GTIN is shown at its field, the rest kept.
+  await page.fill('#name', '电热水壶');
+  await page.fill('#model', 'K-17');
+  await page.fill('#gtin', '6901234567893');
+  await page.fill('#hs', '8516.79');
+  await page.fill('#standards', 'GB 4706.1-2005');
+  await Promise.all([page.waitForNavigation(), page.click('form.panel button')]);
+  assert.match(await page.textContent('#err-gtin'), /商品条码/);
+  assert.equal(await page.inputValue('#name'), '电热水壶');
+  await page.fill('#gtin', '6901234567892');
+  await Promise.all([page.waitForNavigation(), page.click('form.panel button')]);
+  const product = page.locator('li.product', { hasText: '电热水壶' });
+  assert.match(await product.textContent(), /GB 4706\.1-2005 — 现行/);
+  await Promise.all([page.waitForNavigation(), product.locator('button', { hasText: '公开声明' }).click()]);
+  assert.match(await page.locator('li.product', { hasText: '电热水壶' }).textContent(), /已公开声明/);
+
+  // The public search, without an account.
+  const visitor = await (await site.browser.newContext({ extraHTTPHeaders: { 'X-Forwarded-For': '198.51.100.61' } })).newPage();
+  await visitor.goto(`${BASE}/registry`);
+  await visitor.fill('#standard', 'GB 4706.1');
+  await Promise.all([visitor.waitForNavigation(), visitor.click('form.filters button')]);
+  const found = visitor.locator('li.declaration', { hasText: '电热水壶' });
+  assert.match(await found.textContent(), /广州甲电器有限公司/);
+  assert.match(await found.textContent(), /现行/);
+  assert.equal(await visitor.locator('.flag').count(), 0);
+
+  // The catalogue withdraws the standard: the server's jobs flag the declaration.
+  await importStandards('withdrawn.csv', '标准号,中文标准名称,标准状态,发布日期,实施日期\nGB 4706.1-2005,家用和类似用途电器的安全 第1部分：通用要求,废止,2005-08-26,2006-08-01\n');
+  let flag = '';
+  for (let i = 0; i < 40 && !flag; i++) {
+    await visitor.reload();
+    if (await visitor.locator('.flag').count()) flag = await visitor.locator('.flag').first().textContent();
+    else await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.match(flag, /所引标准 GB 4706\.1-2005 已废止，无代替标准/);
+  assert.match(await visitor.locator('li.declaration').first().textContent(), /废止/);
+  // The organisation's administrator is told (by the job that follows the catalogue).
+  let told = '';
+  for (let i = 0; i < 40 && !/自我声明引用的标准已变更/.test(told); i++) {
+    await page.goto(`${BASE}/notifications`);
+    told = await page.textContent('main');
+    if (!/自我声明引用的标准已变更/.test(told)) await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.match(told, /自我声明引用的标准已变更：电热水壶/);
+  assert.match(told, /GB 4706\.1-2005 withdrawn/);
+});
