@@ -189,3 +189,33 @@ fn cpu_model() -> String {
         .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
         .unwrap_or_else(|| "unknown CPU".into())
 }
+
+/// A fresh site for a domain's bench, in this process: its own temporary folder with a
+/// SQLite database (or the database of `BIAOZHUN_BENCH_DATABASE_URL`, which must be empty),
+/// a free local port, jobs and rate limits off. The bench fills it through the app, then
+/// serves it with `tokio::spawn(app.clone().serve(listener, std::future::pending()))`.
+pub struct Site {
+    pub app: crate::App,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    pub dir: std::path::PathBuf,
+    pub listener: tokio::net::TcpListener,
+}
+
+pub async fn site(name: &str) -> anyhow::Result<Site> {
+    let dir = std::env::temp_dir().join(format!("biaozhun-bench-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let database_url = std::env::var("BIAOZHUN_BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.display()));
+    let config = crate::config::Config {
+        data_dir: dir.clone(),
+        database_url,
+        base_url: base.clone(),
+        run_jobs: false,
+        rate_limit: crate::config::RateLimit { enabled: false, ..Default::default() },
+        ..crate::config::Config::default()
+    };
+    let app = crate::App::init(config).await?.app;
+    Ok(Site { app, base, dir, listener })
+}

@@ -255,8 +255,7 @@ async fn import_with(app: &App, bytes: &[u8], bar: Option<&indicatif::ProgressBa
 /// `biaozhun import committees FILE`, with a progress bar.
 pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String> {
     let bytes = std::fs::read(file)?;
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    let bar = crate::imports::progress_bar("records");
     let report = import_bytes(app, &bytes, Some(&bar)).await?;
     bar.finish();
     println!("{}", report.summary());

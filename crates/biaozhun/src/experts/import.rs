@@ -328,8 +328,7 @@ pub async fn job(app: App, job_id: i64, payload: serde_json::Value) -> anyhow::R
 /// `biaozhun import experts FILE`: with a progress bar; answers the summary.
 pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String> {
     let data = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} experts ({per_sec}, {eta})").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    let bar = crate::imports::progress_bar("experts");
     let b = bar.clone();
     let report = import_bytes(app, &data, &Actor::system(Lang::Zh), move |done, total| {
         b.set_length(total as u64);
@@ -339,8 +338,6 @@ pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String
     .await?;
     bar.finish_and_clear();
     println!("{}", report.summary());
-    for p in &report.errors {
-        println!("line {}, column {}: {}", p.line, p.column, p.message);
-    }
+    crate::imports::print_problems(&report.errors);
     Ok(report.summary())
 }

@@ -141,3 +141,19 @@ mod tests {
         assert_eq!((json["code"].as_str(), json["args"]["text"].as_str()), (Some("not_a_date"), Some("2024-13-45")));
     }
 }
+
+/// The progress bar of an import on the command line, counting `unit` (records, people,
+/// signs…) with their rate and the time left.
+pub fn progress_bar(unit: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {unit} ({{per_sec}}, {{eta}})");
+    bar.set_style(indicatif::ProgressStyle::with_template(&template).unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    bar
+}
+
+/// Prints an import's refused rows on the command line, one a line with its line and column.
+pub fn print_problems(problems: &[Problem]) {
+    for p in problems {
+        println!("line {}, column {}: {}", p.line, if p.column.is_empty() { "-" } else { &p.column }, p.message);
+    }
+}

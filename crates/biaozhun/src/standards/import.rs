@@ -419,8 +419,7 @@ fn batches<'a, K: PartialEq>(keys: &'a [K], size: usize) -> impl Iterator<Item =
 pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String> {
     let bytes = std::fs::read(file)?;
     let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    let bar = crate::imports::progress_bar("records");
     // This process's index takes each stored batch in while the next one is stored, and
     // commits once at the end, so the figure includes indexing.
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

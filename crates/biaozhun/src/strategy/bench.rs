@@ -10,22 +10,9 @@ use super::store;
 const YEARS: i64 = 10;
 
 pub async fn bench(seconds: u64) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("biaozhun-bench-strategy-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let config = crate::config::Config {
-        data_dir: dir.clone(),
-        database_url: format!("sqlite://{}/bench.db", dir.display()),
-        base_url: format!("http://{addr}"),
-        run_jobs: false,
-        rate_limit: crate::config::RateLimit { enabled: false, ..Default::default() },
-        ..crate::config::Config::default()
-    };
-    let app = crate::App::init(config).await?.app;
+    let crate::bench::Site { app, base, dir, listener } = crate::bench::site("strategy").await?;
     let rows = fill(&app).await?;
     tokio::spawn(app.clone().serve(listener, std::future::pending()));
-    let base = format!("http://{addr}");
     println!("strategy bench: {rows} daily values ({YEARS} years × every indicator) on {}", dir.display());
     println!("server: release={}; 4 clients, {seconds}s a phase\n", !cfg!(debug_assertions));
     let phases: [(&str, &str); 4] = [

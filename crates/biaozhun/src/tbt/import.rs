@@ -565,11 +565,7 @@ pub async fn job(app: App, job_id: i64, payload: serde_json::Value) -> anyhow::R
 /// Imports a file with a progress bar and returns the report's summary.
 pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String> {
     let data = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} notifications ({per_sec}, {eta})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = crate::imports::progress_bar("notifications");
     let started = std::time::Instant::now();
     let b = bar.clone();
     let report = import_bytes(app, &data, move |done, total| {
@@ -580,9 +576,7 @@ pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String
     .await?;
     bar.finish_and_clear();
     println!("{} in {:.1}s", report.summary(), started.elapsed().as_secs_f64());
-    for p in &report.errors {
-        println!("line {}, column {}: {}", p.line, p.column, p.message);
-    }
+    crate::imports::print_problems(&report.errors);
     for p in &report.warnings {
         println!("warning: line {}, column {}: {}", p.line, p.column, p.message);
     }

@@ -425,9 +425,7 @@ pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String
     let started = std::time::Instant::now();
     let report = import_bytes(app, &data).await?;
     println!("{} in {:.1}s", report.summary(), started.elapsed().as_secs_f64());
-    for p in &report.errors {
-        println!("line {}, column {}: {}", p.line, p.column, p.message);
-    }
+    crate::imports::print_problems(&report.errors);
     Ok(report.summary())
 }
 

@@ -55,22 +55,8 @@ async fn accounts(app: &crate::App, n: usize) -> anyhow::Result<Vec<String>> {
 }
 
 pub async fn bench(seconds: u64, clients: usize) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("biaozhun-training-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let database_url = std::env::var("BIAOZHUN_BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.display()));
-    let config = crate::config::Config {
-        data_dir: dir.clone(),
-        database_url,
-        base_url: base.clone(),
-        run_jobs: false,
-        rate_limit: crate::config::RateLimit { enabled: false, ..Default::default() },
-        ..crate::config::Config::default()
-    };
-    let started = crate::App::init(config).await?;
-    let app = started.app.clone();
-    tokio::spawn(started.app.serve(listener, std::future::pending()));
+    let crate::bench::Site { app, base, dir, listener } = crate::bench::site("training").await?;
+    tokio::spawn(app.clone().serve(listener, std::future::pending()));
     println!("training bench on {} ({})", dir.display(), if app.config.database_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" });
 
     // The exam: a bank of 20 single-choice questions imported as an association's sheet, a

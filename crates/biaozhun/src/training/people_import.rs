@@ -245,8 +245,7 @@ async fn create(tx: &mut crate::db::Tx, p: &Person) -> anyhow::Result<Option<i64
 /// The command line: a progress bar, the summary and the refused rows.
 pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String> {
     let data = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} people ({per_sec}, {eta})").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    let bar = crate::imports::progress_bar("people");
     let started = std::time::Instant::now();
     let b = bar.clone();
     let report = import_bytes(app, &data, move |done, total| {
@@ -256,9 +255,7 @@ pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String
     .await?;
     bar.finish_and_clear();
     println!("{} in {:.1}s", report.summary(), started.elapsed().as_secs_f64());
-    for p in &report.refused {
-        println!("line {}, column {}: {}", p.line, if p.column.is_empty() { "-" } else { &p.column }, p.message);
-    }
+    crate::imports::print_problems(&report.refused);
     if report.created > 0 {
         println!("New accounts have no password yet: each person sets one with \"forgot password\" (/password/forgot) and their address.");
     }
