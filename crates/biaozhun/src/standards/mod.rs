@@ -6,6 +6,7 @@ pub mod check;
 pub mod glossary;
 pub mod hooks;
 pub mod import;
+pub mod lookups;
 pub mod model;
 pub mod page;
 pub mod ranking;
