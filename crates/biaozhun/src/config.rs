@@ -31,6 +31,9 @@ pub struct Config {
     pub db_acquire_timeout_secs: u64,
     /// Run background jobs (mail, digests) in this process.
     pub run_jobs: bool,
+    /// Let webhooks reach addresses inside the network (loopback, private and link-local
+    /// ranges). Off: a subscriber cannot make the server call its own neighbours.
+    pub webhooks_reach_private: bool,
     pub smtp: Smtp,
     /// Limits on search, validity checks and bulk exports, held across servers (see
     /// docs/reliability/security.md).
@@ -131,6 +134,7 @@ impl Default for Config {
             db_pool_size: 8,
             db_acquire_timeout_secs: 3,
             run_jobs: true,
+            webhooks_reach_private: false,
             smtp: Smtp {
                 port: 587,
                 security: "starttls".into(),

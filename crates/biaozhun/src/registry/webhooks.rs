@@ -60,6 +60,42 @@ pub async fn emit(tx: &mut Tx, event: &str, data: Value) -> Result<(), sqlx::Err
     Ok(())
 }
 
+/// True for an address a webhook may not reach unless the operator allows it: loopback,
+/// private (RFC 1918, unique local), link-local, shared (100.64/10), unspecified,
+/// multicast and broadcast addresses, and IPv4 mapped into IPv6 the same way.
+pub fn internal(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v) => {
+            let o = v.octets();
+            v.is_loopback() || v.is_private() || v.is_link_local() || v.is_unspecified() || v.is_multicast() || v.is_broadcast() || (o[0] == 100 && (o[1] & 0xc0) == 64) || o[0] == 0
+        }
+        IpAddr::V6(v) => {
+            if let Some(m) = v.to_ipv4_mapped() {
+                return internal(IpAddr::V4(m));
+            }
+            let s = v.segments();
+            v.is_loopback() || v.is_unspecified() || v.is_multicast() || (s[0] & 0xfe00) == 0xfc00 || (s[0] & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// Where a delivery may go: the host and the checked address to pin the request to (none
+/// when private addresses are allowed), or why not.
+async fn reachable(url: &str, allow_private: bool) -> Result<Option<(String, std::net::SocketAddr)>, String> {
+    if allow_private {
+        return Ok(None);
+    }
+    let parsed = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
+    let host = parsed.host_str().ok_or("no host")?.trim_start_matches('[').trim_end_matches(']').to_string();
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port)).await.map_err(|e| format!("{host}: {e}"))?.collect();
+    match addrs.iter().find(|a| internal(a.ip())) {
+        Some(a) => Err(format!("{host} resolves to {} inside the network", a.ip())),
+        None => addrs.first().map(|a| Some((host.clone(), *a))).ok_or_else(|| format!("{host}: no address")),
+    }
+}
+
 /// The `registry_webhook` job: one delivery attempt.
 pub async fn deliver_job(app: App, _job: i64, payload: Value) -> anyhow::Result<()> {
     let id = payload.get("delivery").and_then(Value::as_str).ok_or_else(|| anyhow::anyhow!("no delivery"))?.to_string();
@@ -73,8 +109,22 @@ pub async fn deliver_job(app: App, _job: i64, payload: Value) -> anyhow::Result<
     if status == "delivered" {
         return Ok(());
     }
-    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).redirect(reqwest::redirect::Policy::none()).build()?;
+    // The address is resolved here and the request pinned to what was checked, so a name
+    // that resolves elsewhere a moment later (DNS rebinding) reaches nothing new.
+    let target = match reachable(&url, app.config.webhooks_reach_private).await {
+        Ok(t) => t,
+        Err(refusal) => {
+            sqlx::query("UPDATE registry_webhook_deliveries SET attempts = attempts + 1, last_error = $1, status = 'refused' WHERE id = $2").bind(&refusal).bind(&id).execute(&app.db.pool).await?;
+            tracing::warn!("webhook delivery {id} to {url} refused: {refusal}");
+            return Ok(());
+        }
+    };
+    let mut client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).redirect(reqwest::redirect::Policy::none());
+    if let Some((host, addr)) = target {
+        client = client.resolve(&host, addr);
+    }
     let answer = client
+        .build()?
         .post(&url)
         .header("content-type", "application/json")
         .header("x-biaozhun-delivery", &id)
@@ -144,6 +194,12 @@ pub async fn api_create(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() || url.len() > 500 {
         return Err(AppError::invalid("url", ctx.t("registry.err_webhook_url")));
     }
+    // An address written as an IP inside the network is refused at once (names are checked
+    // at each delivery, when they are resolved).
+    let literal = parsed.host_str().and_then(|h| h.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().ok());
+    if !app.config.webhooks_reach_private && (literal.is_some_and(internal) || parsed.host_str().is_some_and(|h| h.eq_ignore_ascii_case("localhost"))) {
+        return Err(AppError::invalid("url", ctx.t("registry.err_webhook_internal")));
+    }
     let secret = random_hex(24);
     let mut tx = app.db.begin().await?;
     let id: i64 = sqlx::query_scalar("INSERT INTO registry_webhooks (user_id, url, secret, created_at) VALUES ($1,$2,$3,$4) RETURNING id")
@@ -184,6 +240,26 @@ pub async fn api_deliveries(State(app): State<App>, ctx: Ctx, Path(id): Path<i64
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn addresses_inside_the_network_are_internal() {
+        for a in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fc00::1", "fe80::1", "::ffff:127.0.0.1", "224.0.0.1"] {
+            assert!(super::internal(a.parse().unwrap()), "{a}");
+        }
+        for a in ["93.184.216.34", "8.8.8.8", "2606:2800:220:1::1", "100.128.0.1"] {
+            assert!(!super::internal(a.parse().unwrap()), "{a}");
+        }
+    }
+
+    #[tokio::test]
+    async fn deliveries_to_the_network_inside_are_refused_unless_allowed() {
+        assert!(super::reachable("http://127.0.0.1:9/hook", false).await.unwrap_err().contains("inside the network"));
+        assert!(super::reachable("http://[::1]:9/hook", false).await.is_err());
+        assert!(super::reachable("http://localhost:9/hook", false).await.is_err(), "a name is judged by what it resolves to");
+        assert_eq!(super::reachable("http://127.0.0.1:9/hook", true).await, Ok(None));
+        let (host, addr) = super::reachable("http://93.184.216.34:8080/hook", false).await.unwrap().unwrap();
+        assert_eq!((host.as_str(), addr.to_string().as_str()), ("93.184.216.34", "93.184.216.34:8080"), "pinned to the address checked");
+    }
+
     #[test]
     fn signatures_are_hmac_sha256_of_the_body() {
         // RFC 4231 test case 2.

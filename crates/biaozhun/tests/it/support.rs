@@ -168,6 +168,8 @@ impl TestApp {
             database_url,
             base_url: format!("http://{addr}"),
             run_jobs: false,
+            // The tests' webhook subscribers listen on this machine.
+            webhooks_reach_private: true,
             trust_proxy: true,
             max_upload_bytes: 1024 * 1024,
             ..Config::default()
