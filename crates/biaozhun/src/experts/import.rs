@@ -105,7 +105,7 @@ pub struct Row {
 
 /// Reads a file into rows and problems, within the bounds of `limits`.
 pub fn parse(data: &[u8], limits: &ImportLimits) -> Result<(Vec<Row>, Vec<Problem>), imports::Refusal> {
-    let read = imports::read(data, limits, cell)?;
+    let read = imports::read(data, limits, imports::cell_text)?;
     let mut problems = read.problems;
     let Table::Rows(rows) = read.table else {
         problems.push(Problem::new(1, "", "expert_header"));
@@ -191,19 +191,6 @@ pub fn parse(data: &[u8], limits: &ImportLimits) -> Result<(Vec<Row>, Vec<Proble
         out.push(Row { line: row.line, profile, tier });
     }
     Ok((out, problems))
-}
-
-fn cell(d: &calamine::Data) -> String {
-    use calamine::Data;
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => b.to_string(),
-        other => other.to_string(),
-    }
 }
 
 /// What a kept row did.

@@ -157,3 +157,14 @@ pub fn print_problems(problems: &[Problem]) {
         println!("line {}, column {}: {}", p.line, if p.column.is_empty() { "-" } else { &p.column }, p.message);
     }
 }
+
+/// A workbook cell as most imports read it: whole numbers (below 10^15) without a decimal
+/// point (`9787115` rather than `9787115.0`), an empty cell as nothing, anything else as
+/// calamine writes it.
+pub fn cell_text(c: &calamine::Data) -> String {
+    match c {
+        calamine::Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        calamine::Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}

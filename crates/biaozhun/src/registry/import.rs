@@ -36,7 +36,7 @@ pub struct Parsed {
 
 /// Reads the file into rows to keep and the problems of the others.
 pub fn parse(data: &[u8], limits: &crate::config::ImportLimits) -> anyhow::Result<Parsed> {
-    let read = imports::read(data, limits, cell)?;
+    let read = imports::read(data, limits, imports::cell_text)?;
     let Table::Rows(rows) = read.table else {
         return Ok(Parsed { lines: vec![], problems: vec![Problem::new(1, "", "registry_no_header")] });
     };
@@ -94,19 +94,6 @@ fn problem_code(field: &str) -> &'static str {
         "gtin" => "registry_gtin",
         "hs" => "registry_hs",
         _ => "registry_standard",
-    }
-}
-
-fn cell(d: &calamine::Data) -> String {
-    use calamine::Data;
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => b.to_string(),
-        other => other.to_string(),
     }
 }
 

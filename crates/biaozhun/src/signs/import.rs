@@ -79,7 +79,7 @@ pub struct Parsed {
 
 /// Reads the file (no database).
 pub fn parse(data: &[u8], limits: &crate::config::ImportLimits) -> anyhow::Result<Parsed> {
-    let read = imports::read(data, limits, cell)?;
+    let read = imports::read(data, limits, imports::cell_text)?;
     let Table::Rows(rows) = read.table else {
         return Ok(Parsed { entries: vec![], problems: vec![Problem::new(1, "", "signs_no_header")] });
     };
@@ -135,19 +135,6 @@ pub fn parse(data: &[u8], limits: &crate::config::ImportLimits) -> anyhow::Resul
         entries.push(Entry { line: r.line, sign, headings: headings.clone() });
     }
     Ok(Parsed { entries, problems })
-}
-
-fn cell(d: &calamine::Data) -> String {
-    use calamine::Data;
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => b.to_string(),
-        other => other.to_string(),
-    }
 }
 
 /// What an import did.

@@ -60,20 +60,11 @@ fn column_of(header: &str) -> Option<Col> {
     })
 }
 
-/// A workbook cell as text: whole numbers without a decimal point.
-fn cell_text(c: &calamine::Data) -> String {
-    match c {
-        calamine::Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        calamine::Data::Empty => String::new(),
-        other => other.to_string(),
-    }
-}
-
 /// Reads a bank file (XLSX, CSV/TSV in UTF-8, UTF-16 or GBK, gzip of those) into questions
 /// and the problems of the rows that cannot be kept. A pure function of the bytes and the
 /// bounds: no I/O, no panics (the fuzz target `exam_bank_import` holds it to that).
 pub fn parse(bytes: &[u8], limits: &ImportLimits) -> Result<(Vec<QuestionIn>, Vec<Problem>), Refusal> {
-    let read = imports::read(bytes, limits, cell_text)?;
+    let read = imports::read(bytes, limits, imports::cell_text)?;
     let mut problems = read.problems;
     let rows = match read.table {
         Table::Rows(rows) => rows,
