@@ -8,6 +8,7 @@ use crate::db::Tx;
 use crate::web::{AppError, AppResult, Ctx};
 use crate::workflow::{self, Actor, Step};
 use serde::Serialize;
+use sqlx::Row;
 use std::collections::{BTreeMap, HashSet};
 
 /// An expert as staff see them (the public sees name, title and fields only).
@@ -113,65 +114,53 @@ pub async fn set_fields(tx: &mut Tx, id: i64, fields: &str, industry: &str) -> A
 pub async fn insert(tx: &mut Tx, p: &Profile, user_id: Option<i64>, status: &str, created_by: Option<i64>) -> AppResult<i64> {
     let now = crate::util::now();
     let org_id = org_of(tx, &p.org_uscc).await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO experts (user_id, name, title, org_id, org_name, org_uscc, fields, industry, qualifications, languages, intl_roles, committees, \
-         email, email_key, phone, id_number, status, created_by, created_at, updated_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$19) RETURNING id",
-    )
-    .bind(user_id)
-    .bind(&p.name)
-    .bind(&p.title)
-    .bind(org_id)
-    .bind(&p.org_name)
-    .bind(&p.org_uscc)
-    .bind(&p.fields)
-    .bind(&p.industry)
-    .bind(&p.qualifications)
-    .bind(&p.languages)
-    .bind(&p.intl_roles)
-    .bind(&p.committees)
-    .bind(&p.email)
-    .bind(&p.email_key)
-    .bind(&p.phone)
-    .bind(&p.id_number)
-    .bind(status)
-    .bind(created_by)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
+    let sql = "INSERT INTO experts (name, title, org_id, org_name, org_uscc, fields, industry, qualifications, languages, intl_roles, committees, \
+         email, email_key, phone, id_number, user_id, status, created_by, created_at, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$19) RETURNING id";
+    let id: i64 = bind_profile(sqlx::query(sql), org_id, p)
+        .bind(user_id)
+        .bind(status)
+        .bind(created_by)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get::<i64, _>(0)?;
     set_fields(tx, id, &p.fields, &p.industry).await?;
     Ok(id)
+}
+
+/// Binds a profile's fifteen columns, in the order the INSERT and the UPDATE name them.
+fn bind_profile<'q>(q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>, org_id: Option<i64>, p: &'q Profile) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(&p.name)
+        .bind(&p.title)
+        .bind(org_id)
+        .bind(&p.org_name)
+        .bind(&p.org_uscc)
+        .bind(&p.fields)
+        .bind(&p.industry)
+        .bind(&p.qualifications)
+        .bind(&p.languages)
+        .bind(&p.intl_roles)
+        .bind(&p.committees)
+        .bind(&p.email)
+        .bind(&p.email_key)
+        .bind(&p.phone)
+        .bind(&p.id_number)
 }
 
 /// Overwrites a profile's text at the version read (409 when it moved or changed first).
 pub async fn overwrite(tx: &mut Tx, id: i64, version: i64, p: &Profile) -> AppResult<bool> {
     let org_id = org_of(tx, &p.org_uscc).await?;
-    let n = sqlx::query(
-        "UPDATE experts SET name = $1, title = $2, org_id = $3, org_name = $4, org_uscc = $5, fields = $6, industry = $7, qualifications = $8, \
+    let sql = "UPDATE experts SET name = $1, title = $2, org_id = $3, org_name = $4, org_uscc = $5, fields = $6, industry = $7, qualifications = $8, \
          languages = $9, intl_roles = $10, committees = $11, email = $12, email_key = $13, phone = $14, id_number = $15, \
-         version = version + 1, updated_at = $16 WHERE id = $17 AND version = $18",
-    )
-    .bind(&p.name)
-    .bind(&p.title)
-    .bind(org_id)
-    .bind(&p.org_name)
-    .bind(&p.org_uscc)
-    .bind(&p.fields)
-    .bind(&p.industry)
-    .bind(&p.qualifications)
-    .bind(&p.languages)
-    .bind(&p.intl_roles)
-    .bind(&p.committees)
-    .bind(&p.email)
-    .bind(&p.email_key)
-    .bind(&p.phone)
-    .bind(&p.id_number)
-    .bind(crate::util::now())
-    .bind(id)
-    .bind(version)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
+         version = version + 1, updated_at = $16 WHERE id = $17 AND version = $18";
+    let n = bind_profile(sqlx::query(sql), org_id, p)
+        .bind(crate::util::now())
+        .bind(id)
+        .bind(version)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
     if n == 0 {
         return Ok(false);
     }
