@@ -4,13 +4,24 @@
 //! changes nothing. A row that cannot be kept is reported with its line, the column as the
 //! file names it and the reason (a district outside Guangzhou, a street not in the district,
 //! a standard outside GB/T 10001, GB/T 20501 and GB/T 15566, coordinates outside WGS-84, an
-//! owner not registered here). The good rows go in one transaction with the district counts.
+//! owner not registered here), worded in the reader's language from its code. The good rows
+//! go in transactions of [`BATCH`] rows with the district counts (a run cut short is completed
+//! by running the file again). Staff upload the same files at `/staff/signs/import`: a job
+//! (`signs_import`) with the house's progress page and the refused rows by line and column.
 
 use super::model::{self, SignIn};
 use super::store::{self, Saved};
 use crate::App;
 use crate::imports::{self, Problem, Row, Table};
-use crate::web::AppError;
+use crate::web::{Access, AppError, Ctx, Lang, Routes};
+use serde_json::{Value, json};
+
+/// Rows stored in one transaction.
+pub const BATCH: usize = 200;
+
+pub fn routes() -> Routes {
+    Routes::new().get("/staff/signs/import", Access::Staff, upload_page).post("/staff/signs/import", Access::Staff, upload)
+}
 
 /// The columns, by the headings a file may use (compared without case, spaces and `_`).
 const COLUMNS: &[(&str, &[&str])] = &[
@@ -147,41 +158,131 @@ pub struct Report {
 }
 
 impl Report {
+    fn refused_rows(&self) -> usize {
+        self.refused.iter().map(|p| p.line).collect::<std::collections::BTreeSet<_>>().len()
+    }
+
     pub fn summary(&self) -> String {
-        let refused_rows = self.refused.iter().map(|p| p.line).collect::<std::collections::BTreeSet<_>>().len();
-        format!("{} rows: {} signs added, {} updated, {} rows refused", self.rows, self.added, self.updated, refused_rows)
+        format!("{} rows: {} signs added, {} updated, {} rows refused", self.rows, self.added, self.updated, self.refused_rows())
+    }
+
+    /// The summary as data, worded in the reader's language on the job's page.
+    pub fn said(&self) -> Value {
+        json!({"key": "signs.import_summary", "args": {"rows": self.rows, "added": self.added, "updated": self.updated, "refused": self.refused_rows()}})
     }
 }
 
-/// Imports a file; `progress(done, total)` is called as rows are stored.
-pub async fn import_bytes(app: &App, data: &[u8], mut progress: impl FnMut(usize, usize)) -> anyhow::Result<Report> {
+/// The problem code of a field the checks refused (`problem.signs_bad_<field>`).
+fn problem_code(field: &str) -> &'static str {
+    match field {
+        "code" => "signs_bad_code",
+        "district" => "signs_bad_district",
+        "street" => "signs_bad_street",
+        "address" => "signs_bad_address",
+        "type" => "signs_bad_type",
+        "standard" => "signs_bad_standard",
+        "lat" => "signs_bad_lat",
+        "lon" => "signs_bad_lon",
+        "set_name" => "signs_bad_set_name",
+        _ => "signs_bad_owner",
+    }
+}
+
+/// The cell a field's problem quotes.
+fn cell_of(sign: &SignIn, field: &str) -> String {
+    let deg = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    match field {
+        "code" => sign.code.clone().unwrap_or_default(),
+        "district" => sign.district.clone(),
+        "street" => sign.street.clone(),
+        "address" => sign.address.clone(),
+        "type" => sign.sign_type.clone(),
+        "standard" => sign.standard.clone(),
+        "lat" => deg(sign.lat),
+        "lon" => deg(sign.lon),
+        "set_name" => sign.set_name.clone().unwrap_or_default(),
+        _ => sign.owner.clone().unwrap_or_default(),
+    }
+}
+
+/// Imports a file; `progress(done, total)` is awaited after each batch is stored.
+pub async fn import_bytes<F, Fut>(app: &App, data: &[u8], mut progress: F) -> anyhow::Result<Report>
+where
+    F: FnMut(usize, usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let limits = app.config.imports.clone();
     let owned = data.to_vec();
     let Parsed { entries, problems: mut refused } = tokio::task::spawn_blocking(move || parse(&owned, &limits)).await??;
     let mut report = Report { rows: entries.len() + refused.iter().map(|p| p.line).collect::<std::collections::BTreeSet<_>>().len(), ..Default::default() };
     let total = entries.len();
-    let mut tx = app.db.begin().await?;
-    for (done, e) in entries.iter().enumerate() {
-        let heading = |field: &str| e.headings.iter().find(|h| h.0 == field).map(|h| h.1.clone()).unwrap_or_else(|| field.to_string());
-        let saved = match e.sign.check() {
-            Ok(checked) => store::save(&mut tx, None, &checked, true).await,
-            Err(err) => Err(err),
-        };
-        match saved {
-            Ok(Saved::Added(_)) => report.added += 1,
-            Ok(Saved::Updated(_)) => report.updated += 1,
-            Err(AppError::Invalid { field, message }) => {
-                let field = field.unwrap_or_default();
-                refused.push(Problem::new(e.line, heading(&field), "signs_field").arg("text", message));
+    let mut done = 0;
+    for chunk in entries.chunks(BATCH) {
+        let mut tx = app.db.begin().await?;
+        for e in chunk {
+            let heading = |field: &str| e.headings.iter().find(|h| h.0 == field).map(|h| h.1.clone()).unwrap_or_else(|| field.to_string());
+            let saved = match e.sign.check(Lang::En) {
+                Ok(checked) => store::save(&mut tx, None, &checked, true).await,
+                Err(err) => Err(err),
+            };
+            match saved {
+                Ok(Saved::Added(_)) => report.added += 1,
+                Ok(Saved::Updated(_)) => report.updated += 1,
+                Err(AppError::Invalid { field, .. }) => {
+                    let field = field.unwrap_or_default();
+                    refused.push(Problem::new(e.line, heading(&field), problem_code(&field)).arg("text", cell_of(&e.sign, &field)));
+                }
+                Err(other) => return Err(anyhow::anyhow!("line {}: {other}", e.line)),
             }
-            Err(other) => return Err(anyhow::anyhow!("line {}: {other}", e.line)),
         }
-        progress(done + 1, total);
+        tx.commit().await?;
+        done += chunk.len();
+        progress(done, total).await;
     }
-    tx.commit().await?;
     refused.sort_by_key(|p| p.line);
     report.refused = refused;
     Ok(report)
+}
+
+/// The staff page of the upload.
+async fn upload_page(axum::extract::State(app): axum::extract::State<App>, ctx: Ctx) -> crate::web::AppResult<axum::response::Response> {
+    ctx.render(&app, "signs/import.html", minijinja::context! { batch => BATCH })
+}
+
+/// Staff upload a register (the CSRF token in the query, as multipart forms carry it); the
+/// job's page follows its progress and lists the refused rows.
+async fn upload(axum::extract::State(app): axum::extract::State<App>, ctx: Ctx, mut mp: axum::extract::Multipart) -> crate::web::AppResult<axum::response::Response> {
+    let r = imports::stage_upload_with(&app, &ctx, &mut mp, "signs_import", &ctx.t("signs.err_no_file"), json!({"user_id": ctx.user_id()})).await?;
+    let job = r.headers().get(axum::http::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    crate::auth::audit::log(&app, &ctx, "signs.import", job, "upload").await;
+    Ok(r)
+}
+
+/// The `signs_import` job: an uploaded register, with its progress by batch, the summary
+/// and the refused rows (by code, worded for the reader). The upload is audited as
+/// `signs.import` with the staff member who made it.
+pub async fn job(app: App, job_id: i64, payload: Value) -> anyhow::Result<()> {
+    let upload = payload.get("upload_id").and_then(Value::as_i64).ok_or_else(|| anyhow::anyhow!("no upload_id"))?;
+    let Some((name, bytes)) = crate::jobs::files::load(&app, upload).await? else { anyhow::bail!("the uploaded file is gone") };
+    let app2 = app.clone();
+    let result = import_bytes(&app, &bytes, move |done, total| {
+        let app = app2.clone();
+        async move {
+            let _ = crate::jobs::progress(&app, job_id, done as i64, total as i64).await;
+        }
+    })
+    .await;
+    let value = match result {
+        Ok(report) => {
+            json!({
+                "summary": format!("{name}: {}", report.summary()), "file": name, "said": report.said(), "link": "/signs",
+                "added": report.added, "updated": report.updated, "errors": report.refused.iter().take(500).collect::<Vec<_>>(),
+            })
+        }
+        Err(e) => json!({"summary": format!("{name}: {e:#}")}),
+    };
+    crate::jobs::set_result(&app, job_id, &value).await?;
+    Ok(())
 }
 
 /// The command line: a progress bar, the summary and the refused rows.
@@ -193,6 +294,7 @@ pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String
     let report = import_bytes(app, &data, move |done, total| {
         b.set_length(total as u64);
         b.set_position(done as u64);
+        std::future::ready(())
     })
     .await?;
     bar.finish_and_clear();
@@ -215,6 +317,6 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert_eq!((problems[0].line, problems[0].column.as_str(), problems[0].code.as_str()), (3, "编号", "signs_no_code"));
         assert_eq!((problems[1].line, problems[1].column.as_str()), (4, "纬度"));
-        assert!(entries[0].sign.check().is_ok());
+        assert!(entries[0].sign.check(Lang::Zh).is_ok());
     }
 }

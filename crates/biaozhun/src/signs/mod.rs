@@ -6,12 +6,14 @@
 //! rolled-up counts in the same transaction as the records (docs/signs.md).
 
 pub mod bench;
+pub mod edit;
 pub mod hooks;
 pub mod import;
 pub mod inspectors;
 pub mod model;
 pub mod policy;
 pub mod routes;
+pub mod sets;
 pub mod store;
 
 /// Signs brought to standard that the outline counts as its baseline.
@@ -52,7 +54,8 @@ pub async fn counts(app: &crate::App) -> crate::web::AppResult<Counts> {
 /// The room as the house installs it.
 pub fn install() -> crate::web::Domain {
     crate::web::Domain {
-        migrations: &["0100_signs"],
+        migrations: &["0100_signs", "0125_sign_sets"],
+        jobs: Some(|r| r.on("signs_import", import::job)),
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
         flows: &FLOWS,
         hooks: crate::web::Hooks { staff: Some(hooks::staff_hook), indicators: &INDICATORS, ..crate::web::Hooks::NONE },

@@ -3,7 +3,7 @@
 //! lifecycle and the inputs with the checks the handlers run.
 
 use crate::auth::Role;
-use crate::web::{AppError, AppResult};
+use crate::web::{AppError, AppResult, Lang, i18n};
 use crate::workflow::{Move, START, Who};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
@@ -67,12 +67,17 @@ pub fn standard(raw: &str) -> Option<String> {
 }
 
 /// Degrees as millionths, checked against the WGS-84 range.
-pub fn coordinate(v: Option<f64>, max: f64, field: &'static str) -> AppResult<Option<i64>> {
+pub fn coordinate(v: Option<f64>, max: f64, field: &'static str, lang: Lang) -> AppResult<Option<i64>> {
     match v {
         None => Ok(None),
         Some(x) if x.is_finite() && x.abs() <= max => Ok(Some((x * 1e6).round() as i64)),
-        Some(_) => Err(AppError::invalid(field, format!("{field} must be a WGS-84 degree within ±{max}"))),
+        Some(_) => Err(field_error(lang, field)),
     }
+}
+
+/// A 422 on `field` worded in `lang` (`signs.err_field_<field>` in locales/signs.*.toml).
+pub fn field_error(lang: Lang, field: &str) -> AppError {
+    AppError::invalid(field, i18n::t(lang, &format!("signs.err_field_{field}")))
 }
 
 /// A new sign as the API, the form and the importer give it.
@@ -125,41 +130,139 @@ pub struct Checked {
 }
 
 impl SignIn {
-    /// Checks every field; the error names the first field at fault.
-    pub fn check(&self) -> AppResult<Checked> {
+    /// Checks every field; the error names the first field at fault, worded in `lang`.
+    pub fn check(&self, lang: Lang) -> AppResult<Checked> {
+        let bad = |field: &str| Err(field_error(lang, field));
         let district = self.district.trim().to_string();
         if district_name(&district).is_none() {
-            return Err(AppError::invalid("district", format!("{district} is not a GB/T 2260 code of a Guangzhou district")));
+            return bad("district");
         }
         let street = if self.street.trim().is_empty() {
             String::new()
         } else {
-            street_in(&district, &self.street).ok_or_else(|| AppError::invalid("street", format!("{} is not a street of {district}", self.street.trim())))?.to_string()
+            match street_in(&district, &self.street) {
+                Some(s) => s.to_string(),
+                None => return bad("street"),
+            }
         };
         let address = self.address.trim().to_string();
         if address.is_empty() || address.chars().count() > 200 {
-            return Err(AppError::invalid("address", "the address needs 1–200 characters"));
+            return bad("address");
         }
         let sign_type = self.sign_type.trim().to_string();
         if !TYPES.contains(&sign_type.as_str()) {
-            return Err(AppError::invalid("type", format!("type must be one of {}", TYPES.join(", "))));
+            return bad("type");
         }
-        let standard = standard(&self.standard).ok_or_else(|| AppError::invalid("standard", format!("{} is not a part of {}", self.standard.trim(), FAMILIES.join(", "))))?;
-        let lat_e6 = coordinate(self.lat, 90.0, "lat")?;
-        let lon_e6 = coordinate(self.lon, 180.0, "lon")?;
+        let Some(standard) = standard(&self.standard) else { return bad("standard") };
+        let lat_e6 = coordinate(self.lat, 90.0, "lat", lang)?;
+        let lon_e6 = coordinate(self.lon, 180.0, "lon", lang)?;
         if lat_e6.is_some() != lon_e6.is_some() {
-            return Err(AppError::invalid(if lat_e6.is_none() { "lat" } else { "lon" }, "latitude and longitude come together"));
+            return bad(if lat_e6.is_none() { "lat" } else { "lon" });
         }
         let code = self.code.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
         if code.as_ref().is_some_and(|c| c.chars().count() > 40 || c.chars().any(char::is_control)) {
-            return Err(AppError::invalid("code", "the code has at most 40 characters"));
+            return bad("code");
         }
         let set_name = self.set_name.as_deref().unwrap_or("").trim().to_string();
-        if set_name.chars().count() > 100 {
-            return Err(AppError::invalid("set_name", "the sign set's name has at most 100 characters"));
+        if set_name.chars().count() > 100 || set_name.chars().any(char::is_control) {
+            return bad("set_name");
         }
         let owner_uscc = self.owner.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_uppercase);
         Ok(Checked { code, district, street, address, sign_type, standard, lat_e6, lon_e6, set_name, owner_uscc })
+    }
+}
+
+/// An edit of a registered sign (the code and the owner stay as they are): the fields of
+/// [`SignIn`] with the `version` the editor read, so that an edit made on a stale copy is
+/// refused (409) instead of overwriting a newer one.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct SignEdit {
+    /// The sign's `version` as last read (`GET /api/v1/signs/{id}`).
+    pub version: i64,
+    /// GB/T 2260 district code of Guangzhou.
+    pub district: String,
+    /// Street or town of the district, by code or name.
+    #[serde(default)]
+    pub street: String,
+    /// 1–200 characters.
+    #[schema(max_length = 200)]
+    pub address: String,
+    /// location, direction, plan, information or notice.
+    #[serde(rename = "type")]
+    pub sign_type: String,
+    /// A part of GB/T 10001, GB/T 20501 or GB/T 15566.
+    pub standard: String,
+    /// WGS-84 latitude in degrees (with `lon`, or neither).
+    #[serde(default)]
+    pub lat: Option<f64>,
+    /// WGS-84 longitude in degrees.
+    #[serde(default)]
+    pub lon: Option<f64>,
+    /// The sign set it belongs to by name (a new name makes the set); empty: none.
+    #[serde(default)]
+    pub set_name: Option<String>,
+}
+
+impl SignEdit {
+    pub fn check(&self, lang: Lang) -> AppResult<Checked> {
+        let input = SignIn {
+            code: None,
+            district: self.district.clone(),
+            street: self.street.clone(),
+            address: self.address.clone(),
+            sign_type: self.sign_type.clone(),
+            standard: self.standard.clone(),
+            lat: self.lat,
+            lon: self.lon,
+            set_name: self.set_name.clone(),
+            owner: None,
+        };
+        input.check(lang)
+    }
+}
+
+/// A new sign set as the API and the form give it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct SetIn {
+    /// 1–100 characters, unique (e.g. 地铁体育西路站).
+    #[schema(max_length = 100)]
+    pub name: String,
+    /// GB/T 2260 district code of Guangzhou where the place is.
+    pub district: String,
+    /// The place's address (at most 200 characters).
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub address: String,
+    /// The owner's unified social credit code (an organisation of the platform).
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+/// A set's checked fields.
+#[derive(Debug, Clone)]
+pub struct SetChecked {
+    pub name: String,
+    pub district: String,
+    pub address: String,
+    pub owner_uscc: Option<String>,
+}
+
+impl SetIn {
+    pub fn check(&self, lang: Lang) -> AppResult<SetChecked> {
+        let name = self.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(AppError::invalid("name", i18n::t(lang, "signs.err_set_name")));
+        }
+        let district = self.district.trim().to_string();
+        if district_name(&district).is_none() {
+            return Err(field_error(lang, "district"));
+        }
+        let address = self.address.trim().to_string();
+        if address.chars().count() > 200 {
+            return Err(field_error(lang, "address"));
+        }
+        let owner_uscc = self.owner.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_uppercase);
+        Ok(SetChecked { name, district, address, owner_uscc })
     }
 }
 
@@ -225,7 +328,7 @@ mod tests {
         assert!(street_in("440104", "沙面街道").is_none());
         assert_eq!(findings("4.2 字体不符\n\n5.1：颜色褪色").unwrap().len(), 2);
         assert_eq!(findings("4.2 ok\n 字体").unwrap_err(), 2);
-        assert!(coordinate(Some(91.0), 90.0, "lat").is_err());
-        assert_eq!(coordinate(Some(23.1291), 90.0, "lat").unwrap(), Some(23_129_100));
+        assert!(coordinate(Some(91.0), 90.0, "lat", Lang::En).is_err());
+        assert_eq!(coordinate(Some(23.1291), 90.0, "lat", Lang::Zh).unwrap(), Some(23_129_100));
     }
 }

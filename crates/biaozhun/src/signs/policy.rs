@@ -32,6 +32,8 @@ pub async fn districts_of(app: &App, user: &CurrentUser) -> AppResult<Vec<String
 pub enum SignAct {
     /// Record an inspection: staff and the district's inspectors.
     Inspect,
+    /// Edit the sign's fields: the same people.
+    Edit,
 }
 
 impl Policy for SignAct {
@@ -39,7 +41,7 @@ impl Policy for SignAct {
         Box::pin(async move {
             let sign = store::get(app, record).await?;
             match self {
-                SignAct::Inspect => inspects_in(app, user, &sign.district).await,
+                SignAct::Inspect | SignAct::Edit => inspects_in(app, user, &sign.district).await,
             }
         })
     }

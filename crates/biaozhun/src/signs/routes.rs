@@ -2,7 +2,7 @@
 //! a sign's page with the phone form for an inspection (photos and nonconformities by
 //! clause), a case's page where the owner reports the rectification, and `/api/v1/signs`.
 
-use super::model::{Finding, SignIn, findings};
+use super::model::{Finding, SetIn, SignEdit, SignIn, field_error, findings};
 use super::policy::{self, SignAct};
 use super::store::{self, Inspection, Photo, Saved, Sign};
 use crate::App;
@@ -19,7 +19,10 @@ use serde::{Deserialize, Serialize};
 pub const MAX_PHOTOS: usize = 6;
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(api_create, api_list, api_stats, api_inspect), components(schemas(SignIn, SignOut, SignList, Stats, store::DistrictStats, InspectIn, Finding, store::Recorded)))]
+#[openapi(
+    paths(api_create, api_list, api_stats, api_inspect, super::edit::api_get, super::edit::api_edit, super::sets::api_list, super::sets::api_create, super::sets::api_get),
+    components(schemas(SignIn, SignOut, SignList, Stats, store::DistrictStats, InspectIn, Finding, store::Recorded, SignEdit, SetIn, super::sets::SetOut, super::sets::SetList, super::sets::SetWithSigns))
+)]
 pub struct ApiDoc;
 
 pub fn routes() -> Routes {
@@ -37,6 +40,9 @@ pub fn routes() -> Routes {
         .get("/api/v1/signs/stats", Access::Public, api_stats)
         .post("/api/v1/signs/{id}/inspections", Access::User, api_inspect)
         .merge(super::inspectors::routes())
+        .merge(super::sets::routes())
+        .merge(super::edit::routes())
+        .merge(super::import::routes())
 }
 
 /// A sign as the API gives it.
@@ -44,6 +50,8 @@ pub fn routes() -> Routes {
 pub struct SignOut {
     pub id: i64,
     pub code: String,
+    /// The sign set it belongs to (`/api/v1/sign-sets/{id}`), and its name.
+    pub set_id: Option<i64>,
     pub set_name: String,
     pub district: String,
     pub district_name: String,
@@ -56,6 +64,8 @@ pub struct SignOut {
     pub standard: String,
     pub conforming: bool,
     pub inspected: bool,
+    /// What an edit (`PUT /api/v1/signs/{id}`) names to show it was made on this copy.
+    pub version: i64,
 }
 
 impl From<&Sign> for SignOut {
@@ -63,6 +73,7 @@ impl From<&Sign> for SignOut {
         SignOut {
             id: s.id,
             code: s.code.clone(),
+            set_id: s.set_id,
             set_name: s.set_name.clone(),
             district: s.district.clone(),
             district_name: store::district_label(&s.district),
@@ -74,6 +85,7 @@ impl From<&Sign> for SignOut {
             standard: s.standard.clone(),
             conforming: s.conforming != 0,
             inspected: s.inspected_at.is_some(),
+            version: s.version,
         }
     }
 }
@@ -101,7 +113,7 @@ pub struct ListParams {
 #[utoipa::path(post, path = "/api/v1/signs", tag = "signs", request_body = SignIn, responses((status = 201, body = SignOut), (status = 403), (status = 409), (status = 422)))]
 pub async fn api_create(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<SignIn>) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let checked = input.check()?;
+    let checked = input.check(ctx.lang)?;
     if !policy::inspects_in(&app, user, &checked.district).await? {
         return Err(AppError::Forbidden);
     }
@@ -116,16 +128,14 @@ pub async fn api_create(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<
 
 /// The register, by id, of one district or all.
 #[utoipa::path(get, path = "/api/v1/signs", tag = "signs", params(ListParams), responses((status = 200, body = SignList), (status = 422)))]
-pub async fn api_list(State(app): State<App>, Query(q): Query<ListParams>) -> AppResult<Json<SignList>> {
+pub async fn api_list(State(app): State<App>, ctx: Ctx, Query(q): Query<ListParams>) -> AppResult<Json<SignList>> {
     let district = q.district.as_deref().map(str::trim).filter(|d| !d.is_empty());
-    if let Some(d) = district
-        && super::model::district_name(d).is_none()
-    {
-        return Err(AppError::invalid("district", format!("{d} is not a GB/T 2260 code of a Guangzhou district")));
+    if district.is_some_and(|d| super::model::district_name(d).is_none()) {
+        return Err(field_error(ctx.lang, "district"));
     }
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
-        return Err(AppError::invalid("limit", "limit must be 1–500"));
+        return Err(field_error(ctx.lang, "limit"));
     }
     let rows = store::list(&app, district, q.after.unwrap_or(0), limit).await?;
     let next = if rows.len() as i64 == limit { rows.last().map(|s| s.id) } else { None };
@@ -163,11 +173,11 @@ pub async fn api_inspect(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, 
     let sign = store::get(&app, id).await?;
     for (i, f) in input.findings.iter().enumerate() {
         if f.clause.trim().is_empty() || f.clause.chars().count() > 20 || f.note.chars().count() > 500 {
-            return Err(AppError::invalid(format!("findings[{i}].clause"), "a finding names its clause (at most 20 characters) and a note of at most 500"));
+            return Err(AppError::invalid(format!("findings[{i}].clause"), ctx.t("signs.err_field_finding")));
         }
     }
     if input.note.chars().count() > 2000 {
-        return Err(AppError::invalid("note", "at most 2000 characters"));
+        return Err(AppError::invalid("note", ctx.t("signs.err_note")));
     }
     let r = store::inspect(&app, &ctx, &sign, Inspection { findings: &input.findings, note: &input.note, photos: vec![] }).await?;
     Ok((StatusCode::CREATED, Json(r)).into_response())
@@ -254,7 +264,7 @@ async fn register(State(app): State<App>, ctx: Ctx, Form(f): Form<RegisterForm>)
         code: opt(&f.code), district: f.district.trim().to_string(), street: f.street.clone(), address: f.address.clone(), sign_type: f.sign_type.clone(),
         standard: f.standard.clone(), lat, lon, set_name: opt(&f.set_name), owner: opt(&f.owner),
     };
-    let checked = match input.check() {
+    let checked = match input.check(ctx.lang) {
         Ok(c) => c,
         Err(AppError::Invalid { field, .. }) => {
             let field = field.unwrap_or_default();

@@ -8,7 +8,7 @@ use crate::auth::audit::{self, Entry};
 use crate::db::Tx;
 use crate::jobs::notify::{self, Notice};
 use crate::orgs::Owner;
-use crate::web::{AppError, AppResult, Ctx};
+use crate::web::{AppError, AppResult, Ctx, Lang, i18n};
 use crate::workflow::{self, Actor, Step};
 use serde::Serialize;
 
@@ -17,6 +17,7 @@ use serde::Serialize;
 pub struct Sign {
     pub id: i64,
     pub code: String,
+    pub set_id: Option<i64>,
     pub set_name: String,
     pub district: String,
     pub street: String,
@@ -30,9 +31,11 @@ pub struct Sign {
     pub conforming: i64,
     pub inspected_at: Option<i64>,
     pub created_at: i64,
+    /// Grows by one with every change of the sign's fields (an edit, an import of its code).
+    pub version: i64,
 }
 
-const SIGN_COLS: &str = "id, code, set_name, district, street, address, lat_e6, lon_e6, sign_type, standard, owner_org, conforming, inspected_at, created_at";
+const SIGN_COLS: &str = "id, code, set_id, set_name, district, street, address, lat_e6, lon_e6, sign_type, standard, owner_org, conforming, inspected_at, created_at, version";
 
 /// Adds to a district's counts (in the caller's transaction).
 pub async fn bump(tx: &mut Tx, district: &str, signs: i64, conforming: i64, inspections: i64, open_cases: i64) -> Result<(), sqlx::Error> {
@@ -53,10 +56,10 @@ pub async fn bump(tx: &mut Tx, district: &str, signs: i64, conforming: i64, insp
 }
 
 /// The owner's organisation id from its credit code, or 422 on `owner`.
-pub async fn owner_id(tx: &mut Tx, uscc: Option<&str>) -> AppResult<Option<i64>> {
+pub async fn owner_id(tx: &mut Tx, uscc: Option<&str>, lang: Lang) -> AppResult<Option<i64>> {
     let Some(code) = uscc else { return Ok(None) };
     let id = crate::orgs::store::id_by_uscc(&mut **tx, code).await?;
-    id.map(Some).ok_or_else(|| AppError::invalid("owner", format!("no organisation with the credit code {code}")))
+    id.map(Some).ok_or_else(|| super::model::field_error(lang, "owner"))
 }
 
 /// What a write of a sign did.
@@ -66,52 +69,38 @@ pub enum Saved {
     Updated(i64),
 }
 
+fn lang_of(ctx: Option<&Ctx>) -> Lang {
+    ctx.map_or(Lang::En, |c| c.lang)
+}
+
 /// Inserts a sign, or (when `replace` and its code is known) updates the one with that code;
-/// a known code without `replace` is 409. Counts and the audit line go in the same
-/// transaction, which the caller commits.
+/// a known code without `replace` is 409. The set named is found or made; counts and the
+/// audit line go in the same transaction, which the caller commits.
 pub async fn save(tx: &mut Tx, ctx: Option<&Ctx>, s: &Checked, replace: bool) -> AppResult<Saved> {
-    let owner = owner_id(tx, s.owner_uscc.as_deref()).await?;
+    let lang = lang_of(ctx);
+    let owner = owner_id(tx, s.owner_uscc.as_deref(), lang).await?;
     let now = crate::util::now();
-    let existing: Option<(i64, String, i64)> = match &s.code {
-        Some(code) => sqlx::query_as("SELECT id, district, conforming FROM signs WHERE code = $1").bind(code).fetch_optional(&mut **tx).await?,
+    let existing: Option<i64> = match &s.code {
+        Some(code) => sqlx::query_scalar("SELECT id FROM signs WHERE code = $1").bind(code).fetch_optional(&mut **tx).await?,
         None => None,
     };
-    if let Some((id, old_district, conforming)) = existing {
+    if let Some(id) = existing {
         if !replace {
-            return Err(AppError::Conflict(format!("a sign with the code {} is registered", s.code.as_deref().unwrap_or(""))));
+            return Err(AppError::Conflict(i18n::t(lang, "signs.err_field_code_taken")));
         }
-        sqlx::query(
-            "UPDATE signs SET set_name = $1, district = $2, street = $3, address = $4, lat_e6 = $5, lon_e6 = $6, sign_type = $7, standard = $8, owner_org = $9, updated_at = $10 WHERE id = $11",
-        )
-        .bind(&s.set_name)
-        .bind(&s.district)
-        .bind(&s.street)
-        .bind(&s.address)
-        .bind(s.lat_e6)
-        .bind(s.lon_e6)
-        .bind(&s.sign_type)
-        .bind(&s.standard)
-        .bind(owner)
-        .bind(now)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-        if old_district != s.district {
-            let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_cases WHERE sign_id = $1 AND state IN ('open','rectified')").bind(id).fetch_one(&mut **tx).await?;
-            let inspections: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_inspections WHERE sign_id = $1").bind(id).fetch_one(&mut **tx).await?;
-            sqlx::query("UPDATE sign_cases SET district = $1 WHERE sign_id = $2").bind(&s.district).bind(id).execute(&mut **tx).await?;
-            bump(tx, &old_district, -1, -conforming, -inspections, -open).await?;
-            bump(tx, &s.district, 1, conforming, inspections, open).await?;
-        }
-        log(tx, ctx, "signs.update", id, s.district.clone()).await?;
+        // Take the row (and its version) first: an edit in the browser meanwhile is stale.
+        sqlx::query("UPDATE signs SET version = version + 1 WHERE id = $1").bind(id).execute(&mut **tx).await?;
+        write_fields(tx, ctx, id, s, Some(owner)).await?;
         return Ok(Saved::Updated(id));
     }
+    let set_id = super::sets::set_for(tx, ctx, &s.set_name, &s.district, owner).await?;
     let code = s.code.clone().unwrap_or_else(|| format!("S{}-{}", s.district, crate::util::random_token(5).to_uppercase()));
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO signs (code, set_name, district, street, address, lat_e6, lon_e6, sign_type, standard, owner_org, conforming, created_by, created_at, updated_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,0,$11,$12,$12) RETURNING id",
+        "INSERT INTO signs (code, set_id, set_name, district, street, address, lat_e6, lon_e6, sign_type, standard, owner_org, conforming, created_by, created_at, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,0,$12,$13,$13) RETURNING id",
     )
     .bind(&code)
+    .bind(set_id)
     .bind(&s.set_name)
     .bind(&s.district)
     .bind(&s.street)
@@ -128,6 +117,60 @@ pub async fn save(tx: &mut Tx, ctx: Option<&Ctx>, s: &Checked, replace: bool) ->
     bump(tx, &s.district, 1, 0, 0, 0).await?;
     log(tx, ctx, "signs.create", id, format!("{} {}", code, s.district)).await?;
     Ok(Saved::Added(id))
+}
+
+/// Writes a sign's fields over the row the caller has taken (its version already moved on),
+/// moving its counts and cases when the district changed. `owner`: the new owner, or `None`
+/// to keep the one it has.
+async fn write_fields(tx: &mut Tx, ctx: Option<&Ctx>, id: i64, s: &Checked, owner: Option<Option<i64>>) -> AppResult<()> {
+    let (old_district, conforming, old_owner): (String, i64, Option<i64>) =
+        sqlx::query_as("SELECT district, conforming, owner_org FROM signs WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
+    let owner = owner.unwrap_or(old_owner);
+    let set_id = super::sets::set_for(tx, ctx, &s.set_name, &s.district, owner).await?;
+    sqlx::query(
+        "UPDATE signs SET set_id = $1, set_name = $2, district = $3, street = $4, address = $5, lat_e6 = $6, lon_e6 = $7, sign_type = $8, standard = $9, owner_org = $10, updated_at = $11 WHERE id = $12",
+    )
+    .bind(set_id)
+    .bind(&s.set_name)
+    .bind(&s.district)
+    .bind(&s.street)
+    .bind(&s.address)
+    .bind(s.lat_e6)
+    .bind(s.lon_e6)
+    .bind(&s.sign_type)
+    .bind(&s.standard)
+    .bind(owner)
+    .bind(crate::util::now())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    if old_district != s.district {
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_cases WHERE sign_id = $1 AND state IN ('open','rectified')").bind(id).fetch_one(&mut **tx).await?;
+        let inspections: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_inspections WHERE sign_id = $1").bind(id).fetch_one(&mut **tx).await?;
+        sqlx::query("UPDATE sign_cases SET district = $1 WHERE sign_id = $2").bind(&s.district).bind(id).execute(&mut **tx).await?;
+        bump(tx, &old_district, -1, -conforming, -inspections, -open).await?;
+        bump(tx, &s.district, 1, conforming, inspections, open).await?;
+    }
+    log(tx, ctx, "signs.update", id, s.district.clone()).await?;
+    Ok(())
+}
+
+/// An edit of a sign made on the copy of `version`: refused with 409 when the sign has
+/// changed since (another edit, an import of its code), never written over it. The code
+/// and the owner stay; one transaction with the counts and the audit line.
+pub async fn edit(app: &App, ctx: &Ctx, id: i64, version: i64, s: &Checked) -> AppResult<()> {
+    let mut tx = app.db.begin().await?;
+    let taken = sqlx::query("UPDATE signs SET version = version + 1 WHERE id = $1 AND version = $2").bind(id).bind(version).execute(&mut *tx).await?.rows_affected();
+    if taken == 0 {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT version FROM signs WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+        return Err(match exists {
+            Some(_) => AppError::Conflict(ctx.t("signs.err_stale")),
+            None => AppError::NotFound,
+        });
+    }
+    write_fields(&mut tx, Some(ctx), id, s, None).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The audit line of a write: the request's actor, or the command line.
