@@ -114,3 +114,36 @@ test('a sign of another district offers the inspector no form', async () => {
   assert.doesNotMatch(text, /记录检查/);
   await page.context().close();
 });
+
+test('the inspector edits a sign on a phone and puts it in a set; a stale edit is refused', async () => {
+  const page = await phone('198.51.100.43');
+  await logIn(page, 'inspector_li', PASSWORD);
+  await page.goto(`${BASE}/signs?district=440106`);
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'TH-0001' }).click()]);
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: '修改标志' }).click()]);
+  const save = page.getByRole('button', { name: '保存' });
+  await within(save, PHONE.width);
+  await within(page.locator('#address'), PHONE.width);
+  await page.fill('#address', '体育东路 3 号');
+  await page.fill('#set_name', '地铁体育西路站');
+  await page.fill('#lat', '23.1375');
+  await page.fill('#lon', '113.3271');
+  // A second tab opened the same form before the save: its edit is refused afterwards.
+  const stale = await page.context().newPage();
+  await stale.goto(page.url());
+  await Promise.all([page.waitForNavigation(), save.click()]);
+  let text = await page.locator('main').textContent();
+  assert.match(text, /标志已修改/);
+  assert.match(text, /体育东路 3 号/);
+  assert.match(text, /23\.1375, 113\.3271/);
+  await stale.fill('#address', '过时的地址');
+  await Promise.all([stale.waitForNavigation(), stale.getByRole('button', { name: '保存' }).click()]);
+  assert.match(await stale.locator('#err-version').textContent(), /已被他人修改/);
+  assert.equal(await stale.inputValue('#address'), '体育东路 3 号');
+  // The set was made on the way; its page lists the sign.
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: '地铁体育西路站' }).click()]);
+  text = await page.locator('main').textContent();
+  assert.match(text, /TH-0001/);
+  assert.match(text, /天河区/);
+  await page.context().close();
+});

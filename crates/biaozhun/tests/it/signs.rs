@@ -264,3 +264,237 @@ scenario!(conforming_signs_feed_the_strategy_indicator, |t: TestApp| async move 
     let m = (source.read)(&t.app).await.unwrap().unwrap();
     assert_eq!((m.value, m.href.as_str()), (1, "/signs"));
 });
+
+/// Uploads a register through the staff page; answers the status and the job's page path.
+async fn upload_register(c: &Client, name: &str, bytes: Vec<u8>) -> (StatusCode, String) {
+    let csrf = c.csrf().await;
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
+    let r = c.http.post(c.url(&format!("/staff/signs/import?_csrf={csrf}"))).multipart(form).send().await.unwrap();
+    (r.status(), r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string())
+}
+
+scenario!(sign_sets_are_records_with_their_signs, |t: TestApp| async move {
+    let staff = t.staff("ss_staff").await;
+    t.org_with_admin("ss_owner", "广州地铁集团有限公司", USCC).await;
+    let inspector = t.user_scoped("ss_inspector", &[], ScopedRole::Inspector, Scope::new("district", "440106")).await;
+    let member = t.member("ss_member", &staff).await;
+    let visitor = t.client();
+    let set = json!({"name": "地铁体育西路站", "district": "440106", "address": "体育西路与天河路交叉口", "owner": USCC});
+    // Who may make a set: staff, and an inspector in their district only.
+    assert_eq!(visitor.api(Method::POST, "/api/v1/sign-sets", Some(set.clone())).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(member.api(Method::POST, "/api/v1/sign-sets", Some(set.clone())).await.status, StatusCode::FORBIDDEN);
+    let mut elsewhere = set.clone();
+    elsewhere["district"] = json!("440104");
+    elsewhere["name"] = json!("北京路步行街");
+    assert_eq!(inspector.api(Method::POST, "/api/v1/sign-sets", Some(elsewhere.clone())).await.status, StatusCode::FORBIDDEN);
+    let r = inspector.api(Method::POST, "/api/v1/sign-sets", Some(set.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let sid = r.json()["id"].as_i64().unwrap();
+    assert_eq!((r.json()["owner_name"].as_str(), r.json()["district_name"].as_str(), r.json()["signs"].as_i64()), (Some("广州地铁集团有限公司"), Some("天河区"), Some(0)));
+    // The name is unique; the fields are named.
+    let r = staff.api(Method::POST, "/api/v1/sign-sets", Some(set.clone())).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["error"]["message"], "已有同名的标志组。");
+    for (field, value) in [("name", json!("")), ("district", json!("110101"))] {
+        let mut bad = set.clone();
+        bad[field] = value;
+        let r = staff.api(Method::POST, "/api/v1/sign-sets", Some(bad)).await;
+        assert_eq!((r.status, r.json()["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{}", r.text);
+    }
+    assert_eq!(staff.api(Method::POST, "/api/v1/sign-sets", Some(json!({"name": "x", "district": "440106", "owner": "91440106MA5CXYW12B"}))).await.json()["error"]["field"], "owner");
+    // Signs join it by naming it; a new name makes a set on the way.
+    for code in ["TY-1", "TY-2"] {
+        let mut body = sign("440106", code);
+        body["set_name"] = json!("地铁体育西路站");
+        let r = inspector.api(Method::POST, "/api/v1/signs", Some(body)).await;
+        assert_eq!((r.status, r.json()["set_id"].as_i64()), (StatusCode::CREATED, Some(sid)), "{}", r.text);
+    }
+    let mut body = sign("440106", "ZS-1");
+    body["set_name"] = json!("中山大学附属第三医院");
+    let made = staff.api(Method::POST, "/api/v1/signs", Some(body)).await.json()["set_id"].as_i64().expect("a set made for the new name");
+    let got = visitor.get(&format!("/api/v1/sign-sets/{sid}")).await.json();
+    let codes: Vec<_> = got["items"].as_array().unwrap().iter().map(|s| s["code"].as_str().unwrap()).collect();
+    assert_eq!((got["name"].as_str(), got["signs"].as_i64(), codes), (Some("地铁体育西路站"), Some(2), vec!["TY-1", "TY-2"]));
+    let list = visitor.get("/api/v1/sign-sets?district=440106").await.json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    assert!(visitor.get("/api/v1/sign-sets?district=440104").await.json()["items"].as_array().unwrap().is_empty());
+    assert_eq!(visitor.get("/api/v1/sign-sets/999999").await.status, StatusCode::NOT_FOUND);
+    // The pages: the list for everyone, the form for those who register signs, the set's signs.
+    let page = visitor.get("/signs/sets").await.text;
+    assert!(page.contains("地铁体育西路站") && page.contains("中山大学附属第三医院") && !page.contains("id=\"new-set\""), "{page}");
+    assert!(!member.get("/signs/sets").await.text.contains("id=\"new-set\""));
+    let page = inspector.get("/signs/sets").await.text;
+    let form = page.split("id=\"new-set\"").nth(1).expect("the form to make a set");
+    assert!(form.contains("value=\"440106\"") && !form.contains("value=\"440104\""), "only their district: {form}");
+    let r = inspector.post_form("/signs/sets", &[("name", "地铁体育西路站"), ("district", "440106"), ("address", "")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text.contains("id=\"err-name\"") && r.text.contains("已有同名的标志组"), "{}", r.text);
+    assert_eq!(member.post_form("/signs/sets", &[("name", "天河公园"), ("district", "440106")]).await.status, StatusCode::FORBIDDEN);
+    let r = inspector.post_form("/signs/sets", &[("name", "天河公园"), ("district", "440106"), ("address", "员村")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = inspector.get(&r.location()).await.text;
+    assert!(page.contains("标志组已建立") && page.contains("天河公园") && page.contains("该组尚无标志"), "{page}");
+    let page = visitor.get(&format!("/signs/sets/{sid}")).await.text;
+    assert!(page.contains("TY-1") && page.contains("TY-2") && page.contains("广州地铁集团有限公司") && !page.contains("ZS-1"), "{page}");
+    let id = got["items"][0]["id"].as_i64().unwrap();
+    assert!(visitor.get(&format!("/signs/{id}")).await.text.contains(&format!("href=\"/signs/sets/{sid}\"")));
+    assert_eq!(t.count("SELECT COUNT(*) FROM sign_sets").await, 3);
+    let in_made: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signs WHERE set_id = $1").bind(made).fetch_one(&t.app.db.pool).await.unwrap();
+    assert_eq!(in_made, 1);
+    assert_eq!(t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'signs.set_create'").await, 3);
+});
+
+scenario!(a_stale_edit_of_a_sign_is_refused_not_written_over, |t: TestApp| async move {
+    let staff = t.staff("se_staff").await;
+    let inspector = t.user_scoped("se_inspector", &[], ScopedRole::Inspector, Scope::new("district", "440106")).await;
+    let member = t.member("se_member", &staff).await;
+    let visitor = t.client();
+    let id = staff.api(Method::POST, "/api/v1/signs", Some(sign("440106", "ED-1"))).await.json()["id"].as_i64().unwrap();
+    let other = staff.api(Method::POST, "/api/v1/signs", Some(sign("440104", "ED-2"))).await.json()["id"].as_i64().unwrap();
+    let read = visitor.get(&format!("/api/v1/signs/{id}")).await.json();
+    assert_eq!(read["version"], 0);
+    let edit = |version: i64, address: &str| json!({"version": version, "district": "440106", "street": "天河南街道", "address": address, "type": "plan", "standard": "GB/T 10001.1-2023", "lat": 23.1375, "lon": 113.3271, "set_name": "体育中心"});
+    let path = format!("/api/v1/signs/{id}");
+    // Who may edit: staff and the district's inspectors.
+    assert_eq!(visitor.api(Method::PUT, &path, Some(edit(0, "x"))).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(member.api(Method::PUT, &path, Some(edit(0, "x"))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(inspector.api(Method::PUT, &format!("/api/v1/signs/{other}"), Some(edit(0, "x"))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(member.get(&format!("/signs/{id}/edit")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(inspector.get(&format!("/signs/{other}/edit")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(staff.get("/signs/999999/edit").await.status, StatusCode::NOT_FOUND);
+    // The inspector edits on version 0; staff, who read version 0 too, are refused after.
+    let r = inspector.api(Method::PUT, &path, Some(edit(0, "天河路 1 号"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!((r.json()["version"].as_i64(), r.json()["address"].as_str(), r.json()["type"].as_str(), r.json()["lat"].as_f64()), (Some(1), Some("天河路 1 号"), Some("plan"), Some(23.1375)));
+    assert!(r.json()["set_id"].as_i64().is_some() && r.json()["code"] == "ED-1");
+    let r = staff.api(Method::PUT, &path, Some(edit(0, "被覆盖的地址"))).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("已被他人修改"), "{}", r.text);
+    assert_eq!(visitor.get(&path).await.json()["address"], "天河路 1 号", "the stale edit wrote nothing");
+    // A field at fault is named; an inspector may not move the sign out of their districts.
+    let mut bad = edit(1, "x");
+    bad["standard"] = json!("GB/T 1.1-2020");
+    assert_eq!(inspector.api(Method::PUT, &path, Some(bad)).await.json()["error"]["field"], "standard");
+    let mut away = edit(1, "x");
+    away["district"] = json!("440104");
+    away["street"] = json!("");
+    assert_eq!(inspector.api(Method::PUT, &path, Some(away.clone())).await.status, StatusCode::FORBIDDEN);
+    // In the browser: the form carries the version; a stale one shows the sign as it is now.
+    let page = inspector.get(&format!("/signs/{id}/edit")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("name=\"version\" value=\"1\"") && page.text.contains("天河路 1 号"), "{}", page.text);
+    let form = |version: &'static str, address: &'static str| {
+        vec![("version", version), ("district", "440106"), ("street", "天河南街道"), ("address", address), ("type", "notice"), ("standard", "GB/T 10001.1-2023"), ("lat", ""), ("lon", ""), ("set_name", "")]
+    };
+    let r = inspector.post_form(&format!("/signs/{id}/edit"), &form("1", "天河路 2 号")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(inspector.get(&r.location()).await.text.contains("标志已修改"));
+    let r = staff.post_form(&format!("/signs/{id}/edit"), &form("1", "过时的地址")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text.contains("id=\"err-version\"") && r.text.contains("name=\"version\" value=\"2\"") && r.text.contains("天河路 2 号"), "{}", r.text);
+    let now = visitor.get(&path).await.json();
+    assert_eq!((now["address"].as_str(), now["type"].as_str(), now["set_id"].as_i64(), now["version"].as_i64()), (Some("天河路 2 号"), Some("notice"), None, Some(2)));
+    let mut f = form("2", "天河路 3 号");
+    f[6] = ("lat", "north");
+    let r = inspector.post_form(&format!("/signs/{id}/edit"), &f).await;
+    assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY && r.text.contains("id=\"err-lat\"") && r.text.contains("天河路 3 号"), "{}", r.text);
+    // Staff move it to another district: the counts move with it; an import of its code
+    // makes an open edit stale as well.
+    away["version"] = json!(2);
+    assert_eq!(staff.api(Method::PUT, &path, Some(away)).await.status, StatusCode::OK);
+    assert_eq!((stats_of(&visitor, "440106").await["signs"].as_i64(), stats_of(&visitor, "440104").await["signs"].as_i64()), (Some(0), Some(2)));
+    let csv = t.dir.path().join("edit.csv");
+    std::fs::write(&csv, "编号,区,地址,类型,执行标准\nED-1,越秀区,北京路 9 号,位置标志,GB/T 10001.1-2023\n").unwrap();
+    assert!(t.cli(&["import", "signs", csv.to_str().unwrap()], "").0);
+    assert_eq!(staff.api(Method::PUT, &path, Some(edit(3, "x"))).await.status, StatusCode::CONFLICT);
+    assert_eq!(t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'signs.update'").await, 4);
+});
+
+scenario!(staff_import_a_register_on_the_web_with_bad_rows_reported_and_again_without_change, |t: TestApp| async move {
+    use biaozhun::web::{Lang, i18n};
+    let staff = t.staff("wi_staff").await;
+    let inspector = t.user_scoped("wi_inspector", &[], ScopedRole::Inspector, Scope::new("district", "440106")).await;
+    let member = t.member("wi_member", &staff).await;
+    let row = |cells: [&str; 7]| cells.iter().map(|c| c.to_string()).collect::<Vec<String>>();
+    let xlsx = biaozhun::web::download::xlsx(
+        &["编号", "区", "街道", "地址", "类型", "执行标准", "标志组"],
+        &[
+            row(["WI-1", "天河区", "天河南街道", "体育西路 2 号", "导向标志", "GB/T 15566.1-2020", "地铁体育西路站"]),
+            row(["WI-2", "天河区", "", "体育西路 4 号", "位置标志", "GB/T 10001.1-2023", "地铁体育西路站"]),
+            row(["WI-3", "北京市东城区", "", "王府井", "位置标志", "GB/T 10001.1-2023", ""]),
+            row(["WI-4", "越秀区", "", "中山五路", "广告牌", "GB/T 10001.1-2023", ""]),
+            row(["WI-5", "越秀区", "", "中山五路", "位置标志", "GB/T 1.1-2020", ""]),
+        ],
+    )
+    .unwrap();
+    // Staff only: the page and the upload.
+    for c in [&inspector, &member] {
+        assert_eq!(c.get("/staff/signs/import").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(upload_register(c, "signs.xlsx", xlsx.clone()).await.0, StatusCode::FORBIDDEN);
+    }
+    assert!(t.client().get("/staff/signs/import").await.status == StatusCode::SEE_OTHER);
+    let page = staff.get("/staff/signs/import").await;
+    assert!(page.status == StatusCode::OK && page.text.contains("id=\"signs-import\""), "{}", page.text);
+    let (status, job) = upload_register(&staff, "signs.xlsx", xlsx.clone()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(job.starts_with("/staff/jobs/"), "{job}");
+    t.run_jobs().await;
+    let report = staff.get(&job).await.text.replace("&#x2f;", "/");
+    let counts = i18n::tf(Lang::Zh, "signs.import_summary", &[("rows", "5"), ("added", "2"), ("updated", "0"), ("refused", "3")]);
+    assert!(report.contains(&counts), "{counts} in {report}");
+    // Each refused row by its line, the column as the file names it and the reason.
+    for (line, column, reason) in [("4", "区", "“北京市东城区”不是广州市的区"), ("5", "类型", "“广告牌”不是标志类型"), ("6", "执行标准", "“GB/T 1.1-2020”不是 GB/T 10001")] {
+        assert!(report.contains(&format!("<tr><td>{line}</td><td>{column}</td><td>{reason}")), "{line} {column} {reason} in {report}");
+    }
+    assert_eq!(t.count("SELECT COUNT(*) FROM signs").await, 2);
+    assert_eq!(t.count("SELECT COUNT(*) FROM sign_sets").await, 1);
+    assert_eq!(stats_of(&staff, "440106").await["signs"], 2);
+    // In English for a reader in English.
+    staff.get("/lang/en").await;
+    let report = staff.get(&job).await.text.replace("&quot;", "\"");
+    assert!(report.contains("5 rows: 2 signs added, 0 updated, 3 rows refused") && report.contains("\"广告牌\" is not a type of sign"), "{report}");
+    // The same file again changes nothing.
+    let versions = t.count("SELECT CAST(SUM(version) AS BIGINT) FROM signs").await;
+    let (_, again) = upload_register(&staff, "signs.xlsx", xlsx).await;
+    assert_ne!(again, job);
+    t.run_jobs().await;
+    assert!(staff.get(&again).await.text.contains("5 rows: 0 signs added, 2 updated, 3 rows refused"));
+    assert_eq!(t.count("SELECT COUNT(*) FROM signs").await, 2);
+    assert_eq!(t.count("SELECT COUNT(*) FROM sign_sets").await, 1);
+    assert_eq!(stats_of(&staff, "440106").await["signs"], 2);
+    assert_eq!(t.count("SELECT CAST(SUM(version) AS BIGINT) FROM signs").await, versions + 2, "an import of a code is a change an open edit must see");
+    assert_eq!(t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'signs.import'").await, 2);
+});
+
+scenario!(the_api_names_the_field_in_the_readers_language, |t: TestApp| async move {
+    let staff = t.staff("fl_staff").await;
+    let mut bad = sign("440106", "FL-1");
+    bad["district"] = json!("110101");
+    let r = staff.api(Method::POST, "/api/v1/signs", Some(bad.clone())).await;
+    assert_eq!((r.status, r.json()["error"]["field"].as_str(), r.json()["error"]["message"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("district"), Some("请选择广州市的区。")));
+    let mut bad_standard = sign("440106", "FL-2");
+    bad_standard["standard"] = json!("GB/T 1.1-2020");
+    let zh = staff.api(Method::POST, "/api/v1/signs", Some(bad_standard.clone())).await.json();
+    assert!(zh["error"]["message"].as_str().unwrap().starts_with("执行标准须为"), "{zh}");
+    assert_eq!(staff.api(Method::POST, "/api/v1/signs", Some(sign("440106", "FL-3"))).await.status, StatusCode::CREATED);
+    assert_eq!(staff.api(Method::POST, "/api/v1/signs", Some(sign("440106", "FL-3"))).await.json()["error"]["message"], "这个编号已登记。");
+    assert_eq!(staff.get("/api/v1/signs?limit=0").await.json()["error"]["message"], "limit 须为 1–500。");
+    staff.get("/lang/en").await;
+    let r = staff.api(Method::POST, "/api/v1/signs", Some(bad)).await;
+    assert_eq!((r.json()["error"]["field"].as_str(), r.json()["error"]["message"].as_str()), (Some("district"), Some("Choose a district of Guangzhou.")));
+    let en = staff.api(Method::POST, "/api/v1/signs", Some(bad_standard)).await.json();
+    assert!(en["error"]["message"].as_str().unwrap().starts_with("The standard must be a part of GB/T 10001"), "{en}");
+    let mut lat = sign("440106", "FL-4");
+    lat["lat"] = json!(23.1);
+    let r = staff.api(Method::POST, "/api/v1/signs", Some(lat)).await.json();
+    assert_eq!((r["error"]["field"].as_str(), r["error"]["message"].as_str()), (Some("lon"), Some("The longitude is degrees within ±180, given with the latitude.")));
+    assert_eq!(staff.get("/api/v1/signs?district=110101").await.json()["error"]["message"], "Choose a district of Guangzhou.");
+    let r = staff.api(Method::POST, "/api/v1/sign-sets", Some(json!({"name": "", "district": "440106"}))).await.json();
+    assert_eq!((r["error"]["field"].as_str(), r["error"]["message"].as_str()), (Some("name"), Some("The sign set needs a name of 1–100 characters.")));
+    // The new routes are in the API document.
+    let doc = t.client().get("/api/v1/openapi.json").await.json();
+    for (path, method) in [("/api/v1/signs/{id}", "put"), ("/api/v1/signs/{id}", "get"), ("/api/v1/sign-sets", "post"), ("/api/v1/sign-sets", "get"), ("/api/v1/sign-sets/{id}", "get")] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} in the document");
+    }
+    assert_eq!(doc["components"]["schemas"]["SignEdit"]["required"].as_array().unwrap().iter().filter(|f| *f == "version").count(), 1);
+});
