@@ -93,7 +93,7 @@ impl EditForm {
 async fn view(app: &App, ctx: &Ctx, sign: &store::Sign, form: &EditForm, status: StatusCode, error: Option<(String, String)>) -> AppResult<Response> {
     let districts: Vec<(String, String)> = policy::districts_of(app, ctx.require_user()?).await?.into_iter().map(|d| (store::district_label(&d), d)).collect();
     let streets: Vec<(&str, &str)> = super::model::STREETS.iter().map(|s| (s.district.as_str(), s.name.as_str())).filter(|(d, _)| districts.iter().any(|(_, c)| c == d)).collect();
-    let sets: Vec<String> = super::sets::list(app, Some(&form.district)).await.unwrap_or_default().into_iter().map(|s| s.name).collect();
+    let sets: Vec<String> = super::sets::list(app, Some(form.district.as_str())).await.unwrap_or_default().into_iter().map(|s| s.name).collect();
     let (error_field, error) = error.unzip();
     let mut r = ctx.render(app, "signs/edit.html", context! {
         s => SignOut::from(sign), form => form, districts => districts, streets => streets, types => TYPES, sets => sets,

@@ -55,12 +55,17 @@ pub async fn counts(app: &crate::App) -> crate::web::AppResult<Counts> {
 pub fn install() -> crate::web::Domain {
     crate::web::Domain {
         migrations: &["0100_signs", "0125_sign_sets"],
-        jobs: Some(|r| r.on("signs_import", import::job)),
+        jobs: Some(register_jobs),
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
         flows: &FLOWS,
         hooks: crate::web::Hooks { staff: Some(hooks::staff_hook), indicators: &INDICATORS, ..crate::web::Hooks::NONE },
         ..crate::web::Domain::new("signs", routes::routes)
     }
+}
+
+/// The room's jobs: the register uploaded by staff (`/staff/signs/import`).
+pub fn register_jobs(r: &mut crate::jobs::Registry) {
+    r.on("signs_import", import::job);
 }
 
 /// The strategy dashboard's figure this room computes (`signs.standardised`, the outline's

@@ -96,13 +96,13 @@ pub async fn set_for(tx: &mut Tx, ctx: Option<&Ctx>, name: &str, district: &str,
     if name.is_empty() {
         return Ok(None);
     }
-    if let Some(id) = sqlx::query_scalar("SELECT id FROM sign_sets WHERE name = $1").bind(name).fetch_optional(&mut **tx).await? {
+    if let Some(id) = sqlx::query_scalar::<_, i64>("SELECT id FROM sign_sets WHERE name = $1").bind(name).fetch_optional(&mut **tx).await? {
         return Ok(Some(id));
     }
     let made = insert(tx, ctx, name, district, "", owner).await?;
     match made {
         Some(id) => Ok(Some(id)),
-        None => Ok(Some(sqlx::query_scalar("SELECT id FROM sign_sets WHERE name = $1").bind(name).fetch_one(&mut **tx).await?)),
+        None => Ok(Some(sqlx::query_scalar::<_, i64>("SELECT id FROM sign_sets WHERE name = $1").bind(name).fetch_one(&mut **tx).await?)),
     }
 }
 
