@@ -264,6 +264,21 @@ async fn profile_page(
     let p = alerts::profile(app, &acting).await?;
     let subs = alerts::subscriptions_of(app, acting.owner()).await?;
     let matches = alerts::matches_of(app, acting.owner(), 50).await?;
+    // The organisation's products each alert concerns (by HS code), through the rooms'
+    // `org_records` hook: the same products its standards watchlist shows.
+    let records = match &acting.org {
+        Some(o) => {
+            let mut codes: Vec<String> = matches.iter().flat_map(|m| m.hs.iter().cloned()).collect();
+            codes.sort();
+            codes.dedup();
+            crate::web::domain::org_records(app, ctx, o.id, &crate::web::domain::OrgKeys::Hs(codes)).await?
+        }
+        None => Default::default(),
+    };
+    let products_of = |m: &alerts::MatchView| {
+        let mut seen = std::collections::HashSet::new();
+        m.hs.iter().flat_map(|c| records.get(c).into_iter().flatten()).filter(|r| seen.insert(r.href.clone())).cloned().collect::<Vec<_>>()
+    };
     let token = alerts::calendar_token(app, u.id).await?;
     let (groups, all_members) = market_options(l);
     let (error_field, error) = match error {
@@ -280,7 +295,7 @@ async fn profile_page(
         status,
         "tbt/profile.html",
         context! {
-            p => &p, subs => subs, matches => matches.iter().map(|m| serde_json::json!({"m": m, "url": sym_url(&m.symbol)})).collect::<Vec<_>>(),
+            p => &p, subs => subs, matches => matches.iter().map(|m| serde_json::json!({"m": m, "url": sym_url(&m.symbol), "products": products_of(m)})).collect::<Vec<_>>(),
             calendar_url => format!("{}/tbt/calendar/{token}.ics", app.config.base_url.trim_end_matches('/')),
             groups => groups, all_members => all_members, tree => hs_tree(open, l), hs_text => hs_text, kw_text => kw_text,
             error => error, error_field => error_field, acting => acting,
