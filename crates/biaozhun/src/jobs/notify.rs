@@ -18,7 +18,7 @@ pub struct Notice<'a> {
 }
 
 pub async fn send(tx: &mut Tx, app: &App, user_id: i64, n: Notice<'_>) -> Result<(), sqlx::Error> {
-    send_localized(tx, app, user_id, n, &|_| Vec::new()).await
+    send_localized(tx, app, user_id, n, &|_: Lang| -> Vec<(&'static str, String)> { Vec::new() }).await
 }
 
 /// Arguments of a notice written in its recipient's language (a list of changes, say).

@@ -54,6 +54,8 @@ pub fn industry_name(code: &str, lang: Lang) -> String {
         .iter()
         .find(|(c, _, _)| *c == code)
         .map(|(_, zh, en)| if lang == Lang::En { en.to_string() } else { zh.to_string() })
+        // A division (two digits) of GB/T 4754-2017, from the orgs room's list.
+        .or_else(|| crate::orgs::codes::industry(code).map(|i| i.name(lang).to_string()))
         .unwrap_or_default()
 }
 

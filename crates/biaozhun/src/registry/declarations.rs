@@ -242,7 +242,7 @@ pub async fn recheck_products(app: &App, product_ids: &[i64]) -> anyhow::Result<
                 let link = format!("/registry/declarations/{id}");
                 for uid in crate::orgs::store::members_of(&mut *tx, org_id).await? {
                     let n = Notice { kind: "registry", key: "registry.notice_flagged", args: &[("product", &name)], link: &link, mail: true };
-                    notify::send_localized(&mut tx, app, uid, n, &|lang| vec![("flag", flag_text(lang, &flag))]).await?;
+                    notify::send_localized(&mut tx, app, uid, n, &|lang: Lang| vec![("flag", flag_text(lang, &flag))]).await?;
                 }
             }
         }

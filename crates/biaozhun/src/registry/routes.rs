@@ -137,7 +137,7 @@ pub async fn api_organisation(State(app): State<App>, ctx: Ctx, Path(code): Path
     Ok(Json(OrganisationOut {
         credit_code: o.uscc,
         name: o.name,
-        district: crate::membership::model::district_name(&o.district_code),
+        district: crate::orgs::codes::district(&o.district_code).map(|d| d.name.clone()).unwrap_or_default(),
         district_code: o.district_code,
         industry: o.industry,
         former_names,
@@ -155,7 +155,7 @@ pub struct DeclareIn {
 #[utoipa::path(post, path = "/api/v1/declarations", tag = "registry", request_body = DeclareIn, responses((status = 201, body = DeclarationOut), (status = 403), (status = 404)))]
 pub async fn api_declare(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<DeclareIn>) -> AppResult<Response> {
     let id = declarations::declare(&app, &ctx, input.product).await?;
-    let d = declarations::search(&app, &Filter { product_id: Some(input.product), ..Default::default() }, 1, 0).await?.pop().ok_or(AppError::NotFound)?;
+    let d = declarations::search(&app, &Filter { product_id: Some(input.product), ..Default::default() }, 1, 0).await?.pop().filter(|d| d.id == id).ok_or(AppError::NotFound)?;
     Ok((StatusCode::CREATED, Json(d)).into_response())
 }
 
