@@ -183,6 +183,7 @@ async fn notification(State(app): State<App>, ctx: Ctx, Path(symbol): Path<Strin
         }
     }
     n.objectives = n.objectives.iter().map(|o| codes::objective_label(o, lang(&ctx))).collect();
+    let products = org_products(&app, &ctx, &n.hs.iter().map(|h| h.code.clone()).collect::<Vec<_>>()).await?;
     let ics: Vec<serde_json::Value> = n
         .ics
         .iter()
@@ -191,9 +192,19 @@ async fn notification(State(app): State<App>, ctx: Ctx, Path(symbol): Path<Strin
     ctx.render(
         &app,
         "tbt/notification.html",
-        context! { n => &n, family => family, concerns => concerns, comments => comment_list, staff => staff, ics => ics, url => sym_url(&n.symbol), stcs => stcs,
+        context! { n => &n, family => family, concerns => concerns, comments => comment_list, staff => staff, ics => ics, url => sym_url(&n.symbol), stcs => stcs, products => products,
         max_upload_mb => app.config.max_upload_bytes / (1024 * 1024) },
     )
+}
+
+/// The products of the organisation the user acts for whose HS code a notification's codes
+/// concern (the rooms' `org_records` hook), each once.
+async fn org_products(app: &App, ctx: &Ctx, hs: &[String]) -> AppResult<Vec<crate::web::domain::OrgRecord>> {
+    let Some(uid) = ctx.user_id() else { return Ok(vec![]) };
+    let Some(org) = crate::orgs::acting(app, uid).await?.org else { return Ok(vec![]) };
+    let found = crate::web::domain::org_records(app, ctx, org.id, &crate::web::domain::OrgKeys::Hs(hs.to_vec())).await?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(found.into_values().flatten().filter(|r| seen.insert(r.href.clone())).collect())
 }
 
 async fn add_concern(State(app): State<App>, ctx: Ctx, Path(symbol): Path<String>, mut mp: Multipart) -> AppResult<Response> {

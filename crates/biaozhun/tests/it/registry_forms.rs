@@ -62,6 +62,12 @@ scenario!(registry_watchlist_and_tbt_alerts_show_the_organisations_products, |t:
     assert!(profile.contains("G/TBT/N/TPKM/555") && !profile.contains("G/TBT/N/VNM/300"), "{profile}");
     assert!(profile.contains("本单位相关产品（按 HS 编码）") && profile.contains(&format!("href=\"/registry/products/{kettle}\"")), "{profile}");
     assert!(profile.contains("HS 851679 · 已公开声明") && !profile.contains("换气扇") && !profile.contains("乙牌电水壶"), "{profile}");
+    // The notification's page shows them too, to the organisation's users only.
+    let notice = text(&a.admin.get("/tbt/notifications/G%2FTBT%2FN%2FTPKM%2F555").await.text);
+    assert!(notice.contains(&format!("href=\"/registry/products/{kettle}\"")) && !notice.contains("乙牌电水壶"), "{notice}");
+    let on_b = text(&b.admin.get("/tbt/notifications/G%2FTBT%2FN%2FTPKM%2F555").await.text);
+    assert!(on_b.contains("乙牌电水壶") && !on_b.contains(&format!("/registry/products/{kettle}\"")), "{on_b}");
+    assert!(!text(&t.client().get("/tbt/notifications/G%2FTBT%2FN%2FTPKM%2F555").await.text).contains("/registry/products/"));
     // In English, the same lines in English.
     a.admin.get("/lang/en?next=/tbt/profile").await;
     let english = text(&a.admin.get("/standards/watchlist").await.text);
