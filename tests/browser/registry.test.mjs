@@ -16,6 +16,7 @@ const PORT = portFor(26000);
 const BASE = `http://127.0.0.1:${PORT}`;
 const PASSWORD = 'Registry-room 2026!';
 const USCC = '91440101MA59ABCD1D';
+const LAB = '911522010783762860';
 let site;
 
 function createUser(name) {
@@ -41,9 +42,12 @@ async function importStandards(name, csv) {
 before(async () => {
   site = await startSite({ name: 'registry', port: PORT, samples: false });
   await createUser('reg_admin');
+  await createUser('reg_lab');
   const now = Math.floor(Date.now() / 1000);
   sql(`INSERT INTO organisations (name, uscc, district_code, industry, created_at, updated_at) VALUES ('广州甲电器有限公司', '${USCC}', '440113', 'C', ${now}, ${now});
-       INSERT INTO org_users (org_id, user_id, org_role, added_at) SELECT o.id, u.id, 'admin', ${now} FROM organisations o, users u WHERE o.uscc = '${USCC}' AND u.username = 'reg_admin';`);
+       INSERT INTO org_users (org_id, user_id, org_role, added_at) SELECT o.id, u.id, 'admin', ${now} FROM organisations o, users u WHERE o.uscc = '${USCC}' AND u.username = 'reg_admin';
+       INSERT INTO organisations (name, uscc, district_code, industry, created_at, updated_at) VALUES ('广州检测中心', '${LAB}', '440106', '74', ${now}, ${now});
+       INSERT INTO org_users (org_id, user_id, org_role, added_at) SELECT o.id, u.id, 'staff', ${now} FROM organisations o, users u WHERE o.uscc = '${LAB}' AND u.username = 'reg_lab';`);
   await importStandards('catalogue.csv', '标准号,中文标准名称,标准状态,发布日期,实施日期\nGB 4706.1-2005,家用和类似用途电器的安全 第1部分：通用要求,现行,2005-08-26,2006-08-01\n');
 });
 
@@ -105,5 +109,45 @@ test('an administrator adds and declares a product; the public finds it; a withd
     if (!/自我声明引用的标准已变更/.test(told)) await new Promise((r) => setTimeout(r, 500));
   }
   assert.match(told, /自我声明引用的标准已变更：电热水壶/);
-  assert.match(told, /GB 4706\.1-2005 withdrawn/);
+  assert.match(told, /所引标准 GB 4706\.1-2005 已废止，无代替标准/);
+});
+
+test('staff register a testing body; its user records a result on the declaration page', async () => {
+  const staff = await (await site.browser.newContext({ extraHTTPHeaders: { 'X-Forwarded-For': '198.51.100.62' } })).newPage();
+  await staff.goto(`${BASE}/login`);
+  await staff.fill('#account', 'admin');
+  await staff.fill('#password', site.adminPassword);
+  await Promise.all([staff.waitForNavigation(), staff.click('form.login-box button.primary')]);
+  await staff.goto(`${BASE}/staff/registry/bodies`);
+  await staff.fill('#organisation', LAB);
+  await staff.fill('#accreditation', 'CNAS L0001');
+  await staff.fill('#scope', 'GB 4706.1');
+  await Promise.all([staff.waitForNavigation(), staff.click('#body-form button.primary')]);
+  const row = staff.locator('table.bodies tr', { hasText: '广州检测中心' });
+  assert.match(await row.textContent(), /CNAS L0001/);
+  await Promise.all([staff.waitForNavigation(), row.locator('button', { hasText: '标为政府采信' }).click()]);
+  assert.match(await staff.locator('table.bodies tr', { hasText: '广州检测中心' }).textContent(), /取消政府采信/);
+
+  const lab = await (await site.browser.newContext({ extraHTTPHeaders: { 'X-Forwarded-For': '198.51.100.63' } })).newPage();
+  await lab.goto(`${BASE}/login`);
+  await lab.fill('#account', 'reg_lab');
+  await lab.fill('#password', PASSWORD);
+  await Promise.all([lab.waitForNavigation(), lab.click('form.login-box button.primary')]);
+  const declaration = sql('SELECT id FROM registry_declarations ORDER BY id LIMIT 1;').trim();
+  await lab.goto(`${BASE}/registry/declarations/${declaration}`);
+  // A validity ending before the test is refused at its field, the rest kept.
+  await lab.selectOption('#r-outcome', 'pass');
+  await lab.fill('#r-report', 'GZ-2026-0001');
+  await lab.fill('#r-tested', '2026-03-01');
+  await lab.fill('#r-valid', '2025-01-01');
+  await Promise.all([lab.waitForNavigation(), lab.click('#result-form button.primary')]);
+  assert.match(await lab.textContent('#err-valid_until'), /有效期不能早于检测日期/);
+  assert.equal(await lab.inputValue('#r-report'), 'GZ-2026-0001');
+  await lab.fill('#r-valid', '2029-02-28');
+  await Promise.all([lab.waitForNavigation(), lab.click('#result-form button.primary')]);
+  assert.match(lab.url(), new RegExp(`/registry/declarations/${declaration}$`));
+  const results = await lab.textContent('#results');
+  assert.match(results, /GZ-2026-0001/);
+  assert.match(results, /合格/);
+  assert.match(results, /广州检测中心 \(政府采信\)/);
 });

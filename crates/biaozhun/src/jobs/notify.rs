@@ -18,13 +18,24 @@ pub struct Notice<'a> {
 }
 
 pub async fn send(tx: &mut Tx, app: &App, user_id: i64, n: Notice<'_>) -> Result<(), sqlx::Error> {
+    send_localized(tx, app, user_id, n, &|_: Lang| -> Vec<(&'static str, String)> { Vec::new() }).await
+}
+
+/// Arguments of a notice written in its recipient's language (a list of changes, say).
+pub type LocalArgs<'a> = dyn Fn(Lang) -> Vec<(&'static str, String)> + Send + Sync + 'a;
+
+/// As [`send`], with further arguments made in the recipient's language by `local`.
+pub async fn send_localized(tx: &mut Tx, app: &App, user_id: i64, n: Notice<'_>, local: &LocalArgs<'_>) -> Result<(), sqlx::Error> {
     let row = sqlx::query("SELECT email, locale FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut **tx).await?;
     let Some(row) = row else { return Ok(()) };
     let email: String = row.try_get("email")?;
     let locale: String = row.try_get("locale")?;
     let lang = Lang::parse(&locale).unwrap_or_default();
-    let title = i18n::tf(lang, &format!("{}.title", n.key), n.args);
-    let body = i18n::tf(lang, &format!("{}.body", n.key), n.args);
+    let more = local(lang);
+    let mut args: Vec<(&str, &str)> = n.args.to_vec();
+    args.extend(more.iter().map(|(k, v)| (*k, v.as_str())));
+    let title = i18n::tf(lang, &format!("{}.title", n.key), &args);
+    let body = i18n::tf(lang, &format!("{}.body", n.key), &args);
     sqlx::query("INSERT INTO notifications (user_id, kind, title, body, link, created_at) VALUES ($1,$2,$3,$4,$5,$6)")
         .bind(user_id)
         .bind(n.kind)

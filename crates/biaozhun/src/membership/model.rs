@@ -54,6 +54,8 @@ pub fn industry_name(code: &str, lang: Lang) -> String {
         .iter()
         .find(|(c, _, _)| *c == code)
         .map(|(_, zh, en)| if lang == Lang::En { en.to_string() } else { zh.to_string() })
+        // A division (two digits) of GB/T 4754-2017, from the orgs room's list.
+        .or_else(|| crate::orgs::codes::industry(code).map(|i| i.name(lang).to_string()))
         .unwrap_or_default()
 }
 
@@ -173,8 +175,10 @@ impl ApplicationInput {
                         return Err(AppError::invalid("uscc", msg));
                     }
                 }
-                if !INDUSTRIES.iter().any(|(c, _, _)| *c == self.industry) {
-                    return bad("industry", "membership.err_industry");
+                // A section or a division of GB/T 4754-2017 (the orgs room's code list).
+                match crate::orgs::codes::industry(&self.industry) {
+                    Some(i) => self.industry = i.code.clone(),
+                    None => return bad("industry", "membership.err_industry"),
                 }
             }
             _ => return bad("kind", "membership.err_kind"),
@@ -191,7 +195,7 @@ impl ApplicationInput {
         if crate::auth::store::check_email(&self.contact_email).is_err() {
             return bad("contact_email", "auth.email_invalid");
         }
-        if !self.district_code.is_empty() && !DISTRICTS.iter().any(|d| d.code == self.district_code) {
+        if !self.district_code.is_empty() && crate::orgs::codes::district(&self.district_code).is_none() {
             return bad("district_code", "membership.err_district");
         }
         if self.kind == "organisation" && self.district_code.is_empty() {

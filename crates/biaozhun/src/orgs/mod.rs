@@ -30,6 +30,8 @@
 //! [`members_of`] and [`store::recipients`] and store owners in their own forms through
 //! [`Owner`].
 
+pub mod codes;
+pub mod details;
 pub mod invitations;
 pub mod model;
 pub mod routes;

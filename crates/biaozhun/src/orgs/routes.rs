@@ -17,7 +17,7 @@ use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(api_mine, api_set_acting, api_accept, api_decline))]
+#[openapi(paths(api_mine, api_set_acting, api_accept, api_decline, super::details::api_update), components(schemas(super::details::DetailsIn, store::Organisation)))]
 pub struct ApiDoc;
 
 pub fn routes() -> Routes {
@@ -32,6 +32,8 @@ pub fn routes() -> Routes {
         .post("/orgs/{id}/users/{uid}/role", Access::User, set_role)
         .post("/orgs/{id}/users/{uid}/remove", Access::User, remove)
         .post("/orgs/{id}/leave", Access::User, leave)
+        .post("/orgs/{id}/details", Access::User, super::details::form)
+        .put("/api/v1/orgs/{id}/details", Access::User, super::details::api_update)
         .get("/api/v1/orgs", Access::User, api_mine)
         .put("/api/v1/orgs/acting", Access::User, api_set_acting)
         .post("/api/v1/orgs/invitations/{id}/accept", Access::User, api_accept)
@@ -126,6 +128,8 @@ struct Refused {
     error: Option<String>,
     error_field: Option<String>,
     email: String,
+    /// The details form as typed (district, industry, address), when it was refused.
+    details: Option<serde_json::Value>,
 }
 
 async fn render_org(app: &App, ctx: &Ctx, org_id: i64, status: StatusCode, refused: Refused) -> AppResult<Response> {
@@ -139,6 +143,10 @@ async fn render_org(app: &App, ctx: &Ctx, org_id: i64, status: StatusCode, refus
     let extra = context! {
         org => org, users => users, role => role.as_str(), is_admin => admin, invitations => invitations,
         last_admin => admin && admins == 1, error => refused.error, error_field => refused.error_field, email => refused.email,
+        details => refused.details.unwrap_or_else(|| serde_json::json!({"district_code": org.district_code, "industry": org.industry, "address": org.address})),
+        district => super::codes::district(&org.district_code).map(|d| d.name.clone()).unwrap_or_default(),
+        industry => super::codes::industry_label(&org.industry, ctx.lang),
+        districts => &*super::codes::DISTRICTS, industries => super::codes::industry_groups(ctx.lang),
     };
     ctx.render_status(app, status, "orgs/org.html", extra)
 }
@@ -153,7 +161,7 @@ async fn answer(app: &App, ctx: &Ctx, org_id: i64, result: AppResult<()>, flash:
     match result {
         Ok(()) => Ok(redirect_with_flash(app, &format!("/orgs/{org_id}"), flash)),
         Err(AppError::Invalid { field, message }) => {
-            let refused = Refused { error: Some(message), error_field: field, email: email.to_string() };
+            let refused = Refused { error: Some(message), error_field: field, email: email.to_string(), details: None };
             render_org(app, ctx, org_id, StatusCode::UNPROCESSABLE_ENTITY, refused).await
         }
         Err(AppError::Conflict(message)) => {
@@ -161,6 +169,18 @@ async fn answer(app: &App, ctx: &Ctx, org_id: i64, result: AppResult<()>, flash:
             render_org(app, ctx, org_id, StatusCode::CONFLICT, refused).await
         }
         Err(e) => Err(e),
+    }
+}
+
+/// After the details form: the organisation's page, or the page again with the form as typed.
+pub(super) async fn answer_details(app: &App, ctx: &Ctx, org_id: i64, result: AppResult<()>, f: &super::details::DetailsIn) -> AppResult<Response> {
+    match result {
+        Err(AppError::Invalid { field, message }) => {
+            let details = Some(serde_json::json!({"district_code": f.district_code, "industry": f.industry, "address": f.address}));
+            let refused = Refused { error: Some(message), error_field: field, details, ..Default::default() };
+            render_org(app, ctx, org_id, StatusCode::UNPROCESSABLE_ENTITY, refused).await
+        }
+        result => answer(app, ctx, org_id, result, "org_details_saved", "").await,
     }
 }
 

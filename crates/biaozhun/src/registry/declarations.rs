@@ -9,7 +9,7 @@ use super::store::{self, CitedOut, Filter, ProductOut};
 use crate::App;
 use crate::db::Tx;
 use crate::jobs::notify::{self, Notice};
-use crate::web::{AppResult, Ctx};
+use crate::web::{AppResult, Ctx, Lang, i18n};
 use serde::Serialize;
 use sqlx::Row as _;
 
@@ -54,6 +54,48 @@ pub fn flag_of(standards: &[CitedOut]) -> String {
         .join("; ")
 }
 
+/// One problem named by a flag: the cited number, its successor if one is named, and
+/// whether it is withdrawn (else replaced).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagPart {
+    pub number: String,
+    pub current: Option<String>,
+    pub withdrawn: bool,
+}
+
+/// Reads a stored flag back (`GB 1-2000 → GB 1-2020; GB 2-2001 withdrawn`).
+pub fn flag_parts(flag: &str) -> Vec<FlagPart> {
+    flag.split("; ")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| match p.split_once(" → ") {
+            Some((n, c)) => FlagPart { number: n.trim().to_string(), current: Some(c.trim().to_string()), withdrawn: false },
+            None => match p.rsplit_once(' ') {
+                Some((n, st @ ("withdrawn" | "replaced"))) => FlagPart { number: n.trim().to_string(), current: None, withdrawn: st == "withdrawn" },
+                _ => FlagPart { number: p.trim().to_string(), current: None, withdrawn: false },
+            },
+        })
+        .collect()
+}
+
+/// A flag in words of the language: each problem as a sentence.
+pub fn flag_text(lang: Lang, flag: &str) -> String {
+    let sep = if lang == Lang::Zh { "；" } else { "; " };
+    flag_parts(flag)
+        .iter()
+        .map(|p| match (&p.current, p.withdrawn) {
+            (Some(c), _) => i18n::tf(lang, "registry.flag_replaced", &[("number", &p.number), ("current", c)]),
+            (None, true) => i18n::tf(lang, "registry.flag_withdrawn", &[("number", &p.number)]),
+            (None, false) => i18n::tf(lang, "registry.flag_replaced_unnamed", &[("number", &p.number)]),
+        })
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// A declaration's history with each flag in words of the reader's language.
+pub fn history_view(lang: Lang, events: Vec<Event>) -> Vec<Event> {
+    events.into_iter().map(|e| if e.kind == "flagged" { Event { detail: flag_text(lang, &e.detail), ..e } } else { e }).collect()
+}
+
 async fn event(tx: &mut Tx, id: i64, kind: &str, detail: &str, actor: Option<i64>) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO registry_declaration_events (declaration_id, kind, detail, actor_id, created_at) VALUES ($1,$2,$3,$4,$5)")
         .bind(id)
@@ -71,7 +113,7 @@ async fn event(tx: &mut Tx, id: i64, kind: &str, detail: &str, actor: Option<i64
 pub async fn declare(app: &App, ctx: &Ctx, product_id: i64) -> AppResult<i64> {
     let org_id = store::product_org(app, product_id).await?;
     super::policy::must_edit_org(app, ctx, org_id).await?;
-    let product = store::list(app, &Filter { org_id: Some(org_id), ..Default::default() }, 500, 0).await?.into_iter().find(|p| p.id == product_id);
+    let product = store::list(app, &Filter { product_id: Some(product_id), ..Default::default() }, 1, 0).await?.pop();
     let flag = product.as_ref().map(|p| flag_of(&p.standards)).unwrap_or_default();
     let now = crate::util::now();
     let mut tx = app.db.begin().await?;
@@ -199,8 +241,8 @@ pub async fn recheck_products(app: &App, product_ids: &[i64]) -> anyhow::Result<
                 flagged += 1;
                 let link = format!("/registry/declarations/{id}");
                 for uid in crate::orgs::store::members_of(&mut *tx, org_id).await? {
-                    let n = Notice { kind: "registry", key: "registry.notice_flagged", args: &[("product", &name), ("flag", &flag)], link: &link, mail: true };
-                    notify::send(&mut tx, app, uid, n).await?;
+                    let n = Notice { kind: "registry", key: "registry.notice_flagged", args: &[("product", &name)], link: &link, mail: true };
+                    notify::send_localized(&mut tx, app, uid, n, &|lang: Lang| vec![("flag", flag_text(lang, &flag))]).await?;
                 }
             }
         }
@@ -262,4 +304,35 @@ pub async fn changed_since(app: &App, since: i64) -> AppResult<std::collections:
     .fetch_all(&app.db.pool)
     .await?;
     Ok(ids.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cited(norm: &str, status: &str, current: Option<&str>) -> CitedOut {
+        CitedOut { number: norm.into(), norm: norm.into(), status: status.into(), current: current.map(String::from), indicators: String::new() }
+    }
+
+    #[test]
+    fn flags_read_back_and_speak_both_languages() {
+        let flag = flag_of(&[
+            cited("GB 1-2000", "replaced", Some("GB 1-2020")),
+            cited("GB 2-2001", "withdrawn", None),
+            cited("GB 3-2002", "replaced", None),
+            cited("GB 4-2003", "in_force", Some("GB 4-2003")),
+        ]);
+        assert_eq!(flag, "GB 1-2000 → GB 1-2020; GB 2-2001 withdrawn; GB 3-2002 replaced");
+        let parts = flag_parts(&flag);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[0], FlagPart { number: "GB 1-2000".into(), current: Some("GB 1-2020".into()), withdrawn: false });
+        assert_eq!(parts[1], FlagPart { number: "GB 2-2001".into(), current: None, withdrawn: true });
+        assert_eq!(parts[2], FlagPart { number: "GB 3-2002".into(), current: None, withdrawn: false });
+        let zh = flag_text(Lang::Zh, &flag);
+        assert_eq!(zh, "所引标准 GB 1-2000 已被代替，现行标准为 GB 1-2020；所引标准 GB 2-2001 已废止，无代替标准；所引标准 GB 3-2002 已被代替");
+        assert!(!zh.contains("withdrawn") && !zh.contains("replaced"), "{zh}");
+        let en = flag_text(Lang::En, &flag);
+        assert!(en.contains("GB 1-2000") && en.contains("GB 1-2020") && en.contains("withdrawn") && !en.contains('已'), "{en}");
+        assert_eq!(flag_text(Lang::Zh, ""), "");
+    }
 }

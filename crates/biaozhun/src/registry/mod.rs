@@ -5,13 +5,16 @@
 //! Organisations themselves live in the kernel's `orgs/` room.
 
 pub mod bench;
+pub mod bodies;
 pub mod declarations;
+pub mod hooks;
 pub mod import;
 pub mod model;
 pub mod open_data;
 pub mod own;
 pub mod pages;
 pub mod policy;
+pub mod product_page;
 pub mod results;
 pub mod routes;
 pub mod store;
@@ -24,6 +27,7 @@ pub fn install() -> crate::web::Domain {
         migrations: &["0090_registry", "0091_registry_results", "0092_registry_webhooks", "0094_registry_own_standards"],
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
         jobs: Some(register_jobs),
+        hooks: crate::web::Hooks { org_records: Some(hooks::org_records_hook), ..crate::web::Hooks::NONE },
         ..crate::web::Domain::new("registry", routes::routes)
     }
 }

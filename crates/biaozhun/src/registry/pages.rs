@@ -20,7 +20,6 @@ pub fn routes() -> Routes {
         .get("/registry/products", Access::User, products)
         .post("/registry/products", Access::User, add)
         .post("/registry/products/{id}/declare", Access::User, declare)
-        .get("/registry/declarations/{id}", Access::Public, one)
 }
 
 #[derive(Deserialize, Default, Serialize)]
@@ -95,12 +94,4 @@ async fn add(State(app): State<App>, ctx: Ctx, Form(form): Form<ProductForm>) ->
 async fn declare(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     declarations::declare(&app, &ctx, id).await?;
     Ok(redirect_with_flash(&app, "/registry/products", "registry_declared"))
-}
-
-async fn one(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let product: Option<(i64, i64)> = sqlx::query_as("SELECT product_id, org_id FROM registry_declarations WHERE id = $1 AND status = 'public'").bind(id).fetch_optional(&app.db.pool).await?;
-    let (_, org) = product.ok_or(AppError::NotFound)?;
-    let d = declarations::search(&app, &Filter { org_id: Some(org), ..Default::default() }, 500, 0).await?.into_iter().find(|d| d.id == id).ok_or(AppError::NotFound)?;
-    let history = declarations::history(&app, id).await?;
-    ctx.render(&app, "registry/declaration.html", context! { d => d, history => history })
 }

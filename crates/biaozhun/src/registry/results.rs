@@ -52,7 +52,7 @@ pub struct ResultOut {
     pub valid_until: Option<String>,
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct BodyIn {
     /// Credit code of the body's organisation.
     pub organisation: String,
@@ -69,7 +69,7 @@ pub struct AcceptIn {
     pub accepted: bool,
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ResultIn {
     /// Credit code of the body.
     pub body: String,
@@ -121,14 +121,19 @@ pub async fn api_bodies(State(app): State<App>) -> AppResult<Json<Vec<BodyOut>>>
     Ok(Json(bodies(&app, None).await?))
 }
 
-/// Registers (or updates) a testing or certification body with its scope (staff).
-#[utoipa::path(post, path = "/api/v1/bodies", tag = "registry", request_body = BodyIn, responses((status = 201, body = BodyOut), (status = 422)))]
-pub async fn api_body_register(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<BodyIn>) -> AppResult<Response> {
-    let org = store::org_of_code(&app, &ctx, &input.organisation, "organisation").await?;
+/// Registers (or updates) a body with its scope, in one transaction; answers its id.
+pub async fn register_body(app: &App, ctx: &Ctx, input: &BodyIn) -> AppResult<i64> {
+    if !super::policy::is_staff(ctx) {
+        return Err(AppError::Forbidden);
+    }
+    let org = store::org_of_code(app, ctx, &input.organisation, "organisation").await?;
     let mut scope = Vec::new();
     for n in &input.scope {
-        let c = super::model::cite(n, "").map_err(|e| store::invalid(&ctx, e))?;
+        let c = super::model::cite(n, "").map_err(|e| store::invalid(ctx, super::model::FieldError { field: "scope", ..e }))?;
         scope.push(c);
+    }
+    if input.accreditation.trim().chars().count() > 200 {
+        return Err(AppError::invalid("accreditation", ctx.tf("registry.err_too_long", &[("max", "200")])));
     }
     let now = crate::util::now();
     let mut tx = app.db.begin().await?;
@@ -151,18 +156,27 @@ pub async fn api_body_register(State(app): State<App>, ctx: Ctx, JsonIn(input): 
             .execute(&mut *tx)
             .await?;
     }
-    crate::auth::audit::log_tx(&mut tx, &ctx, crate::auth::audit::Entry { action: "registry.body", target: format!("body:{id}"), detail: org.uscc.clone() }).await?;
+    crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "registry.body", target: format!("body:{id}"), detail: org.uscc.clone() }).await?;
     tx.commit().await?;
+    Ok(id)
+}
+
+/// Registers (or updates) a testing or certification body with its scope (staff).
+#[utoipa::path(post, path = "/api/v1/bodies", tag = "registry", request_body = BodyIn, responses((status = 201, body = BodyOut), (status = 422)))]
+pub async fn api_body_register(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<BodyIn>) -> AppResult<Response> {
+    let id = register_body(&app, &ctx, &input).await?;
     let b = bodies(&app, Some(id)).await?.pop().ok_or(AppError::NotFound)?;
     Ok((StatusCode::CREATED, Json(b)).into_response())
 }
 
-/// Marks whether the government accepts a body's results (staff).
-#[utoipa::path(post, path = "/api/v1/bodies/{id}/accepted", tag = "registry", params(("id" = i64, Path)), request_body = AcceptIn, responses((status = 200, body = BodyOut), (status = 404)))]
-pub async fn api_body_accept(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, JsonIn(input): JsonIn<AcceptIn>) -> AppResult<Json<BodyOut>> {
+/// Marks whether the government accepts a body's results (staff), in one transaction.
+pub async fn set_accepted(app: &App, ctx: &Ctx, id: i64, accepted: bool) -> AppResult<()> {
+    if !super::policy::is_staff(ctx) {
+        return Err(AppError::Forbidden);
+    }
     let mut tx = app.db.begin().await?;
     let n = sqlx::query("UPDATE registry_bodies SET accepted = $1, updated_at = $2 WHERE id = $3")
-        .bind(i64::from(input.accepted))
+        .bind(i64::from(accepted))
         .bind(crate::util::now())
         .bind(id)
         .execute(&mut *tx)
@@ -171,23 +185,49 @@ pub async fn api_body_accept(State(app): State<App>, ctx: Ctx, Path(id): Path<i6
     if n == 0 {
         return Err(AppError::NotFound);
     }
-    crate::auth::audit::log_tx(&mut tx, &ctx, crate::auth::audit::Entry { action: "registry.body_accepted", target: format!("body:{id}"), detail: input.accepted.to_string() }).await?;
+    crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "registry.body_accepted", target: format!("body:{id}"), detail: accepted.to_string() }).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Marks whether the government accepts a body's results (staff).
+#[utoipa::path(post, path = "/api/v1/bodies/{id}/accepted", tag = "registry", params(("id" = i64, Path)), request_body = AcceptIn, responses((status = 200, body = BodyOut), (status = 404)))]
+pub async fn api_body_accept(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, JsonIn(input): JsonIn<AcceptIn>) -> AppResult<Json<BodyOut>> {
+    set_accepted(&app, &ctx, id, input.accepted).await?;
     Ok(Json(bodies(&app, Some(id)).await?.pop().ok_or(AppError::NotFound)?))
 }
 
-/// Records a result: the body's own users (or staff), for a standard in its scope.
-#[utoipa::path(post, path = "/api/v1/results", tag = "registry", request_body = ResultIn, responses((status = 201, body = ResultOut), (status = 403), (status = 409), (status = 422)))]
-pub async fn api_result_record(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<ResultIn>) -> AppResult<Response> {
+/// The bodies whose results a user may record: every body for staff, else those of the
+/// organisations the user belongs to.
+pub async fn bodies_of_user(app: &App, ctx: &Ctx) -> AppResult<Vec<BodyOut>> {
+    let Some(user) = ctx.user.as_deref() else { return Ok(vec![]) };
+    let all = bodies(app, None).await?;
+    if user.has(Role::Staff) {
+        return Ok(all);
+    }
+    let mut out = Vec::new();
+    for b in all {
+        if let Some(org) = crate::orgs::store::id_by_uscc(&app.db.pool, &b.organisation).await?
+            && crate::orgs::store::role_in(&app.db.pool, org, user.id).await?.is_some()
+        {
+            out.push(b);
+        }
+    }
+    Ok(out)
+}
+
+/// Records a result in one transaction (the body's own users, or staff, for a standard in
+/// its scope); answers its id. 422 names the field at fault, 409 a report recorded before.
+pub async fn record(app: &App, ctx: &Ctx, input: &ResultIn) -> AppResult<i64> {
     let user = ctx.require_user()?;
-    let org = store::org_of_code(&app, &ctx, &input.body, "body").await?;
+    let org = store::org_of_code(app, ctx, &input.body, "body").await?;
     let body: Option<i64> = sqlx::query_scalar("SELECT id FROM registry_bodies WHERE org_id = $1").bind(org.id).fetch_optional(&app.db.pool).await?;
     let body = body.ok_or_else(|| AppError::invalid("body", ctx.t("registry.err_not_a_body")))?;
     if !user.has(Role::Staff) && crate::orgs::store::role_in(&app.db.pool, org.id, user.id).await?.is_none() {
         return Err(AppError::Forbidden);
     }
-    store::product_org(&app, input.product).await.map_err(|_| AppError::invalid("product", ctx.t("registry.err_no_product")))?;
-    let c = super::model::cite(&input.standard, "").map_err(|e| store::invalid(&ctx, e))?;
+    store::product_org(app, input.product).await.map_err(|_| AppError::invalid("product", ctx.t("registry.err_no_product")))?;
+    let c = super::model::cite(&input.standard, "").map_err(|e| store::invalid(ctx, super::model::FieldError { field: "standard", ..e }))?;
     let in_scope: Option<String> = sqlx::query_scalar("SELECT base FROM registry_body_scope WHERE body_id = $1 AND base = $2").bind(body).bind(&c.base).fetch_optional(&app.db.pool).await?;
     if in_scope.is_none() {
         return Err(AppError::invalid("standard", ctx.tf("registry.err_out_of_scope", &[("number", &c.norm)])));
@@ -200,9 +240,9 @@ pub async fn api_result_record(State(app): State<App>, ctx: Ctx, JsonIn(input): 
     if report.is_empty() || report.chars().count() > 100 {
         return Err(AppError::invalid("report_no", ctx.t("registry.err_report_no")));
     }
-    let tested = day(&input.tested_on, "tested_on", &ctx)?;
+    let tested = day(&input.tested_on, "tested_on", ctx)?;
     let valid = match input.valid_until.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(v) => Some(day(v, "valid_until", &ctx)?),
+        Some(v) => Some(day(v, "valid_until", ctx)?),
         None => None,
     };
     if valid.is_some_and(|v| v < tested) {
@@ -230,8 +270,15 @@ pub async fn api_result_record(State(app): State<App>, ctx: Ctx, JsonIn(input): 
     let data = serde_json::json!({"result": id, "product": input.product, "body": org.uscc, "standard": c.number, "outcome": outcome, "report_no": report,
         "tested_on": ymd(tested), "valid_until": valid.map(ymd)});
     super::webhooks::emit(&mut tx, "result.recorded", data).await?;
-    crate::auth::audit::log_tx(&mut tx, &ctx, crate::auth::audit::Entry { action: "registry.result", target: format!("result:{id}"), detail: report.to_string() }).await?;
+    crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "registry.result", target: format!("result:{id}"), detail: report.to_string() }).await?;
     tx.commit().await?;
+    Ok(id)
+}
+
+/// Records a result: the body's own users (or staff), for a standard in its scope.
+#[utoipa::path(post, path = "/api/v1/results", tag = "registry", request_body = ResultIn, responses((status = 201, body = ResultOut), (status = 403), (status = 409), (status = 422)))]
+pub async fn api_result_record(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<ResultIn>) -> AppResult<Response> {
+    let id = record(&app, &ctx, &input).await?;
     let r = of_products(&app, &[input.product]).await?.into_iter().find(|r| r.id == id).ok_or(AppError::NotFound)?;
     Ok((StatusCode::CREATED, Json(r)).into_response())
 }

@@ -38,6 +38,8 @@ pub fn routes() -> Routes {
         .merge(super::webhooks::routes())
         .merge(super::pages::routes())
         .merge(super::own::routes())
+        .merge(super::product_page::routes())
+        .merge(super::bodies::routes())
         .get("/staff/registry/import", Access::Staff, super::import::upload_page)
         .post("/staff/registry/import", Access::Staff, super::import::upload)
 }
@@ -86,8 +88,7 @@ pub struct ProductsOut {
 #[utoipa::path(post, path = "/api/v1/products", tag = "registry", request_body = ProductIn, responses((status = 201, body = ProductOut), (status = 403), (status = 409), (status = 422)))]
 pub async fn api_product_create(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<ProductIn>) -> AppResult<Response> {
     let id = store::create(&app, &ctx, &input).await?;
-    let org = store::product_org(&app, id).await?;
-    let p = store::list(&app, &Filter { org_id: Some(org), ..Default::default() }, 500, 0).await?.into_iter().find(|p| p.id == id).ok_or(AppError::NotFound)?;
+    let p = store::one(&app, id).await?;
     Ok((StatusCode::CREATED, Json(p)).into_response())
 }
 
@@ -136,7 +137,7 @@ pub async fn api_organisation(State(app): State<App>, ctx: Ctx, Path(code): Path
     Ok(Json(OrganisationOut {
         credit_code: o.uscc,
         name: o.name,
-        district: crate::membership::model::district_name(&o.district_code),
+        district: crate::orgs::codes::district(&o.district_code).map(|d| d.name.clone()).unwrap_or_default(),
         district_code: o.district_code,
         industry: o.industry,
         former_names,
@@ -154,8 +155,7 @@ pub struct DeclareIn {
 #[utoipa::path(post, path = "/api/v1/declarations", tag = "registry", request_body = DeclareIn, responses((status = 201, body = DeclarationOut), (status = 403), (status = 404)))]
 pub async fn api_declare(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<DeclareIn>) -> AppResult<Response> {
     let id = declarations::declare(&app, &ctx, input.product).await?;
-    let org = store::product_org(&app, input.product).await?;
-    let d = declarations::search(&app, &Filter { org_id: Some(org), ..Default::default() }, 500, 0).await?.into_iter().find(|d| d.id == id).ok_or(AppError::NotFound)?;
+    let d = declarations::search(&app, &Filter { product_id: Some(input.product), ..Default::default() }, 1, 0).await?.pop().filter(|d| d.id == id).ok_or(AppError::NotFound)?;
     Ok((StatusCode::CREATED, Json(d)).into_response())
 }
 

@@ -164,6 +164,62 @@ pub async fn create(app: &App, ctx: &Ctx, input: &ProductIn) -> AppResult<i64> {
     Ok(id)
 }
 
+/// Changes a product (its organisation's administrators, or staff) in one transaction: its
+/// name, model, GTIN, HS code and the standards it follows. Another product of the
+/// organisation under the new name and model is a conflict; a GTIN of another product is
+/// refused (`gtin`).
+pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &ProductIn) -> AppResult<()> {
+    let org_id = product_org(app, id).await?;
+    super::policy::must_edit_org(app, ctx, org_id).await?;
+    let v = input.check().map_err(|e| invalid(ctx, e))?;
+    let mut tx = app.db.begin().await?;
+    let clash: Option<i64> = sqlx::query_scalar("SELECT id FROM registry_products WHERE org_id = $1 AND name = $2 AND model = $3 AND id <> $4")
+        .bind(org_id)
+        .bind(&v.name)
+        .bind(&v.model)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if clash.is_some() {
+        return Err(AppError::Conflict(ctx.t("registry.err_product_exists")));
+    }
+    if !v.gtin.is_empty() {
+        let other: Option<i64> = sqlx::query_scalar("SELECT id FROM registry_products WHERE gtin = $1 AND id <> $2").bind(&v.gtin).bind(id).fetch_optional(&mut *tx).await?;
+        if other.is_some() {
+            return Err(invalid(ctx, FieldError { field: "gtin", key: "registry.err_gtin_taken", args: vec![("gtin", v.gtin.clone())] }));
+        }
+    }
+    sqlx::query("UPDATE registry_products SET name = $1, model = $2, gtin = $3, hs = $4, updated_at = $5 WHERE id = $6")
+        .bind(&v.name)
+        .bind(&v.model)
+        .bind(&v.gtin)
+        .bind(&v.hs)
+        .bind(crate::util::now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM registry_product_standards WHERE product_id = $1").bind(id).execute(&mut *tx).await?;
+    for c in &v.standards {
+        sqlx::query("INSERT INTO registry_product_standards (product_id, number, norm, base, kind, indicators) VALUES ($1,$2,$3,$4,$5,$6)")
+            .bind(id)
+            .bind(&c.number)
+            .bind(&c.norm)
+            .bind(&c.base)
+            .bind(&c.kind)
+            .bind(&c.indicators)
+            .execute(&mut *tx)
+            .await?;
+    }
+    crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "registry.product_edit", target: format!("product:{id}"), detail: v.name.clone() }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One product as the API shows it, or 404.
+pub async fn one(app: &App, id: i64) -> AppResult<ProductOut> {
+    list(app, &Filter { product_id: Some(id), ..Default::default() }, 1, 0).await?.pop().ok_or(AppError::NotFound)
+}
+
 /// Standards in the stored order (by normalised number), so that a re-save compares equal.
 pub fn sort_cited(l: &mut [Cited]) {
     l.sort_by(|a, b| a.norm.cmp(&b.norm));
@@ -236,6 +292,8 @@ pub struct Filter {
     pub org_id: Option<i64>,
     pub declared_only: bool,
     pub text: Option<String>,
+    /// One product.
+    pub product_id: Option<i64>,
 }
 
 /// Products matching the filter, newest first.
@@ -263,6 +321,9 @@ pub async fn list(app: &App, f: &Filter, limit: i64, offset: i64) -> AppResult<V
     }
     if let Some(o) = f.org_id {
         sql.push_str(&format!(" AND p.org_id = {o}"));
+    }
+    if let Some(id) = f.product_id {
+        sql.push_str(&format!(" AND p.id = {id}"));
     }
     if f.declared_only {
         sql.push_str(" AND EXISTS (SELECT 1 FROM registry_declarations d WHERE d.product_id = p.id AND d.status = 'public')");

@@ -389,7 +389,16 @@ async fn watch_page(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
     let acting = crate::orgs::acting(&app, user.id).await?;
     let items = watch_items(&app, acting.owner()).await?;
     let freq = store::frequency(&app, acting.owner()).await?;
-    ctx.render(&app, "standards/watchlist.html", context! { items => items, frequency => freq, acting => acting })
+    // The organisation's own records citing each watched standard (its products, through
+    // the rooms' `org_records` hook: the same products its TBT alerts show).
+    let records = match &acting.org {
+        Some(o) => {
+            let keys = crate::web::domain::OrgKeys::Standards(items.iter().map(|i| i.number.clone()).collect());
+            crate::web::domain::org_records(&app, &ctx, o.id, &keys).await?
+        }
+        None => Default::default(),
+    };
+    ctx.render(&app, "standards/watchlist.html", context! { items => items, frequency => freq, acting => acting, records => records })
 }
 
 /// A watchlist with each status as reports and detail pages give it (one vocabulary).

@@ -532,13 +532,16 @@ pub struct MatchView {
     pub domestic_deadline: Option<String>,
     pub days_left: Option<i64>,
     pub created_at: i64,
+    /// The notification's HS codes (its products).
+    pub hs: Vec<String>,
 }
 
 /// The latest matches of an owner's subscriptions.
 pub async fn matches_of(app: &App, owner: Owner, limit: i64) -> AppResult<Vec<MatchView>> {
     let today = model::today();
-    let rows: Vec<(i64, String, String, String, Option<String>, Option<String>, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT n.id, n.symbol, n.title, m.reason, n.comment_deadline, n.domestic_deadline, m.created_at FROM tbt_matches m \
+    type Line = (i64, String, String, String, Option<String>, Option<String>, i64, String);
+    let rows: Vec<Line> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT n.id, n.symbol, n.title, m.reason, n.comment_deadline, n.domestic_deadline, m.created_at, n.hs FROM tbt_matches m \
          JOIN tbt_notifications n ON n.id = m.notification_id JOIN tbt_subscriptions s ON s.id = m.subscription_id \
          WHERE {} ORDER BY m.id DESC LIMIT $2",
         owned_by(owner)
@@ -549,7 +552,7 @@ pub async fn matches_of(app: &App, owner: Owner, limit: i64) -> AppResult<Vec<Ma
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, symbol, title, reason, dl, dd, at)| MatchView {
+        .map(|(id, symbol, title, reason, dl, dd, at, hs)| MatchView {
             notification_id: id,
             symbol,
             title,
@@ -558,6 +561,7 @@ pub async fn matches_of(app: &App, owner: Owner, limit: i64) -> AppResult<Vec<Ma
             comment_deadline: dl,
             domestic_deadline: dd,
             created_at: at,
+            hs: list(&hs),
         })
         .collect())
 }

@@ -183,6 +183,7 @@ async fn notification(State(app): State<App>, ctx: Ctx, Path(symbol): Path<Strin
         }
     }
     n.objectives = n.objectives.iter().map(|o| codes::objective_label(o, lang(&ctx))).collect();
+    let products = org_products(&app, &ctx, &n.hs.iter().map(|h| h.code.clone()).collect::<Vec<_>>()).await?;
     let ics: Vec<serde_json::Value> = n
         .ics
         .iter()
@@ -191,9 +192,19 @@ async fn notification(State(app): State<App>, ctx: Ctx, Path(symbol): Path<Strin
     ctx.render(
         &app,
         "tbt/notification.html",
-        context! { n => &n, family => family, concerns => concerns, comments => comment_list, staff => staff, ics => ics, url => sym_url(&n.symbol), stcs => stcs,
+        context! { n => &n, family => family, concerns => concerns, comments => comment_list, staff => staff, ics => ics, url => sym_url(&n.symbol), stcs => stcs, products => products,
         max_upload_mb => app.config.max_upload_bytes / (1024 * 1024) },
     )
+}
+
+/// The products of the organisation the user acts for whose HS code a notification's codes
+/// concern (the rooms' `org_records` hook), each once.
+async fn org_products(app: &App, ctx: &Ctx, hs: &[String]) -> AppResult<Vec<crate::web::domain::OrgRecord>> {
+    let Some(uid) = ctx.user_id() else { return Ok(vec![]) };
+    let Some(org) = crate::orgs::acting(app, uid).await?.org else { return Ok(vec![]) };
+    let found = crate::web::domain::org_records(app, ctx, org.id, &crate::web::domain::OrgKeys::Hs(hs.to_vec())).await?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(found.into_values().flatten().filter(|r| seen.insert(r.href.clone())).collect())
 }
 
 async fn add_concern(State(app): State<App>, ctx: Ctx, Path(symbol): Path<String>, mut mp: Multipart) -> AppResult<Response> {
@@ -264,6 +275,21 @@ async fn profile_page(
     let p = alerts::profile(app, &acting).await?;
     let subs = alerts::subscriptions_of(app, acting.owner()).await?;
     let matches = alerts::matches_of(app, acting.owner(), 50).await?;
+    // The organisation's products each alert concerns (by HS code), through the rooms'
+    // `org_records` hook: the same products its standards watchlist shows.
+    let records = match &acting.org {
+        Some(o) => {
+            let mut codes: Vec<String> = matches.iter().flat_map(|m| m.hs.iter().cloned()).collect();
+            codes.sort();
+            codes.dedup();
+            crate::web::domain::org_records(app, ctx, o.id, &crate::web::domain::OrgKeys::Hs(codes)).await?
+        }
+        None => Default::default(),
+    };
+    let products_of = |m: &alerts::MatchView| {
+        let mut seen = std::collections::HashSet::new();
+        m.hs.iter().flat_map(|c| records.get(c).into_iter().flatten()).filter(|r| seen.insert(r.href.clone())).cloned().collect::<Vec<_>>()
+    };
     let token = alerts::calendar_token(app, u.id).await?;
     let (groups, all_members) = market_options(l);
     let (error_field, error) = match error {
@@ -280,7 +306,7 @@ async fn profile_page(
         status,
         "tbt/profile.html",
         context! {
-            p => &p, subs => subs, matches => matches.iter().map(|m| serde_json::json!({"m": m, "url": sym_url(&m.symbol)})).collect::<Vec<_>>(),
+            p => &p, subs => subs, matches => matches.iter().map(|m| serde_json::json!({"m": m, "url": sym_url(&m.symbol), "products": products_of(m)})).collect::<Vec<_>>(),
             calendar_url => format!("{}/tbt/calendar/{token}.ics", app.config.base_url.trim_end_matches('/')),
             groups => groups, all_members => all_members, tree => hs_tree(open, l), hs_text => hs_text, kw_text => kw_text,
             error => error, error_field => error_field, acting => acting,

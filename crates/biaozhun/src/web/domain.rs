@@ -57,6 +57,51 @@ pub struct Hooks {
     /// The strategy indicators the room computes from its records (a key such as
     /// `"signs.standardised"`, named by an outline's indicator as its `source`).
     pub indicators: &'static [IndicatorSource],
+    /// An organisation's own records touching some keys, for another room's page: the
+    /// registry answers with the organisation's products citing watched standards, or whose
+    /// HS code falls under a notification's ([`org_records`] asks every room).
+    pub org_records: Option<for<'a> fn(&'a App, &'a Ctx, i64, &'a OrgKeys) -> Fut<'a, Vec<OrgRecord>>>,
+}
+
+/// What a page asks an organisation's records about ([`Hooks::org_records`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrgKeys {
+    /// Normalised standard numbers (`GB 4706.1-2005`): records citing any edition of each.
+    Standards(Vec<String>),
+    /// HS codes or prefixes (digits only): records whose code falls under one, or above.
+    Hs(Vec<String>),
+}
+
+/// One record of an organisation touching a key: a line under the key on the asking page.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrgRecord {
+    /// The key asked (as given) that this record touches.
+    pub key: String,
+    /// What the record is (a product's name and model), in the page's language.
+    pub label: String,
+    /// A short line after it (the edition cited and its state, the HS code, declared or not).
+    pub detail: String,
+    pub href: String,
+}
+
+/// The records of organisation `org` touching `keys`, from every room that answers, by key
+/// (each key's lines in the rooms' order).
+pub async fn org_records(app: &App, ctx: &Ctx, org: i64, keys: &OrgKeys) -> AppResult<std::collections::BTreeMap<String, Vec<OrgRecord>>> {
+    let mut out: std::collections::BTreeMap<String, Vec<OrgRecord>> = std::collections::BTreeMap::new();
+    let empty = match keys {
+        OrgKeys::Standards(k) | OrgKeys::Hs(k) => k.is_empty(),
+    };
+    if empty {
+        return Ok(out);
+    }
+    for d in app.domains.iter() {
+        if let Some(hook) = d.hooks.org_records {
+            for r in hook(app, ctx, org, keys).await? {
+                out.entry(r.key.clone()).or_default().push(r);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A figure a room computes live for the strategy dashboard: `None` when the room holds no
@@ -75,7 +120,7 @@ pub struct Measure {
 }
 
 impl Hooks {
-    pub const NONE: Hooks = Hooks { home: None, staff: None, member: None, account: None, search: None, indicators: &[] };
+    pub const NONE: Hooks = Hooks { home: None, staff: None, member: None, account: None, search: None, indicators: &[], org_records: None };
 }
 
 /// Where a home-page box goes.

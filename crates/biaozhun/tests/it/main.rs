@@ -24,6 +24,7 @@ mod orgs;
 mod portal;
 mod programmes;
 mod registry;
+mod registry_forms;
 mod security;
 mod sps;
 mod signs;

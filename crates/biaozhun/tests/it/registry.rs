@@ -8,20 +8,20 @@ use crate::support::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-const USCC_A: &str = "91440101MA59ABCD1D";
-const USCC_B: &str = "9144030071526726XG";
-const USCC_UNKNOWN: &str = "91110000600037341L";
+pub(crate) const USCC_A: &str = "91440101MA59ABCD1D";
+pub(crate) const USCC_B: &str = "9144030071526726XG";
+pub(crate) const USCC_UNKNOWN: &str = "91110000600037341L";
 const USCC_BAD_CHECK: &str = "91440101MA59ABCD1E";
 
-async fn catalogue(t: &TestApp, csv: &str) {
+pub(crate) async fn catalogue(t: &TestApp, csv: &str) {
     biaozhun::standards::import::import_bytes(&t.app, "c.csv", csv.as_bytes(), biaozhun::standards::import::Progress::None).await.expect("import");
 }
 
-const CATALOGUE: &str = "标准号,中文标准名称,标准状态,发布日期,实施日期\n\
+pub(crate) const CATALOGUE: &str = "标准号,中文标准名称,标准状态,发布日期,实施日期\n\
 GB 4706.1-2005,家用和类似用途电器的安全 第1部分：通用要求,现行,2005-08-26,2006-08-01\n\
 GB 4706.19-2008,家用和类似用途电器的安全 液体加热器的特殊要求,现行,2008-12-30,2010-02-01\n";
 
-fn product(org: &str, name: &str, gtin: &str, standards: &[&str]) -> serde_json::Value {
+pub(crate) fn product(org: &str, name: &str, gtin: &str, standards: &[&str]) -> serde_json::Value {
     json!({"organisation": org, "name": name, "model": "K-17", "gtin": gtin, "hs": "8516.79", "standards": standards})
 }
 
