@@ -176,7 +176,7 @@ async fn page(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Option<A
     let c = &t.config;
     let (actor, standing) = policy::actor(app, ctx, id).await?;
     let hidden = |action: &str| {
-        matches!(action, "assign" | "declare" | "score" | "resolve" | "object")
+        matches!(action, "assign" | "declare" | "score" | "resolve" | "object" | "attach")
             || (action == "pass_check" && !c.expert_review)
             || (action == "skip_review" && c.expert_review)
             || (action == "approve" && c.notice_days == 0)
