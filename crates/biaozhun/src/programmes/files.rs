@@ -206,7 +206,7 @@ pub struct FileForm {
     params(("id" = i64, Path), ("attachment" = String, Path, description = "the attachment's key in the programme's configuration")),
     request_body(content = FileForm, content_type = "multipart/form-data"),
     responses((status = 201, body = FileOut), (status = 401), (status = 403), (status = 404), (status = 409, description = "not a draft, or changed meanwhile"),
-        (status = 413), (status = 422, description = "no such attachment, an empty file, a name or type refused")))]
+        (status = 413, description = "The file is larger than the upload limit (`max_upload_bytes`)"), (status = 422, description = "no such attachment, an empty file, a name or type refused")))]
 pub async fn api_upload(State(app): State<App>, ctx: Ctx, Path((id, key)): Path<(i64, String)>, mut mp: Multipart) -> AppResult<Response> {
     let parts = upload::read(&mut mp, "file", &[]).await?;
     let file = parts.files.into_iter().next().ok_or_else(|| AppError::invalid(field_of(&key), ctx.t("programmes.err_no_file")))?;
