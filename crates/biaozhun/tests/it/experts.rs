@@ -565,3 +565,20 @@ scenario!(invitations_are_mailed_in_the_experts_language, |t: TestApp| async mov
     check(backups[0], mail_of(backups[0]).await.expect("the backup is called"), "递补", "from the backups");
     assert!(panel.contains(&plain) || backups.contains(&plain));
 });
+
+// The pool's API against the issue: the public part (names, titles, fields) by field and
+// tier, everything for staff in any state, and a bad filter named.
+scenario!(the_pool_api_shows_the_public_part_and_names_a_bad_filter, |t: TestApp| async move {
+    let staff = t.staff("pa_staff").await;
+    enter(&staff, "pa_li", "13.020", 950).await;
+    let public = t.client().get("/api/v1/experts?field=13&status=all").await.json();
+    assert_eq!(public["total"], 1);
+    let keys: Vec<&str> = public["items"][0].as_object().unwrap().iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["fields", "id", "name", "title"], "the public part only: {public}");
+    let full = staff.get("/api/v1/experts?field=13&status=all").await.json();
+    assert_eq!(full["items"][0]["email"], "pa_li@experts.example.com");
+    for who in [&staff, &t.client()] {
+        let r = who.get("/api/v1/experts?status=retired").await;
+        assert_eq!((r.status, r.json()["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("status")));
+    }
+});
