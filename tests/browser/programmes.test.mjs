@@ -118,6 +118,8 @@ test('staff check it and assign an expert, who declares before reading and then 
   await qian.check('input[name=coi][value=none]');
   await press(qian, '提交声明');
   assert.match(await qian.locator('main').textContent(), /标准体系表/);
+  // Once declared, the reviewer reads the uploaded attachment too.
+  assert.equal(await qian.locator('#file-att_self_assessment a').textContent(), '自我评价报告.pdf');
   const types = await (await fetch(`${BASE}/api/v1/programmes`)).json();
   const gb = types.items.find((p) => p.code === 'good_behaviour');
   for (const c of gb.criteria) await qian.fill(`#s-${c.key}`, c.na_allowed ? 'na' : String(c.max));
