@@ -202,3 +202,81 @@ scenario!(attachment_downloads_follow_the_application_rights, |t: TestApp| async
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(conflicted.get(&url).await.status, StatusCode::FORBIDDEN);
 });
+
+// Kill -9 while applicants upload: three drafts take files in a loop on a second server
+// (this binary, a child process on the same database) that is killed mid-way. A file, its
+// row, the replaced file's mark and the `attach` step are one transaction: afterwards every
+// stored file is whole (its size and digest are its bytes'), each draft has one current file,
+// every file has its step and the record's version counts its events; uploads go on.
+scenario!(kill_9_during_uploads_leaves_whole_files_with_their_steps, |t: TestApp| async move {
+    use std::io::BufRead;
+    let mut drafts = vec![];
+    for i in 0..3 {
+        let org = t.org_with_admin(&format!("kx_admin{i}"), &format!("断电上传企业{i}"), &format!("91440101MA59KIL{i}XX")).await;
+        let r = org.admin.api(Method::POST, "/api/v1/applications", Some(json!({ "programme": "good_behaviour", "answers": gb() }))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        drafts.push((org, r.json()["id"].as_i64().unwrap()));
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("BIAOZHUN_DATA_DIR", &t.app.config.data_dir)
+        .env("BIAOZHUN_DATABASE_URL", t.app.config.effective_database_url())
+        .env("BIAOZHUN_RUN_JOBS", "false")
+        .env("BIAOZHUN_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the server to kill");
+    let line = std::io::BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok).find(|l| l.contains("listening on")).expect("it starts");
+    let base = line.split_whitespace().find(|w| w.starts_with("http://")).expect("its address").to_string();
+    let mut tasks = Vec::new();
+    for (i, (org, id)) in drafts.iter().enumerate() {
+        let (c, path) = (org.admin.on(&base), format!("/api/v1/applications/{id}/files/self_assessment"));
+        tasks.push(tokio::spawn(async move {
+            let mut ok = 0;
+            for n in 0.. {
+                // ~200 KB of text behind a PDF header, different each time.
+                let body = format!("%PDF-1.4\n{}", format!("draft {i} upload {n}\n").repeat(12_000));
+                let part = reqwest::multipart::Part::bytes(body.into_bytes()).file_name(format!("自评报告{n}.pdf"));
+                let form = reqwest::multipart::Form::new().part("file", part);
+                let r = c.http.post(c.url(&path)).header("x-csrf-token", c.cookie("bz_csrf").unwrap_or_default()).multipart(form).send().await;
+                match r {
+                    Ok(r) if r.status() == StatusCode::CREATED => ok += 1,
+                    Ok(r) => panic!("an upload refused before the kill: {}", r.status()),
+                    Err(_) => break, // the server is gone
+                }
+            }
+            ok
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    std::process::Command::new("kill").args(["-9", &child.id().to_string()]).status().expect("kill -9");
+    let _ = child.wait();
+    let mut sent = 0;
+    for task in tasks {
+        sent += task.await.expect("the loop ends when the server dies");
+    }
+    assert!(sent > 0, "the kill came while files were being uploaded");
+    for (org, id) in &drafts {
+        let rows: Vec<(i64, i64, String, Vec<u8>, Option<i64>)> =
+            sqlx::query_as("SELECT id, size, sha256, data, replaced_at FROM application_files WHERE application_id = $1 ORDER BY id").bind(id).fetch_all(&t.app.db.pool).await.unwrap();
+        for (fid, size, sha, data, _) in &rows {
+            assert_eq!((*size, sha.as_str()), (data.len() as i64, biaozhun::util::sha256_hex(std::str::from_utf8(data).unwrap()).as_str()), "file {fid} is whole");
+        }
+        assert_eq!(rows.iter().filter(|r| r.4.is_none()).count(), usize::from(!rows.is_empty()), "one current file");
+        let (version, events, attached): (i64, i64, i64) = sqlx::query_as(
+            "SELECT a.version, (SELECT COUNT(*) FROM workflow_events e WHERE e.kind = 'application' AND e.record_id = a.id), \
+             (SELECT COUNT(*) FROM workflow_events e WHERE e.kind = 'application' AND e.record_id = a.id AND e.action = 'attach') FROM applications a WHERE a.id = $1",
+        )
+        .bind(id)
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(attached, rows.len() as i64, "every file has its step, every step its file");
+        assert_eq!(version, events - 1, "every move has its event");
+        // The draft goes on after the restart: one more file, then the submission.
+        assert_eq!(upload(&org.admin, *id, "self_assessment", "最终版.pdf", PDF).await.status, StatusCode::CREATED);
+        let r = org.admin.api(Method::POST, &format!("/api/v1/applications/{id}/actions"), Some(json!({ "action": "submit" }))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+});
