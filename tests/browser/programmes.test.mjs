@@ -79,10 +79,20 @@ test('an enterprise applies with the pre-filled form and sees where it stands', 
   await zhao.selectOption('#f-target_grade', 'AAAA');
   await zhao.fill('#f-evidence', '第 4 章 组织管理：标准化委员会文件；第 5 章 标准体系：标准体系表。');
   await zhao.fill('#f-self_measurement', 'na');
-  await zhao.fill('#f-att_self_assessment', 'https://example.org/self-assessment.pdf');
+  // The required attachment is a file uploaded with the form.
+  await press(zhao, '提交');
+  assert.match(await zhao.locator('#err-att_self_assessment').textContent(), /提交前请上传附件“自我评价报告”/);
+  await zhao.setInputFiles('#f-att_self_assessment', {
+    name: '自我评价报告.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% self-assessment\n%%EOF\n'),
+  });
   await press(zhao, '提交');
   assert.match(await zhao.locator('#app-state').textContent(), /已提交/);
   assert.match(await zhao.locator('#asked').textContent(), /等待形式审查/);
+  const link = zhao.locator('#file-att_self_assessment a');
+  assert.equal(await link.textContent(), '自我评价报告.pdf');
+  const got = await zhao.request.get(new URL(await link.getAttribute('href'), BASE).href);
+  assert.equal(got.status(), 200);
+  assert.match((await got.body()).toString(), /self-assessment/);
   appId = Number(new URL(zhao.url()).pathname.split('/').pop());
   await zhao.context().close();
   await admin.context().close();
@@ -108,6 +118,8 @@ test('staff check it and assign an expert, who declares before reading and then 
   await qian.check('input[name=coi][value=none]');
   await press(qian, '提交声明');
   assert.match(await qian.locator('main').textContent(), /标准体系表/);
+  // Once declared, the reviewer reads the uploaded attachment too.
+  assert.equal(await qian.locator('#file-att_self_assessment a').textContent(), '自我评价报告.pdf');
   const types = await (await fetch(`${BASE}/api/v1/programmes`)).json();
   const gb = types.items.find((p) => p.code === 'good_behaviour');
   for (const c of gb.criteria) await qian.fill(`#s-${c.key}`, c.na_allowed ? 'na' : String(c.max));

@@ -333,15 +333,15 @@ pub async fn published_hits(app: &App, hits: &[search::Hit]) -> AppResult<Vec<Ar
 // Attachments
 
 pub async fn add_attachment(app: &App, ctx: &crate::web::Ctx, article_id: i64, filename: &str, data: &[u8]) -> AppResult<i64> {
-    use sha2::Digest;
-    let name = upload::clean_filename(filename).ok_or_else(|| AppError::invalid("file", ctx.t("content.err_filename")))?;
-    if data.is_empty() {
-        return Err(AppError::invalid("file", ctx.t("content.err_empty_file")));
-    }
-    if data.len() > app.config.max_upload_bytes {
-        return Err(AppError::TooLarge);
-    }
-    let ct = upload::sniff(&name, data).ok_or_else(|| AppError::invalid("file", ctx.t("content.err_file_type")))?;
+    let file = upload::Upload { field: "file".into(), name: filename.to_string(), data: data.to_vec() };
+    let file = upload::accept(file, app.config.max_upload_bytes, "file", |r| {
+        ctx.t(match r {
+            upload::Refusal::Empty => "content.err_empty_file",
+            upload::Refusal::Name => "content.err_filename",
+            upload::Refusal::Type => "content.err_file_type",
+        })
+    })?;
+    let name = file.name.clone();
     let mut tx = app.db.begin().await?;
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE id = $1").bind(article_id).fetch_optional(&mut *tx).await?;
     exists.ok_or(AppError::NotFound)?;
@@ -351,10 +351,10 @@ pub async fn add_attachment(app: &App, ctx: &crate::web::Ctx, article_id: i64, f
     )
     .bind(article_id)
     .bind(&name)
-    .bind(ct)
-    .bind(data.len() as i64)
-    .bind(hex::encode(sha2::Sha256::digest(data)))
-    .bind(data.to_vec())
+    .bind(file.content_type)
+    .bind(file.size)
+    .bind(file.sha256)
+    .bind(file.data)
     .bind(ctx.user_id())
     .bind(crate::util::now())
     .fetch_one(&mut *tx)

@@ -140,7 +140,7 @@ pub async fn draw_in(tx: &mut Tx, app: &App, req: &DrawRequest, review_day: Opti
         let action = if on_panel { "invite" } else { "reserve" };
         workflow::start(tx, app, &super::INVITATION_FLOW, inv, &system, Step::action(action).data(serde_json::json!({ "draw": id, "position": i + 1 }))).await?;
         if on_panel {
-            let to = Invitee { name: &name, email: &email, user_id, title };
+            let to = Invitee { name: &name, email: &email, user_id, title, backup: false };
             send_invitation(tx, app, inv, now + days * 86400, &to).await?;
         }
     }
@@ -153,25 +153,50 @@ struct Invitee<'a> {
     email: &'a str,
     user_id: Option<i64>,
     title: &'a str,
+    /// Called from the backups in place of an expert who declined or did not answer.
+    backup: bool,
+}
+
+/// A mail in the reader's language: the account's language (`users.locale`) when the expert
+/// has an account here, else Chinese and English in one mail (an expert kept without an
+/// account, say imported, has told no preference). Answers the subject and the body.
+pub fn mail_text(lang: Option<Lang>, key: &str, args: &[(&str, &str)]) -> (String, String) {
+    let one = |l: Lang| (crate::web::i18n::tf(l, &format!("{key}.title"), args), crate::web::i18n::tf(l, &format!("{key}.body"), args));
+    match lang {
+        Some(l) => one(l),
+        None => {
+            let (zh, en) = (one(Lang::Zh), one(Lang::En));
+            (format!("{} / {}", zh.0, en.0), format!("{}\n-- English --\n\n{}", zh.1, en.1))
+        }
+    }
+}
+
+/// The language of an expert's account, if they have one.
+async fn lang_of(tx: &mut Tx, user_id: Option<i64>) -> AppResult<Option<Lang>> {
+    let Some(u) = user_id else { return Ok(None) };
+    let locale: Option<String> = sqlx::query_scalar("SELECT locale FROM users WHERE id = $1").bind(u).fetch_optional(&mut **tx).await?;
+    Ok(locale.as_deref().and_then(Lang::parse))
 }
 
 /// Gives an invitation its answer link and deadline, and sends it: a mail to the expert's
-/// address with the link, and a notice to their account if they have one.
+/// address with the link (in their language, `mail_text`), and a notice to their account if
+/// they have one.
 async fn send_invitation(tx: &mut Tx, app: &App, inv: i64, deadline: i64, to: &Invitee<'_>) -> AppResult<()> {
     let token = crate::util::random_token(24);
     sqlx::query("UPDATE expert_invitations SET token_hash = $1, deadline = $2 WHERE id = $3").bind(crate::util::sha256_hex(&token)).bind(deadline).bind(inv).execute(&mut **tx).await?;
-    let Invitee { name, email, user_id, title } = *to;
+    let Invitee { name, email, user_id, title, backup } = *to;
     let base = app.config.base_url.trim_end_matches('/');
     let link = format!("{base}/experts/invitations/{inv}?token={token}");
     let due = crate::util::fmt_datetime(deadline);
     let args = [("name", name), ("title", title), ("deadline", due.as_str()), ("link", link.as_str())];
     if !email.is_empty() {
-        let subject = crate::web::i18n::tf(Lang::Zh, "experts.mail_invite.title", &args);
-        let body = crate::web::i18n::tf(Lang::Zh, "experts.mail_invite.body", &args);
+        let key = if backup { "experts.mail_replace" } else { "experts.mail_invite" };
+        let (subject, body) = mail_text(lang_of(tx, user_id).await?, key, &args);
         crate::jobs::mail::enqueue(tx, email, &subject, &body).await?;
     }
     if let Some(u) = user_id {
-        let n = crate::jobs::notify::Notice { kind: "experts_invitation", key: "experts.notice_invite", args: &args, link: "/experts/me", mail: email.is_empty() };
+        let key = if backup { "experts.notice_replace" } else { "experts.notice_invite" };
+        let n = crate::jobs::notify::Notice { kind: "experts_invitation", key, args: &args, link: "/experts/me", mail: email.is_empty() };
         crate::jobs::notify::send(tx, app, u, n).await?;
     }
     Ok(())
@@ -274,7 +299,7 @@ pub async fn replace(tx: &mut Tx, app: &App, draw_id: i64, gone: i64, lang: Lang
     .bind(inv)
     .fetch_one(&mut **tx)
     .await?;
-    let to = Invitee { name: &name, email: &email, user_id, title: &title };
+    let to = Invitee { name: &name, email: &email, user_id, title: &title, backup: true };
     send_invitation(tx, app, inv, crate::util::now() + days * 86400, &to).await?;
     Ok(Some(inv))
 }

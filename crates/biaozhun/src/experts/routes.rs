@@ -355,6 +355,11 @@ pub async fn api_list(State(app): State<App>, ctx: Ctx, Query(q): Query<ApiListP
     if let Some(t) = q.tier.as_deref().filter(|t| !t.is_empty()) {
         Tier::parse(t).ok_or_else(|| AppError::invalid("tier", ctx.t("experts.err_tier")))?;
     }
+    if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty() && *s != "all") {
+        if !super::PROFILE_FLOW.states().contains(&s) {
+            return Err(AppError::invalid("status", ctx.t("experts.err_status")));
+        }
+    }
     let staff = sees_all(&ctx);
     let page = q.page.unwrap_or(1).max(1);
     let lq = ListQuery { field: q.field, tier: q.tier, status: q.status, page: None };

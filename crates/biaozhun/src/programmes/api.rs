@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(programmes, applications, create, one, action, declaration, scores),
-    components(schemas(Config, AppState, model::ProgrammeKind, model::Aggregation, model::FieldDef, model::Criterion, model::Amount, model::AttachmentDef))
+    paths(programmes, applications, create, one, action, declaration, scores, super::files::api_list, super::files::api_upload),
+    components(schemas(Config, AppState, model::ProgrammeKind, model::Aggregation, model::FieldDef, model::Criterion, model::Amount, model::AttachmentDef, super::files::FileOut, super::files::FileForm))
 )]
 pub struct ApiDoc;
 
@@ -134,6 +134,11 @@ pub async fn applications(State(app): State<App>, ctx: Ctx, Query(q): Query<List
             return Err(AppError::invalid("state", ctx.t("programmes.err_state")));
         }
     }
+    if let Some(p) = q.programme.as_deref() {
+        if !store::types(&app).await?.iter().any(|t| t.config.code == p) {
+            return Err(AppError::invalid("programme", ctx.t("programmes.err_programme")));
+        }
+    }
     let per_page = q.per_page.unwrap_or(50);
     if !(1..=200).contains(&per_page) {
         return Err(AppError::invalid("per_page", ctx.t("programmes.err_per_page")));
@@ -143,13 +148,9 @@ pub async fn applications(State(app): State<App>, ctx: Ctx, Query(q): Query<List
     let (rows, total) = match (&orgs, expert) {
         (None, _) => store::list(&app, Whose::All, q.state.as_deref(), q.programme.as_deref(), &pager).await?,
         (Some(o), None) => store::list(&app, Whose::Orgs(o), q.state.as_deref(), q.programme.as_deref(), &pager).await?,
-        (Some(o), Some(u)) => {
-            // An expert who also belongs to organisations sees both: the assigned first.
-            let (mut a, n) = store::list(&app, Whose::Reviewer(u), q.state.as_deref(), q.programme.as_deref(), &pager).await?;
-            let (b, m) = store::list(&app, Whose::Orgs(o), q.state.as_deref(), q.programme.as_deref(), &pager).await?;
-            a.extend(b.into_iter().filter(|x| !a.iter().any(|y| y.id == x.id)).collect::<Vec<_>>());
-            (a, n + m)
-        }
+        // An expert sees their organisations' applications and those assigned to them, in
+        // one list (one total, one order, pages that do not overlap).
+        (Some(o), Some(u)) => store::list(&app, Whose::OrgsOrReviewer(o, u), q.state.as_deref(), q.programme.as_deref(), &pager).await?,
     };
     let pager = Pager::new(total, pager.page, per_page);
     // The versions of the types, read once for the page.
@@ -175,7 +176,7 @@ pub struct CreateIn {
 #[utoipa::path(post, path = "/api/v1/applications", tag = "programmes", request_body = CreateIn,
     responses((status = 201, body = ApplicationOut), (status = 404, description = "no such programme"), (status = 409, description = "call closed, or the same work is already funded or applied for"), (status = 422)))]
 pub async fn create(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<CreateIn>) -> AppResult<Response> {
-    let id = store::create(&app, &ctx, &input.programme, &input.answers, input.submit).await?;
+    let id = store::create(&app, &ctx, &input.programme, &input.answers, vec![], input.submit).await?;
     let a = store::get(&app.db.pool, id).await?;
     Ok((StatusCode::CREATED, Json(out(&app, &a).await?)).into_response())
 }

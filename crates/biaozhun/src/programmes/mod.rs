@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod files;
 pub mod hooks;
 pub mod model;
 pub mod pages;
@@ -33,7 +34,7 @@ static FLOWS: [&crate::workflow::Flow; 1] = [&FLOW];
 /// The room as the house installs it.
 pub fn install() -> crate::web::Domain {
     crate::web::Domain {
-        migrations: &["0075_programmes"],
+        migrations: &["0075_programmes", "0140_application_files"],
         api: Some(|| <api::ApiDoc as utoipa::OpenApi>::openapi()),
         jobs: Some(register_jobs),
         flows: &FLOWS,

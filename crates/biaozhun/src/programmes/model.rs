@@ -22,8 +22,9 @@ const ASSIGNED: &[Who] = &[Who::Scope("assigned")];
 const ANYONE: &[Who] = &[Who::Anyone];
 const CLOCK: &[Who] = &[Who::System];
 
-pub static MOVES: [Move; 28] = [
+pub static MOVES: [Move; 29] = [
     Move::new(START, "create", "draft", APPLICANT),
+    Move::new("draft", "attach", "draft", APPLICANT),
     Move::new("draft", "submit", "submitted", APPLICANT),
     Move::new("draft", "withdraw", "withdrawn", APPLICANT),
     Move::new("submitted", "withdraw", "withdrawn", APPLICANT),
@@ -159,7 +160,7 @@ pub struct Amount {
     pub yuan: i64,
 }
 
-/// A required attachment (named; the applicant gives its file's name and link).
+/// A required attachment: a file the applicant uploads (`files.rs`), required at submission.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AttachmentDef {
     pub key: String,
@@ -322,7 +323,11 @@ impl FieldProblem {
 /// Checks a form's answers (as strings) against the fields; `complete` asks for the
 /// required ones too (at submission; a draft may be incomplete). Answers the cleaned values.
 pub fn check_form(c: &Config, answers: &BTreeMap<String, String>, complete: bool) -> Result<BTreeMap<String, String>, FieldProblem> {
-    if let Some(k) = answers.keys().find(|k| !c.fields.iter().any(|f| &f.key == *k) && !k.starts_with("att_") && !k.starts_with("self_")) {
+    // Attachments are files now (`files.rs`), not answers: a link given for one is refused by name.
+    if let Some(k) = answers.keys().find(|k| k.strip_prefix("att_").is_some_and(|a| c.attachments.iter().any(|d| d.key == a))) {
+        return Err(FieldProblem::new(k, "programmes.err_attachment_file"));
+    }
+    if let Some(k) = answers.keys().find(|k| !c.fields.iter().any(|f| &f.key == *k) && !k.starts_with("self_")) {
         return Err(FieldProblem::new(k, "programmes.err_unknown_field"));
     }
     let mut out = BTreeMap::new();
@@ -352,8 +357,7 @@ pub fn check_form(c: &Config, answers: &BTreeMap<String, String>, complete: bool
         }
         out.insert(f.key.clone(), v.to_string());
     }
-    // Self-assessment by clause (`self_<criterion>` = points or "na") and attachments
-    // (`att_<key>` = a site link) are kept as given, checked here.
+    // Self-assessment by clause (`self_<criterion>` = points or "na"), kept as given, checked here.
     for cr in &c.criteria {
         let k = format!("self_{}", cr.key);
         if let Some(v) = answers.get(&k).map(|s| s.trim()).filter(|s| !s.is_empty()) {
@@ -366,25 +370,6 @@ pub fn check_form(c: &Config, answers: &BTreeMap<String, String>, complete: bool
             }
             out.insert(k, v.to_string());
         }
-    }
-    for a in &c.attachments {
-        let k = format!("att_{}", a.key);
-        let v = answers.get(&k).map(|s| s.trim()).unwrap_or("");
-        if v.is_empty() {
-            if complete {
-                return Err(FieldProblem::new(&k, "programmes.err_attachment"));
-            }
-            continue;
-        }
-        if v.chars().count() > 500 || v.chars().any(char::is_control) {
-            return Err(FieldProblem::new(&k, "programmes.err_too_long").arg("max", 500));
-        }
-        // A link the page shows: a web address or a path of this site, nothing a browser runs.
-        let site = v.starts_with('/') && !v.starts_with("//") && !v.contains('\\');
-        if !(site || v.starts_with("https://") || v.starts_with("http://")) || v.contains(char::is_whitespace) {
-            return Err(FieldProblem::new(&k, "programmes.err_link"));
-        }
-        out.insert(k, v.to_string());
     }
     Ok(out)
 }

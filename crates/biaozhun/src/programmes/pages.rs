@@ -11,14 +11,14 @@ use super::{api, review};
 use crate::App;
 use crate::web::ctx::redirect_with_flash;
 use crate::web::pager::Pager;
-use crate::web::{AppError, AppResult, Ctx, Form, Lang};
-use axum::extract::{Path, Query, State};
+use crate::web::{AppError, AppResult, Ctx, Form, Lang, upload};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 fn label<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
     if lang == Lang::En { en } else { zh }
@@ -37,8 +37,9 @@ pub fn type_view(c: &Config, lang: Lang) -> Value {
     })
 }
 
-/// The form's fields with their values, for the apply and edit forms and the page.
-fn fields_view(c: &Config, lang: Lang, answers: &BTreeMap<String, String>) -> Value {
+/// The form's fields with their values and the attachments with their files, for the apply
+/// and edit forms and the page.
+fn fields_view(c: &Config, lang: Lang, answers: &BTreeMap<String, String>, files: &[super::files::FileOut]) -> Value {
     let fields: Vec<Value> = c
         .fields
         .iter()
@@ -46,11 +47,7 @@ fn fields_view(c: &Config, lang: Lang, answers: &BTreeMap<String, String>) -> Va
             "max_len": f.max_len.unwrap_or(if f.kind == "textarea" { 4000 } else { 200 }), "min": f.min, "max": f.max, "choices": f.choices,
             "value": answers.get(&f.key).cloned().unwrap_or_default(), "prefilled": f.prefill.is_some() }))
         .collect();
-    let attachments: Vec<Value> = c
-        .attachments
-        .iter()
-        .map(|a| json!({ "key": format!("att_{}", a.key), "label": label(lang, &a.label_zh, &a.label_en), "value": answers.get(&format!("att_{}", a.key)).cloned().unwrap_or_default() }))
-        .collect();
+    let attachments = super::files::view(c, lang, files);
     // A graded programme's self-assessment, clause by clause.
     let clauses: Vec<Value> = if c.kind == model::ProgrammeKind::Grading {
         c.criteria
@@ -123,7 +120,7 @@ async fn apply_view(app: &App, ctx: &Ctx, code: &str, answers: Option<BTreeMap<S
     let org_problem = org.as_ref().err().map(|e| e.to_string());
     let org = org.ok();
     ctx.render_status(app, status, "programmes/apply.html", context! {
-        p => type_view(&t.config, ctx.lang), form => fields_view(&t.config, ctx.lang, &answers), org => org, org_problem => org_problem,
+        p => type_view(&t.config, ctx.lang), form => fields_view(&t.config, ctx.lang, &answers, &[]), org => org, org_problem => org_problem,
         error_field => error_field, error => error,
     })
 }
@@ -132,15 +129,22 @@ pub async fn apply_form(State(app): State<App>, ctx: Ctx, Path(code): Path<Strin
     apply_view(&app, &ctx, &code, None, StatusCode::OK, None).await
 }
 
-/// The form's answers: every field but the form's own.
-fn answers_of(fields: HashMap<String, String>) -> BTreeMap<String, String> {
-    fields.into_iter().filter(|(k, _)| !matches!(k.as_str(), "_csrf" | "version" | "submit" | "save")).collect()
+/// The form's answers: every text field but the form's own.
+fn answers_of(fields: &[(String, String)]) -> BTreeMap<String, String> {
+    fields.iter().filter(|(k, _)| !matches!(k.as_str(), "_csrf" | "version" | "submit" | "save")).cloned().collect()
 }
 
-pub async fn apply(State(app): State<App>, ctx: Ctx, Path(code): Path<String>, Form(fields): Form<HashMap<String, String>>) -> AppResult<Response> {
-    let submit = fields.contains_key("submit");
-    let answers = answers_of(fields);
-    match store::create(&app, &ctx, &code, &answers, submit).await {
+/// The apply and edit forms are multipart (the attachments' files beside the answers).
+async fn form_parts(mp: &mut Multipart) -> AppResult<(BTreeMap<String, String>, Vec<upload::Upload>, bool, Option<i64>)> {
+    let parts = upload::read_all(mp, "form").await?;
+    let submit = parts.text("submit").is_some();
+    let version = parts.text("version").and_then(|v| v.trim().parse().ok());
+    Ok((answers_of(&parts.texts), parts.files, submit, version))
+}
+
+pub async fn apply(State(app): State<App>, ctx: Ctx, Path(code): Path<String>, mut mp: Multipart) -> AppResult<Response> {
+    let (answers, files, submit, _) = form_parts(&mut mp).await?;
+    match store::create(&app, &ctx, &code, &answers, files, submit).await {
         Ok(id) => Ok(redirect_with_flash(&app, &format!("/applications/{id}"), if submit { "programme_submitted" } else { "programme_saved" })),
         Err(e) if crate::web::form::reshown(&e) || matches!(e, AppError::Conflict(_)) => apply_view(&app, &ctx, &code, Some(answers), e.status(), Some(e)).await,
         Err(e) => Err(e),
@@ -172,7 +176,7 @@ async fn page(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Option<A
     let c = &t.config;
     let (actor, standing) = policy::actor(app, ctx, id).await?;
     let hidden = |action: &str| {
-        matches!(action, "assign" | "declare" | "score" | "resolve" | "object")
+        matches!(action, "assign" | "declare" | "score" | "resolve" | "object" | "attach")
             || (action == "pass_check" && !c.expert_review)
             || (action == "skip_review" && c.expert_review)
             || (action == "approve" && c.notice_days == 0)
@@ -186,12 +190,13 @@ async fn page(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Option<A
         .map(|m| json!({ "action": m.action, "label": super::FLOW.action_key(m.action) }))
         .collect();
     let history = crate::workflow::history(&app.db, &super::FLOW, id).await?;
+    let files = super::files::list(app, id).await?;
     let (panel, objections) = if standing.staff { (review::panel(app, id).await?, store::objections(app, id).await?) } else { (vec![], vec![]) };
     let untrustworthy = standing.staff && crate::orgs::store::untrustworthy(&app.db.pool, a.org_id).await?;
     let (error_field, error) = crate::web::form::field_error(error);
     let answers = answers.unwrap_or_else(|| a.answers());
     ctx.render_status(app, status, "programmes/application.html", context! {
-        a => app_view(&a), p => type_view(c, ctx.lang), form => fields_view(c, ctx.lang, &answers),
+        a => app_view(&a), p => type_view(c, ctx.lang), form => fields_view(c, ctx.lang, &answers, &files),
         editable => a.state == "draft" && standing.org_admin, applicant => standing.org_user, staff => standing.staff,
         actions => actions, history => history, panel => panel, objections => objections, untrustworthy => untrustworthy,
         error_field => error_field, error => error,
@@ -202,19 +207,11 @@ pub async fn application(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) 
     page(&app, &ctx, id, StatusCode::OK, None, None).await
 }
 
-/// The applicant saves the draft (and submits it when the button says so).
-pub async fn save(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(fields): Form<HashMap<String, String>>) -> AppResult<Response> {
-    let version: i64 = fields.get("version").and_then(|v| v.parse().ok()).unwrap_or(-1);
-    let submit = fields.contains_key("submit");
-    let answers = answers_of(fields);
-    let done = async {
-        store::update(&app, &ctx, id, version, &answers).await?;
-        if submit {
-            store::step(&app, &ctx, id, None, "submit", "").await?;
-        }
-        Ok::<_, AppError>(())
-    };
-    match done.await {
+/// The applicant saves the draft with its files (and submits it when the button says so),
+/// in one transaction.
+pub async fn save(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, mut mp: Multipart) -> AppResult<Response> {
+    let (answers, files, submit, version) = form_parts(&mut mp).await?;
+    match store::save(&app, &ctx, id, version.unwrap_or(-1), &answers, files, submit).await {
         Ok(()) => Ok(redirect_with_flash(&app, &format!("/applications/{id}"), if submit { "programme_submitted" } else { "programme_saved" })),
         Err(e) if crate::web::form::reshown(&e) || matches!(e, AppError::Conflict(_)) => page(&app, &ctx, id, e.status(), Some(e), Some(answers)).await,
         Err(e) => Err(e),
@@ -254,7 +251,8 @@ async fn review_page(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: O
             .into_iter()
             .map(|(k, (p, na, cm))| (k, json!({ "points": if na { "na".to_string() } else { model::fmt_points(p) }, "comment": cm })))
             .collect();
-        context! { a => app_view(&a), form => fields_view(&t.config, ctx.lang, &a.answers()), sheet => sheet }
+        let files = super::files::list(app, id).await?;
+        context! { a => app_view(&a), form => fields_view(&t.config, ctx.lang, &a.answers(), &files), sheet => sheet }
     } else {
         context! { a => json!({ "id": a.id, "title": a.title, "org_name": a.org_name }) }
     };
@@ -289,7 +287,7 @@ pub async fn declare(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form
 }
 
 /// The sheet's form sends `score_<criterion>` and `comment_<criterion>`.
-pub async fn score(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(fields): Form<HashMap<String, String>>) -> AppResult<Response> {
+pub async fn score(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(fields): Form<std::collections::HashMap<String, String>>) -> AppResult<Response> {
     let mut given: BTreeMap<String, (String, String)> = BTreeMap::new();
     for (k, v) in &fields {
         if let Some(c) = k.strip_prefix("score_") {

@@ -1,7 +1,7 @@
 //! Every route of the programmes room with its access rule; the handlers are in `pages.rs`
 //! (the public pages, the applicant's and the reviewer's), `staff.rs` and `api.rs`.
 
-use super::{api, pages, staff};
+use super::{api, files, pages, staff};
 use crate::web::{Access, Routes};
 
 pub fn routes() -> Routes {
@@ -16,6 +16,7 @@ pub fn routes() -> Routes {
         .get("/applications/{id}", Access::User, pages::application)
         .post("/applications/{id}", Access::User, pages::save)
         .post("/applications/{id}/step", Access::User, pages::step)
+        .get("/applications/{id}/files/{file}/{name}", Access::User, files::download)
         .get("/review/applications", Access::Expert, pages::reviews)
         .get("/review/applications/{id}", Access::Expert, pages::review)
         .post("/review/applications/{id}/declare", Access::Expert, pages::declare)
@@ -31,6 +32,8 @@ pub fn routes() -> Routes {
         .post("/api/v1/applications", Access::User, api::create)
         .get("/api/v1/applications/{id}", Access::User, api::one)
         .post("/api/v1/applications/{id}/actions", Access::User, api::action)
+        .get("/api/v1/applications/{id}/files", Access::User, files::api_list)
+        .post("/api/v1/applications/{id}/files/{attachment}", Access::User, files::api_upload)
         .post("/api/v1/applications/{id}/declaration", Access::Expert, api::declaration)
         .post("/api/v1/applications/{id}/scores", Access::Expert, api::scores)
 }

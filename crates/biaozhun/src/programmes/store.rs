@@ -209,8 +209,9 @@ fn duplicate_or(ctx: &Ctx, e: sqlx::Error) -> AppError {
 
 /// A new application (a draft) of the organisation the caller acts for and administers,
 /// under the newest version of the type; missing answers are filled from the platform's
-/// records. `submit` submits it at once (its answers must then be complete).
-pub async fn create(app: &App, ctx: &Ctx, code: &str, answers: &BTreeMap<String, String>, submit: bool) -> AppResult<i64> {
+/// records. `files` are the required attachments' uploads (`att_<key>`), stored in the same
+/// transaction. `submit` submits it at once (its answers and attachments must then be complete).
+pub async fn create(app: &App, ctx: &Ctx, code: &str, answers: &BTreeMap<String, String>, files: Vec<crate::web::upload::Upload>, submit: bool) -> AppResult<i64> {
     let t = type_by_code(app, code).await?;
     let c = &t.config;
     let org = policy::applicant_org(app, ctx).await?;
@@ -220,6 +221,7 @@ pub async fn create(app: &App, ctx: &Ctx, code: &str, answers: &BTreeMap<String,
     let mut merged = prefill(app, c, org.id).await?;
     merged.extend(answers.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, v)| (k.clone(), v.clone())));
     let data = model::check_form(c, &merged, submit).map_err(|p| problem(ctx, p))?;
+    let files = super::files::check_all(app, ctx, c, files)?;
     let work = model::work_key(c, &data);
     let user = ctx.require_user()?.id;
     let now = crate::util::now();
@@ -244,6 +246,7 @@ pub async fn create(app: &App, ctx: &Ctx, code: &str, answers: &BTreeMap<String,
     .map_err(|e| duplicate_or(ctx, e))?;
     let actor = Actor::of(ctx)?.with_scope("applicant");
     workflow::start(&mut tx, app, &super::FLOW, id, &actor, Step::action("create").data(serde_json::json!({ "type_version": c.version }))).await?;
+    super::files::store_in(&mut tx, app, ctx, &actor, id, files).await?;
     if submit {
         let a = get(&mut *tx, id).await?;
         take_step(&mut tx, app, ctx, &actor, &a, c, "submit", "").await?;
@@ -253,9 +256,11 @@ pub async fn create(app: &App, ctx: &Ctx, code: &str, answers: &BTreeMap<String,
 }
 
 /// Saves a draft's answers (the applicant, on the version read): the fields sent replace
-/// their answers, the others keep theirs.
-pub async fn update(app: &App, ctx: &Ctx, id: i64, version: i64, answers: &BTreeMap<String, String>) -> AppResult<()> {
+/// their answers, the others keep theirs; the files sent (`att_<key>`) replace their
+/// attachments' files; `submit` then submits it. One transaction: all of it or nothing.
+pub async fn save(app: &App, ctx: &Ctx, id: i64, version: i64, answers: &BTreeMap<String, String>, files: Vec<crate::web::upload::Upload>, submit: bool) -> AppResult<()> {
     ctx.must(app, &policy::Application::Apply, id).await?;
+    let (actor, _) = policy::actor(app, ctx, id).await?;
     let mut tx = app.db.begin().await?;
     current_version(&mut tx, id).await?;
     let a = get(&mut *tx, id).await?;
@@ -266,8 +271,11 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, version: i64, answers: &BTree
         return Err(AppError::Conflict(ctx.t("programmes.err_stale")));
     }
     let t = type_by_id(&mut *tx, a.type_id).await?;
-    // A field the form does not send keeps its answer; one sent empty is cleared.
+    let files = super::files::check_all(app, ctx, &t.config, files)?;
+    // A field the form does not send keeps its answer; one sent empty is cleared. Links of
+    // attachments given before they were files (`att_<key>` answers) are dropped.
     let mut merged = a.answers();
+    merged.retain(|k, _| !k.starts_with("att_"));
     merged.extend(answers.iter().map(|(k, v)| (k.clone(), v.clone())));
     let data = model::check_form(&t.config, &merged, false).map_err(|p| problem(ctx, p))?;
     let work = model::work_key(&t.config, &data);
@@ -286,12 +294,17 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, version: i64, answers: &BTree
     if n.rows_affected() == 0 {
         return Err(AppError::Conflict(ctx.t("programmes.err_stale")));
     }
+    super::files::store_in(&mut tx, app, ctx, &actor, id, files).await?;
+    if submit {
+        let a = get(&mut *tx, id).await?;
+        take_step(&mut tx, app, ctx, &actor, &a, &t.config, "submit", "").await?;
+    }
     tx.commit().await?;
     Ok(())
 }
 
 /// The actions that have their own forms (reviewers, objections): refused by the generic step.
-const OWN_FORMS: [&str; 4] = ["assign", "declare", "score", "resolve"];
+const OWN_FORMS: [&str; 5] = ["assign", "declare", "score", "resolve", "attach"];
 
 /// Takes a step on an application: `version` is the one the caller read (`None`: the
 /// current one, for API calls that name only the action). The programme's configuration
@@ -344,7 +357,12 @@ async fn take_step(tx: &mut Tx, app: &App, ctx: &Ctx, actor: &Actor, a: &Applica
                 if !c.open_at(now) {
                     return Err(refuse(ctx, "programmes.err_closed"));
                 }
-                model::check_form(c, &a.answers(), true).map_err(|p| problem(ctx, p))?;
+                let mut answers = a.answers();
+                answers.retain(|k, _| !k.starts_with("att_"));
+                model::check_form(c, &answers, true).map_err(|p| problem(ctx, p))?;
+                if let Some(def) = super::files::missing(tx, c, a.id).await? {
+                    return Err(super::files::missing_error(ctx, def));
+                }
                 trustworthy(tx, ctx, c, a.org_id).await?;
                 sqlx::query("UPDATE applications SET submitted_at = $1 WHERE id = $2").bind(now).bind(a.id).execute(&mut **tx).await?;
             }
@@ -509,6 +527,8 @@ pub enum Whose<'a> {
     Orgs(&'a [i64]),
     /// Assigned to the reviewer with no conflict declared.
     Reviewer(i64),
+    /// An expert who also belongs to organisations: theirs or assigned to them, each once.
+    OrgsOrReviewer(&'a [i64], i64),
 }
 
 /// A page of applications, newest change first, with the total.
@@ -527,6 +547,16 @@ pub async fn list(app: &App, whose: Whose<'_>, state: Option<&str>, programme: O
         }
         Whose::Reviewer(u) => {
             cond.push("a.id IN (SELECT r.application_id FROM application_reviewers r WHERE r.user_id = ? AND r.coi = 'none')".into());
+            ids.push(u);
+        }
+        Whose::OrgsOrReviewer(orgs, u) => {
+            let assigned = "a.id IN (SELECT r.application_id FROM application_reviewers r WHERE r.user_id = ? AND r.coi = 'none')";
+            if orgs.is_empty() {
+                cond.push(assigned.into());
+            } else {
+                cond.push(format!("(a.org_id IN ({}) OR {assigned})", orgs.iter().map(|_| "?").collect::<Vec<_>>().join(",")));
+                ids.extend_from_slice(orgs);
+            }
             ids.push(u);
         }
     }

@@ -80,16 +80,18 @@ pub async fn session_extras(app: &App, ctx: &Ctx, session: i64) -> AppResult<ser
 }
 
 async fn add(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, mut mp: Multipart) -> AppResult<Response> {
-    use sha2::Digest;
     ctx.must(&app, &SessionAct::Teach, id).await?;
     let parts = upload::read(&mut mp, "file", &["public"]).await?;
     let public = parts.text("public").is_some_and(|v| v == "1" || v == "on");
     let file = parts.files.into_iter().find(|f| !f.data.is_empty()).ok_or_else(|| AppError::invalid("file", ctx.t("materials.err_no_file")))?;
-    let name = upload::clean_filename(&file.name).ok_or_else(|| AppError::invalid("file", ctx.t("materials.err_filename")))?;
-    if file.data.len() > app.config.max_upload_bytes {
-        return Err(AppError::TooLarge);
-    }
-    let ct = upload::sniff(&name, &file.data).ok_or_else(|| AppError::invalid("file", ctx.t("materials.err_type")))?;
+    let file = upload::accept(file, app.config.max_upload_bytes, "file", |r| {
+        ctx.t(match r {
+            upload::Refusal::Empty => "materials.err_no_file",
+            upload::Refusal::Name => "materials.err_filename",
+            upload::Refusal::Type => "materials.err_type",
+        })
+    })?;
+    let name = file.name.clone();
     let mut tx = app.db.begin().await?;
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM training_sessions WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
     exists.ok_or(AppError::NotFound)?;
@@ -99,9 +101,9 @@ async fn add(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, mut mp: Mult
     )
     .bind(id)
     .bind(&name)
-    .bind(ct)
-    .bind(file.data.len() as i64)
-    .bind(hex::encode(sha2::Sha256::digest(&file.data)))
+    .bind(file.content_type)
+    .bind(file.size)
+    .bind(file.sha256)
     .bind(file.data)
     .bind(i64::from(public))
     .bind(ctx.user_id())

@@ -7,6 +7,8 @@ use axum::extract::Multipart;
 /// A file as it came: the name the browser sent (untrusted; see [`clean_filename`]).
 #[derive(Debug)]
 pub struct Upload {
+    /// The form field it came in (`file` for [`read`]).
+    pub field: String,
     pub name: String,
     pub data: Vec<u8>,
 }
@@ -36,13 +38,75 @@ pub async fn read(mp: &mut Multipart, field: &str, texts: &[&str]) -> AppResult<
         if name == "file" {
             let filename = part.file_name().unwrap_or("").to_string();
             let data = part.bytes().await.map_err(|_| AppError::TooLarge)?;
-            parts.files.push(Upload { name: filename, data: data.to_vec() });
+            parts.files.push(Upload { field: name, name: filename, data: data.to_vec() });
         } else if texts.contains(&name.as_str()) {
             let v = part.text().await.map_err(|e| AppError::invalid(name.clone(), e.to_string()))?;
             parts.texts.push((name, v));
         }
     }
     Ok(parts)
+}
+
+/// Reads a whole form whose fields are not known in advance (a form built from data): every
+/// part sent as a file (it has a file name, possibly empty) is a file under its field's name,
+/// every other part a text field. A broken body is a 422 on `field`; a body past the limit
+/// a 413.
+pub async fn read_all(mp: &mut Multipart, field: &str) -> AppResult<Parts> {
+    let mut parts = Parts::default();
+    while let Some(part) = mp.next_field().await.map_err(|e| AppError::invalid(field, e.to_string()))? {
+        let name = part.name().unwrap_or("").to_string();
+        match part.file_name().map(str::to_string) {
+            Some(filename) => {
+                let data = part.bytes().await.map_err(|_| AppError::TooLarge)?;
+                parts.files.push(Upload { field: name, name: filename, data: data.to_vec() });
+            }
+            None => {
+                let v = part.text().await.map_err(|e| AppError::invalid(name.clone(), e.to_string()))?;
+                parts.texts.push((name, v));
+            }
+        }
+    }
+    Ok(parts)
+}
+
+/// Why [`accept`] refused a file; the caller words it in its own terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No bytes.
+    Empty,
+    /// Nothing left of the name once cleaned.
+    Name,
+    /// A type the platform does not take, or an extension its bytes contradict.
+    Type,
+}
+
+/// A file that passed the checks every stored attachment passes, ready for its row: the
+/// cleaned name, the type told by its bytes, its size and SHA-256 (hex).
+#[derive(Debug)]
+pub struct Accepted {
+    pub name: String,
+    pub content_type: &'static str,
+    pub size: i64,
+    pub sha256: String,
+    pub data: Vec<u8>,
+}
+
+/// The checks before a file is stored in the database (training materials, article
+/// attachments, programme attachments): not empty, a clean name ([`clean_filename`]), at most
+/// `max_bytes` (413), a type its first bytes confirm ([`sniff`]). A refusal is a 422 on
+/// `field` with the caller's words for it.
+pub fn accept(file: Upload, max_bytes: usize, field: &str, words: impl Fn(Refusal) -> String) -> AppResult<Accepted> {
+    use sha2::Digest;
+    if file.data.is_empty() {
+        return Err(AppError::invalid(field, words(Refusal::Empty)));
+    }
+    let name = clean_filename(&file.name).ok_or_else(|| AppError::invalid(field, words(Refusal::Name)))?;
+    if file.data.len() > max_bytes {
+        return Err(AppError::TooLarge);
+    }
+    let content_type = sniff(&name, &file.data).ok_or_else(|| AppError::invalid(field, words(Refusal::Type)))?;
+    let sha256 = hex::encode(sha2::Sha256::digest(&file.data));
+    Ok(Accepted { name, content_type, size: file.data.len() as i64, sha256, data: file.data })
 }
 
 /// The first non-empty file of the form, or 422 on `file` with `missing`.
@@ -107,6 +171,24 @@ mod tests {
         assert_eq!(clean_filename("invoice\u{202E}fdp.exe").as_deref(), Some("invoicefdp.exe"));
         assert_eq!(clean_filename("\u{2066}a\u{2069}\u{200E}\u{200F}\u{061C}.pdf").as_deref(), Some("a.pdf"));
         assert_eq!(clean_filename("\u{202E}\u{202A}"), None);
+    }
+
+    #[test]
+    fn accepted_files_are_named_typed_and_hashed() {
+        let up = |name: &str, data: &[u8]| Upload { field: "file".into(), name: name.into(), data: data.to_vec() };
+        let words = |r: Refusal| format!("{r:?}");
+        let a = accept(up("../x/报告.pdf", b"%PDF-1.4 x"), 100, "f", words).unwrap();
+        assert_eq!((a.name.as_str(), a.content_type, a.size), ("报告.pdf", "application/pdf", 10));
+        assert_eq!(a.sha256.len(), 64);
+        let refused = |name: &str, data: &[u8], max: usize| match accept(up(name, data), max, "f", words) {
+            Err(AppError::Invalid { field, message }) => (field.unwrap_or_default(), message),
+            Err(AppError::TooLarge) => ("413".into(), String::new()),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(refused("a.pdf", b"", 100), ("f".into(), "Empty".into()));
+        assert_eq!(refused("..", b"%PDF-", 100), ("f".into(), "Name".into()));
+        assert_eq!(refused("a.pdf", b"<html>", 100), ("f".into(), "Type".into()));
+        assert_eq!(refused("a.pdf", b"%PDF-1.4 x", 5).0, "413");
     }
 
     #[test]

@@ -511,3 +511,74 @@ scenario!(an_expert_takes_over_the_profile_kept_under_their_address, |t: TestApp
     let other = t.user_with_roles("cl_other", &[Role::Expert]).await;
     assert!(!other.get("/experts/me").await.text.contains("郑华"));
 });
+
+// Invitations and the backups' calls go in the expert's language: the account's (its
+// `locale`, the language it registered in) when the expert has one, else Chinese and
+// English in one mail.
+scenario!(invitations_are_mailed_in_the_experts_language, |t: TestApp| async move {
+    let staff = t.staff("ml_staff").await;
+    let mut keepers = vec![];
+    for (who, locale) in [("ml_en", "en"), ("ml_zh", "zh-CN")] {
+        let c = t.user_with_roles(who, &[Role::Expert]).await;
+        sqlx::query("UPDATE users SET locale = $1 WHERE username = $2").bind(locale).bind(who).execute(&t.app.db.pool).await.unwrap();
+        let form = [("name", who), ("fields", "35.240"), ("email", &*format!("{who}@experts.example.com"))];
+        assert_eq!(c.post_form("/experts/me", &form).await.status, StatusCode::SEE_OTHER);
+        c.post_form("/experts/me/submit", &[]).await;
+        let id: i64 = sqlx::query_scalar("SELECT id FROM experts WHERE name = $1").bind(who).fetch_one(&t.app.db.pool).await.unwrap();
+        assert_eq!(staff.post_form(&format!("/staff/experts/{id}/step"), &[("action", "approve")]).await.status, StatusCode::SEE_OTHER);
+        keepers.push((id, locale));
+    }
+    let plain = enter(&staff, "ml_none", "35.240", 901).await;
+    let lang_of = |id: i64| keepers.iter().find(|k| k.0 == id).map(|k| k.1);
+    // Everyone drawn: two on the panel, one backup.
+    let r = staff.api(Method::POST, "/api/v1/experts/draws", Some(json!({"fields": ["35.240"], "count": 2, "backups": 1, "title": "信息技术评审"}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let d = r.json();
+    let (panel, backups) = (ids(&d["panel"]), ids(&d["backups"]));
+    let mail_of = |id: i64| {
+        let pool = t.app.db.pool.clone();
+        async move {
+            let name: String = sqlx::query_scalar("SELECT name FROM experts WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap();
+            sqlx::query_as::<_, (String, String)>("SELECT subject, body_text FROM mail_outbox WHERE to_addr = $1 ORDER BY id DESC LIMIT 1")
+                .bind(format!("{name}@experts.example.com"))
+                .fetch_optional(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let check = |id: i64, mail: (String, String), zh_words: &str, en_words: &str| {
+        let (subject, body) = mail;
+        match lang_of(id) {
+            Some("en") => assert!(subject.contains(en_words) && !subject.contains(zh_words) && body.contains("Please accept or decline") && !body.contains("接受或谢绝"), "{subject}\n{body}"),
+            Some(_) => assert!(subject.contains(zh_words) && !subject.contains(en_words) && body.contains("接受或谢绝") && !body.contains("Please accept"), "{subject}\n{body}"),
+            None => assert!(subject.contains(zh_words) && subject.contains(en_words) && body.contains("接受或谢绝") && body.contains("Please accept or decline"), "both languages: {subject}\n{body}"),
+        }
+        assert!(body.contains("/experts/invitations/") && body.contains("信息技术评审"), "{body}");
+    };
+    for id in &panel {
+        check(*id, mail_of(*id).await.expect("the panel is invited"), "评审邀请", "Review invitation");
+    }
+    assert!(mail_of(backups[0]).await.is_none(), "a backup waits");
+    // A decline calls the backup, in the backup's language, saying it is a call from the backups.
+    let inv: i64 = sqlx::query_scalar("SELECT id FROM expert_invitations WHERE expert_id = $1").bind(panel[0]).fetch_one(&t.app.db.pool).await.unwrap();
+    assert_eq!(staff.post_form(&format!("/experts/invitations/{inv}"), &[("answer", "decline")]).await.status, StatusCode::SEE_OTHER);
+    check(backups[0], mail_of(backups[0]).await.expect("the backup is called"), "递补", "from the backups");
+    assert!(panel.contains(&plain) || backups.contains(&plain));
+});
+
+// The pool's API against the issue: the public part (names, titles, fields) by field and
+// tier, everything for staff in any state, and a bad filter named.
+scenario!(the_pool_api_shows_the_public_part_and_names_a_bad_filter, |t: TestApp| async move {
+    let staff = t.staff("pa_staff").await;
+    enter(&staff, "pa_li", "13.020", 950).await;
+    let public = t.client().get("/api/v1/experts?field=13&status=all").await.json();
+    assert_eq!(public["total"], 1);
+    let keys: Vec<&str> = public["items"][0].as_object().unwrap().iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["fields", "id", "name", "title"], "the public part only: {public}");
+    let full = staff.get("/api/v1/experts?field=13&status=all").await.json();
+    assert_eq!(full["items"][0]["email"], "pa_li@experts.example.com");
+    for who in [&staff, &t.client()] {
+        let r = who.get("/api/v1/experts?status=retired").await;
+        assert_eq!((r.status, r.json()["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("status")));
+    }
+});

@@ -22,6 +22,7 @@ mod membership;
 mod ops;
 mod orgs;
 mod portal;
+mod programme_files;
 mod programmes;
 mod registry;
 mod registry_forms;

@@ -6,6 +6,7 @@
 //! table's cases through the engine; subsidies refuse duplicate funding and untrustworthy
 //! applicants and list payments; who may see and do what; kill -9 during score submission.
 
+use crate::programme_files::{PDF, post_multipart, upload};
 use crate::scenario;
 use crate::support::*;
 use biaozhun::auth::Role;
@@ -26,9 +27,9 @@ async fn ok_act(c: &Client, id: i64, action: &str, note: &str) -> Value {
     r.json()
 }
 
-/// The good-behaviour answers that complete a submission.
+/// The good-behaviour answers that complete a submission (with the self-assessment file).
 fn gb_answers() -> Value {
-    json!({ "target_grade": "AAAA", "evidence": "第 4 章：标准化机构设置文件；第 5 章：标准体系表。", "att_self_assessment": "https://example.com/self.pdf" })
+    json!({ "target_grade": "AAAA", "evidence": "第 4 章：标准化机构设置文件；第 5 章：标准体系表。" })
 }
 
 /// A sheet of the good-behaviour programme worth `base` + `bonus`, the measurement item
@@ -63,9 +64,11 @@ async fn sheet_of(c: &Client, code: &str, full_base: i64, base: i64, bonus: i64,
 /// An application of `org` for the good-behaviour grading, submitted and taken by staff to
 /// expert review; answers its id.
 async fn in_review(org: &Org, staff: &Client) -> i64 {
-    let r = org.admin.api(Method::POST, "/api/v1/applications", Some(json!({ "programme": "good_behaviour", "answers": gb_answers(), "submit": true }))).await;
+    let r = org.admin.api(Method::POST, "/api/v1/applications", Some(json!({ "programme": "good_behaviour", "answers": gb_answers() }))).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(upload(&org.admin, id, "self_assessment", "self.pdf", PDF).await.status, StatusCode::CREATED);
+    ok_act(&org.admin, id, "submit", "").await;
     ok_act(staff, id, "start_check", "").await;
     ok_act(staff, id, "pass_check", "").await;
     id
@@ -102,16 +105,17 @@ scenario!(apply_check_review_decide_notice_object_and_final, |t: TestApp| async 
     let form = org.admin.get("/programmes/good_behaviour/apply").await.text;
     assert!(form.contains("value=\"广州市良好行为电子有限公司\"") && form.contains("value=\"91440101MA59TEST1X\""), "{form}");
     // A user of the organisation who does not administer it cannot apply for it.
-    let r = colleague.post_form("/programmes/good_behaviour/apply", &[("target_grade", "AA")]).await;
+    let r = post_multipart(&colleague, "/programmes/good_behaviour/apply", &[("target_grade", "AA")], &[]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("id=\"org-problem\""), "{}", r.text);
     // Submitting an incomplete form names the field and keeps the text.
-    let r = org.admin.post_form("/programmes/good_behaviour/apply", &[("target_grade", "AAAA"), ("evidence", ""), ("submit", "1")]).await;
+    let r = post_multipart(&org.admin, "/programmes/good_behaviour/apply", &[("target_grade", "AAAA"), ("evidence", ""), ("submit", "1")], &[]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("id=\"err-evidence\""), "{}", r.text);
-    let r = org.admin.post_form("/programmes/good_behaviour/apply", &[("target_grade", "AAAA"), ("evidence", "逐条自评"), ("att_self_assessment", "javascript:alert(1)"), ("submit", "1")]).await;
-    assert!(r.text.contains("id=\"err-att_self_assessment\""), "a link a browser would run is refused");
-    let r = org.admin.post_form("/programmes/good_behaviour/apply", &[("target_grade", "AAAA"), ("evidence", "逐条自评"), ("self_measurement", "na"), ("att_self_assessment", "/files/self.pdf"), ("submit", "1")]).await;
+    let r = post_multipart(&org.admin, "/programmes/good_behaviour/apply", &[("target_grade", "AAAA"), ("evidence", "逐条自评"), ("submit", "1")], &[]).await;
+    assert!(r.text.contains("id=\"err-att_self_assessment\""), "the self-assessment file is required");
+    let texts = [("target_grade", "AAAA"), ("evidence", "逐条自评"), ("self_measurement", "na"), ("submit", "1")];
+    let r = post_multipart(&org.admin, "/programmes/good_behaviour/apply", &texts, &[("att_self_assessment", "自评报告.pdf", PDF)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let id: i64 = r.location().trim_start_matches("/applications/").parse().unwrap();
     let mine = org.admin.get(&format!("/applications/{id}")).await.text;
@@ -143,7 +147,8 @@ scenario!(apply_check_review_decide_notice_object_and_final, |t: TestApp| async 
     let (subject, body, _) = t.last_mail("pg_admin@example.com").await;
     assert!(subject.contains("退回修改") && body.contains("请补充计量管理制度"), "{subject} {body}");
     let version = back["version"].as_i64().unwrap().to_string();
-    let r = org.admin.post_form(&format!("/applications/{id}"), &[("version", &version), ("target_grade", "AAAA"), ("evidence", "逐条自评，补充计量管理制度"), ("att_self_assessment", "/files/self.pdf"), ("submit", "1")]).await;
+    let texts = [("version", version.as_str()), ("target_grade", "AAAA"), ("evidence", "逐条自评，补充计量管理制度"), ("submit", "1")];
+    let r = post_multipart(&org.admin, &format!("/applications/{id}"), &texts, &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     ok_act(&staff, id, "start_check", "").await;
     ok_act(&staff, id, "pass_check", "").await;
@@ -216,7 +221,7 @@ scenario!(apply_check_review_decide_notice_object_and_final, |t: TestApp| async 
     assert_eq!(counts.grade("AAAA"), 1);
     // Every step is an event; the applicant's page shows the history without names.
     let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM workflow_events WHERE kind = 'application' AND record_id = $1 ORDER BY id").bind(id).fetch_all(&t.app.db.pool).await.unwrap();
-    assert_eq!(actions, ["create", "submit", "start_check", "return", "submit", "start_check", "pass_check", "assign", "assign", "declare", "declare", "score", "close_review", "approve", "object", "resolve", "finalise"]);
+    assert_eq!(actions, ["create", "attach", "submit", "start_check", "return", "submit", "start_check", "pass_check", "assign", "assign", "declare", "declare", "score", "close_review", "approve", "object", "resolve", "finalise"]);
     let applicant_page = org.admin.get(&format!("/applications/{id}")).await.text;
     assert!(applicant_page.contains("已确定") && !applicant_page.contains("pg_staff"), "{applicant_page}");
 });
@@ -254,11 +259,13 @@ scenario!(subsidies_refuse_duplicate_funding_and_untrustworthy_applicants, |t: T
     let a = t.org_with_admin("sb_a", "甲标准化研究院", "91440101MA59SUBA1X").await;
     let b = t.org_with_admin("sb_b", "乙检测技术公司", "91440101MA59SUBB1X").await;
     let c = t.org_with_admin("sb_c", "丙公司", "91440101MA59SUBC1X").await;
-    let body = |work: &str| json!({ "programme": "subsidy", "submit": true, "answers": {
-        "item": "national_lead", "level": "national", "work": work, "project": "主导制定国家标准", "att_proof": "https://example.com/notice.pdf" } });
+    let body = |work: &str| json!({ "programme": "subsidy", "answers": {
+        "item": "national_lead", "level": "national", "work": work, "project": "主导制定国家标准" } });
     let r = a.admin.api(Method::POST, "/api/v1/applications", Some(body("GB/T 1.1-2020"))).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let first = r.json()["id"].as_i64().unwrap();
+    assert_eq!(upload(&a.admin, first, "proof", "发布公告.pdf", PDF).await.status, StatusCode::CREATED);
+    ok_act(&a.admin, first, "submit", "").await;
     // The same work, written otherwise, by another organisation: refused.
     let r = b.admin.api(Method::POST, "/api/v1/applications", Some(body("gb/t 1.1－2020"))).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
@@ -546,4 +553,34 @@ scenario!(a_panel_drawn_from_the_expert_pool_becomes_the_reviewers, |t: TestApp|
     let events: Vec<String> = sqlx::query_scalar("SELECT action FROM workflow_events WHERE kind = 'application' AND record_id = $1 AND action = 'assign'")
         .bind(id).fetch_all(&t.app.db.pool).await.unwrap();
     assert_eq!(events.len(), 2, "each draw is a step of the application");
+});
+
+// The API's lists against the issue: own for applicants, all for staff, assigned for experts;
+// an expert who also belongs to an organisation gets both in one list with one total and
+// pages that do not overlap; an unknown programme is named.
+scenario!(application_lists_by_role_page_once_and_name_bad_filters, |t: TestApp| async move {
+    let staff = t.staff("al_staff").await;
+    let org = t.org_with_admin("al_admin", "列表企业", "91440101MA59LIST1X").await;
+    let both = t.org_with_admin("al_both", "专家所在企业", "91440101MA59LIST2X").await;
+    let mut tx = t.app.db.begin().await.unwrap();
+    biaozhun::auth::store::set_roles(&mut tx, t.user_id("al_both").await, &[Role::Expert], None).await.unwrap();
+    tx.commit().await.unwrap();
+    let assigned = in_review(&org, &staff).await;
+    assign(&staff, assigned, "al_both").await;
+    assert_eq!(declare(&both.admin, assigned, false, "").await.status, StatusCode::NO_CONTENT);
+    let r = both.admin.api(Method::POST, "/api/v1/applications", Some(json!({ "programme": "good_behaviour", "answers": gb_answers() }))).await;
+    let own = r.json()["id"].as_i64().unwrap();
+    let mut seen = vec![];
+    for page in [1, 2] {
+        let l = both.admin.get(&format!("/api/v1/applications?per_page=1&page={page}")).await.json();
+        assert_eq!((l["total"].as_i64(), l["pages"].as_i64()), (Some(2), Some(2)), "{l}");
+        seen.extend(l["items"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()));
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, { let mut v = vec![assigned, own]; v.sort_unstable(); v });
+    assert_eq!(org.admin.get("/api/v1/applications").await.json()["total"], 1, "own");
+    assert_eq!(staff.get("/api/v1/applications").await.json()["total"], 2, "all");
+    let r = staff.get("/api/v1/applications?programme=nothing").await;
+    assert_eq!((r.status, r.json()["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("programme")));
+    assert_eq!(staff.get("/api/v1/applications?programme=good_behaviour&state=expert_review").await.json()["items"][0]["id"], assigned);
 });
