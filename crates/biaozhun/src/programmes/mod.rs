@@ -17,6 +17,7 @@ pub mod review;
 pub mod routes;
 pub mod staff;
 pub mod store;
+pub mod tally;
 
 pub use store::{Counts, counts};
 
@@ -38,6 +39,7 @@ pub fn install() -> crate::web::Domain {
         jobs: Some(register_jobs),
         flows: &FLOWS,
         hooks: crate::web::Hooks { member: Some(hooks::member_hook), staff: Some(hooks::staff_hook), ..crate::web::Hooks::NONE },
+        tallies: &tally::TALLIES,
         ..crate::web::Domain::new("programmes", routes::routes)
     }
 }
