@@ -8,9 +8,9 @@ use crate::App;
 use crate::db::tallies::{self, Tally};
 use crate::web::AppResult;
 
-pub static TOTAL: Tally = Tally::new("committees.total", "SELECT COUNT(*) FROM committees");
-pub static SECRETARIATS: Tally = Tally::new("committees.secretariats", "SELECT COUNT(*) FROM committees WHERE district_code <> ''");
-pub static INTERNATIONAL: Tally =
+pub const TOTAL: Tally = Tally::new("committees.total", "SELECT COUNT(*) FROM committees");
+pub const SECRETARIATS: Tally = Tally::new("committees.secretariats", "SELECT COUNT(*) FROM committees WHERE district_code <> ''");
+pub const INTERNATIONAL: Tally =
     Tally::new("committees.international_secretariats", "SELECT COUNT(*) FROM committees WHERE district_code <> '' AND level = 'international'");
 
 pub static TALLIES: [Tally; 3] = [TOTAL, SECRETARIATS, INTERNATIONAL];

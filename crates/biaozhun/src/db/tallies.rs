@@ -58,7 +58,7 @@ pub async fn bump_until(conn: &mut AnyConnection, key: &str, until: Option<i64>,
         Some(u) if u <= crate::util::now() || delta == 0 => Ok(()),
         Some(u) => {
             sqlx::query(
-                "INSERT INTO tallies (key, until, value) SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM tallies WHERE key = $1 AND until = 0) \
+                "INSERT INTO tallies (key, until, value) SELECT CAST($1 AS TEXT), CAST($2 AS BIGINT), CAST($3 AS BIGINT) WHERE EXISTS (SELECT 1 FROM tallies WHERE key = $1 AND until = 0) \
                  ON CONFLICT (key, until) DO UPDATE SET value = tallies.value + excluded.value",
             )
             .bind(key)
@@ -106,9 +106,9 @@ pub async fn stored<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(conn: E, ke
 /// What `t` counts in the records now (the tally's SQL, nothing written).
 pub async fn recount(conn: &mut AnyConnection, t: &Tally) -> Result<Vec<(Option<i64>, i64)>, sqlx::Error> {
     if t.expiring {
-        sqlx::query_as(sqlx::AssertSqlSafe(t.recount)).fetch_all(&mut *conn).await
+        sqlx::query_as(t.recount).fetch_all(&mut *conn).await
     } else {
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(t.recount)).fetch_one(&mut *conn).await?;
+        let n: i64 = sqlx::query_scalar(t.recount).fetch_one(&mut *conn).await?;
         Ok(vec![(None, n)])
     }
 }

@@ -11,13 +11,13 @@ use crate::web::AppResult;
 /// The states of an approved demonstration project.
 const APPROVED: [&str; 4] = ["final", "follow_up", "acceptance", "completed"];
 
-pub static DEMONSTRATIONS: Tally = Tally::new(
+pub const DEMONSTRATIONS: Tally = Tally::new(
     "programmes.demonstrations",
     "SELECT COUNT(*) FROM applications WHERE programme = 'demonstration' AND state IN ('final', 'follow_up', 'acceptance', 'completed')",
 );
 
 /// AAAA grades of any grading programme, by the certificate's expiry.
-pub static GRADE_AAAA: Tally = Tally::expiring("programmes.grade_aaaa", "SELECT valid_until, COUNT(*) FROM applications WHERE grade = 'AAAA' AND state = 'final' GROUP BY valid_until");
+pub const GRADE_AAAA: Tally = Tally::expiring("programmes.grade_aaaa", "SELECT valid_until, COUNT(*) FROM applications WHERE grade = 'AAAA' AND state = 'final' GROUP BY valid_until");
 
 pub static TALLIES: [Tally; 2] = [DEMONSTRATIONS, GRADE_AAAA];
 

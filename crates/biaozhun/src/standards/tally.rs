@@ -9,12 +9,12 @@ use crate::App;
 use crate::db::tallies::{self, Tally};
 use crate::web::AppResult;
 
-pub static GUANGZHOU_DRAFTED: Tally = Tally::new("standards.guangzhou_drafted", "SELECT COUNT(*) FROM standards WHERE drafting_orgs LIKE '%广州%'");
+pub const GUANGZHOU_DRAFTED: Tally = Tally::new("standards.guangzhou_drafted", "SELECT COUNT(*) FROM standards WHERE drafting_orgs LIKE '%广州%'");
 
 /// The prefix of Guangzhou's local technical specifications.
 pub const LOCAL_PREFIX: &str = "DB4401";
 
-pub static LOCAL_SPECIFICATIONS: Tally = Tally::new("standards.db4401", "SELECT COUNT(*) FROM standards WHERE norm LIKE 'DB4401%'");
+pub const LOCAL_SPECIFICATIONS: Tally = Tally::new("standards.db4401", "SELECT COUNT(*) FROM standards WHERE norm LIKE 'DB4401%'");
 
 pub static TALLIES: [Tally; 2] = [GUANGZHOU_DRAFTED, LOCAL_SPECIFICATIONS];
 

@@ -49,7 +49,7 @@ pub async fn overlay(app: &App, o: &mut Outline) -> AppResult<()> {
 pub fn check(ctx: &Ctx, o: &Outline, a: &Assignment) -> AppResult<Assignment> {
     let lead = a.lead.trim().to_string();
     if o.department(&lead).is_none() {
-        return Err(AppError::invalid("lead", ctx.tf("strategy.err_department", &[("key", &lead)])));
+        return Err(AppError::invalid("lead", ctx.tf("strategy.err_department", &[("key", lead.as_str())])));
     }
     let mut support: Vec<String> = Vec::new();
     for s in a.support.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {

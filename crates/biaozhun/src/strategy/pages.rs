@@ -113,7 +113,7 @@ pub async fn task(State(app): State<App>, ctx: Ctx, Path(no): Path<i64>, Query(q
     let districts: Vec<(String, String)> = t.districts.iter().map(|c| (c.clone(), store::district_name(c))).collect();
     let goal = o.goal_of(&t).cloned();
     // Staff change who answers for the task (assign.rs): every department and district offered.
-    let all_districts: Vec<(String, String)> = store::district_codes().into_iter().map(|c| (store::district_name(&c), c)).map(|(n, c)| (c, n)).collect();
+    let all_districts: Vec<(String, String)> = store::district_codes().into_iter().map(|c| (c.clone(), store::district_name(&c))).collect();
     ctx.render(&app, "strategy/task.html", context! {
         o => o, task => t, status => status, reports => rows, departments => departments, districts => districts, goal => goal,
         may_assign => staff, all_districts => all_districts,
