@@ -91,7 +91,8 @@ scenario!(expert_steps_tier_decisions_and_imports_keep_the_talent_tiers_counted,
     // An import: three experts enter the pool in tiers, one without.
     let csv = "姓名,电子邮箱,职称,专业领域,人才层次\n甲,jia@t.example,研究员,13.020,百\n乙,yi@t.example,研究员,13.020,千\n丙,bing@t.example,研究员,13.020,万\n丁,ding@t.example,研究员,13.020,\n";
     crate::portal::staff_import(&t, &staff, "/staff/experts/import", "pool.csv", csv.as_bytes().to_vec()).await;
-    let after = |what: &'static str| async move { [agrees(&t, &TALLIES[0], what).await, agrees(&t, &TALLIES[1], what).await, agrees(&t, &TALLIES[2], what).await] };
+    let tr = &t;
+    let after = |what: &'static str| async move { [agrees(tr, &TALLIES[0], what).await, agrees(tr, &TALLIES[1], what).await, agrees(tr, &TALLIES[2], what).await] };
     assert_eq!(after("the import").await, [1, 1, 1]);
     // The import again with one tier changed and one expert given a tier: moved, not added.
     let csv = "姓名,电子邮箱,职称,专业领域,人才层次\n甲,jia@t.example,研究员,13.020,百\n乙,yi@t.example,研究员,13.020,百\n丁,ding@t.example,研究员,13.020,万\n";
@@ -104,7 +105,7 @@ scenario!(expert_steps_tier_decisions_and_imports_keep_the_talent_tiers_counted,
     assert_eq!(staff.post_form(&format!("/staff/experts/{id}/step"), &[("action", "reinstate"), ("note", "回国")]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(after("a reinstatement").await, [2, 0, 2]);
     // A tier application recognised moves the expert between tiers.
-    let user = t.user("te_expert").await;
+    let user = t.user_with_roles("te_expert", &[biaozhun::auth::Role::Expert]).await;
     sqlx::query("UPDATE experts SET user_id = $1 WHERE id = $2").bind(t.user_id("te_expert").await).bind(id).execute(&t.app.db.pool).await.unwrap();
     assert_eq!(user.post_form("/experts/me/tier", &[("tier", "expert"), ("statement", "主持国家标准 5 项")]).await.status, StatusCode::SEE_OTHER);
     let app_id: i64 = sqlx::query_scalar("SELECT id FROM expert_tier_applications").fetch_one(&t.app.db.pool).await.unwrap();
@@ -143,8 +144,9 @@ scenario!(committee_and_catalogue_imports_keep_their_counts, |t: TestApp| async 
     assert_eq!(agrees(&t, &INTERNATIONAL, "the moves").await, 1);
 
     // The catalogue: records drafted in Guangzhou and local specifications, then changed.
+    let app = &t.app;
     let import = |name: &'static str, csv: &'static str| async move {
-        biaozhun::standards::import::import_bytes(&t.app, name, csv.as_bytes(), biaozhun::standards::import::Progress::None).await.expect("import")
+        biaozhun::standards::import::import_bytes(app, name, csv.as_bytes(), biaozhun::standards::import::Progress::None).await.expect("import")
     };
     let r = import(
         "a.csv",
