@@ -9,6 +9,11 @@ use crate::App;
 use crate::db::tallies::{self, Tally};
 use crate::web::AppResult;
 
+/// Standards led or joined by Guangzhou organisations: records whose drafting organisations
+/// (`drafting_orgs`, as the catalogue has them) name an organisation in Guangzhou, read as a
+/// name containing “广州” (an organisation located in Guangzhou carries the city in its
+/// registered name; one registered without it is not counted). Withdrawn and replaced
+/// editions count too: they were drafted all the same.
 pub const GUANGZHOU_DRAFTED: Tally = Tally::new("standards.guangzhou_drafted", "SELECT COUNT(*) FROM standards WHERE drafting_orgs LIKE '%广州%'");
 
 /// The prefix of Guangzhou's local technical specifications.
