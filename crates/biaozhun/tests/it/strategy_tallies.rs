@@ -292,4 +292,9 @@ scenario!(staff_assign_the_departments_and_districts_of_a_task, |t: TestApp| asy
     let got = task3(t.client().get("/api/v1/strategy/tasks").await.json());
     assert_eq!((got["lead"].as_str(), got["support"].as_array().unwrap().len(), got["districts"].as_array().unwrap().len()), (Some("gz-scjgj"), 0, 11));
     assert_eq!(t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'strategy.assign'").await, 2);
+    // In English on request.
+    let en = t.staff("ta_staff_en").await;
+    en.get("/lang/en?next=/strategy").await;
+    let page = en.get("/strategy/tasks/3").await.text;
+    assert!(page.contains("Who answers for the task") && page.contains("Save the assignment") && !page.contains("任务分工"), "{page}");
 });
