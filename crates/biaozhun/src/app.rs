@@ -182,7 +182,7 @@ pub fn routes() -> Routes {
 /// migrations shared by the kernel (the first schema, from before the rooms had files of
 /// their own, which still holds the first tables of accounts, jobs, organisations,
 /// membership and content; the search change log and uploads; the rate counts; the
-/// workflow event log).
+/// workflow event log; the rolled-up counts, `db::tallies`).
 fn house() -> web::Domain {
     fn routes() -> Routes {
         Routes::new()
@@ -190,7 +190,7 @@ fn house() -> web::Domain {
             .get("/static/{*path}", Access::Public, web::assets::serve)
             .get("/api/v1/openapi.json", Access::Public, crate::web::openapi::document)
     }
-    web::Domain { migrations: &["0001_foundation", "0003_search", "0004_rate_counts", "0007_workflow"], ..web::Domain::new("house", routes) }
+    web::Domain { migrations: &["0001_foundation", "0003_search", "0004_rate_counts", "0007_workflow", "0135_tallies"], ..web::Domain::new("house", routes) }
 }
 
 fn routes_of(domains: &[web::Domain]) -> Routes {

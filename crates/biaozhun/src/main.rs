@@ -52,6 +52,11 @@ enum Cmd {
     /// Restore a backup: an archive (from either backend) loads into an empty database; an
     /// SQLite file replaces the SQLite database file (stop the server first).
     Restore { file: PathBuf },
+    /// Administrative maintenance.
+    Admin {
+        #[command(subcommand)]
+        cmd: AdminCmd,
+    },
     /// Measure the figures named in the issues (see docs/benchmarks.md).
     Bench {
         /// Which figures: foundation (home page, login, memory), standards, relevance (the
@@ -107,6 +112,13 @@ enum ImportCmd {
     /// standard, latitude, longitude, sign set and owner's credit code; a known code updates
     /// its sign; refused rows reported with their line and column.
     Signs { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    /// Rebuild every rolled-up count (the strategy indicators' tallies) from the records and
+    /// print each one's value before and after (docs/strategy.md, "Tallies").
+    Recount,
 }
 
 #[derive(Subcommand)]
@@ -251,6 +263,19 @@ async fn main() -> anyhow::Result<()> {
             biaozhun::auth::audit::log_command_line(&mut *tx, "token.create", format!("token:{}", info.id), detail).await?;
             tx.commit().await?;
             println!("{token}");
+        }
+        Cmd::Admin { cmd: AdminCmd::Recount } => {
+            let app = App::init_command(cfg).await?.app;
+            let rows = biaozhun::db::tallies::recount_all(&app).await?;
+            let mut changed = 0;
+            for (key, before, now) in &rows {
+                let was = before.map_or_else(|| "-".to_string(), |b| b.to_string());
+                changed += usize::from(*before != Some(*now));
+                println!("{key:<44} {was:>10} -> {now}");
+            }
+            let summary = format!("{} tallies, {changed} corrected or filled", rows.len());
+            biaozhun::auth::audit::log_command_line(&app.db.pool, "tallies.recount", "tallies".into(), summary.clone()).await?;
+            println!("{summary}");
         }
         Cmd::Backup { out, archive } => {
             let app = App::init_command(cfg.clone()).await?.app;

@@ -10,6 +10,7 @@ pub mod model;
 pub mod policy;
 pub mod routes;
 pub mod store;
+pub mod tally;
 
 pub use store::{Counts, counts};
 
@@ -22,23 +23,25 @@ pub fn install() -> crate::web::Domain {
             r.on("committees_import", import::job);
         }),
         hooks: crate::web::Hooks { indicators: &INDICATORS, ..crate::web::Hooks::NONE },
+        tallies: &tally::TALLIES,
         ..crate::web::Domain::new("committees", routes::routes)
     }
 }
 
 /// The strategy dashboard's figures this room computes: committees with their secretariat
 /// in Guangzhou (a district recorded), all levels and the international ones; none while
-/// the registry is empty (a department's reported figure stands until then).
+/// the registry is empty (a department's reported figure stands until then). Read from the
+/// rolled-up counts (`tally.rs`), not by counting the registry.
 static INDICATORS: [IndicatorSource; 2] = [
     IndicatorSource { key: "committees.secretariats", read: |app| Box::pin(async move { Ok(measure(app, false).await?) }) },
     IndicatorSource { key: "committees.international_secretariats", read: |app| Box::pin(async move { Ok(measure(app, true).await?) }) },
 ];
 
 async fn measure(app: &crate::App, international: bool) -> crate::web::AppResult<Option<Measure>> {
-    let c = counts(app).await?;
-    Ok((c.total > 0).then(|| match international {
-        true => Measure { value: c.international_in_guangzhou, href: Href::new("/committees?level=", "international") },
-        false => Measure { value: c.in_guangzhou, href: Href::new("/committees", "") },
+    let (total, in_guangzhou, international_in_guangzhou) = tally::counts(app).await?;
+    Ok((total > 0).then(|| match international {
+        true => Measure { value: international_in_guangzhou, href: Href::new("/committees?level=", "international") },
+        false => Measure { value: in_guangzhou, href: Href::new("/committees", "") },
     }))
 }
 

@@ -239,6 +239,7 @@ pub async fn upsert(tx: &mut Tx, c: &Incoming) -> Result<Upserted, sqlx::Error> 
             .fetch_one(&mut **tx)
             .await?;
             replace_members(tx, id, &c.members).await?;
+            crate::db::tallies::settle(tx, &[], &super::tally::keys(&c.level, &c.district_code)).await?;
             return Ok(Upserted::Created);
         }
         Some((id, old_parent)) => {
@@ -266,6 +267,8 @@ pub async fn upsert(tx: &mut Tx, c: &Incoming) -> Result<Upserted, sqlx::Error> 
             if members_now != c.members {
                 replace_members(tx, id, &c.members).await?;
             }
+            let (before, after) = (super::tally::keys(&have.level, &have.district_code), super::tally::keys(&c.level, &c.district_code));
+            crate::db::tallies::settle(tx, &before, &after).await?;
             id
         }
     };

@@ -6,6 +6,7 @@
 
 pub mod backup;
 mod migrate;
+pub mod tallies;
 
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, AnyRow};

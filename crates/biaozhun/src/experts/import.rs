@@ -221,6 +221,7 @@ async fn store_row(tx: &mut crate::db::Tx, app: &App, actor: &Actor, r: &Row) ->
                 sqlx::query("UPDATE experts SET tier = $1 WHERE id = $2").bind(t).bind(id).execute(&mut **tx).await?;
             }
             workflow::start(tx, app, &super::PROFILE_FLOW, id, actor, Step::action("enter").data(serde_json::json!({ "line": r.line }))).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            super::tally::settle(tx, id, &[]).await?;
             Ok(Done::Created)
         }
         Some(e) => {
@@ -251,6 +252,7 @@ async fn store_row(tx: &mut crate::db::Tx, app: &App, actor: &Actor, r: &Row) ->
                 let step = Step::action("update").data(serde_json::json!({ "line": r.line }));
                 workflow::transition(tx, app, &super::PROFILE_FLOW, e.id, e.version + 1, actor, step).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             }
+            super::tally::settle(tx, e.id, &super::tally::keys(&e.status, &e.tier)).await?;
             Ok(Done::Updated)
         }
     }

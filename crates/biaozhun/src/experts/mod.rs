@@ -13,6 +13,7 @@ pub mod rng;
 pub mod routes;
 pub mod staff;
 pub mod store;
+pub mod tally;
 
 pub use store::tier_counts;
 
@@ -59,6 +60,7 @@ pub fn install() -> crate::web::Domain {
         jobs: Some(register_jobs),
         flows: &FLOWS,
         hooks: crate::web::Hooks { staff: Some(hooks::staff_hook), ..crate::web::Hooks::NONE },
+        tallies: &tally::TALLIES,
         ..crate::web::Domain::new("experts", routes::routes)
     }
 }

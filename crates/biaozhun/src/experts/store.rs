@@ -245,7 +245,9 @@ pub async fn enter(app: &App, ctx: &Ctx, input: &ProfileInput) -> AppResult<i64>
 pub async fn step(app: &App, ctx: &Ctx, id: i64, version: i64, action: &str, note: &str) -> AppResult<()> {
     let actor = Actor::of(ctx)?;
     let mut tx = app.db.begin().await?;
+    let counted = super::tally::counted(&mut tx, id).await?;
     let ev = workflow::transition(&mut tx, app, &super::PROFILE_FLOW, id, version, &actor, Step::action(action).note(note)).await?;
+    super::tally::settle(&mut tx, id, &counted).await?;
     let owner: Option<i64> = sqlx::query_scalar("SELECT user_id FROM experts WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
     if let Some(user_id) = owner.filter(|u| actor.user_id() != Some(*u)) {
         let state = crate::web::i18n::t(ctx.lang, &super::PROFILE_FLOW.state_key(&ev.to_state));
@@ -497,11 +499,15 @@ pub async fn decide_tier(app: &App, ctx: &Ctx, id: i64, version: i64, action: &s
     let mut tx = app.db.begin().await?;
     let ev = workflow::transition(&mut tx, app, &super::TIER_FLOW, id, version, &actor, Step::action(action).note(note)).await?;
     if ev.to_state == "recognised" {
-        sqlx::query("UPDATE experts SET tier = (SELECT tier FROM expert_tier_applications WHERE id = $1), updated_at = $2 WHERE id = (SELECT expert_id FROM expert_tier_applications WHERE id = $1)")
+        let expert: i64 = sqlx::query_scalar("SELECT expert_id FROM expert_tier_applications WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+        let counted = super::tally::counted(&mut tx, expert).await?;
+        sqlx::query("UPDATE experts SET tier = (SELECT tier FROM expert_tier_applications WHERE id = $1), updated_at = $2 WHERE id = $3")
             .bind(id)
             .bind(crate::util::now())
+            .bind(expert)
             .execute(&mut *tx)
             .await?;
+        super::tally::settle(&mut tx, expert, &counted).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -18,6 +18,7 @@ pub mod review;
 pub mod routes;
 pub mod staff;
 pub mod store;
+pub mod tally;
 
 pub use store::{Counts, counts};
 
@@ -39,6 +40,7 @@ pub fn install() -> crate::web::Domain {
         jobs: Some(register_jobs),
         flows: &FLOWS,
         hooks: crate::web::Hooks { member: Some(hooks::member_hook), staff: Some(hooks::staff_hook), ..crate::web::Hooks::NONE },
+        tallies: &tally::TALLIES,
         ..crate::web::Domain::new("programmes", routes::routes)
     }
 }

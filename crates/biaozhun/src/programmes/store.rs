@@ -445,9 +445,10 @@ async fn finalised(tx: &mut Tx, c: &Config, id: i64, now: i64) -> AppResult<()> 
 }
 
 /// The applicant organisation's administrators hear of the steps that concern them (the
-/// flow's notices hook, in the step's transaction).
+/// flow's notices hook, in the step's transaction), which also keep the rolled-up counts.
 pub fn tell<'a>(tx: &'a mut Tx, app: &'a App, e: &'a workflow::Event) -> futures_util::future::BoxFuture<'a, AppResult<()>> {
     Box::pin(async move {
+        super::tally::step(tx, e).await?;
         let key = match e.action.as_str() {
             "return" => "programmes.notice_returned",
             "reject" => "programmes.notice_rejected",

@@ -49,7 +49,7 @@ static INDICATORS: [crate::web::domain::IndicatorSource; 1] = [crate::web::domai
     key: "specs.issued",
     read: |app| {
         Box::pin(async move {
-            let n = crate::standards::store::count_numbered(app, "DB4401").await?;
+            let n = crate::standards::tally::local_specifications(app).await?;
             Ok((n > 0).then(|| crate::web::domain::Measure { value: n, href: crate::web::domain::Href::new("/standards?q=", "DB4401") }))
         })
     },

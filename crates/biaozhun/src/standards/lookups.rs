@@ -125,19 +125,3 @@ pub async fn upsert_one(app: &App, p: &Published<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Standards led or joined by Guangzhou organisations, for the strategy dashboard: records
-/// whose drafting organisations (`drafting_orgs`, as the catalogue has them) name an
-/// organisation in Guangzhou, read as a name containing “广州” (an organisation located in
-/// Guangzhou carries the city in its registered name; one registered without it is not
-/// counted). Withdrawn and replaced editions count too: they were drafted all the same.
-pub async fn guangzhou_drafted(app: &App) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM standards WHERE drafting_orgs LIKE '%广州%'").fetch_one(&app.db.pool).await
-}
-
-/// Records of the catalogue whose number starts with `prefix` (`DB4401`: Guangzhou's local
-/// technical specifications, those imported and those published through the platform),
-/// every status: what has been issued.
-pub async fn count_numbered(app: &App, prefix: &str) -> Result<i64, sqlx::Error> {
-    let pattern = format!("{}%", like_escape(prefix));
-    sqlx::query_scalar("SELECT COUNT(*) FROM standards WHERE norm LIKE $1 ESCAPE '\\'").bind(pattern).fetch_one(&app.db.pool).await
-}

@@ -13,6 +13,7 @@ pub mod ranking;
 pub mod reports;
 pub mod routes;
 pub mod store;
+pub mod tally;
 
 use crate::App;
 
@@ -33,6 +34,7 @@ pub fn install() -> crate::web::Domain {
         search: Some(SEARCH_SOURCE),
         hooks: crate::web::Hooks { home: Some(hooks::home_hook), search: Some(hooks::SEARCH), ..crate::web::Hooks::NONE },
         migrations: &["0010_standards", "0011_standard_patents", "0012_private_check_reports"],
+        tallies: &tally::TALLIES,
         ..crate::web::Domain::new("standards", routes::routes)
     }
 }

@@ -94,6 +94,7 @@ pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) ->
     }
     let created = changed.iter().filter(|c| c.1.is_none()).count();
     let updated = changed.len() - created;
+    super::tally::settle(&mut tx, changed.iter().map(|(now, old)| (now, old.as_ref().map(|o| &o.1)))).await?;
     let now = crate::util::now();
     let mut ids: Vec<i64> = Vec::with_capacity(changed.len());
     let mut id_of: HashMap<String, i64> = HashMap::new();

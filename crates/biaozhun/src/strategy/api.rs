@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(goals, tasks, indicators_list, file_report, decide_report, file_value),
-    components(schemas(GoalsOut, GoalOut, Goal, Safeguard, TasksOut, TaskStatus, IndicatorsOut, IndicatorOut, Source, ReportInput, Report, DecisionIn, ValueIn, Created))
+    paths(goals, tasks, super::assign::api, indicators_list, file_report, decide_report, file_value),
+    components(schemas(GoalsOut, GoalOut, Goal, Safeguard, TasksOut, TaskStatus, super::assign::Assignment, super::model::Task, IndicatorsOut, IndicatorOut, Source, ReportInput, Report, DecisionIn, ValueIn, Created))
 )]
 pub struct ApiDoc;
 

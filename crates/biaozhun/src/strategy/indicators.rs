@@ -4,7 +4,8 @@
 //! computed live from its records ("computed", linking to them). Until a source exists (or
 //! while it answers `None`), a responsible department files the value with evidence
 //! ("reported"). The sources below are the ones this room computes through other rooms'
-//! public functions (never their tables).
+//! public functions (never their tables); each reads the room's rolled-up count
+//! (`db::tallies`), kept in the transaction that writes the records.
 
 use super::model::{Indicator, Outline};
 use super::store;
@@ -67,22 +68,21 @@ pub static OWN: [IndicatorSource; 6] = [
 
 fn demonstrations(app: &App) -> Fut<'_, Option<Measure>> {
     Box::pin(async move {
-        let c = crate::programmes::counts(app).await?;
-        Ok(Some(Measure { value: c.demonstrations, href: Href::new("/programmes/notices", "") }))
+        let n = crate::programmes::tally::demonstrations(app).await?;
+        Ok(Some(Measure { value: n, href: Href::new("/programmes/notices", "") }))
     })
 }
 
 fn grade_aaaa(app: &App) -> Fut<'_, Option<Measure>> {
     Box::pin(async move {
-        let c = crate::programmes::counts(app).await?;
-        Ok(Some(Measure { value: c.grade("AAAA"), href: Href::new("/programmes/notices", "") }))
+        let n = crate::programmes::tally::grade_aaaa(app).await?;
+        Ok(Some(Measure { value: n, href: Href::new("/programmes/notices", "") }))
     })
 }
 
 fn tier(app: &App, tier: crate::experts::model::Tier) -> Fut<'_, Option<Measure>> {
     Box::pin(async move {
-        let counts = crate::experts::store::tier_counts(app).await?;
-        let n = counts.iter().find(|c| c.tier == tier).map_or(0, |c| c.count);
+        let n = crate::experts::tally::count(app, tier).await?;
         Ok(Some(Measure { value: n, href: Href::new("/experts?tier=", tier.as_str()) }))
     })
 }
@@ -99,7 +99,7 @@ fn tier_backbone(app: &App) -> Fut<'_, Option<Measure>> {
 
 fn guangzhou_drafted(app: &App) -> Fut<'_, Option<Measure>> {
     Box::pin(async move {
-        let n = crate::standards::store::guangzhou_drafted(app).await?;
+        let n = crate::standards::tally::guangzhou_drafted(app).await?;
         Ok(Some(Measure { value: n, href: Href::new("/standards?q=", "广州") }))
     })
 }

@@ -8,6 +8,7 @@
 //! public and internal dashboards, the yearly assessment and the API (docs/strategy.md).
 
 pub mod api;
+pub mod assign;
 pub mod bench;
 pub mod hooks;
 pub mod indicators;
@@ -33,7 +34,7 @@ static FLOWS: [&crate::workflow::Flow; 1] = [&REPORT_FLOW];
 /// The room as the house installs it.
 pub fn install() -> crate::web::Domain {
     crate::web::Domain {
-        migrations: &["0110_strategy"],
+        migrations: &["0110_strategy", "0136_strategy_assignments"],
         api: Some(|| <api::ApiDoc as utoipa::OpenApi>::openapi()),
         jobs: Some(register_jobs),
         flows: &FLOWS,

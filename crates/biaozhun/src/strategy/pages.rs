@@ -112,7 +112,12 @@ pub async fn task(State(app): State<App>, ctx: Ctx, Path(no): Path<i64>, Query(q
     let departments: Vec<_> = std::iter::once(&t.lead).chain(t.support.iter()).filter_map(|k| o.department(k)).cloned().collect();
     let districts: Vec<(String, String)> = t.districts.iter().map(|c| (c.clone(), store::district_name(c))).collect();
     let goal = o.goal_of(&t).cloned();
-    ctx.render(&app, "strategy/task.html", context! { o => o, task => t, status => status, reports => rows, departments => departments, districts => districts, goal => goal })
+    // Staff change who answers for the task (assign.rs): every department and district offered.
+    let all_districts: Vec<(String, String)> = store::district_codes().into_iter().map(|c| (c.clone(), store::district_name(&c))).collect();
+    ctx.render(&app, "strategy/task.html", context! {
+        o => o, task => t, status => status, reports => rows, departments => departments, districts => districts, goal => goal,
+        may_assign => staff, all_districts => all_districts,
+    })
 }
 
 pub async fn indicator(State(app): State<App>, ctx: Ctx, Path(key): Path<String>, Query(q): Query<OutlineQuery>) -> AppResult<Response> {

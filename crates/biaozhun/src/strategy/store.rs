@@ -74,12 +74,14 @@ pub async fn outlines(app: &App) -> AppResult<Vec<OutlineRow>> {
     Ok(sqlx::query_as("SELECT key, title, period_from, period_to, loaded_at FROM strategy_outlines ORDER BY period_from, key").fetch_all(&app.db.pool).await?)
 }
 
-/// An outline by key (404 when none is loaded under it), with when it was loaded.
+/// An outline by key (404 when none is loaded under it), with when it was loaded; its tasks
+/// carry the responsible units as staff assigned them (`assign.rs`).
 pub async fn outline(app: &App, key: &str) -> AppResult<(Outline, i64)> {
     ensure_default(app).await?;
     let row: Option<(String, i64)> = sqlx::query_as("SELECT data, loaded_at FROM strategy_outlines WHERE key = $1").bind(key).fetch_optional(&app.db.pool).await?;
     let (data, loaded) = row.ok_or(AppError::NotFound)?;
-    let o: Outline = serde_json::from_str(&data).map_err(|e| AppError::Internal(e.into()))?;
+    let mut o: Outline = serde_json::from_str(&data).map_err(|e| AppError::Internal(e.into()))?;
+    super::assign::overlay(app, &mut o).await?;
     Ok((o, loaded))
 }
 

@@ -30,12 +30,15 @@ pub struct Domain {
     /// their own or an organisation's they belong to), asked for every signed-in request: it
     /// decides `Access::Member`. The membership room answers; the kernel names no domain.
     pub member_until: Option<for<'a> fn(&'a App, i64) -> Fut<'a, Option<i64>>>,
+    /// The rolled-up counts the room keeps current in its writing transactions
+    /// (`db::tallies`), each with the SQL that counts it from the records.
+    pub tallies: &'static [crate::db::tallies::Tally],
 }
 
 impl Domain {
     /// A domain with routes only; fill in the rest with struct update syntax.
     pub const fn new(name: &'static str, routes: fn() -> Routes) -> Domain {
-        Domain { name, routes, api: None, jobs: None, search: None, flows: &[], hooks: Hooks::NONE, migrations: &[], member_until: None }
+        Domain { name, routes, api: None, jobs: None, search: None, flows: &[], hooks: Hooks::NONE, migrations: &[], member_until: None, tallies: &[] }
     }
 }
 

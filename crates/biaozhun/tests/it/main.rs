@@ -33,6 +33,7 @@ mod scaleout;
 mod specs;
 mod standards;
 mod strategy;
+mod strategy_tallies;
 mod tbt;
 mod tbt_alerts;
 mod tbt_comments;

@@ -13,15 +13,15 @@ use biaozhun::auth::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn expert(t: &TestApp, name: &str) -> Client {
+pub(crate) async fn expert(t: &TestApp, name: &str) -> Client {
     t.user_with_roles(name, &[Role::Expert]).await
 }
 
-async fn act(c: &Client, id: i64, action: &str, note: &str) -> Resp {
+pub(crate) async fn act(c: &Client, id: i64, action: &str, note: &str) -> Resp {
     c.api(Method::POST, &format!("/api/v1/applications/{id}/actions"), Some(json!({ "action": action, "note": note }))).await
 }
 
-async fn ok_act(c: &Client, id: i64, action: &str, note: &str) -> Value {
+pub(crate) async fn ok_act(c: &Client, id: i64, action: &str, note: &str) -> Value {
     let r = act(c, id, action, note).await;
     assert_eq!(r.status, StatusCode::OK, "{action}: {}", r.text);
     r.json()
@@ -34,12 +34,12 @@ fn gb_answers() -> Value {
 
 /// A sheet of the good-behaviour programme worth `base` + `bonus`, the measurement item
 /// ruled not applicable when `na` (counted at full marks).
-async fn sheet(c: &Client, base: i64, bonus: i64, na: bool) -> Value {
+pub(crate) async fn sheet(c: &Client, base: i64, bonus: i64, na: bool) -> Value {
     sheet_of(c, "good_behaviour", 400, base, bonus, na).await
 }
 
 /// A sheet of programme `code` (whose base part is worth `full_base`) worth `base` + `bonus`.
-async fn sheet_of(c: &Client, code: &str, full_base: i64, base: i64, bonus: i64, na: bool) -> Value {
+pub(crate) async fn sheet_of(c: &Client, code: &str, full_base: i64, base: i64, bonus: i64, na: bool) -> Value {
     let types = c.get("/api/v1/programmes").await.json();
     let gb = types["items"].as_array().unwrap().iter().find(|p| p["code"] == code).unwrap().clone();
     let full_bonus: i64 = gb["criteria"].as_array().unwrap().iter().filter(|c| c["part"] == "bonus").map(|c| c["max"].as_i64().unwrap()).sum();
@@ -63,7 +63,7 @@ async fn sheet_of(c: &Client, code: &str, full_base: i64, base: i64, bonus: i64,
 
 /// An application of `org` for the good-behaviour grading, submitted and taken by staff to
 /// expert review; answers its id.
-async fn in_review(org: &Org, staff: &Client) -> i64 {
+pub(crate) async fn in_review(org: &Org, staff: &Client) -> i64 {
     let r = org.admin.api(Method::POST, "/api/v1/applications", Some(json!({ "programme": "good_behaviour", "answers": gb_answers() }))).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let id = r.json()["id"].as_i64().unwrap();
@@ -74,12 +74,12 @@ async fn in_review(org: &Org, staff: &Client) -> i64 {
     id
 }
 
-async fn assign(staff: &Client, id: i64, name: &str) {
+pub(crate) async fn assign(staff: &Client, id: i64, name: &str) {
     let r = staff.post_form(&format!("/staff/applications/{id}/reviewers"), &[("username", name)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "assign {name}: {}", r.text);
 }
 
-async fn declare(c: &Client, id: i64, conflict: bool, note: &str) -> Resp {
+pub(crate) async fn declare(c: &Client, id: i64, conflict: bool, note: &str) -> Resp {
     c.api(Method::POST, &format!("/api/v1/applications/{id}/declaration"), Some(json!({ "conflict": conflict, "note": note }))).await
 }
 
