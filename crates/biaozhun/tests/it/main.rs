@@ -29,6 +29,7 @@ mod sps;
 mod signs;
 mod scaleout;
 mod specs;
+mod group_standards;
 mod standards;
 mod strategy;
 mod tbt;
