@@ -134,6 +134,12 @@ scenario!(a_group_standard_goes_from_a_members_proposal_through_the_vote_to_the_
         assert!(page.text.contains(want), "{want} in {}", page.text);
     }
 
+    // In English too.
+    let en = t.client();
+    en.get("/lang/en?next=/").await;
+    let page = en.get(&format!("/specs/{id}/vote")).await.text;
+    assert!(page.contains("Round 2") && page.contains("Not voted") && page.contains("Quorum met"), "{page}");
+
     // The public list (API and page) and the catalogue, with the drafting organisations.
     let list = t.client().get("/api/v1/group-standards").await.json();
     let item = list["items"].as_array().unwrap().iter().find(|i| i["id"] == id).cloned().unwrap_or_else(|| panic!("{list}"));
@@ -144,6 +150,10 @@ scenario!(a_group_standard_goes_from_a_members_proposal_through_the_vote_to_the_
     let std = t.client().get(&format!("/api/v1/standards/T%2FGZBZ%20001-{year}")).await;
     assert_eq!(std.status, StatusCode::OK, "{}", std.text);
     assert!(std.text.contains("广州智慧停车科技有限公司") && std.text.contains("广州市标准化协会"), "{}", std.text);
+    let doc = t.client().get("/api/v1/openapi.json").await.json();
+    for path in ["/api/v1/group-standards", "/api/v1/specs/{id}/voters", "/api/v1/specs/{id}/vote", "/api/v1/specs/{id}/free-text"] {
+        assert!(doc["paths"][path].is_object(), "{path} in the OpenAPI document");
+    }
     let specs_page = t.client().get("/specs").await.text;
     assert!(specs_page.contains("<td>团体标准</td>"), "the specification list shows the kind");
 
