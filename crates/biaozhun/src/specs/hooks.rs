@@ -1,5 +1,6 @@
 //! What the specs room offers the portal: overdue stages and proposals flagged for
-//! cancellation on the staff queue; a member's own overdue stages in the member area.
+//! cancellation on the staff queue; a member's own overdue stages in the member area, and the
+//! group standards their organisations led or joined.
 
 use crate::App;
 use crate::web::domain::{Fut, Panel, Place, Todo};
@@ -22,9 +23,10 @@ pub fn member_hook<'a>(app: &'a App, ctx: &'a Ctx) -> Fut<'a, Vec<Panel>> {
     Box::pin(async move {
         let Some(uid) = ctx.user_id() else { return Ok(vec![]) };
         let overdue = super::store::overdue(app, Some(uid), crate::util::now()).await?;
-        if overdue.is_empty() {
-            return Ok(vec![]);
+        let mut panels = super::group::member_hook(app, ctx).await?;
+        if !overdue.is_empty() {
+            panels.push(Panel::new("specs/member_box.html", Place::Main, 50, serde_json::json!({ "overdue": overdue })));
         }
-        Ok(vec![Panel::new("specs/member_box.html", Place::Main, 50, serde_json::json!({ "overdue": overdue }))])
+        Ok(panels)
     })
 }

@@ -139,25 +139,37 @@ struct NewForm {
     drafting_orgs: String,
     #[serde(default)]
     replaces: String,
+    #[serde(default)]
+    kind: String,
 }
 
 fn new_page(app: &App, ctx: &Ctx, status: StatusCode, f: &NewForm, error: Option<(Option<String>, String)>) -> AppResult<Response> {
     let (field, message) = error.map(|(f, m)| (f, Some(m))).unwrap_or((None, None));
     ctx.render_status(app, status, "specs/new.html", context! {
-        f => context! { title => f.title, related_numbers => f.related_numbers, scope => f.scope, drafting_orgs => f.drafting_orgs, replaces => f.replaces },
+        f => context! { title => f.title, related_numbers => f.related_numbers, scope => f.scope, drafting_orgs => f.drafting_orgs, replaces => f.replaces, kind => f.kind },
         field => field, error => message,
     })
 }
 
-async fn new_form(State(app): State<App>, ctx: Ctx) -> AppResult<Response> {
+#[derive(Deserialize, Default)]
+struct NewQuery {
+    #[serde(default)]
+    kind: String,
+}
+
+async fn new_form(State(app): State<App>, ctx: Ctx, Query(q): Query<NewQuery>) -> AppResult<Response> {
     super::policy::must_propose(&ctx)?;
-    new_page(&app, &ctx, StatusCode::OK, &NewForm::default(), None)
+    let kind = if q.kind == "group" { "group" } else { "local" };
+    new_page(&app, &ctx, StatusCode::OK, &NewForm { kind: kind.into(), ..NewForm::default() }, None)
 }
 
 async fn create(State(app): State<App>, ctx: Ctx, Form(f): Form<NewForm>) -> AppResult<Response> {
     super::policy::must_propose(&ctx)?;
+    let Some(kind) = super::model::SpecKind::parse(if f.kind.is_empty() { "local" } else { &f.kind }) else {
+        return new_page(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, &f, Some((Some("kind".into()), ctx.t("specs.err_spec_kind"))));
+    };
     let input = super::routes::CreateIn {
-        title: f.title.clone(), scope: f.scope.clone(), related_numbers: f.related_numbers.clone(), drafting_orgs: f.drafting_orgs.clone(), replaces: f.replaces.clone(), committee_id: None,
+        title: f.title.clone(), scope: f.scope.clone(), related_numbers: f.related_numbers.clone(), drafting_orgs: f.drafting_orgs.clone(), replaces: f.replaces.clone(), committee_id: None, kind,
     };
     let new = match super::routes::new_spec(&app, &ctx, &input).await {
         Ok(n) => n,

@@ -22,7 +22,7 @@ pub async fn into_catalogue(app: &App, id: i64) -> AppResult<()> {
         implemented_at: s.published_at,
         drafting_orgs: &s.drafting_orgs,
         committee: &committee,
-        issuer: "广州市市场监督管理局",
+        issuer: super::group::issuer(&s.kind),
         scope: &s.scope,
         replaces: &replaces,
         source: "specs",

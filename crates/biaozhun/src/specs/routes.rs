@@ -35,6 +35,7 @@ pub fn routes() -> Routes {
         .post("/api/v1/specs/{id}/panel", Access::Staff, api_panel)
         .post("/api/v1/specs/{id}/working-group", Access::Staff, api_working_group)
         .merge(super::pages::routes())
+        .merge(super::group_routes::routes())
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -86,6 +87,9 @@ pub struct CreateIn {
     #[serde(default)]
     pub replaces: String,
     pub committee_id: Option<i64>,
+    /// `local` (地方技术规范, the default) or `group` (团体标准).
+    #[serde(default)]
+    pub kind: model::SpecKind,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -113,7 +117,12 @@ pub async fn spec_out(app: &App, ctx: &Ctx, id: i64) -> AppResult<SpecOut> {
             if policy::in_working_group(app, u.id, id).await? {
                 actor = actor.with_scope(model::WORKING_GROUP);
             }
-            super::FLOW.choices(&spec.stage, &actor, Some(spec.created_by)).iter().map(|m| m.action.to_string()).collect()
+            super::FLOW
+                .choices(&spec.stage, &actor, Some(spec.created_by))
+                .iter()
+                .filter(|m| model::kind_allows(&spec.kind, &spec.stage, m.action))
+                .map(|m| m.action.to_string())
+                .collect()
         }
         None => Vec::new(),
     };
@@ -144,7 +153,7 @@ pub async fn new_spec(app: &App, ctx: &Ctx, input: &CreateIn) -> AppResult<NewSp
         Some(u) => crate::orgs::store::acting_org(app, u).await?.map(|o| o.id),
         None => None,
     };
-    Ok(NewSpec { title, scope, related_numbers, drafting_orgs, committee_id: input.committee_id, replaces, org_id })
+    Ok(NewSpec { title, scope, related_numbers, drafting_orgs, committee_id: input.committee_id, replaces, org_id, kind: input.kind })
 }
 
 /// A specification with its stage, history, drafts and the caller's possible actions

@@ -15,6 +15,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Spec {
     pub id: i64,
+    /// `local` (地方技术规范) or `group` (团体标准).
+    pub kind: String,
     pub title: String,
     pub scope: String,
     pub related_numbers: String,
@@ -36,11 +38,16 @@ pub struct Spec {
     pub published_at: Option<i64>,
     pub review_due_at: Option<i64>,
     pub flagged_at: Option<i64>,
+    /// A group standard's vote: the round (0 before the first) and who votes (`members`, `council`).
+    pub vote_round: i64,
+    pub vote_body: String,
+    /// 1 when the association offers the published text free to read.
+    pub free_to_read: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-pub const COLUMNS: &str = "id, title, scope, related_numbers, stage, version, created_by, org_id, drafting_orgs, committee_id, novelty, stage_owner_id, \
+pub const COLUMNS: &str = "id, kind, vote_round, vote_body, free_to_read, title, scope, related_numbers, stage, version, created_by, org_id, drafting_orgs, committee_id, novelty, stage_owner_id, \
     stage_due_at, consultation_opened_at, consultation_ends_at, replaces, number, published_at, review_due_at, flagged_at, created_at, updated_at";
 
 pub async fn get(app: &App, id: i64) -> AppResult<Spec> {
@@ -63,6 +70,7 @@ pub struct NewSpec {
     pub committee_id: Option<i64>,
     pub replaces: String,
     pub org_id: Option<i64>,
+    pub kind: model::SpecKind,
 }
 
 /// Creates a proposal with its 查新 report (the standards room's validity check on the title
@@ -77,11 +85,11 @@ pub async fn create(app: &App, ctx: &Ctx, s: &NewSpec) -> AppResult<i64> {
     let now = crate::util::now();
     let mut tx = app.db.begin().await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO specs (title, scope, related_numbers, stage, version, created_by, org_id, drafting_orgs, committee_id, novelty, replaces, stage_due_at, created_at, updated_at) \
-         VALUES ($1,$2,$3,'proposal',0,$4,$5,$6,$7,$8,$9,$10,$11,$11) RETURNING id",
+        "INSERT INTO specs (title, scope, related_numbers, stage, version, created_by, org_id, drafting_orgs, committee_id, novelty, replaces, stage_due_at, created_at, updated_at, kind) \
+         VALUES ($1,$2,$3,'proposal',0,$4,$5,$6,$7,$8,$9,$10,$11,$11,$12) RETURNING id",
     )
     .bind(&s.title).bind(&s.scope).bind(&s.related_numbers).bind(user).bind(s.org_id).bind(&s.drafting_orgs).bind(s.committee_id).bind(&novelty)
-    .bind(&s.replaces).bind(now + model::stage_days("proposal").unwrap_or(30) * 86400).bind(now)
+    .bind(&s.replaces).bind(now + model::stage_days("proposal").unwrap_or(30) * 86400).bind(now).bind(s.kind.as_str())
     .fetch_one(&mut *tx)
     .await?;
     workflow::start(&mut tx, app, &FLOW, id, &Actor::of(ctx)?, Step::action("propose")).await?;
@@ -101,7 +109,12 @@ pub async fn act(app: &App, ctx: &Ctx, id: i64, action: &str, note: &str) -> App
     }
     let mut tx = app.db.begin().await?;
     let spec = get_tx(&mut tx, id).await?;
-    let event = workflow::transition(&mut tx, app, &FLOW, id, spec.version, &actor, Step::action(action).note(note)).await?;
+    if !model::kind_allows(&spec.kind, &spec.stage, action) {
+        return Err(AppError::Conflict(ctx.t(&format!("specs.err_kind_{}", spec.kind))));
+    }
+    // Closing a vote writes its count into the event: the record of the result.
+    let data = if spec.stage == "voting" { serde_json::to_value(super::vote::count_tx(&mut tx, &spec).await?).map_err(|e| AppError::Internal(e.into()))? } else { serde_json::json!({}) };
+    let event = workflow::transition(&mut tx, app, &FLOW, id, spec.version, &actor, Step::action(action).note(note).data(data)).await?;
     after_step(&mut tx, app, ctx, &spec, &event).await?;
     audit::log_tx(&mut tx, ctx, Entry { action: "spec.step", target: format!("spec:{id}"), detail: format!("{action} → {}", event.to_state) }).await?;
     tx.commit().await?;
@@ -136,7 +149,7 @@ async fn set_stage_due(tx: &mut Tx, spec: &Spec, stage: &str) -> AppResult<()> {
     Ok(())
 }
 
-async fn after_step(tx: &mut Tx, app: &App, ctx: &Ctx, spec: &Spec, e: &Event) -> AppResult<()> {
+async fn after_step(tx: &mut Tx, _app: &App, ctx: &Ctx, spec: &Spec, e: &Event) -> AppResult<()> {
     let now = crate::util::now();
     match e.action.as_str() {
         "open_consultation" => {
@@ -163,10 +176,19 @@ async fn after_step(tx: &mut Tx, app: &App, ctx: &Ctx, spec: &Spec, e: &Event) -
                 return Err(AppError::Conflict(ctx.t("specs.err_no_panel")));
             }
         }
+        "open_vote" => super::vote::open_round(tx, ctx, spec).await?,
+        "vote_fail" => {
+            if super::vote::count_tx(tx, spec).await?.passed {
+                return Err(AppError::Conflict(ctx.t("specs.err_vote_passed")));
+            }
+        }
         "publish" => {
             let year = crate::util::to_local(now).year();
-            let serial: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(serial), 0) + 1 FROM specs").fetch_one(&mut **tx).await?;
-            let number = model::spec_number(serial, year);
+            if spec.kind == "group" && !super::vote::count_tx(tx, spec).await?.passed {
+                return Err(AppError::Conflict(ctx.t("specs.err_vote_not_passed")));
+            }
+            let serial: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(serial), 0) + 1 FROM specs WHERE kind = $1").bind(&spec.kind).fetch_one(&mut **tx).await?;
+            let number = if spec.kind == "group" { model::group_number(&super::group::association_code(tx).await?, serial, year) } else { model::spec_number(serial, year) };
             sqlx::query("UPDATE specs SET serial = $1, number = $2, published_at = $3, review_due_at = $4 WHERE id = $5")
                 .bind(serial)
                 .bind(&number)
@@ -181,7 +203,6 @@ async fn after_step(tx: &mut Tx, app: &App, ctx: &Ctx, spec: &Spec, e: &Event) -
         }
         _ => {}
     }
-    let _ = app;
     set_stage_due(tx, spec, &e.to_state).await
 }
 
@@ -293,6 +314,7 @@ pub async fn answer(app: &App, ctx: &Ctx, id: i64, comment_id: i64, answer: Answ
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Line {
     pub id: i64,
+    pub kind: String,
     pub title: String,
     pub stage: String,
     pub number: String,
@@ -309,7 +331,7 @@ pub async fn list(app: &App, stage: Option<&str>, committee: Option<i64>, public
     let count = format!("SELECT COUNT(*) FROM specs WHERE ($1 = '' OR stage = $1) AND ($2 < 0 OR committee_id = $2) {hidden}");
     let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count)).bind(stage).bind(committee.unwrap_or(-1)).fetch_one(&app.db.pool).await?;
     let sql = format!(
-        "SELECT id, title, stage, number, committee_id, stage_due_at, updated_at FROM specs WHERE ($1 = '' OR stage = $1) AND ($2 < 0 OR committee_id = $2) {hidden} \
+        "SELECT id, kind, title, stage, number, committee_id, stage_due_at, updated_at FROM specs WHERE ($1 = '' OR stage = $1) AND ($2 < 0 OR committee_id = $2) {hidden} \
          ORDER BY updated_at DESC, id DESC LIMIT $3 OFFSET $4"
     );
     let rows = sqlx::query_as::<_, Line>(sqlx::AssertSqlSafe(sql))
@@ -330,7 +352,7 @@ pub async fn stage_counts(app: &App, committee: i64) -> AppResult<Vec<(String, i
 /// Overdue specifications owned by `owner` (`None`: the staff's).
 pub async fn overdue(app: &App, owner: Option<i64>, now: i64) -> AppResult<Vec<Line>> {
     Ok(sqlx::query_as::<_, Line>(
-        "SELECT id, title, stage, number, committee_id, stage_due_at, updated_at FROM specs WHERE stage_due_at < $1 \
+        "SELECT id, kind, title, stage, number, committee_id, stage_due_at, updated_at FROM specs WHERE stage_due_at < $1 \
          AND (($2 < 0 AND stage_owner_id IS NULL) OR stage_owner_id = $2) ORDER BY stage_due_at LIMIT 200",
     )
     .bind(now)

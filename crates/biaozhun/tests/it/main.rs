@@ -31,6 +31,7 @@ mod sps;
 mod signs;
 mod scaleout;
 mod specs;
+mod group_standards;
 mod standards;
 mod strategy;
 mod strategy_tallies;
