@@ -243,6 +243,30 @@ async fn health(axum::extract::State(app): axum::extract::State<App>) -> axum::r
 mod tests {
     use crate::web::{Lang, i18n};
 
+    /// The OpenAPI document is the rooms' documents merged, and a merge keeps the first
+    /// schema of a name: two rooms naming different bodies alike (`CreateIn`) would make the
+    /// document describe one room's body with another's. Each name is one schema.
+    #[test]
+    fn no_two_rooms_give_one_schema_name_to_different_bodies() {
+        let mut seen: std::collections::BTreeMap<String, (&str, String)> = Default::default();
+        let mut faults = Vec::new();
+        for d in super::installed() {
+            let Some(api) = d.api else { continue };
+            let Some(components) = api().components else { continue };
+            for (name, schema) in components.schemas {
+                let body = serde_json::to_string(&schema).unwrap_or_default();
+                match seen.get(&name) {
+                    Some((room, other)) if *other != body => faults.push(format!("{name}: {room} and {} describe different bodies", d.name)),
+                    Some(_) => {}
+                    None => {
+                        seen.insert(name, (d.name, body));
+                    }
+                }
+            }
+        }
+        assert!(faults.is_empty(), "rename one of each (e.g. SpecIn): {}", faults.join("; "));
+    }
+
     /// Every file under `migrations/` belongs to exactly one installed room, and every name a
     /// room gives is a file: a new migration must be named in its room's `install()`.
     #[test]

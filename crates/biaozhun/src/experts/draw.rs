@@ -204,7 +204,7 @@ async fn send_invitation(tx: &mut Tx, app: &App, inv: i64, deadline: i64, to: &I
 
 /// An invitation as the answer page and the draw's page show it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct Invitation {
+pub struct DrawInvitation {
     pub id: i64,
     pub draw_id: i64,
     pub expert_id: i64,
@@ -229,30 +229,30 @@ pub struct Invitation {
 const INV_COLUMNS: &str = "i.id, i.draw_id, i.expert_id, i.user_id, e.name, i.position, i.role, i.status, i.deadline, i.version, i.token_hash, d.title AS draw_title \
     FROM expert_invitations i JOIN experts e ON e.id = i.expert_id JOIN expert_draws d ON d.id = i.draw_id";
 
-pub async fn invitation(app: &App, id: i64) -> AppResult<Invitation> {
+pub async fn invitation(app: &App, id: i64) -> AppResult<DrawInvitation> {
     let sql = format!("SELECT {INV_COLUMNS} WHERE i.id = $1");
-    sqlx::query_as::<_, Invitation>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&app.db.pool).await?.ok_or(AppError::NotFound)
+    sqlx::query_as::<_, DrawInvitation>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&app.db.pool).await?.ok_or(AppError::NotFound)
 }
 
-pub async fn invitations_of_draw(app: &App, draw_id: i64) -> AppResult<Vec<Invitation>> {
+pub async fn invitations_of_draw(app: &App, draw_id: i64) -> AppResult<Vec<DrawInvitation>> {
     let sql = format!("SELECT {INV_COLUMNS} WHERE i.draw_id = $1 ORDER BY i.position");
-    Ok(sqlx::query_as::<_, Invitation>(sqlx::AssertSqlSafe(sql)).bind(draw_id).fetch_all(&app.db.pool).await?)
+    Ok(sqlx::query_as::<_, DrawInvitation>(sqlx::AssertSqlSafe(sql)).bind(draw_id).fetch_all(&app.db.pool).await?)
 }
 
 /// The invitations an expert has had (not the reserve places), latest first.
-pub async fn invitations_of_expert(app: &App, expert_id: i64) -> AppResult<Vec<Invitation>> {
+pub async fn invitations_of_expert(app: &App, expert_id: i64) -> AppResult<Vec<DrawInvitation>> {
     let sql = format!("SELECT {INV_COLUMNS} WHERE i.expert_id = $1 AND i.status <> 'reserve' ORDER BY i.id DESC LIMIT 100");
-    Ok(sqlx::query_as::<_, Invitation>(sqlx::AssertSqlSafe(sql)).bind(expert_id).fetch_all(&app.db.pool).await?)
+    Ok(sqlx::query_as::<_, DrawInvitation>(sqlx::AssertSqlSafe(sql)).bind(expert_id).fetch_all(&app.db.pool).await?)
 }
 
 /// Whether `token` is the invitation's answer link.
-pub fn token_fits(inv: &Invitation, token: &str) -> bool {
+pub fn token_fits(inv: &DrawInvitation, token: &str) -> bool {
     !token.is_empty() && !inv.token_hash.is_empty() && crate::util::ct_eq(&crate::util::sha256_hex(token), &inv.token_hash)
 }
 
 /// Who answers: the holder of the link (the platform acts on it), the invited expert's
 /// account, or staff recording an answer given otherwise. Others get 404.
-pub fn answerer(inv: &Invitation, ctx: &Ctx, token: Option<&str>) -> AppResult<Actor> {
+pub fn answerer(inv: &DrawInvitation, ctx: &Ctx, token: Option<&str>) -> AppResult<Actor> {
     if token.is_some_and(|t| token_fits(inv, t)) {
         return Ok(Actor::system(ctx.lang));
     }

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(api_list, api_create, api_tiers, api_draw, api_get_draw, api_replay),
-    components(schemas(ExpertOut, ExpertList, ProfileInput, Tier, store::TierCount, super::model::DrawRequest, draw::Draw, DrawOut, draw::Invitation))
+    components(schemas(ExpertOut, ExpertList, ProfileInput, Tier, store::TierCount, super::model::DrawRequest, draw::Draw, DrawOut, draw::DrawInvitation))
 )]
 pub struct ApiDoc;
 
@@ -404,7 +404,7 @@ pub struct DrawOut {
     pub panel: Vec<i64>,
     pub backups: Vec<i64>,
     pub request: super::model::DrawRequest,
-    pub invitations: Vec<draw::Invitation>,
+    pub invitations: Vec<draw::DrawInvitation>,
 }
 
 /// A draw (staff).

@@ -161,7 +161,7 @@ pub async fn applications(State(app): State<App>, ctx: Ctx, Query(q): Query<List
 
 /// A new application of the organisation the caller acts for and administers.
 #[derive(Deserialize, utoipa::ToSchema)]
-pub struct CreateIn {
+pub struct ApplicationIn {
     /// The programme type's code (`good_behaviour`, `demonstration`, `subsidy`).
     pub programme: String,
     /// The form's answers by field key; missing ones are filled from the platform's records.
@@ -173,9 +173,9 @@ pub struct CreateIn {
 }
 
 /// Applies for a programme (a draft, or submitted at once).
-#[utoipa::path(post, path = "/api/v1/applications", tag = "programmes", request_body = CreateIn,
+#[utoipa::path(post, path = "/api/v1/applications", tag = "programmes", request_body = ApplicationIn,
     responses((status = 201, body = ApplicationOut), (status = 404, description = "no such programme"), (status = 409, description = "call closed, or the same work is already funded or applied for"), (status = 422)))]
-pub async fn create(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<CreateIn>) -> AppResult<Response> {
+pub async fn create(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<ApplicationIn>) -> AppResult<Response> {
     let id = store::create(&app, &ctx, &input.programme, &input.answers, vec![], input.submit).await?;
     let a = store::get(&app.db.pool, id).await?;
     Ok((StatusCode::CREATED, Json(out(&app, &a).await?)).into_response())

@@ -29,7 +29,7 @@ pub struct DeclarationOut {
     pub flags: Vec<String>,
     pub declared_at: i64,
     /// Conformity and certification results recorded for the product.
-    pub results: Vec<super::results::ResultOut>,
+    pub results: Vec<super::results::ConformityResult>,
 }
 
 /// One event of a declaration's history.

@@ -38,7 +38,7 @@ pub struct BodyOut {
 
 /// A result as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ResultOut {
+pub struct ConformityResult {
     pub id: i64,
     pub product_id: i64,
     pub body: String,
@@ -65,7 +65,7 @@ pub struct BodyIn {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
-pub struct AcceptIn {
+pub struct BodyAcceptIn {
     pub accepted: bool,
 }
 
@@ -191,8 +191,8 @@ pub async fn set_accepted(app: &App, ctx: &Ctx, id: i64, accepted: bool) -> AppR
 }
 
 /// Marks whether the government accepts a body's results (staff).
-#[utoipa::path(post, path = "/api/v1/bodies/{id}/accepted", tag = "registry", params(("id" = i64, Path)), request_body = AcceptIn, responses((status = 200, body = BodyOut), (status = 404)))]
-pub async fn api_body_accept(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, JsonIn(input): JsonIn<AcceptIn>) -> AppResult<Json<BodyOut>> {
+#[utoipa::path(post, path = "/api/v1/bodies/{id}/accepted", tag = "registry", params(("id" = i64, Path)), request_body = BodyAcceptIn, responses((status = 200, body = BodyOut), (status = 404)))]
+pub async fn api_body_accept(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, JsonIn(input): JsonIn<BodyAcceptIn>) -> AppResult<Json<BodyOut>> {
     set_accepted(&app, &ctx, id, input.accepted).await?;
     Ok(Json(bodies(&app, Some(id)).await?.pop().ok_or(AppError::NotFound)?))
 }
@@ -276,7 +276,7 @@ pub async fn record(app: &App, ctx: &Ctx, input: &ResultIn) -> AppResult<i64> {
 }
 
 /// Records a result: the body's own users (or staff), for a standard in its scope.
-#[utoipa::path(post, path = "/api/v1/results", tag = "registry", request_body = ResultIn, responses((status = 201, body = ResultOut), (status = 403), (status = 409), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/results", tag = "registry", request_body = ResultIn, responses((status = 201, body = ConformityResult), (status = 403), (status = 409), (status = 422)))]
 pub async fn api_result_record(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<ResultIn>) -> AppResult<Response> {
     let id = record(&app, &ctx, &input).await?;
     let r = of_products(&app, &[input.product]).await?.into_iter().find(|r| r.id == id).ok_or(AppError::NotFound)?;
@@ -284,7 +284,7 @@ pub async fn api_result_record(State(app): State<App>, ctx: Ctx, JsonIn(input): 
 }
 
 /// The results recorded for these products, newest first.
-pub async fn of_products(app: &App, ids: &[i64]) -> AppResult<Vec<ResultOut>> {
+pub async fn of_products(app: &App, ids: &[i64]) -> AppResult<Vec<ConformityResult>> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
@@ -297,7 +297,7 @@ pub async fn of_products(app: &App, ids: &[i64]) -> AppResult<Vec<ResultOut>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&app.db.pool).await?;
     let mut out = Vec::new();
     for r in rows {
-        out.push(ResultOut {
+        out.push(ConformityResult {
             id: r.try_get("id")?,
             product_id: r.try_get("product_id")?,
             body: r.try_get("body")?,

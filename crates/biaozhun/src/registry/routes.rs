@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
         super::open_data::declarations_csv, super::open_data::declarations_jsonl,
         super::results::api_bodies, super::results::api_body_register, super::results::api_body_accept, super::results::api_result_record),
     components(schemas(ProductIn, ProductOut, store::CitedOut, ProductsOut, OrganisationOut, DeclareIn, DeclarationOut, DeclarationsOut, Event,
-        super::results::BodyOut, super::results::BodyIn, super::results::AcceptIn, super::results::ResultIn, super::results::ResultOut, super::own::OwnIn, super::own::OwnOut,
+        super::results::BodyOut, super::results::BodyIn, super::results::BodyAcceptIn, super::results::ResultIn, super::results::ConformityResult, super::own::OwnIn, super::own::OwnOut,
         super::webhooks::WebhookIn, super::webhooks::WebhookOut, super::webhooks::WebhookCreated, super::webhooks::DeliveryOut))
 )]
 pub struct ApiDoc;

@@ -239,7 +239,7 @@ pub struct ProductOut {
     pub standards: Vec<CitedOut>,
     pub declared: bool,
     /// Conformity and certification results recorded for the product.
-    pub results: Vec<super::results::ResultOut>,
+    pub results: Vec<super::results::ConformityResult>,
 }
 
 /// A cited standard with its state in the catalogue.
@@ -343,7 +343,7 @@ pub async fn list(app: &App, f: &Filter, limit: i64, offset: i64) -> AppResult<V
     let links = links_of(&app.db.pool, &ids).await?;
     let all: Vec<&Cited> = links.values().flatten().collect();
     let judged = judge(app, &all).await?;
-    let mut results: HashMap<i64, Vec<super::results::ResultOut>> = HashMap::new();
+    let mut results: HashMap<i64, Vec<super::results::ConformityResult>> = HashMap::new();
     for r in super::results::of_products(app, &ids).await? {
         results.entry(r.product_id).or_default().push(r);
     }

@@ -168,7 +168,7 @@ async fn create(State(app): State<App>, ctx: Ctx, Form(f): Form<NewForm>) -> App
     let Some(kind) = super::model::SpecKind::parse(if f.kind.is_empty() { "local" } else { &f.kind }) else {
         return new_page(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, &f, Some((Some("kind".into()), ctx.t("specs.err_spec_kind"))));
     };
-    let input = super::routes::CreateIn {
+    let input = super::routes::SpecIn {
         title: f.title.clone(), scope: f.scope.clone(), related_numbers: f.related_numbers.clone(), drafting_orgs: f.drafting_orgs.clone(), replaces: f.replaces.clone(), committee_id: None, kind,
     };
     let new = match super::routes::new_spec(&app, &ctx, &input).await {

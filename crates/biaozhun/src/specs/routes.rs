@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(api_list, api_create, api_get, api_act, api_draft, api_diff, api_comments, api_comment, api_answer, api_panel, api_working_group),
-    components(schemas(Spec, Line, Draft, Comment, CommentKind, Answer, SpecOut, SpecList, CreateIn, ActIn, DraftIn, CommentIn, AnswerIn, PanelIn, MemberIn, DiffOut))
+    components(schemas(Spec, Line, Draft, Comment, CommentKind, Answer, SpecOut, SpecList, SpecIn, ActIn, DraftIn, CommentIn, AnswerIn, PanelIn, MemberIn, DiffOut))
 )]
 pub struct ApiDoc;
 
@@ -73,7 +73,7 @@ pub async fn api_list(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuer
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct CreateIn {
+pub struct SpecIn {
     /// 1 to 200 characters.
     pub title: String,
     #[serde(default)]
@@ -132,15 +132,15 @@ pub async fn spec_out(app: &App, ctx: &Ctx, id: i64) -> AppResult<SpecOut> {
 
 /// Proposes a specification (staff, or a member: a person or an organisation in good
 /// standing); the 查新 report of the validity check is attached by itself.
-#[utoipa::path(post, path = "/api/v1/specs", tag = "specs", request_body = CreateIn, responses((status = 201, body = SpecOut), (status = 403), (status = 422)))]
-pub async fn api_create(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<CreateIn>) -> AppResult<Response> {
+#[utoipa::path(post, path = "/api/v1/specs", tag = "specs", request_body = SpecIn, responses((status = 201, body = SpecOut), (status = 403), (status = 422)))]
+pub async fn api_create(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<SpecIn>) -> AppResult<Response> {
     policy::must_propose(&ctx)?;
     let new = new_spec(&app, &ctx, &input).await?;
     let id = store::create(&app, &ctx, &new).await?;
     Ok((StatusCode::CREATED, Json(spec_out(&app, &ctx, id).await?)).into_response())
 }
 
-pub async fn new_spec(app: &App, ctx: &Ctx, input: &CreateIn) -> AppResult<NewSpec> {
+pub async fn new_spec(app: &App, ctx: &Ctx, input: &SpecIn) -> AppResult<NewSpec> {
     let title = model::check_text("title", &input.title, true, 200, ctx.lang)?;
     let scope = model::check_text("scope", &input.scope, false, 4000, ctx.lang)?;
     let related_numbers = model::check_text("related_numbers", &input.related_numbers, false, 4000, ctx.lang)?;

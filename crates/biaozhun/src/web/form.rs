@@ -4,8 +4,9 @@
 use super::AppError;
 use serde::Deserialize;
 
-/// A checkbox: absent is false; `1`, `on`, `true`, `yes` (or a JSON boolean) are true.
-/// Use with `#[serde(default, deserialize_with = "crate::web::form::checkbox")]`.
+/// A checkbox: absent is false; `1`, `on`, `true`, `yes` (or a JSON boolean) are true;
+/// `0`, `off`, `false`, `no` and empty are false. Any other text is refused (a JSON body's
+/// `"members_only": "AAA"` is a 422 naming the field, not a silent false). Use with `#[serde(default, deserialize_with = "crate::web::form::checkbox")]`.
 pub fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -15,7 +16,11 @@ pub fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error
     }
     Ok(match Option::<V>::deserialize(d)? {
         Some(V::B(b)) => b,
-        Some(V::S(s)) => matches!(s.as_str(), "1" | "on" | "true" | "yes"),
+        Some(V::S(s)) => match s.as_str() {
+            "1" | "on" | "true" | "yes" => true,
+            "" | "0" | "off" | "false" | "no" => false,
+            other => return Err(serde::de::Error::invalid_value(serde::de::Unexpected::Str(other), &"a boolean, or on/off")),
+        },
         None => false,
     })
 }
@@ -50,6 +55,9 @@ mod tests {
         assert!(serde_urlencoded::from_str::<F>("on=on").unwrap().on);
         assert!(!serde_urlencoded::from_str::<F>("").unwrap().on);
         assert!(!serde_urlencoded::from_str::<F>("on=off").unwrap().on);
+        assert!(serde_json::from_str::<F>(r#"{"on": true}"#).unwrap().on);
+        assert!(serde_json::from_str::<F>(r#"{"on": "AAA"}"#).is_err());
+        assert!(serde_urlencoded::from_str::<F>("on=maybe").is_err());
         let e = AppError::invalid("title", "too long");
         assert!(reshown(&e));
         assert_eq!(field_error(Some(e)), (Some("title".into()), Some("too long".into())));
