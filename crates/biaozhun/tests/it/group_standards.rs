@@ -52,7 +52,7 @@ scenario!(a_group_standard_goes_from_a_members_proposal_through_the_vote_to_the_
         (t.user_id("gs_lead").await, t.user_id("gs_partner").await, t.user_id("gs_person").await, t.user_id("gs_outsider").await);
 
     // A member organisation's user proposes a group standard; a stranger may not.
-    let body = json!({ "title": "城市路内停车泊位智能管理规范", "kind": "group", "drafting_orgs": "广州智慧停车科技有限公司；广州市城市规划勘测设计研究院", "scope": "本文件规定了路内停车泊位的智能管理要求。" });
+    let body = json!({ "title": "城市路内停车泊位智能管理规范", "kind": "group", "drafting_orgs": "广州市城市规划勘测设计研究院", "scope": "本文件规定了路内停车泊位的智能管理要求。" });
     assert_eq!(outsider.api(Method::POST, "/api/v1/specs", Some(body.clone())).await.status, StatusCode::FORBIDDEN);
     let r = lead.admin.api(Method::POST, "/api/v1/specs", Some(body)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -149,7 +149,8 @@ scenario!(a_group_standard_goes_from_a_members_proposal_through_the_vote_to_the_
     assert!(page.contains(&format!("T&#x2f;GZBZ 001—{year}")) && page.contains("城市路内停车泊位智能管理规范") && page.contains("已发布"), "{page}");
     let std = t.client().get(&format!("/api/v1/standards/T%2FGZBZ%20001-{year}")).await;
     assert_eq!(std.status, StatusCode::OK, "{}", std.text);
-    assert!(std.text.contains("广州智慧停车科技有限公司") && std.text.contains("广州市标准化协会"), "{}", std.text);
+    // The proposing organisation leads it, named first though the typed list left it out.
+    assert!(std.text.contains("广州智慧停车科技有限公司；广州市城市规划勘测设计研究院") && std.text.contains("广州市标准化协会"), "{}", std.text);
     let doc = t.client().get("/api/v1/openapi.json").await.json();
     for path in ["/api/v1/group-standards", "/api/v1/specs/{id}/voters", "/api/v1/specs/{id}/vote", "/api/v1/specs/{id}/free-text"] {
         assert!(doc["paths"][path].is_object(), "{path} in the OpenAPI document");
@@ -177,6 +178,12 @@ scenario!(a_group_standard_goes_from_a_members_proposal_through_the_vote_to_the_
     let theirs = partner.admin.get("/member").await.text;
     assert!(theirs.contains("参与起草") && theirs.contains(&format!("T&#x2f;GZBZ 001—{year}")), "{theirs}");
     assert!(!person.get("/member").await.text.contains("本单位的团体标准"));
+
+    // The lead organisation applies for the subsidy for leading it: the form lists the
+    // group standard among the standards it led, from the catalogue.
+    let form = lead.admin.get("/programmes/subsidy/apply").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text.contains(&format!("T&#x2f;GZBZ 001—{year}")) || form.text.contains(&format!("T/GZBZ 001—{year}")), "{}", form.text);
 });
 
 scenario!(who_may_do_what_on_the_group_standard_routes, |t: TestApp| async move {
