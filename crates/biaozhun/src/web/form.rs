@@ -5,7 +5,7 @@ use super::AppError;
 use serde::Deserialize;
 
 /// A checkbox: absent is false; `1`, `on`, `true`, `yes` (or a JSON boolean) are true;
-/// `0`, `off`, `false`, `no` and empty are false. Any other text is refused (a JSON body's
+/// `0`, `off`, `false`, `no` and empty are false. Any other text, and a JSON null, is refused (a JSON body's
 /// `"members_only": "AAA"` is a 422 naming the field, not a silent false). Use with `#[serde(default, deserialize_with = "crate::web::form::checkbox")]`.
 pub fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
@@ -14,14 +14,13 @@ pub fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error
         B(bool),
         S(String),
     }
-    Ok(match Option::<V>::deserialize(d)? {
-        Some(V::B(b)) => b,
-        Some(V::S(s)) => match s.as_str() {
+    Ok(match V::deserialize(d)? {
+        V::B(b) => b,
+        V::S(s) => match s.as_str() {
             "1" | "on" | "true" | "yes" => true,
             "" | "0" | "off" | "false" | "no" => false,
             other => return Err(serde::de::Error::invalid_value(serde::de::Unexpected::Str(other), &"a boolean, or on/off")),
         },
-        None => false,
     })
 }
 
@@ -57,6 +56,8 @@ mod tests {
         assert!(!serde_urlencoded::from_str::<F>("on=off").unwrap().on);
         assert!(serde_json::from_str::<F>(r#"{"on": true}"#).unwrap().on);
         assert!(serde_json::from_str::<F>(r#"{"on": "AAA"}"#).is_err());
+        assert!(serde_json::from_str::<F>(r#"{"on": null}"#).is_err());
+        assert!(!serde_json::from_str::<F>(r#"{}"#).unwrap().on);
         assert!(serde_urlencoded::from_str::<F>("on=maybe").is_err());
         let e = AppError::invalid("title", "too long");
         assert!(reshown(&e));
