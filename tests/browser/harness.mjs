@@ -79,3 +79,25 @@ async function untilFound(url) {
     await new Promise((res) => setTimeout(res, 500));
   }
 }
+
+// Signs `account` in through the /login form of the site at `base`, answering the captcha
+// through the test hook when the page asks for one (only after a failed log-in from the
+// address or for the account); `remember` ticks "remember me". Returns when the form's
+// answer has loaded.
+export async function signIn(page, base, account, password, { remember = false } = {}) {
+  await page.goto(`${base}/login`);
+  await page.fill('#account', account);
+  await page.fill('#password', password);
+  if (await page.locator('input[name=captcha_answer]').count()) await answerCaptcha(page, base);
+  if (remember) await page.check('input[name=remember]');
+  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
+}
+
+// Fills the captcha on the page with its answer, read from the test hook of the site at `base`
+// (the server runs with BIAOZHUN_TEST_HOOKS=1).
+export async function answerCaptcha(page, base) {
+  const id = await page.locator('input[name=captcha_id]').first().inputValue();
+  const res = await page.request.get(`${base}/__test/captcha/${encodeURIComponent(id)}`);
+  if (res.status() !== 200) throw new Error(`the captcha hook answered ${res.status()}`);
+  await page.locator('input[name=captcha_answer]').first().fill(await res.text());
+}

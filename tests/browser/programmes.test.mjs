@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { BIN, portFor, startSite } from './harness.mjs';
+import { BIN, portFor, startSite, signIn } from './harness.mjs';
 
 const PORT = portFor(25000);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -40,10 +40,7 @@ async function person(ip, account, password) {
   const context = await site.browser.newContext({ viewport: { width: 1200, height: 900 }, extraHTTPHeaders: { 'X-Forwarded-For': ip } });
   const page = await context.newPage();
   if (account) {
-    await page.goto(`${BASE}/login`);
-    await page.fill('#account', account);
-    await page.fill('#password', password);
-    await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
+    await signIn(page, BASE, account, password);
   }
   return page;
 }
