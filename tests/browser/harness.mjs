@@ -82,10 +82,11 @@ async function untilFound(url) {
 
 // Signs `account` in through the /login form of the site at `base`, answering the captcha
 // through the test hook when the page asks for one (only after a failed log-in from the
-// address or for the account); `remember` ticks "remember me". Returns when the form's
-// answer has loaded.
-export async function signIn(page, base, account, password, { remember = false } = {}) {
-  await page.goto(`${base}/login`);
+// address or for the account); `remember` ticks "remember me"; `onPage` uses the login form
+// the page already shows (reached through a link that says where to go next). Returns when
+// the form's answer has loaded.
+export async function signIn(page, base, account, password, { remember = false, onPage = false } = {}) {
+  if (!onPage) await page.goto(`${base}/login`);
   await page.fill('#account', account);
   await page.fill('#password', password);
   if (await page.locator('input[name=captcha_answer]').count()) await answerCaptcha(page, base);

@@ -71,7 +71,7 @@ test('a citizen comments by clause and the disposition table holds the comment',
   await page.goto(specUrl);
   assert.match(await page.locator('#diff').textContent(), /电梯维护保养应每十五日一次/);
   await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: '登录后提出意见' }).click()]);
-  await signIn(page, BASE, 'citizen_chen', PASSWORD);
+  await signIn(page, BASE, 'citizen_chen', PASSWORD, { onPage: true });
   assert.equal(page.url(), specUrl, 'back on the specification after logging in');
   await page.fill('#clause', '4.2');
   await page.selectOption('#kind', 'technical');

@@ -79,7 +79,7 @@ test('a visitor finds the session on the home page, logs in and enrols', async (
   const loginLink = page.getByRole('link', { name: '登录后报名' });
   await visibleWithin(loginLink, PHONE.width);
   await Promise.all([page.waitForNavigation(), loginLink.click()]);
-  await signIn(page, BASE, 'trainee_li', PASSWORD);
+  await signIn(page, BASE, 'trainee_li', PASSWORD, { onPage: true });
   assert.match(page.url(), /\/training\/\d+$/, 'back on the session after logging in');
   const enrol = page.getByRole('button', { name: '报名', exact: true });
   await visibleWithin(enrol, PHONE.width);
