@@ -102,3 +102,21 @@ export async function answerCaptcha(page, base) {
   if (res.status() !== 200) throw new Error(`the captcha hook answered ${res.status()}`);
   await page.locator('input[name=captcha_answer]').first().fill(await res.text());
 }
+
+// A page of its own (a fresh context, 1200×900, from the address `ip` as X-Forwarded-For)
+// on `site`, signed in as `account` when one is given.
+export async function person(site, ip, account, password) {
+  const context = await site.browser.newContext({ viewport: { width: 1200, height: 900 }, extraHTTPHeaders: { 'X-Forwarded-For': ip } });
+  const page = await context.newPage();
+  if (account) await signIn(page, site.base, account, password);
+  return page;
+}
+
+// A JSON call from the page's session (cookies and CSRF token as the site's forms send them)
+// to the site at `base`; throws on a status that is not a success, returns null for 204.
+export async function api(page, base, method, path, data) {
+  const csrf = (await page.context().cookies()).find((c) => c.name === 'bz_csrf')?.value ?? '';
+  const r = await page.request.fetch(`${base}${path}`, { method, data, headers: { 'x-csrf-token': csrf } });
+  if (!r.ok()) throw new Error(`${method} ${path}: ${r.status()} ${await r.text()}`);
+  return r.status() === 204 ? null : r.json();
+}
