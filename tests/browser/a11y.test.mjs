@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { portFor, startSite } from './harness.mjs';
+import { portFor, startSite, signIn } from './harness.mjs';
 
 // WCAG 2.0 and 2.1 A/AA rules and axe's best practices; a page fails on any serious or
 // critical violation, and on any violation at all of the structure rules in STRICT.
@@ -35,19 +35,6 @@ async function newPage(lang) {
   const page = await (await browser.newContext({ bypassCSP: true })).newPage();
   if (lang) await page.goto(`${BASE}/lang/${lang}?next=%2F`);
   return page;
-}
-
-async function login(page, account, password) {
-  await page.goto(`${BASE}/login`);
-  await page.fill('#account', account);
-  await page.fill('#password', password);
-  // The captcha is asked only after a failed log-in (the public pages' test makes one).
-  if (await page.locator('input[name=captcha_answer]').count()) {
-    const id = await page.locator('input[name=captcha_id]').first().inputValue();
-    const res = await page.request.get(`${BASE}/__test/captcha/${encodeURIComponent(id)}`);
-    await page.locator('input[name=captcha_answer]').first().fill(await res.text());
-  }
-  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
 }
 
 /** Runs axe on the loaded page; returns the serious and critical violations, readably. */
@@ -124,7 +111,7 @@ for (const lang of ['zh-CN', 'en']) {
 
 test('staff and member pages pass axe (WCAG 2.1 A/AA, best practices)', async () => {
   const page = await newPage();
-  await login(page, 'admin', adminPassword);
+  await signIn(page, BASE, 'admin', adminPassword);
   // A validity report, so that its page is checked too.
   await page.goto(`${BASE}/standards/check`);
   await page.fill('#ctext', 'GB/T 20223-2006\nGB/T 19001\nXYZ 123');

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { BIN, portFor, startSite } from './harness.mjs';
+import { BIN, portFor, startSite, signIn } from './harness.mjs';
 
 const PORT = portFor(24000);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -42,10 +42,7 @@ async function visibleWithin(locator, width) {
 
 test('staff issue a certificate', async () => {
   const page = await phone('198.51.100.30');
-  await page.goto(`${BASE}/login`);
-  await page.fill('#account', 'admin');
-  await page.fill('#password', site.adminPassword);
-  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
+  await signIn(page, BASE, 'admin', site.adminPassword);
   await page.goto(`${BASE}/staff/certificates`);
   await page.selectOption('#kind', 'engineer_junior');
   await page.fill('#holder', 'trainee_zhao');
@@ -90,10 +87,7 @@ test('a visitor types the number and sees it is valid, with the holder\'s name',
 
 test('the holder finds the certificate on the hours page and opens its printable page', async () => {
   const page = await phone('198.51.100.32');
-  await page.goto(`${BASE}/login`);
-  await page.fill('#account', 'trainee_zhao');
-  await page.fill('#password', 'Certificates 2026!');
-  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
+  await signIn(page, BASE, 'trainee_zhao', 'Certificates 2026!');
   await page.goto(`${BASE}/training/hours`);
   const link = page.getByRole('link', { name: '标准化工程师（初级）考试合格' });
   await visibleWithin(link, PHONE.width);

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { BIN, portFor, startSite } from './harness.mjs';
+import { BIN, portFor, startSite, signIn } from './harness.mjs';
 
 const PORT = portFor(26000);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -42,13 +42,6 @@ async function phone(ip) {
   return context.newPage();
 }
 
-async function logIn(page, account, password) {
-  await page.goto(`${BASE}/login`);
-  await page.fill('#account', account);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
-}
-
 async function within(locator, width) {
   assert.ok(await locator.isVisible(), 'visible');
   const b = await locator.boundingBox();
@@ -62,7 +55,7 @@ function localIn(secs) {
 
 test('staff publish a session that starts within two hours', async () => {
   const page = await phone('198.51.100.30');
-  await logIn(page, 'admin', site.adminPassword);
+  await signIn(page, BASE, 'admin', site.adminPassword);
   await page.goto(`${BASE}/staff/trainings/new`);
   await page.fill('#title', TITLE);
   await page.selectOption('#kind', 'continuing');
@@ -81,7 +74,7 @@ test('staff publish a session that starts within two hours', async () => {
 
 test('the enrolled trainee sees their check-in QR code on the phone', async () => {
   const page = await phone('198.51.100.31');
-  await logIn(page, 'trainee_zhao', PASSWORD);
+  await signIn(page, BASE, 'trainee_zhao', PASSWORD);
   await page.goto(BASE + sessionPath);
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: '报名' }).click()]);
   assert.match(await page.locator('#my-place').textContent(), /已报名/);
@@ -99,7 +92,7 @@ test('the enrolled trainee sees their check-in QR code on the phone', async () =
 
 test('staff type the code on their phone; the roster and the hours ledger show it', async () => {
   const page = await phone('198.51.100.32');
-  await logIn(page, 'admin', site.adminPassword);
+  await signIn(page, BASE, 'admin', site.adminPassword);
   await page.goto(`${BASE}${sessionPath}/checkin`);
   await within(page.locator('#code'), PHONE.width);
   // A mistyped code is refused with a message, and nothing is credited.
@@ -116,7 +109,7 @@ test('staff type the code on their phone; the roster and the hours ledger show i
   await page.context().close();
 
   const trainee = await phone('198.51.100.33');
-  await logIn(trainee, 'trainee_zhao', PASSWORD);
+  await signIn(trainee, BASE, 'trainee_zhao', PASSWORD);
   await trainee.goto(`${BASE}/training/hours`);
   const year = trainee.locator('section.hours-year').first();
   assert.match(await year.textContent(), /共 5 学时/);

@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { BIN, portFor, startSite } from './harness.mjs';
+import { BIN, portFor, startSite, signIn } from './harness.mjs';
 
 const PORT = portFor(25000);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -38,13 +38,6 @@ async function phone(ip) {
   return context.newPage();
 }
 
-async function logIn(page, account, password) {
-  await page.goto(`${BASE}/login`);
-  await page.fill('#account', account);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
-}
-
 async function visibleWithin(locator, width) {
   assert.ok(await locator.isVisible(), 'visible');
   const b = await locator.boundingBox();
@@ -64,7 +57,7 @@ const BANK = '题型,题干,选项A,选项B,选项C,选项D,答案,分值,知识
 
 test('staff set up a session, a question bank and an exam', async () => {
   const page = await phone('198.51.100.30');
-  await logIn(page, 'admin', site.adminPassword);
+  await signIn(page, BASE, 'admin', site.adminPassword);
   await page.goto(`${BASE}/staff/trainings/new`);
   await page.fill('#title', TITLE);
   await page.selectOption('#kind', 'engineer');
@@ -102,7 +95,7 @@ test('staff set up a session, a question bank and an exam', async () => {
 
 test('a trainee enrols, is checked in, takes the exam across a reload and earns a verifiable certificate', async () => {
   const trainee = await phone('198.51.100.31');
-  await logIn(trainee, 'trainee_chen', PASSWORD);
+  await signIn(trainee, BASE, 'trainee_chen', PASSWORD);
   await trainee.goto(`${BASE}${sessionUrl}`);
   await Promise.all([trainee.waitForNavigation(), trainee.getByRole('button', { name: '报名', exact: true }).click()]);
   assert.equal((await trainee.locator('#my-place').textContent()).trim(), '已报名');
@@ -113,7 +106,7 @@ test('a trainee enrols, is checked in, takes the exam across a reload and earns 
   assert.match(await trainee.locator('main').textContent(), /只有本期培训报名成功（或已签到）的学员可以参加考试/);
 
   const staff = await phone('198.51.100.32');
-  await logIn(staff, 'admin', site.adminPassword);
+  await signIn(staff, BASE, 'admin', site.adminPassword);
   await staff.goto(`${BASE}${sessionUrl}/roster`);
   // The roster is a wide table: its row's button is reached by scrolling sideways.
   const checkIn = staff.getByRole('button', { name: '签到 trainee_chen', exact: true });

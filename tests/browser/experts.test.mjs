@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { BIN, CRATE, portFor, startSite } from './harness.mjs';
+import { BIN, CRATE, portFor, startSite, signIn } from './harness.mjs';
 
 const PORT = portFor(24000);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -38,16 +38,9 @@ async function page(ip) {
   return context.newPage();
 }
 
-async function logIn(p, account, password) {
-  await p.goto(`${BASE}/login`);
-  await p.fill('#account', account);
-  await p.fill('#password', password);
-  await Promise.all([p.waitForNavigation(), p.click('form.login-box button.primary')]);
-}
-
 test('staff import an existing pool and read the report', async () => {
   const p = await page('198.51.100.30');
-  await logIn(p, 'admin', site.adminPassword);
+  await signIn(p, BASE, 'admin', site.adminPassword);
   await p.goto(`${BASE}/staff/experts`);
   await p.setInputFiles('#file', join(CRATE, 'tests/data/experts/pool.xlsx'));
   await Promise.all([p.waitForNavigation(), p.getByRole('button', { name: '上传导入' }).click()]);
@@ -68,7 +61,7 @@ test('staff import an existing pool and read the report', async () => {
 
 test('an expert fills in the profile and submits it; staff approve it', async () => {
   const p = await page('198.51.100.31');
-  await logIn(p, 'expert_su', PASSWORD);
+  await signIn(p, BASE, 'expert_su', PASSWORD);
   await p.goto(`${BASE}/experts/me`);
   await p.fill('#name', '苏明远');
   await p.fill('#title', '高级工程师');
@@ -82,7 +75,7 @@ test('an expert fills in the profile and submits it; staff approve it', async ()
   assert.match(await p.locator('#profile-status').textContent(), /待审核/);
 
   const staff = await page('198.51.100.32');
-  await logIn(staff, 'admin', site.adminPassword);
+  await signIn(staff, BASE, 'admin', site.adminPassword);
   await staff.goto(`${BASE}/staff/experts?status=submitted`);
   await Promise.all([staff.waitForNavigation(), staff.getByRole('link', { name: '苏明远' }).click()]);
   assert.match(await staff.locator('main').textContent(), /13700001111/, 'staff see the contact data');
@@ -106,7 +99,7 @@ test('an expert fills in the profile and submits it; staff approve it', async ()
 
 test('staff draw a panel, see it by name, and the replay gives the same panel', async () => {
   const p = await page('198.51.100.34');
-  await logIn(p, 'admin', site.adminPassword);
+  await signIn(p, BASE, 'admin', site.adminPassword);
   await p.goto(`${BASE}/staff/experts/draws`);
   await p.fill('#title', '示范项目验收评审');
   await p.fill('#fields', '13.020; 91.140; 65.020');

@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { portFor, startSite } from './harness.mjs';
+import { portFor, startSite, signIn, answerCaptcha } from './harness.mjs';
 
 const PORT = portFor(20000);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -36,22 +36,6 @@ async function box(locator) {
   const b = await locator.boundingBox();
   assert.ok(b, 'element is rendered');
   return b;
-}
-
-async function answerCaptcha(page) {
-  const id = await page.locator('input[name=captcha_id]').first().inputValue();
-  const res = await page.request.get(`${BASE}/__test/captcha/${encodeURIComponent(id)}`);
-  assert.equal(res.status(), 200);
-  await page.locator('input[name=captcha_answer]').first().fill(await res.text());
-}
-
-/** Logs in through /login, answering the captcha when the page asks for one. */
-async function login(page, account, password) {
-  await page.goto(`${BASE}/login`);
-  await page.fill('#account', account);
-  await page.fill('#password', password);
-  if (await page.locator('input[name=captcha_answer]').count()) await answerCaptcha(page);
-  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
 }
 
 for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
@@ -145,7 +129,7 @@ for (const [name, viewport, lang, ip] of [['desktop', DESKTOP, 'zh-CN', '198.51.
     assert.equal(await page.locator('img[data-captcha-img]').count(), 0);
     await page.fill('#account', 'admin');
     await page.fill('#password', adminPassword);
-    await answerCaptcha(page);
+    await answerCaptcha(page, BASE);
     await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
     assert.match(await page.textContent('header'), /admin/);
   });
@@ -153,7 +137,7 @@ for (const [name, viewport, lang, ip] of [['desktop', DESKTOP, 'zh-CN', '198.51.
 
 test('a new user registers, is confirmed by the administrator, changes the password and the address (phone, zh-CN)', async () => {
   const admin = await open(DESKTOP, 'zh-CN', '198.51.100.31');
-  await login(admin, 'admin', adminPassword);
+  await signIn(admin, BASE, 'admin', adminPassword);
   // No mail relay: staff see the outbox banner.
   await admin.goto(`${BASE}/staff`);
   const banner = admin.locator('main .outbox-banner');
@@ -169,7 +153,7 @@ test('a new user registers, is confirmed by the administrator, changes the passw
   await user.fill('#captcha_answer', 'ZZZZ');
   await Promise.all([user.waitForNavigation(), user.click('form.form button.primary')]);
   assert.equal(await user.inputValue('#password'), 'Congee morning 2026!', 'a wrong captcha keeps the passwords');
-  await answerCaptcha(user);
+  await answerCaptcha(user, BASE);
   await Promise.all([user.waitForNavigation(), user.click('form.form button.primary')]);
   assert.match(await user.textContent('main'), /phone@example\.com/);
 
@@ -187,7 +171,7 @@ test('a new user registers, is confirmed by the administrator, changes the passw
   assert.match(link, new RegExp(`^http://127\\.0\\.0\\.1:${PORT}/password/reset/`));
 
   // The user logs in and changes the password on the account page.
-  await login(user, 'phone_user', 'Congee morning 2026!');
+  await signIn(user, BASE, 'phone_user', 'Congee morning 2026!');
   await user.goto(`${BASE}/account`);
   const form = user.locator('form[action="/account/password"]');
   assert.ok(await form.isVisible());
@@ -199,7 +183,7 @@ test('a new user registers, is confirmed by the administrator, changes the passw
   await Promise.all([user.waitForNavigation(), form.locator('button').click()]);
   assert.match(await user.textContent('main .flash'), /密码已修改/);
   await user.click('header button.link');
-  await login(user, 'phone_user', 'Wonton evening 2027!');
+  await signIn(user, BASE, 'phone_user', 'Wonton evening 2027!');
   assert.match(await user.textContent('header'), /phone_user/);
   // The address changes through a link mailed to the new one (read here from the outbox).
   await user.goto(`${BASE}/account`);
@@ -247,7 +231,7 @@ for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
 
 test('a member applies on the organisation path and reads the reason of a refusal in Chinese (desktop, zh-CN)', async () => {
   const admin = await open(DESKTOP, 'zh-CN', '198.51.100.70');
-  await login(admin, 'admin', adminPassword);
+  await signIn(admin, BASE, 'admin', adminPassword);
   await admin.goto(`${BASE}/membership?kind=organisation`);
   assert.ok(await admin.locator('#uscc').isVisible());
   assert.equal(await admin.locator('#real_name').count(), 0, 'no personal name on the organisation path');

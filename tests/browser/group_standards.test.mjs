@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { BIN, portFor, startSite } from './harness.mjs';
+import { BIN, portFor, startSite, person, api } from './harness.mjs';
 
 const PORT = portFor(24400);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -45,37 +45,17 @@ function sql(text) {
   return execFileSync('sqlite3', ['-cmd', '.timeout 10000', join(site.dataDir, 'biaozhun.db'), text], { encoding: 'utf8' }).trim();
 }
 
-async function person(ip, account, password) {
-  const context = await site.browser.newContext({ viewport: { width: 1200, height: 900 }, extraHTTPHeaders: { 'X-Forwarded-For': ip } });
-  const page = await context.newPage();
-  if (account) {
-    await page.goto(`${BASE}/login`);
-    await page.fill('#account', account);
-    await page.fill('#password', password);
-    await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
-  }
-  return page;
-}
-
-/** A JSON call from the page's session (cookies and CSRF token as the site's forms send them). */
-async function api(page, method, path, data) {
-  const csrf = (await page.context().cookies()).find((c) => c.name === 'bz_csrf')?.value ?? '';
-  const r = await page.request.fetch(`${BASE}${path}`, { method, data, headers: { 'x-csrf-token': csrf } });
-  assert.ok(r.ok(), `${method} ${path}: ${r.status()} ${await r.text()}`);
-  return r.status() === 204 ? null : r.json();
-}
-
 async function becomeMember(admin, page, name) {
-  const applied = await api(page, 'POST', '/api/v1/membership/applications', {
+  const applied = await api(page, BASE, 'POST', '/api/v1/membership/applications', {
     kind: 'individual', real_name: name, contact_name: name, contact_phone: '13800138000', contact_email: `${name}@example.org`,
   });
-  await api(admin, 'POST', `/api/v1/membership/applications/${applied.id}/decision`, { decision: 'approve', version: 1 });
+  await api(admin, BASE, 'POST', `/api/v1/membership/applications/${applied.id}/decision`, { decision: 'approve', version: 1 });
 }
 
 test('staff propose a group standard and take it to the council vote', async () => {
-  const admin = await person('198.51.100.60', 'admin', site.adminPassword);
+  const admin = await person(site, '198.51.100.60', 'admin', site.adminPassword);
   for (const [i, name] of ['voter_wang', 'voter_li'].entries()) {
-    const p = await person(`198.51.100.6${i + 1}`, name, PASSWORD);
+    const p = await person(site, `198.51.100.6${i + 1}`, name, PASSWORD);
     await becomeMember(admin, p, name);
     await p.context().close();
   }
@@ -86,16 +66,16 @@ test('staff propose a group standard and take it to the council vote', async () 
   await Promise.all([admin.waitForNavigation(), admin.click('#propose-form button.primary')]);
   specId = Number(admin.url().match(/\/specs\/(\d+)$/)[1]);
   assert.equal((await admin.locator('#spec-kind').textContent()).trim(), '团体标准');
-  for (const action of ['approve_plan', 'start_drafting']) await api(admin, 'POST', `/api/v1/specs/${specId}/actions`, { action });
-  await api(admin, 'POST', `/api/v1/specs/${specId}/drafts`, { body: '5.1 泊位宜设置地磁或视频检测器。' });
-  await api(admin, 'POST', `/api/v1/specs/${specId}/actions`, { action: 'open_consultation' });
+  for (const action of ['approve_plan', 'start_drafting']) await api(admin, BASE, 'POST', `/api/v1/specs/${specId}/actions`, { action });
+  await api(admin, BASE, 'POST', `/api/v1/specs/${specId}/drafts`, { body: '5.1 泊位宜设置地磁或视频检测器。' });
+  await api(admin, BASE, 'POST', `/api/v1/specs/${specId}/actions`, { action: 'open_consultation' });
   sql(`UPDATE specs SET consultation_ends_at = 1 WHERE id = ${specId}`);
-  await api(admin, 'POST', `/api/v1/specs/${specId}/actions`, { action: 'submit_for_review' });
+  await api(admin, BASE, 'POST', `/api/v1/specs/${specId}/actions`, { action: 'submit_for_review' });
   const expert = Number(sql("SELECT id FROM users WHERE username = 'expert_zhou'"));
-  await api(admin, 'POST', `/api/v1/specs/${specId}/panel`, { experts: [expert] });
-  await api(admin, 'POST', `/api/v1/specs/${specId}/actions`, { action: 'review_pass', note: '专家组同意' });
+  await api(admin, BASE, 'POST', `/api/v1/specs/${specId}/panel`, { experts: [expert] });
+  await api(admin, BASE, 'POST', `/api/v1/specs/${specId}/actions`, { action: 'review_pass', note: '专家组同意' });
   const voters = sql("SELECT id FROM users WHERE username IN ('voter_wang', 'voter_li') ORDER BY id").split('\n').map(Number);
-  await api(admin, 'POST', `/api/v1/specs/${specId}/voters`, { body: 'council', voters });
+  await api(admin, BASE, 'POST', `/api/v1/specs/${specId}/voters`, { body: 'council', voters });
   // The page offers the vote, not the government's approval.
   await admin.goto(`${BASE}/specs/${specId}`);
   assert.equal(await admin.getByRole('button', { name: '报批', exact: true }).count(), 0);
@@ -105,7 +85,7 @@ test('staff propose a group standard and take it to the council vote', async () 
 });
 
 test('a seated voter casts a ballot on the vote page; a visitor sees the record without a form', async () => {
-  const wang = await person('198.51.100.63', 'voter_wang', PASSWORD);
+  const wang = await person(site, '198.51.100.63', 'voter_wang', PASSWORD);
   await wang.goto(`${BASE}/specs/${specId}`);
   await Promise.all([wang.waitForNavigation(), wang.locator('#vote-link').click()]);
   assert.match(await wang.locator('h1').textContent(), new RegExp(TITLE));
@@ -121,14 +101,14 @@ test('a seated voter casts a ballot on the vote page; a visitor sees the record 
   assert.equal(await wang.getByLabel('赞成').isChecked(), true, 'the ballot shows as cast and may be changed');
   await wang.context().close();
 
-  const li = await person('198.51.100.64', 'voter_li', PASSWORD);
+  const li = await person(site, '198.51.100.64', 'voter_li', PASSWORD);
   await li.goto(`${BASE}/specs/${specId}/vote`);
   await li.getByLabel('赞成').check();
   await Promise.all([li.waitForNavigation(), li.click('#ballot-form button.primary')]);
   assert.match(await li.locator('#tally-result').textContent(), /已达法定人数.*通过/s);
   await li.context().close();
 
-  const visitor = await person('198.51.100.65');
+  const visitor = await person(site, '198.51.100.65');
   await visitor.goto(`${BASE}/specs/${specId}/vote`);
   assert.equal(await visitor.locator('#ballot-form').count(), 0);
   assert.match(await visitor.locator('#voters').textContent(), /voter_li.*赞成/s);
@@ -137,14 +117,14 @@ test('a seated voter casts a ballot on the vote page; a visitor sees the record 
 });
 
 test('after publication the public list shows the number, stage and drafting organisations', async () => {
-  const admin = await person('198.51.100.66', 'admin', site.adminPassword);
+  const admin = await person(site, '198.51.100.66', 'admin', site.adminPassword);
   await admin.goto(`${BASE}/specs/${specId}`);
   await Promise.all([admin.waitForNavigation(), admin.getByRole('button', { name: '编号发布', exact: true }).click()]);
   const number = (await admin.locator('#spec-number').textContent()).trim();
   assert.match(number, /^T\/GZBZ 001—\d{4}$/);
   await admin.context().close();
 
-  const visitor = await person('198.51.100.67');
+  const visitor = await person(site, '198.51.100.67');
   await visitor.goto(`${BASE}/group-standards`);
   const row = visitor.locator('#group-standards tbody tr', { hasText: TITLE });
   assert.equal(await row.count(), 1);

@@ -79,3 +79,44 @@ async function untilFound(url) {
     await new Promise((res) => setTimeout(res, 500));
   }
 }
+
+// Signs `account` in through the /login form of the site at `base`, answering the captcha
+// through the test hook when the page asks for one (only after a failed log-in from the
+// address or for the account); `remember` ticks "remember me"; `onPage` uses the login form
+// the page already shows (reached through a link that says where to go next). Returns when
+// the form's answer has loaded.
+export async function signIn(page, base, account, password, { remember = false, onPage = false } = {}) {
+  if (!onPage) await page.goto(`${base}/login`);
+  await page.fill('#account', account);
+  await page.fill('#password', password);
+  if (await page.locator('input[name=captcha_answer]').count()) await answerCaptcha(page, base);
+  if (remember) await page.check('input[name=remember]');
+  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
+}
+
+// Fills the captcha on the page with its answer, read from the test hook of the site at `base`
+// (the server runs with BIAOZHUN_TEST_HOOKS=1).
+export async function answerCaptcha(page, base) {
+  const id = await page.locator('input[name=captcha_id]').first().inputValue();
+  const res = await page.request.get(`${base}/__test/captcha/${encodeURIComponent(id)}`);
+  if (res.status() !== 200) throw new Error(`the captcha hook answered ${res.status()}`);
+  await page.locator('input[name=captcha_answer]').first().fill(await res.text());
+}
+
+// A page of its own (a fresh context, 1200×900, from the address `ip` as X-Forwarded-For)
+// on `site`, signed in as `account` when one is given.
+export async function person(site, ip, account, password) {
+  const context = await site.browser.newContext({ viewport: { width: 1200, height: 900 }, extraHTTPHeaders: { 'X-Forwarded-For': ip } });
+  const page = await context.newPage();
+  if (account) await signIn(page, site.base, account, password);
+  return page;
+}
+
+// A JSON call from the page's session (cookies and CSRF token as the site's forms send them)
+// to the site at `base`; throws on a status that is not a success, returns null for 204.
+export async function api(page, base, method, path, data) {
+  const csrf = (await page.context().cookies()).find((c) => c.name === 'bz_csrf')?.value ?? '';
+  const r = await page.request.fetch(`${base}${path}`, { method, data, headers: { 'x-csrf-token': csrf } });
+  if (!r.ok()) throw new Error(`${method} ${path}: ${r.status()} ${await r.text()}`);
+  return r.status() === 204 ? null : r.json();
+}

@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { portFor, startSite } from './harness.mjs';
+import { portFor, startSite, signIn } from './harness.mjs';
 
 const PORT = portFor(21000);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -27,10 +27,7 @@ const CSV = [
 
 test('the import report speaks the reader\'s language', async () => {
   const page = await (await site.browser.newContext()).newPage();
-  await page.goto(`${BASE}/login`);
-  await page.fill('#account', 'admin');
-  await page.fill('#password', site.adminPassword);
-  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
+  await signIn(page, BASE, 'admin', site.adminPassword);
 
   await page.goto(`${BASE}/staff/tbt/import`);
   await page.setInputFiles('#file', { name: 'faults.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });

@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { portFor, startSite } from './harness.mjs';
+import { portFor, startSite, signIn, answerCaptcha } from './harness.mjs';
 
 const PORT = portFor(18000);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -21,23 +21,6 @@ after(async () => {
   await site?.stop();
 });
 
-async function answerCaptcha(page) {
-  const id = await page.locator('input[name=captcha_id]').first().inputValue();
-  const res = await page.request.get(`${BASE}/__test/captcha/${encodeURIComponent(id)}`);
-  assert.equal(res.status(), 200, 'test hook answers');
-  await page.locator('input[name=captcha_answer]').first().fill(await res.text());
-}
-
-async function login(page, account, password, { remember = false } = {}) {
-  await page.goto(`${BASE}/login`);
-  await page.fill('#account', account);
-  await page.fill('#password', password);
-  // Asked only after a failed log-in from this address or for this account.
-  if (await page.locator('input[name=captcha_answer]').count()) await answerCaptcha(page);
-  if (remember) await page.check('input[name=remember]');
-  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
-}
-
 /** Registers through the form and confirms through the link in the outbox (read by `admin`). */
 async function register(visitor, admin, username, email, password) {
   await visitor.goto(`${BASE}/register`);
@@ -45,7 +28,7 @@ async function register(visitor, admin, username, email, password) {
   await visitor.fill('#email', email);
   await visitor.fill('#password', password);
   await visitor.fill('#password_confirm', password);
-  await answerCaptcha(visitor);
+  await answerCaptcha(visitor, BASE);
   await Promise.all([visitor.waitForNavigation(), visitor.click('form.form button.primary')]);
   assert.match(await visitor.textContent('main'), new RegExp(email.replace(/[.]/g, '\\.')));
   await admin.goto(`${BASE}/admin/outbox`);
@@ -64,7 +47,7 @@ test('a company registers, logs in with the captcha, joins and is approved', asy
   // Register through the form; the administrator's outbox holds the confirmation.
   await visitor.goto(`${BASE}/`);
   assert.match(await visitor.textContent('body'), /记住账号/);
-  await login(admin, 'admin', adminPassword);
+  await signIn(admin, BASE, 'admin', adminPassword);
   await register(visitor, admin, 'panyu_kitchen', 'owner@panyu-kitchen.example', password);
 
   // Log in from the home page's box, remembering the account: a first attempt asks no captcha.
@@ -125,9 +108,9 @@ test('an exporter checks its standards, watches them and sets up TBT alerts', as
   const user = await (await browser.newContext()).newPage();
   const admin = await (await browser.newContext()).newPage();
   const password = 'Exporter checks 2026!';
-  await login(admin, 'admin', adminPassword);
+  await signIn(admin, BASE, 'admin', adminPassword);
   await register(user, admin, 'hood_exporter', 'qa@hood-exporter.example', password);
-  await login(user, 'hood_exporter', password);
+  await signIn(user, BASE, 'hood_exporter', password);
 
   // Paste the list from the product files: em dashes, a number without year, free text.
   await user.goto(`${BASE}/standards/check`);

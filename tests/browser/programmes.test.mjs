@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { BIN, portFor, startSite } from './harness.mjs';
+import { BIN, portFor, startSite, person, api } from './harness.mjs';
 
 const PORT = portFor(25000);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -36,39 +36,19 @@ after(async () => {
   await site?.stop();
 });
 
-async function person(ip, account, password) {
-  const context = await site.browser.newContext({ viewport: { width: 1200, height: 900 }, extraHTTPHeaders: { 'X-Forwarded-For': ip } });
-  const page = await context.newPage();
-  if (account) {
-    await page.goto(`${BASE}/login`);
-    await page.fill('#account', account);
-    await page.fill('#password', password);
-    await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
-  }
-  return page;
-}
-
-/** A JSON call from the page's session (cookies and CSRF token as the site's forms send them). */
-async function api(page, method, path, data) {
-  const csrf = (await page.context().cookies()).find((c) => c.name === 'bz_csrf')?.value ?? '';
-  const r = await page.request.fetch(`${BASE}${path}`, { method, data, headers: { 'x-csrf-token': csrf } });
-  assert.ok(r.ok(), `${method} ${path}: ${r.status()} ${await r.text()}`);
-  return r.json();
-}
-
 async function press(page, name) {
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name, exact: true }).click()]);
 }
 
 test('an enterprise applies with the pre-filled form and sees where it stands', async () => {
-  const admin = await person('198.51.100.30', 'admin', site.adminPassword);
-  const zhao = await person('198.51.100.31', 'qiye_zhao', PASSWORD);
+  const admin = await person(site, '198.51.100.30', 'admin', site.adminPassword);
+  const zhao = await person(site, '198.51.100.31', 'qiye_zhao', PASSWORD);
   // Its organisation comes from an approved membership application.
-  const applied = await api(zhao, 'POST', '/api/v1/membership/applications', {
+  const applied = await api(zhao, BASE, 'POST', '/api/v1/membership/applications', {
     kind: 'organisation', org_name: ORG, uscc: '911522010783762860', industry: 'C', contact_name: '赵经理',
     contact_phone: '020-8888 0000', contact_email: 'zhao@example.org', district_code: '440106', address: '',
   });
-  await api(admin, 'POST', `/api/v1/membership/applications/${applied.id}/decision`, { decision: 'approve', version: 1 });
+  await api(admin, BASE, 'POST', `/api/v1/membership/applications/${applied.id}/decision`, { decision: 'approve', version: 1 });
 
   await zhao.goto(`${BASE}/programmes`);
   await Promise.all([zhao.waitForNavigation(), zhao.getByRole('link', { name: '标准化良好行为企业确认' }).click()]);
@@ -99,7 +79,7 @@ test('an enterprise applies with the pre-filled form and sees where it stands', 
 });
 
 test('staff check it and assign an expert, who declares before reading and then scores', async () => {
-  const admin = await person('198.51.100.32', 'admin', site.adminPassword);
+  const admin = await person(site, '198.51.100.32', 'admin', site.adminPassword);
   await admin.goto(`${BASE}/staff/applications`);
   await Promise.all([admin.waitForNavigation(), admin.getByRole('link', { name: new RegExp(ORG) }).click()]);
   await press(admin, '开始形式审查');
@@ -109,7 +89,7 @@ test('staff check it and assign an expert, who declares before reading and then 
   await press(admin, '指派');
   assert.match(await admin.locator('#panel').textContent(), /zhuanjia_qian[\s\S]*待声明/);
 
-  const qian = await person('198.51.100.33', 'zhuanjia_qian', PASSWORD);
+  const qian = await person(site, '198.51.100.33', 'zhuanjia_qian', PASSWORD);
   await qian.goto(`${BASE}/review/applications`);
   await Promise.all([qian.waitForNavigation(), qian.locator('#pending a').first().click()]);
   const before = await qian.locator('main').textContent();
@@ -137,7 +117,7 @@ test('staff check it and assign an expert, who declares before reading and then 
 });
 
 test('a visitor reads the public notice, and is asked to sign in to object', async () => {
-  const visitor = await person('198.51.100.34');
+  const visitor = await person(site, '198.51.100.34');
   await visitor.goto(`${BASE}/programmes/notices`);
   const notice = visitor.locator(`#notice-${appId}`);
   assert.match(await notice.textContent(), new RegExp(`${ORG}[\\s\\S]*AAAA`));

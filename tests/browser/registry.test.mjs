@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, portFor, run, startSite } from './harness.mjs';
+import { BIN, portFor, run, startSite, signIn } from './harness.mjs';
 
 const PORT = portFor(26000);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -58,10 +58,7 @@ after(async () => {
 test('an administrator adds and declares a product; the public finds it; a withdrawal flags it', async () => {
   const context = await site.browser.newContext({ extraHTTPHeaders: { 'X-Forwarded-For': '198.51.100.60' } });
   const page = await context.newPage();
-  await page.goto(`${BASE}/login`);
-  await page.fill('#account', 'reg_admin');
-  await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
+  await signIn(page, BASE, 'reg_admin', PASSWORD);
 
   await page.goto(`${BASE}/registry/products`);
   assert.match(await page.textContent('main'), /广州甲电器有限公司/);
@@ -114,10 +111,7 @@ test('an administrator adds and declares a product; the public finds it; a withd
 
 test('staff register a testing body; its user records a result on the declaration page', async () => {
   const staff = await (await site.browser.newContext({ extraHTTPHeaders: { 'X-Forwarded-For': '198.51.100.62' } })).newPage();
-  await staff.goto(`${BASE}/login`);
-  await staff.fill('#account', 'admin');
-  await staff.fill('#password', site.adminPassword);
-  await Promise.all([staff.waitForNavigation(), staff.click('form.login-box button.primary')]);
+  await signIn(staff, BASE, 'admin', site.adminPassword);
   await staff.goto(`${BASE}/staff/registry/bodies`);
   await staff.fill('#organisation', LAB);
   await staff.fill('#accreditation', 'CNAS L0001');
@@ -129,10 +123,7 @@ test('staff register a testing body; its user records a result on the declaratio
   assert.match(await staff.locator('table.bodies tr', { hasText: '广州检测中心' }).textContent(), /取消政府采信/);
 
   const lab = await (await site.browser.newContext({ extraHTTPHeaders: { 'X-Forwarded-For': '198.51.100.63' } })).newPage();
-  await lab.goto(`${BASE}/login`);
-  await lab.fill('#account', 'reg_lab');
-  await lab.fill('#password', PASSWORD);
-  await Promise.all([lab.waitForNavigation(), lab.click('form.login-box button.primary')]);
+  await signIn(lab, BASE, 'reg_lab', PASSWORD);
   const declaration = sql('SELECT id FROM registry_declarations ORDER BY id LIMIT 1;').trim();
   await lab.goto(`${BASE}/registry/declarations/${declaration}`);
   // A validity ending before the test is refused at its field, the rest kept.

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, portFor, run, startSite } from './harness.mjs';
+import { BIN, portFor, run, startSite, signIn } from './harness.mjs';
 
 const PORT = portFor(27000);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -46,13 +46,6 @@ async function phone(ip) {
   return context.newPage();
 }
 
-async function logIn(page, account, password) {
-  await page.goto(`${BASE}/login`);
-  await page.fill('#account', account);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
-}
-
 async function within(locator, width) {
   assert.ok(await locator.isVisible(), 'visible');
   const b = await locator.boundingBox();
@@ -61,7 +54,7 @@ async function within(locator, width) {
 
 test('staff name an inspector for 天河区', async () => {
   const page = await phone('198.51.100.40');
-  await logIn(page, 'admin', site.adminPassword);
+  await signIn(page, BASE, 'admin', site.adminPassword);
   await page.goto(`${BASE}/signs`);
   await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: '标志检查员' }).click()]);
   await page.fill('#username', 'inspector_li');
@@ -74,7 +67,7 @@ test('staff name an inspector for 天河区', async () => {
 
 test('the inspector records a nonconforming inspection with a photo on a phone', async () => {
   const page = await phone('198.51.100.41');
-  await logIn(page, 'inspector_li', PASSWORD);
+  await signIn(page, BASE, 'inspector_li', PASSWORD);
   await page.goto(`${BASE}/signs?district=440106`);
   assert.match(await page.locator('#register').textContent(), /天河区/);
   await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'TH-0001' }).click()]);
@@ -106,7 +99,7 @@ test('the inspector records a nonconforming inspection with a photo on a phone',
 
 test('a sign of another district offers the inspector no form', async () => {
   const page = await phone('198.51.100.42');
-  await logIn(page, 'inspector_li', PASSWORD);
+  await signIn(page, BASE, 'inspector_li', PASSWORD);
   await page.goto(`${BASE}/signs?district=440104`);
   await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'YX-0001' }).click()]);
   const text = await page.locator('main').textContent();
@@ -117,7 +110,7 @@ test('a sign of another district offers the inspector no form', async () => {
 
 test('the inspector edits a sign on a phone and puts it in a set; a stale edit is refused', async () => {
   const page = await phone('198.51.100.43');
-  await logIn(page, 'inspector_li', PASSWORD);
+  await signIn(page, BASE, 'inspector_li', PASSWORD);
   await page.goto(`${BASE}/signs?district=440106`);
   await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'TH-0001' }).click()]);
   await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: '修改标志' }).click()]);

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { BIN, portFor, startSite } from './harness.mjs';
+import { BIN, portFor, startSite, signIn } from './harness.mjs';
 
 const PORT = portFor(23400);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -35,12 +35,6 @@ function createUser(name) {
   });
 }
 
-async function logIn(page, account, password) {
-  await page.fill('#account', account);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
-}
-
 async function step(page, label) {
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: label, exact: true }).click()]);
 }
@@ -48,8 +42,7 @@ async function step(page, label) {
 test('staff propose a specification and open its consultation', async () => {
   const context = await site.browser.newContext({ extraHTTPHeaders: { 'X-Forwarded-For': '198.51.100.40' } });
   const page = await context.newPage();
-  await page.goto(`${BASE}/login`);
-  await logIn(page, 'admin', site.adminPassword);
+  await signIn(page, BASE, 'admin', site.adminPassword);
   await page.goto(`${BASE}/specs/new`);
   await page.fill('#title', TITLE);
   await page.fill('#related_numbers', 'GB/T 19001-2016');
@@ -78,7 +71,7 @@ test('a citizen comments by clause and the disposition table holds the comment',
   await page.goto(specUrl);
   assert.match(await page.locator('#diff').textContent(), /电梯维护保养应每十五日一次/);
   await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: '登录后提出意见' }).click()]);
-  await logIn(page, 'citizen_chen', PASSWORD);
+  await signIn(page, BASE, 'citizen_chen', PASSWORD, { onPage: true });
   assert.equal(page.url(), specUrl, 'back on the specification after logging in');
   await page.fill('#clause', '4.2');
   await page.selectOption('#kind', 'technical');

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { BIN, portFor, startSite } from './harness.mjs';
+import { BIN, portFor, startSite, signIn } from './harness.mjs';
 
 const PORT = portFor(27000);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -38,13 +38,6 @@ function createUser(name) {
   });
 }
 
-async function logIn(page, account, password) {
-  await page.goto(`${BASE}/login`);
-  await page.fill('#account', account);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
-}
-
 test('the public dashboard shows the indicators with their targets and a chart, without script', async () => {
   const context = await site.browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
@@ -66,7 +59,7 @@ test('the public dashboard shows the indicators with their targets and a chart, 
 
 test('a department files a report and staff accept it', async () => {
   const officer = await (await site.browser.newContext()).newPage();
-  await logIn(officer, 'officer_scjgj', PASSWORD);
+  await signIn(officer, BASE, 'officer_scjgj', PASSWORD);
   await officer.goto(`${BASE}/strategy/reports`);
   assert.match(await officer.locator('[data-unit="gz-scjgj"] h2').textContent(), /市市场监督管理局/);
   await officer.selectOption('#f-task', '3');
@@ -77,7 +70,7 @@ test('a department files a report and staff accept it', async () => {
   const reportUrl = officer.url();
 
   const staff = await (await site.browser.newContext()).newPage();
-  await logIn(staff, 'admin', site.adminPassword);
+  await signIn(staff, BASE, 'admin', site.adminPassword);
   await staff.goto(`${BASE}/staff`);
   assert.match(await staff.locator('body').textContent(), /待审核的纲要进展报告/);
   await staff.goto(`${BASE}/staff/strategy`);

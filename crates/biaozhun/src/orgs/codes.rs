@@ -42,12 +42,15 @@ pub static INDUSTRIES: LazyLock<Vec<Industry>> = LazyLock::new(|| {
 });
 
 /// A district of Guangzhou (GB/T 2260).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct District {
+    /// GB/T 2260 code.
     pub code: String,
     pub name: String,
 }
 
+/// Guangzhou's districts in the order of the list (the membership room's `/api/v1/districts`
+/// serves them as they are).
 pub static DISTRICTS: LazyLock<Vec<District>> = LazyLock::new(|| {
     include_str!("../../seed/guangzhou_districts.csv")
         .lines()

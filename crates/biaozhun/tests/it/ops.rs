@@ -544,22 +544,11 @@ fn the_test_sample_holds_what_every_judged_query_expects() {
 }
 
 scenario!(a_second_server_on_the_data_directory_removes_its_index_copy_when_it_stops, |t: TestApp| async move {
-    use std::io::BufRead;
     // The scenario's server holds the index; a second one started on the same directory keeps
     // its own copy while it runs and removes it when stopped (SIGTERM, as a service manager).
     let dir = t.app.config.data_dir.clone();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("BIAOZHUN_DATA_DIR", &dir)
-        .env("BIAOZHUN_DATABASE_URL", t.app.config.effective_database_url())
-        .env("BIAOZHUN_RUN_JOBS", "false")
-        .env("BIAOZHUN_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start a second server");
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let listening = lines.by_ref().map_while(Result::ok).find(|l| l.contains("listening on")).expect("the second server starts");
+    // Its output stays open while it runs, as a service manager's journal would.
+    let (child, listening, _output) = t.serve_process(std::process::Stdio::piped());
     let copies = index_copies(&dir);
     assert_eq!(copies.len(), 1, "{listening}: {copies:?}");
     assert!(copies[0].starts_with(&format!("index-{}-", child.id())), "{copies:?}");

@@ -209,7 +209,6 @@ scenario!(attachment_downloads_follow_the_application_rights, |t: TestApp| async
 // stored file is whole (its size and digest are its bytes'), each draft has one current file,
 // every file has its step and the record's version counts its events; uploads go on.
 scenario!(kill_9_during_uploads_leaves_whole_files_with_their_steps, |t: TestApp| async move {
-    use std::io::BufRead;
     let mut drafts = vec![];
     for i in 0..3 {
         let org = t.org_with_admin(&format!("kx_admin{i}"), &format!("断电上传企业{i}"), &format!("91440101MA59KIL{i}XX")).await;
@@ -217,18 +216,7 @@ scenario!(kill_9_during_uploads_leaves_whole_files_with_their_steps, |t: TestApp
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         drafts.push((org, r.json()["id"].as_i64().unwrap()));
     }
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("BIAOZHUN_DATA_DIR", &t.app.config.data_dir)
-        .env("BIAOZHUN_DATABASE_URL", t.app.config.effective_database_url())
-        .env("BIAOZHUN_RUN_JOBS", "false")
-        .env("BIAOZHUN_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start the server to kill");
-    let line = std::io::BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok).find(|l| l.contains("listening on")).expect("it starts");
-    let base = line.split_whitespace().find(|w| w.starts_with("http://")).expect("its address").to_string();
+    let (child, base, _) = t.serve_process(std::process::Stdio::null());
     let mut tasks = Vec::new();
     for (i, (org, id)) in drafts.iter().enumerate() {
         let (c, path) = (org.admin.on(&base), format!("/api/v1/applications/{id}/files/self_assessment"));
@@ -249,13 +237,7 @@ scenario!(kill_9_during_uploads_leaves_whole_files_with_their_steps, |t: TestApp
             ok
         }));
     }
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    std::process::Command::new("kill").args(["-9", &child.id().to_string()]).status().expect("kill -9");
-    let _ = child.wait();
-    let mut sent = 0;
-    for task in tasks {
-        sent += task.await.expect("the loop ends when the server dies");
-    }
+    let sent = kill_9_under_load(child, tasks).await;
     assert!(sent > 0, "the kill came while files were being uploaded");
     for (org, id) in &drafts {
         let rows: Vec<(i64, i64, String, Vec<u8>, Option<i64>)> =

@@ -346,7 +346,6 @@ scenario!(reviewers_see_only_what_they_are_assigned_and_staff_see_all, |t: TestA
 // record's version): afterwards every reviewer has a whole sheet or none, the totals are
 // the sum of the lines, and the record's version counts its events.
 scenario!(kill_9_during_score_submission_leaves_whole_sheets_or_none, |t: TestApp| async move {
-    use std::io::BufRead;
     let staff = t.staff("kf_staff").await;
     let org = t.org_with_admin("kf_admin", "断电演练企业", "91440101MA59KILL1X").await;
     let id = in_review(&org, &staff).await;
@@ -358,18 +357,7 @@ scenario!(kill_9_during_score_submission_leaves_whole_sheets_or_none, |t: TestAp
         assert_eq!(declare(&c, id, false, "").await.status, StatusCode::NO_CONTENT);
         experts.push(c);
     }
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("BIAOZHUN_DATA_DIR", &t.app.config.data_dir)
-        .env("BIAOZHUN_DATABASE_URL", t.app.config.effective_database_url())
-        .env("BIAOZHUN_RUN_JOBS", "false")
-        .env("BIAOZHUN_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start the server to kill");
-    let line = std::io::BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok).find(|l| l.contains("listening on")).expect("it starts");
-    let base = line.split_whitespace().find(|w| w.starts_with("http://")).expect("its address").to_string();
+    let (child, base, _) = t.serve_process(std::process::Stdio::null());
     let sheets: Vec<Value> = vec![sheet(&experts[0], 390, 60, false).await, sheet(&experts[0], 381, 77, true).await, sheet(&experts[0], 300, 20, false).await];
     let mut tasks = Vec::new();
     for (i, c) in experts.iter().enumerate() {
@@ -387,13 +375,7 @@ scenario!(kill_9_during_score_submission_leaves_whole_sheets_or_none, |t: TestAp
             ok
         }));
     }
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    std::process::Command::new("kill").args(["-9", &child.id().to_string()]).status().expect("kill -9");
-    let _ = child.wait();
-    let mut sent = 0;
-    for task in tasks {
-        sent += task.await.expect("the loop ends when the server dies");
-    }
+    let sent = kill_9_under_load(child, tasks).await;
     assert!(sent > 0, "the kill came while sheets were being sent");
     for i in 0..4 {
         let uid = t.user_id(&format!("kf_e{i}")).await;

@@ -378,6 +378,43 @@ impl TestApp {
         tokio::spawn(started.app.serve(listener, std::future::pending()));
         (app, format!("http://{addr}"))
     }
+
+    /// A second server as its own `biaozhun serve` process on this scenario's database and
+    /// data directory (jobs off, warnings only), once it listens: the process, its address
+    /// and the rest of its standard output (keep it to let the server go on writing there).
+    pub fn serve_process(&self, stderr: std::process::Stdio) -> (std::process::Child, String, ProcessOutput) {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("BIAOZHUN_DATA_DIR", &self.app.config.data_dir)
+            .env("BIAOZHUN_DATABASE_URL", self.app.config.effective_database_url())
+            .env("BIAOZHUN_RUN_JOBS", "false")
+            .env("BIAOZHUN_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("start a second server process");
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let line = lines.by_ref().map_while(Result::ok).find(|l| l.contains("listening on")).expect("the second server starts");
+        let base = line.split_whitespace().find(|w| w.starts_with("http://")).expect("its address").to_string();
+        (child, base, lines)
+    }
+}
+
+/// What a server process goes on writing to its standard output.
+pub type ProcessOutput = std::io::Lines<std::io::BufReader<std::process::ChildStdout>>;
+
+/// Kills a server process with SIGKILL once `tasks` have loaded it for 1.5 s, and adds up the
+/// requests they got through before it died (each task ends when the server is gone).
+pub async fn kill_9_under_load(mut child: std::process::Child, tasks: Vec<tokio::task::JoinHandle<usize>>) -> usize {
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    std::process::Command::new("kill").args(["-9", &child.id().to_string()]).status().expect("kill -9");
+    let _ = child.wait();
+    let mut sent = 0;
+    for task in tasks {
+        sent += task.await.expect("the loop ends when the server dies");
+    }
+    sent
 }
 
 impl Client {
