@@ -147,8 +147,8 @@ pub fn indicator_href(outline: &str, key: &str) -> String {
 
 /// Every indicator of the outline with its value now: computed where a source answers,
 /// else the latest reported value.
-/// The sources are read at once (each one indexed lookup of its tally), not one after the
-/// other.
+/// The sources are read at once, not one after the other, and the rolled-up counts they
+/// read come from one query of the tallies (`db::tallies::at_once`).
 pub async fn values(app: &App, o: &Outline) -> AppResult<Vec<Value>> {
     let sources = registry(app);
     let reads = o.indicators.iter().map(|ind| {
@@ -160,6 +160,6 @@ pub async fn values(app: &App, o: &Outline) -> AppResult<Vec<Value>> {
             }
         }
     });
-    let (computed, reported) = tokio::try_join!(futures_util::future::try_join_all(reads), store::latest_reported(app, &o.key))?;
+    let (computed, reported) = crate::db::tallies::at_once(app, async { tokio::try_join!(futures_util::future::try_join_all(reads), store::latest_reported(app, &o.key)) }).await??;
     Ok(o.indicators.iter().zip(computed).map(|(ind, c)| value_of(ind, &o.key, c, reported.get(&ind.key))).collect())
 }
