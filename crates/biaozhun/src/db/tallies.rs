@@ -83,8 +83,31 @@ pub async fn settle(conn: &mut AnyConnection, before: &[String], after: &[String
     Ok(())
 }
 
-/// The tally now: one lookup when it is filled, else filled from the records first.
+tokio::task_local! {
+    /// Every filled tally as one query read them, for the reads inside [`at_once`].
+    static SEEN: std::collections::HashMap<String, i64>;
+}
+
+/// Runs `f` with every filled tally read first in one query; a [`read`] inside `f` answers
+/// from that (a page showing many counts, the strategy dashboard, reads the table once, not
+/// once per count). A tally not filled yet is read, and filled, as usual.
+pub async fn at_once<F: std::future::Future>(app: &App, f: F) -> Result<F::Output, sqlx::Error> {
+    let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT key, CAST(COUNT(CASE WHEN until = 0 THEN 1 END) AS BIGINT), CAST(SUM(value) AS BIGINT) FROM tallies WHERE until = 0 OR until > $1 GROUP BY key",
+    )
+    .bind(crate::util::now())
+    .fetch_all(&app.db.pool)
+    .await?;
+    let seen = rows.into_iter().filter(|(_, filled, _)| *filled > 0).map(|(k, _, v)| (k, v.unwrap_or(0))).collect();
+    Ok(SEEN.scope(seen, f).await)
+}
+
+/// The tally now: one lookup when it is filled (none inside [`at_once`]), else filled from
+/// the records first.
 pub async fn read(app: &App, t: &Tally) -> Result<i64, sqlx::Error> {
+    if let Ok(Some(v)) = SEEN.try_with(|m| m.get(t.key).copied()) {
+        return Ok(v);
+    }
     if let Some(v) = stored(&app.db.pool, t.key).await? {
         return Ok(v);
     }

@@ -6,6 +6,7 @@
 
 use crate::App;
 use crate::db::Tx;
+use crate::db::tallies::{self, Tally};
 use crate::web::AppResult;
 use serde::Serialize;
 
@@ -60,11 +61,33 @@ pub async fn list_public(app: &App, offset: i64, limit: i64) -> AppResult<(Vec<G
     Ok((rows, total))
 }
 
-/// Published group standards (published, in force or under periodic review).
+/// Published group standards (numbered; published, in force or under periodic review), the
+/// strategy dashboard's `group_standards.published`: a rolled-up count (`db::tallies`) kept
+/// by every step of a specification ([`settle`], in the step's transaction).
+pub const PUBLISHED: Tally = Tally::new(
+    "group_standards.published",
+    "SELECT COUNT(*) FROM specs WHERE kind = 'group' AND number <> '' AND stage IN ('published', 'in_force', 'periodic_review')",
+);
+
+pub static TALLIES: [Tally; 1] = [PUBLISHED];
+
+/// Whether a specification counts as a published group standard (the rule of [`PUBLISHED`]).
+pub fn counts(kind: &str, stage: &str, number: &str) -> bool {
+    kind == "group" && !number.is_empty() && matches!(stage, "published" | "in_force" | "periodic_review")
+}
+
+/// A step moved specification `id`, which counted (`before`) or not: the tally follows the
+/// record as the step left it, in the step's transaction.
+pub async fn settle(tx: &mut Tx, id: i64, before: bool) -> AppResult<()> {
+    let (kind, stage, number): (String, String, String) = sqlx::query_as("SELECT kind, stage, number FROM specs WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
+    let after = counts(&kind, &stage, &number);
+    tallies::bump(tx, PUBLISHED.key, after as i64 - before as i64).await?;
+    Ok(())
+}
+
+/// Published group standards: the tally, one lookup however many specifications there are.
 pub async fn count_published(app: &App) -> AppResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM specs WHERE kind = 'group' AND number <> '' AND stage IN ('published', 'in_force', 'periodic_review')")
-        .fetch_one(&app.db.pool)
-        .await?)
+    Ok(tallies::read(app, &PUBLISHED).await?)
 }
 
 /// An organisation's group standards: those it led (proposed while acting for it) and those
@@ -112,5 +135,10 @@ mod tests {
         assert_eq!(super::clean_code("gz bz"), "GZBZ");
         assert_eq!(super::clean_code(""), "GZBZ");
         assert_eq!(super::issuer("group"), "广州市标准化协会");
+        assert!(super::counts("group", "in_force", "T/GZBZ 1—2026"));
+        assert!(!super::counts("group", "withdrawn", "T/GZBZ 1—2026"));
+        assert!(!super::counts("group", "drafting", "T/GZBZ 1—2026"));
+        assert!(!super::counts("local", "published", "DB4401/T 1—2026"));
+        assert!(!super::counts("group", "published", ""));
     }
 }

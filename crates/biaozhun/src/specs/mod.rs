@@ -46,6 +46,7 @@ pub fn install() -> crate::web::Domain {
         jobs: Some(jobs::register),
         flows: &FLOWS,
         hooks: crate::web::Hooks { staff: Some(hooks::staff_hook), member: Some(hooks::member_hook), indicators: &INDICATORS, ..crate::web::Hooks::NONE },
+        tallies: &group::TALLIES,
         ..crate::web::Domain::new("specs", routes::routes)
     }
 }

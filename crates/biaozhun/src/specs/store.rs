@@ -116,6 +116,7 @@ pub async fn act(app: &App, ctx: &Ctx, id: i64, action: &str, note: &str) -> App
     let data = if spec.stage == "voting" { serde_json::to_value(super::vote::count_tx(&mut tx, &spec).await?).map_err(|e| AppError::Internal(e.into()))? } else { serde_json::json!({}) };
     let event = workflow::transition(&mut tx, app, &FLOW, id, spec.version, &actor, Step::action(action).note(note).data(data)).await?;
     after_step(&mut tx, app, ctx, &spec, &event).await?;
+    super::group::settle(&mut tx, id, super::group::counts(&spec.kind, &spec.stage, &spec.number)).await?;
     audit::log_tx(&mut tx, ctx, Entry { action: "spec.step", target: format!("spec:{id}"), detail: format!("{action} → {}", event.to_state) }).await?;
     tx.commit().await?;
     if event.to_state == "published" {
@@ -131,6 +132,7 @@ pub async fn act_as_system(app: &App, id: i64, action: &str, note: &str) -> AppR
     let spec = get_tx(&mut tx, id).await?;
     let event = workflow::transition(&mut tx, app, &FLOW, id, spec.version, &Actor::system(crate::web::Lang::Zh), Step::action(action).note(note)).await?;
     set_stage_due(&mut tx, &spec, &event.to_state).await?;
+    super::group::settle(&mut tx, id, super::group::counts(&spec.kind, &spec.stage, &spec.number)).await?;
     tx.commit().await?;
     Ok(event)
 }

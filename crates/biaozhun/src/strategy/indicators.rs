@@ -147,16 +147,19 @@ pub fn indicator_href(outline: &str, key: &str) -> String {
 
 /// Every indicator of the outline with its value now: computed where a source answers,
 /// else the latest reported value.
+/// The sources are read at once, not one after the other, and the rolled-up counts they
+/// read come from one query of the tallies (`db::tallies::at_once`).
 pub async fn values(app: &App, o: &Outline) -> AppResult<Vec<Value>> {
     let sources = registry(app);
-    let reported = store::latest_reported(app, &o.key).await?;
-    let mut out = Vec::with_capacity(o.indicators.len());
-    for ind in &o.indicators {
-        let computed = match sources.iter().find(|s| s.key == ind.source) {
-            Some(s) => (s.read)(app).await?,
-            None => None,
-        };
-        out.push(value_of(ind, &o.key, computed, reported.get(&ind.key)));
-    }
-    Ok(out)
+    let reads = o.indicators.iter().map(|ind| {
+        let source = sources.iter().find(|s| s.key == ind.source).copied();
+        async move {
+            match source {
+                Some(s) => (s.read)(app).await,
+                None => Ok(None),
+            }
+        }
+    });
+    let (computed, reported) = crate::db::tallies::at_once(app, async { tokio::try_join!(futures_util::future::try_join_all(reads), store::latest_reported(app, &o.key)) }).await??;
+    Ok(o.indicators.iter().zip(computed).map(|(ind, c)| value_of(ind, &o.key, c, reported.get(&ind.key))).collect())
 }

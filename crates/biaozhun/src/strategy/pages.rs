@@ -37,8 +37,8 @@ struct Shown {
 }
 
 async fn shown(app: &App, ctx: &Ctx, o: &Outline, only: Option<&str>) -> AppResult<(Vec<Shown>, minijinja::Value)> {
-    let values: Vec<Value> = indicators::values(app, o).await?.into_iter().filter(|v| only.is_none_or(|k| k == v.key)).collect();
-    let trends = store::trends(app, &o.key, TREND_DAYS, TREND_EVERY).await?;
+    let (values, trends) = tokio::try_join!(indicators::values(app, o), store::trends(app, &o.key, TREND_DAYS, TREND_EVERY))?;
+    let values: Vec<Value> = values.into_iter().filter(|v| only.is_none_or(|k| k == v.key)).collect();
     let mut bars = Vec::new();
     let mut out = Vec::new();
     for v in values {
@@ -58,14 +58,12 @@ async fn shown(app: &App, ctx: &Ctx, o: &Outline, only: Option<&str>) -> AppResu
 
 pub async fn dashboard(State(app): State<App>, ctx: Ctx, Query(q): Query<OutlineQuery>) -> AppResult<Response> {
     let (o, loaded) = store::outline(&app, &q.key()).await?;
-    let outlines = store::outlines(&app).await?;
-    let (items, chart) = shown(&app, &ctx, &o, None).await?;
-    let tasks = reports::task_statuses(&app, &o, loaded).await?;
+    // The parts read the database independently: at once, not one after the other.
+    let (outlines, (items, chart), (tasks, units)) = tokio::try_join!(store::outlines(&app), shown(&app, &ctx, &o, None), reports::board(&app, &o, loaded))?;
     let mut by_status: Vec<(String, i64)> = Vec::new();
     for s in ["accepted", "filed", "returned", "not_reported", "overdue"] {
         by_status.push((s.to_string(), tasks.iter().filter(|t| t.status == s).count() as i64));
     }
-    let units = reports::units(&app, &o, loaded).await?;
     let unit_bars: Vec<(String, i64, bool)> = units.iter().filter(|u| u.kind == "department").map(|u| (u.name.clone(), u.accepted, u.overdue > 0)).collect();
     let unit_chart = safe(crate::web::chart::bar(&ctx.t("strategy.accepted_by_department"), &unit_bars));
     ctx.render(&app, "strategy/dashboard.html", context! {
@@ -160,9 +158,7 @@ async fn assessment_of(app: &App, q: &YearQuery) -> AppResult<Assessment> {
     let (o, loaded) = store::outline(app, &key).await?;
     let this_year = crate::util::to_local(crate::util::now()).year();
     let year = q.year.as_deref().and_then(|y| y.parse().ok()).filter(|y| (2000..=2100).contains(y)).unwrap_or(this_year);
-    let values = indicators::values(app, &o).await?;
-    let tasks = reports::task_statuses(app, &o, loaded).await?;
-    let units = reports::units(app, &o, loaded).await?;
+    let (values, (tasks, units)) = tokio::try_join!(indicators::values(app, &o), reports::board(app, &o, loaded))?;
     let prefix = format!("{year}-Q");
     let year_reports = reports::list(app, &o.key, "", &[], true).await?.into_iter().filter(|r| r.period.starts_with(&prefix)).collect();
     Ok(Assessment { o, year, values, tasks, units, year_reports })

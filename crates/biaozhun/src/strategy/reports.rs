@@ -338,8 +338,18 @@ async fn tally(app: &App, o: &Outline, loaded_at: i64) -> AppResult<Tally> {
 /// Every task with its status: its lead's latest report, or overdue when the lead has not
 /// filed for the expected period.
 pub async fn task_statuses(app: &App, o: &Outline, loaded_at: i64) -> AppResult<Vec<TaskStatus>> {
+    Ok(statuses_of(o, &tally(app, o, loaded_at).await?))
+}
+
+/// The tasks' statuses and the units compared, from one read of the reports (the dashboard
+/// and the assessment show both).
+pub async fn board(app: &App, o: &Outline, loaded_at: i64) -> AppResult<(Vec<TaskStatus>, Vec<UnitLine>)> {
     let tally = tally(app, o, loaded_at).await?;
-    Ok(o.tasks
+    Ok((statuses_of(o, &tally), units_of(o, &tally)))
+}
+
+fn statuses_of(o: &Outline, tally: &Tally) -> Vec<TaskStatus> {
+    o.tasks
         .iter()
         .map(|t| {
             let lead = tally.line(t.no, "department", &t.lead);
@@ -360,7 +370,7 @@ pub async fn task_statuses(app: &App, o: &Outline, loaded_at: i64) -> AppResult<
                 accepted,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// A unit compared with the others: tasks it answers for, reports filed and accepted,
@@ -377,13 +387,16 @@ pub struct UnitLine {
 }
 
 pub async fn units(app: &App, o: &Outline, loaded_at: i64) -> AppResult<Vec<UnitLine>> {
-    let tally = tally(app, o, loaded_at).await?;
+    Ok(units_of(o, &tally(app, o, loaded_at).await?))
+}
+
+fn units_of(o: &Outline, tally: &Tally) -> Vec<UnitLine> {
     let mut units: Vec<(UnitKind, String, String)> = o.departments.iter().map(|d| (UnitKind::Department, d.key.clone(), d.name.clone())).collect();
     let mut districts: Vec<String> = o.tasks.iter().flat_map(|t| t.districts.iter().cloned()).collect();
     districts.sort();
     districts.dedup();
     units.extend(districts.into_iter().map(|c| (UnitKind::District, c.clone(), super::store::district_name(&c))));
-    Ok(units
+    units
         .into_iter()
         .map(|(kind, key, name)| {
             let tasks: Vec<i64> = o.tasks.iter().filter(|t| o.responsible(t, kind, &key)).map(|t| t.no).collect();
@@ -391,7 +404,7 @@ pub async fn units(app: &App, o: &Outline, loaded_at: i64) -> AppResult<Vec<Unit
             let overdue = tasks.iter().filter(|n| tally.overdue(**n, kind.as_str(), &key)).count() as i64;
             UnitLine { kind: kind.as_str().into(), key, name, tasks: tasks.len() as i64, filed, accepted, overdue }
         })
-        .collect())
+        .collect()
 }
 
 /// Once a day: every officer of a unit with a report overdue for the expected period hears

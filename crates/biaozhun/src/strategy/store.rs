@@ -51,7 +51,12 @@ pub async fn import(app: &App, text: &str) -> Result<(Outline, bool), AppError> 
 }
 
 /// The platform's own outline is there from the first read on.
+/// (Outlines are never removed: once seen, the app's cache remembers it for an hour.)
 async fn ensure_default(app: &App) -> AppResult<()> {
+    const SEEN: &str = "strategy.default_outline";
+    if app.cache.get(SEEN).is_some() {
+        return Ok(());
+    }
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM strategy_outlines WHERE key = $1").bind(model::GUANGZHOU_KEY).fetch_one(&app.db.pool).await?;
     if n == 0 {
         let o = Outline::parse(model::GUANGZHOU, &district_codes()).map_err(|e| AppError::Internal(anyhow::anyhow!("the embedded outline: {e}")))?;
@@ -66,6 +71,7 @@ async fn ensure_default(app: &App) -> AppResult<()> {
             .execute(&app.db.pool)
             .await?;
     }
+    app.cache.put(SEEN, std::time::Duration::from_secs(3600), std::sync::Arc::new(serde_json::Value::Bool(true)));
     Ok(())
 }
 
@@ -193,6 +199,8 @@ pub async fn snapshot(app: &App) -> AppResult<usize> {
         }
         tx.commit().await?;
     }
+    // The trends cached for the day (`trends`) now miss today's value.
+    app.cache.clear();
     Ok(kept)
 }
 
@@ -204,8 +212,27 @@ pub async fn snapshot_job(app: App, _id: i64, _payload: serde_json::Value) -> an
 /// The trend of every indicator of the outline over the last `days`, one point every
 /// `every` days counted back from today, read by (outline, indicator, day) from the
 /// snapshot (its primary key): the page never rescans the records.
+///
+/// The series change only when the snapshot writes a day's value, so they are kept in the
+/// app's cache for the day (`TREND_TTL` at most, in case another process wrote the values)
+/// and forgotten by [`snapshot`]: a dashboard reads the ten years once, not on every request.
 pub async fn trends(app: &App, outline_key: &str, days: i64, every: i64) -> AppResult<HashMap<String, Vec<(i64, i64)>>> {
     let today = day_of(crate::util::now());
+    let key = format!("strategy.trends:{outline_key}:{today}:{days}:{every}");
+    if let Some(t) = app.cache.get(&key).and_then(|v| serde_json::from_value::<HashMap<String, Vec<(i64, i64)>>>((*v).clone()).ok()) {
+        return Ok(t);
+    }
+    let t = read_trends(app, outline_key, today, days, every).await?;
+    if let Ok(v) = serde_json::to_value(&t) {
+        app.cache.put(&key, TREND_TTL, std::sync::Arc::new(v));
+    }
+    Ok(t)
+}
+
+/// How long a trend stays cached at most.
+const TREND_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+
+async fn read_trends(app: &App, outline_key: &str, today: i64, days: i64, every: i64) -> AppResult<HashMap<String, Vec<(i64, i64)>>> {
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT indicator, day, value FROM strategy_values WHERE outline = $1 AND day > $2 AND (day - $3) % $4 = 0 ORDER BY indicator, day",
     )

@@ -36,6 +36,18 @@ async fn through_review(t: &TestApp, staff: &Client, wg: &Client, id: i64, exper
     assert_eq!(act(staff, id, "review_pass", "专家组同意通过审查").await.json()["stage"], "reviewed");
 }
 
+/// The published group standards' tally as the dashboard reads it, checked against a count
+/// from the records.
+async fn published_tally(t: &TestApp, when: &str) -> i64 {
+    use biaozhun::db::tallies;
+    let tally = &biaozhun::specs::group::PUBLISHED;
+    let read = tallies::read(&t.app, tally).await.unwrap();
+    let mut conn = t.app.db.pool.acquire().await.unwrap();
+    let counted = tallies::total(&tallies::recount(&mut conn, tally).await.unwrap());
+    assert_eq!(read, counted, "{} {when} ({:?})", tally.key, t.backend);
+    read
+}
+
 async fn vote(c: &Client, id: i64, choice: &str) -> Resp {
     c.api(Method::POST, &format!("/api/v1/specs/{id}/vote"), Some(json!({ "choice": choice, "comment": "" }))).await
 }
@@ -119,7 +131,9 @@ scenario!(a_group_standard_goes_from_a_members_proposal_through_the_vote_to_the_
     assert_eq!(vote(wg, id, "yes").await.json()["passed"], true);
     assert_eq!(act(&staff, id, "vote_fail", "x").await.status, StatusCode::CONFLICT, "a passed vote is not failed");
     assert_eq!(act(wg, id, "publish", "").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(published_tally(&t, "before publication").await, 0);
     let s = act(&staff, id, "publish", "").await.json();
+    assert_eq!(published_tally(&t, "published").await, 1, "kept by the publish step");
     let year = biaozhun::util::to_local(biaozhun::util::now()).year();
     assert_eq!((s["stage"].as_str(), s["number"].clone()), (Some("published"), json!(format!("T/GZBZ 001—{year}"))));
     let published = s["history"].as_array().unwrap().iter().find(|e| e["action"] == "publish").unwrap().clone();
@@ -184,6 +198,16 @@ scenario!(a_group_standard_goes_from_a_members_proposal_through_the_vote_to_the_
     let form = lead.admin.get("/programmes/subsidy/apply").await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.text.contains(&format!("T&#x2f;GZBZ 001—{year}")) || form.text.contains(&format!("T/GZBZ 001—{year}")), "{}", form.text);
+    // In force, under periodic review (the clock's steps): still counted; withdrawn: out, in
+    // the same step; the tally agrees with a count from the records each time.
+    let now = biaozhun::util::now();
+    biaozhun::specs::jobs::clock(&t.app, now + 31 * 86400).await.unwrap();
+    assert_eq!(published_tally(&t, "in force").await, 1);
+    biaozhun::specs::jobs::clock(&t.app, now + 6 * 366 * 86400).await.unwrap();
+    assert_eq!(published_tally(&t, "under review").await, 1);
+    let s = act(&staff, id, "withdraw_spec", "已被新版替代").await.json();
+    assert_eq!(s["stage"], "withdrawn", "{s}");
+    assert_eq!(published_tally(&t, "withdrawn").await, 0, "kept by the withdrawal");
 });
 
 scenario!(who_may_do_what_on_the_group_standard_routes, |t: TestApp| async move {
@@ -279,8 +303,10 @@ scenario!(published_group_standards_feed_a_strategy_indicator, |t: TestApp| asyn
     let value = |ind: serde_json::Value| ind["items"].as_array().unwrap().iter().find(|i| i["key"] == "group_standards").cloned().unwrap_or_else(|| panic!("{ind}"));
     let before = value(t.client().get("/api/v1/strategy/indicators?outline=gs-sample-2026").await.json());
     assert!(before["value"].is_null() || before["value"] == 0, "{before}");
-    // Published (as the lifecycle leaves it): counted, linked to the public list.
+    // Published (as the lifecycle leaves it, written here by hand, so counted once the
+    // tallies are rebuilt as `admin recount` does): counted, linked to the public list.
     sqlx::query("UPDATE specs SET stage = 'in_force', number = 'T/GZBZ 001—2026', serial = 1 WHERE id = $1").bind(id).execute(&t.app.db.pool).await.unwrap();
+    biaozhun::db::tallies::recount_all(&t.app).await.unwrap();
     let after = value(t.client().get("/api/v1/strategy/indicators?outline=gs-sample-2026").await.json());
     assert_eq!((after["value"].as_i64(), after["source"].as_str(), after["href"].as_str()), (Some(1), Some("computed"), Some("/group-standards")), "{after}");
 });

@@ -97,8 +97,22 @@ scenario!(a_computed_indicator_follows_the_records_and_the_snapshot_keeps_it, |t
     assert_eq!((v["value"].as_i64(), v["source"].as_str(), v["href"].as_str()), (Some(1), Some("computed"), Some("/experts?tier=expert")));
     assert_eq!(item(&after, "talent_high_end")["value"], 0);
 
+    // A month ago the figure was 0 (the snapshot of that day). The dashboard keeps the trends
+    // for the day: today's point is not there before the snapshot, and is right after it.
+    let today = biaozhun::strategy::store::day_of(biaozhun::util::now());
+    sqlx::query("INSERT INTO strategy_values (outline, indicator, day, value, source) VALUES ($1, 'talent_expert', $2, 0, 'computed')")
+        .bind(biaozhun::strategy::model::GUANGZHOU_KEY)
+        .bind(today - 30)
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    let point = format!("<title>{}: 1</title>", biaozhun::strategy::store::fmt_day(today));
+    let page = t.client().get("/strategy").await.text;
+    assert!(!page.contains(&point), "no value kept today yet");
     // The daily snapshot keeps every value that exists; a second run the same day overwrites.
     let kept = biaozhun::strategy::store::snapshot(&t.app).await.unwrap();
+    let page = t.client().get("/strategy").await.text;
+    assert!(page.contains(&point), "the trend shows today's value once the snapshot kept it");
     assert!(kept >= 6, "{kept}");
     assert_eq!(biaozhun::strategy::store::snapshot(&t.app).await.unwrap(), kept);
     assert_eq!(t.count("SELECT COUNT(*) FROM strategy_values WHERE indicator = 'talent_expert' AND value = 1").await, 1);
