@@ -2,7 +2,7 @@
 //! a sign's page with the phone form for an inspection (photos and nonconformities by
 //! clause), a case's page where the owner reports the rectification, and `/api/v1/signs`.
 
-use super::model::{Finding, SetIn, SignEdit, SignIn, field_error, findings};
+use super::model::{Finding, SetIn, SignEdit, SignForm, SignIn, field_error, findings};
 use super::policy::{self, SignAct};
 use super::store::{self, Inspection, Photo, Saved, Sign};
 use crate::App;
@@ -223,46 +223,15 @@ pub async fn stats_view(app: &App, ctx: &Ctx, district: Option<&str>, status: St
     Ok(r)
 }
 
-#[derive(Deserialize, Serialize, Default)]
-struct RegisterForm {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    district: String,
-    #[serde(default)]
-    street: String,
-    #[serde(default)]
-    address: String,
-    #[serde(default, rename = "type")]
-    sign_type: String,
-    #[serde(default)]
-    standard: String,
-    #[serde(default)]
-    lat: String,
-    #[serde(default)]
-    lon: String,
-    #[serde(default)]
-    set_name: String,
-    #[serde(default)]
-    owner: String,
-}
-
 /// Registers a sign from the form on a district's page (staff, or an inspector of the
 /// district); on 422 the form comes back with the field named and the values kept.
-async fn register(State(app): State<App>, ctx: Ctx, Form(f): Form<RegisterForm>) -> AppResult<Response> {
+async fn register(State(app): State<App>, ctx: Ctx, Form(f): Form<SignForm>) -> AppResult<Response> {
     let user = ctx.require_user()?;
     let again = |field: &str| Some((field.to_string(), ctx.t(&format!("signs.err_field_{field}"))));
     let values = serde_json::to_value(&f).unwrap_or_default();
-    let degree = |v: &str| if v.trim().is_empty() { Ok(None) } else { v.trim().parse::<f64>().map(Some) };
-    let (lat, lon) = match (degree(&f.lat), degree(&f.lon)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(_), _) => return stats_view(&app, &ctx, Some(&f.district), StatusCode::UNPROCESSABLE_ENTITY, values, again("lat")).await,
-        (_, Err(_)) => return stats_view(&app, &ctx, Some(&f.district), StatusCode::UNPROCESSABLE_ENTITY, values, again("lon")).await,
-    };
-    let opt = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
-    let input = SignIn {
-        code: opt(&f.code), district: f.district.trim().to_string(), street: f.street.clone(), address: f.address.clone(), sign_type: f.sign_type.clone(),
-        standard: f.standard.clone(), lat, lon, set_name: opt(&f.set_name), owner: opt(&f.owner),
+    let input = match f.input() {
+        Ok(i) => i,
+        Err(field) => return stats_view(&app, &ctx, Some(&f.district), StatusCode::UNPROCESSABLE_ENTITY, values, again(field)).await,
     };
     let checked = match input.check(ctx.lang) {
         Ok(c) => c,
