@@ -60,7 +60,7 @@ async fn apply(app: &App, ctx: &Ctx, sign: &store::Sign, input: &SignEdit) -> Ap
     let user = ctx.require_user()?;
     let checked = input.sign.check(ctx.lang)?;
     if checked.code.as_ref().is_some_and(|c| *c != sign.code) {
-        return Err(field_error(ctx.lang, "code"));
+        return Err(AppError::invalid("code", ctx.t("signs.err_code_stays")));
     }
     if checked.district != sign.district && !policy::inspects_in(app, user, &checked.district).await? {
         return Err(AppError::Forbidden);

@@ -20,8 +20,8 @@ pub const MAX_PHOTOS: usize = 6;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(api_create, api_list, api_stats, api_inspect, super::edit::api_get, super::edit::api_edit, super::sets::api_list, super::sets::api_create, super::sets::api_get),
-    components(schemas(SignIn, SignOut, SignList, Stats, store::DistrictStats, InspectIn, Finding, store::Recorded, SignEdit, SetIn, super::sets::SetOut, super::sets::SetList, super::sets::SetWithSigns))
+    paths(api_create, api_list, api_stats, api_inspect, super::edit::api_get, super::edit::api_edit, super::remove::api_remove, super::sets::api_edit, super::sets::api_list, super::sets::api_create, super::sets::api_get),
+    components(schemas(SignIn, SignOut, SignList, Stats, store::DistrictStats, InspectIn, Finding, store::Recorded, SignEdit, SetIn, super::sets::SetEdit, super::sets::SetOut, super::sets::SetList, super::sets::SetWithSigns))
 )]
 pub struct ApiDoc;
 
@@ -42,6 +42,7 @@ pub fn routes() -> Routes {
         .merge(super::inspectors::routes())
         .merge(super::sets::routes())
         .merge(super::edit::routes())
+        .merge(super::remove::routes())
         .merge(super::import::routes())
 }
 
@@ -255,7 +256,7 @@ async fn register(State(app): State<App>, ctx: Ctx, Form(f): Form<SignForm>) -> 
     Ok(redirect_with_flash(&app, &format!("/signs/{saved}"), "sign_registered"))
 }
 
-async fn sign_view(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Option<(String, String)>) -> AppResult<Response> {
+pub(super) async fn sign_view(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Option<(String, String)>) -> AppResult<Response> {
     let s = store::get(app, id).await?;
     let inspects = ctx.can(app, &SignAct::Inspect, id).await?;
     let history = if inspects { store::inspections(app, id).await? } else { vec![] };
@@ -270,6 +271,7 @@ async fn sign_view(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Opt
     let (field, message) = error.unzip();
     let mut r = ctx.render(app, "signs/sign.html", context! {
         s => SignOut::from(&s), inspects => inspects, history => history, case => case.filter(|_| inspects),
+        removes => ctx.user.as_deref().is_some_and(|u| u.has(crate::auth::Role::Staff)),
         error_field => field, error => message, max_photos => MAX_PHOTOS, max_upload_mb => app.config.max_upload_bytes / (1024 * 1024),
     })?;
     *r.status_mut() = status;
