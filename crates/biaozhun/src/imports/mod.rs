@@ -151,10 +151,32 @@ pub fn progress_bar(unit: &str) -> indicatif::ProgressBar {
     bar
 }
 
-/// Prints an import's refused rows on the command line, one a line with its line and column.
+/// The language the command line speaks: `BIAOZHUN_LANG` (`zh`, `en`), else the locale
+/// (`LC_ALL`, `LC_MESSAGES`, `LANG`, the first set): Chinese for `zh…`, English otherwise.
+pub fn cli_lang() -> crate::web::Lang {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    if let Some(lang) = var("BIAOZHUN_LANG").and_then(|v| crate::web::Lang::parse(&v)) {
+        return lang;
+    }
+    match ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|k| var(k)) {
+        Some(v) if v.to_ascii_lowercase().starts_with("zh") => crate::web::Lang::Zh,
+        _ => crate::web::Lang::En,
+    }
+}
+
+/// One refused row as the command line prints it in `lang`: its line, its column and the
+/// problem (`imports.cli_problem`).
+pub fn problem_line(p: &Problem, lang: crate::web::Lang) -> String {
+    let column = if p.column.is_empty() { "-" } else { &p.column };
+    crate::web::i18n::tf(lang, "imports.cli_problem", &[("line", &p.line.to_string()), ("column", column), ("message", &p.worded(lang))])
+}
+
+/// Prints an import's refused rows on the command line, one a line with its line and column,
+/// in the command line's language ([`cli_lang`]).
 pub fn print_problems(problems: &[Problem]) {
+    let lang = cli_lang();
     for p in problems {
-        println!("line {}, column {}: {}", p.line, if p.column.is_empty() { "-" } else { &p.column }, p.message);
+        println!("{}", problem_line(p, lang));
     }
 }
 

@@ -52,17 +52,19 @@ pub struct District {
 /// Guangzhou's districts in the order of the list (the membership room's `/api/v1/districts`
 /// serves them as they are).
 pub static DISTRICTS: LazyLock<Vec<District>> = LazyLock::new(|| {
-    include_str!("../../seed/guangzhou_districts.csv")
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let mut it = l.split(',');
-            let code = it.next()?.trim().to_string();
-            let name = it.next()?.trim().trim_matches('"').to_string();
-            Some(District { code, name }).filter(|d| !d.code.is_empty())
+    seed_rows(include_str!("../../seed/guangzhou_districts.csv"))
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            Some(District { code: it.next()?, name: it.next()? }).filter(|d| !d.code.is_empty())
         })
         .collect()
 });
+
+/// The rows of a seeded code list (a heading line, then comma-separated cells, trimmed and
+/// unquoted): the districts here, the streets of the signs room.
+pub fn seed_rows(text: &'static str) -> impl Iterator<Item = Vec<String>> {
+    text.lines().skip(1).map(|l| l.split(',').map(|c| c.trim().trim_matches('"').to_string()).collect())
+}
 
 /// The GB/T 4754 line of a code as typed (`c`, ` 38 `), if there is one.
 pub fn industry(code: &str) -> Option<&'static Industry> {

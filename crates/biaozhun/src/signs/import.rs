@@ -298,7 +298,9 @@ pub async fn run_cli(app: &App, file: &std::path::Path) -> anyhow::Result<String
     })
     .await?;
     bar.finish_and_clear();
-    println!("{} in {:.1}s", report.summary(), started.elapsed().as_secs_f64());
+    // The summary and the refused rows in the command line's language; the audit keeps the English.
+    let said = crate::web::i18n::said(crate::imports::cli_lang(), &report.said());
+    println!("{said} ({:.1}s)", started.elapsed().as_secs_f64());
     crate::imports::print_problems(&report.refused);
     Ok(report.summary())
 }

@@ -12,6 +12,7 @@ pub mod import;
 pub mod inspectors;
 pub mod model;
 pub mod policy;
+pub mod remove;
 pub mod routes;
 pub mod sets;
 pub mod store;
@@ -54,7 +55,7 @@ pub async fn counts(app: &crate::App) -> crate::web::AppResult<Counts> {
 /// The room as the house installs it.
 pub fn install() -> crate::web::Domain {
     crate::web::Domain {
-        migrations: &["0100_signs", "0125_sign_sets"],
+        migrations: &["0100_signs", "0125_sign_sets", "0160_sign_set_versions"],
         jobs: Some(register_jobs),
         api: Some(|| <routes::ApiDoc as utoipa::OpenApi>::openapi()),
         flows: &FLOWS,

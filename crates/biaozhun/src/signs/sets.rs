@@ -28,6 +28,8 @@ pub fn routes() -> Routes {
         .get("/api/v1/sign-sets", Access::Public, api_list)
         .post("/api/v1/sign-sets", Access::User, api_create)
         .get("/api/v1/sign-sets/{id}", Access::Public, api_get)
+        .post("/signs/sets/{id}", Access::User, edit_form)
+        .put("/api/v1/sign-sets/{id}", Access::User, api_edit)
 }
 
 /// A set as the API and the pages give it.
@@ -44,6 +46,18 @@ pub struct SetOut {
     pub owner_uscc: Option<String>,
     /// How many signs belong to it.
     pub signs: i64,
+    /// What an edit (`PUT /api/v1/sign-sets/{id}`) names to show it was made on this copy.
+    pub version: i64,
+}
+
+/// An edit of a set: its fields with the `version` the editor read (409 when the set has
+/// changed since).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct SetEdit {
+    /// The set's `version` as last read (`GET /api/v1/sign-sets/{id}`).
+    pub version: i64,
+    #[serde(flatten)]
+    pub set: SetIn,
 }
 
 /// A set with its signs.
@@ -59,7 +73,7 @@ pub struct SetList {
     pub items: Vec<SetOut>,
 }
 
-const SET_SQL: &str = "SELECT ss.id, ss.name, ss.district, ss.address, o.name AS owner_name, o.uscc AS owner_uscc, \
+const SET_SQL: &str = "SELECT ss.id, ss.name, ss.district, ss.address, o.name AS owner_name, o.uscc AS owner_uscc, ss.version, \
      (SELECT COUNT(*) FROM signs s WHERE s.set_id = ss.id) AS signs FROM sign_sets ss LEFT JOIN organisations o ON o.id = ss.owner_org";
 
 fn named(mut s: SetOut) -> SetOut {
@@ -146,6 +160,59 @@ pub async fn create(app: &App, ctx: &Ctx, input: &SetIn) -> AppResult<i64> {
     Ok(id)
 }
 
+/// Renames a set, moves it or gives it another owner (staff, or an inspector of its
+/// district — and of the new one when it moves), on the copy of `version`: 409 when the set
+/// changed since or the name is another set's, 422 naming the field. A new name goes to its
+/// signs (their `set_name`, and their versions move on so an edit opened before names the
+/// set anew rather than the old name); the signs keep their own owners. One transaction.
+pub async fn update(app: &App, ctx: &Ctx, id: i64, version: i64, input: &SetIn) -> AppResult<()> {
+    let user = ctx.require_user()?;
+    let set = get(app, id).await?;
+    if !policy::inspects_in(app, user, &set.district).await? {
+        return Err(AppError::Forbidden);
+    }
+    let c = input.check(ctx.lang)?;
+    if c.district != set.district && !policy::inspects_in(app, user, &c.district).await? {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = app.db.begin().await?;
+    let taken = sqlx::query("UPDATE sign_sets SET version = version + 1 WHERE id = $1 AND version = $2").bind(id).bind(version).execute(&mut *tx).await?.rows_affected();
+    if taken == 0 {
+        return Err(AppError::Conflict(ctx.t("signs.err_set_stale")));
+    }
+    let owner = store::owner_id(&mut tx, c.owner_uscc.as_deref(), ctx.lang).await?;
+    let other: Option<i64> = sqlx::query_scalar("SELECT id FROM sign_sets WHERE name = $1 AND id <> $2").bind(&c.name).bind(id).fetch_optional(&mut *tx).await?;
+    if other.is_some() {
+        return Err(AppError::Conflict(ctx.t("signs.err_set_taken")));
+    }
+    let old: String = sqlx::query_scalar("SELECT name FROM sign_sets WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    sqlx::query("UPDATE sign_sets SET name = $1, district = $2, address = $3, owner_org = $4, updated_at = $5 WHERE id = $6")
+        .bind(&c.name)
+        .bind(&c.district)
+        .bind(&c.address)
+        .bind(owner)
+        .bind(crate::util::now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if old != c.name {
+        sqlx::query("UPDATE signs SET set_name = $1, version = version + 1 WHERE set_id = $2").bind(&c.name).bind(id).execute(&mut *tx).await?;
+    }
+    let detail = format!("{old} → {} {}", c.name, c.district);
+    audit::log_tx(&mut tx, ctx, Entry { action: "signs.set_update", target: format!("sign_set:{id}"), detail }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Edits a sign set (staff, or an inspector of its district). 422 names the field in the
+/// reader's language; 409 for a stale `version` or a name another set has.
+#[utoipa::path(put, path = "/api/v1/sign-sets/{id}", tag = "signs", params(("id" = i64, Path)), request_body = SetEdit,
+    responses((status = 200, body = SetOut), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn api_edit(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, JsonIn(input): JsonIn<SetEdit>) -> AppResult<Json<SetOut>> {
+    update(&app, &ctx, id, input.version, &input.set).await?;
+    Ok(Json(get(&app, id).await?))
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct SetParams {
     /// GB/T 2260 district code.
@@ -218,11 +285,62 @@ async fn create_form(State(app): State<App>, ctx: Ctx, Form(f): Form<SetIn>) -> 
 }
 
 async fn set_page(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let set = get(&app, id).await?;
-    let signs = signs_of(&app, id).await?;
-    let registers = match ctx.user.as_deref() {
-        Some(u) => policy::inspects_in(&app, u, &set.district).await?,
-        None => false,
+    set_view(&app, &ctx, id, StatusCode::OK, None, None).await
+}
+
+/// The edit form's fields: the set's and the version read.
+#[derive(Deserialize, Serialize)]
+struct SetForm {
+    #[serde(default)]
+    version: String,
+    #[serde(flatten)]
+    set: SetIn,
+}
+
+/// A set's page with its signs and, for staff and the district's inspectors, the form to edit
+/// it (`form`: the values to show again, `error`: the field and its message).
+async fn set_view(app: &App, ctx: &Ctx, id: i64, status: StatusCode, form: Option<SetForm>, error: Option<(String, String)>) -> AppResult<Response> {
+    let set = get(app, id).await?;
+    let signs = signs_of(app, id).await?;
+    let (registers, mine) = match ctx.user.as_deref() {
+        Some(u) if policy::inspects_in(app, u, &set.district).await? => {
+            (true, policy::districts_of(app, u).await?.into_iter().map(|d| (store::district_label(&d), d)).collect::<Vec<_>>())
+        }
+        _ => (false, vec![]),
     };
-    ctx.render(&app, "signs/set.html", context! { set => set, signs => signs, registers => registers })
+    let form = form.unwrap_or_else(|| SetForm {
+        version: set.version.to_string(),
+        set: SetIn { name: set.name.clone(), district: set.district.clone(), address: set.address.clone(), owner: set.owner_uscc.clone() },
+    });
+    let (error_field, error) = error.unzip();
+    let mut r = ctx.render(app, "signs/set.html", context! {
+        set => set, signs => signs, registers => registers, mine => mine, form => form, error_field => error_field, error => error,
+    })?;
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+/// Edits a set from its page; on 422, 403 or 409 the page comes back with the field named
+/// (a stale edit shows the set as it is now).
+async fn edit_form(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<SetForm>) -> AppResult<Response> {
+    let Ok(version) = f.version.trim().parse::<i64>() else {
+        return set_view(&app, &ctx, id, StatusCode::CONFLICT, None, Some(("version".into(), ctx.t("signs.err_set_stale")))).await;
+    };
+    match update(&app, &ctx, id, version, &f.set).await {
+        Ok(()) => Ok(redirect_with_flash(&app, &format!("/signs/sets/{id}"), "sign_set_edited")),
+        Err(AppError::Invalid { field, message }) => set_view(&app, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, Some(f), Some((field.unwrap_or_default(), message))).await,
+        // Not theirs at all: 403 as any route; a move out of their districts: the field named.
+        Err(AppError::Forbidden) => {
+            let set = get(&app, id).await?;
+            if !policy::inspects_in(&app, ctx.require_user()?, &set.district).await? {
+                return Err(AppError::Forbidden);
+            }
+            set_view(&app, &ctx, id, StatusCode::FORBIDDEN, Some(f), Some(("district".into(), ctx.t("signs.err_district_not_yours")))).await
+        }
+        Err(AppError::Conflict(message)) if message == ctx.t("signs.err_set_taken") => {
+            set_view(&app, &ctx, id, StatusCode::CONFLICT, Some(f), Some(("name".into(), message))).await
+        }
+        Err(AppError::Conflict(message)) => set_view(&app, &ctx, id, StatusCode::CONFLICT, None, Some(("version".into(), message))).await,
+        Err(e) => Err(e),
+    }
 }

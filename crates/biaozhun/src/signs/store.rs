@@ -95,29 +95,24 @@ pub async fn save(tx: &mut Tx, ctx: Option<&Ctx>, s: &Checked, replace: bool) ->
     }
     let set_id = super::sets::set_for(tx, ctx, &s.set_name, &s.district, owner).await?;
     let code = s.code.clone().unwrap_or_else(|| format!("S{}-{}", s.district, crate::util::random_token(5).to_uppercase()));
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO signs (code, set_id, set_name, district, street, address, lat_e6, lon_e6, sign_type, standard, owner_org, conforming, created_by, created_at, updated_at) \
+    let insert = sqlx::query(
+        "INSERT INTO signs (set_id, set_name, district, street, address, lat_e6, lon_e6, sign_type, standard, owner_org, code, conforming, created_by, created_at, updated_at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,0,$12,$13,$13) RETURNING id",
-    )
-    .bind(&code)
-    .bind(set_id)
-    .bind(&s.set_name)
-    .bind(&s.district)
-    .bind(&s.street)
-    .bind(&s.address)
-    .bind(s.lat_e6)
-    .bind(s.lon_e6)
-    .bind(&s.sign_type)
-    .bind(&s.standard)
-    .bind(owner)
-    .bind(ctx.and_then(Ctx::user_id))
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
+    );
+    let row = bind_fields(insert, set_id, s, owner).bind(&code).bind(ctx.and_then(Ctx::user_id)).bind(now).fetch_one(&mut **tx).await?;
+    let id: i64 = sqlx::Row::try_get(&row, 0)?;
     bump(tx, &s.district, 1, 0, 0, 0).await?;
     log(tx, ctx, "signs.create", id, format!("{} {}", code, s.district)).await?;
     Ok(Saved::Added(id))
 }
+
+/// Binds a sign's fields in the order the insert and the update both name them: set id, set
+/// name, district, street, address, latitude, longitude, type, standard, owner.
+fn bind_fields<'q>(q: AnyQuery<'q>, set_id: Option<i64>, s: &'q Checked, owner: Option<i64>) -> AnyQuery<'q> {
+    q.bind(set_id).bind(&s.set_name).bind(&s.district).bind(&s.street).bind(&s.address).bind(s.lat_e6).bind(s.lon_e6).bind(&s.sign_type).bind(&s.standard).bind(owner)
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
 /// Writes a sign's fields over the row the caller has taken (its version already moved on),
 /// moving its counts and cases when the district changed. `owner`: the new owner, or `None`
@@ -127,23 +122,14 @@ async fn write_fields(tx: &mut Tx, ctx: Option<&Ctx>, id: i64, s: &Checked, owne
         sqlx::query_as("SELECT district, conforming, owner_org FROM signs WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
     let owner = owner.unwrap_or(old_owner);
     let set_id = super::sets::set_for(tx, ctx, &s.set_name, &s.district, owner).await?;
-    sqlx::query(
+    let update = sqlx::query(
         "UPDATE signs SET set_id = $1, set_name = $2, district = $3, street = $4, address = $5, lat_e6 = $6, lon_e6 = $7, sign_type = $8, standard = $9, owner_org = $10, updated_at = $11 WHERE id = $12",
-    )
-    .bind(set_id)
-    .bind(&s.set_name)
-    .bind(&s.district)
-    .bind(&s.street)
-    .bind(&s.address)
-    .bind(s.lat_e6)
-    .bind(s.lon_e6)
-    .bind(&s.sign_type)
-    .bind(&s.standard)
-    .bind(owner)
-    .bind(crate::util::now())
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
+    );
+    bind_fields(update, set_id, s, owner).bind(crate::util::now()).bind(id).execute(&mut **tx).await?;
+    if owner != old_owner {
+        // The new owner rectifies what is still open.
+        sqlx::query("UPDATE sign_cases SET owner_org = $1 WHERE sign_id = $2 AND state IN ('open','rectified')").bind(owner).bind(id).execute(&mut **tx).await?;
+    }
     if old_district != s.district {
         let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_cases WHERE sign_id = $1 AND state IN ('open','rectified')").bind(id).fetch_one(&mut **tx).await?;
         let inspections: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_inspections WHERE sign_id = $1").bind(id).fetch_one(&mut **tx).await?;
@@ -157,8 +143,9 @@ async fn write_fields(tx: &mut Tx, ctx: Option<&Ctx>, id: i64, s: &Checked, owne
 
 /// An edit of a sign made on the copy of `version`: refused with 409 when the sign has
 /// changed since (another edit, an import of its code), never written over it. The code
-/// and the owner stay; one transaction with the counts and the audit line.
-pub async fn edit(app: &App, ctx: &Ctx, id: i64, version: i64, s: &Checked) -> AppResult<()> {
+/// stays; `owner` is the new owner's credit code (`Some(None)`: none) or `None` to keep it.
+/// One transaction with the counts and the audit line.
+pub async fn edit(app: &App, ctx: &Ctx, id: i64, version: i64, s: &Checked, owner: Option<Option<String>>) -> AppResult<()> {
     let mut tx = app.db.begin().await?;
     let taken = sqlx::query("UPDATE signs SET version = version + 1 WHERE id = $1 AND version = $2").bind(id).bind(version).execute(&mut *tx).await?.rows_affected();
     if taken == 0 {
@@ -168,13 +155,23 @@ pub async fn edit(app: &App, ctx: &Ctx, id: i64, version: i64, s: &Checked) -> A
             None => AppError::NotFound,
         });
     }
-    write_fields(&mut tx, Some(ctx), id, s, None).await?;
+    let owner = match owner {
+        Some(uscc) => Some(owner_id(&mut tx, uscc.as_deref(), ctx.lang).await?),
+        None => None,
+    };
+    write_fields(&mut tx, Some(ctx), id, s, owner).await?;
     tx.commit().await?;
     Ok(())
 }
 
+/// The owner's credit code, for the edit form.
+pub async fn owner_uscc(app: &App, org: Option<i64>) -> AppResult<Option<String>> {
+    let Some(org) = org else { return Ok(None) };
+    Ok(sqlx::query_scalar("SELECT uscc FROM organisations WHERE id = $1").bind(org).fetch_optional(&app.db.pool).await?.flatten())
+}
+
 /// The audit line of a write: the request's actor, or the command line.
-async fn log(tx: &mut Tx, ctx: Option<&Ctx>, action: &str, id: i64, detail: String) -> Result<(), sqlx::Error> {
+pub(super) async fn log(tx: &mut Tx, ctx: Option<&Ctx>, action: &str, id: i64, detail: String) -> Result<(), sqlx::Error> {
     match ctx {
         Some(ctx) => audit::log_tx(tx, ctx, Entry { action, target: format!("sign:{id}"), detail }).await,
         None => audit::log_command_line(&mut **tx, action, format!("sign:{id}"), detail).await,

@@ -493,8 +493,169 @@ scenario!(the_api_names_the_field_in_the_readers_language, |t: TestApp| async mo
     assert_eq!((r["error"]["field"].as_str(), r["error"]["message"].as_str()), (Some("name"), Some("The sign set needs a name of 1–100 characters.")));
     // The new routes are in the API document.
     let doc = t.client().get("/api/v1/openapi.json").await.json();
-    for (path, method) in [("/api/v1/signs/{id}", "put"), ("/api/v1/signs/{id}", "get"), ("/api/v1/sign-sets", "post"), ("/api/v1/sign-sets", "get"), ("/api/v1/sign-sets/{id}", "get")] {
+    for (path, method) in [("/api/v1/signs/{id}", "put"), ("/api/v1/signs/{id}", "get"), ("/api/v1/sign-sets", "post"), ("/api/v1/sign-sets", "get"), ("/api/v1/sign-sets/{id}", "get"), ("/api/v1/sign-sets/{id}", "put"), ("/api/v1/signs/{id}", "delete")] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} in the document");
     }
-    assert_eq!(doc["components"]["schemas"]["SignEdit"]["required"].as_array().unwrap().iter().filter(|f| *f == "version").count(), 1);
+    // An edit is the sign's fields (the registering body) with the version read.
+    for (schema, with) in [("SignEdit", "SignIn"), ("SetEdit", "SetIn")] {
+        let parts = doc["components"]["schemas"][schema]["allOf"].as_array().unwrap_or_else(|| panic!("{schema}: {}", doc["components"]["schemas"][schema]));
+        assert!(parts.iter().any(|p| p["$ref"] == format!("#/components/schemas/{with}")), "{schema}");
+        assert!(parts.iter().any(|p| p["required"].as_array().is_some_and(|r| r.iter().any(|f| f == "version"))), "{schema}");
+    }
+});
+
+scenario!(staff_remove_a_sign_with_its_records_but_not_while_a_case_is_open, |t: TestApp| async move {
+    let staff = t.staff("rm_staff").await;
+    let inspector = t.user_scoped("rm_inspector", &[], ScopedRole::Inspector, Scope::new("district", "440106")).await;
+    let outsider = t.user_scoped("rm_outsider", &[], ScopedRole::Inspector, Scope::new("district", "440104")).await;
+    let member = t.member("rm_member", &staff).await;
+    let visitor = t.client();
+    let id = staff.api(Method::POST, "/api/v1/signs", Some(sign("440106", "RM-1"))).await.json()["id"].as_i64().unwrap();
+    let kept = staff.api(Method::POST, "/api/v1/signs", Some(sign("440106", "RM-2"))).await.json()["id"].as_i64().unwrap();
+    let r = inspect_form(&inspector, id, "nonconforming", "4.2 字体不符合要求", &[("现场.png", PNG)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let path = format!("/api/v1/signs/{id}");
+    // Staff only, by the API and the button on the sign's page.
+    assert_eq!(visitor.api(Method::DELETE, &path, None).await.status, StatusCode::UNAUTHORIZED);
+    for c in [&member, &inspector, &outsider] {
+        assert_eq!(c.api(Method::DELETE, &path, None).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(c.post_form(&format!("/signs/{id}/delete"), &[]).await.status, StatusCode::FORBIDDEN);
+    }
+    assert!(!inspector.get(&format!("/signs/{id}")).await.text.contains("id=\"delete-sign\""));
+    assert!(staff.get(&format!("/signs/{id}")).await.text.contains("id=\"delete-sign\""));
+    // Refused while its case is open, by the API and on the page, nothing removed.
+    let r = staff.api(Method::DELETE, &path, None).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("未关闭的整改案件"), "{}", r.text);
+    let r = staff.post_form(&format!("/signs/{id}/delete"), &[]).await;
+    assert!(r.status == StatusCode::CONFLICT && r.text.contains("id=\"err-delete\""), "{}", r.text);
+    assert_eq!(visitor.get(&path).await.status, StatusCode::OK);
+    // A conforming re-inspection closes the case; then the sign goes with its records, and
+    // the district's counts with it, in one transaction.
+    let r = inspector.api(Method::POST, &format!("/api/v1/signs/{id}/inspections"), Some(json!({"findings": []}))).await;
+    assert_eq!(r.json()["case_state"], "closed", "{}", r.text);
+    let before = stats_of(&visitor, "440106").await;
+    assert_eq!((before["signs"].as_i64(), before["conforming"].as_i64(), before["inspections"].as_i64(), before["open_cases"].as_i64()), (Some(2), Some(1), Some(2), Some(0)));
+    let r = staff.post_form(&format!("/signs/{id}/delete"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(r.location(), "/signs?district=440106");
+    assert!(staff.get(&r.location()).await.text.contains("标志已删除"));
+    assert_eq!(visitor.get(&path).await.status, StatusCode::NOT_FOUND);
+    let after = stats_of(&visitor, "440106").await;
+    assert_eq!((after["signs"].as_i64(), after["conforming"].as_i64(), after["inspections"].as_i64(), after["open_cases"].as_i64()), (Some(1), Some(0), Some(0), Some(0)));
+    for sql in ["SELECT COUNT(*) FROM sign_inspections", "SELECT COUNT(*) FROM sign_photos", "SELECT COUNT(*) FROM sign_cases"] {
+        assert_eq!(t.count(sql).await, 0, "{sql}");
+    }
+    assert_eq!(t.count("SELECT COUNT(*) FROM workflow_events WHERE kind = 'sign_case'").await, 0);
+    assert_eq!(staff.api(Method::DELETE, &path, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(staff.api(Method::DELETE, &format!("/api/v1/signs/{kept}"), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(stats_of(&visitor, "440106").await["signs"], 0);
+    assert_eq!(t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'signs.delete'").await, 2);
+});
+
+scenario!(only_staff_change_a_signs_owner_by_an_edit, |t: TestApp| async move {
+    let staff = t.staff("ow_staff").await;
+    let inspector = t.user_scoped("ow_inspector", &[], ScopedRole::Inspector, Scope::new("district", "440106")).await;
+    let first = t.org_with_admin("ow_first", "广州甲物业管理有限公司", USCC).await;
+    let second = t.org_with_admin("ow_second", "广州丙物业管理有限公司", "91440106MA5CXYW12B").await;
+    let mut body = sign("440106", "OW-1");
+    body["owner"] = json!(USCC);
+    let id = staff.api(Method::POST, "/api/v1/signs", Some(body)).await.json()["id"].as_i64().unwrap();
+    inspector.api(Method::POST, &format!("/api/v1/signs/{id}/inspections"), Some(json!({"findings": [{"clause": "4.2", "note": "褪色"}]}))).await;
+    let path = format!("/api/v1/signs/{id}");
+    let edit = |version: i64, owner: Option<&str>| {
+        let mut e = sign("440106", "OW-1");
+        e["version"] = json!(version);
+        if let Some(o) = owner {
+            e["owner"] = json!(o);
+        }
+        e
+    };
+    // The inspector edits without naming the owner, or naming the one it has; another is 403.
+    assert_eq!(inspector.api(Method::PUT, &path, Some(edit(0, None))).await.status, StatusCode::OK);
+    assert_eq!(inspector.api(Method::PUT, &path, Some(edit(1, Some(USCC)))).await.status, StatusCode::OK);
+    assert_eq!(inspector.api(Method::PUT, &path, Some(edit(2, Some("91440106MA5CXYW12B")))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(inspector.api(Method::PUT, &path, Some(edit(2, Some("")))).await.status, StatusCode::FORBIDDEN);
+    // The code stays; an unknown owner is named.
+    let mut recoded = edit(2, None);
+    recoded["code"] = json!("OW-9");
+    assert_eq!(staff.api(Method::PUT, &path, Some(recoded)).await.json()["error"]["field"], "code");
+    assert_eq!(staff.api(Method::PUT, &path, Some(edit(2, Some("91440101MA00000000")))).await.json()["error"]["field"], "owner");
+    // Staff change it: the open case goes to the new owner, who may rectify it.
+    assert_eq!(staff.api(Method::PUT, &path, Some(edit(2, Some("91440106MA5CXYW12B")))).await.status, StatusCode::OK);
+    let cid: i64 = sqlx::query_scalar("SELECT id FROM sign_cases WHERE sign_id = $1").bind(id).fetch_one(&t.app.db.pool).await.unwrap();
+    assert_eq!(first.admin.get(&format!("/signs/cases/{cid}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(second.admin.get(&format!("/signs/cases/{cid}")).await.status, StatusCode::OK);
+    // The form: read-only for the inspector, and a changed owner comes back named.
+    let page = inspector.get(&format!("/signs/{id}/edit")).await.text;
+    assert!(page.contains("name=\"owner\" maxlength=\"18\" value=\"91440106MA5CXYW12B\" readonly"), "{page}");
+    let form = |owner: &'static str| vec![("version", "3"), ("district", "440106"), ("street", ""), ("address", "体育东路 1 号"), ("type", "direction"), ("standard", "GB/T 15566.1-2020"), ("lat", ""), ("lon", ""), ("set_name", ""), ("owner", owner)];
+    let r = inspector.post_form(&format!("/signs/{id}/edit"), &form(USCC)).await;
+    assert!(r.status == StatusCode::FORBIDDEN && r.text.contains("id=\"err-owner\"") && r.text.contains("只有工作人员"), "{}", r.text);
+    assert_eq!(staff.post_form(&format!("/signs/{id}/edit"), &form("")).await.status, StatusCode::SEE_OTHER);
+    let owner: Option<i64> = sqlx::query_scalar("SELECT owner_org FROM signs WHERE id = $1").bind(id).fetch_one(&t.app.db.pool).await.unwrap();
+    assert_eq!(owner, None);
+    assert_eq!(t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'signs.update'").await, 4);
+});
+
+scenario!(a_sign_set_is_renamed_moved_and_given_an_owner_on_its_version, |t: TestApp| async move {
+    let staff = t.staff("su_staff").await;
+    let inspector = t.user_scoped("su_inspector", &[], ScopedRole::Inspector, Scope::new("district", "440106")).await;
+    let outsider = t.user_scoped("su_outsider", &[], ScopedRole::Inspector, Scope::new("district", "440104")).await;
+    let member = t.member("su_member", &staff).await;
+    let visitor = t.client();
+    t.org_with_admin("su_owner", "广州地铁集团有限公司", USCC).await;
+    let sid = staff.api(Method::POST, "/api/v1/sign-sets", Some(json!({"name": "体育中心", "district": "440106"}))).await.json()["id"].as_i64().unwrap();
+    staff.api(Method::POST, "/api/v1/sign-sets", Some(json!({"name": "天河公园", "district": "440106"}))).await;
+    let mut body = sign("440106", "SU-1");
+    body["set_name"] = json!("体育中心");
+    let sign_id = staff.api(Method::POST, "/api/v1/signs", Some(body)).await.json()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/sign-sets/{sid}");
+    assert_eq!(visitor.get(&path).await.json()["version"], 0);
+    let edit = |version: i64, name: &str, district: &str| json!({"version": version, "name": name, "district": district, "address": "天河路 299 号", "owner": USCC});
+    assert_eq!(visitor.api(Method::PUT, &path, Some(edit(0, "天河体育中心", "440106"))).await.status, StatusCode::UNAUTHORIZED);
+    for c in [&member, &outsider] {
+        assert_eq!(c.api(Method::PUT, &path, Some(edit(0, "天河体育中心", "440106"))).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(c.post_form(&format!("/signs/sets/{sid}"), &[("version", "0"), ("name", "x"), ("district", "440106")]).await.status, StatusCode::FORBIDDEN);
+        assert!(!c.get(&format!("/signs/sets/{sid}")).await.text.contains("id=\"edit-set\""));
+    }
+    // The district's inspector renames it and gives it its owner: its signs carry the name.
+    let r = inspector.api(Method::PUT, &path, Some(edit(0, "天河体育中心", "440106"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!((r.json()["name"].as_str(), r.json()["owner_uscc"].as_str(), r.json()["version"].as_i64()), (Some("天河体育中心"), Some(USCC), Some(1)));
+    let s = visitor.get(&format!("/api/v1/signs/{sign_id}")).await.json();
+    assert_eq!((s["set_name"].as_str(), s["set_id"].as_i64(), s["version"].as_i64()), (Some("天河体育中心"), Some(sid), Some(1)));
+    // Stale, a name another set has, a field at fault, a move out of the inspector's districts.
+    let r = staff.api(Method::PUT, &path, Some(edit(0, "体育中心二", "440106"))).await;
+    assert!(r.status == StatusCode::CONFLICT && r.json()["error"]["message"].as_str().unwrap().contains("已被他人修改"), "{}", r.text);
+    assert_eq!(staff.api(Method::PUT, &path, Some(edit(1, "天河公园", "440106"))).await.status, StatusCode::CONFLICT);
+    assert_eq!(staff.api(Method::PUT, &path, Some(edit(1, "", "440106"))).await.json()["error"]["field"], "name");
+    assert_eq!(staff.api(Method::PUT, &path, Some(edit(1, "x", "110101"))).await.json()["error"]["field"], "district");
+    assert_eq!(inspector.api(Method::PUT, &path, Some(edit(1, "天河体育中心", "440104"))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(visitor.get(&path).await.json()["name"], "天河体育中心", "nothing refused was written");
+    // On the set's page: the form for the inspector; a stale one shows the set as it is now.
+    let page = inspector.get(&format!("/signs/sets/{sid}")).await.text;
+    assert!(page.contains("id=\"edit-set\"") && page.contains("name=\"version\" value=\"1\""), "{page}");
+    let r = inspector.post_form(&format!("/signs/sets/{sid}"), &[("version", "1"), ("name", "天河体育中心"), ("district", "440104"), ("owner", USCC)]).await;
+    assert!(r.status == StatusCode::FORBIDDEN && r.text.contains("id=\"err-district\""), "{}", r.text);
+    let r = inspector.post_form(&format!("/signs/sets/{sid}"), &[("version", "1"), ("name", "体育中心 A"), ("district", "440106"), ("address", "天河路"), ("owner", USCC)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(inspector.get(&r.location()).await.text.contains("标志组已保存"));
+    let r = inspector.post_form(&format!("/signs/sets/{sid}"), &[("version", "1"), ("name", "过时"), ("district", "440106")]).await;
+    assert!(r.status == StatusCode::CONFLICT && r.text.contains("id=\"err-version\"") && r.text.contains("value=\"体育中心 A\""), "{}", r.text);
+    // Staff move it to another district.
+    let r = staff.api(Method::PUT, &path, Some(edit(2, "体育中心 A", "440104"))).await;
+    assert_eq!((r.status, r.json()["district"].as_str()), (StatusCode::OK, Some("440104")));
+    assert_eq!(t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'signs.set_update'").await, 3);
+});
+
+scenario!(the_command_line_words_refused_rows_in_its_language, |t: TestApp| async move {
+    let path = t.dir.path().join("zh.csv");
+    std::fs::write(&path, "编号,区,地址,类型,执行标准\nZH-1,天河区,体育西路 1 号,位置标志,GB/T 10001.1-2023\nZH-2,北京市东城区,王府井,位置标志,GB/T 10001.1-2023\n").unwrap();
+    let (ok, out, err) = t.cli_lang(&["import", "signs", path.to_str().unwrap()], "", "zh");
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("共 2 行：新增标志 1 块，更新 0 块，拒收 1 行"), "{out}");
+    assert!(out.contains("第 3 行，区 列：“北京市东城区”不是广州市的区"), "{out}");
+    let (_, out, _) = t.cli(&["import", "signs", path.to_str().unwrap()], "");
+    assert!(out.contains("2 rows: 0 signs added, 1 updated, 1 rows refused") && out.contains("line 3, column 区: 北京市东城区 is not"), "{out}");
 });

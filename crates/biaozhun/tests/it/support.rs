@@ -569,9 +569,16 @@ impl TestApp {
     /// Runs the `biaozhun` binary on the scenario's data directory and database, with `stdin`
     /// as its standard input (a password, say); returns (success, stdout, stderr).
     pub fn cli(&self, args: &[&str], stdin: &str) -> (bool, String, String) {
+        self.cli_lang(args, stdin, "en")
+    }
+
+    /// [`TestApp::cli`] speaking `lang` (`BIAOZHUN_LANG`; `cli` speaks English whatever the
+    /// machine's locale).
+    pub fn cli_lang(&self, args: &[&str], stdin: &str, lang: &str) -> (bool, String, String) {
         use std::io::Write;
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
             .args(args)
+            .env("BIAOZHUN_LANG", lang)
             .env("BIAOZHUN_DATA_DIR", &self.app.config.data_dir)
             .env("BIAOZHUN_DATABASE_URL", self.app.config.effective_database_url())
             .env("RUST_LOG", "warn")
