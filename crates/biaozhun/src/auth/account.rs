@@ -1,5 +1,6 @@
-//! A person's own account: changing the password, and the mail address (confirmed by a link
-//! mailed to the new address, with a notice to the old one). And what lets a single machine
+//! A person's own account: changing the password, the mail address (confirmed by a link
+//! mailed to the new address, with a notice to the old one), and the language of the mails
+//! and notices the account receives. And what lets a single machine
 //! without a mail server work end to end: an administrator confirms an account, or issues a
 //! password-reset link that is mailed as usual and also shown on the user's admin page, to be
 //! passed on by other means.
@@ -10,7 +11,7 @@ use super::{audit, password, sessions};
 use crate::App;
 use crate::jobs::mail;
 use crate::web::ctx::redirect_with_flash;
-use crate::web::{AppError, AppResult, Ctx, Form, JsonIn};
+use crate::web::{AppError, AppResult, Ctx, Form, JsonIn, Lang};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -163,6 +164,51 @@ pub struct EmailChangeSent {
 pub async fn api_email(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<EmailChange>) -> AppResult<(StatusCode, axum::Json<EmailChangeSent>)> {
     let sent_to = change_email_core(&app, &ctx, &input).await?;
     Ok((StatusCode::ACCEPTED, axum::Json(EmailChangeSent { sent_to })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MeUpdate {
+    /// The language of the account's mails and notices (invitations, reminders, password
+    /// resets…): `zh-CN` or `en`. The site's own language is the visitor's choice (a cookie).
+    #[schema(example = "en", max_length = 16)]
+    pub locale: String,
+}
+
+/// Sets the language the account's mails and notices are written in (`users.locale`, read
+/// by every mail and notice to the account); audited with the old and new language. Setting
+/// the language it already has changes nothing.
+async fn change_language_core(app: &App, ctx: &Ctx, input: &MeUpdate) -> AppResult<Lang> {
+    let user = ctx.require_user()?;
+    let lang = Lang::parse(&input.locale).ok_or_else(|| AppError::invalid("locale", ctx.t("account.locale_invalid")))?;
+    let mut tx = app.db.begin().await?;
+    let old: String = sqlx::query_scalar("SELECT locale FROM users WHERE id = $1").bind(user.id).fetch_optional(&mut *tx).await?.ok_or(AppError::Unauthorized)?;
+    if old != lang.code() {
+        store::set_locale(&mut tx, user.id, lang).await?;
+        let detail = format!("{old} -> {}", lang.code());
+        audit::log_tx(&mut tx, ctx, audit::Entry { action: "user.locale", target: format!("user:{}", user.id), detail }).await?;
+    }
+    tx.commit().await?;
+    Ok(lang)
+}
+
+/// `POST /account/language`.
+pub async fn language_submit(State(app): State<App>, ctx: Ctx, Form(input): Form<MeUpdate>) -> AppResult<Response> {
+    match change_language_core(&app, &ctx, &input).await {
+        Ok(_) => Ok(redirect_with_flash(&app, "/account", "language_saved")),
+        Err(AppError::Invalid { field, message }) => super::routes::account_page_with(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, context! { error => message, error_field => field, error_form => "language" }).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// Change the current user's settings: the language of their mails and notices. Answers the
+/// user as `GET /api/v1/me` does, with the new language.
+#[utoipa::path(put, path = "/api/v1/me", tag = "auth", request_body = MeUpdate,
+    responses((status = 200, body = super::routes::Me), (status = 422, description = "A language other than `zh-CN` or `en` (field `locale`)")))]
+pub async fn api_me_update(State(app): State<App>, ctx: Ctx, JsonIn(input): JsonIn<MeUpdate>) -> AppResult<axum::Json<super::routes::Me>> {
+    let lang = change_language_core(&app, &ctx, &input).await?;
+    let mut me = super::routes::me_of(ctx.require_user()?);
+    me.locale = lang.code().to_string();
+    Ok(axum::Json(me))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
     routes::api_audit,
     account::api_password,
     account::api_email,
+    account::api_me_update,
 ))]
 pub struct ApiDoc;
 
@@ -77,6 +78,9 @@ pub struct CurrentUser {
     pub username: String,
     pub display_name: String,
     pub email: String,
+    /// The language of the mails and notices the account receives (`users.locale`): the one
+    /// it registered in, or chosen on `/account`.
+    pub locale: crate::web::Lang,
     pub roles: Vec<Role>,
     /// End of the active membership (own or organisation's), if any.
     pub member_until: Option<i64>,

@@ -34,6 +34,7 @@ pub fn routes() -> Routes {
         .get("/account", Access::User, account_page)
         .post("/account/password", Access::User, super::account::password_submit)
         .post("/account/email", Access::User, super::account::email_submit)
+        .post("/account/language", Access::User, super::account::language_submit)
         .get("/account/email/confirm/{token}", Access::Public, super::account::email_confirm)
         .post("/account/tokens", Access::User, token_create)
         .post("/account/tokens/{id}/revoke", Access::User, token_revoke)
@@ -51,6 +52,7 @@ pub fn routes() -> Routes {
         .post("/api/v1/users", Access::Public, register::api_register)
         .post("/api/v1/password-reset", Access::Public, api_forgot)
         .get("/api/v1/me", Access::User, api_me)
+        .put("/api/v1/me", Access::User, super::account::api_me_update)
         .post("/api/v1/me/password", Access::User, super::account::api_password)
         .post("/api/v1/me/email", Access::User, super::account::api_email)
         .get("/api/v1/me/tokens", Access::User, api_tokens)
@@ -391,7 +393,7 @@ pub(super) async fn account_page_with(app: &App, ctx: &Ctx, status: axum::http::
     }
     panels.sort_by_key(|p| p.order);
     let (facts, sections): (Vec<_>, Vec<_>) = panels.into_iter().partition(|p| p.place == crate::web::domain::Place::Side);
-    let base = context! { tokens => tokens, roles => roles, email => &user.email, orgs => orgs, facts => facts, sections => sections };
+    let base = context! { tokens => tokens, roles => roles, email => &user.email, locale => user.locale.code(), orgs => orgs, facts => facts, sections => sections };
     ctx.render_status(app, status, "auth/account.html", context! { ..extra, ..base })
 }
 
@@ -627,10 +629,13 @@ pub struct Me {
     pub roles: Vec<Role>,
     pub member: bool,
     pub member_until: Option<i64>,
+    /// The language of the account's mails and notices: `zh-CN` or `en`.
+    pub locale: String,
 }
 
-fn me_of(u: &super::CurrentUser) -> Me {
-    Me { id: u.id, username: u.username.clone(), email: u.email.clone(), roles: u.roles.clone(), member: u.is_member(), member_until: u.member_until }
+pub(super) fn me_of(u: &super::CurrentUser) -> Me {
+    let locale = u.locale.code().to_string();
+    Me { id: u.id, username: u.username.clone(), email: u.email.clone(), roles: u.roles.clone(), member: u.is_member(), member_until: u.member_until, locale }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -86,7 +86,7 @@ pub async fn load(app: &App, token: &str) -> Result<Option<CurrentUser>, AppErro
 /// Everything the request context needs to know about a user, in three small queries.
 pub async fn load_user(app: &App, user_id: i64) -> Result<Option<CurrentUser>, AppError> {
     let row = sqlx::query(
-        "SELECT id, username, display_name, email, \
+        "SELECT id, username, display_name, email, locale, \
          (SELECT COUNT(*) FROM notifications n WHERE n.user_id = users.id AND n.read_at IS NULL) AS unread \
          FROM users WHERE id = $1 AND status = 'active'",
     )
@@ -115,6 +115,7 @@ pub async fn load_user(app: &App, user_id: i64) -> Result<Option<CurrentUser>, A
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
         email: row.try_get("email")?,
+        locale: crate::web::Lang::parse(&row.try_get::<String, _>("locale")?).unwrap_or_default(),
         roles,
         member_until,
         unread: row.try_get("unread")?,

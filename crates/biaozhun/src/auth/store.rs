@@ -312,6 +312,12 @@ pub async fn token_email(tx: &mut Tx, token: &str) -> Result<Option<String>, sql
     Ok(v.flatten())
 }
 
+/// Sets the language of a user's mails and notices.
+pub async fn set_locale(tx: &mut Tx, user_id: i64, lang: Lang) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET locale = $1, updated_at = $2 WHERE id = $3").bind(lang.code()).bind(crate::util::now()).bind(user_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
 /// Sets a user's (confirmed) mail address; `false` when another account has it.
 pub async fn set_email(tx: &mut Tx, user_id: i64, email: &str) -> Result<bool, sqlx::Error> {
     let key = email.trim().to_lowercase();

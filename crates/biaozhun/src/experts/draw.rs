@@ -275,10 +275,49 @@ pub async fn answer(app: &App, ctx: &Ctx, id: i64, token: Option<&str>, accept: 
     let action = if accept { "accept" } else if inv.status == "accepted" { "withdraw" } else { "decline" };
     let ev = workflow::transition(&mut tx, app, &super::INVITATION_FLOW, id, inv.version, &actor, Step::action(action).note(note)).await?;
     if !accept {
-        replace(&mut tx, app, inv.draw_id, id, ctx.lang).await?;
+        let backup = replace(&mut tx, app, inv.draw_id, id, ctx.lang).await?;
+        confirm_decline(&mut tx, app, &inv).await?;
+        tell_drawer(&mut tx, app, inv.draw_id, id, backup, "declined").await?;
     }
     tx.commit().await?;
     Ok(ev.to_state)
+}
+
+/// Confirms a decline (or a withdrawn acceptance) to the expert, in their language
+/// (`mail_text`): a mail to the profile's address, else a notice (with its mail) to their
+/// account. Whom the backups gave in their place is staff's to know, not said here.
+async fn confirm_decline(tx: &mut Tx, app: &App, inv: &DrawInvitation) -> AppResult<()> {
+    let (email, user_id): (String, Option<i64>) = sqlx::query_as("SELECT email, user_id FROM experts WHERE id = $1").bind(inv.expert_id).fetch_one(&mut **tx).await?;
+    let args = [("name", inv.name.as_str()), ("title", inv.draw_title.as_str())];
+    if !email.is_empty() {
+        let (subject, body) = mail_text(lang_of(tx, user_id).await?, "experts.mail_declined", &args);
+        crate::jobs::mail::enqueue(tx, &email, &subject, &body).await?;
+    } else if let Some(u) = user_id {
+        let n = crate::jobs::notify::Notice { kind: "experts_invitation", key: "experts.mail_declined", args: &args, link: "/experts/me", mail: true };
+        crate::jobs::notify::send(tx, app, u, n).await?;
+    }
+    Ok(())
+}
+
+/// Tells the staff member who ran the draw that invitation `gone` was declined (`why` =
+/// `declined`) or expired (`expired`), naming the backup called in (`experts.notice_<why>`)
+/// or saying that none is left (`experts.notice_<why>_none`); a notice in their language,
+/// with a mail, linking the draw's page.
+async fn tell_drawer(tx: &mut Tx, app: &App, draw_id: i64, gone: i64, backup: Option<i64>, why: &str) -> AppResult<()> {
+    let (drawer, title): (Option<i64>, String) = sqlx::query_as("SELECT created_by, title FROM expert_draws WHERE id = $1").bind(draw_id).fetch_one(&mut **tx).await?;
+    let Some(drawer) = drawer else { return Ok(()) };
+    let name_of = "SELECT e.name FROM expert_invitations i JOIN experts e ON e.id = i.expert_id WHERE i.id = $1";
+    let gone_name: String = sqlx::query_scalar(name_of).bind(gone).fetch_one(&mut **tx).await?;
+    let backup_name: String = match backup {
+        Some(b) => sqlx::query_scalar(name_of).bind(b).fetch_one(&mut **tx).await?,
+        None => String::new(),
+    };
+    let key = if backup.is_some() { format!("experts.notice_{why}") } else { format!("experts.notice_{why}_none") };
+    let link = format!("/staff/experts/draws/{draw_id}");
+    let args = [("title", title.as_str()), ("name", gone_name.as_str()), ("backup", backup_name.as_str())];
+    let n = crate::jobs::notify::Notice { kind: "experts_draw", key: &key, args: &args, link: &link, mail: true };
+    crate::jobs::notify::send(tx, app, drawer, n).await?;
+    Ok(())
 }
 
 /// Calls the first backup in reserve of the draw in place of invitation `gone`; answers the
@@ -316,7 +355,8 @@ pub async fn expire_job(app: App, _job: i64, _payload: serde_json::Value) -> any
         let system = Actor::system(Lang::Zh);
         match workflow::transition(&mut tx, &app, &super::INVITATION_FLOW, id, version, &system, Step::action("expire")).await {
             Ok(_) => {
-                replace(&mut tx, &app, draw_id, id, Lang::Zh).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                let backup = replace(&mut tx, &app, draw_id, id, Lang::Zh).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                tell_drawer(&mut tx, &app, draw_id, id, backup, "expired").await.map_err(|e| anyhow::anyhow!("{e}"))?;
                 tx.commit().await?;
             }
             // Answered meanwhile: nothing to do.

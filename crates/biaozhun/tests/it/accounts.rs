@@ -2,6 +2,7 @@
 
 use crate::scenario;
 use crate::support::*;
+use biaozhun::auth::Role;
 use reqwest::{Method, StatusCode};
 
 scenario!(register_confirm_login_logout, |t: TestApp| async move {
@@ -216,4 +217,68 @@ scenario!(sessions_are_shared_between_servers, |t: TestApp| async move {
     assert_eq!(a.status, StatusCode::SEE_OTHER);
     let b = t.client().on(&other).post_form("/login", &[("account", "roaming"), ("password", PASSWORD), ("captcha_id", &id), ("captcha_answer", &answer)]).await;
     assert!(b.text.contains("验证码已使用"));
+});
+
+// The language of an account's mails and notices is its own setting, apart from the site's
+// language cookie: the form on /account (CSRF, a bad value named) and `PUT /api/v1/me`, for
+// every role and only for oneself; each change audited; the mails follow it (a password
+// reset here, an expert's invitation in experts.rs).
+scenario!(an_account_chooses_the_language_of_its_mails, |t: TestApp| async move {
+    let c = t.user("lang_user").await;
+    let locale = |name: &'static str| {
+        let pool = t.app.db.pool.clone();
+        async move { sqlx::query_scalar::<_, String>("SELECT locale FROM users WHERE username = $1").bind(name).fetch_one(&pool).await.unwrap() }
+    };
+    let page = c.get("/account").await;
+    assert!(page.text.contains(r#"action="/account/language""#) && page.text.contains(r#"<option value="zh-CN" lang="zh-CN" selected>"#), "{}", page.text);
+    // Without the CSRF token nothing changes.
+    assert_eq!(c.post_form_no_csrf("/account/language", &[("locale", "en")]).await.status, StatusCode::FORBIDDEN);
+    let r = c.post_form("/account/language", &[("locale", "fr")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("请选择中文") && r.text.contains(r#"name="locale" aria-describedby="locale-hint" aria-invalid="true""#), "{}", r.text);
+    assert_eq!(locale("lang_user").await, "zh-CN");
+    let r = c.post_form("/account/language", &[("locale", "en")]).await;
+    assert_eq!((r.status, r.location().as_str()), (StatusCode::SEE_OTHER, "/account"));
+    assert_eq!(locale("lang_user").await, "en");
+    let page = c.get("/account").await;
+    assert!(page.text.contains(r#"<option value="en" lang="en" selected>"#) && page.text.contains("修改密码"), "the site stays in Chinese: {}", page.text);
+    let uid = t.user_id("lang_user").await;
+    let audited: Vec<(Option<i64>, String)> = sqlx::query_as("SELECT actor_id, detail FROM audit_log WHERE action = 'user.locale' AND target = $1")
+        .bind(format!("user:{uid}"))
+        .fetch_all(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(audited, vec![(Some(uid), "zh-CN -> en".to_string())]);
+    // A password reset asked for in the Chinese site comes in English now.
+    let anon = t.client();
+    let (id, answer) = anon.captcha().await;
+    let r = anon.post_form("/password/forgot", &[("account", "lang_user"), ("captcha_id", &id), ("captcha_answer", &answer)]).await;
+    assert!(r.status.is_success() || r.status == StatusCode::SEE_OTHER, "{}", r.text);
+    let (subject, body, _) = t.last_mail("lang_user@example.com").await;
+    assert!(subject == "Reset your password" && body.contains("set a new password") && !body.contains("重置"), "{subject}\n{body}");
+    // The API: the answer is the user with the new language; a bad one names the field.
+    let r = c.api(Method::PUT, "/api/v1/me", Some(serde_json::json!({"locale": "zh-CN"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!((r.json()["username"].as_str(), r.json()["locale"].as_str()), (Some("lang_user"), Some("zh-CN")));
+    assert_eq!(c.get("/api/v1/me").await.json()["locale"], "zh-CN");
+    let r = c.api(Method::PUT, "/api/v1/me", Some(serde_json::json!({"locale": "de"}))).await;
+    assert_eq!((r.status, r.json()["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("locale")));
+    assert_eq!(locale("lang_user").await, "zh-CN");
+    // With the session cookie but no CSRF header: refused.
+    let r = c.http.put(c.url("/api/v1/me")).json(&serde_json::json!({"locale": "en"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.locale'").await, 2, "one entry a change");
+    // Anyone logged in sets their own, whatever their roles; nobody else's; a visitor none.
+    for (name, roles) in [("lang_staff", vec![Role::Staff]), ("lang_admin", vec![Role::Admin]), ("lang_expert", vec![Role::Expert])] {
+        let who = t.user_with_roles(name, &roles).await;
+        let r = who.api(Method::PUT, "/api/v1/me", Some(serde_json::json!({"locale": "en"}))).await;
+        assert_eq!((r.status, r.json()["username"].as_str()), (StatusCode::OK, Some(name)), "{name}: {}", r.text);
+        assert_eq!(locale(name).await, "en");
+    }
+    assert_eq!(locale("lang_user").await, "zh-CN");
+    let anon = t.client();
+    assert_eq!(anon.api(Method::PUT, "/api/v1/me", Some(serde_json::json!({"locale": "en"}))).await.status, StatusCode::UNAUTHORIZED);
+    let r = anon.post_form("/account/language", &[("locale", "en")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().starts_with("/login"), "{}", r.location());
 });

@@ -582,3 +582,66 @@ scenario!(the_pool_api_shows_the_public_part_and_names_a_bad_filter, |t: TestApp
         assert_eq!((r.status, r.json()["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("status")));
     }
 });
+
+// An expert who set their account's mails to English on /account is invited in English; a
+// decline is confirmed to them in that language (an expert without an account in both), and
+// the staff member who ran the draw is told which backup was called in, or that none is left.
+scenario!(a_decline_is_confirmed_and_the_drawer_told_the_backup, |t: TestApp| async move {
+    let staff = t.staff("dc_staff").await;
+    let c = t.user_with_roles("dc_en", &[Role::Expert]).await;
+    assert_eq!(c.post_form("/account/language", &[("locale", "en")]).await.status, StatusCode::SEE_OTHER);
+    let form = [("name", "dc_en"), ("fields", "35.240"), ("email", "dc_en@experts.example.com")];
+    assert_eq!(c.post_form("/experts/me", &form).await.status, StatusCode::SEE_OTHER);
+    c.post_form("/experts/me/submit", &[]).await;
+    let en: i64 = sqlx::query_scalar("SELECT id FROM experts WHERE name = 'dc_en'").fetch_one(&t.app.db.pool).await.unwrap();
+    assert_eq!(staff.post_form(&format!("/staff/experts/{en}/step"), &[("action", "approve")]).await.status, StatusCode::SEE_OTHER);
+    let backup = enter(&staff, "dc_backup", "35.240", 903).await;
+    // A seed that puts dc_en on the panel of one (the pool is ordered by id).
+    let at = usize::from(en > backup);
+    let seed = (1u64..).find(|s| biaozhun::experts::rng::pick(*s, 2, 2)[0] == at).unwrap();
+    let body = json!({"fields": ["35.240"], "count": 1, "backups": 1, "title": "信息技术评审", "seed": seed});
+    let r = staff.api(Method::POST, "/api/v1/experts/draws", Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let d = r.json();
+    assert_eq!((ids(&d["panel"]), ids(&d["backups"])), (vec![en], vec![backup]));
+    let draw = d["id"].as_i64().unwrap();
+    let (subject, body, _) = t.last_mail("dc_en@experts.example.com").await;
+    assert!(subject.starts_with("Review invitation") && body.contains("Please accept or decline") && !body.contains("接受或谢绝"), "{subject}\n{body}");
+    // The expert declines from their account.
+    let inv_of = |expert: i64| {
+        let pool = t.app.db.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>("SELECT id FROM expert_invitations WHERE draw_id = $1 AND expert_id = $2").bind(draw).bind(expert).fetch_one(&pool).await.unwrap() }
+    };
+    assert_eq!(c.post_form(&format!("/experts/invitations/{}", inv_of(en).await), &[("answer", "decline")]).await.status, StatusCode::SEE_OTHER);
+    let (subject, body, _) = t.last_mail("dc_en@experts.example.com").await;
+    assert_eq!(subject, "Your answer is recorded: 信息技术评审");
+    assert!(body.starts_with("dc_en,") && body.contains("will not take part") && !body.contains("评审”") && !body.contains("dc_backup"), "{body}");
+    let staff_id = t.user_id("dc_staff").await;
+    let notice = |n: i64| {
+        let pool = t.app.db.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, String, String)>("SELECT title, body, link FROM notifications WHERE user_id = $1 AND kind = 'experts_draw' ORDER BY id")
+                .bind(staff_id)
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+                .into_iter()
+                .nth(n as usize)
+        }
+    };
+    let (title, text, link) = notice(0).await.expect("the drawer is told");
+    assert_eq!((title.as_str(), link), ("专家谢绝，已递补：信息技术评审", format!("/staff/experts/draws/{draw}")));
+    assert!(text.contains("dc_en 不参加") && text.contains("dc_backup 递补"), "{text}");
+    let (subject, _, _) = t.last_mail("dc_staff@example.com").await;
+    assert_eq!(subject, "专家谢绝，已递补：信息技术评审");
+    // The backup, kept without an account, declines through staff: confirmed in both
+    // languages, and the drawer hears that no backup is left.
+    assert_eq!(staff.post_form(&format!("/experts/invitations/{}", inv_of(backup).await), &[("answer", "decline")]).await.status, StatusCode::SEE_OTHER);
+    let (subject, body, _) = t.last_mail("dc_backup@experts.example.com").await;
+    assert_eq!(subject, "您的答复已记录：信息技术评审 / Your answer is recorded: 信息技术评审");
+    assert!(body.contains("您将不参加") && body.contains("-- English --") && body.contains("will not take part"), "{body}");
+    let (title, text, _) = notice(1).await.expect("told again");
+    assert_eq!(title, "专家谢绝，无备选可递补：信息技术评审");
+    assert!(text.contains("dc_backup 不参加") && text.contains("另行抽取"), "{text}");
+    assert!(notice(2).await.is_none());
+});
