@@ -57,7 +57,7 @@ fn filter(ctx: &Ctx, q: &ListQuery) -> AppResult<Filter> {
 
 async fn list(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
     let f = filter(&ctx, &q)?;
-    let page = q.page.unwrap_or(1).max(1);
+    let page = crate::web::pager::page(q.page);
     let (items, total) = store::search(&app, &f, (page - 1) * PER_PAGE, PER_PAGE).await?;
     let pager = Pager::new(total, page, PER_PAGE);
     let level = f.level.map(|l| l.as_str()).unwrap_or("");
@@ -131,7 +131,7 @@ pub struct CommitteeList {
 #[utoipa::path(get, path = "/api/v1/committees", tag = "committees", params(ListQuery), responses((status = 200, body = CommitteeList), (status = 422)))]
 pub async fn api_list(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Json<CommitteeList>> {
     let f = filter(&ctx, &q)?;
-    let page = q.page.unwrap_or(1).max(1);
+    let page = crate::web::pager::page(q.page);
     let (items, total) = store::search(&app, &f, (page - 1) * PER_PAGE, PER_PAGE).await?;
     let pager = Pager::new(total, page, PER_PAGE);
     Ok(Json(CommitteeList { items, total, page: pager.page, pages: pager.pages }))

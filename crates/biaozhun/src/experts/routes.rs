@@ -67,7 +67,7 @@ pub struct ListQuery {
 
 impl ListQuery {
     fn page(&self) -> i64 {
-        self.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1).max(1)
+        self.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, crate::web::pager::MAX_PAGE)
     }
     fn filter(&self, staff: bool, page: i64) -> Filter {
         let status = if staff { self.status.clone().filter(|s| !s.is_empty()) } else { None };
@@ -361,7 +361,7 @@ pub async fn api_list(State(app): State<App>, ctx: Ctx, Query(q): Query<ApiListP
         }
     }
     let staff = sees_all(&ctx);
-    let page = q.page.unwrap_or(1).max(1);
+    let page = crate::web::pager::page(q.page);
     let lq = ListQuery { field: q.field, tier: q.tier, status: q.status, page: None };
     let (rows, total) = store::list(&app, &lq.filter(staff, page)).await?;
     Ok(Json(ExpertList { items: rows.iter().map(|e| ExpertOut::of(e, staff)).collect(), total, page }))

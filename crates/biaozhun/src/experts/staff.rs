@@ -41,7 +41,7 @@ const STATES: [&str; 6] = ["all", "submitted", "approved", "returned", "draft", 
 
 async fn pool(State(app): State<App>, ctx: Ctx, Query(q): Query<PoolQuery>) -> AppResult<Response> {
     let status = q.status.clone().filter(|s| STATES.contains(&s.as_str())).unwrap_or_else(|| "all".into());
-    let page: i64 = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1).max(1);
+    let page: i64 = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, crate::web::pager::MAX_PAGE);
     let f = store::Filter { field: q.field.clone(), tier: None, status: Some(status.clone()), offset: (page - 1) * 100, limit: 100 };
     let (rows, total) = store::list(&app, &f).await?;
     let pager = crate::web::pager::Pager::new(total, page, 100);

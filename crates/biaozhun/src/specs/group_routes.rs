@@ -57,7 +57,7 @@ pub struct GroupList {
 /// published), title, stage and drafting organisations; published ones first.
 #[utoipa::path(get, path = "/api/v1/group-standards", tag = "specs", params(PageQuery), responses((status = 200, body = GroupList)))]
 pub async fn api_list(State(app): State<App>, Query(q): Query<PageQuery>) -> AppResult<Json<GroupList>> {
-    let page = q.page.unwrap_or(1).max(1);
+    let page = crate::web::pager::page(q.page);
     let (items, total) = group::list_public(&app, (page - 1) * 50, 50).await?;
     let pg = Pager::new(total, page, 50);
     Ok(Json(GroupList { items, total, page: pg.page, pages: pg.pages }))
@@ -185,7 +185,7 @@ async fn text(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResul
 }
 
 async fn list_page(State(app): State<App>, ctx: Ctx, Query(q): Query<PageQuery>) -> AppResult<Response> {
-    let page = q.page.unwrap_or(1).max(1);
+    let page = crate::web::pager::page(q.page);
     let (items, total) = group::list_public(&app, (page - 1) * 20, 20).await?;
     let pg = Pager::new(total, page, 20);
     let texts: Vec<i64> = sqlx::query_scalar("SELECT spec_id FROM spec_texts").fetch_all(&app.db.pool).await?;

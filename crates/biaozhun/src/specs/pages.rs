@@ -37,7 +37,7 @@ struct ListQuery {
 
 async fn list(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
     let staff = ctx.user.as_deref().is_some_and(|u| u.has(crate::auth::Role::Staff));
-    let page = q.page.unwrap_or(1).max(1);
+    let page = crate::web::pager::page(q.page);
     let (items, total) = store::list(&app, None, None, !staff, (page - 1) * 20, 20).await?;
     let pg = Pager::new(total, page, 20);
     ctx.render(&app, "specs/list.html", context! { items => items, pg => pg })

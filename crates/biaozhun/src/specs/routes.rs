@@ -66,7 +66,7 @@ pub async fn api_list(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuer
         }
     }
     let staff = ctx.user.as_deref().is_some_and(|u| u.has(crate::auth::Role::Staff));
-    let page = q.page.unwrap_or(1).max(1);
+    let page = crate::web::pager::page(q.page);
     let (items, total) = store::list(&app, stage, q.committee, !staff, (page - 1) * PER_PAGE, PER_PAGE).await?;
     let pager = crate::web::pager::Pager::new(total, page, PER_PAGE);
     Ok(Json(SpecList { items, total, page: pager.page, pages: pager.pages }))
