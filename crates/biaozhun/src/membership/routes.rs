@@ -1,6 +1,6 @@
 //! Membership pages and API.
 
-use super::model::{self, ApplicationInput, DISTRICTS, INDUSTRIES};
+use super::model::{self, ApplicationInput, DISTRICTS};
 use super::store::{self, Approval};
 use crate::App;
 use crate::web::ctx::redirect_with_flash;
@@ -32,12 +32,10 @@ pub fn routes() -> Routes {
         .post("/api/v1/membership/applications/{id}/decision", Access::Staff, api_decide)
 }
 
+/// The form's lists: districts, and GB/T 4754-2017 sections each with its divisions (the
+/// orgs room's code list; the select groups the divisions under their section).
 fn choices(ctx: &Ctx) -> Value {
-    let industries: Vec<Value> = INDUSTRIES
-        .iter()
-        .map(|(c, _, _)| context! { code => c, name => model::industry_name(c, ctx.lang) })
-        .collect();
-    context! { districts => &*DISTRICTS, industries => industries }
+    context! { districts => &*DISTRICTS, industries => crate::orgs::codes::industry_groups(ctx.lang) }
 }
 
 #[derive(Deserialize)]

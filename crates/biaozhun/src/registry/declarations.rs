@@ -196,18 +196,31 @@ pub async fn history(app: &App, id: i64) -> AppResult<Vec<Event>> {
     Ok(sqlx::query_as::<_, Event>("SELECT kind, detail, created_at FROM registry_declaration_events WHERE declaration_id = $1 ORDER BY id").bind(id).fetch_all(&app.db.pool).await?)
 }
 
+/// The catalogue's word on each cited standard, by normalised number ([`store::judge`]).
+pub type Judged = std::collections::HashMap<String, (String, Option<String>)>;
+
+/// The public declarations of these products, read in `ex` (the pool, or the transaction
+/// that just changed them).
+async fn declared<'e, E>(ex: E, product_ids: &[i64]) -> Result<Vec<crate::db::Row>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    // The ids are numbers written in.
+    let list = product_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    let sql = format!(
+        "SELECT d.id, d.org_id, d.product_id, d.flag, p.name FROM registry_declarations d JOIN registry_products p ON p.id = d.product_id \
+         WHERE d.status = 'public' AND d.product_id IN ({list})"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(ex).await
+}
+
 /// Re-judges the public declarations of these products against the catalogue; a flag that
 /// appears or changes is written to the history and told to the organisation's users.
 /// Answers how many declarations were newly flagged.
 pub async fn recheck_products(app: &App, product_ids: &[i64]) -> anyhow::Result<usize> {
     let mut flagged = 0;
     for chunk in product_ids.chunks(200) {
-        let list = chunk.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
-        let sql = format!(
-            "SELECT d.id, d.org_id, d.product_id, d.flag, p.name FROM registry_declarations d JOIN registry_products p ON p.id = d.product_id \
-             WHERE d.status = 'public' AND d.product_id IN ({list})"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&app.db.pool).await?;
+        let rows = declared(&app.db.pool, chunk).await?;
         if rows.is_empty() {
             continue;
         }
@@ -215,38 +228,64 @@ pub async fn recheck_products(app: &App, product_ids: &[i64]) -> anyhow::Result<
         let all: Vec<&super::model::Cited> = links.values().flatten().collect();
         let judged = store::judge(app, &all).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut tx = app.db.begin().await?;
-        for r in rows {
-            let (id, org_id, product_id): (i64, i64, i64) = (r.try_get("id")?, r.try_get("org_id")?, r.try_get("product_id")?);
-            let old: String = r.try_get("flag")?;
-            let name: String = r.try_get("name")?;
-            let cited: Vec<CitedOut> = links
-                .get(&product_id)
-                .into_iter()
-                .flatten()
-                .map(|c| {
-                    let (status, current) = judged.get(&c.norm).cloned().unwrap_or(("unknown".into(), None));
-                    CitedOut { number: c.number.clone(), norm: c.norm.clone(), status, current, indicators: c.indicators.clone() }
-                })
-                .collect();
-            let flag = flag_of(&cited);
-            if flag == old {
-                continue;
-            }
-            sqlx::query("UPDATE registry_declarations SET flag = $1, updated_at = $2 WHERE id = $3").bind(&flag).bind(crate::util::now()).bind(id).execute(&mut *tx).await?;
-            event(&mut tx, id, if flag.is_empty() { "cleared" } else { "flagged" }, &flag, None).await?;
-            let data = serde_json::json!({"declaration": id, "product": product_id, "flag": flag,
-                "standards": cited.iter().map(|s| serde_json::json!({"number": s.number, "status": s.status, "current": s.current})).collect::<Vec<_>>()});
-            super::webhooks::emit(&mut tx, if flag.is_empty() { "declaration.cleared" } else { "declaration.flagged" }, data).await?;
-            if !flag.is_empty() {
-                flagged += 1;
-                let link = format!("/registry/declarations/{id}");
-                for uid in crate::orgs::store::members_of(&mut *tx, org_id).await? {
-                    let n = Notice { kind: "registry", key: "registry.notice_flagged", args: &[("product", &name)], link: &link, mail: true };
-                    notify::send_localized(&mut tx, app, uid, n, &|lang: Lang| vec![("flag", flag_text(lang, &flag))]).await?;
-                }
+        flagged += apply(&mut tx, app, rows, &links, &judged).await?;
+        tx.commit().await?;
+    }
+    Ok(flagged)
+}
+
+/// As [`recheck_products`] for one product inside the transaction that changed it (the
+/// edit form): `judged` holds the catalogue's word on its new standards, read before the
+/// transaction opened, so the save and the flag it brings are one change.
+pub async fn recheck_in(tx: &mut Tx, app: &App, product_id: i64, judged: &Judged) -> Result<usize, sqlx::Error> {
+    let rows = declared(&mut **tx, &[product_id]).await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let links = store::links_of(&mut **tx, &[product_id]).await?;
+    apply(tx, app, rows, &links, judged).await
+}
+
+/// Writes the flags of these declarations (rows of [`declared`]) as their products' links
+/// are judged now; tells the organisation's users of each new one.
+async fn apply(
+    tx: &mut Tx,
+    app: &App,
+    rows: Vec<crate::db::Row>,
+    links: &std::collections::HashMap<i64, Vec<super::model::Cited>>,
+    judged: &Judged,
+) -> Result<usize, sqlx::Error> {
+    let mut flagged = 0;
+    for r in rows {
+        let (id, org_id, product_id): (i64, i64, i64) = (r.try_get("id")?, r.try_get("org_id")?, r.try_get("product_id")?);
+        let old: String = r.try_get("flag")?;
+        let name: String = r.try_get("name")?;
+        let cited: Vec<CitedOut> = links
+            .get(&product_id)
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                let (status, current) = judged.get(&c.norm).cloned().unwrap_or(("unknown".into(), None));
+                CitedOut { number: c.number.clone(), norm: c.norm.clone(), status, current, indicators: c.indicators.clone() }
+            })
+            .collect();
+        let flag = flag_of(&cited);
+        if flag == old {
+            continue;
+        }
+        sqlx::query("UPDATE registry_declarations SET flag = $1, updated_at = $2 WHERE id = $3").bind(&flag).bind(crate::util::now()).bind(id).execute(&mut **tx).await?;
+        event(tx, id, if flag.is_empty() { "cleared" } else { "flagged" }, &flag, None).await?;
+        let data = serde_json::json!({"declaration": id, "product": product_id, "flag": flag,
+            "standards": cited.iter().map(|s| serde_json::json!({"number": s.number, "status": s.status, "current": s.current})).collect::<Vec<_>>()});
+        super::webhooks::emit(tx, if flag.is_empty() { "declaration.cleared" } else { "declaration.flagged" }, data).await?;
+        if !flag.is_empty() {
+            flagged += 1;
+            let link = format!("/registry/declarations/{id}");
+            for uid in crate::orgs::store::members_of(&mut **tx, org_id).await? {
+                let n = Notice { kind: "registry", key: "registry.notice_flagged", args: &[("product", &name)], link: &link, mail: true };
+                notify::send_localized(tx, app, uid, n, &|lang: Lang| vec![("flag", flag_text(lang, &flag))]).await?;
             }
         }
-        tx.commit().await?;
     }
     Ok(flagged)
 }

@@ -7,14 +7,14 @@ use super::model::Cited;
 use super::store;
 use crate::App;
 use crate::web::domain::{Fut, OrgKeys, OrgRecord};
-use crate::web::{AppResult, Ctx};
+use crate::web::{AppResult, Lang, i18n};
 use sqlx::Row as _;
 
-pub fn org_records_hook<'a>(app: &'a App, ctx: &'a Ctx, org: i64, keys: &'a OrgKeys) -> Fut<'a, Vec<OrgRecord>> {
+pub fn org_records_hook<'a>(app: &'a App, lang: Lang, org: i64, keys: &'a OrgKeys) -> Fut<'a, Vec<OrgRecord>> {
     Box::pin(async move {
         match keys {
-            OrgKeys::Standards(norms) => citing(app, ctx, org, norms).await,
-            OrgKeys::Hs(codes) => by_hs(app, ctx, org, codes).await,
+            OrgKeys::Standards(norms) => citing(app, lang, org, norms).await,
+            OrgKeys::Hs(codes) => by_hs(app, lang, org, codes).await,
         }
     })
 }
@@ -36,8 +36,8 @@ fn href(p: &Product) -> String {
     format!("/registry/products/{}", p.id)
 }
 
-fn declared(ctx: &Ctx, p: &Product) -> String {
-    ctx.t(if p.declared { "registry.is_declared" } else { "registry.not_declared" })
+fn declared(lang: Lang, p: &Product) -> String {
+    i18n::t(lang, if p.declared { "registry.is_declared" } else { "registry.not_declared" })
 }
 
 async fn products(app: &App, org: i64, extra: &str, binds: &[String]) -> AppResult<Vec<Product>> {
@@ -65,7 +65,7 @@ async fn products(app: &App, org: i64, extra: &str, binds: &[String]) -> AppResu
 
 /// The organisation's products citing any edition of each watched standard, keyed by the
 /// number watched, with the edition cited and its state in the catalogue.
-async fn citing(app: &App, ctx: &Ctx, org: i64, norms: &[String]) -> AppResult<Vec<OrgRecord>> {
+async fn citing(app: &App, lang: Lang, org: i64, norms: &[String]) -> AppResult<Vec<OrgRecord>> {
     // Each watched number's base; the links are found through the index on the base.
     let mut wanted: Vec<(String, String)> = Vec::new();
     for n in norms {
@@ -88,11 +88,11 @@ async fn citing(app: &App, ctx: &Ctx, org: i64, norms: &[String]) -> AppResult<V
             for p in &found {
                 for c in links.get(&p.id).into_iter().flatten().filter(|c| &c.base == base) {
                     let status = judged.get(&c.norm).map(|j| j.0.clone()).unwrap_or_else(|| "unknown".into());
-                    let state = ctx.t(&format!("registry.status_{status}"));
+                    let state = i18n::t(lang, &format!("registry.status_{status}"));
                     out.push(OrgRecord {
                         key: watched.clone(),
                         label: label(p),
-                        detail: ctx.tf("registry.record_cites", &[("number", &c.number), ("status", &state), ("declared", &declared(ctx, p))]),
+                        detail: i18n::tf(lang, "registry.record_cites", &[("number", &c.number), ("status", &state), ("declared", &declared(lang, p))]),
                         href: href(p),
                     });
                 }
@@ -112,7 +112,7 @@ pub fn hs_overlap(product: &str, notified: &str) -> bool {
 }
 
 /// The organisation's products whose HS code overlaps each notified code, keyed by the code.
-async fn by_hs(app: &App, ctx: &Ctx, org: i64, codes: &[String]) -> AppResult<Vec<OrgRecord>> {
+async fn by_hs(app: &App, lang: Lang, org: i64, codes: &[String]) -> AppResult<Vec<OrgRecord>> {
     let found = products(app, org, "AND p.hs <> ''", &[]).await?;
     let mut out = Vec::new();
     for code in codes {
@@ -120,7 +120,7 @@ async fn by_hs(app: &App, ctx: &Ctx, org: i64, codes: &[String]) -> AppResult<Ve
             out.push(OrgRecord {
                 key: code.clone(),
                 label: label(p),
-                detail: ctx.tf("registry.record_hs", &[("hs", &p.hs), ("declared", &declared(ctx, p))]),
+                detail: i18n::tf(lang, "registry.record_hs", &[("hs", &p.hs), ("declared", &declared(lang, p))]),
                 href: href(p),
             });
         }

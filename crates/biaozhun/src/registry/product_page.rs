@@ -123,11 +123,8 @@ async fn edit(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>, Form(form):
         indicators: Default::default(),
     };
     match store::update(&app, &ctx, id, &input).await {
-        Ok(()) => {
-            // A declared product's flag follows its new standards (and its users hear of one).
-            declarations::recheck_products(&app, &[id]).await.map_err(AppError::Internal)?;
-            Ok(redirect_with_flash(&app, &format!("/registry/products/{id}"), "registry_product_saved"))
-        }
+        // The save re-judges a declared product's flag in its own transaction.
+        Ok(()) => Ok(redirect_with_flash(&app, &format!("/registry/products/{id}"), "registry_product_saved")),
         Err(e) if crate::web::form::reshown(&e) => product_page(&app, &ctx, id, status_of(&e), Refused::Product(form, e)).await,
         Err(e) => Err(e),
     }

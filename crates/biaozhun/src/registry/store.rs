@@ -167,11 +167,14 @@ pub async fn create(app: &App, ctx: &Ctx, input: &ProductIn) -> AppResult<i64> {
 /// Changes a product (its organisation's administrators, or staff) in one transaction: its
 /// name, model, GTIN, HS code and the standards it follows. Another product of the
 /// organisation under the new name and model is a conflict; a GTIN of another product is
-/// refused (`gtin`).
+/// refused (`gtin`). A declared product's flag is re-judged in the same transaction.
 pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &ProductIn) -> AppResult<()> {
     let org_id = product_org(app, id).await?;
     super::policy::must_edit_org(app, ctx, org_id).await?;
     let v = input.check().map_err(|e| invalid(ctx, e))?;
+    // The catalogue's word on the new standards, read before the transaction: a declared
+    // product's flag follows them in the same transaction as the save.
+    let judged = judge(app, &v.standards.iter().collect::<Vec<_>>()).await?;
     let mut tx = app.db.begin().await?;
     let clash: Option<i64> = sqlx::query_scalar("SELECT id FROM registry_products WHERE org_id = $1 AND name = $2 AND model = $3 AND id <> $4")
         .bind(org_id)
@@ -210,6 +213,8 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &ProductIn) -> AppResu
             .execute(&mut *tx)
             .await?;
     }
+    // A declared product's flag follows its new standards (and its users hear of a new one).
+    super::declarations::recheck_in(&mut tx, app, id, &judged).await?;
     crate::auth::audit::log_tx(&mut tx, ctx, crate::auth::audit::Entry { action: "registry.product_edit", target: format!("product:{id}"), detail: v.name.clone() }).await?;
     tx.commit().await?;
     Ok(())

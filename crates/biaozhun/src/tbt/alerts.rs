@@ -1,6 +1,7 @@
 //! Enterprise profiles, subscriptions, matching of new notifications (job `tbt_match`),
 //! immediate notices and the daily digest (job `tbt_digest`), and the iCalendar feeds.
 
+use super::alert_products::{Hit, org_products, products_text};
 use super::model::{self, Matcher, Sub, Target};
 use super::store;
 use crate::App;
@@ -320,8 +321,17 @@ fn audience(user: i64, org: Option<i64>, orgs: &std::collections::HashMap<i64, V
     }
 }
 
+/// Who hears of a subscription's matches: its subscriber, everyone in its audience, how
+/// often, and the organisation it was made for (whose products the notice names).
+pub struct SubOwner {
+    pub user: i64,
+    pub audience: Vec<i64>,
+    pub frequency: String,
+    pub org: Option<i64>,
+}
+
 /// Every subscription, for the matcher, with who hears of its matches and how often.
-pub async fn load_matcher(app: &App) -> anyhow::Result<(Matcher, std::collections::HashMap<i64, (i64, Vec<i64>, String)>)> {
+pub async fn load_matcher(app: &App) -> anyhow::Result<(Matcher, std::collections::HashMap<i64, SubOwner>)> {
     let rows = sqlx::query("SELECT id, user_id, org_id, members, hs, ics, keywords, frequency, agreements, sps_objectives FROM tbt_subscriptions")
         .fetch_all(&app.db.pool)
         .await?;
@@ -333,7 +343,7 @@ pub async fn load_matcher(app: &App) -> anyhow::Result<(Matcher, std::collection
         let id: i64 = r.try_get("id")?;
         let user: i64 = r.try_get("user_id")?;
         let org: Option<i64> = r.try_get("org_id")?;
-        let freq: String = r.try_get("frequency")?;
+        let frequency: String = r.try_get("frequency")?;
         let chosen = list(&r.try_get::<String, _>("members")?);
         subs.push(Sub {
             id,
@@ -345,7 +355,7 @@ pub async fn load_matcher(app: &App) -> anyhow::Result<(Matcher, std::collection
             agreements: list(&r.try_get::<String, _>("agreements")?),
             sps_objectives: list(&r.try_get::<String, _>("sps_objectives")?),
         });
-        owners.insert(id, (user, audience(user, org, &orgs), freq));
+        owners.insert(id, SubOwner { user, audience: audience(user, org, &orgs), frequency, org });
     }
     Ok((Matcher::new(subs), owners))
 }
@@ -357,7 +367,9 @@ fn link_of(symbol: &str) -> String {
     )
 }
 
-/// Job `tbt_match`: matches notifications not yet matched against every subscription.
+/// Job `tbt_match`: matches notifications not yet matched against every subscription. A
+/// notice to an organisation's users names its products whose HS code the notification's
+/// concern, in each user's language.
 pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Result<()> {
     let (matcher, owners) = load_matcher(&app).await?;
     loop {
@@ -370,9 +382,8 @@ pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
         if rows.is_empty() {
             return Ok(());
         }
-        let now = crate::util::now();
-        let mut tx = app.db.begin().await?;
         let mut ids = Vec::new();
+        let mut hits = Vec::new();
         for r in &rows {
             let id: i64 = r.try_get("id")?;
             ids.push(id);
@@ -405,26 +416,48 @@ pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
             if found.is_empty() {
                 continue;
             }
-            let symbol: String = r.try_get("symbol")?;
             let emergency = r.try_get::<i64, _>("emergency")? != 0;
-            let dl = r.try_get::<Option<String>, _>("comment_deadline")?.unwrap_or_else(|| "—".into());
-            let dd = r.try_get::<Option<String>, _>("domestic_deadline")?.unwrap_or_else(|| "—".into());
             // An emergency measure applies at once: the alert says so before the title.
-            let t = if emergency { format!("[EMERGENCY 紧急] {}", crate::util::shorten(&title, 120)) } else { crate::util::shorten(&title, 120) };
-            let link = link_of(&symbol);
+            let title = if emergency { format!("[EMERGENCY 紧急] {}", crate::util::shorten(&title, 120)) } else { crate::util::shorten(&title, 120) };
+            hits.push(Hit {
+                id,
+                symbol: r.try_get("symbol")?,
+                hs,
+                title,
+                deadline: r.try_get::<Option<String>, _>("comment_deadline")?.unwrap_or_else(|| "—".into()),
+                domestic: r.try_get::<Option<String>, _>("domestic_deadline")?.unwrap_or_else(|| "—".into()),
+                found,
+            });
+        }
+        // The organisations' products are read before the batch's transaction opens.
+        let products = org_products(&app, &hits, &owners).await?;
+        let now = crate::util::now();
+        let mut tx = app.db.begin().await?;
+        for h in &hits {
+            let link = link_of(&h.symbol);
+            // Whose products a user's notice names: the organisation whose subscription
+            // reaches them (a user's own subscription names none).
+            let mut org_of: std::collections::HashMap<i64, i64> = Default::default();
+            for o in h.found.iter().filter_map(|(sub, _)| owners.get(sub)).filter(|o| o.frequency == "immediate") {
+                if let Some(org) = o.org {
+                    for u in &o.audience {
+                        org_of.entry(*u).or_insert(org);
+                    }
+                }
+            }
             let mut told = std::collections::HashSet::new();
-            for (sub, reason) in found {
-                let Some((user, audience, freq)) = owners.get(&sub) else { continue };
-                let immediate = freq == "immediate";
+            for (sub, reason) in &h.found {
+                let Some(owner) = owners.get(sub) else { continue };
+                let immediate = owner.frequency == "immediate";
                 let inserted = sqlx::query(
                     "INSERT INTO tbt_matches (subscription_id, notification_id, user_id, reason, frequency, created_at, notified_at) \
                      VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (subscription_id, notification_id) DO NOTHING",
                 )
-                .bind(sub)
-                .bind(id)
-                .bind(*user)
-                .bind(&reason)
-                .bind(freq)
+                .bind(*sub)
+                .bind(h.id)
+                .bind(owner.user)
+                .bind(reason)
+                .bind(&owner.frequency)
                 .bind(now)
                 .bind(if immediate { Some(now) } else { None })
                 .execute(&mut *tx)
@@ -434,21 +467,23 @@ pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
                 if inserted == 0 || !immediate {
                     continue;
                 }
-                for to in audience {
+                for to in &owner.audience {
                     if !told.insert(*to) {
                         continue;
                     }
-                    notify::send(
+                    let org = org_of.get(to).copied();
+                    notify::send_localized(
                         &mut tx,
                         &app,
                         *to,
                         Notice {
                             kind: "tbt_match",
                             key: "tbt.notice_match",
-                            args: &[("symbol", &symbol), ("title", &t), ("reason", &reason), ("deadline", &dl), ("domestic", &dd)],
+                            args: &[("symbol", &h.symbol), ("title", &h.title), ("reason", reason), ("deadline", &h.deadline), ("domestic", &h.domestic)],
                             link: &link,
                             mail: true,
                         },
+                        &|lang| vec![("products", products_text(&products, org, &h.hs, lang))],
                     )
                     .await?;
                 }

@@ -2,6 +2,7 @@
 //! concerns, enterprise profiles, subscriptions and alerts, the comment workflow (通报评议)
 //! and statistics.
 
+pub mod alert_products;
 pub mod alerts;
 pub mod bench;
 pub mod codes;

@@ -62,8 +62,9 @@ pub struct Hooks {
     pub indicators: &'static [IndicatorSource],
     /// An organisation's own records touching some keys, for another room's page: the
     /// registry answers with the organisation's products citing watched standards, or whose
-    /// HS code falls under a notification's ([`org_records`] asks every room).
-    pub org_records: Option<for<'a> fn(&'a App, &'a Ctx, i64, &'a OrgKeys) -> Fut<'a, Vec<OrgRecord>>>,
+    /// HS code falls under a notification's ([`org_records`] asks every room), written in
+    /// the language given (a page's reader, or a notice's recipient for a job).
+    pub org_records: Option<for<'a> fn(&'a App, Lang, i64, &'a OrgKeys) -> Fut<'a, Vec<OrgRecord>>>,
 }
 
 /// What a page asks an organisation's records about ([`Hooks::org_records`]).
@@ -90,6 +91,11 @@ pub struct OrgRecord {
 /// The records of organisation `org` touching `keys`, from every room that answers, by key
 /// (each key's lines in the rooms' order).
 pub async fn org_records(app: &App, ctx: &Ctx, org: i64, keys: &OrgKeys) -> AppResult<std::collections::BTreeMap<String, Vec<OrgRecord>>> {
+    org_records_in(app, ctx.lang, org, keys).await
+}
+
+/// As [`org_records`], written in `lang` (for a job telling a user who has no page open).
+pub async fn org_records_in(app: &App, lang: Lang, org: i64, keys: &OrgKeys) -> AppResult<std::collections::BTreeMap<String, Vec<OrgRecord>>> {
     let mut out: std::collections::BTreeMap<String, Vec<OrgRecord>> = std::collections::BTreeMap::new();
     let empty = match keys {
         OrgKeys::Standards(k) | OrgKeys::Hs(k) => k.is_empty(),
@@ -99,7 +105,7 @@ pub async fn org_records(app: &App, ctx: &Ctx, org: i64, keys: &OrgKeys) -> AppR
     }
     for d in app.domains.iter() {
         if let Some(hook) = d.hooks.org_records {
-            for r in hook(app, ctx, org, keys).await? {
+            for r in hook(app, lang, org, keys).await? {
                 out.entry(r.key.clone()).or_default().push(r);
             }
         }

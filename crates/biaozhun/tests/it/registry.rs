@@ -341,3 +341,24 @@ scenario!(registry_staff_upload_a_product_list_and_read_its_problems_on_the_job_
     assert!(text.contains("商品条码“6901234567893”有误") && text.contains("HS 编码“9999”不在 HS 2022 目录中"), "{text}");
     assert_eq!(t.count("SELECT COUNT(*) FROM registry_products").await, 2);
 });
+
+scenario!(registry_api_list_is_in_the_openapi_document, |t: TestApp| async move {
+    // The API list, with the answers it names, is in the OpenAPI document.
+    let doc = t.client().get("/api/v1/openapi.json").await.json();
+    let p = &doc["paths"];
+    for code in ["200", "404", "422"] {
+        assert!(p["/api/v1/organisations/{credit_code}"]["get"]["responses"][code].is_object(), "organisation {code}");
+    }
+    for code in ["201", "403", "422"] {
+        assert!(p["/api/v1/products"]["post"]["responses"][code].is_object(), "POST products {code}");
+    }
+    let params: Vec<&str> = p["/api/v1/products"]["get"]["parameters"].as_array().expect("product filters").iter().filter_map(|x| x["name"].as_str()).collect();
+    assert!(["gtin", "standard", "organisation"].iter().all(|n| params.contains(n)), "{params:?}");
+    let dparams: Vec<&str> = p["/api/v1/declarations"]["get"]["parameters"].as_array().expect("declaration filters").iter().filter_map(|x| x["name"].as_str()).collect();
+    assert!(dparams.contains(&"standard"), "{dparams:?}");
+    let cited = &doc["components"]["schemas"];
+    let out = cited.as_object().unwrap().iter().find(|(k, _)| k.contains("CitedOut")).map(|(_, v)| v.clone()).expect("CitedOut schema");
+    for f in ["number", "status", "current"] {
+        assert!(out["properties"][f].is_object(), "cited standard carries {f}");
+    }
+});

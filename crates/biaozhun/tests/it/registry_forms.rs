@@ -58,6 +58,12 @@ scenario!(registry_watchlist_and_tbt_alerts_show_the_organisations_products, |t:
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     crate::tbt::upload(&t, &desk, "eping.csv", crate::tbt::eping_csv().into_bytes()).await;
     t.run_jobs().await;
+    // The alert's mail names the organisation's product the notification concerns (through
+    // the same hook), not its fan nor the other organisation's kettle.
+    let (_, body, link) = t.last_mail("wl_a@example.com").await;
+    assert!(body.contains("本单位相关产品（按 HS 编码）：") && body.contains("电热水壶 K-17（HS 851679"), "{body}");
+    assert!(!body.contains("换气扇") && !body.contains("乙牌电水壶"), "{body}");
+    assert_eq!(link.as_deref(), Some("/tbt/notifications/G%2FTBT%2FN%2FTPKM%2F555"));
     let profile = text(&a.admin.get("/tbt/profile").await.text);
     assert!(profile.contains("G/TBT/N/TPKM/555") && !profile.contains("G/TBT/N/VNM/300"), "{profile}");
     assert!(profile.contains("本单位相关产品（按 HS 编码）") && profile.contains(&format!("href=\"/registry/products/{kettle}\"")), "{profile}");
@@ -114,6 +120,10 @@ scenario!(registry_organisation_details_are_checked_against_gbt4754_and_gbt2260,
     let other = t.org_with_admin("od_other", "广州乙电器有限公司", USCC_B).await;
     let staff = t.staff("od_staff").await;
     let path = format!("/api/v1/orgs/{}/details", a.id);
+    // The membership application offers the divisions too, grouped under their section.
+    let form = colleague.get("/membership?kind=organisation").await.text;
+    let group = form.find("<optgroup label=\"C 制造业\">").expect(&form);
+    assert!(form[group..].find("<option value=\"38\">38 ").is_some_and(|d| d < form[group..].find("</optgroup>").unwrap()), "{form}");
     let good = json!({"district_code": "440106", "industry": "38", "address": "天河路 1 号"});
     // Who: anonymous must log in; another organisation does not see it; a plain user of it may not.
     assert!(denied_anon(&t.client().api(Method::PUT, &path, Some(good.clone())).await));
