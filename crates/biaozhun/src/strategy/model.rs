@@ -136,7 +136,9 @@ impl Outline {
         } else {
             toml::from_str(text).map_err(|e| {
                 let at = e.span().map(|s| format!("line {}", text[..s.start.min(text.len())].lines().count().max(1))).unwrap_or_else(|| "file".into());
-                err(at, e.message().to_string())
+                // Some TOML errors carry their words only in the whole text, not in message().
+                let message = if e.message().trim().is_empty() { e.to_string().lines().last().unwrap_or_default().trim().to_string() } else { e.message().to_string() };
+                err(at, if message.is_empty() { "not a TOML outline".to_string() } else { message })
             })?
         };
         o.check()?;
