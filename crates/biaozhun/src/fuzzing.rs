@@ -95,6 +95,24 @@ pub fn people_import(data: &[u8]) -> Option<(usize, usize)> {
     Some((p.people.len(), p.problems.len()))
 }
 
+/// The registry's product import (`registry::import::parse`): a kept GTIN passes its check
+/// digit; the GTIN and credit-code parsers answer for every kept cell and for the whole input.
+pub fn products_import(data: &[u8]) -> Option<(usize, usize)> {
+    if let Ok(s) = std::str::from_utf8(data) {
+        let _ = stdnum::uscc::validate(s);
+        let _ = stdnum::gtin::validate(s);
+    }
+    let p = crate::registry::import::parse(data, &ImportLimits::default()).ok()?;
+    check_problems(&p.problems);
+    check_lines(p.lines.iter().map(|l| l.line));
+    for l in &p.lines {
+        assert!(l.values.gtin.is_empty() || stdnum::gtin::is_valid(&l.values.gtin), "a kept GTIN is valid: {:?}", l.values.gtin);
+        let _ = stdnum::uscc::validate(&l.values.name);
+        let _ = stdnum::uscc::validate(&l.values.model);
+    }
+    Some((p.lines.len(), p.problems.len()))
+}
+
 /// The strategy outline (`strategy::model::Outline::parse`, as `biaozhun import outline`
 /// reads a file: bytes that are not UTF-8 are refused before parsing, as there): an
 /// accepted outline has no `*` left among its districts and reads back the same from the
@@ -250,6 +268,20 @@ mod tests {
         // No name, bad address, bad credit code, a name of 101 characters.
         assert_eq!(got["bad_cells.csv"], Some((0, 4)));
         assert_eq!(got["bad_cells.xlsx"], got["bad_cells.csv"]);
+        assert_eq!(got["truncated.xlsx"], None);
+    }
+
+    #[test]
+    fn products_import_seeds_keep_the_property() {
+        let got = run("products_import", products_import);
+        for valid in ["valid.xlsx", "valid_gbk.csv", "codes.csv"] {
+            assert_eq!(got[valid], Some((1, 0)), "{valid}");
+        }
+        assert_eq!(got["en.tsv"], Some((2, 0)));
+        assert_eq!(got["zh.csv"], Some((1, 1)), "the second GTIN's check digit is wrong");
+        assert_eq!(got["wrong_header.csv"], Some((0, 1)));
+        // No name, a GTIN with a wrong check digit, an HS code that is no code.
+        assert_eq!(got["bad_cells.csv"], Some((0, 3)));
         assert_eq!(got["truncated.xlsx"], None);
     }
 
