@@ -12,6 +12,7 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod experts;
+pub mod fuzzing;
 pub mod imports;
 pub mod indexer;
 pub mod jobs;

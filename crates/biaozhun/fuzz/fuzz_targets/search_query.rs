@@ -20,6 +20,7 @@ fn index() -> &'static search::Index {
                 facets: vec![("kind".into(), "national_recommended".into()), ("ics".into(), "03.120.10".into())],
                 date: Some(1_483_228_800),
                 payload: String::new(),
+                ..Default::default()
             },
             search::Doc {
                 key: "tbt:1".into(),
@@ -30,6 +31,7 @@ fn index() -> &'static search::Index {
                 facets: vec![("hs".into(), "841451".into()), ("member".into(), "CHN".into())],
                 date: None,
                 payload: String::new(),
+                ..Default::default()
             },
         ];
         ix.upsert(&docs).expect("upsert");
@@ -63,6 +65,7 @@ fuzz_target!(init: { index(); }, |s: &str| {
             offset: n % 7,
             limit: 1 + n % 30,
             facet_fields: facet_fields.clone(),
+            ..Default::default()
         };
         if let Ok(res) = index().search(&q) {
             assert!(res.hits.len() <= q.limit);

@@ -136,7 +136,9 @@ impl Outline {
         } else {
             toml::from_str(text).map_err(|e| {
                 let at = e.span().map(|s| format!("line {}", text[..s.start.min(text.len())].lines().count().max(1))).unwrap_or_else(|| "file".into());
-                err(at, e.message().to_string())
+                // A file that ends after `key =` gets an error without words from the TOML reader.
+                let message = e.message().trim();
+                err(at, if message.is_empty() { "not valid TOML here (a value is missing)" } else { message })
             })?
         };
         o.check()?;
@@ -343,6 +345,10 @@ mod tests {
         assert_eq!(Outline::parse(&bad, &districts()).unwrap_err().at, "indicators[1].deadline");
         let e = Outline::parse("key = 3", &districts()).unwrap_err();
         assert!(e.at.starts_with("line"), "{e}");
+        // Found by the fuzz seeds' damaged copies: a file cut after `=` still says what is wrong.
+        let e = Outline::parse("key = \"x\"\ntitle =", &districts()).unwrap_err();
+        assert_eq!(e.at, "line 2", "{e}");
+        assert!(e.message.contains("missing"), "{e}");
     }
 
     #[test]

@@ -1,0 +1,9 @@
+//! Experts pool import (experts::import::parse): any bytes (CSV/TSV, XLSX, gzip; UTF-8, UTF-16, GBK).
+//! The property is `biaozhun::fuzzing::experts_import` (no panic; problems with 1-based lines and a
+//! message; kept rows fit to store), also run on stable over the seeds by its unit test.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = biaozhun::fuzzing::experts_import(data);
+});
