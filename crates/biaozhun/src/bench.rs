@@ -202,6 +202,39 @@ pub struct Site {
     pub listener: tokio::net::TcpListener,
 }
 
+/// A `biaozhun serve` of this binary in a child process on a fresh data directory and a free
+/// local port, rate limits off, once its health check answers: for the suites that measure a
+/// server as an operator runs it (the bench writes into its database beside it).
+pub struct ChildServer {
+    /// Killed when dropped.
+    pub child: tokio::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    pub dir: std::path::PathBuf,
+}
+
+pub async fn child_server(name: &str) -> anyhow::Result<ChildServer> {
+    let dir = std::env::temp_dir().join(format!("biaozhun-bench-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let child = tokio::process::Command::new(std::env::current_exe()?)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data"])
+        .arg(&dir)
+        .env("BIAOZHUN_LOG", "warn")
+        .env("BIAOZHUN_RATE_LIMIT__ENABLED", "false")
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let ready = Instant::now();
+    while !http.get(format!("{base}/healthz")).send().await.map(|r| r.status().is_success()).unwrap_or(false) {
+        anyhow::ensure!(ready.elapsed() < Duration::from_secs(30), "server did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(ChildServer { child, base, dir })
+}
+
 pub async fn site(name: &str) -> anyhow::Result<Site> {
     let dir = std::env::temp_dir().join(format!("biaozhun-bench-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;

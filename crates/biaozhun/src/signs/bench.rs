@@ -6,29 +6,13 @@
 //! in this process is the baseline. `BIAOZHUN_BENCH_SIGNS` sets another number of signs
 //! (inspections stay 2.5 times as many).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub async fn bench(seconds: u64, clients: usize) -> anyhow::Result<()> {
     let signs: i64 = std::env::var("BIAOZHUN_BENCH_SIGNS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
     let inspections = signs * 5 / 2;
-    let dir = std::env::temp_dir().join(format!("biaozhun-bench-signs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut child = tokio::process::Command::new(std::env::current_exe()?)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data"])
-        .arg(&dir)
-        .env("BIAOZHUN_LOG", "warn")
-        .env("BIAOZHUN_RATE_LIMIT__ENABLED", "false")
-        .stdout(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()?;
-    let base = format!("http://127.0.0.1:{port}");
+    let crate::bench::ChildServer { mut child, base, dir } = crate::bench::child_server("signs").await?;
     let http = reqwest::Client::new();
-    let ready = Instant::now();
-    while !http.get(format!("{base}/healthz")).send().await.map(|r| r.status().is_success()).unwrap_or(false) {
-        anyhow::ensure!(ready.elapsed() < Duration::from_secs(30), "server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 
     let filled = Instant::now();
     let db = crate::db::Db::connect(&format!("sqlite://{}/biaozhun.db", dir.display()), 2).await?;

@@ -5,29 +5,11 @@
 //! The baseline is a bare axum handler in this process hit by the same load generator, so
 //! the figure reads as a share of what this machine can serve at all.
 
-use std::time::{Duration, Instant};
 
 const CERTIFICATES: i64 = 2000;
 
 pub async fn bench(seconds: u64, clients: usize) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("biaozhun-bench-training-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut child = tokio::process::Command::new(std::env::current_exe()?)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data"])
-        .arg(&dir)
-        .env("BIAOZHUN_LOG", "warn")
-        .env("BIAOZHUN_RATE_LIMIT__ENABLED", "false")
-        .stdout(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()?;
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    let ready = Instant::now();
-    while !http.get(format!("{base}/healthz")).send().await.map(|r| r.status().is_success()).unwrap_or(false) {
-        anyhow::ensure!(ready.elapsed() < Duration::from_secs(30), "server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let crate::bench::ChildServer { mut child, base, dir } = crate::bench::child_server("training").await?;
 
     // Certificates written straight into the server's database, as issuing would leave them.
     let db = crate::db::Db::connect(&format!("sqlite://{}/biaozhun.db", dir.display()), 2).await?;
