@@ -41,9 +41,13 @@ pub struct Indexer {
     left_to_server: bool,
     /// This server's own copy (the shared index was taken), removed when it stops.
     private_copy: Option<std::path::PathBuf>,
-    /// One rebuild or catch-up at a time per server, so a rebuild's clearing of a domain
-    /// never interleaves with a catch-up's additions.
-    busy: tokio::sync::Mutex<()>,
+    /// One rebuild, catch-up or handing-in of built documents at a time per server, so a
+    /// rebuild's clearing of a domain never interleaves with a catch-up's additions, and
+    /// documents built by a writer reach the index before a later edit read from the log.
+    busy: Arc<tokio::sync::Mutex<()>>,
+    /// Log entries whose documents this process's writer built and handed in itself
+    /// ([`commit_built`]): the follower skips them.
+    built: std::sync::Mutex<std::collections::HashSet<i64>>,
     applied: AtomicI64,
     /// Changes up to this id are in the writer but not yet committed (see [`stage`]).
     staged: AtomicI64,
@@ -62,19 +66,57 @@ pub fn id_of(domain: &str, key: &str) -> Option<i64> {
     key.strip_prefix(domain)?.strip_prefix(':')?.parse().ok()
 }
 
-/// Records that these records of `domain` changed (call inside the edit's transaction).
-pub async fn changed(tx: &mut Tx, domain: &str, ids: &[i64]) -> Result<(), sqlx::Error> {
+/// Records that these records of `domain` changed (call inside the edit's transaction);
+/// returns the log entries' ids.
+pub async fn changed(tx: &mut Tx, domain: &str, ids: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
     let now = crate::util::now();
     let kind = crate::db::DbKind::of(tx);
+    let mut logged = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let sql = format!("INSERT INTO search_changes (domain, entity_id, at) VALUES {}", kind.rows(chunk.len(), 3));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let sql = format!("INSERT INTO search_changes (domain, entity_id, at) VALUES {} RETURNING id", kind.rows(chunk.len(), 3));
+        let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
         for id in chunk {
             q = q.bind(domain).bind(*id).bind(now);
         }
-        q.execute(&mut **tx).await?;
+        logged.extend(q.fetch_all(&mut **tx).await?);
     }
-    Ok(())
+    Ok(logged)
+}
+
+/// Documents a writer built from the records it holds, in the transaction that logged
+/// their changes (an import has them in memory): this process's index takes them without
+/// reading them back, and its follower skips their log entries. Other servers read them
+/// from the log as for any edit.
+pub struct Built {
+    /// The log entries of the transaction ([`changed`]).
+    pub logged: Vec<i64>,
+    /// Writes the documents (run on the indexing thread, after the commit).
+    pub docs: Box<dyn FnOnce() -> Vec<search::Doc> + Send>,
+}
+
+/// The indexing of a [`Built`] batch, on a blocking thread; await it before relying on the
+/// documents being in the writer (the next [`commit_built`] waits for it anyway).
+pub type Handing = tokio::task::JoinHandle<anyhow::Result<()>>;
+
+/// Commits `tx` and hands its built documents to this process's index (not committed:
+/// the follower or [`follow_once`] commits). Nothing else reaches the index between the
+/// commit and the hand-in, so a later edit, read from the log, is never overwritten by
+/// these documents.
+pub async fn commit_built(app: &App, tx: Tx, built: Built) -> anyhow::Result<Option<Handing>> {
+    let ix = &app.indexer;
+    if ix.left_to_server {
+        tx.commit().await?;
+        return Ok(None);
+    }
+    let guard = ix.busy.clone().lock_owned().await;
+    tx.commit().await?;
+    ix.built.lock().unwrap_or_else(|p| p.into_inner()).extend(built.logged);
+    let index = ix.index.clone();
+    Ok(Some(tokio::task::spawn_blocking(move || {
+        let _busy = guard;
+        index.upsert(&(built.docs)())?;
+        Ok(())
+    })))
 }
 
 impl Indexer {
@@ -90,7 +132,7 @@ impl Indexer {
             Err(e) if opener == Opener::Command && e.is_busy() => {
                 tracing::debug!("search index in {} is held by a server ({e}); leaving the indexing to it", shared.display());
                 let index = search::Index::in_memory()?;
-                return Ok(Indexer { index, left_to_server: true, private_copy: None, busy: Default::default(), applied: AtomicI64::new(-1), staged: AtomicI64::new(-1), kick: Notify::new(), state_file: None });
+                return Ok(Indexer { index, left_to_server: true, private_copy: None, busy: Default::default(), built: Default::default(), applied: AtomicI64::new(-1), staged: AtomicI64::new(-1), kick: Notify::new(), state_file: None });
             }
             Err(e) => {
                 let own = data_dir.join(format!("{COPY_PREFIX}{}-{}", std::process::id(), crate::util::random_token(4)));
@@ -101,7 +143,7 @@ impl Indexer {
         };
         let state_file = dir.map(|d| d.join("applied_change_id"));
         let applied = state_file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()).and_then(|s| s.trim().parse().ok()).unwrap_or(-1);
-        Ok(Indexer { index, left_to_server: false, private_copy, busy: Default::default(), applied: AtomicI64::new(applied), staged: AtomicI64::new(applied), kick: Notify::new(), state_file })
+        Ok(Indexer { index, left_to_server: false, private_copy, busy: Default::default(), built: Default::default(), applied: AtomicI64::new(applied), staged: AtomicI64::new(applied), kick: Notify::new(), state_file })
     }
 
     /// True for a command that found a server holding the index: its changes reach the
@@ -257,6 +299,14 @@ async fn stage(app: &App) -> anyhow::Result<usize> {
                 .fetch_all(&app.db.pool)
                 .await?;
         let Some(last) = rows.last().map(|r| r.0) else { break };
+        // Entries whose documents were handed in built are done; those at or below `last`
+        // are forgotten (a writer that logs out of order leaves none behind).
+        let rows: Vec<(i64, String, i64)> = {
+            let mut built = ix.built.lock().unwrap_or_else(|p| p.into_inner());
+            let rows = if built.is_empty() { rows } else { rows.into_iter().filter(|r| !built.contains(&r.0)).collect() };
+            built.retain(|id| *id > last);
+            rows
+        };
         for source in app.index_sources.iter() {
             let mut ids: Vec<i64> = rows.iter().filter(|r| r.1 == source.domain).map(|r| r.2).collect();
             ids.sort_unstable();
@@ -283,27 +333,13 @@ pub async fn follow_once(app: &App) -> anyhow::Result<usize> {
     Ok(total)
 }
 
-/// Stages changes as they are logged until `done` is set, then returns: a command-line
-/// import builds the index while it stores, and commits once at the end ([`follow_once`]).
-pub async fn stage_until(app: &App, done: &std::sync::atomic::AtomicBool) -> anyhow::Result<()> {
-    loop {
-        let finished = done.load(Ordering::SeqCst);
-        {
-            let _busy = app.indexer.busy.lock().await;
-            stage(app).await?;
-        }
-        if finished {
-            return Ok(());
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
 /// How often the follower looks at the change log when nothing kicks it.
 pub const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The follower of `serve`.
 pub fn spawn_follower(app: App) {
+    // The Chinese dictionary, loaded before the first Chinese query rather than during it.
+    tokio::task::spawn_blocking(search::warm_up);
     tokio::spawn(async move {
         if let Err(e) = ensure_built(&app).await {
             tracing::error!("building the search index: {e:#}");

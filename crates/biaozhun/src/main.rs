@@ -83,7 +83,11 @@ enum Cmd {
 enum ImportCmd {
     /// Standards: CSV, XLSX or JSONL (plain or .gz), Chinese or English column names,
     /// and the relaton ISO/IEC catalogues.
-    Standards { file: PathBuf },
+    /// Several files (the ISO and the IEC catalogues) are stored as one import.
+    Standards {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// WTO TBT and SPS notifications: the ePing export (CSV or XLSX) or JSONL.
     Tbt { file: PathBuf },
     /// People (trainees, organisations' staff): CSV or XLSX of name, e-mail and organisation
@@ -295,17 +299,20 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Import { what } => {
             let app = App::init_command(cfg).await?.app;
             let (action, summary, file) = match what {
-                ImportCmd::Standards { file } => ("standards.import", biaozhun::standards::import::run_cli(&app, &file).await?, file),
-                ImportCmd::Tbt { file } => ("tbt.import", biaozhun::tbt::import::run_cli(&app, &file).await?, file),
-                ImportCmd::People { file } => ("people.import", biaozhun::training::people_import::run_cli(&app, &file).await?, file),
-                ImportCmd::Experts { file } => ("experts.import", biaozhun::experts::import::run_cli(&app, &file).await?, file),
-                ImportCmd::TradeConcerns { file } => ("tbt.trade_concerns_import", biaozhun::tbt::stc::run_cli(&app, &file).await?, file),
-                ImportCmd::Committees { file } => ("committees.import", biaozhun::committees::import::run_cli(&app, &file).await?, file),
-                ImportCmd::Outline { file } => ("strategy.import", biaozhun::strategy::store::run_cli(&app, &file).await?, file),
-                ImportCmd::Products { file, org } => ("products.import", biaozhun::registry::import::run_cli(&app, &file, &org).await?, file),
-                ImportCmd::Signs { file } => ("signs.import", biaozhun::signs::import::run_cli(&app, &file).await?, file),
+                ImportCmd::Standards { files } => {
+                    let summary = biaozhun::standards::import::run_cli(&app, &files).await?;
+                    ("standards.import", summary, files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(" "))
+                }
+                ImportCmd::Tbt { file } => ("tbt.import", biaozhun::tbt::import::run_cli(&app, &file).await?, file.display().to_string()),
+                ImportCmd::People { file } => ("people.import", biaozhun::training::people_import::run_cli(&app, &file).await?, file.display().to_string()),
+                ImportCmd::Experts { file } => ("experts.import", biaozhun::experts::import::run_cli(&app, &file).await?, file.display().to_string()),
+                ImportCmd::TradeConcerns { file } => ("tbt.trade_concerns_import", biaozhun::tbt::stc::run_cli(&app, &file).await?, file.display().to_string()),
+                ImportCmd::Committees { file } => ("committees.import", biaozhun::committees::import::run_cli(&app, &file).await?, file.display().to_string()),
+                ImportCmd::Outline { file } => ("strategy.import", biaozhun::strategy::store::run_cli(&app, &file).await?, file.display().to_string()),
+                ImportCmd::Products { file, org } => ("products.import", biaozhun::registry::import::run_cli(&app, &file, &org).await?, file.display().to_string()),
+                ImportCmd::Signs { file } => ("signs.import", biaozhun::signs::import::run_cli(&app, &file).await?, file.display().to_string()),
             };
-            biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{}", file.display()), summary).await?;
+            biaozhun::auth::audit::log_command_line(&app.db.pool, action, format!("file:{file}"), summary).await?;
             if app.indexer.left_to_server() {
                 println!("A server is running on this data directory: it takes these records into its search index from the change log.");
             }

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer,
     StopWordFilter, TextAnalyzer, Token, TokenStream, Tokenizer, WhitespaceTokenizer,
 };
 use tantivy_jieba::JiebaTokenizer;
@@ -19,23 +19,19 @@ pub(crate) const TOK_EN: &str = "bz_en";
 pub(crate) const TOK_WS: &str = "bz_ws";
 pub(crate) const TOK_RAW: &str = "bz_raw";
 
-/// The jieba dictionary lives in a process-wide static inside `tantivy-jieba`;
-/// this forces it to load once (first use) and keeps one configured
-/// tokenizer that every index clones.
-static ZH: LazyLock<ZhTokenizer> = LazyLock::new(|| {
-    let mut t = ZhTokenizer {
-        inner: JiebaTokenizer::with_ordinal_position_mode(true),
-    };
-    // Force dictionary load now rather than during the first indexing call.
-    let mut s = t.token_stream("标准化");
-    while s.advance() {}
-    t
+/// The jieba dictionary lives in a process-wide static inside `tantivy-jieba`, loaded on
+/// the first Chinese text: a process that indexes only English titles (an import of the
+/// ISO catalogue) never loads it. A server loads it at start ([`warm_up`]).
+static ZH: LazyLock<ZhTokenizer> = LazyLock::new(|| ZhTokenizer {
+    inner: JiebaTokenizer::with_ordinal_position_mode(true),
 });
 
-/// Loads the jieba dictionary now (it is otherwise loaded on first use).
+/// Loads the jieba dictionary now (it is otherwise loaded on the first Chinese text).
 /// Cheap after the first call.
 pub fn warm_up() {
-    LazyLock::force(&ZH);
+    let mut t = ZH.clone();
+    let mut s = t.token_stream("标准化");
+    while s.advance() {}
 }
 
 /// Jieba (search mode, ordinal positions) with tokens that contain no letter
@@ -113,9 +109,8 @@ pub(crate) fn en_analyzer() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(crate::spelling::Spelling)
         .filter(stop)
-        .filter(Stemmer::new(Language::English))
+        .filter(crate::spelling::SpellStem)
         .build()
 }
 
@@ -218,12 +213,37 @@ pub fn compact(s: &str) -> String {
     code_tokens(s).concat()
 }
 
-/// Removes a trailing edition year (`-2016`, `:2015`, `—2008`) if present.
-fn strip_year(s: &str) -> Option<&str> {
-    let t = s.trim_end();
-    let chars: Vec<(usize, char)> = t.char_indices().collect();
+/// Windows of up to this many chunks give exact-match terms.
+const MAX_WINDOW: usize = 4;
+
+/// The whitespace-separated chunks of a code (at most 64), each as its compact form and,
+/// when it ends with an edition year, the compact form without it.
+struct Chunk {
+    compact: String,
+    /// Characters in the chunk.
+    chars: usize,
+    /// The compact form with a trailing year cut (`9001:2015` → `9001`).
+    without_year: Option<String>,
+}
+
+fn chunks(code: &str) -> Vec<Chunk> {
+    let norm = normalize_width(code);
+    norm.split_whitespace()
+        .take(64)
+        .map(|c| {
+            let chars = c.chars().count();
+            let without_year = year_cut(c).map(compact);
+            Chunk { compact: compact(c), chars, without_year }
+        })
+        .collect()
+}
+
+/// The text before a trailing edition year (`-2016`, `:2015`, `—2008`; a year is 19xx or
+/// 20xx), for a chunk that ends with one.
+fn year_cut(s: &str) -> Option<&str> {
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
     let n = chars.len();
-    if n < 6 {
+    if n < 5 {
         return None;
     }
     let digits = &chars[n - 4..];
@@ -234,65 +254,59 @@ fn strip_year(s: &str) -> Option<&str> {
     if !matches!(sep, '-' | ':' | '—' | '–' | '－' | '：') {
         return None;
     }
-    // A year is 19xx or 20xx.
     let year: String = digits.iter().map(|(_, c)| *c).collect();
-    if !(year.starts_with("19") || year.starts_with("20")) {
-        return None;
-    }
-    Some(&t[..sep_idx])
-}
-
-const MAX_WINDOW: usize = 4;
-
-/// Whitespace-chunk windows of a code string (1..=MAX_WINDOW chunks).
-fn windows(code: &str, max: usize) -> Vec<String> {
-    let norm = normalize_width(code);
-    let chunks: Vec<&str> = norm.split_whitespace().take(64).collect();
-    let mut out = Vec::new();
-    for i in 0..chunks.len() {
-        for j in i + 1..=(i + max).min(chunks.len()) {
-            out.push(chunks[i..j].join(" "));
-        }
-    }
-    out
+    (year.starts_with("19") || year.starts_with("20")).then(|| &s[..sep_idx])
 }
 
 /// Exact-match terms for a code string: the compact form of every window of
 /// whitespace-separated chunks, with and without a trailing edition year.
 pub(crate) fn exact_terms(code: &str) -> Vec<String> {
-    let mut set = HashSet::new();
-    let mut out = Vec::new();
-    for w in windows(code, MAX_WINDOW) {
-        let mut push = |s: String| {
-            if !s.is_empty() && set.insert(s.clone()) {
-                out.push(s);
+    let chunks = chunks(code);
+    let mut out: Vec<String> = Vec::new();
+    for i in 0..chunks.len() {
+        let mut head = String::new();
+        let mut chars = 0;
+        for (j, c) in chunks.iter().enumerate().skip(i).take(MAX_WINDOW) {
+            // The window's text is its chunks joined by single spaces.
+            chars += c.chars + usize::from(j > i);
+            // A window of six characters or more ending with a year also counts without it.
+            if let Some(cut) = &c.without_year
+                && chars >= 6
+            {
+                out.push(format!("{head}{cut}"));
             }
-        };
-        push(compact(&w));
-        if let Some(stripped) = strip_year(&w) {
-            push(compact(stripped));
+            head.push_str(&c.compact);
+            out.push(head.clone());
         }
     }
+    out.retain(|t| !t.is_empty());
+    out.sort_unstable();
+    out.dedup();
     out
 }
 
 /// Character 2- and 3-grams of the compact form of every window of one or two
 /// chunks. Substring search on codes matches all query trigrams against these.
 pub(crate) fn code_grams(code: &str) -> Vec<String> {
-    let mut set = HashSet::new();
-    let mut out = Vec::new();
-    for w in windows(code, 2) {
-        let chars: Vec<char> = compact(&w).chars().collect();
+    let chunks = chunks(code);
+    // A chunk's grams are among those of the pair it belongs to, when it has a neighbour.
+    let windows: Vec<String> = match chunks.len() {
+        0 => return Vec::new(),
+        1 => vec![chunks[0].compact.clone()],
+        _ => chunks.windows(2).map(|w| format!("{}{}", w[0].compact, w[1].compact)).collect(),
+    };
+    let mut grams: Vec<&str> = Vec::new();
+    for w in &windows {
+        let ends: Vec<usize> = w.char_indices().map(|(i, _)| i).chain(std::iter::once(w.len())).collect();
         for n in [2usize, 3] {
-            for g in chars.windows(n) {
-                let s: String = g.iter().collect();
-                if set.insert(s.clone()) {
-                    out.push(s);
-                }
+            for k in 0..ends.len().saturating_sub(n) {
+                grams.push(&w[ends[k]..ends[k + n]]);
             }
         }
     }
-    out
+    grams.sort_unstable();
+    grams.dedup();
+    grams.into_iter().map(str::to_string).collect()
 }
 
 /// Grams a query must all match to be a substring of some code (empty: no
@@ -379,6 +393,100 @@ mod tests {
         let g = code_grams("GB/T 19001-2016");
         for q in query_grams("19001") {
             assert!(g.contains(&q), "{q}");
+        }
+    }
+
+    // The first way these terms were computed (each window's text analysed again), kept as
+    // the reference the chunked computation must agree with.
+    /// Removes a trailing edition year (`-2016`, `:2015`, `—2008`) if present.
+    fn strip_year(s: &str) -> Option<&str> {
+        let t = s.trim_end();
+        let chars: Vec<(usize, char)> = t.char_indices().collect();
+        let n = chars.len();
+        if n < 6 {
+            return None;
+        }
+        let digits = &chars[n - 4..];
+        if !digits.iter().all(|(_, c)| c.is_ascii_digit()) {
+            return None;
+        }
+        let (sep_idx, sep) = chars[n - 5];
+        if !matches!(sep, '-' | ':' | '—' | '–' | '－' | '：') {
+            return None;
+        }
+        // A year is 19xx or 20xx.
+        let year: String = digits.iter().map(|(_, c)| *c).collect();
+        if !(year.starts_with("19") || year.starts_with("20")) {
+            return None;
+        }
+        Some(&t[..sep_idx])
+    }
+
+    /// Whitespace-chunk windows of a code string (1..=MAX_WINDOW chunks).
+    fn windows(code: &str, max: usize) -> Vec<String> {
+        let norm = normalize_width(code);
+        let chunks: Vec<&str> = norm.split_whitespace().take(64).collect();
+        let mut out = Vec::new();
+        for i in 0..chunks.len() {
+            for j in i + 1..=(i + max).min(chunks.len()) {
+                out.push(chunks[i..j].join(" "));
+            }
+        }
+        out
+    }
+
+
+    fn exact_reference(code: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for w in windows(code, MAX_WINDOW) {
+            out.push(compact(&w));
+            if let Some(stripped) = strip_year(&w) {
+                out.push(compact(stripped));
+            }
+        }
+        out.retain(|t| !t.is_empty());
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn grams_reference(code: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for w in windows(code, 2) {
+            let chars: Vec<char> = compact(&w).chars().collect();
+            for n in [2usize, 3] {
+                for g in chars.windows(n) {
+                    out.push(g.iter().collect());
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn chunked_terms_agree_with_the_reference() {
+        for code in [
+            "GB/T 19001-2016 GB/T19001-2016",
+            "ISO/IEC 27001:2022 ISO 27001:2022",
+            "ISO 9001:2015",
+            "GB/T 19001 -2016",
+            "ISO 9001 :2015",
+            "X :2015",
+            "ＧＢ／Ｔ　１．１—２０２０",
+            "IEC 62115:2017+AMD1:2025 CSV IEC 62115:2017+AMD1:2025 CSV",
+            "DB4401/T 1—2018 地方 标准 2018",
+            "ISO/IEC DIR 1 ISO SUP:2003",
+            "a b c d e f g h 1999",
+            "",
+            "   ",
+            "2015",
+            "-2015",
+            "Ü—1990 ß:2020",
+        ] {
+            assert_eq!(exact_terms(code), exact_reference(code), "{code}");
+            assert_eq!(code_grams(code), grams_reference(code), "{code}");
         }
     }
 

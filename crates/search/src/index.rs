@@ -14,7 +14,7 @@ use crate::schema::{Fields, Inner, build_schema};
 use crate::{Doc, Results, SearchError};
 
 /// Bump when the schema or the analysis changes in a way that needs a reindex.
-pub(crate) const SCHEMA_VERSION: &str = "biaozhun-search-6";
+pub(crate) const SCHEMA_VERSION: &str = "biaozhun-search-7";
 const VERSION_FILE: &str = "biaozhun-search.version";
 const WRITER_BUDGET: usize = 100_000_000;
 
@@ -91,7 +91,6 @@ impl Index {
     }
 
     fn from_tantivy(index: tantivy::Index, fields: Fields) -> Result<Index, SearchError> {
-        analysis::warm_up();
         register_tokenizers(&index);
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())

@@ -76,8 +76,18 @@ pub async fn by_norms(conn: &mut sqlx::AnyConnection, norms: &[String]) -> Resul
     Ok(out)
 }
 
-/// Writes one batch in one transaction; returns (created, updated, unchanged).
-pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) -> anyhow::Result<(usize, usize, usize)> {
+/// What [`upsert_batch`] did.
+pub struct Upserted {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// This process's index taking the batch's documents in (none when a server indexes).
+    pub indexing: Option<crate::indexer::Handing>,
+}
+
+/// Writes one batch in one transaction, and hands the search documents of what changed,
+/// built from the records in hand, to this process's index.
+pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) -> anyhow::Result<Upserted> {
     let mut tx = app.db.begin().await?;
     let norms: Vec<String> = rows.iter().map(|r| r.record.norm.clone()).collect();
     let existing = by_norms(&mut tx, &norms).await?;
@@ -158,11 +168,13 @@ pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) ->
     // Adopted international standards show who adopts them: re-index those.
     let changed_norms: HashSet<&str> = changed.iter().map(|c| c.0.norm.as_str()).collect();
     let adopted: Vec<String> = rels.iter().filter(|r| r.kind == "adopts" && changed_norms.contains(r.from.as_str())).map(|r| r.to.clone()).collect();
-    let mut adopted_recs: Vec<Record> = Vec::new();
+    let mut adopted_recs: Vec<(i64, Record)> = Vec::new();
     if !adopted.is_empty() {
         for (_, (id, rec)) in by_norms(&mut tx, &adopted).await? {
-            ids.push(id);
-            adopted_recs.push(rec);
+            if !id_of.contains_key(&rec.norm) {
+                ids.push(id);
+                adopted_recs.push((id, rec));
+            }
         }
     }
     // Change events for watched standards.
@@ -196,13 +208,28 @@ pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) ->
     }
     // The other records of each changed document: which of them leads may have changed.
     // (and the documents adopted: their lead shows the adoption's title.)
-    let changed_recs: Vec<&Record> = changed.iter().map(|c| &c.0).chain(adopted_recs.iter()).collect();
-    let have: HashSet<i64> = ids.iter().copied().collect();
-    let siblings: HashSet<i64> = family_ids(&mut tx, &changed_recs).await?.into_iter().filter(|i| !have.contains(i)).collect();
-    ids.extend(siblings);
-    crate::indexer::changed(&mut tx, DOMAIN, &ids).await?;
-    tx.commit().await?;
-    Ok((created, updated, unchanged))
+    let mut recs: HashMap<i64, Record> = HashMap::with_capacity(ids.len());
+    for (rec, _) in changed {
+        if let Some(id) = id_of.get(&rec.norm) {
+            recs.insert(*id, rec);
+        }
+    }
+    recs.extend(adopted_recs);
+    let families = {
+        let in_hand: Vec<&Record> = recs.values().collect();
+        family_members(&mut tx, &in_hand).await?
+    };
+    let siblings: Vec<i64> = families.values().flatten().map(|m| m.id).filter(|id| !recs.contains_key(id)).collect();
+    if !siblings.is_empty() {
+        recs.extend(by_ids_in(&mut tx, &siblings).await?);
+        ids.extend(siblings);
+    }
+    let logged = crate::indexer::changed(&mut tx, DOMAIN, &ids).await?;
+    let ctx = contexts(&mut tx, &recs, &families).await?;
+    // The documents themselves are written on the indexing thread, off the storing path.
+    let docs = Box::new(move || docs_of(&recs, &ctx).into_iter().map(|(_, d)| d).collect());
+    let indexing = crate::indexer::commit_built(app, tx, crate::indexer::Built { logged, docs }).await?;
+    Ok(Upserted { created, updated, unchanged, indexing })
 }
 
 pub fn event_kind(old: &str, new: &str) -> &'static str {
@@ -294,14 +321,19 @@ pub async fn get_by_norm(app: &App, norm: &str) -> Result<Option<Std>, sqlx::Err
 }
 
 pub async fn by_ids(app: &App, ids: &[i64]) -> Result<HashMap<i64, Record>, sqlx::Error> {
+    by_ids_in(&mut *app.db.pool.acquire().await?, ids).await
+}
+
+async fn by_ids_in(conn: &mut sqlx::AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Record>, sqlx::Error> {
     let mut out = HashMap::new();
+    let kind = crate::db::DbKind::of(conn);
     for chunk in ids.chunks(1000) {
-        let sql = format!("SELECT id, {COLS} FROM standards WHERE id IN ({})", app.db.kind.params(1, chunk.len()));
+        let sql = format!("SELECT id, {COLS} FROM standards WHERE id IN ({})", kind.params(1, chunk.len()));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
             q = q.bind(*id);
         }
-        for r in q.fetch_all(&app.db.pool).await? {
+        for r in q.fetch_all(&mut *conn).await? {
             out.insert(r.try_get("id")?, record_from_row(&r)?);
         }
     }
@@ -440,19 +472,20 @@ pub async fn family_ids(conn: &mut sqlx::AnyConnection, recs: &[&Record]) -> Res
 
 /// Adoption partners of these numbers, either direction: norm → (partner, its Chinese and
 /// English titles).
-async fn adoption_partners(app: &App, norms: &[String]) -> Result<HashMap<String, Vec<(String, String, String)>>, sqlx::Error> {
+async fn adoption_partners(conn: &mut sqlx::AnyConnection, norms: &[String]) -> Result<HashMap<String, Vec<(String, String, String)>>, sqlx::Error> {
     let mut out: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
+    let kind = crate::db::DbKind::of(conn);
     for chunk in norms.chunks(1000) {
         for (col, other) in [("from_norm", "to_norm"), ("to_norm", "from_norm")] {
             let sql = format!(
                 "SELECT r.{col}, r.{other}, COALESCE(s.title_zh, ''), COALESCE(s.title_en, '') FROM standard_relations r LEFT JOIN standards s ON s.norm = r.{other} WHERE r.kind = 'adopts' AND r.{col} IN ({})",
-                app.db.kind.params(1, chunk.len())
+                kind.params(1, chunk.len())
             );
             let mut q = sqlx::query_as::<_, (String, String, String, String)>(sqlx::AssertSqlSafe(sql));
             for n in chunk {
                 q = q.bind(n);
             }
-            for (a, b, zh, en) in q.fetch_all(&app.db.pool).await? {
+            for (a, b, zh, en) in q.fetch_all(&mut *conn).await? {
                 out.entry(a).or_default().push((b, zh, en));
             }
         }
@@ -460,18 +493,32 @@ async fn adoption_partners(app: &App, norms: &[String]) -> Result<HashMap<String
     Ok(out)
 }
 
-/// The search document of each id (batched).
+/// The search document of each id (batched), read from the database.
 pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Option<search::Doc>)>> {
-    let recs = by_ids(app, ids).await?;
     let mut conn = app.db.pool.acquire().await?;
+    let recs = by_ids_in(&mut conn, ids).await?;
     let all: Vec<&Record> = recs.values().collect();
     let families = family_members(&mut conn, &all).await?;
-    drop(conn);
+    let ctx = contexts(&mut conn, &recs, &families).await?;
+    let mut docs: HashMap<i64, search::Doc> = docs_of(&recs, &ctx).into_iter().collect();
+    Ok(ids.iter().map(|id| (*id, docs.remove(id))).collect())
+}
+
+/// The search document of each record, with its context ([`contexts`]).
+fn docs_of(recs: &HashMap<i64, Record>, ctx: &HashMap<i64, DocContext>) -> Vec<(i64, search::Doc)> {
+    let alone = DocContext { folded: Some(Default::default()), ..Default::default() };
+    recs.iter().map(|(id, r)| (*id, to_doc(*id, r, ctx.get(id).unwrap_or(&alone)))).collect()
+}
+
+/// What the search documents of records in hand need beside them, given the members of
+/// their families: what each lead folds, the titles of its other editions, and the
+/// adoption partners, read in `conn` (an import's transaction, or the pool).
+async fn contexts(conn: &mut sqlx::AnyConnection, recs: &HashMap<i64, Record>, families: &HashMap<String, Vec<ranking::Member>>) -> Result<HashMap<i64, DocContext>, sqlx::Error> {
     let mut ctx: HashMap<i64, DocContext> = HashMap::new();
     // Norms whose adoptions a document shows: its own, and a lead's other editions' (GB/T
     // 7714-2015 adopts ISO 690:2010, which ISO 690:2021 leads).
     let mut wanted: Vec<(i64, String)> = Vec::new();
-    for (id, r) in &recs {
+    for (id, r) in recs {
         wanted.push((*id, r.norm.clone()));
         let c = ctx.entry(*id).or_default();
         let Some(members) = families.get(&ranking::family(r)) else {
@@ -497,7 +544,7 @@ pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Optio
     let mut norms: Vec<String> = wanted.iter().map(|w| w.1.clone()).collect();
     norms.sort_unstable();
     norms.dedup();
-    let partners = adoption_partners(app, &norms).await?;
+    let partners = adoption_partners(conn, &norms).await?;
     for (id, norm) in wanted {
         let c = ctx.entry(id).or_default();
         for p in partners.get(&norm).into_iter().flatten() {
@@ -506,13 +553,7 @@ pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Optio
             }
         }
     }
-    Ok(ids
-        .iter()
-        .map(|id| {
-            let doc = recs.get(id).map(|r| to_doc(*id, r, ctx.get(id).unwrap_or(&DocContext { folded: Some(Default::default()), ..Default::default() })));
-            (*id, doc)
-        })
-        .collect())
+    Ok(ctx)
 }
 
 pub fn to_doc(id: i64, r: &Record, cx: &DocContext) -> search::Doc {

@@ -174,6 +174,35 @@ scenario!(import_summaries_account_for_every_row, |t: TestApp| async move {
     assert_eq!(j["title_en"], "Information security controls", "{j}");
 });
 
+scenario!(both_catalogues_in_one_command_are_merged_and_indexed_as_stored, |t: TestApp| async move {
+    // `biaozhun import standards iso.jsonl.gz iec.jsonl.gz`: the joint documents both list
+    // are merged in memory and written once, and the command's own index takes each batch's
+    // documents as it is stored (the follower then has nothing of the import left to read).
+    biaozhun::indexer::follow_once(&t.app).await.unwrap();
+    let dir = &t.app.config.data_dir;
+    let (iso, iec) = (dir.join("iso.jsonl"), dir.join("iec.jsonl"));
+    std::fs::write(&iso, records("iso.jsonl.gz", &["ISO/IEC 27002", "ISO 9001"])).unwrap();
+    std::fs::write(&iec, records("iec.jsonl.gz", &["ISO/IEC 27002", "IEC 62115"])).unwrap();
+    let summary = biaozhun::standards::import::run_cli(&t.app, &[iso, iec]).await.expect("import");
+    assert!(summary.contains(", 0 updated,") && !summary.contains(" 0 merged"), "{summary}");
+    assert_eq!(biaozhun::indexer::follow_once(&t.app).await.unwrap(), 0, "the import's log entries are read again");
+    let joint: String = sqlx::query_scalar("SELECT source FROM standards WHERE norm = 'ISO/IEC 27002:2022'").fetch_one(&t.app.db.pool).await.unwrap();
+    assert!(joint.contains("relaton:iso") && joint.contains("relaton:iec"), "{joint}");
+    // Searchable at once, folded as a lead: one hit for the joint document.
+    let j = search(&t, "ISO 27002").await;
+    assert_eq!(numbers(&j).first().map(String::as_str), Some("ISO/IEC 27002:2022"), "{j}");
+    assert!(j["items"][0]["folded_count"].as_u64().unwrap() >= 1, "{j}");
+    assert!(numbers(&search(&t, "toys safety").await).iter().any(|n| n.starts_with("IEC 62115")));
+    // An edit after the import still reaches the index through the log.
+    sqlx::query("UPDATE standards SET title_en = 'Quality management systems — Requirements (relabelled)' WHERE norm = 'ISO 9001:2015'").execute(&t.app.db.pool).await.unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM standards WHERE norm = 'ISO 9001:2015'").fetch_one(&t.app.db.pool).await.unwrap();
+    let mut tx = t.app.db.begin().await.unwrap();
+    biaozhun::indexer::changed(&mut tx, "standards", &[id]).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(biaozhun::indexer::follow_once(&t.app).await.unwrap(), 1);
+    assert_eq!(numbers(&search(&t, "relabelled").await), ["ISO 9001:2015"]);
+});
+
 scenario!(a_standards_page_shows_one_clear_timeline, |t: TestApp| async move {
     seed(&t).await;
     let cn = std::fs::read(format!("{DATA}/samples/cn_standards_examples.jsonl")).unwrap();
