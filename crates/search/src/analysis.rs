@@ -398,28 +398,11 @@ mod tests {
 
     // The first way these terms were computed (each window's text analysed again), kept as
     // the reference the chunked computation must agree with.
-    /// Removes a trailing edition year (`-2016`, `:2015`, `—2008`) if present.
+    /// A window's text without its trailing edition year, for a window of six characters or
+    /// more.
     fn strip_year(s: &str) -> Option<&str> {
         let t = s.trim_end();
-        let chars: Vec<(usize, char)> = t.char_indices().collect();
-        let n = chars.len();
-        if n < 6 {
-            return None;
-        }
-        let digits = &chars[n - 4..];
-        if !digits.iter().all(|(_, c)| c.is_ascii_digit()) {
-            return None;
-        }
-        let (sep_idx, sep) = chars[n - 5];
-        if !matches!(sep, '-' | ':' | '—' | '–' | '－' | '：') {
-            return None;
-        }
-        // A year is 19xx or 20xx.
-        let year: String = digits.iter().map(|(_, c)| *c).collect();
-        if !(year.starts_with("19") || year.starts_with("20")) {
-            return None;
-        }
-        Some(&t[..sep_idx])
+        if t.chars().count() < 6 { None } else { year_cut(t) }
     }
 
     /// Whitespace-chunk windows of a code string (1..=MAX_WINDOW chunks).
@@ -434,7 +417,6 @@ mod tests {
         }
         out
     }
-
 
     fn exact_reference(code: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
