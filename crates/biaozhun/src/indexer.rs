@@ -110,12 +110,19 @@ pub async fn commit_built(app: &App, tx: Tx, built: Built) -> anyhow::Result<Opt
     }
     let guard = ix.busy.clone().lock_owned().await;
     tx.commit().await?;
-    ix.built.lock().unwrap_or_else(|p| p.into_inner()).extend(built.logged);
-    let index = ix.index.clone();
+    ix.built.lock().unwrap_or_else(|p| p.into_inner()).extend(built.logged.iter().copied());
+    let ix = app.indexer.clone();
     Ok(Some(tokio::task::spawn_blocking(move || {
         let _busy = guard;
-        index.upsert(&(built.docs)())?;
-        Ok(())
+        let handed = ix.index.upsert(&(built.docs)());
+        if handed.is_err() {
+            // The follower reads these entries from the log after all.
+            let mut done = ix.built.lock().unwrap_or_else(|p| p.into_inner());
+            for id in &built.logged {
+                done.remove(id);
+            }
+        }
+        handed.map_err(Into::into)
     })))
 }
 
