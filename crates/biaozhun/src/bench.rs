@@ -68,33 +68,8 @@ fn rss_kb(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
 pub async fn run(seconds: u64, clients: usize) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("biaozhun-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let port = free_port()?;
-    let exe = std::env::current_exe()?;
-    let mut child = tokio::process::Command::new(exe)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data"])
-        .arg(&dir)
-        .env("BIAOZHUN_LOG", "warn")
-        // One address makes all the load: per-address rate limits would throttle it.
-        .env("BIAOZHUN_RATE_LIMIT__ENABLED", "false")
-        .stdout(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()?;
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    let ready = Instant::now();
-    while http.get(format!("{base}/healthz")).send().await.map(|r| r.status().is_success()).unwrap_or(false) == false {
-        if ready.elapsed() > Duration::from_secs(30) {
-            anyhow::bail!("server did not start");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let ChildServer { mut child, base, dir } = child_server("foundation").await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let pid = child.id().unwrap_or(0);
     let idle_rss = rss_kb(pid);
