@@ -469,10 +469,11 @@ pub async fn run_cli(app: &App, files: &[std::path::PathBuf]) -> anyhow::Result<
     let mut rows = Vec::new();
     let mut problems: Vec<(String, Vec<Problem>)> = Vec::new();
     for file in files {
+        let read_at = std::time::Instant::now();
         let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         let (read, errors) = parse(&name, &bytes, &app.config.imports).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-        tracing::debug!("parsed {} rows of {name} in {:.2} s", read.len(), started.elapsed().as_secs_f64());
+        tracing::debug!("read and parsed {} rows of {name} in {:.2} s", read.len(), read_at.elapsed().as_secs_f64());
         rows.extend(read);
         problems.push((name, errors));
     }

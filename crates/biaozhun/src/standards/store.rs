@@ -106,7 +106,6 @@ pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) ->
     let updated = changed.len() - created;
     super::tally::settle(&mut tx, changed.iter().map(|(now, old)| (now, old.as_ref().map(|o| &o.1)))).await?;
     let now = crate::util::now();
-    let mut ids: Vec<i64> = Vec::with_capacity(changed.len());
     let mut id_of: HashMap<String, i64> = HashMap::new();
     for chunk in changed.chunks(ROWS_PER_STATEMENT) {
         let mut sql = format!("INSERT INTO standards ({COLS}, created_at, updated_at) VALUES {}", app.db.kind.rows(chunk.len(), NCOLS + 2));
@@ -149,9 +148,7 @@ pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) ->
                 .bind(now);
         }
         for r in q.fetch_all(&mut *tx).await? {
-            let id: i64 = r.try_get("id")?;
-            ids.push(id);
-            id_of.insert(r.try_get("norm")?, id);
+            id_of.insert(r.try_get("norm")?, r.try_get::<i64, _>("id")?);
         }
     }
     // Relations: keyed by numbers, inserted once.
@@ -172,7 +169,6 @@ pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) ->
     if !adopted.is_empty() {
         for (_, (id, rec)) in by_norms(&mut tx, &adopted).await? {
             if !id_of.contains_key(&rec.norm) {
-                ids.push(id);
                 adopted_recs.push((id, rec));
             }
         }
@@ -208,7 +204,7 @@ pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) ->
     }
     // The other records of each changed document: which of them leads may have changed.
     // (and the documents adopted: their lead shows the adoption's title.)
-    let mut recs: HashMap<i64, Record> = HashMap::with_capacity(ids.len());
+    let mut recs: HashMap<i64, Record> = HashMap::with_capacity(changed.len() + adopted_recs.len());
     for (rec, _) in changed {
         if let Some(id) = id_of.get(&rec.norm) {
             recs.insert(*id, rec);
@@ -222,8 +218,8 @@ pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) ->
     let siblings: Vec<i64> = families.values().flatten().map(|m| m.id).filter(|id| !recs.contains_key(id)).collect();
     if !siblings.is_empty() {
         recs.extend(by_ids_in(&mut tx, &siblings).await?);
-        ids.extend(siblings);
     }
+    let ids: Vec<i64> = recs.keys().copied().collect();
     let logged = crate::indexer::changed(&mut tx, DOMAIN, &ids).await?;
     let ctx = contexts(&mut tx, &recs, &families).await?;
     // The documents themselves are written on the indexing thread, off the storing path.
