@@ -300,6 +300,21 @@ async fn stage(app: &App) -> anyhow::Result<usize> {
     let mut total = 0;
     loop {
         let from = ix.applied.load(Ordering::SeqCst).max(ix.staged.load(Ordering::SeqCst));
+        // A run of entries just after `from` that were all handed in built is passed without
+        // reading it: ids are unique, so no other entry lies among them.
+        let through = {
+            let mut built = ix.built.lock().unwrap_or_else(|p| p.into_inner());
+            let mut next = from;
+            while built.remove(&(next + 1)) {
+                next += 1;
+            }
+            next
+        };
+        if through > from {
+            ix.staged.store(through, Ordering::SeqCst);
+            total += (through - from) as usize;
+            continue;
+        }
         let rows: Vec<(i64, String, i64)> =
             sqlx::query_as("SELECT id, domain, entity_id FROM search_changes WHERE id > $1 ORDER BY id LIMIT 20000")
                 .bind(from)

@@ -258,11 +258,15 @@ fn year_cut(s: &str) -> Option<&str> {
     (year.starts_with("19") || year.starts_with("20")).then(|| &s[..sep_idx])
 }
 
-/// Exact-match terms for a code string: the compact form of every window of
-/// whitespace-separated chunks, with and without a trailing edition year.
-pub(crate) fn exact_terms(code: &str) -> Vec<String> {
+/// The exact-match terms and the n-grams of a code string, from one pass over its chunks.
+///
+/// Exact terms: the compact form of every window of up to [`MAX_WINDOW`] whitespace-separated
+/// chunks, with and without a trailing edition year. Grams: the character trigrams of the
+/// compact form of every window of one or two chunks; substring search on codes matches
+/// all of a query's trigrams against these.
+pub(crate) fn code_terms(code: &str) -> (Vec<String>, Vec<String>) {
     let chunks = chunks(code);
-    let mut out: Vec<String> = Vec::new();
+    let mut exact: Vec<String> = Vec::new();
     for i in 0..chunks.len() {
         let mut head = String::new();
         let mut chars = 0;
@@ -273,53 +277,49 @@ pub(crate) fn exact_terms(code: &str) -> Vec<String> {
             if let Some(cut) = &c.without_year
                 && chars >= 6
             {
-                out.push(format!("{head}{cut}"));
+                exact.push(format!("{head}{cut}"));
             }
             head.push_str(&c.compact);
-            out.push(head.clone());
+            exact.push(head.clone());
         }
     }
-    out.retain(|t| !t.is_empty());
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// Character 2- and 3-grams of the compact form of every window of one or two
-/// chunks. Substring search on codes matches all query trigrams against these.
-pub(crate) fn code_grams(code: &str) -> Vec<String> {
-    let chunks = chunks(code);
+    exact.retain(|t| !t.is_empty());
+    exact.sort_unstable();
+    exact.dedup();
     // A chunk's grams are among those of the pair it belongs to, when it has a neighbour.
+    let pair = |w: &[Chunk]| format!("{}{}", w[0].compact, w[1].compact);
     let windows: Vec<String> = match chunks.len() {
-        0 => return Vec::new(),
+        0 => Vec::new(),
         1 => vec![chunks[0].compact.clone()],
-        _ => chunks.windows(2).map(|w| format!("{}{}", w[0].compact, w[1].compact)).collect(),
+        _ => chunks.windows(2).map(pair).collect(),
     };
     let mut grams: Vec<&str> = Vec::new();
     for w in &windows {
         let ends: Vec<usize> = w.char_indices().map(|(i, _)| i).chain(std::iter::once(w.len())).collect();
-        for n in [2usize, 3] {
-            for k in 0..ends.len().saturating_sub(n) {
-                grams.push(&w[ends[k]..ends[k + n]]);
-            }
+        for k in 0..ends.len().saturating_sub(GRAM) {
+            grams.push(&w[ends[k]..ends[k + GRAM]]);
         }
     }
     grams.sort_unstable();
     grams.dedup();
-    grams.into_iter().map(str::to_string).collect()
+    let grams = grams.into_iter().map(str::to_string).collect();
+    (exact, grams)
 }
+
+/// Characters in a code n-gram. A query of fewer characters is not searched as a
+/// substring: two characters (`45`) are inside a tenth of all numbers.
+const GRAM: usize = 3;
 
 /// Grams a query must all match to be a substring of some code (empty: no
 /// n-gram search for this query).
 pub(crate) fn query_grams(compact_query: &str) -> Vec<String> {
     let chars: Vec<char> = compact_query.chars().collect();
     match chars.len() {
-        0 | 1 => Vec::new(),
-        2 => vec![chars.iter().collect()],
+        0..GRAM => Vec::new(),
         _ => {
             let mut seen = HashSet::new();
             chars
-                .windows(3)
+                .windows(GRAM)
                 .map(|g| g.iter().collect::<String>())
                 .filter(|g| seen.insert(g.clone()))
                 .take(24)
@@ -382,6 +382,7 @@ mod tests {
 
     #[test]
     fn exact_and_grams() {
+        let exact_terms = |c| code_terms(c).0;
         let e = exact_terms("GB/T 19001-2016 GB/T19001-2016");
         assert!(e.contains(&"gbt190012016".to_string()));
         assert!(e.contains(&"gbt19001".to_string()));
@@ -390,7 +391,7 @@ mod tests {
         assert!(e.contains(&"iso90012015".to_string()));
         let e = exact_terms("GB/T 1.1-2020");
         assert!(e.contains(&"gbt1.1".to_string()));
-        let g = code_grams("GB/T 19001-2016");
+        let g = code_terms("GB/T 19001-2016").1;
         for q in query_grams("19001") {
             assert!(g.contains(&q), "{q}");
         }
@@ -436,10 +437,8 @@ mod tests {
         let mut out: Vec<String> = Vec::new();
         for w in windows(code, 2) {
             let chars: Vec<char> = compact(&w).chars().collect();
-            for n in [2usize, 3] {
-                for g in chars.windows(n) {
-                    out.push(g.iter().collect());
-                }
+            for g in chars.windows(GRAM) {
+                out.push(g.iter().collect());
             }
         }
         out.sort_unstable();
@@ -467,8 +466,7 @@ mod tests {
             "-2015",
             "Ü—1990 ß:2020",
         ] {
-            assert_eq!(exact_terms(code), exact_reference(code), "{code}");
-            assert_eq!(code_grams(code), grams_reference(code), "{code}");
+            assert_eq!(code_terms(code), (exact_reference(code), grams_reference(code)), "{code}");
         }
     }
 

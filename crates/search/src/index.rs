@@ -14,7 +14,7 @@ use crate::schema::{Fields, Inner, build_schema};
 use crate::{Doc, Results, SearchError};
 
 /// Bump when the schema or the analysis changes in a way that needs a reindex.
-pub(crate) const SCHEMA_VERSION: &str = "biaozhun-search-7";
+pub(crate) const SCHEMA_VERSION: &str = "biaozhun-search-8";
 const VERSION_FILE: &str = "biaozhun-search.version";
 const WRITER_BUDGET: usize = 100_000_000;
 
@@ -184,15 +184,16 @@ fn to_tantivy(f: &Fields, d: &Doc) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(f.key, &d.key);
     doc.add_text(f.domain, &d.domain);
-    for t in analysis::exact_terms(&d.code) {
-        doc.add_text(f.code_exact, &t);
+    let (exact, grams) = analysis::code_terms(&d.code);
+    for t in &exact {
+        doc.add_text(f.code_exact, t);
     }
     let toks = analysis::code_tokens(&d.code);
     if !toks.is_empty() {
         doc.add_text(f.code_tok, toks.join(" "));
     }
-    for g in analysis::code_grams(&d.code) {
-        doc.add_text(f.code_ng, &g);
+    for g in &grams {
+        doc.add_text(f.code_ng, g);
     }
     if !d.title.is_empty() {
         doc.add_text(f.title, &d.title);
@@ -202,6 +203,9 @@ fn to_tantivy(f: &Fields, d: &Doc) -> TantivyDocument {
         }
         doc.add_text(f.title_en, &d.title);
         doc.add_text(f.title_raw, &d.title);
+    }
+    if !d.title_other.is_empty() {
+        doc.add_text(f.title_raw, &d.title_other);
     }
     if !d.title_own.is_empty() {
         doc.add_text(f.title_own, &d.title_own);

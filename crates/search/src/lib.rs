@@ -43,8 +43,14 @@ pub struct Doc {
     pub domain: String,
     /// Numbers/symbols, space separated: "GB/T 19001-2016 GB/T19001-2016".
     pub code: String,
-    /// Titles in all languages, newline separated.
+    /// Titles in Chinese and English, newline separated: analysed as words, stems and
+    /// phrases, and shown with the query's words highlighted.
     pub title: String,
+    /// Titles in further languages (the French title of an ISO or IEC document): found by
+    /// their words as written (case and accents folded), not stemmed, not as phrases, not
+    /// highlighted. Kept apart because they are seldom searched and would otherwise double
+    /// the index's title terms. Empty = none.
+    pub title_other: String,
     /// Longer text (scope, description, products).
     pub body: String,
     /// (name, value) pairs; multi-valued allowed. `ics` ("65.160.10") and

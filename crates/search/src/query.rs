@@ -30,6 +30,9 @@ const BOOST_CODE_WORD: f32 = 2.0;
 const BOOST_OWN: f32 = 1.5;
 /// A fuzzy match counts as this constant score (a title word matched exactly weighs more).
 const SCORE_FUZZY: f32 = 1.5;
+/// A word found as written in a title of a further language ([`crate::Doc::title_other`]),
+/// or in the same form in an English title (scored there by the English fields already).
+const SCORE_AS_WRITTEN: f32 = 0.25;
 /// Shortest word (in letters) matched fuzzily.
 const FUZZY_MIN: usize = 5;
 /// From this length two edits are allowed.
@@ -145,6 +148,7 @@ impl Ctx<'_> {
 fn latin_units(cx: &Ctx, seg: &str, en: &mut tantivy::tokenizer::TextAnalyzer) -> Vec<Unit> {
     let f = cx.f;
     let mut out = Vec::new();
+    let mut raw = analysis::raw_analyzer();
     for tok in analysis::code_tokens(seg) {
         let stems = analysis::analyze(en, &tok);
         let mut alts = Vec::new();
@@ -157,6 +161,10 @@ fn latin_units(cx: &Ctx, seg: &str, en: &mut tantivy::tokenizer::TextAnalyzer) -
             alts.extend(english_alts(f, &stems));
         }
         alts.extend(fuzzy);
+        // (English stop words stay out: they are not searched.)
+        for (_, word) in analysis::analyze(&mut raw, &tok).into_iter().filter(|_| !stems.is_empty()) {
+            alts.push(Box::new(ConstScoreQuery::new(term_q(f.title_raw, &word), SCORE_AS_WRITTEN)));
+        }
         if stems.is_empty() && tok.chars().count() < 3 {
             continue; // stop word
         }

@@ -23,7 +23,8 @@ pub(crate) struct Fields {
     pub title_en: Field,
     /// The document's own title (without a series title shared with sibling parts).
     pub title_own: Field,
-    /// Title words lowercased and folded but not stemmed: the dictionary of fuzzy matching.
+    /// Title words lowercased and folded but not stemmed: the dictionary of fuzzy matching,
+    /// and where titles in further languages ([`crate::Doc::title_other`]) are found.
     pub title_raw: Field,
     pub body_zh: Field,
     pub body_en: Field,

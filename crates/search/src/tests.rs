@@ -614,3 +614,32 @@ fn translations_let_chinese_reach_english_titles() {
     query.translations = vec![("质量管理体系".into(), "quality management systems".into())];
     assert_eq!(keys(&ix.search(&query).unwrap()), ["std:30"]);
 }
+
+#[test]
+fn titles_in_further_languages_are_found_as_written() {
+    let mut iso = doc("std:40", "standard", "ISO 22000:2018", "Food safety management systems — Requirements for any organization in the food chain", "", &[], None);
+    iso.title_other = "Systèmes de management de la sécurité des denrées alimentaires — Exigences pour tout organisme appartenant à la chaîne alimentaire".into();
+    let other = doc("std:41", "standard", "ISO 9001:2015", "Quality management systems — Requirements", "", &[], None);
+    let ix = catalogue_index(vec![iso, other]);
+    // Accents folded; a short word (`lait`-like) without fuzzy help is still found as written.
+    assert_eq!(keys(&ix.search(&q("standard", "sécurité des denrées")).unwrap()), ["std:40"]);
+    assert_eq!(keys(&ix.search(&q("standard", "chaine alimentaire")).unwrap()), ["std:40"]);
+    assert_eq!(keys(&ix.search(&q("standard", "tout")).unwrap()), ["std:40"]);
+    // Not stemmed and never highlighted: the snippet shows the English title.
+    let r = ix.search(&q("standard", "food exigences")).unwrap();
+    assert_eq!(keys(&r), ["std:40"]);
+    assert!(r.hits[0].title_snippet.as_deref().is_some_and(|s| !s.contains("Exigences")));
+}
+
+#[test]
+fn two_character_numbers_are_not_searched_as_substrings() {
+    let ix = catalogue_index(vec![
+        doc("std:50", "standard", "ISO 14501:2020", "Bearings", "", &[], None),
+        doc("std:51", "standard", "ISO 45001:2018", "Occupational health and safety management systems", "", &[], None),
+    ]);
+    // Three characters or more: any part of a number.
+    assert_eq!(keys(&ix.search(&q("standard", "4500")).unwrap()), ["std:51"]);
+    assert_eq!(keys(&ix.search(&q("standard", "501")).unwrap()), ["std:50"]);
+    // Two are inside too many numbers to mean one of them.
+    assert!(ix.search(&q("standard", "45")).unwrap().hits.is_empty());
+}

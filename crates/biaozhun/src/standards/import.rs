@@ -482,7 +482,9 @@ pub async fn run_cli(app: &App, files: &[std::path::PathBuf]) -> anyhow::Result<
     // commits once at the end, so the figure includes indexing.
     let mut report = store_rows(app, rows, Vec::new(), Progress::Bar(&bar), started).await?;
     bar.finish();
+    tracing::debug!("stored and handed to the index at {:.2} s", started.elapsed().as_secs_f64());
     crate::indexer::follow_once(app).await?;
+    tracing::debug!("index committed at {:.2} s", started.elapsed().as_secs_f64());
     report.errors = problems.iter().flat_map(|(_, p)| p.iter().cloned()).collect();
     println!("{} ({:.1} s)", report.summary(), started.elapsed().as_secs_f64());
     for (name, errors) in &problems {

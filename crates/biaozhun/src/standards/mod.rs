@@ -85,7 +85,6 @@ pub async fn daily(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Result
     }
     // A lead that changes status may hand the lead of its document to another edition.
     let recs = store::by_ids(&app, &ids).await?;
-    let recs: Vec<&model::Record> = recs.values().collect();
     let mut siblings = store::family_ids(&mut tx, &recs).await?;
     siblings.retain(|i| !ids.contains(i));
     ids.extend(siblings);

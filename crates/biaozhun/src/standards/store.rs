@@ -211,10 +211,7 @@ pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) ->
         }
     }
     recs.extend(adopted_recs);
-    let families = {
-        let in_hand: Vec<&Record> = recs.values().collect();
-        family_members(&mut tx, &in_hand).await?
-    };
+    let families = family_members(&mut tx, &recs).await?;
     let siblings: Vec<i64> = families.values().flatten().map(|m| m.id).filter(|id| !recs.contains_key(id)).collect();
     if !siblings.is_empty() {
         recs.extend(by_ids_in(&mut tx, &siblings).await?);
@@ -411,35 +408,51 @@ pub struct DocContext {
     pub other_titles: Vec<String>,
 }
 
-/// Light columns of every record of the families of these records.
-async fn family_members(conn: &mut sqlx::AnyConnection, recs: &[&Record]) -> Result<HashMap<String, Vec<ranking::Member>>, sqlx::Error> {
-    let wanted: HashSet<String> = recs.iter().map(|r| ranking::family(r)).collect();
+/// Light columns of every record of the families of these records. Those in hand are taken
+/// as they are; only the ids of the stored ones are read, and the light columns of the few
+/// not in hand (an edition stored by an earlier import).
+async fn family_members(conn: &mut sqlx::AnyConnection, in_hand: &HashMap<i64, Record>) -> Result<HashMap<String, Vec<ranking::Member>>, sqlx::Error> {
+    let wanted: HashSet<String> = in_hand.values().map(ranking::family).collect();
     // Numbers proper to look up: a committee draft's iteration (`ISO/CD 9001.2`) belongs to
     // `ISO 9001`, so both are asked for from the draft's side (the edition's own lookup does
     // not see the iteration: its fold count leaves it out).
-    let mut parts: Vec<String> = Vec::new();
-    for r in recs.iter().filter(|r| !r.part.is_empty()) {
-        parts.push(r.part.clone());
+    let mut parts: Vec<&str> = Vec::new();
+    for r in in_hand.values().filter(|r| !r.part.is_empty()) {
+        parts.push(&r.part);
         if matches!(r.kind.as_str(), "iso" | "iec" | "iso_iec")
             && ranking::is_draft_prefix(&r.prefix)
             && let Some((p, n)) = r.part.rsplit_once('.')
             && n.bytes().all(|b| b.is_ascii_digit())
         {
-            parts.push(p.to_string());
+            parts.push(p);
         }
     }
     parts.sort_unstable();
     parts.dedup();
     let kind = crate::db::DbKind::of(conn);
     let mut out: HashMap<String, Vec<ranking::Member>> = HashMap::new();
+    let mut stored: Vec<i64> = Vec::new();
     for chunk in parts.chunks(1000) {
+        let sql = format!("SELECT id FROM standards WHERE part IN ({})", kind.params(1, chunk.len()));
+        let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+        for p in chunk {
+            q = q.bind(*p);
+        }
+        for id in q.fetch_all(&mut *conn).await? {
+            match in_hand.get(&id) {
+                Some(r) => out.entry(ranking::family(r)).or_default().push(ranking::Member::of(id, r)),
+                None => stored.push(id),
+            }
+        }
+    }
+    for chunk in stored.chunks(1000) {
         let sql = format!(
-            "SELECT id, norm, base, prefix, kind, part, status, is_amendment, year, published_at, title_en, title_zh FROM standards WHERE part IN ({})",
+            "SELECT id, norm, base, prefix, kind, part, status, is_amendment, year, published_at, title_en, title_zh FROM standards WHERE id IN ({})",
             kind.params(1, chunk.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for p in chunk {
-            q = q.bind(p);
+        for id in chunk {
+            q = q.bind(*id);
         }
         for r in q.fetch_all(&mut *conn).await? {
             let fam = ranking::family_of(r.try_get("prefix")?, r.try_get("kind")?, r.try_get("part")?, r.try_get("base")?);
@@ -462,7 +475,7 @@ async fn family_members(conn: &mut sqlx::AnyConnection, recs: &[&Record]) -> Res
 }
 
 /// Ids of every record in the families of these records (their leads change with them).
-pub async fn family_ids(conn: &mut sqlx::AnyConnection, recs: &[&Record]) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn family_ids(conn: &mut sqlx::AnyConnection, recs: &HashMap<i64, Record>) -> Result<Vec<i64>, sqlx::Error> {
     Ok(family_members(conn, recs).await?.into_values().flatten().map(|m| m.id).collect())
 }
 
@@ -493,8 +506,7 @@ async fn adoption_partners(conn: &mut sqlx::AnyConnection, norms: &[String]) -> 
 pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Option<search::Doc>)>> {
     let mut conn = app.db.pool.acquire().await?;
     let recs = by_ids_in(&mut conn, ids).await?;
-    let all: Vec<&Record> = recs.values().collect();
-    let families = family_members(&mut conn, &all).await?;
+    let families = family_members(&mut conn, &recs).await?;
     let ctx = contexts(&mut conn, &recs, &families).await?;
     let mut docs: HashMap<i64, search::Doc> = docs_of(&recs, &ctx).into_iter().collect();
     Ok(ids.iter().map(|id| (*id, docs.remove(id))).collect())
@@ -568,7 +580,7 @@ pub fn to_doc(id: i64, r: &Record, cx: &DocContext) -> search::Doc {
             code.push_str(&format!(":{y}"));
         }
     }
-    let title = [r.title_zh.as_str(), r.title_en.as_str(), r.title_fr.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("\n");
+    let title = [r.title_zh.as_str(), r.title_en.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("\n");
     let mut body = cx.linked.iter().map(|l| l.0.as_str()).collect::<Vec<_>>().join(" ");
     for (_, zh, en) in &cx.linked {
         for t in [zh, en] {
@@ -610,6 +622,7 @@ pub fn to_doc(id: i64, r: &Record, cx: &DocContext) -> search::Doc {
         facets,
         date: r.published_at.or(r.implemented_at),
         payload: serde_json::to_string(&item).unwrap_or_default(),
+        title_other: r.title_fr.clone(),
         title_own: ranking::own_title(&r.title_en),
         weight: ranking::weight(r),
         folded: cx.folded.is_none(),

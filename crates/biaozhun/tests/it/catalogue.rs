@@ -193,6 +193,9 @@ scenario!(both_catalogues_in_one_command_are_merged_and_indexed_as_stored, |t: T
     assert_eq!(numbers(&j).first().map(String::as_str), Some("ISO/IEC 27002:2022"), "{j}");
     assert!(j["items"][0]["folded_count"].as_u64().unwrap() >= 1, "{j}");
     assert!(numbers(&search(&t, "toys safety").await).iter().any(|n| n.starts_with("IEC 62115")));
+    // The French title is found by its words as written (accents or not).
+    let j = search(&t, "systèmes de management de la qualite").await;
+    assert_eq!(numbers(&j).first().map(String::as_str), Some("ISO 9001:2015"), "{j}");
     // An edit after the import still reaches the index through the log.
     sqlx::query("UPDATE standards SET title_en = 'Quality management systems — Requirements (relabelled)' WHERE norm = 'ISO 9001:2015'").execute(&t.app.db.pool).await.unwrap();
     let id: i64 = sqlx::query_scalar("SELECT id FROM standards WHERE norm = 'ISO 9001:2015'").fetch_one(&t.app.db.pool).await.unwrap();
