@@ -161,9 +161,11 @@ fn latin_units(cx: &Ctx, seg: &str, en: &mut tantivy::tokenizer::TextAnalyzer) -
             alts.extend(english_alts(f, &stems));
         }
         alts.extend(fuzzy);
-        // (English stop words stay out: they are not searched.)
-        for (_, word) in analysis::analyze(&mut raw, &tok).into_iter().filter(|_| !stems.is_empty()) {
-            alts.push(Box::new(ConstScoreQuery::new(term_q(f.title_raw, &word), SCORE_AS_WRITTEN)));
+        // The word as written (English stop words stay out: they are not searched).
+        if !stems.is_empty() {
+            for (_, word) in analysis::analyze(&mut raw, &tok) {
+                alts.push(Box::new(ConstScoreQuery::new(term_q(f.title_raw, &word), SCORE_AS_WRITTEN)));
+            }
         }
         if stems.is_empty() && tok.chars().count() < 3 {
             continue; // stop word

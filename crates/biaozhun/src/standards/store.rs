@@ -211,11 +211,8 @@ pub async fn upsert_batch(app: &App, rows: &[Row], watched: &HashSet<String>) ->
         }
     }
     recs.extend(adopted_recs);
-    let families = family_members(&mut tx, &recs).await?;
-    let siblings: Vec<i64> = families.values().flatten().map(|m| m.id).filter(|id| !recs.contains_key(id)).collect();
-    if !siblings.is_empty() {
-        recs.extend(by_ids_in(&mut tx, &siblings).await?);
-    }
+    let (families, siblings) = family_members(&mut tx, &recs).await?;
+    recs.extend(siblings);
     let ids: Vec<i64> = recs.keys().copied().collect();
     let logged = crate::indexer::changed(&mut tx, DOMAIN, &ids).await?;
     let ctx = contexts(&mut tx, &recs, &families).await?;
@@ -408,10 +405,10 @@ pub struct DocContext {
     pub other_titles: Vec<String>,
 }
 
-/// Light columns of every record of the families of these records. Those in hand are taken
-/// as they are; only the ids of the stored ones are read, and the light columns of the few
-/// not in hand (an edition stored by an earlier import).
-async fn family_members(conn: &mut sqlx::AnyConnection, in_hand: &HashMap<i64, Record>) -> Result<HashMap<String, Vec<ranking::Member>>, sqlx::Error> {
+/// Every record of the families of these records, as family members; with the records it
+/// read because they were not in hand (an edition stored by an earlier import). Of the
+/// stored records only the ids are read, and the whole of those not in hand.
+async fn family_members(conn: &mut sqlx::AnyConnection, in_hand: &HashMap<i64, Record>) -> Result<(HashMap<String, Vec<ranking::Member>>, HashMap<i64, Record>), sqlx::Error> {
     let wanted: HashSet<String> = in_hand.values().map(ranking::family).collect();
     // Numbers proper to look up: a committee draft's iteration (`ISO/CD 9001.2`) belongs to
     // `ISO 9001`, so both are asked for from the draft's side (the edition's own lookup does
@@ -445,38 +442,17 @@ async fn family_members(conn: &mut sqlx::AnyConnection, in_hand: &HashMap<i64, R
             }
         }
     }
-    for chunk in stored.chunks(1000) {
-        let sql = format!(
-            "SELECT id, norm, base, prefix, kind, part, status, is_amendment, year, published_at, title_en, title_zh FROM standards WHERE id IN ({})",
-            kind.params(1, chunk.len())
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        for r in q.fetch_all(&mut *conn).await? {
-            let fam = ranking::family_of(r.try_get("prefix")?, r.try_get("kind")?, r.try_get("part")?, r.try_get("base")?);
-            if !wanted.contains(&fam) {
-                continue;
-            }
-            out.entry(fam).or_default().push(ranking::Member {
-                id: r.try_get("id")?,
-                norm: r.try_get("norm")?,
-                status: r.try_get("status")?,
-                is_amendment: r.try_get::<i64, _>("is_amendment")? != 0 || ranking::consolidated(r.try_get("norm")?),
-                year: r.try_get("year")?,
-                published_at: r.try_get("published_at")?,
-                title_en: r.try_get("title_en")?,
-                title_zh: r.try_get("title_zh")?,
-            });
-        }
+    let mut read = by_ids_in(conn, &stored).await?;
+    read.retain(|_, r| wanted.contains(&ranking::family(r)));
+    for (id, r) in &read {
+        out.entry(ranking::family(r)).or_default().push(ranking::Member::of(*id, r));
     }
-    Ok(out)
+    Ok((out, read))
 }
 
 /// Ids of every record in the families of these records (their leads change with them).
 pub async fn family_ids(conn: &mut sqlx::AnyConnection, recs: &HashMap<i64, Record>) -> Result<Vec<i64>, sqlx::Error> {
-    Ok(family_members(conn, recs).await?.into_values().flatten().map(|m| m.id).collect())
+    Ok(family_members(conn, recs).await?.0.into_values().flatten().map(|m| m.id).collect())
 }
 
 /// Adoption partners of these numbers, either direction: norm → (partner, its Chinese and
@@ -506,7 +482,7 @@ async fn adoption_partners(conn: &mut sqlx::AnyConnection, norms: &[String]) -> 
 pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Option<search::Doc>)>> {
     let mut conn = app.db.pool.acquire().await?;
     let recs = by_ids_in(&mut conn, ids).await?;
-    let families = family_members(&mut conn, &recs).await?;
+    let (families, _) = family_members(&mut conn, &recs).await?;
     let ctx = contexts(&mut conn, &recs, &families).await?;
     let mut docs: HashMap<i64, search::Doc> = docs_of(&recs, &ctx).into_iter().collect();
     Ok(ids.iter().map(|id| (*id, docs.remove(id))).collect())
