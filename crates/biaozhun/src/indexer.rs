@@ -48,9 +48,14 @@ pub struct Indexer {
     /// Log entries whose documents this process's writer built and handed in itself
     /// ([`commit_built`]): the follower skips them.
     built: std::sync::Mutex<std::collections::HashSet<i64>>,
+    /// Every log entry up to this id is in the committed index (or was given up on: see
+    /// [`HOLE_WAIT`]).
     applied: AtomicI64,
-    /// Changes up to this id are in the writer but not yet committed (see [`stage`]).
+    /// Every entry up to this id is in the writer, committed or not (see [`stage`]).
     staged: AtomicI64,
+    /// The follower's view of the log above `staged` when an entry is missing there (see
+    /// [`stage`]).
+    log: std::sync::Mutex<Above>,
     kick: Notify,
     /// Where the last applied change id is kept (none for an index left to a server).
     state_file: Option<std::path::PathBuf>,
@@ -115,6 +120,10 @@ pub async fn commit_built(app: &App, tx: Tx, built: Built) -> anyhow::Result<Opt
     Ok(Some(tokio::task::spawn_blocking(move || {
         let _busy = guard;
         let handed = ix.index.upsert(&(built.docs)());
+        if handed.is_ok() {
+            // Committed by the next look even when a hole keeps `staged` below these entries.
+            ix.above().dirty = true;
+        }
         if handed.is_err() {
             // The follower reads these entries from the log after all.
             let mut done = ix.built.lock().unwrap_or_else(|p| p.into_inner());
@@ -139,7 +148,7 @@ impl Indexer {
             Err(e) if opener == Opener::Command && e.is_busy() => {
                 tracing::debug!("search index in {} is held by a server ({e}); leaving the indexing to it", shared.display());
                 let index = search::Index::in_memory()?;
-                return Ok(Indexer { index, left_to_server: true, private_copy: None, busy: Default::default(), built: Default::default(), applied: AtomicI64::new(-1), staged: AtomicI64::new(-1), kick: Notify::new(), state_file: None });
+                return Ok(Indexer { index, left_to_server: true, private_copy: None, busy: Default::default(), built: Default::default(), applied: AtomicI64::new(-1), staged: AtomicI64::new(-1), log: Default::default(), kick: Notify::new(), state_file: None });
             }
             Err(e) => {
                 let own = data_dir.join(format!("{COPY_PREFIX}{}-{}", std::process::id(), crate::util::random_token(4)));
@@ -150,7 +159,7 @@ impl Indexer {
         };
         let state_file = dir.map(|d| d.join("applied_change_id"));
         let applied = state_file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()).and_then(|s| s.trim().parse().ok()).unwrap_or(-1);
-        Ok(Indexer { index, left_to_server: false, private_copy, busy: Default::default(), built: Default::default(), applied: AtomicI64::new(applied), staged: AtomicI64::new(applied), kick: Notify::new(), state_file })
+        Ok(Indexer { index, left_to_server: false, private_copy, busy: Default::default(), built: Default::default(), applied: AtomicI64::new(applied), staged: AtomicI64::new(applied), log: Default::default(), kick: Notify::new(), state_file })
     }
 
     /// True for a command that found a server holding the index: its changes reach the
@@ -182,6 +191,10 @@ impl Indexer {
     /// Asks the follower to apply changes now (after an edit on this server).
     pub fn kick(&self) {
         self.kick.notify_one();
+    }
+
+    fn above(&self) -> std::sync::MutexGuard<'_, Above> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn save_applied(&self, id: i64) {
@@ -238,6 +251,7 @@ pub async fn ensure_built(app: &App) -> anyhow::Result<()> {
         apply_pipelined(app, source, &ids).await?;
     }
     ix.index.commit()?;
+    *ix.above() = Above::default();
     ix.save_applied(newest.unwrap_or(0));
     Ok(())
 }
@@ -290,54 +304,118 @@ async fn apply_pipelined(app: &App, source: &Source, ids: &[i64]) -> anyhow::Res
     Ok(())
 }
 
+/// How long the follower waits for a missing log entry. Ids are taken when a transaction
+/// logs its change and become visible when it commits: on PostgreSQL a transaction that
+/// logged earlier may commit after one that logged later, so an entry missing below newer
+/// ones may still come. One missing this long belongs to a transaction that rolled back
+/// (or a sequence that skipped): it is passed.
+pub const HOLE_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// What the follower has seen above `staged` while an entry below them is missing.
+#[derive(Default)]
+struct Above {
+    /// Entries above the hole already put in the writer (read again at each look, not
+    /// applied again).
+    done: std::collections::HashSet<i64>,
+    /// The first missing id and since when it has been missing.
+    hole: Option<(i64, std::time::Instant)>,
+    /// Documents were put in the writer since the last commit.
+    dirty: bool,
+}
+
+impl Above {
+    /// Whether the follower stops waiting for entry `id`.
+    fn given_up(&mut self, id: i64) -> bool {
+        match self.hole {
+            Some((h, since)) if h == id => {
+                if since.elapsed() < HOLE_WAIT {
+                    return false;
+                }
+                tracing::warn!("search index follower: log entry {id} never came (a rolled-back edit); passing it");
+                self.hole = None;
+                true
+            }
+            _ => {
+                self.hole = Some((id, std::time::Instant::now()));
+                false
+            }
+        }
+    }
+}
+
 /// Adds the changes logged since the last commit or stage to the index writer, without
-/// committing; returns how many log entries it read.
+/// committing; returns how many log entries it took in.
+///
+/// `staged` only moves over entries that follow it without a hole. Above a hole the log
+/// is still read and applied (a search does not wait for a slow transaction), and read
+/// again from the hole at each look, so that an entry committed late below newer ones is
+/// applied when it appears.
 async fn stage(app: &App) -> anyhow::Result<usize> {
     let ix = &app.indexer;
     if ix.left_to_server {
         return Ok(0);
     }
+    let mut mark = ix.applied.load(Ordering::SeqCst).max(ix.staged.load(Ordering::SeqCst));
+    let mut cursor = mark;
+    let mut holed = false;
     let mut total = 0;
     loop {
-        let from = ix.applied.load(Ordering::SeqCst).max(ix.staged.load(Ordering::SeqCst));
-        // A run of entries just after `from` that were all handed in built is passed without
-        // reading it: ids are unique, so no other entry lies among them.
-        let through = {
+        if !holed {
+            // A run of entries just after `mark` that were all handed in built is passed
+            // without reading it: ids are unique, so no other entry lies among them.
             let mut built = ix.built.lock().unwrap_or_else(|p| p.into_inner());
-            let mut next = from;
-            while built.remove(&(next + 1)) {
-                next += 1;
+            let from = mark;
+            while built.remove(&(mark + 1)) {
+                mark += 1;
             }
-            next
-        };
-        if through > from {
-            ix.staged.store(through, Ordering::SeqCst);
-            total += (through - from) as usize;
-            continue;
+            total += (mark - from) as usize;
+            cursor = mark;
         }
         let rows: Vec<(i64, String, i64)> =
             sqlx::query_as("SELECT id, domain, entity_id FROM search_changes WHERE id > $1 ORDER BY id LIMIT 20000")
-                .bind(from)
+                .bind(cursor)
                 .fetch_all(&app.db.pool)
                 .await?;
         let Some(last) = rows.last().map(|r| r.0) else { break };
-        // Entries whose documents were handed in built are done; those at or below `last`
-        // are forgotten (a writer that logs out of order leaves none behind).
-        let rows: Vec<(i64, String, i64)> = {
+        let read: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        // Entries handed in built, or applied above a hole at an earlier look, are done;
+        // built ones at or below `last` are forgotten (a writer that logs out of order
+        // leaves none behind).
+        let fresh: Vec<(i64, String, i64)> = {
             let mut built = ix.built.lock().unwrap_or_else(|p| p.into_inner());
-            let rows = if built.is_empty() { rows } else { rows.into_iter().filter(|r| !built.contains(&r.0)).collect() };
+            let above = ix.above();
+            let fresh: Vec<_> = rows.into_iter().filter(|r| !built.contains(&r.0) && !above.done.contains(&r.0)).collect();
+            total += read.iter().filter(|id| !above.done.contains(id)).count();
             built.retain(|id| *id > last);
-            rows
+            fresh
         };
         for source in app.index_sources.iter() {
-            let mut ids: Vec<i64> = rows.iter().filter(|r| r.1 == source.domain).map(|r| r.2).collect();
+            let mut ids: Vec<i64> = fresh.iter().filter(|r| r.1 == source.domain).map(|r| r.2).collect();
             ids.sort_unstable();
             ids.dedup();
-            apply_pipelined(app, source, &ids).await?;
+            if !ids.is_empty() {
+                apply_pipelined(app, source, &ids).await?;
+                ix.above().dirty = true;
+            }
         }
-        ix.staged.store(last, Ordering::SeqCst);
-        total += rows.len();
+        {
+            let mut above = ix.above();
+            for id in read {
+                if !holed && (id == mark + 1 || above.given_up(mark + 1)) {
+                    mark = id;
+                } else {
+                    holed = true;
+                    above.done.insert(id);
+                }
+            }
+            if !holed {
+                above.hole = None;
+            }
+            above.done.retain(|id| *id > mark);
+        }
+        cursor = last;
     }
+    ix.staged.store(mark, Ordering::SeqCst);
     Ok(total)
 }
 
@@ -348,7 +426,8 @@ pub async fn follow_once(app: &App) -> anyhow::Result<usize> {
     let _busy = ix.busy.lock().await;
     let total = stage(app).await?;
     let staged = ix.staged.load(Ordering::SeqCst);
-    if staged > ix.applied.load(Ordering::SeqCst) {
+    let dirty = std::mem::take(&mut ix.above().dirty);
+    if staged > ix.applied.load(Ordering::SeqCst) || dirty {
         ix.index.commit()?;
         ix.save_applied(staged);
     }
@@ -384,3 +463,20 @@ pub async fn purge(app: &App) -> Result<(), sqlx::Error> {
 }
 
 pub type Shared = Arc<Indexer>;
+
+#[cfg(test)]
+mod tests {
+    use super::{Above, HOLE_WAIT};
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_missing_log_entry_is_waited_for_then_passed() {
+        let mut above = Above::default();
+        assert!(!above.given_up(7), "first seen missing");
+        assert!(!above.given_up(7), "still waited for");
+        above.hole = Some((7, Instant::now().checked_sub(HOLE_WAIT + Duration::from_secs(1)).expect("uptime")));
+        assert!(above.given_up(7), "passed after the wait");
+        assert!(above.hole.is_none());
+        assert!(!above.given_up(9), "another hole has a wait of its own");
+    }
+}

@@ -165,13 +165,15 @@ pub(crate) fn is_cjk(c: char) -> bool {
 
 /// Maps full-width ASCII (Ｇ／１．) to ASCII and the ideographic space to ' '.
 pub(crate) fn normalize_width(s: &str) -> String {
-    s.chars()
-        .map(|c| match c as u32 {
-            0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            0x3000 => ' ',
-            _ => c,
-        })
-        .collect()
+    s.chars().map(width_fold).collect()
+}
+
+fn width_fold(c: char) -> char {
+    match c as u32 {
+        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        0x3000 => ' ',
+        _ => c,
+    }
 }
 
 /// Splits a code into lowercase tokens: runs of letters, runs of digits
@@ -209,8 +211,24 @@ pub fn code_tokens(s: &str) -> Vec<String> {
 }
 
 /// Compact form of a code: its tokens concatenated. `"GB/T 1.1-2020"` → `"gbt1.12020"`.
+/// One pass, without the token list ([`code_tokens`] gives the same characters).
 pub fn compact(s: &str) -> String {
-    code_tokens(s).concat()
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().map(width_fold).peekable();
+    // The last character kept was a digit, with no separator since.
+    let mut in_digits = false;
+    while let Some(c) = chars.next() {
+        let is_digit = c.is_ascii_digit() || (c.is_numeric() && !is_cjk(c));
+        if is_digit || (c.is_alphabetic() && !is_cjk(c)) {
+            out.extend(c.to_lowercase());
+            in_digits = is_digit;
+        } else if c == '.' && in_digits && chars.peek().is_some_and(|n| n.is_ascii_digit()) {
+            out.push('.');
+        } else {
+            in_digits = false;
+        }
+    }
+    out
 }
 
 /// Windows of up to this many chunks give exact-match terms.
@@ -241,58 +259,58 @@ fn chunks(code: &str) -> Vec<Chunk> {
 /// The text before a trailing edition year (`-2016`, `:2015`, `—2008`; a year is 19xx or
 /// 20xx), for a chunk that ends with one.
 fn year_cut(s: &str) -> Option<&str> {
-    let chars: Vec<(usize, char)> = s.char_indices().collect();
-    let n = chars.len();
-    if n < 5 {
-        return None;
+    let mut tail = s.char_indices().rev();
+    let mut year = [0u8; 4];
+    for slot in year.iter_mut().rev() {
+        let (_, c) = tail.next()?;
+        *slot = u8::try_from(c).ok().filter(u8::is_ascii_digit)?;
     }
-    let digits = &chars[n - 4..];
-    if !digits.iter().all(|(_, c)| c.is_ascii_digit()) {
-        return None;
-    }
-    let (sep_idx, sep) = chars[n - 5];
+    let (sep_idx, sep) = tail.next()?;
     if !matches!(sep, '-' | ':' | '—' | '–' | '－' | '：') {
         return None;
     }
-    let year: String = digits.iter().map(|(_, c)| *c).collect();
-    (year.starts_with("19") || year.starts_with("20")).then(|| &s[..sep_idx])
+    matches!(&year[..2], b"19" | b"20").then(|| &s[..sep_idx])
 }
 
 /// The exact-match terms and the n-grams of a code string, from one pass over its chunks.
 ///
-/// Exact terms: the compact form of every window of up to [`MAX_WINDOW`] whitespace-separated
-/// chunks, with and without a trailing edition year. Grams: the character trigrams of the
-/// compact form of every window of one or two chunks; substring search on codes matches
-/// all of a query's trigrams against these.
+/// Each line of `code` is one number (a document's canonical number, its number as
+/// published, the number it is cited by); windows never span two lines, so no term joins
+/// the end of one number to the start of the next. Exact terms: the compact form of every
+/// window of up to [`MAX_WINDOW`] whitespace-separated chunks, with and without a trailing
+/// edition year. Grams: the character trigrams of the compact form of every window of one
+/// or two chunks; substring search on codes matches all of a query's trigrams against these.
 pub(crate) fn code_terms(code: &str) -> (Vec<String>, Vec<String>) {
-    let chunks = chunks(code);
     let mut exact: Vec<String> = Vec::new();
-    for i in 0..chunks.len() {
-        let mut head = String::new();
-        let mut chars = 0;
-        for (j, c) in chunks.iter().enumerate().skip(i).take(MAX_WINDOW) {
-            // The window's text is its chunks joined by single spaces.
-            chars += c.chars + usize::from(j > i);
-            // A window of six characters or more ending with a year also counts without it.
-            if let Some(cut) = &c.without_year
-                && chars >= 6
-            {
-                exact.push(format!("{head}{cut}"));
+    let mut windows: Vec<String> = Vec::new();
+    for line in code.lines() {
+        let chunks = chunks(line);
+        for i in 0..chunks.len() {
+            let mut head = String::new();
+            let mut chars = 0;
+            for (j, c) in chunks.iter().enumerate().skip(i).take(MAX_WINDOW) {
+                // The window's text is its chunks joined by single spaces.
+                chars += c.chars + usize::from(j > i);
+                // A window of six characters or more ending with a year also counts without it.
+                if let Some(cut) = &c.without_year
+                    && chars >= 6
+                {
+                    exact.push(format!("{head}{cut}"));
+                }
+                head.push_str(&c.compact);
+                exact.push(head.clone());
             }
-            head.push_str(&c.compact);
-            exact.push(head.clone());
+        }
+        // A chunk's grams are among those of the pair it belongs to, when it has a neighbour.
+        match chunks.len() {
+            0 => {}
+            1 => windows.push(chunks[0].compact.clone()),
+            _ => windows.extend(chunks.windows(2).map(|w| format!("{}{}", w[0].compact, w[1].compact))),
         }
     }
     exact.retain(|t| !t.is_empty());
     exact.sort_unstable();
     exact.dedup();
-    // A chunk's grams are among those of the pair it belongs to, when it has a neighbour.
-    let pair = |w: &[Chunk]| format!("{}{}", w[0].compact, w[1].compact);
-    let windows: Vec<String> = match chunks.len() {
-        0 => Vec::new(),
-        1 => vec![chunks[0].compact.clone()],
-        _ => chunks.windows(2).map(pair).collect(),
-    };
     let mut grams: Vec<&str> = Vec::new();
     for w in &windows {
         let ends: Vec<usize> = w.char_indices().map(|(i, _)| i).chain(std::iter::once(w.len())).collect();
@@ -381,6 +399,13 @@ mod tests {
     }
 
     #[test]
+    fn compact_is_the_tokens_joined() {
+        for s in ["GB/T 1.1-2020", "ＧＢ／Ｔ　１．１—２０２０", "1..2", "a.1", "1.a", "1.", ".5", "ISO/IEC 27002:2022", "DB4401/T 1—2018 地方", "Ⅻ-Ⅳ 2.3.4", "ÉCO 9 ß", "", "v1.2.3rc4"] {
+            assert_eq!(compact(s), code_tokens(s).concat(), "{s}");
+        }
+    }
+
+    #[test]
     fn exact_and_grams() {
         let exact_terms = |c| code_terms(c).0;
         let e = exact_terms("GB/T 19001-2016 GB/T19001-2016");
@@ -395,6 +420,13 @@ mod tests {
         for q in query_grams("19001") {
             assert!(g.contains(&q), "{q}");
         }
+        // Numbers on lines of their own: each found whole, none joined to the next.
+        let (e, g) = code_terms("ISO/IEC 27002:2022\nISO 27002:2022");
+        for t in ["isoiec270022022", "isoiec27002", "iso270022022", "iso27002", "270022022"] {
+            assert!(e.contains(&t.to_string()), "{t}");
+        }
+        assert!(!e.iter().any(|t| t.contains("2022iso")), "{e:?}");
+        assert!(!g.iter().any(|t| t == "22i" || t == "2is"), "{g:?}");
     }
 
     // The first way these terms were computed (each window's text analysed again), kept as
@@ -406,14 +438,16 @@ mod tests {
         if t.chars().count() < 6 { None } else { year_cut(t) }
     }
 
-    /// Whitespace-chunk windows of a code string (1..=MAX_WINDOW chunks).
+    /// Whitespace-chunk windows of each line of a code string (1..=MAX_WINDOW chunks).
     fn windows(code: &str, max: usize) -> Vec<String> {
-        let norm = normalize_width(code);
-        let chunks: Vec<&str> = norm.split_whitespace().take(64).collect();
         let mut out = Vec::new();
-        for i in 0..chunks.len() {
-            for j in i + 1..=(i + max).min(chunks.len()) {
-                out.push(chunks[i..j].join(" "));
+        for line in code.lines() {
+            let norm = normalize_width(line);
+            let chunks: Vec<&str> = norm.split_whitespace().take(64).collect();
+            for i in 0..chunks.len() {
+                for j in i + 1..=(i + max).min(chunks.len()) {
+                    out.push(chunks[i..j].join(" "));
+                }
             }
         }
         out
@@ -465,6 +499,9 @@ mod tests {
             "2015",
             "-2015",
             "Ü—1990 ß:2020",
+            "ISO/IEC 27002:2022\nISO 27002:2022",
+            "ISO/IEC 14496-4:2004+AMD13:2007+COR2:2009\nISO/IEC 14496-4:2004/Amd 13:2007/Cor 2:2009\nISO 14496-4:2004",
+            "\n\nGB/T 1.1-2020\n",
         ] {
             assert_eq!(code_terms(code), (exact_reference(code), grams_reference(code)), "{code}");
         }

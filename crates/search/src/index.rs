@@ -14,7 +14,7 @@ use crate::schema::{Fields, Inner, build_schema};
 use crate::{Doc, Results, SearchError};
 
 /// Bump when the schema or the analysis changes in a way that needs a reindex.
-pub(crate) const SCHEMA_VERSION: &str = "biaozhun-search-8";
+pub(crate) const SCHEMA_VERSION: &str = "biaozhun-search-9";
 const VERSION_FILE: &str = "biaozhun-search.version";
 const WRITER_BUDGET: usize = 100_000_000;
 

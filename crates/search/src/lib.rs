@@ -41,7 +41,9 @@ pub struct Doc {
     pub key: String,
     /// Searches are scoped to one domain ("standard", "tbt", ...).
     pub domain: String,
-    /// Numbers/symbols, space separated: "GB/T 19001-2016 GB/T19001-2016".
+    /// Numbers/symbols, one number per line (`"ISO/IEC 27002:2022\nISO 27002:2022"`): a number
+    /// is matched whole, without its year, or by a substring of three characters or more, and
+    /// none of these terms spans two lines.
     pub code: String,
     /// Titles in Chinese and English, newline separated: analysed as words, stems and
     /// phrases, and shown with the query's words highlighted.

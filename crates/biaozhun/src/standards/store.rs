@@ -541,16 +541,17 @@ async fn contexts(conn: &mut sqlx::AnyConnection, recs: &HashMap<i64, Record>, f
 }
 
 pub fn to_doc(id: i64, r: &Record, cx: &DocContext) -> search::Doc {
+    // One number a line: the canonical one, as published, and as cited.
     let mut code = r.norm.clone();
     if r.number != r.norm {
-        code.push(' ');
+        code.push('\n');
         code.push_str(&r.number);
     }
     // A joint document cited under its first body (`ISO 27002:2022` for ISO/IEC 27002:2022).
     if stdnum::standard::is_joint_prefix(&r.prefix) {
         let kind = stdnum::standard::Kind::from_code(&r.kind).unwrap_or(stdnum::standard::Kind::Iso);
         let key = stdnum::standard::base_key(&r.prefix, kind, &r.part);
-        code.push(' ');
+        code.push('\n');
         code.push_str(&key);
         if let Some(y) = r.year {
             code.push_str(&format!(":{y}"));

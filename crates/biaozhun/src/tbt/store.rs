@@ -576,7 +576,7 @@ pub async fn load_docs(app: &App, ids: &[i64]) -> anyhow::Result<Vec<(i64, Optio
         let doc = search::Doc {
             key: crate::indexer::key(DOMAIN, n.id),
             domain: DOMAIN.into(),
-            code: n.symbols.join(" "),
+            code: n.symbols.join("\n"),
             title: n.title.clone(),
             body: format!(
                 "{}\n{}\n{}\n{}\n{}\n{}\n{}",

@@ -168,3 +168,59 @@ scenario!(anonymous_check_budget_is_shared_by_both_servers, |t: TestApp| async m
     // Another address still has its whole budget on either server.
     assert!(check(t.client_from("203.0.113.6").on(&other)).await.is_success());
 });
+
+/// Numbers the catalogue search finds for `q` (API, this server).
+async fn standards_found(t: &TestApp, q: &str) -> Vec<String> {
+    let j = t.client().api(reqwest::Method::GET, &format!("/api/v1/standards?q={}", urlencode(q)), None).await.json();
+    j["items"].as_array().unwrap().iter().map(|i| i["number"].as_str().unwrap().to_string()).collect()
+}
+
+scenario!(an_edit_logged_first_but_committed_last_still_reaches_the_index, |t: TestApp| async move {
+    // Two servers' writers log their edits; on PostgreSQL the one that logged first (the
+    // lower log id) may commit last. The follower must not pass over that entry.
+    let csv = "标准号,英文标准名称,标准状态\nGB/T 90001-2020,Early marker plain,现行\nGB/T 90002-2020,Late marker plain,现行\n";
+    biaozhun::standards::import::import_bytes(&t.app, "late.csv", csv.as_bytes(), biaozhun::standards::import::Progress::None).await.expect("import");
+    biaozhun::indexer::follow_once(&t.app).await.unwrap();
+    let id_of = |norm: &'static str| {
+        let pool = t.app.db.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>("SELECT id FROM standards WHERE norm = $1").bind(norm).fetch_one(&pool).await.unwrap() }
+    };
+    let (first, second) = (id_of("GB/T 90001-2020").await, id_of("GB/T 90002-2020").await);
+    let retitle = |id: i64, title: &'static str| {
+        let pool = t.app.db.pool.clone();
+        async move { sqlx::query("UPDATE standards SET title_en = $1 WHERE id = $2").bind(title).bind(id).execute(&pool).await.unwrap() }
+    };
+    retitle(first, "Zircon sluice gauges").await;
+    retitle(second, "Quokka paddock fences").await;
+    let now = biaozhun::util::now();
+    let late = if t.app.db.kind == biaozhun::db::DbKind::Postgres {
+        // Two transactions: the first logs (and takes the lower id), the second logs and
+        // commits, the follower runs, and only then does the first commit.
+        let mut early = t.app.db.begin().await.unwrap();
+        let low = biaozhun::indexer::changed(&mut early, "standards", &[first]).await.unwrap();
+        let mut other = t.app.db.begin().await.unwrap();
+        let high = biaozhun::indexer::changed(&mut other, "standards", &[second]).await.unwrap();
+        assert!(low[0] < high[0], "{low:?} {high:?}");
+        other.commit().await.unwrap();
+        Some(early)
+    } else {
+        // SQLite has one writer at a time; the same order of appearance, written directly:
+        // the higher id first, the lower one after the follower has passed it.
+        let top: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM search_changes").fetch_one(&t.app.db.pool).await.unwrap();
+        sqlx::query("INSERT INTO search_changes (id, domain, entity_id, at) VALUES ($1, 'standards', $2, $3)").bind(top + 2).bind(second).bind(now).execute(&t.app.db.pool).await.unwrap();
+        biaozhun::indexer::follow_once(&t.app).await.unwrap();
+        sqlx::query("INSERT INTO search_changes (id, domain, entity_id, at) VALUES ($1, 'standards', $2, $3)").bind(top + 1).bind(first).bind(now).execute(&t.app.db.pool).await.unwrap();
+        None
+    };
+    biaozhun::indexer::follow_once(&t.app).await.unwrap();
+    assert_eq!(standards_found(&t, "quokka paddock").await, ["GB/T 90002-2020"], "the later entry is applied at once, above the missing one");
+    if let Some(early) = late {
+        early.commit().await.unwrap();
+    }
+    biaozhun::indexer::follow_once(&t.app).await.unwrap();
+    assert_eq!(standards_found(&t, "zircon sluice").await, ["GB/T 90001-2020"], "the entry that appeared late below it is applied too");
+    assert!(standards_found(&t, "early marker").await.is_empty(), "the old title no longer matches");
+    // Nothing is applied twice or left: a further look takes nothing new in.
+    biaozhun::indexer::follow_once(&t.app).await.unwrap();
+    assert_eq!(standards_found(&t, "quokka paddock").await, ["GB/T 90002-2020"]);
+});
