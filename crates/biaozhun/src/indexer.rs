@@ -53,9 +53,8 @@ pub struct Indexer {
     applied: AtomicI64,
     /// Every entry up to this id is in the writer, committed or not (see [`stage`]).
     staged: AtomicI64,
-    /// The follower's view of the log above `staged` when an entry is missing there (see
-    /// [`stage`]).
-    log: std::sync::Mutex<Above>,
+    /// The follower's reading of the log (see [`stage`]).
+    gaps: std::sync::Mutex<Gaps>,
     kick: Notify,
     /// Where the last applied change id is kept (none for an index left to a server).
     state_file: Option<std::path::PathBuf>,
@@ -122,7 +121,7 @@ pub async fn commit_built(app: &App, tx: Tx, built: Built) -> anyhow::Result<Opt
         let handed = ix.index.upsert(&(built.docs)());
         if handed.is_ok() {
             // Committed by the next look even when a hole keeps `staged` below these entries.
-            ix.above().dirty = true;
+            ix.gaps().dirty = true;
         }
         if handed.is_err() {
             // The follower reads these entries from the log after all.
@@ -148,7 +147,7 @@ impl Indexer {
             Err(e) if opener == Opener::Command && e.is_busy() => {
                 tracing::debug!("search index in {} is held by a server ({e}); leaving the indexing to it", shared.display());
                 let index = search::Index::in_memory()?;
-                return Ok(Indexer { index, left_to_server: true, private_copy: None, busy: Default::default(), built: Default::default(), applied: AtomicI64::new(-1), staged: AtomicI64::new(-1), log: Default::default(), kick: Notify::new(), state_file: None });
+                return Ok(Indexer { index, left_to_server: true, private_copy: None, busy: Default::default(), built: Default::default(), applied: AtomicI64::new(-1), staged: AtomicI64::new(-1), gaps: Default::default(), kick: Notify::new(), state_file: None });
             }
             Err(e) => {
                 let own = data_dir.join(format!("{COPY_PREFIX}{}-{}", std::process::id(), crate::util::random_token(4)));
@@ -159,7 +158,7 @@ impl Indexer {
         };
         let state_file = dir.map(|d| d.join("applied_change_id"));
         let applied = state_file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()).and_then(|s| s.trim().parse().ok()).unwrap_or(-1);
-        Ok(Indexer { index, left_to_server: false, private_copy, busy: Default::default(), built: Default::default(), applied: AtomicI64::new(applied), staged: AtomicI64::new(applied), log: Default::default(), kick: Notify::new(), state_file })
+        Ok(Indexer { index, left_to_server: false, private_copy, busy: Default::default(), built: Default::default(), applied: AtomicI64::new(applied), staged: AtomicI64::new(applied), gaps: Default::default(), kick: Notify::new(), state_file })
     }
 
     /// True for a command that found a server holding the index: its changes reach the
@@ -193,8 +192,8 @@ impl Indexer {
         self.kick.notify_one();
     }
 
-    fn above(&self) -> std::sync::MutexGuard<'_, Above> {
-        self.log.lock().unwrap_or_else(|p| p.into_inner())
+    fn gaps(&self) -> std::sync::MutexGuard<'_, Gaps> {
+        self.gaps.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn save_applied(&self, id: i64) {
@@ -251,7 +250,7 @@ pub async fn ensure_built(app: &App) -> anyhow::Result<()> {
         apply_pipelined(app, source, &ids).await?;
     }
     ix.index.commit()?;
-    *ix.above() = Above::default();
+    *ix.gaps() = Gaps::default();
     ix.save_applied(newest.unwrap_or(0));
     Ok(())
 }
@@ -311,112 +310,155 @@ async fn apply_pipelined(app: &App, source: &Source, ids: &[i64]) -> anyhow::Res
 /// (or a sequence that skipped): it is passed.
 pub const HOLE_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// What the follower has seen above `staged` while an entry below them is missing.
+/// The follower's reading of the log: how far it has read, and the ids below that it has
+/// not seen (kept between looks; see [`stage`]).
 #[derive(Default)]
-struct Above {
-    /// Entries above the hole already put in the writer (read again at each look, not
-    /// applied again).
-    done: std::collections::HashSet<i64>,
-    /// The first missing id and since when it has been missing.
-    hole: Option<(i64, std::time::Instant)>,
+struct Gaps {
+    /// The highest log id read (or passed as handed in built).
+    read_to: i64,
+    /// Ranges of ids (inclusive) below `read_to` not seen yet, oldest first, each with the
+    /// time it was first missed.
+    missing: Vec<(i64, i64, std::time::Instant)>,
     /// Documents were put in the writer since the last commit.
     dirty: bool,
 }
 
-impl Above {
-    /// Whether the follower stops waiting for entry `id`.
-    fn given_up(&mut self, id: i64) -> bool {
-        match self.hole {
-            Some((h, since)) if h == id => {
-                if since.elapsed() < HOLE_WAIT {
-                    return false;
+impl Gaps {
+    /// Notes that the ids between `read_to` and `id` are missing, and reads on to `id`.
+    fn read(&mut self, id: i64) {
+        if id > self.read_to + 1 {
+            self.missing.push((self.read_to + 1, id - 1, std::time::Instant::now()));
+        }
+        self.read_to = self.read_to.max(id);
+    }
+
+    /// Takes ids that have appeared (ascending) out of the missing ranges.
+    fn found(&mut self, ids: &[i64]) {
+        let mut left = Vec::with_capacity(self.missing.len());
+        for &(a, b, since) in &self.missing {
+            let mut from = a;
+            for &id in ids.iter().filter(|id| (a..=b).contains(*id)) {
+                if id > from {
+                    left.push((from, id - 1, since));
                 }
-                tracing::warn!("search index follower: log entry {id} never came (a rolled-back edit); passing it");
-                self.hole = None;
-                true
+                from = id + 1;
             }
-            _ => {
-                self.hole = Some((id, std::time::Instant::now()));
-                false
+            if from <= b {
+                left.push((from, b, since));
             }
         }
+        self.missing = left;
+    }
+
+    /// Passes ranges missing for [`HOLE_WAIT`] or more (transactions that rolled back).
+    fn give_up_old(&mut self) {
+        self.missing.retain(|(a, b, since)| {
+            let waiting = since.elapsed() < HOLE_WAIT;
+            if !waiting {
+                tracing::warn!("search index follower: log entries {a}..={b} never came (edits rolled back); passing them");
+            }
+            waiting
+        });
+    }
+
+    /// Every entry up to this id has been applied (or given up on).
+    fn mark(&self) -> i64 {
+        self.missing.first().map_or(self.read_to, |m| m.0 - 1)
     }
 }
 
 /// Adds the changes logged since the last commit or stage to the index writer, without
 /// committing; returns how many log entries it took in.
 ///
-/// `staged` only moves over entries that follow it without a hole. Above a hole the log
-/// is still read and applied (a search does not wait for a slow transaction), and read
-/// again from the hole at each look, so that an entry committed late below newer ones is
-/// applied when it appears.
+/// New entries are read above the highest id read so far, and applied at once; ids passed
+/// over on the way are remembered as missing and looked up again at each look, so an entry
+/// committed late below newer ones is applied when it appears. `staged` (and after the
+/// commit `applied`) stops below the first missing id.
 async fn stage(app: &App) -> anyhow::Result<usize> {
     let ix = &app.indexer;
     if ix.left_to_server {
         return Ok(0);
     }
-    let mut mark = ix.applied.load(Ordering::SeqCst).max(ix.staged.load(Ordering::SeqCst));
-    let mut cursor = mark;
-    let mut holed = false;
+    // Only this task changes the reading (it holds `busy`); it is put back whatever happens.
+    let mut gaps = std::mem::take(&mut *ix.gaps());
+    let done = stage_with(app, &mut gaps).await;
+    let mark = gaps.mark();
+    let handed_meanwhile = std::mem::take(&mut ix.gaps().dirty);
+    gaps.dirty |= handed_meanwhile;
+    *ix.gaps() = gaps;
+    ix.staged.store(mark, Ordering::SeqCst);
+    done
+}
+
+async fn stage_with(app: &App, gaps: &mut Gaps) -> anyhow::Result<usize> {
+    let ix = &app.indexer;
+    let staged = ix.applied.load(Ordering::SeqCst).max(ix.staged.load(Ordering::SeqCst));
+    if gaps.read_to < staged {
+        // First look, or the index was rebuilt: read on from what it holds.
+        *gaps = Gaps { read_to: staged, missing: Vec::new(), dirty: gaps.dirty };
+    }
     let mut total = 0;
+    // Missing entries that have appeared since.
+    let missing: Vec<(i64, i64)> = gaps.missing.iter().map(|m| (m.0, m.1)).collect();
+    for (a, b) in missing {
+        let rows: Vec<(i64, String, i64)> =
+            sqlx::query_as("SELECT id, domain, entity_id FROM search_changes WHERE id >= $1 AND id <= $2 ORDER BY id LIMIT 20000")
+                .bind(a)
+                .bind(b)
+                .fetch_all(&app.db.pool)
+                .await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        total += apply_rows(app, gaps, rows).await?;
+        gaps.found(&ids);
+    }
+    // New entries.
     loop {
-        if !holed {
-            // A run of entries just after `mark` that were all handed in built is passed
-            // without reading it: ids are unique, so no other entry lies among them.
+        {
+            // A run of entries just above what was read that were all handed in built is
+            // passed without reading it: ids are unique, so no other entry lies among them.
             let mut built = ix.built.lock().unwrap_or_else(|p| p.into_inner());
-            let from = mark;
-            while built.remove(&(mark + 1)) {
-                mark += 1;
+            while built.remove(&(gaps.read_to + 1)) {
+                gaps.read_to += 1;
+                total += 1;
             }
-            total += (mark - from) as usize;
-            cursor = mark;
         }
         let rows: Vec<(i64, String, i64)> =
             sqlx::query_as("SELECT id, domain, entity_id FROM search_changes WHERE id > $1 ORDER BY id LIMIT 20000")
-                .bind(cursor)
+                .bind(gaps.read_to)
                 .fetch_all(&app.db.pool)
                 .await?;
         let Some(last) = rows.last().map(|r| r.0) else { break };
-        let read: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        // Entries handed in built, or applied above a hole at an earlier look, are done;
-        // built ones at or below `last` are forgotten (a writer that logs out of order
+        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        total += apply_rows(app, gaps, rows).await?;
+        for id in ids {
+            gaps.read(id);
+        }
+        // Built entries at or below `last` are done (a writer that logs out of order
         // leaves none behind).
-        let fresh: Vec<(i64, String, i64)> = {
-            let mut built = ix.built.lock().unwrap_or_else(|p| p.into_inner());
-            let above = ix.above();
-            let fresh: Vec<_> = rows.into_iter().filter(|r| !built.contains(&r.0) && !above.done.contains(&r.0)).collect();
-            total += read.iter().filter(|id| !above.done.contains(id)).count();
-            built.retain(|id| *id > last);
-            fresh
-        };
-        for source in app.index_sources.iter() {
-            let mut ids: Vec<i64> = fresh.iter().filter(|r| r.1 == source.domain).map(|r| r.2).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            if !ids.is_empty() {
-                apply_pipelined(app, source, &ids).await?;
-                ix.above().dirty = true;
-            }
-        }
-        {
-            let mut above = ix.above();
-            for id in read {
-                if !holed && (id == mark + 1 || above.given_up(mark + 1)) {
-                    mark = id;
-                } else {
-                    holed = true;
-                    above.done.insert(id);
-                }
-            }
-            if !holed {
-                above.hole = None;
-            }
-            above.done.retain(|id| *id > mark);
-        }
-        cursor = last;
+        ix.built.lock().unwrap_or_else(|p| p.into_inner()).retain(|id| *id > last);
     }
-    ix.staged.store(mark, Ordering::SeqCst);
+    gaps.give_up_old();
     Ok(total)
+}
+
+/// Applies log rows, except those whose documents this process handed in built; returns
+/// how many rows there were.
+async fn apply_rows(app: &App, gaps: &mut Gaps, rows: Vec<(i64, String, i64)>) -> anyhow::Result<usize> {
+    let n = rows.len();
+    let fresh: Vec<(i64, String, i64)> = {
+        let built = app.indexer.built.lock().unwrap_or_else(|p| p.into_inner());
+        if built.is_empty() { rows } else { rows.into_iter().filter(|r| !built.contains(&r.0)).collect() }
+    };
+    for source in app.index_sources.iter() {
+        let mut ids: Vec<i64> = fresh.iter().filter(|r| r.1 == source.domain).map(|r| r.2).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if !ids.is_empty() {
+            apply_pipelined(app, source, &ids).await?;
+            gaps.dirty = true;
+        }
+    }
+    Ok(n)
 }
 
 /// Applies the changes logged since the last run and commits once; returns how many log
@@ -426,7 +468,7 @@ pub async fn follow_once(app: &App) -> anyhow::Result<usize> {
     let _busy = ix.busy.lock().await;
     let total = stage(app).await?;
     let staged = ix.staged.load(Ordering::SeqCst);
-    let dirty = std::mem::take(&mut ix.above().dirty);
+    let dirty = std::mem::take(&mut ix.gaps().dirty);
     if staged > ix.applied.load(Ordering::SeqCst) || dirty {
         ix.index.commit()?;
         ix.save_applied(staged);
@@ -466,17 +508,31 @@ pub type Shared = Arc<Indexer>;
 
 #[cfg(test)]
 mod tests {
-    use super::{Above, HOLE_WAIT};
+    use super::{Gaps, HOLE_WAIT};
     use std::time::{Duration, Instant};
 
+    fn ranges(g: &Gaps) -> Vec<(i64, i64)> {
+        g.missing.iter().map(|m| (m.0, m.1)).collect()
+    }
+
     #[test]
-    fn a_missing_log_entry_is_waited_for_then_passed() {
-        let mut above = Above::default();
-        assert!(!above.given_up(7), "first seen missing");
-        assert!(!above.given_up(7), "still waited for");
-        above.hole = Some((7, Instant::now().checked_sub(HOLE_WAIT + Duration::from_secs(1)).expect("uptime")));
-        assert!(above.given_up(7), "passed after the wait");
-        assert!(above.hole.is_none());
-        assert!(!above.given_up(9), "another hole has a wait of its own");
+    fn missing_log_entries_are_remembered_until_they_come_or_time_out() {
+        let mut g = Gaps { read_to: 10, ..Default::default() };
+        for id in [11, 12, 15, 16, 20] {
+            g.read(id);
+        }
+        assert_eq!(ranges(&g), [(13, 14), (17, 19)]);
+        assert_eq!(g.mark(), 12, "applied stops below the first missing id");
+        g.found(&[14, 18]);
+        assert_eq!(ranges(&g), [(13, 13), (17, 17), (19, 19)]);
+        g.found(&[13]);
+        assert_eq!(g.mark(), 16);
+        g.give_up_old();
+        assert_eq!(ranges(&g), [(17, 17), (19, 19)], "still waited for");
+        g.missing[0].2 = Instant::now().checked_sub(HOLE_WAIT + Duration::from_secs(1)).expect("uptime");
+        g.give_up_old();
+        assert_eq!(ranges(&g), [(19, 19)], "passed after the wait");
+        g.found(&[19]);
+        assert_eq!(g.mark(), 20);
     }
 }
