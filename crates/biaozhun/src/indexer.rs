@@ -44,17 +44,11 @@ pub struct Indexer {
     /// One rebuild, catch-up or handing-in of built documents at a time per server, so a
     /// rebuild's clearing of a domain never interleaves with a catch-up's additions, and
     /// documents built by a writer reach the index before a later edit read from the log.
-    busy: Arc<tokio::sync::Mutex<()>>,
-    /// Log entries whose documents this process's writer built and handed in itself
-    /// ([`commit_built`]): the follower skips them.
-    built: std::sync::Mutex<std::collections::HashSet<i64>>,
+    /// It holds the follower's reading of the log, which only its holder changes.
+    busy: Arc<tokio::sync::Mutex<Reading>>,
     /// Every log entry up to this id is in the committed index (or was given up on: see
     /// [`HOLE_WAIT`]).
     applied: AtomicI64,
-    /// Every entry up to this id is in the writer, committed or not (see [`stage`]).
-    staged: AtomicI64,
-    /// The follower's reading of the log (see [`stage`]).
-    gaps: std::sync::Mutex<Gaps>,
     kick: Notify,
     /// Where the last applied change id is kept (none for an index left to a server).
     state_file: Option<std::path::PathBuf>,
@@ -112,22 +106,20 @@ pub async fn commit_built(app: &App, tx: Tx, built: Built) -> anyhow::Result<Opt
         tx.commit().await?;
         return Ok(None);
     }
-    let guard = ix.busy.clone().lock_owned().await;
+    let mut reading = ix.busy.clone().lock_owned().await;
     tx.commit().await?;
-    ix.built.lock().unwrap_or_else(|p| p.into_inner()).extend(built.logged.iter().copied());
+    reading.built.extend(built.logged.iter().copied());
     let ix = app.indexer.clone();
     Ok(Some(tokio::task::spawn_blocking(move || {
-        let _busy = guard;
         let handed = ix.index.upsert(&(built.docs)());
-        if handed.is_ok() {
-            // Committed by the next look even when a hole keeps `staged` below these entries.
-            ix.gaps().dirty = true;
-        }
-        if handed.is_err() {
+        match handed {
+            // Committed by the next look even when a missing entry keeps the mark below these.
+            Ok(()) => reading.dirty = true,
             // The follower reads these entries from the log after all.
-            let mut done = ix.built.lock().unwrap_or_else(|p| p.into_inner());
-            for id in &built.logged {
-                done.remove(id);
+            Err(_) => {
+                for id in &built.logged {
+                    reading.built.remove(id);
+                }
             }
         }
         handed.map_err(Into::into)
@@ -147,7 +139,7 @@ impl Indexer {
             Err(e) if opener == Opener::Command && e.is_busy() => {
                 tracing::debug!("search index in {} is held by a server ({e}); leaving the indexing to it", shared.display());
                 let index = search::Index::in_memory()?;
-                return Ok(Indexer { index, left_to_server: true, private_copy: None, busy: Default::default(), built: Default::default(), applied: AtomicI64::new(-1), staged: AtomicI64::new(-1), gaps: Default::default(), kick: Notify::new(), state_file: None });
+                return Ok(Indexer { index, left_to_server: true, private_copy: None, busy: Default::default(), applied: AtomicI64::new(-1), kick: Notify::new(), state_file: None });
             }
             Err(e) => {
                 let own = data_dir.join(format!("{COPY_PREFIX}{}-{}", std::process::id(), crate::util::random_token(4)));
@@ -158,7 +150,7 @@ impl Indexer {
         };
         let state_file = dir.map(|d| d.join("applied_change_id"));
         let applied = state_file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()).and_then(|s| s.trim().parse().ok()).unwrap_or(-1);
-        Ok(Indexer { index, left_to_server: false, private_copy, busy: Default::default(), built: Default::default(), applied: AtomicI64::new(applied), staged: AtomicI64::new(applied), gaps: Default::default(), kick: Notify::new(), state_file })
+        Ok(Indexer { index, left_to_server: false, private_copy, busy: Arc::new(tokio::sync::Mutex::new(Reading { read_to: applied.max(0), ..Default::default() })), applied: AtomicI64::new(applied), kick: Notify::new(), state_file })
     }
 
     /// True for a command that found a server holding the index: its changes reach the
@@ -192,13 +184,8 @@ impl Indexer {
         self.kick.notify_one();
     }
 
-    fn gaps(&self) -> std::sync::MutexGuard<'_, Gaps> {
-        self.gaps.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     fn save_applied(&self, id: i64) {
         self.applied.store(id, Ordering::SeqCst);
-        self.staged.fetch_max(id, Ordering::SeqCst);
         if let Some(f) = &self.state_file {
             let _ = std::fs::write(f, id.to_string());
         }
@@ -236,7 +223,7 @@ pub async fn ensure_built(app: &App) -> anyhow::Result<()> {
     if ix.left_to_server {
         return Ok(());
     }
-    let _busy = ix.busy.lock().await;
+    let mut reading = ix.busy.lock().await;
     let oldest: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM search_changes").fetch_one(&app.db.pool).await?;
     let applied = ix.applied.load(Ordering::SeqCst);
     let behind = oldest.is_some_and(|o| applied < o - 1);
@@ -250,8 +237,11 @@ pub async fn ensure_built(app: &App) -> anyhow::Result<()> {
         apply_pipelined(app, source, &ids).await?;
     }
     ix.index.commit()?;
-    *ix.gaps() = Gaps::default();
-    ix.save_applied(newest.unwrap_or(0));
+    // The rebuilt index holds everything logged up to `newest`.
+    reading.read_to = newest.unwrap_or(0);
+    reading.missing.clear();
+    reading.dirty = false;
+    ix.save_applied(reading.read_to);
     Ok(())
 }
 
@@ -313,7 +303,10 @@ pub const HOLE_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// The follower's reading of the log: how far it has read, and the ids below that it has
 /// not seen (kept between looks; see [`stage`]).
 #[derive(Default)]
-struct Gaps {
+struct Reading {
+    /// Log entries whose documents this process's writer built and handed in itself
+    /// ([`commit_built`]): the follower skips them.
+    built: std::collections::HashSet<i64>,
     /// The highest log id read (or passed as handed in built).
     read_to: i64,
     /// Ranges of ids (inclusive) below `read_to` not seen yet, oldest first, each with the
@@ -323,7 +316,7 @@ struct Gaps {
     dirty: bool,
 }
 
-impl Gaps {
+impl Reading {
     /// Notes that the ids between `read_to` and `id` are missing, and reads on to `id`.
     fn read(&mut self, id: i64) {
         if id > self.read_to + 1 {
@@ -367,39 +360,17 @@ impl Gaps {
     }
 }
 
-/// Adds the changes logged since the last commit or stage to the index writer, without
-/// committing; returns how many log entries it took in.
+/// Adds the changes logged since the last commit to the index writer, without committing;
+/// returns how many log entries it took in.
 ///
 /// New entries are read above the highest id read so far, and applied at once; ids passed
 /// over on the way are remembered as missing and looked up again at each look, so an entry
-/// committed late below newer ones is applied when it appears. `staged` (and after the
-/// commit `applied`) stops below the first missing id.
-async fn stage(app: &App) -> anyhow::Result<usize> {
-    let ix = &app.indexer;
-    if ix.left_to_server {
-        return Ok(0);
-    }
-    // Only this task changes the reading (it holds `busy`); it is put back whatever happens.
-    let mut gaps = std::mem::take(&mut *ix.gaps());
-    let done = stage_with(app, &mut gaps).await;
-    let mark = gaps.mark();
-    let handed_meanwhile = std::mem::take(&mut ix.gaps().dirty);
-    gaps.dirty |= handed_meanwhile;
-    *ix.gaps() = gaps;
-    ix.staged.store(mark, Ordering::SeqCst);
-    done
-}
-
-async fn stage_with(app: &App, gaps: &mut Gaps) -> anyhow::Result<usize> {
-    let ix = &app.indexer;
-    let staged = ix.applied.load(Ordering::SeqCst).max(ix.staged.load(Ordering::SeqCst));
-    if gaps.read_to < staged {
-        // First look, or the index was rebuilt: read on from what it holds.
-        *gaps = Gaps { read_to: staged, missing: Vec::new(), dirty: gaps.dirty };
-    }
+/// committed late below newer ones is applied when it appears. The mark (`applied` after the
+/// commit) stops below the first missing id.
+async fn stage(app: &App, reading: &mut Reading) -> anyhow::Result<usize> {
     let mut total = 0;
     // Missing entries that have appeared since.
-    let missing: Vec<(i64, i64)> = gaps.missing.iter().map(|m| (m.0, m.1)).collect();
+    let missing: Vec<(i64, i64)> = reading.missing.iter().map(|m| (m.0, m.1)).collect();
     for (a, b) in missing {
         let rows: Vec<(i64, String, i64)> =
             sqlx::query_as("SELECT id, domain, entity_id FROM search_changes WHERE id >= $1 AND id <= $2 ORDER BY id LIMIT 20000")
@@ -408,70 +379,68 @@ async fn stage_with(app: &App, gaps: &mut Gaps) -> anyhow::Result<usize> {
                 .fetch_all(&app.db.pool)
                 .await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        total += apply_rows(app, gaps, rows).await?;
-        gaps.found(&ids);
+        total += apply_rows(app, reading, rows).await?;
+        reading.found(&ids);
     }
     // New entries.
     loop {
-        {
-            // A run of entries just above what was read that were all handed in built is
-            // passed without reading it: ids are unique, so no other entry lies among them.
-            let mut built = ix.built.lock().unwrap_or_else(|p| p.into_inner());
-            while built.remove(&(gaps.read_to + 1)) {
-                gaps.read_to += 1;
-                total += 1;
-            }
+        // A run of entries just above what was read that were all handed in built is passed
+        // without reading it: ids are unique, so no other entry lies among them.
+        while reading.built.remove(&(reading.read_to + 1)) {
+            reading.read_to += 1;
+            total += 1;
         }
         let rows: Vec<(i64, String, i64)> =
             sqlx::query_as("SELECT id, domain, entity_id FROM search_changes WHERE id > $1 ORDER BY id LIMIT 20000")
-                .bind(gaps.read_to)
+                .bind(reading.read_to)
                 .fetch_all(&app.db.pool)
                 .await?;
         let Some(last) = rows.last().map(|r| r.0) else { break };
         let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        total += apply_rows(app, gaps, rows).await?;
+        total += apply_rows(app, reading, rows).await?;
         for id in ids {
-            gaps.read(id);
+            reading.read(id);
         }
         // Built entries at or below `last` are done (a writer that logs out of order
         // leaves none behind).
-        ix.built.lock().unwrap_or_else(|p| p.into_inner()).retain(|id| *id > last);
+        reading.built.retain(|id| *id > last);
     }
-    gaps.give_up_old();
+    reading.give_up_old();
     Ok(total)
 }
 
 /// Applies log rows, except those whose documents this process handed in built; returns
 /// how many rows there were.
-async fn apply_rows(app: &App, gaps: &mut Gaps, rows: Vec<(i64, String, i64)>) -> anyhow::Result<usize> {
+async fn apply_rows(app: &App, reading: &mut Reading, rows: Vec<(i64, String, i64)>) -> anyhow::Result<usize> {
     let n = rows.len();
-    let fresh: Vec<(i64, String, i64)> = {
-        let built = app.indexer.built.lock().unwrap_or_else(|p| p.into_inner());
-        if built.is_empty() { rows } else { rows.into_iter().filter(|r| !built.contains(&r.0)).collect() }
-    };
+    let fresh: Vec<(i64, String, i64)> =
+        if reading.built.is_empty() { rows } else { rows.into_iter().filter(|r| !reading.built.contains(&r.0)).collect() };
     for source in app.index_sources.iter() {
         let mut ids: Vec<i64> = fresh.iter().filter(|r| r.1 == source.domain).map(|r| r.2).collect();
         ids.sort_unstable();
         ids.dedup();
         if !ids.is_empty() {
             apply_pipelined(app, source, &ids).await?;
-            gaps.dirty = true;
+            reading.dirty = true;
         }
     }
     Ok(n)
 }
 
 /// Applies the changes logged since the last run and commits once; returns how many log
-/// entries were applied (including those staged before).
+/// entries were taken in.
 pub async fn follow_once(app: &App) -> anyhow::Result<usize> {
     let ix = &app.indexer;
-    let _busy = ix.busy.lock().await;
-    let total = stage(app).await?;
-    let staged = ix.staged.load(Ordering::SeqCst);
-    let dirty = std::mem::take(&mut ix.gaps().dirty);
-    if staged > ix.applied.load(Ordering::SeqCst) || dirty {
+    if ix.left_to_server {
+        return Ok(0);
+    }
+    let mut reading = ix.busy.lock().await;
+    let total = stage(app, &mut reading).await?;
+    let mark = reading.mark();
+    let dirty = std::mem::take(&mut reading.dirty);
+    if mark > ix.applied.load(Ordering::SeqCst) || dirty {
         ix.index.commit()?;
-        ix.save_applied(staged);
+        ix.save_applied(mark);
     }
     Ok(total)
 }
@@ -508,16 +477,16 @@ pub type Shared = Arc<Indexer>;
 
 #[cfg(test)]
 mod tests {
-    use super::{Gaps, HOLE_WAIT};
+    use super::{HOLE_WAIT, Reading};
     use std::time::{Duration, Instant};
 
-    fn ranges(g: &Gaps) -> Vec<(i64, i64)> {
+    fn ranges(g: &Reading) -> Vec<(i64, i64)> {
         g.missing.iter().map(|m| (m.0, m.1)).collect()
     }
 
     #[test]
     fn missing_log_entries_are_remembered_until_they_come_or_time_out() {
-        let mut g = Gaps { read_to: 10, ..Default::default() };
+        let mut g = Reading { read_to: 10, ..Default::default() };
         for id in [11, 12, 15, 16, 20] {
             g.read(id);
         }
