@@ -176,58 +176,42 @@ fn width_fold(c: char) -> char {
     }
 }
 
+/// Walks a code by the token rules of [`code_tokens`], full-width characters folded:
+/// `keep(c, starts_token)` for each character a token keeps, in order.
+fn walk_code(s: &str, mut keep: impl FnMut(char, bool)) {
+    let mut chars = s.chars().map(width_fold).peekable();
+    // Whether the last character kept is a digit; none after a separator.
+    let mut last: Option<bool> = None;
+    while let Some(c) = chars.next() {
+        let is_digit = c.is_ascii_digit() || (c.is_numeric() && !is_cjk(c));
+        if is_digit || (c.is_alphabetic() && !is_cjk(c)) {
+            keep(c, last != Some(is_digit));
+            last = Some(is_digit);
+        } else if c == '.' && last == Some(true) && chars.peek().is_some_and(char::is_ascii_digit) {
+            keep('.', false);
+        } else {
+            last = None;
+        }
+    }
+}
+
 /// Splits a code into lowercase tokens: runs of letters, runs of digits
 /// (a '.' between two digits stays inside: "1.1", "65.160.10"); everything
 /// else separates, and so does a letter/digit boundary.
 /// `"GB/T19001-2016"` → `["gb", "t", "19001", "2016"]`.
 pub fn code_tokens(s: &str) -> Vec<String> {
-    let chars: Vec<char> = normalize_width(s).chars().collect();
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut cur_digit = false;
-    for (i, &c) in chars.iter().enumerate() {
-        let is_digit = c.is_ascii_digit() || (c.is_numeric() && !is_cjk(c));
-        let is_letter = c.is_alphabetic() && !is_cjk(c);
-        if is_digit || is_letter {
-            if !cur.is_empty() && cur_digit != is_digit {
-                out.push(std::mem::take(&mut cur));
-            }
-            cur_digit = is_digit;
-            cur.extend(c.to_lowercase());
-        } else if c == '.'
-            && cur_digit
-            && !cur.is_empty()
-            && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit())
-        {
-            cur.push('.');
-        } else if !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
+    let mut out: Vec<String> = Vec::new();
+    walk_code(s, |c, starts| match out.last_mut() {
+        Some(t) if !starts => t.extend(c.to_lowercase()),
+        _ => out.push(c.to_lowercase().collect()),
+    });
     out
 }
 
 /// Compact form of a code: its tokens concatenated. `"GB/T 1.1-2020"` → `"gbt1.12020"`.
-/// One pass, without the token list ([`code_tokens`] gives the same characters).
 pub fn compact(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().map(width_fold).peekable();
-    // The last character kept was a digit, with no separator since.
-    let mut in_digits = false;
-    while let Some(c) = chars.next() {
-        let is_digit = c.is_ascii_digit() || (c.is_numeric() && !is_cjk(c));
-        if is_digit || (c.is_alphabetic() && !is_cjk(c)) {
-            out.extend(c.to_lowercase());
-            in_digits = is_digit;
-        } else if c == '.' && in_digits && chars.peek().is_some_and(|n| n.is_ascii_digit()) {
-            out.push('.');
-        } else {
-            in_digits = false;
-        }
-    }
+    walk_code(s, |c, _| out.extend(c.to_lowercase()));
     out
 }
 
@@ -393,6 +377,9 @@ mod tests {
         assert_eq!(code_tokens("GB/T 1.1-2020"), ["gb", "t", "1.1", "2020"]);
         assert_eq!(code_tokens("ＧＢ／Ｔ　１．１"), ["gb", "t", "1.1"]);
         assert_eq!(code_tokens("ISO 9001:2015."), ["iso", "9001", "2015"]);
+        assert_eq!(code_tokens("1..2"), ["1", "2"]);
+        assert_eq!(code_tokens("1.a .5"), ["1", "a", "5"]);
+        assert_eq!(code_tokens("v1.2.3rc4"), ["v", "1.2.3", "rc", "4"]);
         assert_eq!(compact("GB/T 1.1"), "gbt1.1");
         assert!(code_tokens("").is_empty());
         assert!(code_tokens("...//--").is_empty());
