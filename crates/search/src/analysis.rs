@@ -333,7 +333,7 @@ pub(crate) fn query_grams(compact_query: &str) -> Vec<String> {
 /// Facet path for a filter/facet value. `ics` and `hs` are hierarchical:
 /// every prefix becomes a path step, so a filter on a prefix is one term.
 pub(crate) fn facet_path(name: &str, value: &str) -> Vec<String> {
-    let clean = |s: &str| s.replace('\0', "");
+    let clean = |s: &str| if s.contains('\0') { s.replace('\0', "") } else { s.to_string() };
     let name = clean(name.trim());
     let value = clean(value.trim());
     let mut path = vec![name.clone()];

@@ -153,6 +153,8 @@ fn parse_lines(name: &str, text: &str, first: usize) -> (Vec<Row>, Vec<Problem>)
     let iec_file = name.to_ascii_lowercase().contains("iec");
     let mut rows = Vec::new();
     let mut errors = Vec::new();
+    // The field of each key, worked out once per distinct key rather than on every line.
+    let mut fields: HashMap<String, Option<Field>> = HashMap::new();
     for (i, line) in text.lines().enumerate() {
         let line_no = first + i + 1;
         if line.trim().is_empty() {
@@ -181,7 +183,11 @@ fn parse_lines(name: &str, text: &str, first: usize) -> (Vec<Row>, Vec<Problem>)
                 "adopts" => b.set(Field::Adopts, k, &cell),
                 "committee" if catalogue => b.rec.committee = cell,
                 _ => {
-                    if let Some(f) = model::header_field(k) {
+                    let f = match fields.get(k.as_str()) {
+                        Some(f) => *f,
+                        None => *fields.entry(k.clone()).or_insert_with(|| model::header_field(k)),
+                    };
+                    if let Some(f) = f {
                         b.set(f, k, &cell);
                     }
                 }
@@ -342,25 +348,29 @@ impl Builder {
             r.status = "upcoming".into();
         }
         let mut relations = Vec::new();
-        let mut rel = |from: &str, to: &str, kind: &'static str, degree: String| {
-            if let (Some(a), Some(b)) = (model::ident(from), model::ident(to)) {
+        // Between this record and another number, `outgoing` when this record is the one
+        // that replaces or adopts.
+        let own = &self.rec;
+        let mut rel = |other: &str, outgoing: bool, kind: &'static str, degree: String| {
+            if let Some(o) = model::ident(other) {
                 // A record "replaced" by its own corrigendum is not a new edition.
-                if a.norm != b.norm && !(a.base == b.base && a.year == b.year && kind == "replaces") {
-                    relations.push(Relation { from: a.norm, to: b.norm, kind, degree });
+                if o.norm != own.norm && !(o.base == own.base && o.year.map(i64::from) == own.year && kind == "replaces") {
+                    let (from, to) = if outgoing { (own.norm.clone(), o.norm) } else { (o.norm, own.norm.clone()) };
+                    relations.push(Relation { from, to, kind, degree });
                 }
             }
         };
         for t in &self.replaces {
-            rel(&id.norm, t, "replaces", String::new());
+            rel(t, true, "replaces", String::new());
         }
         for t in &self.replaced_by {
-            rel(t, &id.norm, "replaces", String::new());
+            rel(t, false, "replaces", String::new());
         }
         for (t, d) in &self.adopts {
-            rel(&id.norm, t, "adopts", d.clone());
+            rel(t, true, "adopts", d.clone());
         }
         errors.append(&mut self.errors);
-        rows.push(Row { line: self.line, record: self.rec, relations });
+        rows.push(Row { line: self.line, record: Box::new(self.rec), relations });
     }
 }
 
@@ -389,7 +399,7 @@ async fn store_rows(app: &App, rows: Vec<Row>, errors: Vec<Problem>, progress: P
         match index.get(&row.record.norm) {
             Some(&i) => {
                 let m = model::merge(Some(&merged[i].record), &row.record);
-                merged[i].record = m;
+                *merged[i].record = m;
                 merged[i].relations.extend(row.relations);
             }
             None => {

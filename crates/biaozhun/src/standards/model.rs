@@ -152,7 +152,9 @@ pub struct Record {
 /// One parsed row.
 pub struct Row {
     pub line: usize,
-    pub record: Record,
+    /// Boxed: an import moves its rows several times (pieces joined, files joined,
+    /// duplicates merged, sorted by document), a pointer rather than the whole record.
+    pub record: Box<Record>,
     pub relations: Vec<Relation>,
 }
 

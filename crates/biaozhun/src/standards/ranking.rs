@@ -41,7 +41,7 @@ pub fn family(r: &Record) -> String {
 /// True for a consolidated version of a standard with its amendments (`IEC
 /// 62115:2017+AMD1:2025 CSV`), which ranks and folds like an amendment.
 pub fn consolidated(norm: &str) -> bool {
-    norm.contains("+AMD") || super::model::VERSION_MARKS.iter().any(|m| norm.ends_with(&format!(" {m}")))
+    norm.contains("+AMD") || super::model::VERSION_MARKS.iter().any(|m| norm.strip_suffix(m).is_some_and(|h| h.ends_with(' ')))
 }
 
 /// [`family`] from the stored parts of a number.
@@ -136,7 +136,8 @@ fn part_order(r: &Record) -> f32 {
         return 1.0;
     }
     let last = r.part.rsplit(['-', '.']).next().unwrap_or("");
-    let n: u32 = last.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap_or(50);
+    let digits = last.bytes().take_while(u8::is_ascii_digit).count();
+    let n: u32 = last[..digits].parse().unwrap_or(50);
     1.0 - 0.001 * n.min(50) as f32
 }
 
@@ -146,8 +147,12 @@ fn part_order(r: &Record) -> f32 {
 /// Business continuity management systems — Requirements` → `Business continuity management
 /// systems — Requirements`), else the whole title.
 pub fn own_title(title: &str) -> String {
-    let t = title.replace(" -- ", " — ").replace(" - ", " — ").replace(" – ", " — ");
-    let elems: Vec<&str> = t.split(" — ").map(str::trim).filter(|e| !e.is_empty()).collect();
+    // Elements are separated by a dash between spaces: em, en, double hyphen or hyphen.
+    let elems: Vec<&str> = title
+        .split(" — ")
+        .flat_map(|e| e.split(" – "))
+        .flat_map(|e| e.split(" -- "))
+        .flat_map(|e| e.split(" - ")).map(str::trim).filter(|e| !e.is_empty()).collect();
     if let Some(i) = elems.iter().position(|e| e.starts_with("Part ") && e.contains(':')) {
         let first = elems[i].split_once(':').map(|x| x.1.trim()).unwrap_or("");
         let mut rest = vec![first];
@@ -274,5 +279,18 @@ mod tests {
         assert_eq!(own_title("Household and similar electrical appliances - Safety - Part 1: General requirements"), "General requirements");
         assert_eq!(own_title("Security and resilience - Business continuity management systems - Requirements"), "Business continuity management systems — Requirements");
         assert_eq!(own_title("Quality management systems - Requirements"), "Quality management systems — Requirements");
+        // Any of the dashes between spaces separates; a hyphen inside a word does not.
+        assert_eq!(own_title("Road vehicles — Road-load -- Part 2: Test – methods"), "Test — methods");
+        assert_eq!(own_title("Information technology – Security techniques — Code of practice"), "Security techniques — Code of practice");
+        assert_eq!(own_title("Self-tapping screws"), "Self-tapping screws");
+        assert_eq!(own_title(""), "");
+    }
+
+    #[test]
+    fn consolidated_versions() {
+        assert!(consolidated("IEC 62115:2017+AMD1:2025 CSV"));
+        assert!(consolidated("IEC 62911:2025 RLV"));
+        assert!(!consolidated("ISO 9001:2015"));
+        assert!(!consolidated("ISO/IEC GUIDE 98-3:2008/CSV"));
     }
 }
