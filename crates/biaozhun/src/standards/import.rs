@@ -175,9 +175,12 @@ fn parse_lines(name: &str, text: &str, first: usize) -> (Vec<Row>, Vec<Problem>)
             b.rec.source = if from_iec { "relaton:iec".into() } else { "relaton:iso".into() };
         }
         for (k, v) in &obj {
+            // Keys read below or not at all are not turned into text.
+            if matches!(k.as_str(), "stage" | "substage" | "relations" | "dates" | "edition" | "doctype" | "file" | "kind" | "hcno" | "note") {
+                continue;
+            }
             let cell = json_cell(v);
             match k.as_str() {
-                "stage" | "substage" | "relations" | "dates" | "edition" | "doctype" | "file" | "kind" | "hcno" | "note" => {}
                 "source" if !catalogue => b.rec.source = cell.chars().take(300).collect(),
                 "tc_dept" => b.set(Field::Committee, k, &cell),
                 "adopts" => b.set(Field::Adopts, k, &cell),
@@ -425,7 +428,7 @@ async fn store_rows(app: &App, rows: Vec<Row>, errors: Vec<Problem>, progress: P
     let watched = store::watched_bases(app).await?;
     let mut done = 0;
     let mut indexing = None;
-    for chunk in batches(&families, BATCH).map(|r| &merged[r]) {
+    for chunk in batches(&families, FIRST_BATCH, BATCH).map(|r| &merged[r]) {
         let c = store::upsert_batch(app, chunk, &watched).await?;
         report.created += c.created;
         report.updated += c.updated;
@@ -452,15 +455,20 @@ async fn store_rows(app: &App, rows: Vec<Row>, errors: Vec<Problem>, progress: P
 
 /// Records stored per transaction.
 const BATCH: usize = 4000;
+/// Records in the first transaction: the index has nothing to take in until a batch is
+/// stored, so a small first batch sets the second core to work sooner.
+const FIRST_BATCH: usize = BATCH / 8;
 
-/// Ranges of about `size` consecutive items, never splitting a run of equal keys.
-fn batches<'a, K: PartialEq>(keys: &'a [K], size: usize) -> impl Iterator<Item = std::ops::Range<usize>> + 'a {
+/// Ranges of about `first`, then `size`, consecutive items, never splitting a run of equal
+/// keys.
+fn batches<'a, K: PartialEq>(keys: &'a [K], first: usize, size: usize) -> impl Iterator<Item = std::ops::Range<usize>> + 'a {
     let mut start = 0;
     std::iter::from_fn(move || {
         if start >= keys.len() {
             return None;
         }
-        let mut end = (start + size).min(keys.len());
+        let n = if start == 0 { first } else { size };
+        let mut end = (start + n.max(1)).min(keys.len());
         while end < keys.len() && keys[end] == keys[end - 1] {
             end += 1;
         }
@@ -568,10 +576,13 @@ mod tests {
     #[test]
     fn batches_keep_runs_of_one_key_together() {
         let keys = ["a", "a", "b", "b", "b", "c", "d", "d"];
-        let got: Vec<_> = batches(&keys, 3).collect();
+        let got: Vec<_> = batches(&keys, 3, 3).collect();
         assert_eq!(got, vec![0..5, 5..8]);
-        let got: Vec<_> = batches(&keys, 1).collect();
+        let got: Vec<_> = batches(&keys, 1, 1).collect();
         assert_eq!(got, vec![0..2, 2..5, 5..6, 6..8]);
-        assert_eq!(batches::<&str>(&[], 4).count(), 0);
+        // A smaller first batch, then the usual size.
+        let got: Vec<_> = batches(&keys, 1, 4).collect();
+        assert_eq!(got, vec![0..2, 2..6, 6..8]);
+        assert_eq!(batches::<&str>(&[], 1, 4).count(), 0);
     }
 }
