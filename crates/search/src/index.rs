@@ -221,16 +221,18 @@ fn to_tantivy(f: &Fields, d: &Doc) -> TantivyDocument {
         doc.add_text(f.body_en, &d.body);
     }
     // A document has a handful of facets: a list finds the repeated ones.
-    let mut seen: Vec<Facet> = Vec::with_capacity(d.facets.len());
+    let mut facets: Vec<Facet> = Vec::with_capacity(d.facets.len());
     for (name, value) in &d.facets {
         let path = analysis::facet_path(name, value);
         if path.len() >= 2 && !path[0].is_empty() {
             let facet = Facet::from_path(path);
-            if !seen.contains(&facet) {
-                doc.add_facet(f.facet, facet.clone());
-                seen.push(facet);
+            if !facets.contains(&facet) {
+                facets.push(facet);
             }
         }
+    }
+    for facet in facets {
+        doc.add_facet(f.facet, facet);
     }
     if let Some(date) = d.date {
         doc.add_i64(f.date, date);

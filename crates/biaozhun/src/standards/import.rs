@@ -337,7 +337,7 @@ impl Builder {
             return;
         };
         let r = &mut self.rec;
-        r.norm = id.norm.clone();
+        r.norm = id.norm;
         r.base = id.base;
         r.kind = id.kind.as_str().to_string();
         r.prefix = id.prefix;
