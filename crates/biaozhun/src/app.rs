@@ -67,7 +67,7 @@ impl App {
 
     async fn init_with(config: Config, opener: crate::indexer::Opener) -> anyhow::Result<Started> {
         let acquire = std::time::Duration::from_secs(config.db_acquire_timeout_secs);
-        let db = Db::connect_with(&config.effective_database_url(), config.db_pool_size, acquire).await?;
+        let db = Db::connect_with(&config.effective_database_url(), config.db_pool_size, acquire, config.sqlite_cache_mib).await?;
         let migrations_applied = db.migrate().await?;
         let domains = installed();
         let flows = flows(&domains);

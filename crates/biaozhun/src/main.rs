@@ -27,7 +27,7 @@ enum Cmd {
         #[arg(long)]
         bind: Option<String>,
     },
-    /// Apply database migrations and exit.
+    /// Apply database migrations, bring the search index up to date and exit.
     Migrate,
     /// Manage accounts.
     User {
@@ -228,6 +228,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Cmd::Migrate => {
             let started = App::init_command(cfg).await?;
+            // The search index brought up to date as a server's first start would (the
+            // outline just published is in it), unless a running server holds it.
+            biaozhun::indexer::ensure_built(&started.app).await?;
+            biaozhun::indexer::follow_once(&started.app).await?;
             println!("schema version {} (applied now: {:?})", started.app.db.schema_version().await?, started.migrations_applied);
         }
         Cmd::User { cmd: UserCmd::Create { name, admin, email } } => {
@@ -310,6 +314,11 @@ async fn main() -> anyhow::Result<()> {
         }
         Cmd::Import { what } => {
             keep_freed_pages();
+            // A batch of an import touches thousands of pages of the tables and their
+            // indexes: kept in memory instead of read again as SQLite's default 2 MiB evicts them.
+            if cfg.sqlite_cache_mib == 0 {
+                cfg.sqlite_cache_mib = 64;
+            }
             let app = App::init_command(cfg).await?.app;
             let (action, summary, file) = match what {
                 ImportCmd::Standards { files } => {

@@ -18,6 +18,7 @@ pub(crate) const TOK_ZH: &str = "bz_zh";
 pub(crate) const TOK_EN: &str = "bz_en";
 pub(crate) const TOK_WS: &str = "bz_ws";
 pub(crate) const TOK_RAW: &str = "bz_raw";
+pub(crate) const TOK_TERMS: &str = "bz_terms";
 
 /// The jieba dictionary lives in a process-wide static inside `tantivy-jieba`, loaded on
 /// the first Chinese text: a process that indexes only English titles (an import of the
@@ -122,6 +123,11 @@ pub(crate) fn raw_analyzer() -> TextAnalyzer {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build()
+}
+
+/// Terms given whole, apart by spaces ([`code_terms`]): each is indexed as it is.
+pub(crate) fn terms_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WhitespaceTokenizer::default()).build()
 }
 
 pub(crate) fn ws_analyzer() -> TextAnalyzer {

@@ -9,12 +9,12 @@ use tantivy::query::TermQuery;
 use tantivy::schema::{Facet, IndexRecordOption, Schema};
 use tantivy::{IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use crate::analysis::{self, TOK_EN, TOK_RAW, TOK_WS, TOK_ZH};
+use crate::analysis::{self, TOK_EN, TOK_RAW, TOK_TERMS, TOK_WS, TOK_ZH};
 use crate::schema::{Fields, Inner, build_schema};
 use crate::{Doc, Results, SearchError};
 
 /// Bump when the schema or the analysis changes in a way that needs a reindex.
-pub(crate) const SCHEMA_VERSION: &str = "biaozhun-search-9";
+pub(crate) const SCHEMA_VERSION: &str = "biaozhun-search-10";
 const VERSION_FILE: &str = "biaozhun-search.version";
 const WRITER_BUDGET: usize = 100_000_000;
 
@@ -36,6 +36,7 @@ fn register_tokenizers(index: &tantivy::Index) {
     m.register(TOK_EN, analysis::en_analyzer());
     m.register(TOK_WS, analysis::ws_analyzer());
     m.register(TOK_RAW, analysis::raw_analyzer());
+    m.register(TOK_TERMS, analysis::terms_analyzer());
 }
 
 /// Opens the index in `dir` if it exists with the expected schema.
@@ -185,15 +186,15 @@ fn to_tantivy(f: &Fields, d: &Doc) -> TantivyDocument {
     doc.add_text(f.key, &d.key);
     doc.add_text(f.domain, &d.domain);
     let (exact, grams) = analysis::code_terms(&d.code);
-    for t in &exact {
-        doc.add_text(f.code_exact, t);
+    if !exact.is_empty() {
+        doc.add_text(f.code_exact, exact.join(" "));
     }
     let toks = analysis::code_tokens(&d.code);
     if !toks.is_empty() {
         doc.add_text(f.code_tok, toks.join(" "));
     }
-    for g in &grams {
-        doc.add_text(f.code_ng, g);
+    if !grams.is_empty() {
+        doc.add_text(f.code_ng, grams.join(" "));
     }
     if !d.title.is_empty() {
         doc.add_text(f.title, &d.title);
@@ -204,10 +205,11 @@ fn to_tantivy(f: &Fields, d: &Doc) -> TantivyDocument {
         doc.add_text(f.title_en, &d.title);
         doc.add_text(f.title_raw, &d.title);
     }
-    if !d.title_other.is_empty() {
+    // A folded document is indexed lighter (see [`Doc::folded`]).
+    if !d.title_other.is_empty() && !d.folded {
         doc.add_text(f.title_raw, &d.title_other);
     }
-    if !d.title_own.is_empty() {
+    if !d.title_own.is_empty() && !d.folded {
         doc.add_text(f.title_own, &d.title_own);
     }
     if !d.folded {

@@ -74,7 +74,10 @@ pub struct Doc {
     /// 0.0 = neutral (1.0).
     pub weight: f32,
     /// Hidden from a collapsed search ([`Query::collapse`]) unless the query names the
-    /// document by its full number: an older edition folded under the current one.
+    /// document by its full number: an older edition folded under the current one. Such a
+    /// document is indexed lighter, as it is found mostly through its lead: not by its
+    /// further-language titles ([`Doc::title_other`]) nor by its own title
+    /// ([`Doc::title_own`]: its words count as title words only).
     pub folded: bool,
 }
 

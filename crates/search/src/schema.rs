@@ -9,7 +9,7 @@ use tantivy::schema::{
 };
 use tantivy::{IndexReader, IndexWriter};
 
-use crate::analysis::{TOK_EN, TOK_RAW, TOK_WS, TOK_ZH};
+use crate::analysis::{TOK_EN, TOK_RAW, TOK_TERMS, TOK_WS, TOK_ZH};
 
 #[derive(Clone, Copy)]
 pub(crate) struct Fields {
@@ -52,21 +52,26 @@ fn text(tokenizer: &str, positions: bool, stored: bool) -> TextOptions {
     if stored { o.set_stored() } else { o }
 }
 
+/// A field of whole terms apart by spaces, matched only as terms (no frequencies).
+fn terms() -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOK_TERMS)
+            .set_index_option(IndexRecordOption::Basic),
+    )
+}
+
 pub(crate) fn build_schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let f = Fields {
         key: b.add_text_field("key", STRING | STORED),
         domain: b.add_text_field("domain", STRING),
-        code_exact: b.add_text_field("code_exact", STRING),
+        // A document's exact number terms and its number grams are each given as one
+        // value, the terms apart by spaces (none holds a space): one value to take in
+        // instead of a value per term.
+        code_exact: b.add_text_field("code_exact", terms()),
         code_tok: b.add_text_field("code_tok", text(TOK_WS, true, false)),
-        code_ng: b.add_text_field(
-            "code_ng",
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer("raw")
-                    .set_index_option(IndexRecordOption::Basic),
-            ),
-        ),
+        code_ng: b.add_text_field("code_ng", terms()),
         // The whole title, stored for snippets; indexed in the fields below.
         title: b.add_text_field("title", STORED),
         // Only text with CJK characters goes to the jieba fields: jieba finds nothing

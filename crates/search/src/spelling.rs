@@ -197,24 +197,25 @@ pub(crate) struct SpellStemStream<T> {
 const REMEMBERED: usize = 200_000;
 
 thread_local! {
-    static WORDS: std::cell::RefCell<(frostem::Stemmer, std::collections::HashMap<String, String>)> =
-        std::cell::RefCell::new((frostem::Stemmer::new(frostem::Algorithm::English), std::collections::HashMap::new()));
+    static WORDS: std::cell::RefCell<(frostem::Stemmer, rustc_hash::FxHashMap<String, String>)> =
+        std::cell::RefCell::new((frostem::Stemmer::new(frostem::Algorithm::English), Default::default()));
 }
 
-/// The American spelling of a lowercase word, stemmed.
-pub(crate) fn spell_stem(word: &str) -> String {
+/// Replaces a lowercase word by its American spelling, stemmed, in its own buffer.
+fn spell_stem(word: &mut String) {
     WORDS.with(|w| {
         let (stemmer, seen) = &mut *w.borrow_mut();
-        if let Some(s) = seen.get(word) {
-            return s.clone();
+        if let Some(s) = seen.get(word.as_str()) {
+            word.clear();
+            word.push_str(s);
+            return;
         }
         let us = american(word);
         let stem = stemmer.stem(us.as_deref().unwrap_or(word)).into_owned();
         if seen.len() >= REMEMBERED {
             seen.clear();
         }
-        seen.insert(word.to_string(), stem.clone());
-        stem
+        seen.insert(std::mem::replace(word, stem.clone()), stem);
     })
 }
 
@@ -223,8 +224,7 @@ impl<T: TokenStream> TokenStream for SpellStemStream<T> {
         if !self.tail.advance() {
             return false;
         }
-        let t = &mut self.tail.token_mut().text;
-        *t = spell_stem(t);
+        spell_stem(&mut self.tail.token_mut().text);
         true
     }
     fn token(&self) -> &Token {

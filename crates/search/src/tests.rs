@@ -590,6 +590,21 @@ fn collapse_hides_folded_editions_unless_named_with_year() {
 }
 
 #[test]
+fn folded_editions_are_found_by_numbers_and_title_words() {
+    // Searched without collapsing (a filter on status reaches older editions).
+    let mut old = doc("std:13", "standard", "ISO 22000:2005", "Food safety management systems — Requirements for any organization in the food chain", "", &[], None);
+    old.folded = true;
+    old.title_other = "Systèmes de management de la sécurité des denrées alimentaires".into();
+    old.title_own = "Requirements for any organization in the food chain".into();
+    let ix = catalogue_index(vec![old]);
+    for found in ["ISO 22000:2005", "iso22000", "22000", "2200", "food safety", "fod safety management"] {
+        assert_eq!(keys(&ix.search(&q("standard", found)).unwrap()), ["std:13"], "{found}");
+    }
+    // Not by its title in a further language: its lead is.
+    assert!(ix.search(&q("standard", "sécurité des denrées")).unwrap().hits.is_empty());
+}
+
+#[test]
 fn misspelt_and_british_words_match() {
     let ix = catalogue_index(vec![
         doc("std:20", "standard", "ISO 27002:2022", "Information security controls", "", &[], None),

@@ -71,12 +71,13 @@ pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 impl Db {
     /// Connects (creating the SQLite file and its folder if needed) without migrating.
     pub async fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
-        Db::connect_with(url, pool_size, DEFAULT_ACQUIRE_TIMEOUT).await
+        Db::connect_with(url, pool_size, DEFAULT_ACQUIRE_TIMEOUT, 0).await
     }
 
     /// As `connect`, with the time a caller waits for a connection (a database that cannot
-    /// be reached then fails requests after this long instead of holding them).
-    pub async fn connect_with(url: &str, pool_size: u32, acquire_timeout: Duration) -> anyhow::Result<Db> {
+    /// be reached then fails requests after this long instead of holding them) and, on
+    /// SQLite, the memory each connection keeps pages in (MiB; 0: SQLite's default).
+    pub async fn connect_with(url: &str, pool_size: u32, acquire_timeout: Duration, sqlite_cache_mib: u32) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
         let kind = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             DbKind::Postgres
@@ -103,14 +104,13 @@ impl Db {
             .max_connections(pool_size.max(2))
             .acquire_timeout(acquire_timeout.max(Duration::from_millis(100)));
         if kind == DbKind::Sqlite {
-            opts = opts.after_connect(|conn, _meta| {
+            // A negative cache size is in KiB.
+            let cache = if sqlite_cache_mib > 0 { format!(" PRAGMA cache_size=-{};", u64::from(sqlite_cache_mib) * 1024) } else { String::new() };
+            let pragmas = format!("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;{cache}");
+            opts = opts.after_connect(move |conn, _meta| {
+                let pragmas = pragmas.clone();
                 Box::pin(async move {
-                    sqlx::raw_sql(
-                        "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; \
-                         PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;",
-                    )
-                    .execute(conn)
-                    .await?;
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas)).execute(conn).await?;
                     Ok(())
                 })
             });

@@ -423,17 +423,18 @@ async fn store_rows(app: &App, rows: Vec<Row>, errors: Vec<Problem>, progress: P
     let mut order: Vec<usize> = (0..merged.len()).collect();
     order.sort_by(|a, b| families[*a].cmp(&families[*b]));
     let mut slots: Vec<Option<Row>> = merged.into_iter().map(Some).collect();
-    let merged: Vec<Row> = order.iter().filter_map(|i| slots[*i].take()).collect();
+    let mut sorted = order.iter().filter_map(|i| slots[*i].take());
     let families: Vec<&String> = order.iter().map(|i| &families[*i]).collect();
     let watched = store::watched_bases(app).await?;
     let mut done = 0;
     let mut indexing = None;
-    for chunk in batches(&families, FIRST_BATCH, BATCH).map(|r| &merged[r]) {
+    for range in batches(&families, FIRST_BATCH, BATCH) {
+        let chunk: Vec<Row> = sorted.by_ref().take(range.len()).collect();
         let c = store::upsert_batch(app, chunk, &watched).await?;
         report.created += c.created;
         report.updated += c.updated;
         report.unchanged += c.unchanged;
-        done += chunk.len();
+        done += range.len();
         // This process's index takes the batch's documents in while the next one is stored.
         if let Some(previous) = std::mem::replace(&mut indexing, c.indexing) {
             previous.await??;
