@@ -49,6 +49,9 @@ pub struct Indexer {
     /// Every log entry up to this id is in the committed index (or was given up on: see
     /// [`HOLE_WAIT`]).
     applied: AtomicI64,
+    /// The time (`at`) of the log entry `applied`, 0 when not known: tells this database's
+    /// log from another one with entries of the same ids (a restored backup).
+    applied_at: AtomicI64,
     kick: Notify,
     /// Where the last applied change id is kept (none for an index left to a server).
     state_file: Option<std::path::PathBuf>,
@@ -139,7 +142,7 @@ impl Indexer {
             Err(e) if opener == Opener::Command && e.is_busy() => {
                 tracing::debug!("search index in {} is held by a server ({e}); leaving the indexing to it", shared.display());
                 let index = search::Index::in_memory()?;
-                return Ok(Indexer { index, left_to_server: true, private_copy: None, busy: Default::default(), applied: AtomicI64::new(-1), kick: Notify::new(), state_file: None });
+                return Ok(Indexer { index, left_to_server: true, private_copy: None, busy: Default::default(), applied: AtomicI64::new(-1), applied_at: AtomicI64::new(0), kick: Notify::new(), state_file: None });
             }
             Err(e) => {
                 let own = data_dir.join(format!("{COPY_PREFIX}{}-{}", std::process::id(), crate::util::random_token(4)));
@@ -149,8 +152,22 @@ impl Indexer {
             }
         };
         let state_file = dir.map(|d| d.join("applied_change_id"));
-        let applied = state_file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()).and_then(|s| s.trim().parse().ok()).unwrap_or(-1);
-        Ok(Indexer { index, left_to_server: false, private_copy, busy: Arc::new(tokio::sync::Mutex::new(Reading { read_to: applied.max(0), ..Default::default() })), applied: AtomicI64::new(applied), kick: Notify::new(), state_file })
+        // "ID AT": the last applied log entry and its time (an older index wrote the id alone).
+        let state = state_file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()).unwrap_or_default();
+        let mut words = state.split_whitespace().map(|w| w.parse::<i64>().ok());
+        let applied = words.next().flatten().unwrap_or(-1);
+        let applied_at = words.next().flatten().unwrap_or(0);
+        let reading = Reading { read_to: applied.max(0), ..Default::default() };
+        Ok(Indexer {
+            index,
+            left_to_server: false,
+            private_copy,
+            busy: Arc::new(tokio::sync::Mutex::new(reading)),
+            applied: AtomicI64::new(applied),
+            applied_at: AtomicI64::new(applied_at),
+            kick: Notify::new(),
+            state_file,
+        })
     }
 
     /// True for a command that found a server holding the index: its changes reach the
@@ -184,10 +201,17 @@ impl Indexer {
         self.kick.notify_one();
     }
 
-    fn save_applied(&self, id: i64) {
+    /// Notes that every log entry up to `id` (of time `at`, when known) is in the committed
+    /// index, in memory and in the state file.
+    fn save_applied(&self, id: i64, at: Option<i64>) {
         self.applied.store(id, Ordering::SeqCst);
+        self.applied_at.store(at.unwrap_or(0), Ordering::SeqCst);
         if let Some(f) = &self.state_file {
-            let _ = std::fs::write(f, id.to_string());
+            let text = match at {
+                Some(at) => format!("{id} {at}"),
+                None => id.to_string(),
+            };
+            let _ = std::fs::write(f, text);
         }
     }
 }
@@ -217,32 +241,83 @@ pub fn remove_stale_copies(data_dir: &Path) {
     }
 }
 
-/// Rebuilds every domain from the database when the index is new or too far behind.
+/// Rebuilds every domain from the database when the index is new, too far behind, or
+/// following another log than this database's (a restored backup: the log went back, or
+/// its entry at the applied id is another one).
 pub async fn ensure_built(app: &App) -> anyhow::Result<()> {
     let ix = &app.indexer;
     if ix.left_to_server {
         return Ok(());
     }
     let mut reading = ix.busy.lock().await;
-    let oldest: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM search_changes").fetch_one(&app.db.pool).await?;
+    let (oldest, newest): (Option<i64>, Option<i64>) = sqlx::query_as("SELECT MIN(id), MAX(id) FROM search_changes").fetch_one(&app.db.pool).await?;
     let applied = ix.applied.load(Ordering::SeqCst);
     let behind = oldest.is_some_and(|o| applied < o - 1);
-    if applied >= 0 && !behind {
+    let elsewhere = applied > 0 && {
+        let at: Option<i64> = sqlx::query_scalar("SELECT at FROM search_changes WHERE id = $1").bind(applied).fetch_optional(&app.db.pool).await?;
+        match at {
+            Some(at) => ![0, at].contains(&ix.applied_at.load(Ordering::SeqCst)),
+            // Purged (the newest entry never is) or never committed; unless the log ends
+            // below it: then it was written by another database.
+            None => newest.unwrap_or(0) < applied,
+        }
+    };
+    if applied >= 0 && !behind && !elsewhere {
         return Ok(());
     }
-    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM search_changes").fetch_one(&app.db.pool).await?;
+    if elsewhere {
+        tracing::info!("the search index followed another change log (up to entry {applied}; a restored backup?): rebuilding it from the database");
+    }
+    rebuild(app, &mut reading, None).await?;
+    Ok(())
+}
+
+/// Asks every server to rebuild its search index from the database (`biaozhun admin
+/// reindex`): an entry of the change log that each follower acts on when it reads it.
+/// Returns the entry's id.
+pub async fn request_rebuild(app: &App) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("INSERT INTO search_changes (domain, entity_id, at) VALUES ($1, 0, $2) RETURNING id").bind(REBUILD).bind(crate::util::now()).fetch_one(&app.db.pool).await
+}
+
+/// The domain of a log entry asking for a rebuild ([`request_rebuild`]).
+const REBUILD: &str = "*";
+
+/// Rebuilds this process's index from the database now, counting documents on `bar`;
+/// returns how many records were read. `None` when a running server holds the index.
+pub async fn rebuild_now(app: &App, bar: &indicatif::ProgressBar) -> anyhow::Result<Option<u64>> {
+    if app.indexer.left_to_server {
+        return Ok(None);
+    }
+    let mut reading = app.indexer.busy.lock().await;
+    Ok(Some(rebuild(app, &mut reading, Some(bar)).await?))
+}
+
+/// Clears the index and indexes every record of every domain, then commits; the index then
+/// holds everything logged up to the newest entry at the start. Returns the records read.
+async fn rebuild(app: &App, reading: &mut Reading, bar: Option<&indicatif::ProgressBar>) -> anyhow::Result<u64> {
+    let ix = &app.indexer;
+    let started = std::time::Instant::now();
+    let newest: Option<(i64, i64)> = sqlx::query_as("SELECT id, at FROM search_changes ORDER BY id DESC LIMIT 1").fetch_optional(&app.db.pool).await?;
+    let mut all = Vec::with_capacity(app.index_sources.len());
     for source in app.index_sources.iter() {
+        all.push((source, (source.all_ids)(app).await?));
+    }
+    let total: u64 = all.iter().map(|(_, ids)| ids.len() as u64).sum();
+    if let Some(b) = bar {
+        b.set_length(total);
+    }
+    for (source, ids) in &all {
         ix.index.delete_domain(source.domain)?;
-        let ids = (source.all_ids)(app).await?;
-        apply_pipelined(app, source, &ids).await?;
+        apply_pipelined(app, source, ids, bar).await?;
     }
     ix.index.commit()?;
-    // The rebuilt index holds everything logged up to `newest`.
-    reading.read_to = newest.unwrap_or(0);
+    reading.read_to = newest.map_or(0, |n| n.0);
     reading.missing.clear();
+    reading.built.clear();
     reading.dirty = false;
-    ix.save_applied(reading.read_to);
-    Ok(())
+    ix.save_applied(reading.read_to, newest.map(|n| n.1));
+    tracing::info!("search index rebuilt from the database: {total} records in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(total)
 }
 
 /// The documents of some ids, read from the database: to index, and keys to delete.
@@ -277,12 +352,15 @@ fn put(index: &search::Index, l: Loaded) -> anyhow::Result<()> {
 
 /// Applies ids in chunks, reading the next chunk from the database while the previous one
 /// is turned into index documents on another thread (the writer's own threads analyse them).
-async fn apply_pipelined(app: &App, source: &Source, ids: &[i64]) -> anyhow::Result<()> {
+async fn apply_pipelined(app: &App, source: &Source, ids: &[i64], bar: Option<&indicatif::ProgressBar>) -> anyhow::Result<()> {
     let mut pending: Option<tokio::task::JoinHandle<anyhow::Result<()>>> = None;
     for chunk in ids.chunks(1000) {
         let l = load(app, source, chunk).await?;
         if let Some(h) = pending.take() {
             h.await??;
+        }
+        if let Some(b) = bar {
+            b.inc(chunk.len() as u64);
         }
         let index = app.indexer.index.clone();
         pending = Some(tokio::task::spawn_blocking(move || put(&index, l)));
@@ -413,6 +491,11 @@ async fn stage(app: &App, reading: &mut Reading) -> anyhow::Result<usize> {
 /// how many rows there were.
 async fn apply_rows(app: &App, reading: &mut Reading, rows: Vec<(i64, String, i64)>) -> anyhow::Result<usize> {
     let n = rows.len();
+    // A rebuild asked for: everything logged so far is read again from the database.
+    if rows.iter().any(|r| r.1 == REBUILD) {
+        rebuild(app, reading, None).await?;
+        return Ok(n);
+    }
     let fresh: Vec<(i64, String, i64)> =
         if reading.built.is_empty() { rows } else { rows.into_iter().filter(|r| !reading.built.contains(&r.0)).collect() };
     for source in app.index_sources.iter() {
@@ -420,7 +503,7 @@ async fn apply_rows(app: &App, reading: &mut Reading, rows: Vec<(i64, String, i6
         ids.sort_unstable();
         ids.dedup();
         if !ids.is_empty() {
-            apply_pipelined(app, source, &ids).await?;
+            apply_pipelined(app, source, &ids, None).await?;
             reading.dirty = true;
         }
     }
@@ -440,7 +523,8 @@ pub async fn follow_once(app: &App) -> anyhow::Result<usize> {
     let dirty = std::mem::take(&mut reading.dirty);
     if mark > ix.applied.load(Ordering::SeqCst) || dirty {
         ix.index.commit()?;
-        ix.save_applied(mark);
+        let at: Option<i64> = sqlx::query_scalar("SELECT at FROM search_changes WHERE id = $1").bind(mark).fetch_optional(&app.db.pool).await?;
+        ix.save_applied(mark, at);
     }
     Ok(total)
 }
@@ -467,9 +551,10 @@ pub fn spawn_follower(app: App) {
 }
 
 /// Purges log entries every server has had time to apply (older than a day); a server
-/// that was away longer rebuilds.
+/// that was away longer rebuilds. The newest entry stays: it marks where the log has got
+/// to, which tells an index that followed another database's log ([`ensure_built`]).
 pub async fn purge(app: &App) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM search_changes WHERE at < $1").bind(crate::util::now() - 24 * 3600).execute(&app.db.pool).await?;
+    sqlx::query("DELETE FROM search_changes WHERE at < $1 AND id < (SELECT MAX(id) FROM search_changes)").bind(crate::util::now() - 24 * 3600).execute(&app.db.pool).await?;
     Ok(())
 }
 

@@ -123,6 +123,10 @@ enum AdminCmd {
     /// Rebuild every rolled-up count (the strategy indicators' tallies) from the records and
     /// print each one's value before and after (docs/strategy.md, "Tallies").
     Recount,
+    /// Rebuild the search index from the database, with a progress bar. Running servers
+    /// (on this data directory or elsewhere, on PostgreSQL) rebuild theirs when their
+    /// follower reads the request from the change log.
+    Reindex,
 }
 
 #[derive(Subcommand)]
@@ -297,6 +301,24 @@ async fn main() -> anyhow::Result<()> {
             biaozhun::auth::audit::log_command_line(&app.db.pool, "tallies.recount", "tallies".into(), summary.clone()).await?;
             println!("{summary}");
         }
+        Cmd::Admin { cmd: AdminCmd::Reindex } => {
+            let app = App::init_command(cfg).await?.app;
+            let started = std::time::Instant::now();
+            let entry = biaozhun::indexer::request_rebuild(&app).await?;
+            let bar = biaozhun::imports::progress_bar("records");
+            let summary = match biaozhun::indexer::rebuild_now(&app, &bar).await? {
+                Some(n) => {
+                    bar.finish();
+                    format!("search index rebuilt from the database: {n} records in {:.1} s", started.elapsed().as_secs_f64())
+                }
+                None => {
+                    bar.finish_and_clear();
+                    "A server is running on this data directory: it rebuilds its search index from the database when it reads the request from the change log.".to_string()
+                }
+            };
+            biaozhun::auth::audit::log_command_line(&app.db.pool, "search.reindex", format!("search_changes:{entry}"), summary.clone()).await?;
+            println!("{summary}");
+        }
         Cmd::Backup { out, archive } => {
             let app = App::init_command(cfg.clone()).await?.app;
             let path = biaozhun::db::backup::backup(&app.db, &cfg.data_dir, out, archive).await?;
@@ -320,6 +342,9 @@ async fn main() -> anyhow::Result<()> {
                 cfg.sqlite_cache_mib = 64;
             }
             let app = App::init_command(cfg).await?.app;
+            // An index that followed another database's log (a restored backup) is rebuilt
+            // before the import hands its documents to it.
+            biaozhun::indexer::ensure_built(&app).await?;
             let (action, summary, file) = match what {
                 ImportCmd::Standards { files } => {
                     let summary = biaozhun::standards::import::run_cli(&app, &files).await?;

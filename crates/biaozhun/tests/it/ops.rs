@@ -192,6 +192,91 @@ scenario!(backup_while_running_and_restore, |t: TestApp| async move {
     }
 });
 
+/// Numbers of the standards a search of the API finds on `base`.
+async fn numbers_found(t: &TestApp, base: &str, q: &str) -> Vec<String> {
+    let j = t.client().on(base).api(Method::GET, &format!("/api/v1/standards?q={q}"), None).await.json();
+    j["items"].as_array().unwrap().iter().map(|i| i["number"].as_str().unwrap_or_default().to_string()).collect()
+}
+
+/// Waits (five seconds at most) until a search on `base` finds `number` (or, with `found`
+/// false, no longer finds it); answers whether it did.
+async fn search_settles(t: &TestApp, base: &str, q: &str, number: &str, found: bool) -> bool {
+    for _ in 0..50 {
+        if numbers_found(t, base, q).await.iter().any(|n| n == number) == found {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
+async fn import_csv(app: &biaozhun::App, csv: &str) {
+    let r = biaozhun::standards::import::import_bytes(app, "s.csv", csv.as_bytes(), biaozhun::standards::import::Progress::None).await.unwrap();
+    assert_eq!(r.created, 1, "{r:?}");
+    biaozhun::indexer::follow_once(app).await.unwrap();
+}
+
+scenario!(a_restored_backup_is_searched_as_it_was, |t: TestApp| async move {
+    // An instance of its own (data directory and database): one standard, a backup, a second
+    // standard. Its search index then has followed the change log past the backup.
+    let dir = tempfile::tempdir().unwrap();
+    let pg = if t.backend == Backend::Sqlite { None } else { Some(PgDatabase::create().await) };
+    let cfg = biaozhun::config::Config { data_dir: dir.path().to_path_buf(), database_url: pg.as_ref().map_or(String::new(), |d| d.url.clone()), run_jobs: false, ..t.app.config.clone() };
+    let first = biaozhun::App::init(cfg.clone()).await.unwrap().app;
+    biaozhun::indexer::ensure_built(&first).await.unwrap();
+    import_csv(&first, "标准号,中文标准名称\nGB/T 24001-2016,环境管理体系 要求及使用指南\n").await;
+    let snap = dir.path().join(if t.backend == Backend::Sqlite { "snap.db" } else { "snap.jsonl.gz" });
+    let path = biaozhun::db::backup::backup(&first.db, dir.path(), Some(snap), false).await.unwrap();
+    import_csv(&first, "标准号,中文标准名称\nGB/T 19001-2016,质量管理体系 要求\n").await;
+    first.db.pool.close().await;
+    drop(first);
+
+    // With no server running, `admin reindex` rebuilds the index itself, with its count.
+    let (ok, out, err) = run_cli_on(&cfg, &["admin", "reindex"], "warn");
+    assert!(ok, "{err}");
+    assert!(out.contains("search index rebuilt from the database: ") && out.contains(" records in "), "{out}");
+
+    // Restored over the same data directory (on PostgreSQL into a new database, as an
+    // archive must be): the index left there followed the newer log.
+    let pg2 = if t.backend == Backend::Sqlite { None } else { Some(PgDatabase::create().await) };
+    let cfg = biaozhun::config::Config { database_url: pg2.as_ref().map_or(String::new(), |d| d.url.clone()), ..cfg };
+    biaozhun::db::backup::restore(&cfg, &path).await.unwrap();
+    let (restored, base) = serve_restored(&cfg).await;
+    // The standard stored after the backup is not found, the one before it is.
+    assert!(search_settles(&t, &base, "19001", "GB/T 19001-2016", false).await, "a standard the restored database does not hold is not searched");
+    assert!(search_settles(&t, &base, "24001", "GB/T 24001-2016", true).await);
+    // A change logged by a command beside the restored server (its log ids are the ones the
+    // old index had passed) reaches the search.
+    let beside = biaozhun::App::init_command(cfg.clone()).await.unwrap().app;
+    assert!(beside.indexer.left_to_server());
+    let r = biaozhun::standards::import::import_bytes(&beside, "c.csv", "标准号,中文标准名称\nGB/T 14001-2016,新的标准\n".as_bytes(), biaozhun::standards::import::Progress::None).await.unwrap();
+    assert_eq!(r.created, 1);
+    assert!(search_settles(&t, &base, "14001", "GB/T 14001-2016", true).await, "the restored server follows the restored database's log");
+    beside.db.pool.close().await;
+    restored.db.pool.close().await;
+});
+
+scenario!(admin_reindex_beside_a_server_has_it_rebuild, |t: TestApp| async move {
+    let file = t.app.config.data_dir.join("reindex.csv");
+    std::fs::write(&file, "标准号,中文标准名称\nGB/T 27001-2016,信息安全 示例\n").unwrap();
+    let (ok, out, err) = t.cli(&["import", "standards", file.to_str().unwrap()], "");
+    assert!(ok, "{err}");
+    assert!(search_settles(&t, &t.base, "27001", "GB/T 27001-2016", true).await, "{out}");
+    // The server's index loses the document (a disk fault, a bug): nothing in the log says so.
+    let id: i64 = sqlx::query_scalar("SELECT id FROM standards WHERE norm = 'GB/T 27001-2016'").fetch_one(&t.app.db.pool).await.unwrap();
+    t.app.indexer.index.delete(&[biaozhun::indexer::key("standards", id)]).unwrap();
+    t.app.indexer.index.commit().unwrap();
+    assert!(search_settles(&t, &t.base, "27001", "GB/T 27001-2016", false).await);
+    // `admin reindex` beside it asks it through the log; it rebuilds from the database.
+    let (ok, out, err) = t.cli(&["admin", "reindex"], "");
+    assert!(ok, "{err}");
+    assert!(out.contains("A server is running on this data directory: it rebuilds its search index"), "{out}");
+    assert!(search_settles(&t, &t.base, "27001", "GB/T 27001-2016", true).await, "the server rebuilt its index");
+    let audit: Vec<(String, String)> = sqlx::query_as("SELECT action, target FROM audit_log WHERE action = 'search.reindex'").fetch_all(&t.app.db.pool).await.unwrap();
+    assert_eq!(audit.len(), 1);
+    assert!(audit[0].1.starts_with("search_changes:"), "{audit:?}");
+});
+
 /// A table's rows as typed values (integer, text, bytes or NULL), sorted: comparable between
 /// SQLite and PostgreSQL, whose text renderings and collations differ.
 async fn typed_rows(db: &biaozhun::db::Db, table: &str) -> Vec<String> {
@@ -399,10 +484,15 @@ scenario!(command_line_acts_are_audited, |t: TestApp| async move {
 /// (success, stdout, stderr). Standard error is a pipe, as when a service manager writes the
 /// log to a file.
 fn run_cli(t: &TestApp, args: &[&str], log: &str) -> (bool, String, String) {
+    run_cli_on(&t.app.config, args, log)
+}
+
+/// [`run_cli`] on the data directory and database of `cfg`.
+fn run_cli_on(cfg: &biaozhun::config::Config, args: &[&str], log: &str) -> (bool, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_biaozhun"))
         .args(args)
-        .env("BIAOZHUN_DATA_DIR", &t.app.config.data_dir)
-        .env("BIAOZHUN_DATABASE_URL", t.app.config.effective_database_url())
+        .env("BIAOZHUN_DATA_DIR", &cfg.data_dir)
+        .env("BIAOZHUN_DATABASE_URL", cfg.effective_database_url())
         .env("BIAOZHUN_LOG", log)
         .env_remove("NO_COLOR")
         .stdin(std::process::Stdio::null())
