@@ -21,12 +21,22 @@ pub struct Hit {
 /// `org_records` hook (the same products its profile page and the notification's page show).
 pub type OrgProducts = std::collections::HashMap<(i64, &'static str), std::collections::BTreeMap<String, Vec<crate::web::domain::OrgRecord>>>;
 
+/// The products of the organisations whose immediate subscriptions a batch's hits matched.
 pub async fn org_products(app: &App, hits: &[Hit], owners: &std::collections::HashMap<i64, SubOwner>) -> AppResult<OrgProducts> {
-    let mut codes: std::collections::BTreeMap<i64, std::collections::BTreeSet<String>> = Default::default();
+    let mut wanted: Vec<(i64, &[String])> = Vec::new();
     for h in hits.iter().filter(|h| !h.hs.is_empty()) {
         for org in h.found.iter().filter_map(|(sub, _)| owners.get(sub).filter(|o| o.frequency == "immediate").and_then(|o| o.org)) {
-            codes.entry(org).or_default().extend(h.hs.iter().cloned());
+            wanted.push((org, &h.hs));
         }
+    }
+    products_of(app, wanted).await
+}
+
+/// The products of each organisation by the HS codes asked of it, in each language.
+pub async fn products_of(app: &App, wanted: Vec<(i64, &[String])>) -> AppResult<OrgProducts> {
+    let mut codes: std::collections::BTreeMap<i64, std::collections::BTreeSet<String>> = Default::default();
+    for (org, hs) in wanted.into_iter().filter(|(_, hs)| !hs.is_empty()) {
+        codes.entry(org).or_default().extend(hs.iter().cloned());
     }
     let mut out = OrgProducts::new();
     for (org, codes) in codes {

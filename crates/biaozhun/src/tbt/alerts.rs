@@ -499,51 +499,72 @@ pub async fn match_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Re
     }
 }
 
-/// Job `tbt_digest` (daily): one notice per user listing the day's matches.
+/// Job `tbt_digest` (daily): one notice per user listing the day's matches, each with the
+/// products of the organisation whose subscription it matched (in the reader's language).
 pub async fn digest_job(app: App, _job: i64, _p: serde_json::Value) -> anyhow::Result<()> {
-    let rows: Vec<(i64, i64, Option<i64>, String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT m.id, m.user_id, s.org_id, m.reason, n.symbol, n.title, n.comment_deadline, n.domestic_deadline FROM tbt_matches m \
+    let rows: Vec<(i64, i64, Option<i64>, String, String, String, Option<String>, Option<String>, String)> = sqlx::query_as(
+        "SELECT m.id, m.user_id, s.org_id, m.reason, n.symbol, n.title, n.comment_deadline, n.domestic_deadline, n.hs FROM tbt_matches m \
          JOIN tbt_notifications n ON n.id = m.notification_id LEFT JOIN tbt_subscriptions s ON s.id = m.subscription_id \
          WHERE m.notified_at IS NULL AND m.frequency = 'daily' ORDER BY m.user_id, m.id LIMIT 20000",
     )
     .fetch_all(&app.db.pool)
     .await?;
     let orgs = crate::orgs::store::members_by_org(&app).await?;
-    let mut by_user: std::collections::BTreeMap<i64, Vec<(i64, String)>> = Default::default();
-    for (mid, user, org, reason, symbol, title, dl, dd) in rows {
+    // A line of the digest: the match, and the organisation and HS codes its products are
+    // looked up by.
+    struct Item {
+        match_id: i64,
+        line: String,
+        org: Option<i64>,
+        hs: Vec<String>,
+    }
+    let mut by_user: std::collections::BTreeMap<i64, Vec<std::sync::Arc<Item>>> = Default::default();
+    for (mid, user, org, reason, symbol, title, dl, dd, hs) in rows {
         let line = format!(
             "- {symbol} {} — {reason}; WTO {} / {}",
             crate::util::shorten(&title, 80),
             dl.unwrap_or_else(|| "—".into()),
             dd.unwrap_or_else(|| "—".into())
         );
+        let item = std::sync::Arc::new(Item { match_id: mid, line, org, hs: list(&hs) });
         for to in audience(user, org, &orgs) {
-            by_user.entry(to).or_default().push((mid, line.clone()));
+            by_user.entry(to).or_default().push(item.clone());
         }
     }
+    // The organisations' products are read before the digest's transaction opens.
+    let wanted: Vec<(i64, &[String])> = by_user.values().flatten().filter_map(|i| Some((i.org?, i.hs.as_slice()))).collect();
+    let products = super::alert_products::products_of(&app, wanted).await?;
     let now = crate::util::now();
     // One transaction for the whole digest: a match shared by an organisation's users is
     // marked sent only together with every notice that lists it.
     let mut tx = app.db.begin().await?;
-    for (user, items) in by_user {
+    for (user, items) in &by_user {
         let n = items.len().to_string();
-        let mut seen = std::collections::HashSet::new();
-        let body: Vec<&str> = items.iter().map(|(_, l)| l.as_str()).filter(|l| seen.insert(*l)).take(100).collect();
-        let body = body.join("\n");
-        notify::send(
+        let listed = |lang: crate::web::Lang| {
+            let mut seen = std::collections::HashSet::new();
+            let lines: Vec<String> = items
+                .iter()
+                .filter(|i| seen.insert(i.line.as_str()))
+                .take(100)
+                .map(|i| format!("{}{}", i.line, super::alert_products::products_text(&products, i.org, &i.hs, lang)))
+                .collect();
+            vec![("items", lines.join("\n"))]
+        };
+        notify::send_localized(
             &mut tx,
             &app,
-            user,
+            *user,
             Notice {
                 kind: "tbt_digest",
                 key: "tbt.notice_digest",
-                args: &[("n", &n), ("items", &body)],
+                args: &[("n", &n)],
                 link: "/tbt/profile",
                 mail: true,
             },
+            &listed,
         )
         .await?;
-        let ids: Vec<i64> = items.iter().map(|x| x.0).collect();
+        let ids: Vec<i64> = items.iter().map(|x| x.match_id).collect();
         for chunk in ids.chunks(1000) {
             let sql = format!("UPDATE tbt_matches SET notified_at = {} WHERE id IN ({})", app.db.kind.params(1, 1), app.db.kind.params(2, chunk.len()));
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);

@@ -56,6 +56,9 @@ scenario!(registry_watchlist_and_tbt_alerts_show_the_organisations_products, |t:
     // product (by its HS code 851679), and the alert on 8414 is not there.
     let r = a.admin.post_form("/tbt/profile", &[("hs", "8516"), ("keywords", ""), ("frequency", "immediate")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    // The other organisation follows the same chapter in a daily digest.
+    let r = b.admin.post_form("/tbt/profile", &[("hs", "8516"), ("keywords", ""), ("frequency", "daily")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     crate::tbt::upload(&t, &desk, "eping.csv", crate::tbt::eping_csv().into_bytes()).await;
     t.run_jobs().await;
     // The alert's mail names the organisation's product the notification concerns (through
@@ -64,6 +67,17 @@ scenario!(registry_watchlist_and_tbt_alerts_show_the_organisations_products, |t:
     assert!(body.contains("本单位相关产品（按 HS 编码）：") && body.contains("电热水壶 K-17（HS 851679"), "{body}");
     assert!(!body.contains("换气扇") && !body.contains("乙牌电水壶"), "{body}");
     assert_eq!(link.as_deref(), Some("/tbt/notifications/G%2FTBT%2FN%2FTPKM%2F555"));
+    // The daily digest names the products too: under the notification, the digest reader's
+    // organisation's kettle, not the first organisation's.
+    let mut tx = t.app.db.begin().await.unwrap();
+    biaozhun::jobs::enqueue(&mut tx, "tbt_digest", json!({}), None).await.unwrap();
+    tx.commit().await.unwrap();
+    t.run_jobs().await;
+    let (subject, body, _) = t.last_mail("wl_b@example.com").await;
+    assert!(subject.contains("每日预警"), "{subject}");
+    let at = body.find("G/TBT/N/TPKM/555").expect("the notification is in the digest");
+    assert!(body[at..].contains("本单位相关产品（按 HS 编码）：\n- 乙牌电水壶 K-17（HS 851679"), "{body}");
+    assert!(!body.contains("电热水壶 K-17（") && !body.contains("G/TBT/N/VNM/300"), "{body}");
     let profile = text(&a.admin.get("/tbt/profile").await.text);
     assert!(profile.contains("G/TBT/N/TPKM/555") && !profile.contains("G/TBT/N/VNM/300"), "{profile}");
     assert!(profile.contains("本单位相关产品（按 HS 编码）") && profile.contains(&format!("href=\"/registry/products/{kettle}\"")), "{profile}");
