@@ -240,3 +240,12 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
         _ => false,
     }
 }
+
+/// True when the error is a foreign-key violation (both dialects): a row still referred to,
+/// or a reference to a row that is gone.
+pub fn is_reference_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => d.is_foreign_key_violation() || d.message().contains("FOREIGN KEY constraint failed") || d.code().as_deref() == Some("23503"),
+        _ => false,
+    }
+}

@@ -20,7 +20,7 @@ pub const MAX_PHOTOS: usize = 6;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(api_create, api_list, api_stats, api_inspect, super::edit::api_get, super::edit::api_edit, super::remove::api_remove, super::sets::api_edit, super::sets::api_list, super::sets::api_create, super::sets::api_get),
+    paths(api_create, api_list, api_stats, api_inspect, super::edit::api_get, super::edit::api_edit, super::remove::api_remove, super::sets::api_edit, super::sets::api_remove, super::sets::api_list, super::sets::api_create, super::sets::api_get),
     components(schemas(SignIn, SignOut, SignList, Stats, store::DistrictStats, InspectIn, Finding, store::Recorded, SignEdit, SetIn, super::sets::SetEdit, super::sets::SetOut, super::sets::SetList, super::sets::SetWithSigns))
 )]
 pub struct ApiDoc;

@@ -30,6 +30,8 @@ pub fn routes() -> Routes {
         .get("/api/v1/sign-sets/{id}", Access::Public, api_get)
         .post("/signs/sets/{id}", Access::User, edit_form)
         .put("/api/v1/sign-sets/{id}", Access::User, api_edit)
+        .post("/signs/sets/{id}/delete", Access::User, remove_form)
+        .delete("/api/v1/sign-sets/{id}", Access::User, api_remove)
 }
 
 /// A set as the API and the pages give it.
@@ -202,6 +204,54 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, version: i64, input: &SetIn) 
     audit::log_tx(&mut tx, ctx, Entry { action: "signs.set_update", target: format!("sign_set:{id}"), detail }).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Removes a set that no sign belongs to any more (staff, or an inspector of its district);
+/// 409 while signs are in it (they are moved to another set or removed first). One
+/// transaction; answers the set's district. Audited `signs.set_delete`.
+pub async fn remove(app: &App, ctx: &Ctx, id: i64) -> AppResult<String> {
+    let user = ctx.require_user()?;
+    let set = get(app, id).await?;
+    if !policy::inspects_in(app, user, &set.district).await? {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = app.db.begin().await?;
+    // Take the row first: an edit of it meanwhile waits, then finds it gone.
+    let taken = sqlx::query("UPDATE sign_sets SET version = version + 1 WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
+    if taken == 0 {
+        return Err(AppError::NotFound);
+    }
+    let signs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signs WHERE set_id = $1").bind(id).fetch_one(&mut *tx).await?;
+    if signs > 0 {
+        return Err(AppError::Conflict(ctx.tf("signs.err_set_not_empty", &[("n", &signs.to_string())])));
+    }
+    // A sign put into the set by a writer that committed after the count above is refused
+    // by the database's reference: the same answer.
+    if let Err(e) = sqlx::query("DELETE FROM sign_sets WHERE id = $1").bind(id).execute(&mut *tx).await {
+        return Err(if crate::db::is_reference_violation(&e) { AppError::Conflict(ctx.tf("signs.err_set_not_empty", &[("n", "1")])) } else { e.into() });
+    }
+    let detail = format!("{} {}", set.name, set.district);
+    audit::log_tx(&mut tx, ctx, Entry { action: "signs.set_delete", target: format!("sign_set:{id}"), detail }).await?;
+    tx.commit().await?;
+    Ok(set.district)
+}
+
+/// Removes an empty sign set (staff, or an inspector of its district). 409 while signs are
+/// in it.
+#[utoipa::path(delete, path = "/api/v1/sign-sets/{id}", tag = "signs", params(("id" = i64, Path)),
+    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409)))]
+pub async fn api_remove(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    remove(&app, &ctx, id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The button on an empty set's page; a refusal comes back on the page, named.
+async fn remove_form(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    match remove(&app, &ctx, id).await {
+        Ok(district) => Ok(redirect_with_flash(&app, &format!("/signs/sets?district={district}"), "sign_set_deleted")),
+        Err(AppError::Conflict(message)) => set_view(&app, &ctx, id, StatusCode::CONFLICT, None, Some(("delete".into(), message))).await,
+        Err(e) => Err(e),
+    }
 }
 
 /// Edits a sign set (staff, or an inspector of its district). 422 names the field in the

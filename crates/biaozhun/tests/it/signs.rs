@@ -659,3 +659,42 @@ scenario!(the_command_line_words_refused_rows_in_its_language, |t: TestApp| asyn
     let (_, out, _) = t.cli(&["import", "signs", path.to_str().unwrap()], "");
     assert!(out.contains("2 rows: 0 signs added, 1 updated, 1 rows refused") && out.contains("line 3, column 区: 北京市东城区 is not"), "{out}");
 });
+
+scenario!(an_empty_sign_set_is_removed_but_not_one_with_signs, |t: TestApp| async move {
+    let staff = t.staff("sd_staff").await;
+    let inspector = t.user_scoped("sd_inspector", &[], ScopedRole::Inspector, Scope::new("district", "440106")).await;
+    let outsider = t.user_scoped("sd_outsider", &[], ScopedRole::Inspector, Scope::new("district", "440104")).await;
+    let member = t.member("sd_member", &staff).await;
+    let visitor = t.client();
+    let full = staff.api(Method::POST, "/api/v1/sign-sets", Some(json!({"name": "珠江新城站", "district": "440106"}))).await.json()["id"].as_i64().unwrap();
+    let empty = staff.api(Method::POST, "/api/v1/sign-sets", Some(json!({"name": "猎德站", "district": "440106"}))).await.json()["id"].as_i64().unwrap();
+    let mut body = sign("440106", "SD-1");
+    body["set_name"] = json!("珠江新城站");
+    let sign_id = staff.api(Method::POST, "/api/v1/signs", Some(body)).await.json()["id"].as_i64().unwrap();
+    // Who may: staff and the district's inspectors; not a visitor, a member, another district's inspector.
+    let path = format!("/api/v1/sign-sets/{empty}");
+    assert_eq!(visitor.api(Method::DELETE, &path, None).await.status, StatusCode::UNAUTHORIZED);
+    for c in [&member, &outsider] {
+        assert_eq!(c.api(Method::DELETE, &path, None).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(c.post_form(&format!("/signs/sets/{empty}/delete"), &[]).await.status, StatusCode::FORBIDDEN);
+        assert!(!c.get(&format!("/signs/sets/{empty}")).await.text.contains("id=\"delete-set\""));
+    }
+    // A set with a sign in it stays, with the reason; its page offers no removal.
+    let r = inspector.api(Method::DELETE, &format!("/api/v1/sign-sets/{full}"), None).await;
+    assert!(r.status == StatusCode::CONFLICT && r.json()["error"]["message"].as_str().unwrap().contains("还有 1 块标志"), "{}", r.text);
+    assert!(!inspector.get(&format!("/signs/sets/{full}")).await.text.contains("id=\"delete-set\""));
+    let r = inspector.post_form(&format!("/signs/sets/{full}/delete"), &[]).await;
+    assert!(r.status == StatusCode::CONFLICT && r.text.contains("id=\"err-delete\"") && r.text.contains("SD-1"), "{}", r.text);
+    // Once its sign is removed, the inspector removes it from its page.
+    assert_eq!(staff.api(Method::DELETE, &format!("/api/v1/signs/{sign_id}"), None).await.status, StatusCode::NO_CONTENT);
+    assert!(inspector.get(&format!("/signs/sets/{full}")).await.text.contains("id=\"delete-set\""));
+    let r = inspector.post_form(&format!("/signs/sets/{full}/delete"), &[]).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/signs/sets?district=440106".to_string()), "{}", r.text);
+    let list = inspector.get(&r.location()).await.text;
+    assert!(list.contains("标志组已删除") && !list.contains("珠江新城站") && list.contains("猎德站"), "{list}");
+    assert_eq!(visitor.get(&format!("/api/v1/sign-sets/{full}")).await.status, StatusCode::NOT_FOUND);
+    // Staff remove the empty one through the API; a second time it is gone.
+    assert_eq!(staff.api(Method::DELETE, &path, None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(staff.api(Method::DELETE, &path, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'signs.set_delete'").await, 2);
+});
