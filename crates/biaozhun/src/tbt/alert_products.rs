@@ -24,7 +24,7 @@ pub type OrgProducts = std::collections::HashMap<(i64, &'static str), std::colle
 /// The products of the organisations whose immediate subscriptions a batch's hits matched.
 pub async fn org_products(app: &App, hits: &[Hit], owners: &std::collections::HashMap<i64, SubOwner>) -> AppResult<OrgProducts> {
     let mut wanted: Vec<(i64, &[String])> = Vec::new();
-    for h in hits.iter().filter(|h| !h.hs.is_empty()) {
+    for h in hits {
         for org in h.found.iter().filter_map(|(sub, _)| owners.get(sub).filter(|o| o.frequency == "immediate").and_then(|o| o.org)) {
             wanted.push((org, &h.hs));
         }

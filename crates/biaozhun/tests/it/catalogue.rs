@@ -32,7 +32,8 @@ async fn import(t: &TestApp, name: &str, bytes: &[u8]) -> biaozhun::standards::i
     r
 }
 
-fn numbers(j: &serde_json::Value) -> Vec<String> {
+/// The standard numbers of a search answer, in rank order.
+pub(crate) fn numbers(j: &serde_json::Value) -> Vec<String> {
     j["items"].as_array().unwrap().iter().map(|i| i["number"].as_str().unwrap().to_string()).collect()
 }
 

@@ -194,8 +194,7 @@ scenario!(backup_while_running_and_restore, |t: TestApp| async move {
 
 /// Numbers of the standards a search of the API finds on `base`.
 async fn numbers_found(t: &TestApp, base: &str, q: &str) -> Vec<String> {
-    let j = t.client().on(base).api(Method::GET, &format!("/api/v1/standards?q={q}"), None).await.json();
-    j["items"].as_array().unwrap().iter().map(|i| i["number"].as_str().unwrap_or_default().to_string()).collect()
+    crate::catalogue::numbers(&t.client().on(base).api(Method::GET, &format!("/api/v1/standards?q={q}"), None).await.json())
 }
 
 /// Waits (five seconds at most) until a search on `base` finds `number` (or, with `found`
