@@ -102,14 +102,21 @@ pub type Handing = tokio::task::JoinHandle<anyhow::Result<()>>;
 /// Commits `tx` and hands its built documents to this process's index (not committed:
 /// the follower or [`follow_once`] commits). Nothing else reaches the index between the
 /// commit and the hand-in, so a later edit, read from the log, is never overwritten by
-/// these documents.
+/// these documents. When the index stays busy (a rebuild, a long catch-up) for
+/// [`HAND_IN_WAIT`], the transaction is committed without handing anything in and the
+/// follower reads its entries from the log like any edit's: the open transaction would
+/// otherwise hold back every other writer of an SQLite database meanwhile.
 pub async fn commit_built(app: &App, tx: Tx, built: Built) -> anyhow::Result<Option<Handing>> {
     let ix = &app.indexer;
     if ix.left_to_server {
         tx.commit().await?;
         return Ok(None);
     }
-    let mut reading = ix.busy.clone().lock_owned().await;
+    let Ok(mut reading) = tokio::time::timeout(HAND_IN_WAIT, ix.busy.clone().lock_owned()).await else {
+        tracing::debug!("search index busy: {} log entries left to the follower", built.logged.len());
+        tx.commit().await?;
+        return Ok(None);
+    };
     tx.commit().await?;
     reading.built.extend(built.logged.iter().copied());
     let ix = app.indexer.clone();
@@ -128,6 +135,10 @@ pub async fn commit_built(app: &App, tx: Tx, built: Built) -> anyhow::Result<Opt
         handed.map_err(Into::into)
     })))
 }
+
+/// How long a writer's transaction waits, open, for the index to take its built documents
+/// ([`commit_built`]). Longer than handing in the previous batch of an import takes.
+pub const HAND_IN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Indexer {
     /// Opens the index under the data directory. When another process holds it (the writer
@@ -194,6 +205,13 @@ impl Indexer {
     /// Runs a search for a request. The one way the domains query the index.
     pub async fn search(&self, query: search::Query) -> Result<search::Results, crate::web::AppError> {
         self.index.search(&query).map_err(|e| crate::web::AppError::Internal(e.into()))
+    }
+
+    /// Holds the index as a rebuild does, until the guard is dropped: for tests of what
+    /// waits for it.
+    #[doc(hidden)]
+    pub async fn hold(&self) -> impl Send + use<> {
+        self.busy.clone().lock_owned().await
     }
 
     /// Asks the follower to apply changes now (after an edit on this server).

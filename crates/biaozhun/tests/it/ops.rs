@@ -215,6 +215,34 @@ async fn import_csv(app: &biaozhun::App, csv: &str) {
     biaozhun::indexer::follow_once(app).await.unwrap();
 }
 
+/// SQLite: an import whose batch is stored while the search index is busy (a rebuild or a
+/// long catch-up holds it) does not keep its write transaction open until the index is free,
+/// which would hold every other writer back past the busy timeout (503s): it commits within
+/// `HAND_IN_WAIT` and the follower indexes the batch from the change log once it can.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_does_not_hold_the_database_while_the_index_is_busy() {
+    let t = TestApp::start(Backend::Sqlite).await;
+    let u = t.user("busyindex").await;
+    let held = t.app.indexer.hold().await;
+    let app = t.app.clone();
+    let import = tokio::spawn(async move {
+        let csv = "标准号,中文标准名称\nGB/T 27002-2016,信息安全控制 示例\n";
+        biaozhun::standards::import::import_bytes(&app, "busy.csv", csv.as_bytes(), biaozhun::standards::import::Progress::None).await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let add = serde_json::json!({"numbers": "GB/T 19001-2016", "frequency": "immediate"});
+    let r = u.api(Method::POST, "/api/v1/standards/watchlist", Some(add)).await;
+    assert!(r.status.is_success(), "a write beside the import: {} {}", r.status, r.text);
+    assert!(started.elapsed() < biaozhun::indexer::HAND_IN_WAIT * 3, "waited {:?}", started.elapsed());
+    let report = tokio::time::timeout(std::time::Duration::from_secs(30), import).await.expect("the import ends while the index is busy").unwrap().unwrap();
+    assert_eq!(report.created, 1);
+    assert!(!numbers_found(&t, &t.base, "27002").await.contains(&"GB/T 27002-2016".to_string()));
+    drop(held);
+    t.app.indexer.kick();
+    assert!(search_settles(&t, &t.base, "27002", "GB/T 27002-2016", true).await, "the follower indexed it from the log");
+}
+
 scenario!(a_restored_backup_is_searched_as_it_was, |t: TestApp| async move {
     // An instance of its own (data directory and database): one standard, a backup, a second
     // standard. Its search index then has followed the change log past the backup.
