@@ -140,3 +140,20 @@ test('the inspector edits a sign on a phone and puts it in a set; a stale edit i
   assert.match(text, /天河区/);
   await page.context().close();
 });
+
+test('the district page maps the sign placed by the inspector; its dot opens the sign', async () => {
+  const page = await phone('198.51.100.44');
+  await page.goto(`${BASE}/signs?district=440106`);
+  const map = page.locator('svg.map');
+  await within(map, PHONE.width);
+  assert.match(await map.locator('title').first().textContent(), /天河区有坐标的标志 1 块/);
+  assert.match(await page.locator('.signs-map figcaption').textContent(), /无底图/);
+  const dot = map.locator('a circle');
+  assert.equal(await dot.count(), 1, 'the one sign with coordinates');
+  // Red: its last inspection found it nonconforming.
+  assert.equal(await dot.getAttribute('fill'), '#c0392b');
+  await within(dot, PHONE.width);
+  await Promise.all([page.waitForNavigation(), dot.click()]);
+  assert.match(await page.locator('main').textContent(), /TH-0001/);
+  await page.context().close();
+});

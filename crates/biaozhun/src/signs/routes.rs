@@ -206,6 +206,7 @@ pub async fn stats_view(app: &App, ctx: &Ctx, district: Option<&str>, status: St
         Some(d) => store::list(app, Some(d), 0, 200).await?.iter().map(SignOut::from).collect(),
         None => vec![],
     };
+    let map = signs_map(ctx, district.map(store::district_label).unwrap_or_default(), &signs);
     let registers = match (district, ctx.user.as_deref()) {
         (Some(d), Some(u)) => policy::inspects_in(app, u, d).await?,
         _ => false,
@@ -215,13 +216,36 @@ pub async fn stats_view(app: &App, ctx: &Ctx, district: Option<&str>, status: St
     let conforming: i64 = rows.iter().map(|d| d.conforming).sum();
     let (error_field, error) = error.unzip();
     let mut r = ctx.render(app, "signs/stats.html", context! {
-        rows => rows, chart => minijinja::Value::from_safe_string(chart), district => district, district_name => district.map(store::district_label),
+        rows => rows, chart => minijinja::Value::from_safe_string(chart), map => map.map(minijinja::Value::from_safe_string), district => district, district_name => district.map(store::district_label),
         signs => signs, total => total, conforming => conforming, baseline => super::BASELINE,
         manages => ctx.user.as_deref().is_some_and(|u| u.has(crate::auth::Role::Staff)),
         registers => registers, streets => streets, types => super::model::TYPES, form => form, error_field => error_field, error => error,
     })?;
     *r.status_mut() = status;
     Ok(r)
+}
+
+/// The signs with coordinates on a map, coloured by their last inspection; none without any.
+fn signs_map(ctx: &Ctx, district_name: String, signs: &[SignOut]) -> Option<String> {
+    const CONFORMING: &str = "#2e7d32";
+    const NONCONFORMING: &str = "#c0392b";
+    const NOT_INSPECTED: &str = "#777777";
+    let spots: Vec<crate::web::chart::Spot> = signs
+        .iter()
+        .filter_map(|s| {
+            let colour = match (s.inspected, s.conforming) {
+                (false, _) => NOT_INSPECTED,
+                (true, true) => CONFORMING,
+                (true, false) => NONCONFORMING,
+            };
+            Some(crate::web::chart::Spot { lat: s.lat?, lon: s.lon?, label: format!("{} · {} {}", s.code, s.street, s.address), tag: s.code.clone(), href: format!("/signs/{}", s.id), colour })
+        })
+        .collect();
+    if spots.is_empty() {
+        return None;
+    }
+    let legend = [(CONFORMING, ctx.t("signs.conforms")), (NONCONFORMING, ctx.t("signs.nonconforming")), (NOT_INSPECTED, ctx.t("signs.not_inspected"))];
+    Some(crate::web::chart::map(&ctx.tf("signs.map_title", &[("name", &district_name), ("n", &spots.len().to_string())]), &spots, &legend))
 }
 
 /// Registers a sign from the form on a district's page (staff, or an inspector of the

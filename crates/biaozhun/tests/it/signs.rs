@@ -698,3 +698,38 @@ scenario!(an_empty_sign_set_is_removed_but_not_one_with_signs, |t: TestApp| asyn
     assert_eq!(staff.api(Method::DELETE, &path, None).await.status, StatusCode::NOT_FOUND);
     assert_eq!(t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'signs.set_delete'").await, 2);
 });
+
+scenario!(a_districts_page_maps_its_signs_with_coordinates, |t: TestApp| async move {
+    let staff = t.staff("sg_mapper").await;
+    let mut ids = Vec::new();
+    for (code, at, address) in [("TH-M1", Some((23.1375, 113.3271)), "体育东路 1 号 <A&B>"), ("TH-M2", Some((23.1290, 113.3350)), "天河路 2 号"), ("TH-M3", None, "天河路 3 号")] {
+        let mut body = sign("440106", code);
+        body["address"] = json!(address);
+        if let Some((lat, lon)) = at {
+            body["lat"] = json!(lat);
+            body["lon"] = json!(lon);
+        }
+        let r = staff.api(Method::POST, "/api/v1/signs", Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        ids.push(r.json()["id"].as_i64().unwrap());
+    }
+    let r = staff.api(Method::POST, &format!("/api/v1/signs/{}/inspections", ids[1]), Some(json!({"findings": []}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let page = t.client().get("/signs?district=440106").await.text;
+    let start = page.find("class=\"chart map\"").unwrap_or_else(|| panic!("a map in {page}"));
+    let map = &page[start..start + page[start..].find("</svg>").unwrap()];
+    assert!(map.contains("天河区有坐标的标志 2 块"), "{map}");
+    // The two signs with coordinates are points leading to their pages, coloured by their
+    // last inspection; the one without is not on it.
+    let point = |id: i64| map.split(&format!("<a href=\"/signs/{id}\">")).nth(1).map(|p| p.split("</a>").next().unwrap().to_string());
+    let (m1, m2) = (point(ids[0]).expect("TH-M1 on the map"), point(ids[1]).expect("TH-M2 on the map"));
+    assert!(point(ids[2]).is_none(), "no coordinates, no point");
+    assert!(m1.contains("fill=\"#777777\"") && m1.contains("TH-M1 · ") && m1.contains("&lt;A&amp;B&gt;"), "{m1}");
+    assert!(m2.contains("fill=\"#2e7d32\""), "conforming: {m2}");
+    assert!(!map.contains("<A&B>"));
+    // A district whose signs have no coordinates shows its list without a map.
+    let r = staff.api(Method::POST, "/api/v1/signs", Some(sign("440104", "YX-M1"))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let page = t.client().get("/signs?district=440104").await.text;
+    assert!(page.contains("YX-M1") && !page.contains("chart map"), "{page}");
+});
