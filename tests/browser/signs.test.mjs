@@ -138,6 +138,8 @@ test('the inspector edits a sign on a phone and puts it in a set; a stale edit i
   text = await page.locator('main').textContent();
   assert.match(text, /TH-0001/);
   assert.match(text, /天河区/);
+  // Placed by its new coordinates on the set's map too.
+  assert.equal(await page.locator('svg.map a circle').count(), 1);
   await page.context().close();
 });
 

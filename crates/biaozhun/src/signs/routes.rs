@@ -206,7 +206,7 @@ pub async fn stats_view(app: &App, ctx: &Ctx, district: Option<&str>, status: St
         Some(d) => store::list(app, Some(d), 0, 200).await?.iter().map(SignOut::from).collect(),
         None => vec![],
     };
-    let map = signs_map(ctx, district.map(store::district_label).unwrap_or_default(), &signs);
+    let map = signs_map(ctx, &district.map(store::district_label).unwrap_or_default(), &signs);
     let registers = match (district, ctx.user.as_deref()) {
         (Some(d), Some(u)) => policy::inspects_in(app, u, d).await?,
         _ => false,
@@ -225,8 +225,9 @@ pub async fn stats_view(app: &App, ctx: &Ctx, district: Option<&str>, status: St
     Ok(r)
 }
 
-/// The signs with coordinates on a map, coloured by their last inspection; none without any.
-fn signs_map(ctx: &Ctx, district_name: String, signs: &[SignOut]) -> Option<String> {
+/// The signs with coordinates on a map titled by their place (a district, a set), coloured
+/// by their last inspection; none without any.
+pub(super) fn signs_map(ctx: &Ctx, place: &str, signs: &[SignOut]) -> Option<String> {
     const CONFORMING: &str = "#2e7d32";
     const NONCONFORMING: &str = "#c0392b";
     const NOT_INSPECTED: &str = "#777777";
@@ -245,7 +246,7 @@ fn signs_map(ctx: &Ctx, district_name: String, signs: &[SignOut]) -> Option<Stri
         return None;
     }
     let legend = [(CONFORMING, ctx.t("signs.conforms")), (NONCONFORMING, ctx.t("signs.nonconforming")), (NOT_INSPECTED, ctx.t("signs.not_inspected"))];
-    Some(crate::web::chart::map(&ctx.tf("signs.map_title", &[("name", &district_name), ("n", &spots.len().to_string())]), &spots, &legend))
+    Some(crate::web::chart::map(&ctx.tf("signs.map_title", &[("name", place), ("n", &spots.len().to_string())]), &spots, &legend))
 }
 
 /// Registers a sign from the form on a district's page (staff, or an inspector of the

@@ -363,8 +363,9 @@ async fn set_view(app: &App, ctx: &Ctx, id: i64, status: StatusCode, form: Optio
         set: SetIn { name: set.name.clone(), district: set.district.clone(), address: set.address.clone(), owner: set.owner_uscc.clone() },
     });
     let (error_field, error) = error.unzip();
+    let map = super::routes::signs_map(ctx, &set.name, &signs).map(minijinja::Value::from_safe_string);
     let mut r = ctx.render(app, "signs/set.html", context! {
-        set => set, signs => signs, registers => registers, mine => mine, form => form, error_field => error_field, error => error,
+        set => set, signs => signs, map => map, registers => registers, mine => mine, form => form, error_field => error_field, error => error,
     })?;
     *r.status_mut() = status;
     Ok(r)

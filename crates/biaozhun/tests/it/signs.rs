@@ -705,6 +705,7 @@ scenario!(a_districts_page_maps_its_signs_with_coordinates, |t: TestApp| async m
     for (code, at, address) in [("TH-M1", Some((23.1375, 113.3271)), "体育东路 1 号 <A&B>"), ("TH-M2", Some((23.1290, 113.3350)), "天河路 2 号"), ("TH-M3", None, "天河路 3 号")] {
         let mut body = sign("440106", code);
         body["address"] = json!(address);
+        body["set_name"] = json!("体育中心");
         if let Some((lat, lon)) = at {
             body["lat"] = json!(lat);
             body["lon"] = json!(lon);
@@ -727,6 +728,10 @@ scenario!(a_districts_page_maps_its_signs_with_coordinates, |t: TestApp| async m
     assert!(m1.contains("fill=\"#777777\"") && m1.contains("TH-M1 · ") && m1.contains("&lt;A&amp;B&gt;"), "{m1}");
     assert!(m2.contains("fill=\"#2e7d32\""), "conforming: {m2}");
     assert!(!map.contains("<A&B>"));
+    // The set's page maps the same signs under the set's name.
+    let set: i64 = sqlx::query_scalar("SELECT id FROM sign_sets WHERE name = '体育中心'").fetch_one(&t.app.db.pool).await.unwrap();
+    let page = t.client().get(&format!("/signs/sets/{set}")).await.text;
+    assert!(page.contains("体育中心有坐标的标志 2 块") && page.contains(&format!("<a href=\"/signs/{}\"><circle", ids[0])), "{page}");
     // A district whose signs have no coordinates shows its list without a map.
     let r = staff.api(Method::POST, "/api/v1/signs", Some(sign("440104", "YX-M1"))).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
