@@ -98,12 +98,7 @@ pub async fn list(app: &App, district: Option<&str>) -> AppResult<Vec<SetOut>> {
 
 /// The signs of a set, by code.
 pub async fn signs_of(app: &App, id: i64) -> AppResult<Vec<SignOut>> {
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM signs WHERE set_id = $1 ORDER BY code LIMIT 1000").bind(id).fetch_all(&app.db.pool).await?;
-    let mut out = Vec::with_capacity(ids.len());
-    for i in ids {
-        out.push(SignOut::from(&store::get(app, i).await?));
-    }
-    Ok(out)
+    Ok(store::of_set(app, id, 1000).await?.iter().map(SignOut::from).collect())
 }
 
 /// The set of that name, made (in the sign's district, with its owner) when it is new; none

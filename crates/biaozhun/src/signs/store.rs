@@ -189,6 +189,12 @@ pub async fn list(app: &App, district: Option<&str>, after: i64, limit: i64) -> 
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(district.unwrap_or("")).bind(after).bind(limit).fetch_all(&app.db.pool).await?)
 }
 
+/// The signs of a set, by code (at most `limit`), in one query.
+pub async fn of_set(app: &App, set_id: i64, limit: i64) -> AppResult<Vec<Sign>> {
+    let sql = format!("SELECT {SIGN_COLS} FROM signs WHERE set_id = $1 ORDER BY code LIMIT $2");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(set_id).bind(limit).fetch_all(&app.db.pool).await?)
+}
+
 /// One district's figures.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DistrictStats {
