@@ -206,7 +206,8 @@ pub async fn stats_view(app: &App, ctx: &Ctx, district: Option<&str>, status: St
         Some(d) => store::list(app, Some(d), 0, 200).await?.iter().map(SignOut::from).collect(),
         None => vec![],
     };
-    let map = signs_map(ctx, &district.map(store::district_label).unwrap_or_default(), &signs);
+    let district_name = district.map(store::district_label);
+    let map = signs_map(ctx, district_name.as_deref().unwrap_or_default(), &signs);
     let registers = match (district, ctx.user.as_deref()) {
         (Some(d), Some(u)) => policy::inspects_in(app, u, d).await?,
         _ => false,
@@ -216,7 +217,7 @@ pub async fn stats_view(app: &App, ctx: &Ctx, district: Option<&str>, status: St
     let conforming: i64 = rows.iter().map(|d| d.conforming).sum();
     let (error_field, error) = error.unzip();
     let mut r = ctx.render(app, "signs/stats.html", context! {
-        rows => rows, chart => minijinja::Value::from_safe_string(chart), map => map.map(minijinja::Value::from_safe_string), district => district, district_name => district.map(store::district_label),
+        rows => rows, chart => minijinja::Value::from_safe_string(chart), map => map.map(minijinja::Value::from_safe_string), district => district, district_name => district_name,
         signs => signs, total => total, conforming => conforming, baseline => super::BASELINE,
         manages => ctx.user.as_deref().is_some_and(|u| u.has(crate::auth::Role::Staff)),
         registers => registers, streets => streets, types => super::model::TYPES, form => form, error_field => error_field, error => error,

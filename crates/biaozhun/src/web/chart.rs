@@ -3,10 +3,11 @@
 //! `Value::from_safe_string`.
 
 
-fn open(title: &str, width: usize, height: usize) -> String {
+/// The opening of a chart's SVG, of class `class` (`chart`, or `chart map` for [`map`]).
+fn open(class: &str, title: &str, width: usize, height: usize) -> String {
     let t = crate::util::xml_escape(title);
     format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {width} {height}\" width=\"100%\" role=\"img\" aria-label=\"{t}\"><title>{t}</title>"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"{class}\" viewBox=\"0 0 {width} {height}\" width=\"100%\" role=\"img\" aria-label=\"{t}\"><title>{t}</title>"
     )
 }
 
@@ -17,7 +18,7 @@ pub fn bar(title: &str, bars: &[(String, i64, bool)]) -> String {
     let label_w = 220;
     let bar_w = 420;
     let h = 30 + row * bars.len().max(1);
-    let mut s = open(title, label_w + bar_w + 70, h);
+    let mut s = open("chart", title, label_w + bar_w + 70, h);
     for (i, (label, v, hi)) in bars.iter().enumerate() {
         let y = 20 + i * row;
         let w = ((*v as f64 / max as f64) * bar_w as f64).round() as i64;
@@ -44,7 +45,7 @@ pub fn line(title: &str, points: &[(String, i64)]) -> String {
     let plot_h = (h - bottom - top) as f64;
     let step = if points.len() > 1 { plot_w / (points.len() - 1) as f64 } else { 0.0 };
     let xy = |i: usize, v: i64| (left as f64 + step * i as f64, top as f64 + plot_h * (1.0 - v as f64 / max as f64));
-    let mut s = open(title, w, h);
+    let mut s = open("chart", title, w, h);
     // Axis and the top value.
     s.push_str(&format!(
         "<line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{}\" stroke=\"#999\"/><line x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#999\"/>",
@@ -111,7 +112,7 @@ pub fn map(title: &str, spots: &[Spot], legend: &[(&str, String)]) -> String {
     let margin = 28.0;
     let scale = ((plot_w - 2.0 * margin) / span_x).min((plot_h - 2.0 * margin) / span_y);
     let (cx, cy) = (w / 2.0, pad + plot_h / 2.0);
-    let mut s = open(title, w as usize, h as usize).replacen("class=\"chart\"", "class=\"chart map\"", 1);
+    let mut s = open("chart map", title, w as usize, h as usize);
     s.push_str(&format!("<rect x=\"{pad}\" y=\"{pad}\" width=\"{plot_w}\" height=\"{plot_h}\" fill=\"#f4f6f8\" stroke=\"#ccd\"/>"));
     for p in spots {
         let (x, y) = (cx + (p.lon - mid_lon) * k * scale, cy - (p.lat - mid_lat) * scale);
