@@ -61,6 +61,18 @@ pub(crate) async fn load(urls: Vec<String>, clients: usize, seconds: u64) -> Loa
     Load { requests: all.len() as u64, errors, secs, p50_ms: pct(0.50), p99_ms: pct(0.99) }
 }
 
+/// The baseline of the figures: a bare axum handler answering "hello" in this process, on
+/// this machine, under the same load generator.
+pub(crate) async fn hello(clients: usize, seconds: u64) -> anyhow::Result<Load> {
+    let hello = axum::Router::new().route("/", axum::routing::get(|| async { "hello" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, hello).await;
+    });
+    Ok(load(vec![format!("http://{addr}/")], clients, seconds).await)
+}
+
 fn rss_kb(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -74,17 +86,9 @@ pub async fn run(seconds: u64, clients: usize) -> anyhow::Result<()> {
     let pid = child.id().unwrap_or(0);
     let idle_rss = rss_kb(pid);
 
-    // Baseline: a bare axum handler on this machine, same load generator.
-    let hello = axum::Router::new().route("/", axum::routing::get(|| async { "hello" }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let hello_addr = listener.local_addr()?;
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, hello).await;
-    });
-
     println!("machine: {} cores, {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), cpu_model());
     println!("server: release={} pid={pid}; {clients} clients, {seconds}s a phase\n", !cfg!(debug_assertions));
-    let baseline = load(vec![format!("http://{hello_addr}/")], clients, seconds).await;
+    let baseline = hello(clients, seconds).await?;
     let home = load(vec![format!("{base}/")], clients, seconds).await;
     println!("{:<28} {:>10} {:>9} {:>9} {:>7}", "phase", "req/s", "p50 ms", "p99 ms", "errors");
     for (name, l) in [("baseline: axum hello", &baseline), ("home page", &home)] {

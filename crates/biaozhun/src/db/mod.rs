@@ -49,6 +49,19 @@ impl DbKind {
         (0..rows).map(|i| format!("({})", self.params(i * cols + 1, cols))).collect::<Vec<_>>().join(",")
     }
 
+    /// `col` is one of the values `select` gives, where `select` gives a few rows (a
+    /// common table expression's result, say). PostgreSQL plans `IN (SELECT …)` from
+    /// estimates that do not know how few rows a recursive expression yields, and scanned
+    /// a whole table of relations for a page about twenty standards (4.8 ms instead of
+    /// 0.8 ms); `= ANY(ARRAY(…))` makes it look each value up in the index. SQLite probes
+    /// the index for `IN (SELECT …)` already.
+    pub fn in_small_set(self, col: &str, select: &str) -> String {
+        match self {
+            DbKind::Sqlite => format!("{col} IN ({select})"),
+            DbKind::Postgres => format!("{col} = ANY(ARRAY({select}))"),
+        }
+    }
+
     /// The backend of a connection (inside a transaction, where `App` is not at hand).
     pub fn of(conn: &sqlx::AnyConnection) -> DbKind {
         if conn.backend_name().eq_ignore_ascii_case("postgresql") { DbKind::Postgres } else { DbKind::Sqlite }

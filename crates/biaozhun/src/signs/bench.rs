@@ -54,12 +54,6 @@ pub async fn bench(seconds: u64, clients: usize) -> anyhow::Result<()> {
     db.pool.close().await;
     println!("filled {signs} signs and {inspections} inspections in {:.1}s", filled.elapsed().as_secs_f64());
 
-    let hello = axum::Router::new().route("/", axum::routing::get(|| async { "hello" }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let hello_addr = listener.local_addr()?;
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, hello).await;
-    });
     // The answer must count what was written: a wrong figure is an error, not a fast one.
     let stats: serde_json::Value = http.get(format!("{base}/api/v1/signs/stats")).send().await?.json().await?;
     let total: i64 = stats["districts"].as_array().map(|a| a.iter().filter_map(|d| d["signs"].as_i64()).sum()).unwrap_or(0);
@@ -67,7 +61,7 @@ pub async fn bench(seconds: u64, clients: usize) -> anyhow::Result<()> {
     anyhow::ensure!(total == signs && counted == inspections, "the statistics count {total} signs and {counted} inspections");
 
     println!("machine: {} cores; server release={}; {clients} clients, {seconds}s a phase\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), !cfg!(debug_assertions));
-    let baseline = crate::bench::load(vec![format!("http://{hello_addr}/")], clients, seconds).await;
+    let baseline = crate::bench::hello(clients, seconds).await?;
     let api = crate::bench::load(vec![format!("{base}/api/v1/signs/stats")], clients, seconds).await;
     let page = crate::bench::load(vec![format!("{base}/signs")], clients, seconds).await;
     println!("{:<34} {:>10} {:>9} {:>9} {:>7}", "phase", "req/s", "p50 ms", "p99 ms", "errors");

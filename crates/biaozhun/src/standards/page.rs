@@ -13,6 +13,7 @@ use super::model::{self, Record};
 use super::ranking;
 use super::store::{self, Std};
 use crate::App;
+use crate::db::DbKind;
 use serde::Serialize;
 use sqlx::Row as _;
 use std::collections::{HashMap, HashSet};
@@ -67,7 +68,9 @@ s.published_at, s.implemented_at, s.withdrawn_at, s.ics, s.ccs, s.competent_dept
 s.remark, s.fulltext_url, s.source, s.flags, s.patents";
 
 /// The rows of one page: records and relations (one statement, recursive over relations).
-fn sql() -> String {
+fn sql(kind: DbKind) -> String {
+    let node = |col: &str| kind.in_small_set(col, "SELECT norm FROM nodes");
+    let (s_in, from_in, to_in) = (node("s.norm"), node("r.from_norm"), node("r.to_norm"));
     let rel_blanks = "0, '', '', '', '', '', '', NULL, 0, '', '', '', '', NULL, NULL, NULL, '', '', '', '', '', '', '', '', '', '', '', '', ''";
     format!(
         "WITH RECURSIVE seed(norm) AS ( \
@@ -81,10 +84,10 @@ fn sql() -> String {
             WHERE w.depth < {DEPTH} \
          ), nodes(norm) AS (SELECT DISTINCT norm FROM walk) \
          SELECT 's' AS row_kind, {COLS_S}, '' AS rel_from, '' AS rel_to, '' AS rel_kind, '' AS rel_degree \
-         FROM standards s WHERE s.norm IN (SELECT norm FROM nodes) \
+         FROM standards s WHERE {s_in} \
          UNION ALL \
          SELECT 'r', {rel_blanks}, r.from_norm, r.to_norm, r.kind, r.degree \
-         FROM standard_relations r WHERE r.from_norm IN (SELECT norm FROM nodes) AND r.to_norm IN (SELECT norm FROM nodes)"
+         FROM standard_relations r WHERE {from_in} AND {to_in}"
     )
 }
 
@@ -96,7 +99,7 @@ pub struct Loaded {
 
 /// Runs the page's query for a canonical number; `None` when no record has it.
 pub async fn load(app: &App, norm: &str) -> anyhow::Result<Option<Loaded>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql())).bind(norm).fetch_all(&app.db.pool).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql(app.db.kind))).bind(norm).fetch_all(&app.db.pool).await?;
     let mut records = HashMap::new();
     let mut relations = Vec::new();
     let mut seen = HashSet::new();
@@ -206,8 +209,10 @@ impl Loaded {
 mod tests {
     #[test]
     fn the_query_is_one_statement() {
-        let s = super::sql();
-        assert_eq!(s.matches("WITH RECURSIVE").count(), 1);
-        assert!(!s.contains(';'));
+        for kind in [crate::db::DbKind::Sqlite, crate::db::DbKind::Postgres] {
+            let s = super::sql(kind);
+            assert_eq!(s.matches("WITH RECURSIVE").count(), 1);
+            assert!(!s.contains(';'));
+        }
     }
 }

@@ -42,18 +42,12 @@ pub async fn bench(seconds: u64, clients: usize) -> anyhow::Result<()> {
     tx.commit().await?;
     db.pool.close().await;
 
-    let hello = axum::Router::new().route("/", axum::routing::get(|| async { "hello" }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let hello_addr = listener.local_addr()?;
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, hello).await;
-    });
 
     println!("machine: {} cores; server release={}; {clients} clients, {seconds}s a phase, {CERTIFICATES} certificates\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), !cfg!(debug_assertions));
     let api: Vec<String> = numbers.iter().map(|n| format!("{base}/api/v1/certificates/{n}")).collect();
     let page: Vec<String> = numbers.iter().map(|n| format!("{base}/certificates/{n}")).collect();
     // A check answers 200 for a known number: a wrong figure shows as errors.
-    let baseline = crate::bench::load(vec![format!("http://{hello_addr}/")], clients, seconds).await;
+    let baseline = crate::bench::hello(clients, seconds).await?;
     let api_load = crate::bench::load(api, clients, seconds).await;
     let page_load = crate::bench::load(page, clients, seconds).await;
     println!("{:<34} {:>10} {:>9} {:>9} {:>7}", "phase", "req/s", "p50 ms", "p99 ms", "errors");
