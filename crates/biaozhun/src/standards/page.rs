@@ -99,7 +99,13 @@ pub struct Loaded {
 
 /// Runs the page's query for a canonical number; `None` when no record has it.
 pub async fn load(app: &App, norm: &str) -> anyhow::Result<Option<Loaded>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql(app.db.kind))).bind(norm).fetch_all(&app.db.pool).await?;
+    // The statement of each dialect, written once (it serves every page view).
+    static SQL: std::sync::LazyLock<[String; 2]> = std::sync::LazyLock::new(|| [sql(DbKind::Sqlite), sql(DbKind::Postgres)]);
+    let sql = match app.db.kind {
+        DbKind::Sqlite => &SQL[0],
+        DbKind::Postgres => &SQL[1],
+    };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(norm).fetch_all(&app.db.pool).await?;
     let mut records = HashMap::new();
     let mut relations = Vec::new();
     let mut seen = HashSet::new();

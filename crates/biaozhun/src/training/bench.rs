@@ -42,7 +42,6 @@ pub async fn bench(seconds: u64, clients: usize) -> anyhow::Result<()> {
     tx.commit().await?;
     db.pool.close().await;
 
-
     println!("machine: {} cores; server release={}; {clients} clients, {seconds}s a phase, {CERTIFICATES} certificates\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), !cfg!(debug_assertions));
     let api: Vec<String> = numbers.iter().map(|n| format!("{base}/api/v1/certificates/{n}")).collect();
     let page: Vec<String> = numbers.iter().map(|n| format!("{base}/certificates/{n}")).collect();

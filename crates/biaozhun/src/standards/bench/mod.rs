@@ -42,12 +42,7 @@ fn data_dir() -> String {
 }
 
 async fn bench_app(dir: &std::path::Path) -> anyhow::Result<App> {
-    bench_app_on(dir, format!("sqlite://{}/bench.db", dir.display())).await
-}
-
-/// An app on `database_url`, its search index in `dir`.
-async fn bench_app_on(dir: &std::path::Path, database_url: String) -> anyhow::Result<App> {
-    let config = crate::config::Config { data_dir: dir.to_path_buf(), database_url, run_jobs: false, rate_limit: crate::config::RateLimit { enabled: false, ..Default::default() }, ..Default::default() };
+    let config = crate::config::Config { data_dir: dir.to_path_buf(), database_url: format!("sqlite://{}/bench.db", dir.display()), run_jobs: false, rate_limit: crate::config::RateLimit { enabled: false, ..Default::default() }, ..Default::default() };
     Ok(App::init(config).await?.app)
 }
 
@@ -152,7 +147,9 @@ pub async fn bench(seconds: u64) -> anyhow::Result<()> {
     println!("search (tantivy, one thread): p99 {p99:.2} ms, {ours_qps:.0} searches/s");
 
     // The same queries over HTTP (the JSON API), 32 keep-alive clients.
-    let addr = page::serve(&app).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(app.clone().serve(listener, std::future::pending()));
     let urls: Vec<String> = QUERIES
         .iter()
         .map(|q| format!("http://{addr}/api/v1/standards?q={}", percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC)))
@@ -190,19 +187,20 @@ pub async fn bench(seconds: u64) -> anyhow::Result<()> {
     println!("recall of ours against 'number or title contains the query': {:.3}", recall_sum / QUERIES.len() as f64);
 
     // A standard's page on SQLite, and on PostgreSQL when `BIAOZHUN_BENCH_DATABASE_URL`
-    // names a database (the catalogues are imported into it first).
+    // names a database (the site of `crate::bench::site`; the catalogues are imported into
+    // it first).
     page::baseline(seconds).await?;
     page::measure(addr, "SQLite", &page::numbers(&app).await?, seconds).await?;
-    if let Some(url) = std::env::var("BIAOZHUN_BENCH_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) {
-        let pg_dir = tempfile_dir()?;
-        let pg = bench_app_on(&pg_dir, url).await?;
+    if std::env::var("BIAOZHUN_BENCH_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        let crate::bench::Site { app: pg, dir: pg_dir, listener, .. } = crate::bench::site("standards").await?;
         let t = Instant::now();
         for (f, bytes) in &files {
             super::import::import_bytes(&pg, f, bytes, super::import::Progress::None).await?;
         }
         import_examples(&pg).await?;
         println!("(catalogues imported into PostgreSQL in {:.1} s)", t.elapsed().as_secs_f64());
-        let pg_addr = page::serve(&pg).await?;
+        let pg_addr = listener.local_addr()?;
+        tokio::spawn(pg.clone().serve(listener, std::future::pending()));
         page::measure(pg_addr, "PostgreSQL", &page::numbers(&pg).await?, seconds).await?;
         let _ = std::fs::remove_dir_all(&pg_dir);
     }

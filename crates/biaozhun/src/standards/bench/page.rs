@@ -31,14 +31,6 @@ pub async fn numbers(app: &App) -> anyhow::Result<Vec<String>> {
     Ok(out)
 }
 
-/// Serves `app` on a free local port; its address.
-pub async fn serve(app: &App) -> anyhow::Result<std::net::SocketAddr> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(app.clone().serve(listener, std::future::pending()));
-    Ok(addr)
-}
-
 /// The ceiling of this machine for the same load generator ([`crate::bench::hello`]).
 pub async fn baseline(seconds: u64) -> anyhow::Result<()> {
     let l = crate::bench::hello(CLIENTS, seconds.max(1)).await?;
