@@ -72,16 +72,25 @@ pub fn id_of(domain: &str, key: &str) -> Option<i64> {
 pub async fn changed(tx: &mut Tx, domain: &str, ids: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
     let now = crate::util::now();
     let kind = crate::db::DbKind::of(tx);
-    let mut logged = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let sql = format!("INSERT INTO search_changes (domain, entity_id, at) VALUES {} RETURNING id", kind.rows(chunk.len(), 3));
-        let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
-        for id in chunk {
-            q = q.bind(domain).bind(*id).bind(now);
-        }
-        logged.extend(q.fetch_all(&mut **tx).await?);
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(logged)
+    use crate::db::{DbKind, JsonCol};
+    let rows: Vec<(&str, i64, i64)> = ids.iter().map(|id| (domain, *id, now)).collect();
+    let rows = serde_json::to_string(&rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let sql = format!("INSERT INTO search_changes (domain, entity_id, at) {}", kind.json_rows(1, &[JsonCol::Text, JsonCol::Int, JsonCol::Int]));
+    match kind {
+        // The transaction holds SQLite's only write lock, and one INSERT gives its rows
+        // consecutive AUTOINCREMENT keys: the log entries are as many as the ids up to the
+        // last one. (Returned row by row, each would wake this task from the driver's
+        // thread: see `db::ids_by_key`.)
+        DbKind::Sqlite => {
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(rows).execute(&mut **tx).await?;
+            let last: i64 = sqlx::query_scalar("SELECT last_insert_rowid()").fetch_one(&mut **tx).await?;
+            Ok((last + 1 - ids.len() as i64..=last).collect())
+        }
+        DbKind::Postgres => sqlx::query_scalar(sqlx::AssertSqlSafe(format!("{sql} RETURNING id"))).bind(rows).fetch_all(&mut **tx).await,
+    }
 }
 
 /// Documents a writer built from the records it holds, in the transaction that logged

@@ -373,7 +373,8 @@ impl Builder {
             rel(t, true, "adopts", d.clone());
         }
         errors.append(&mut self.errors);
-        rows.push(Row { line: self.line, record: Box::new(self.rec), relations });
+        let family = super::ranking::family(&self.rec);
+        rows.push(Row { line: self.line, record: Box::new(self.rec), relations, family });
     }
 }
 
@@ -419,7 +420,7 @@ async fn store_rows(app: &App, rows: Vec<Row>, errors: Vec<Problem>, progress: P
     // The records of one document (its editions, stages, amendments) go in one batch: which
     // of them leads is then settled once, and each is indexed once rather than again when a
     // later batch brings a newer edition.
-    let families: Vec<String> = merged.iter().map(|r| super::ranking::family(&r.record)).collect();
+    let families: Vec<String> = merged.iter_mut().map(|r| std::mem::take(&mut r.family)).collect();
     let mut order: Vec<usize> = (0..merged.len()).collect();
     order.sort_by(|a, b| families[*a].cmp(&families[*b]));
     let mut slots: Vec<Option<Row>> = merged.into_iter().map(Some).collect();

@@ -120,7 +120,7 @@ pub async fn upsert_one(app: &App, p: &Published<'_>) -> anyhow::Result<()> {
         .map(|t| Relation { from: id.norm.clone(), to: t.norm, kind: "replaces", degree: String::new() })
         .collect();
     let watched = watched_bases(app).await?;
-    if let Some(indexing) = upsert_batch(app, vec![Row { line: 0, record: Box::new(rec), relations }], &watched).await?.indexing {
+    if let Some(indexing) = upsert_batch(app, vec![Row { line: 0, family: super::ranking::family(&rec), record: Box::new(rec), relations }], &watched).await?.indexing {
         indexing.await??;
     }
     app.indexer.kick();

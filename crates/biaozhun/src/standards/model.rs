@@ -156,6 +156,9 @@ pub struct Row {
     /// duplicates merged, sorted by document), a pointer rather than the whole record.
     pub record: Box<Record>,
     pub relations: Vec<Relation>,
+    /// The document the record belongs to ([`super::ranking::family`]), worked out where
+    /// the row is read: on the threads that parse an import's file, not after them.
+    pub family: String,
 }
 
 /// A relation read with a record: `replaces` (this record replaces `to`), `replaced_by`

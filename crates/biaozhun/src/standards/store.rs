@@ -16,9 +16,6 @@ published_at, implemented_at, withdrawn_at, ics, ccs, competent_dept, committee,
 remark, fulltext_url, source, flags, patents";
 const NCOLS: usize = 28;
 
-/// Rows per multi-row INSERT (NCOLS + 2 = 30 parameters each: 6,000 a statement, far below
-/// either database's limit).
-const ROWS_PER_STATEMENT: usize = 200;
 
 /// A stored standard (the columns of [`COLS`]); the 0/1 flag is read apart, as the database
 /// keeps booleans as BIGINT.
@@ -113,61 +110,24 @@ pub async fn upsert_batch(app: &App, rows: Vec<Row>, watched: &HashSet<String>) 
     let updated = changed.len() - created;
     super::tally::settle(&mut tx, changed.iter().map(|(now, old)| (now, old.as_ref().map(|o| &o.1)))).await?;
     let now = crate::util::now();
-    let mut id_of: HashMap<String, i64> = HashMap::new();
-    // The statement of a full chunk is written once.
-    let full = upsert_sql(app.db.kind, ROWS_PER_STATEMENT);
-    for chunk in changed.chunks(ROWS_PER_STATEMENT) {
-        let sql = if chunk.len() == ROWS_PER_STATEMENT { full.clone() } else { upsert_sql(app.db.kind, chunk.len()) };
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (r, _) in chunk {
-            q = q
-                .bind(&r.number)
-                .bind(&r.norm)
-                .bind(&r.base)
-                .bind(&r.kind)
-                .bind(&r.prefix)
-                .bind(&r.part)
-                .bind(r.year)
-                .bind(r.is_amendment as i64)
-                .bind(&r.title_zh)
-                .bind(&r.title_en)
-                .bind(&r.title_fr)
-                .bind(&r.status)
-                .bind(r.published_at)
-                .bind(r.implemented_at)
-                .bind(r.withdrawn_at)
-                .bind(&r.ics)
-                .bind(&r.ccs)
-                .bind(&r.competent_dept)
-                .bind(&r.committee)
-                .bind(&r.issuer)
-                .bind(&r.drafting_orgs)
-                .bind(&r.drafters)
-                .bind(&r.scope)
-                .bind(&r.remark)
-                .bind(&r.fulltext_url)
-                .bind(&r.source)
-                .bind(&r.flags)
-                .bind(&r.patents)
-                .bind(now)
-                .bind(now);
-        }
-        for r in q.fetch_all(&mut *tx).await? {
-            id_of.insert(r.try_get("norm")?, r.try_get::<i64, _>("id")?);
-        }
+    if !changed.is_empty() {
+        let cells: Vec<Cells> = changed.iter().map(|(r, _)| Cells(r, now)).collect();
+        let cells = serde_json::to_string(&cells)?;
+        sqlx::query(sqlx::AssertSqlSafe(upsert_sql(app.db.kind))).bind(cells).execute(&mut *tx).await?;
     }
+    let changed_norms: Vec<String> = changed.iter().map(|c| c.0.norm.clone()).collect();
+    let id_of = crate::db::ids_by_key(&mut tx, "standards", "norm", &changed_norms).await?;
     // Relations: keyed by numbers, inserted once.
-    for chunk in rels.chunks(ROWS_PER_STATEMENT * 4) {
-        let mut sql = format!("INSERT INTO standard_relations (from_norm, to_norm, kind, degree) VALUES {}", app.db.kind.rows(chunk.len(), 4));
-        sql.push_str(" ON CONFLICT (from_norm, to_norm, kind) DO NOTHING");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for r in chunk {
-            q = q.bind(&r.from).bind(&r.to).bind(r.kind).bind(&r.degree);
-        }
-        q.execute(&mut *tx).await?;
+    if !rels.is_empty() {
+        let cells: Vec<[&str; 4]> = rels.iter().map(|r| [r.from.as_str(), r.to.as_str(), r.kind, r.degree.as_str()]).collect();
+        let sql = format!(
+            "INSERT INTO standard_relations (from_norm, to_norm, kind, degree) {} ON CONFLICT (from_norm, to_norm, kind) DO NOTHING",
+            app.db.kind.json_rows(1, &[crate::db::JsonCol::Text; 4])
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(serde_json::to_string(&cells)?).execute(&mut *tx).await?;
     }
     // Adopted international standards show who adopts them: re-index those.
-    let changed_norms: HashSet<&str> = changed.iter().map(|c| c.0.norm.as_str()).collect();
+    let changed_norms: HashSet<&str> = changed_norms.iter().map(String::as_str).collect();
     let adopted: Vec<String> = rels.iter().filter(|r| r.kind == "adopts" && changed_norms.contains(r.from.as_str())).map(|r| r.to.clone()).collect();
     let mut adopted_recs: Vec<(i64, Record)> = Vec::new();
     if !adopted.is_empty() {
@@ -226,13 +186,51 @@ pub async fn upsert_batch(app: &App, rows: Vec<Row>, watched: &HashSet<String>) 
     Ok(Upserted { created, updated, unchanged, indexing })
 }
 
-/// The upsert of `rows` records, returning each one's id and number.
-fn upsert_sql(kind: crate::db::DbKind, rows: usize) -> String {
-    let mut sql = format!("INSERT INTO standards ({COLS}, created_at, updated_at) VALUES {}", kind.rows(rows, NCOLS + 2));
+/// The columns of [`COLS`] that hold integers (the others hold text).
+const INT_COLS: [&str; 5] = ["year", "is_amendment", "published_at", "implemented_at", "withdrawn_at"];
+
+/// A record's values in the order of [`COLS`], then its creation and update time: a row of
+/// the upsert's JSON ([`crate::db::DbKind::json_rows`]).
+struct Cells<'a>(&'a Record, i64);
+
+impl Serialize for Cells<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let (r, now) = (self.0, self.1);
+        let mut q = s.serialize_seq(Some(NCOLS + 2))?;
+        for t in [&r.number, &r.norm, &r.base, &r.kind, &r.prefix, &r.part] {
+            q.serialize_element(t)?;
+        }
+        q.serialize_element(&r.year)?;
+        q.serialize_element(&i64::from(r.is_amendment))?;
+        for t in [&r.title_zh, &r.title_en, &r.title_fr, &r.status] {
+            q.serialize_element(t)?;
+        }
+        for t in [r.published_at, r.implemented_at, r.withdrawn_at] {
+            q.serialize_element(&t)?;
+        }
+        for t in [
+            &r.ics, &r.ccs, &r.competent_dept, &r.committee, &r.issuer, &r.drafting_orgs, &r.drafters, &r.scope, &r.remark, &r.fulltext_url, &r.source, &r.flags, &r.patents,
+        ] {
+            q.serialize_element(t)?;
+        }
+        q.serialize_element(&now)?;
+        q.serialize_element(&now)?;
+        q.end()
+    }
+}
+
+/// The upsert of records given as one JSON array of [`Cells`] (their ids are read
+/// afterwards: [`crate::db::ids_by_key`]).
+fn upsert_sql(kind: crate::db::DbKind) -> String {
+    use crate::db::JsonCol;
+    let mut types: Vec<JsonCol> = COLS.split(", ").map(|c| if INT_COLS.contains(&c) { JsonCol::Int } else { JsonCol::Text }).collect();
+    types.extend([JsonCol::Int, JsonCol::Int]);
+    let mut sql = format!("INSERT INTO standards ({COLS}, created_at, updated_at) {}", kind.json_rows(1, &types));
     sql.push_str(" ON CONFLICT (norm) DO UPDATE SET ");
     let sets: Vec<String> = COLS.split(", ").filter(|c| *c != "norm").map(|c| format!("{c} = excluded.{c}")).collect();
     sql.push_str(&sets.join(", "));
-    sql.push_str(", updated_at = excluded.updated_at, version = standards.version + 1 RETURNING id, norm");
+    sql.push_str(", updated_at = excluded.updated_at, version = standards.version + 1");
     sql
 }
 
@@ -752,3 +750,36 @@ pub async fn feed(app: &App, which: &str, kind: Option<&str>, ics: Option<&str>)
 
 // What other rooms read of the catalogue, and the one record they publish into it.
 pub use super::lookups::*;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each value of an upsert's row sits under its column: every text field holds its
+    /// column's name, every integer a number.
+    #[test]
+    fn an_upsert_row_gives_each_column_its_value() {
+        let mut r = Record { year: Some(2015), is_amendment: true, published_at: Some(1), implemented_at: Some(2), withdrawn_at: Some(3), ..Default::default() };
+        for (f, name) in [
+            (&mut r.number, "number"), (&mut r.norm, "norm"), (&mut r.base, "base"), (&mut r.kind, "kind"), (&mut r.prefix, "prefix"), (&mut r.part, "part"),
+            (&mut r.title_zh, "title_zh"), (&mut r.title_en, "title_en"), (&mut r.title_fr, "title_fr"), (&mut r.status, "status"), (&mut r.ics, "ics"),
+            (&mut r.ccs, "ccs"), (&mut r.competent_dept, "competent_dept"), (&mut r.committee, "committee"), (&mut r.issuer, "issuer"),
+            (&mut r.drafting_orgs, "drafting_orgs"), (&mut r.drafters, "drafters"), (&mut r.scope, "scope"), (&mut r.remark, "remark"),
+            (&mut r.fulltext_url, "fulltext_url"), (&mut r.source, "source"), (&mut r.flags, "flags"), (&mut r.patents, "patents"),
+        ] {
+            *f = name.to_string();
+        }
+        let row = serde_json::to_value(Cells(&r, 7)).unwrap();
+        let row = row.as_array().unwrap();
+        let cols: Vec<&str> = COLS.split(", ").collect();
+        assert_eq!((cols.len(), row.len()), (NCOLS, NCOLS + 2));
+        for (col, v) in cols.iter().zip(row) {
+            if INT_COLS.contains(col) {
+                assert!(v.is_i64(), "{col}: {v}");
+            } else {
+                assert_eq!(v.as_str(), Some(*col));
+            }
+        }
+        assert_eq!(&row[NCOLS..], &[serde_json::json!(7), serde_json::json!(7)]);
+    }
+}
