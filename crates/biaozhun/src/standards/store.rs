@@ -16,7 +16,6 @@ published_at, implemented_at, withdrawn_at, ics, ccs, competent_dept, committee,
 remark, fulltext_url, source, flags, patents";
 const NCOLS: usize = 28;
 
-
 /// A stored standard (the columns of [`COLS`]); the 0/1 flag is read apart, as the database
 /// keeps booleans as BIGINT.
 pub fn record_from_row(r: &crate::db::Row) -> Result<Record, sqlx::Error> {
