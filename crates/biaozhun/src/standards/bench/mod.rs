@@ -48,6 +48,20 @@ async fn bench_app(dir: &std::path::Path) -> anyhow::Result<App> {
 
 /// The Chinese examples, imported beside the catalogues so that the judged Chinese queries
 /// have their national standards.
+/// The ISO and IEC catalogues of the data folder, by file name.
+fn read_catalogues(data: &str) -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> {
+    ["iso.jsonl.gz", "iec.jsonl.gz"].into_iter().map(|f| Ok((f, std::fs::read(format!("{data}/catalogues/{f}"))?))).collect()
+}
+
+/// Imports files in process, in order; returns the rows read.
+async fn import_files(app: &App, files: &[(&str, Vec<u8>)]) -> anyhow::Result<usize> {
+    let mut rows = 0;
+    for (f, bytes) in files {
+        rows += super::import::import_bytes(app, f, bytes, super::import::Progress::None).await?.rows;
+    }
+    Ok(rows)
+}
+
 async fn import_examples(app: &App) -> anyhow::Result<()> {
     let cn = std::fs::read(format!("{}/samples/cn_standards_examples.jsonl", data_dir()))?;
     super::import::import_bytes(app, "cn_standards_examples.jsonl", &cn, super::import::Progress::None).await?;
@@ -69,10 +83,7 @@ pub async fn relevance_only() -> anyhow::Result<()> {
     crate::indexer::ensure_built(&app).await?;
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM standards").fetch_one(&app.db.pool).await?;
     if n == 0 {
-        for f in ["iso.jsonl.gz", "iec.jsonl.gz"] {
-            let bytes = std::fs::read(format!("{}/catalogues/{f}", data_dir()))?;
-            super::import::import_bytes(&app, f, &bytes, super::import::Progress::None).await?;
-        }
+        import_files(&app, &read_catalogues(&data_dir())?).await?;
         import_examples(&app).await?;
         relevance::build_baselines(&app).await?;
     }
@@ -92,19 +103,12 @@ pub async fn bench(seconds: u64) -> anyhow::Result<()> {
     let (one, two) = cli_import(&data)?;
     let dir = tempfile_dir()?;
     let app = bench_app(&dir).await?;
-    let mut total = 0usize;
-    let files: Vec<(&str, Vec<u8>)> = ["iso.jsonl.gz", "iec.jsonl.gz"]
-        .into_iter()
-        .map(|f| Ok((f, std::fs::read(format!("{data}/catalogues/{f}"))?)))
-        .collect::<anyhow::Result<_>>()?;
+    let files = read_catalogues(&data)?;
     // As on a server: the index follower runs while the import stores (each stored batch
     // kicks it).
     crate::indexer::spawn_follower(app.clone());
     let t0 = Instant::now();
-    for (f, bytes) in &files {
-        let r = super::import::import_bytes(&app, f, bytes, super::import::Progress::None).await?;
-        total += r.rows;
-    }
+    let total = import_files(&app, &files).await?;
     let stored = t0.elapsed().as_secs_f64();
     crate::indexer::follow_once(&app).await?;
     let secs = t0.elapsed().as_secs_f64();
@@ -194,9 +198,7 @@ pub async fn bench(seconds: u64) -> anyhow::Result<()> {
     if std::env::var("BIAOZHUN_BENCH_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
         let crate::bench::Site { app: pg, dir: pg_dir, listener, .. } = crate::bench::site("standards").await?;
         let t = Instant::now();
-        for (f, bytes) in &files {
-            super::import::import_bytes(&pg, f, bytes, super::import::Progress::None).await?;
-        }
+        import_files(&pg, &files).await?;
         import_examples(&pg).await?;
         println!("(catalogues imported into PostgreSQL in {:.1} s)", t.elapsed().as_secs_f64());
         let pg_addr = listener.local_addr()?;
